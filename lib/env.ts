@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Every environment variable Arbiter reads, parsed once. `.env.example` lists them with their defaults. */
+const booleanish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** One folder holds the database file (arbiter.db) and every artifact. */
+  ARBITER_DATA_DIR: z.string().min(1).default('./data'),
+  /** Signs sessions; when unset, a random secret is created once and kept in the data directory. */
+  ARBITER_SECRET: z.string().min(32, 'ARBITER_SECRET must be at least 32 characters').optional(),
+  /** The address people open; invite and setup links are built from it. */
+  ARBITER_BASE_URL: z.url('ARBITER_BASE_URL must be a URL such as http://localhost:3000').optional(),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOSTNAME: z.string().min(1).default('0.0.0.0'),
+  /** First start with an empty database: the admin to create (else a one-time setup link is printed). */
+  ARBITER_ADMIN_EMAIL: z.email('ARBITER_ADMIN_EMAIL must be an email address').optional(),
+  ARBITER_ADMIN_PASSWORD: z.string().min(8, 'ARBITER_ADMIN_PASSWORD must be at least 8 characters').optional(),
+  /** Seed the demo project when the database holds no project. */
+  ARBITER_DEMO: booleanish.default(true),
+  /** Worker processes that `npm start` runs beside the web server. */
+  ARBITER_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+  ARBITER_WORKER_POLL_MS: z.coerce.number().int().min(10).default(500),
+  ARBITER_HEARTBEAT_MS: z.coerce.number().int().min(50).default(2000),
+  /** A running job whose heartbeat is older than this goes back to the queue (its worker died). */
+  ARBITER_STALE_MS: z.coerce.number().int().min(200).default(30_000),
+  /** Sign-in attempts allowed per IP per minute. */
+  ARBITER_SIGNIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Parses an environment; throws one readable error naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  if ((env.ARBITER_ADMIN_EMAIL === undefined) !== (env.ARBITER_ADMIN_PASSWORD === undefined)) {
+    throw new Error('Invalid environment:\n  ARBITER_ADMIN_EMAIL and ARBITER_ADMIN_PASSWORD must be set together');
+  }
+  return env;
+}
+
+let cached: Env | undefined;
+
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** For tests that change process.env between files. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}
+
+export function dataDir(env: Env = getEnv()): string {
+  return path.resolve(env.ARBITER_DATA_DIR);
+}
+
+export function databasePath(env: Env = getEnv()): string {
+  return path.join(dataDir(env), 'arbiter.db');
+}
+
+export function baseUrl(env: Env = getEnv()): string {
+  return env.ARBITER_BASE_URL ?? `http://localhost:${env.PORT}`;
+}
