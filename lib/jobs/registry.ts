@@ -1,0 +1,15 @@
+import type { z } from 'zod';
+import { recomputeStatsJob } from './recompute-stats';
+
+/** Every job kind the product knows. workers/registry.ts must give each one a handler. */
+export const JOB_DEFINITIONS = {
+  [recomputeStatsJob.kind]: recomputeStatsJob,
+} as const;
+
+export type JobKind = keyof typeof JOB_DEFINITIONS;
+export type JobPayload<K extends JobKind> = z.output<(typeof JOB_DEFINITIONS)[K]['payload']>;
+export type JobPayloadInput<K extends JobKind> = z.input<(typeof JOB_DEFINITIONS)[K]['payload']>;
+
+export function isJobKind(kind: string): kind is JobKind {
+  return Object.hasOwn(JOB_DEFINITIONS, kind);
+}

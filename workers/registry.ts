@@ -1,0 +1,8 @@
+import type { JobKind, JobPayload } from '@/lib/jobs/registry';
+import { handleRecomputeStats } from './handlers/recompute-stats';
+import type { JobHandler } from './types';
+
+/** kind → handler; a kind without a handler is a compile error. */
+export const JOB_HANDLERS = {
+  'recompute-stats': handleRecomputeStats,
+} as const satisfies { [K in JobKind]: JobHandler<JobPayload<K>> };

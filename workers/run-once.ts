@@ -1,0 +1,103 @@
+/**
+ * Claims one job and runs it to a settled state: succeeded, retried/failed, cancelled, or released
+ * (shutdown). Heartbeats on a timer; a heartbeat that sees `cancelling` fires the job's AbortSignal.
+ */
+import { getDb } from '@/db/client';
+import { JOB_DEFINITIONS, isJobKind, type JobKind } from '@/lib/jobs/registry';
+import {
+  addJobMetrics,
+  claimNextJob,
+  completeJob,
+  failJob,
+  heartbeatJob,
+  markJobCancelled,
+  releaseJob,
+  reportJobProgress,
+  saveJobCheckpoint,
+} from '@/lib/jobs/queue';
+import type { Job, JobStatus } from '@/db/schema';
+import { JOB_HANDLERS } from './registry';
+import { JobAbort, type JobContext } from './types';
+
+export type RunOnceOptions = {
+  workerId: string;
+  heartbeatMs: number;
+  /** Fired by the worker loop on SIGTERM/SIGINT. */
+  shutdownSignal?: AbortSignal;
+  log?: (message: string) => void;
+};
+
+export type RunOnceResult = { jobId: number; kind: string; status: JobStatus | 'released' | 'lock-lost' } | null;
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const frame = error.stack?.split('\n').find((l) => l.trim().startsWith('at '));
+    return frame ? `${error.message}\n${frame.trim()}` : error.message;
+  }
+  return String(error);
+}
+
+async function runHandler(job: Job, ctx: JobContext): Promise<unknown> {
+  if (!isJobKind(job.kind)) throw new Error(`no handler for job kind '${job.kind}'`);
+  const kind: JobKind = job.kind;
+  const parsed = JOB_DEFINITIONS[kind].payload.safeParse(job.payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid payload: ${issue?.path.join('.') || 'payload'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return JOB_HANDLERS[kind](parsed.data, ctx);
+}
+
+export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
+  const db = getDb();
+  const { workerId } = options;
+  const log = options.log ?? ((m: string) => console.log(m));
+  if (options.shutdownSignal?.aborted) return null;
+  const job = claimNextJob(db, workerId);
+  if (!job) return null;
+
+  const prefix = `[${job.kind} #${job.id}]`;
+  const controller = new AbortController();
+  const abort = (kind: JobAbort['kind']) => !controller.signal.aborted && controller.abort(new JobAbort(kind));
+  const onShutdown = () => abort('shutdown');
+  options.shutdownSignal?.addEventListener('abort', onShutdown);
+  const timer = setInterval(() => {
+    const status = heartbeatJob(db, job.id, workerId);
+    if (status === 'cancelling') abort('cancel');
+    else if (status === null) abort('lock-lost');
+  }, options.heartbeatMs);
+
+  const ctx: JobContext = {
+    job,
+    workerId,
+    signal: controller.signal,
+    checkpoint: job.checkpoint ?? null,
+    saveCheckpoint: (value) => void saveJobCheckpoint(db, job.id, workerId, value),
+    reportProgress: (progress, message) => reportJobProgress(db, job.id, workerId, progress, message),
+    addMetrics: (step, values) => addJobMetrics(db, job.id, step, values),
+    log: (message) => log(`${prefix} ${message}`),
+  };
+
+  log(`${prefix} started (attempt ${job.attempts}/${job.maxAttempts}) by ${workerId}`);
+  try {
+    const result = await runHandler(job, ctx);
+    if (controller.signal.aborted) throw controller.signal.reason;
+    completeJob(db, job.id, workerId, result);
+    log(`${prefix} succeeded`);
+    return { jobId: job.id, kind: job.kind, status: 'succeeded' };
+  } catch (error) {
+    const reason = controller.signal.aborted ? controller.signal.reason : error;
+    if (reason instanceof JobAbort) {
+      log(`${prefix} ${reason.message}`);
+      if (reason.kind === 'cancel') return markJobCancelled(db, job.id, workerId), { jobId: job.id, kind: job.kind, status: 'cancelled' };
+      if (reason.kind === 'shutdown') return releaseJob(db, job.id, workerId), { jobId: job.id, kind: job.kind, status: 'released' };
+      return { jobId: job.id, kind: job.kind, status: 'lock-lost' };
+    }
+    const status = failJob(db, job.id, workerId, describeError(error));
+    log(`${prefix} failed: ${describeError(error).split('\n')[0]} → ${status ?? 'lock lost'}`);
+    return { jobId: job.id, kind: job.kind, status: status ?? 'lock-lost' };
+  } finally {
+    clearInterval(timer);
+    options.shutdownSignal?.removeEventListener('abort', onShutdown);
+  }
+}

@@ -1,0 +1,26 @@
+import type { Job } from '@/db/schema';
+
+/** What a handler gets besides its payload (graphile's Task helpers, plus checkpoints). */
+export type JobContext = {
+  job: Job;
+  workerId: string;
+  /** Fires on cancel, on worker shutdown, or when the worker lost its lock. Check it between steps. */
+  signal: AbortSignal;
+  /** The checkpoint a previous attempt saved, or null on a first run. */
+  checkpoint: unknown;
+  saveCheckpoint(value: unknown): void;
+  reportProgress(progress: number, message?: string): void;
+  addMetrics(step: number, values: Record<string, number>): void;
+  log(message: string): void;
+};
+
+export type JobHandler<P> = (payload: P, ctx: JobContext) => Promise<unknown>;
+
+/** Why a job's signal fired. */
+export type AbortKind = 'cancel' | 'shutdown' | 'lock-lost';
+
+export class JobAbort extends Error {
+  constructor(readonly kind: AbortKind) {
+    super(kind === 'cancel' ? 'Cancelled' : kind === 'shutdown' ? 'Worker shutting down' : 'Worker lost its lock on the job');
+  }
+}
