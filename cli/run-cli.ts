@@ -1,0 +1,56 @@
+/** Dispatches `arbiter <command> …` to the command table; turns every expected error into one line and an exit code. */
+import { ZodError } from 'zod';
+import { closeDb, getDb } from '@/db/client';
+import { jobCommands } from './commands/jobs';
+import { projectCommands } from './commands/project';
+import { userCommands } from './commands/user';
+import { parseCommandArgs, UsageError, type Command } from './context';
+
+export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands];
+
+function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return ['usage: arbiter <command> [options]   (npm run cli -- <command>)', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '', 'Every command takes --json for machine-readable output.'].join('\n');
+}
+
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  const words = argv.slice(0, 2).join(' ');
+  const command = COMMANDS.find((c) => words === c.name || words.startsWith(`${c.name} `));
+  return command ? { command, rest: argv.slice(command.name.split(' ').length) } : undefined;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof ZodError) {
+    const issue = error.issues[0];
+    return `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Returns the exit code. */
+export async function runCli(argv: string[], out: (text: string) => void = console.log, err: (text: string) => void = console.error): Promise<number> {
+  const json = argv.includes('--json');
+  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+    out(helpText());
+    return argv.length === 0 ? 2 : 0;
+  }
+  const found = findCommand(argv);
+  try {
+    if (!found) throw new UsageError(`unknown command '${argv.slice(0, 2).join(' ')}'\n\n${helpText()}`);
+    const args = parseCommandArgs(found.command, found.rest);
+    if (args.values.help) {
+      out(`usage: arbiter ${found.command.usage}\n${found.command.summary}`);
+      return 0;
+    }
+    getDb(); // migrate before any command
+    await found.command.run(args, { json, out });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    const message = messageOf(error);
+    err(json ? JSON.stringify({ error: message }) : `error: ${message}`);
+    if (process.env.ARBITER_DEBUG && error instanceof Error) err(error.stack ?? '');
+    return error instanceof UsageError || error instanceof ZodError ? 2 : 1;
+  } finally {
+    closeDb();
+  }
+}

@@ -1,0 +1,111 @@
+import { and, asc, desc, eq, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { AccessDeniedError, NotFoundError, isAdmin, type Actor } from '@/lib/auth/access';
+import { enqueueJob, requestJobCancel } from '@/lib/jobs/queue';
+import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from '@/lib/jobs/registry';
+import { jobMetrics, jobs, projectMembers, projects, type Job, type JobStatus } from '../schema';
+import { getDb } from '../client';
+import { assertCanManageProject } from './projects';
+
+export type JobView = {
+  id: number;
+  kind: string;
+  title: string;
+  status: JobStatus;
+  projectId: number | null;
+  projectName: string | null;
+  progress: number;
+  message: string | null;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  result: unknown;
+  lockedBy: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+};
+
+function toView(job: Job, projectName: string | null): JobView {
+  const definition = (JOB_DEFINITIONS as Record<string, { title: string } | undefined>)[job.kind];
+  return {
+    id: job.id,
+    kind: job.kind,
+    title: definition?.title ?? job.kind,
+    status: job.status,
+    projectId: job.projectId,
+    projectName,
+    progress: job.progress,
+    message: job.message,
+    attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    lastError: job.lastError,
+    result: job.result,
+    lockedBy: job.lockedBy,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+  };
+}
+
+/** Jobs an actor may see: admins all; researchers those of projects they research. Annotators none. */
+function visibility(actor: Actor): SQL | undefined {
+  if (isAdmin(actor)) return undefined;
+  if (!actor.id || actor.role === 'annotator') return sql`0`;
+  const managed = getDb()
+    .select({ id: projectMembers.projectId })
+    .from(projectMembers)
+    .where(and(eq(projectMembers.userId, actor.id), eq(projectMembers.role, 'researcher')));
+  return or(inArray(jobs.projectId, managed), and(isNull(jobs.projectId), eq(jobs.createdBy, actor.id)));
+}
+
+export function listJobsForActor(actor: Actor, options: { projectId?: number; limit?: number; status?: JobStatus[] } = {}): JobView[] {
+  const filters = [visibility(actor)];
+  if (options.projectId !== undefined) filters.push(eq(jobs.projectId, options.projectId));
+  if (options.status?.length) filters.push(inArray(jobs.status, options.status));
+  return getDb()
+    .select({ job: jobs, projectName: projects.name })
+    .from(jobs)
+    .leftJoin(projects, eq(projects.id, jobs.projectId))
+    .where(and(...filters))
+    .orderBy(desc(jobs.id))
+    .limit(options.limit ?? 50)
+    .all()
+    .map((r) => toView(r.job, r.projectName));
+}
+
+export function getJobForActor(actor: Actor, jobId: number): JobView {
+  const row = getDb()
+    .select({ job: jobs, projectName: projects.name })
+    .from(jobs)
+    .leftJoin(projects, eq(projects.id, jobs.projectId))
+    .where(and(eq(jobs.id, jobId), visibility(actor)))
+    .get();
+  if (!row) throw new NotFoundError(`job ${jobId} not found`);
+  return toView(row.job, row.projectName);
+}
+
+export type MetricPoint = { id: number; step: number; name: string; value: number };
+
+export function listJobMetrics(jobId: number, afterId = 0, limit = 5000): MetricPoint[] {
+  return getDb()
+    .select({ id: jobMetrics.id, step: jobMetrics.step, name: jobMetrics.name, value: jobMetrics.value })
+    .from(jobMetrics)
+    .where(and(eq(jobMetrics.jobId, jobId), gt(jobMetrics.id, afterId)))
+    .orderBy(asc(jobMetrics.id))
+    .limit(limit)
+    .all();
+}
+
+/** Enqueues a project-scoped job after checking the actor manages that project. */
+export function enqueueProjectJob<K extends JobKind>(actor: Actor, kind: K, payload: JobPayloadInput<K> & { projectId: number }): JobView {
+  assertCanManageProject(actor, payload.projectId);
+  const job = enqueueJob(getDb(), kind, payload, { projectId: payload.projectId, createdBy: actor.id });
+  return getJobForActor(actor, job.id);
+}
+
+export function cancelJobForActor(actor: Actor, jobId: number): JobView {
+  const job = getJobForActor(actor, jobId);
+  if (actor.role === 'annotator') throw new AccessDeniedError();
+  requestJobCancel(getDb(), job.id);
+  return getJobForActor(actor, jobId);
+}

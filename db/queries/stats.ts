@@ -1,0 +1,43 @@
+import { and, asc, count, eq, gt } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { ComparisonSystems, WinRateSummary } from '@/lib/stats/win-rates';
+import { comparisons, items, judgments, projects, responses } from '../schema';
+import { getDb } from '../client';
+
+const winnerResponse = alias(responses, 'winner_response');
+const loserResponse = alias(responses, 'loser_response');
+
+/** Up to `limit` comparisons of a project after id `afterId`, with the systems on each side. */
+export function readComparisonSystems(projectId: number, afterId: number, limit: number): (ComparisonSystems & { id: number })[] {
+  return getDb()
+    .select({ id: comparisons.id, winner: winnerResponse.system, loser: loserResponse.system, isTie: comparisons.isTie, tieKind: comparisons.tieKind })
+    .from(comparisons)
+    .innerJoin(winnerResponse, eq(winnerResponse.id, comparisons.winnerResponseId))
+    .innerJoin(loserResponse, eq(loserResponse.id, comparisons.loserResponseId))
+    .where(and(eq(comparisons.projectId, projectId), gt(comparisons.id, afterId)))
+    .orderBy(asc(comparisons.id))
+    .limit(limit)
+    .all();
+}
+
+export function countProjectComparisons(projectId: number): number {
+  return getDb().select({ n: count() }).from(comparisons).where(eq(comparisons.projectId, projectId)).get()?.n ?? 0;
+}
+
+export function countProjectWork(projectId: number): { judgments: number; items: number; itemsComplete: number } {
+  const db = getDb();
+  const j = db.select({ n: count() }).from(judgments).where(eq(judgments.projectId, projectId)).get()?.n ?? 0;
+  const i = db.select({ n: count() }).from(items).where(eq(items.projectId, projectId)).get()?.n ?? 0;
+  const done = db.select({ n: count() }).from(items).where(and(eq(items.projectId, projectId), eq(items.status, 'complete'))).get()?.n ?? 0;
+  return { judgments: j, items: i, itemsComplete: done };
+}
+
+export function projectExists(projectId: number): boolean {
+  return getDb().select({ id: projects.id }).from(projects).where(eq(projects.id, projectId)).get() !== undefined;
+}
+
+export type ProjectStats = WinRateSummary & { judgments: number; items: number; itemsComplete: number };
+
+export function saveProjectStats(projectId: number, stats: ProjectStats): void {
+  getDb().update(projects).set({ stats, statsUpdatedAt: new Date() }).where(eq(projects.id, projectId)).run();
+}

@@ -1,0 +1,31 @@
+/**
+ * First-start set-up, run by `npm start` (and the CLI's `setup`): an admin from the environment or a
+ * one-time setup link when there is no user yet, and the demo project when there is no project.
+ */
+import { CLI_ACTOR, type Actor } from '@/lib/auth/access';
+import { getEnv } from '@/lib/env';
+import { countProjects } from '../queries/projects';
+import { createInvite } from '../queries/invites';
+import { countUsers, createUserWithPassword, listUsers } from '../queries/users';
+import { createDemoProject } from '../queries/demo';
+
+export type BootstrapResult = { adminEmail?: string; setupUrl?: string; demoProjectId?: number };
+
+export async function bootstrap(): Promise<BootstrapResult> {
+  const env = getEnv();
+  const out: BootstrapResult = {};
+  if (countUsers() === 0) {
+    if (env.ARBITER_ADMIN_EMAIL && env.ARBITER_ADMIN_PASSWORD) {
+      const admin = await createUserWithPassword({ name: 'Admin', email: env.ARBITER_ADMIN_EMAIL, password: env.ARBITER_ADMIN_PASSWORD, role: 'admin' });
+      out.adminEmail = admin.email;
+    } else {
+      out.setupUrl = createInvite(null, { role: 'admin', expiresInDays: 1 }).url;
+    }
+  }
+  if (env.ARBITER_DEMO && countProjects() === 0) {
+    const admin = listUsers().find((u) => u.role === 'admin');
+    const actor: Actor = admin ? { id: admin.id, role: 'admin', name: admin.name, email: admin.email, via: 'cli' } : CLI_ACTOR;
+    out.demoProjectId = createDemoProject(actor).projectId;
+  }
+  return out;
+}
