@@ -1,0 +1,36 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { createInvite } from '@/db/queries/invites';
+import { createUserWithPassword } from '@/db/queries/users';
+import { AccessDeniedError, type Actor } from '@/lib/auth/access';
+import { createUserSchema, emailSchema, userRoleSchema } from '@/lib/auth/schemas';
+import { runAction, type ActionResult } from '@/app/_lib/action';
+
+function assertAdmin(actor: Actor): void {
+  if (actor.role !== 'admin') throw new AccessDeniedError('only admins can do that');
+}
+
+export async function createUserAction(input: Record<string, string>): Promise<ActionResult<{ email: string }>> {
+  return runAction(createUserSchema, input, async (data, actor) => {
+    assertAdmin(actor);
+    const user = await createUserWithPassword(data);
+    revalidatePath('/admin');
+    return { email: user.email };
+  });
+}
+
+const inviteFormSchema = z.object({
+  role: userRoleSchema,
+  email: z.union([z.literal(''), emailSchema]).transform((v) => (v === '' ? undefined : v)),
+  projectId: z.union([z.literal(''), z.coerce.number().int().positive('choose a project')]).transform((v) => (v === '' ? undefined : v)),
+});
+
+export async function createInviteAction(input: Record<string, string>): Promise<ActionResult<{ url: string }>> {
+  return runAction(inviteFormSchema, input, (data, actor) => {
+    assertAdmin(actor);
+    const { url } = createInvite(actor.id, data);
+    revalidatePath('/admin');
+    return { url };
+  });
+}

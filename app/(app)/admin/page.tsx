@@ -1,0 +1,55 @@
+import type { Metadata } from 'next';
+import { listInvites } from '@/db/queries/invites';
+import { listProjectsForActor } from '@/db/queries/projects';
+import { listUsers } from '@/db/queries/users';
+import { requireActor } from '@/app/_lib/session';
+import { Card } from '@/app/_components/ui';
+import { AdminForms } from './admin-forms';
+
+export const metadata: Metadata = { title: 'Admin' };
+
+export default async function AdminPage() {
+  const actor = await requireActor();
+  const users = listUsers().filter((u) => !u.isSimulated);
+  const invites = listInvites();
+  const projects = listProjectsForActor(actor).map((p) => ({ id: p.id, name: p.name }));
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-semibold">Admin</h1>
+      <Card title="Users">
+        <table className="w-full text-sm">
+          <thead>
+            <tr className="text-left text-slate-500">
+              <th className="py-1">Name</th>
+              <th>Email</th>
+              <th>Role</th>
+              <th>Joined</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((u) => (
+              <tr key={u.id} className="border-t border-slate-100">
+                <td className="py-1">{u.name}</td>
+                <td>{u.email}</td>
+                <td>{u.role}</td>
+                <td>{u.createdAt.toISOString().slice(0, 10)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Card>
+      <AdminForms projects={projects} />
+      <Card title="Invites">
+        <ul className="space-y-1 text-sm">
+          {invites.length === 0 ? <li className="text-slate-500">No invites yet.</li> : null}
+          {invites.map((i) => (
+            <li key={i.id}>
+              #{i.id} {i.role}
+              {i.email ? ` for ${i.email}` : ''} · {i.usedAt ? 'used' : i.expiresAt < new Date() ? 'expired' : `open until ${i.expiresAt.toISOString().slice(0, 10)}`}
+            </li>
+          ))}
+        </ul>
+      </Card>
+    </div>
+  );
+}

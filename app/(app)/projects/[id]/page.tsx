@@ -1,0 +1,115 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { listJobsForActor } from '@/db/queries/jobs';
+import { getProjectForActor, listProjectMembers, type ProjectDetail } from '@/db/queries/projects';
+import { NotFoundError } from '@/lib/auth/access';
+import { requireActor } from '@/app/_lib/session';
+import { Card, StatusBadge } from '@/app/_components/ui';
+import { RecomputeStatsButton } from './recompute-stats-button';
+
+export const metadata: Metadata = { title: 'Project' };
+
+function loadProject(actor: Awaited<ReturnType<typeof requireActor>>, raw: string): ProjectDetail {
+  const id = Number(raw);
+  if (!Number.isInteger(id) || id <= 0) notFound();
+  try {
+    return getProjectForActor(actor, id);
+  } catch (error) {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  }
+}
+
+export default async function ProjectPage({ params }: { params: Promise<{ id: string }> }) {
+  const actor = await requireActor();
+  const project = loadProject(actor, (await params).id);
+  const jobs = project.canManage ? listJobsForActor(actor, { projectId: project.id, limit: 5 }) : [];
+  const members = project.canManage ? listProjectMembers(project.id) : [];
+  const counts = Object.entries(project.counts);
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold">{project.name}</h1>
+        {project.description ? <p className="mt-1 text-sm text-slate-600">{project.description}</p> : null}
+      </div>
+      <dl className="grid grid-cols-2 gap-3 md:grid-cols-5">
+        {counts.map(([name, n]) => (
+          <div key={name} className="rounded-lg border border-slate-200 bg-white p-4">
+            <dt className="text-xs uppercase tracking-wide text-slate-500">{name}</dt>
+            <dd className="text-xl font-semibold">{n}</dd>
+          </div>
+        ))}
+      </dl>
+      <Card title="Systems">
+        {project.stats ? (
+          <table className="w-full text-sm">
+            <caption className="mb-2 text-left text-xs text-slate-500">
+              Win rate = (wins + ½ ties) / battles over {project.stats.comparisons} comparisons; computed {project.statsUpdatedAt?.toISOString().replace('T', ' ').slice(0, 19)} UTC.
+            </caption>
+            <thead>
+              <tr className="text-left text-slate-500">
+                <th className="py-1">System</th>
+                <th>Battles</th>
+                <th>Wins</th>
+                <th>Losses</th>
+                <th>Ties</th>
+                <th>Both bad</th>
+                <th>Win rate</th>
+              </tr>
+            </thead>
+            <tbody>
+              {project.stats.systems.map((s) => (
+                <tr key={s.system} className="border-t border-slate-100">
+                  <td className="py-1 font-medium">{s.system}</td>
+                  <td>{s.battles}</td>
+                  <td>{s.wins}</td>
+                  <td>{s.losses}</td>
+                  <td>{s.ties}</td>
+                  <td>{s.bothBad}</td>
+                  <td>{s.winRate.toFixed(3)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="text-sm text-slate-600">No statistics yet.</p>
+        )}
+        {project.canManage ? (
+          <div className="mt-4">
+            <RecomputeStatsButton projectId={project.id} />
+          </div>
+        ) : null}
+      </Card>
+      {project.canManage ? (
+        <div className="grid gap-6 md:grid-cols-2">
+          <Card title="Recent jobs">
+            <ul className="space-y-2 text-sm">
+              {jobs.length === 0 ? <li className="text-slate-500">No jobs yet.</li> : null}
+              {jobs.map((j) => (
+                <li key={j.id} className="flex items-center gap-2">
+                  <Link className="underline" href={`/jobs/${j.id}`}>
+                    #{j.id} {j.title}
+                  </Link>
+                  <StatusBadge status={j.status} />
+                </li>
+              ))}
+            </ul>
+          </Card>
+          <Card title="Members">
+            <ul className="space-y-1 text-sm">
+              {members.map((m) => (
+                <li key={m.userId}>
+                  {m.name} <span className="text-slate-500">({m.email}, {m.role})</span>
+                </li>
+              ))}
+            </ul>
+          </Card>
+        </div>
+      ) : null}
+      <Card title={`Task settings (guidelines v${project.guidelinesVersion})`}>
+        <pre className="overflow-x-auto text-xs text-slate-700">{JSON.stringify(project.settings, null, 2)}</pre>
+      </Card>
+    </div>
+  );
+}

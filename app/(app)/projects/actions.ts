@@ -1,0 +1,29 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { enqueueProjectJob } from '@/db/queries/jobs';
+import { createProject } from '@/db/queries/projects';
+import { projectNameSchema } from '@/lib/projects/settings';
+import { runAction, type ActionResult } from '@/app/_lib/action';
+
+const createProjectFormSchema = z.object({
+  name: projectNameSchema,
+  description: z.string().trim().max(2000, 'description must be at most 2000 characters').default(''),
+  overlap: z.coerce.number().int('overlap must be a whole number').min(1, 'overlap must be at least 1').max(20, 'overlap must be at most 20').default(1),
+});
+
+export async function createProjectAction(input: { name: string; description: string; overlap: string }): Promise<ActionResult<{ id: number }>> {
+  return runAction(createProjectFormSchema, input, (data, actor) => {
+    const project = createProject(actor, { name: data.name, description: data.description, settings: { overlap: data.overlap } });
+    revalidatePath('/projects');
+    return { id: project.id };
+  });
+}
+
+export async function startRecomputeStats(input: { projectId: number }): Promise<ActionResult<{ jobId: number }>> {
+  return runAction(z.object({ projectId: z.number().int().positive() }), input, (data, actor) => {
+    const job = enqueueProjectJob(actor, 'recompute-stats', { projectId: data.projectId });
+    revalidatePath('/jobs');
+    return { jobId: job.id };
+  });
+}

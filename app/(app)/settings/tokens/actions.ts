@@ -1,0 +1,24 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { createApiToken, revokeApiToken } from '@/db/queries/api-tokens';
+import { AccessDeniedError, NotFoundError } from '@/lib/auth/access';
+import { createTokenSchema } from '@/lib/auth/schemas';
+import { runAction, type ActionResult } from '@/app/_lib/action';
+
+export async function createTokenAction(input: { name: string }): Promise<ActionResult<{ token: string }>> {
+  return runAction(createTokenSchema, input, (data, actor) => {
+    if (!actor.id) throw new AccessDeniedError();
+    const { token } = createApiToken(actor.id, data);
+    revalidatePath('/settings/tokens');
+    return { token };
+  });
+}
+
+export async function revokeTokenAction(input: { id: number }): Promise<ActionResult<{ id: number }>> {
+  return runAction(z.object({ id: z.number().int().positive() }), input, (data, actor) => {
+    if (!actor.id || !revokeApiToken(actor.id, data.id)) throw new NotFoundError(`token ${data.id} not found`);
+    revalidatePath('/settings/tokens');
+    return { id: data.id };
+  });
+}

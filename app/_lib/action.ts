@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import { ZodError } from 'zod';
+import type { Actor } from '@/lib/auth/access';
+import { getActor } from './session';
+import { describeError } from './errors';
+
+/** What every server action returns (STYLE.md 3.3): success with data, or a message naming the field. */
+export type ActionResult<T = undefined> = { ok: true; data: T } | { ok: false; error: string; field?: string };
+
+export function formToObject(form: FormData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of form.entries()) if (typeof value === 'string') out[key] = value;
+  return out;
+}
+
+/**
+ * parse → authorise → one call → return, for every server action. Expected failures become
+ * `{ ok: false, error }`; the action itself never throws at the browser.
+ */
+export async function runAction<S extends z.ZodType, T>(schema: S, input: unknown, fn: (data: z.output<S>, actor: Actor) => Promise<T> | T): Promise<ActionResult<T>> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || undefined;
+    return { ok: false, error: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`, field };
+  }
+  const actor = await getActor();
+  if (!actor) return { ok: false, error: 'You are signed out. Sign in again.' };
+  try {
+    return { ok: true, data: await fn(parsed.data, actor) };
+  } catch (error) {
+    if (error instanceof ZodError) {
+      const issue = error.issues[0];
+      return { ok: false, error: `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}` };
+    }
+    return { ok: false, error: describeError(error).message };
+  }
+}

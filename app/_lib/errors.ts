@@ -1,0 +1,24 @@
+import { ZodError } from 'zod';
+import { DuplicateEmailError } from '@/db/queries/users';
+import { InviteError } from '@/db/queries/invites';
+import { AccessDeniedError, NotFoundError } from '@/lib/auth/access';
+import { JobPayloadError } from '@/lib/jobs/queue';
+
+/** Maps an error to an HTTP status and a message safe to show; unexpected errors are logged, not shown. */
+/** A malformed request (bad JSON, bad query string). */
+export class BadRequestError extends Error {}
+
+export function describeError(error: unknown): { status: number; message: string; field?: string } {
+  if (error instanceof ZodError) {
+    const issue = error.issues[0];
+    const field = issue?.path.join('.') || undefined;
+    return { status: 400, message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`, field };
+  }
+  if (error instanceof NotFoundError) return { status: 404, message: error.message };
+  if (error instanceof AccessDeniedError) return { status: 403, message: error.message };
+  if (error instanceof DuplicateEmailError) return { status: 409, message: error.message };
+  if (error instanceof BadRequestError) return { status: 400, message: error.message };
+  if (error instanceof InviteError || error instanceof JobPayloadError) return { status: 400, message: error.message };
+  console.error(error);
+  return { status: 500, message: 'Something went wrong on the server; the error was logged.' };
+}

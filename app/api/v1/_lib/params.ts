@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { JOB_STATUSES } from '@/lib/jobs/statuses';
+
+export const idParamsSchema = z.object({ id: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be a positive id') });
+
+export const jobsQuerySchema = z.object({
+  project: z.coerce.number().int().positive().optional(),
+  status: z.enum(JOB_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export function queryObject(request: Request): Record<string, string> {
+  return Object.fromEntries(new URL(request.url).searchParams.entries());
+}

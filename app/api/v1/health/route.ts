@@ -1,0 +1,14 @@
+// GET /api/v1/health – liveness and database check (no authentication)
+import { checkDatabase } from '@/db/queries/health';
+
+export const dynamic = 'force-dynamic';
+
+export function GET(): Response {
+  try {
+    const db = checkDatabase();
+    return Response.json({ status: 'ok', db: 'ok', ...db, time: new Date().toISOString() });
+  } catch (error) {
+    console.error(error);
+    return Response.json({ status: 'error', db: 'unavailable' }, { status: 503 });
+  }
+}

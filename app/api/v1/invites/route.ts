@@ -1,0 +1,13 @@
+// POST /api/v1/invites – create a one-time sign-up link (admin)
+import { createInvite } from '@/db/queries/invites';
+import { createInviteSchema } from '@/lib/auth/schemas';
+import { apiRoute, readJson, requireAdmin } from '../_lib/api-route';
+
+export const POST = apiRoute(
+  async ({ request, actor }) => {
+    requireAdmin(actor);
+    const { url, invite } = createInvite(actor.id, createInviteSchema.parse(await readJson(request, {})));
+    return { url, invite: { id: invite.id, role: invite.role, email: invite.email, projectId: invite.projectId, expiresAt: invite.expiresAt } };
+  },
+  { status: 201 },
+);

@@ -1,0 +1,28 @@
+// GET /api/v1/jobs/:id/events – SSE: `job` on every change, `metrics` as points arrive; ends when the job does
+import { getJobForActor, listJobMetrics } from '@/db/queries/jobs';
+import { FINAL_STATUSES } from '@/lib/jobs/queue';
+import { apiRoute } from '../../../_lib/api-route';
+import { idParamsSchema } from '../../../_lib/params';
+import { sseResponse, type SseEvent } from '../../../_lib/sse';
+
+export const GET = apiRoute<{ id: string }>(({ request, actor, params }) => {
+  const id = getJobForActor(actor, idParamsSchema.parse(params).id).id;
+  let lastState = '';
+  let lastMetricId = 0;
+  return sseResponse(request, () => {
+    const job = getJobForActor(actor, id);
+    const events: SseEvent[] = [];
+    const metrics = listJobMetrics(id, lastMetricId);
+    if (metrics.length > 0) {
+      lastMetricId = metrics[metrics.length - 1]!.id;
+      events.push({ event: 'metrics', data: metrics });
+    }
+    const state = `${job.status}:${job.progress}:${job.message ?? ''}:${job.attempts}`;
+    if (state !== lastState) {
+      lastState = state;
+      events.push({ event: 'job', data: job });
+    }
+    if (FINAL_STATUSES.includes(job.status)) return events.length > 0 ? [...events, { event: 'end', data: { status: job.status } }] : 'done';
+    return events;
+  });
+});

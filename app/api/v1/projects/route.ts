@@ -1,0 +1,8 @@
+// GET /api/v1/projects – visible projects; POST – create one (researchers, admins)
+import { createProject, listProjectsForActor } from '@/db/queries/projects';
+import { createProjectSchema } from '@/lib/projects/settings';
+import { apiRoute, readJson } from '../_lib/api-route';
+
+export const GET = apiRoute(({ actor }) => ({ projects: listProjectsForActor(actor) }));
+
+export const POST = apiRoute(async ({ request, actor }) => ({ project: createProject(actor, createProjectSchema.parse(await readJson(request))) }), { status: 201 });

@@ -1,0 +1,16 @@
+// GET /api/v1/tokens – the caller's API tokens; POST – create one (the secret is in the response, once)
+import { createApiToken, listApiTokens } from '@/db/queries/api-tokens';
+import { AccessDeniedError } from '@/lib/auth/access';
+import { createTokenSchema } from '@/lib/auth/schemas';
+import { apiRoute, readJson } from '../_lib/api-route';
+
+export const GET = apiRoute(({ actor }) => ({ tokens: actor.id ? listApiTokens(actor.id) : [] }));
+
+export const POST = apiRoute(
+  async ({ request, actor }) => {
+    if (!actor.id) throw new AccessDeniedError('tokens belong to users');
+    const { token, summary } = createApiToken(actor.id, createTokenSchema.parse(await readJson(request)));
+    return { token, ...summary };
+  },
+  { status: 201 },
+);

@@ -1,0 +1,64 @@
+/**
+ * `npm start`: build if needed, migrate, first-start set-up (admin or setup link, demo project),
+ * then the web server and ARBITER_WORKERS workers together. One Ctrl-C stops them all.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { getDb } from '@/db/client';
+import { bootstrap } from '@/db/seed/bootstrap';
+import { baseUrl, dataDir, getEnv } from '@/lib/env';
+import { buildIfNeeded } from './build-if-needed';
+
+const env = getEnv();
+buildIfNeeded();
+getDb(); // applies migrations once, before any child starts
+const setup = await bootstrap();
+
+console.log(`\nArbiter at ${baseUrl(env)}  (data: ${dataDir(env)})`);
+if (setup.adminEmail) console.log(`Admin account created: ${setup.adminEmail}`);
+if (setup.setupUrl) console.log(`No users yet. Create the admin account here (one-time link, valid 24 h):\n  ${setup.setupUrl}`);
+if (setup.demoProjectId) console.log(`Demo project created: ${baseUrl(env)}/projects/${setup.demoProjectId}`);
+
+const children = new Set<ChildProcess>();
+let stopping = false;
+
+function run(name: string, args: string[], onExit: (code: number | null) => void): ChildProcess {
+  const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  children.add(child);
+  child.on('exit', (code, signal) => {
+    children.delete(child);
+    if (!stopping) console.error(`${name} exited (${signal ?? code})`);
+    onExit(code);
+  });
+  return child;
+}
+
+function stop(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  const force = setTimeout(() => {
+    for (const child of children) child.kill('SIGKILL');
+  }, 10_000);
+  const wait = setInterval(() => {
+    if (children.size === 0) {
+      clearInterval(wait);
+      clearTimeout(force);
+      process.exit(code);
+    }
+  }, 50);
+}
+
+function startWorker(index: number): void {
+  run(`worker ${index}`, ['--import', 'tsx', 'workers/main.ts'], (code) => {
+    if (stopping) return;
+    console.error(`restarting worker ${index} in 1 s`);
+    setTimeout(() => !stopping && startWorker(index), 1000);
+    void code;
+  });
+}
+
+run('web server', ['node_modules/next/dist/bin/next', 'start', '-p', String(env.PORT), '-H', env.HOSTNAME], (code) => stop(code ?? 1));
+for (let i = 1; i <= env.ARBITER_WORKERS; i++) startWorker(i);
+
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
