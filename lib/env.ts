@@ -71,3 +71,18 @@ export function databasePath(env: Env = getEnv()): string {
 export function baseUrl(env: Env = getEnv()): string {
   return env.ARBITER_BASE_URL ?? `http://localhost:${env.PORT}`;
 }
+
+/**
+ * Entry points (npm start, workers, CLI) read `.env.local` then `.env` from the working directory,
+ * as Next does for the web server; variables already set in the environment win.
+ */
+export function loadEnvFiles(files = ['.env.local', '.env']): void {
+  for (const file of files) {
+    try {
+      process.loadEnvFile(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  resetEnvCache();
+}

@@ -5,9 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { getDb } from '@/db/client';
 import { bootstrap } from '@/db/seed/bootstrap';
-import { baseUrl, dataDir, getEnv } from '@/lib/env';
+import { baseUrl, dataDir, getEnv, loadEnvFiles } from '@/lib/env';
 import { buildIfNeeded } from './build-if-needed';
 
+loadEnvFiles();
 const env = getEnv();
 buildIfNeeded();
 getDb(); // applies migrations once, before any child starts

@@ -3,7 +3,6 @@ import { createUserSchema, type CreateUserInput } from '@/lib/auth/schemas';
 import type { UserRole } from '../schema';
 import { accounts, users } from '../schema';
 import { getDb } from '../client';
-import { getAuth } from './auth';
 
 export type UserSummary = { id: string; name: string; email: string; role: UserRole; isSimulated: boolean; createdAt: Date };
 
@@ -17,6 +16,8 @@ const summaryColumns = { id: users.id, name: users.name, email: users.email, rol
 
 /** better-auth's password hash (scrypt); Arbiter never hashes passwords itself. */
 export async function hashPassword(password: string): Promise<string> {
+  // Loaded on demand: better-auth costs ~1 s of start-up that most CLI commands and workers never need.
+  const { getAuth } = await import('./auth');
   const ctx = await getAuth().$context;
   return ctx.password.hash(password);
 }

@@ -1,0 +1,69 @@
+/**
+ * `npm test`: every tier, then one plain line `N passed, N failed` summing them.
+ * Tiers: static (lint incl. import boundaries, typecheck), unit + integration (vitest), e2e (Playwright).
+ * A tier that crashes before reporting counts as one failure, so a run that tested nothing is visible.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const TMP = path.join('tests', '.tmp');
+fs.mkdirSync(TMP, { recursive: true });
+const only = process.argv.slice(2);
+type Tally = { name: string; passed: number; failed: number; seconds: number };
+const tallies: Tally[] = [];
+
+function run(cmd: string, args: string[]): { ok: boolean; seconds: number } {
+  const started = Date.now();
+  const result = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.CI ? '0' : '1' } });
+  return { ok: result.status === 0, seconds: (Date.now() - started) / 1000 };
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+const node = process.execPath;
+const bin = (name: string) => path.join('node_modules', '.bin', name);
+const wanted = (tier: string) => only.length === 0 || only.includes(tier);
+
+if (wanted('static')) {
+  console.log('\n── static: lint (with import boundaries) ──');
+  const lint = run(bin('eslint'), ['.']);
+  tallies.push({ name: 'lint', passed: lint.ok ? 1 : 0, failed: lint.ok ? 0 : 1, seconds: lint.seconds });
+  console.log('\n── static: typecheck ──');
+  const tsc = run(bin('tsc'), ['--noEmit']);
+  tallies.push({ name: 'typecheck', passed: tsc.ok ? 1 : 0, failed: tsc.ok ? 0 : 1, seconds: tsc.seconds });
+}
+
+for (const tier of ['unit', 'integration']) {
+  if (!wanted(tier)) continue;
+  console.log(`\n── ${tier} (vitest) ──`);
+  const out = path.join(TMP, `vitest-${tier}.json`);
+  fs.rmSync(out, { force: true });
+  const res = run(bin('vitest'), ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  const report = readJson<{ numPassedTests: number; numFailedTests: number; numTotalTests: number }>(out);
+  if (!report) tallies.push({ name: tier, passed: 0, failed: 1, seconds: res.seconds });
+  else tallies.push({ name: tier, passed: report.numPassedTests, failed: report.numFailedTests + (res.ok || report.numFailedTests > 0 ? 0 : 1), seconds: res.seconds });
+}
+
+if (wanted('e2e')) {
+  console.log('\n── e2e (Playwright, real Chromium) ──');
+  const out = path.join(TMP, 'playwright.json');
+  fs.rmSync(out, { force: true });
+  const res = run(node, [path.join('node_modules', '@playwright', 'test', 'cli.js'), 'test']);
+  const report = readJson<{ stats: { expected: number; unexpected: number; flaky: number } }>(out);
+  if (!report) tallies.push({ name: 'e2e', passed: 0, failed: 1, seconds: res.seconds });
+  else tallies.push({ name: 'e2e', passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected + (res.ok || report.stats.unexpected > 0 ? 0 : 1), seconds: res.seconds });
+}
+
+console.log('\n── summary ──');
+for (const t of tallies) console.log(`${t.name.padEnd(12)} ${String(t.passed).padStart(4)} passed ${String(t.failed).padStart(3)} failed  (${t.seconds.toFixed(1)} s)`);
+const passed = tallies.reduce((s, t) => s + t.passed, 0);
+const failed = tallies.reduce((s, t) => s + t.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || tallies.length === 0 ? 1 : 0);

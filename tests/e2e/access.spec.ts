@@ -1,0 +1,43 @@
+import { expect, test } from '@playwright/test';
+import { cli, signIn } from './fixtures';
+
+test.describe('an annotator', () => {
+  test.beforeAll(() => {
+    cli('user', 'create', '--email', 'annie@e2e.test', '--password', 'annie-password', '--name', 'Annie', '--role', 'annotator');
+  });
+
+  test('cannot open the admin pages, sees no Jobs or Admin link, and sees no project she does not belong to', async ({ page }) => {
+    await signIn(page, 'annie@e2e.test', 'annie-password');
+    await expect(page.getByText('You are not a member of any project yet.')).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Admin' })).toHaveCount(0);
+    await expect(page.getByRole('link', { name: 'Jobs' })).toHaveCount(0);
+    await page.goto('/admin');
+    await expect(page.getByRole('heading', { name: 'Access denied' })).toBeVisible();
+    await expect(page.getByText('The admin pages are for admins only.')).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Users' })).toHaveCount(0);
+    await page.goto('/projects/1');
+    await expect(page.getByRole('heading', { name: 'Not found' })).toBeVisible();
+  });
+});
+
+test('an admin invites an annotator by link, who joins and sees only that project', async ({ page, browser }) => {
+  await signIn(page, 'admin@e2e.test', 'e2e-admin-password');
+  await page.goto('/admin');
+  const inviteCard = page.locator('section', { has: page.getByRole('heading', { name: 'Invite by link' }) });
+  await inviteCard.getByLabel('Project (optional)').selectOption({ label: 'Demo: helpfulness of five assistants' });
+  await inviteCard.getByRole('button', { name: 'Create invite link' }).click();
+  const url = await page.getByTestId('invite-url').textContent();
+  expect(url).toMatch(/\/invite\/inv_/);
+
+  const guest = await browser.newContext();
+  const invited = await guest.newPage();
+  await invited.goto(url!);
+  await invited.getByLabel('Name').fill('Ivy');
+  await invited.getByLabel('Email').fill('ivy@e2e.test');
+  await invited.getByLabel('Password').fill('ivy-password');
+  await invited.getByRole('button', { name: 'Create account' }).click();
+  await expect(invited.getByRole('heading', { name: 'Projects' })).toBeVisible();
+  await expect(invited.getByRole('link', { name: /Demo: helpfulness of five assistants/ })).toBeVisible();
+  await expect(invited.getByText('you: annotator')).toBeVisible();
+  await guest.close();
+});

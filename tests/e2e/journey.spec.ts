@@ -1,0 +1,33 @@
+import { expect, test } from '@playwright/test';
+import { E2E_ADMIN, signIn } from './fixtures';
+
+test('a researcher signs in, opens the demo project, starts a job, watches it finish, and signs out', async ({ page }) => {
+  await page.goto('/projects');
+  await expect(page).toHaveURL(/\/sign-in$/);
+
+  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  await page.getByRole('link', { name: /Demo: helpfulness of five assistants/ }).click();
+  await expect(page.getByRole('heading', { name: 'Demo: helpfulness of five assistants' })).toBeVisible();
+  await expect(page.getByText('No statistics yet.')).toBeVisible();
+
+  await page.getByRole('button', { name: 'Recompute statistics' }).click();
+  await expect(page).toHaveURL(/\/jobs\/\d+$/);
+  await expect(page.getByRole('heading', { name: /Job #\d+: Recompute project statistics/ })).toBeVisible();
+  // The status arrives over Server-Sent Events from the worker's progress, without a reload.
+  await expect(page.getByTestId('job-status')).toHaveText('succeeded', { timeout: 30_000 });
+  await expect(page.getByRole('progressbar', { name: 'Job progress' })).toHaveAttribute('aria-valuenow', '100');
+  await expect(page.getByText(/comparisons, 5 systems/).first()).toBeVisible();
+
+  await page.getByRole('link', { name: 'Demo: helpfulness of five assistants' }).click();
+  await expect(page.getByRole('cell', { name: 'atlas-70b' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'ember-3b' })).toBeVisible();
+
+  await page.getByRole('link', { name: 'Jobs' }).click();
+  await expect(page.getByText('● live')).toBeVisible();
+  await expect(page.getByRole('progressbar', { name: /Job \d+ progress/ }).first()).toBeVisible();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await page.goto('/projects');
+  await expect(page).toHaveURL(/\/sign-in$/);
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { getDb } from '@/db/client';
+import { jobs } from '@/db/schema';
+import { runTs } from '../../helpers/spawn';
+
+const cli = (...args: string[]) => runTs('cli/main.ts', args);
+const bin = (...args: string[]) => runTs('bin/arbiter.js', args);
+
+describe('CLI', () => {
+  it('creates a project and prints it with its id; --json is machine-readable', async () => {
+    const text = await cli('project', 'create', '--name', 'From the CLI');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^created project (\d+): From the CLI/);
+    const json = await cli('project', 'create', '--name', 'Second', '--overlap', '3', '--json');
+    const project = JSON.parse(json.stdout) as { id: number; name: string };
+    expect(project.name).toBe('Second');
+    const list = JSON.parse((await bin('project', 'list', '--json')).stdout) as { id: number; name: string }[];
+    expect(list.map((p) => p.name)).toEqual(['From the CLI', 'Second']);
+  });
+
+  it('rejects bad input with a clear message and a non-zero exit code', async () => {
+    const missing = await cli('project', 'create');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('error: --name is required\n');
+    const badOverlap = await cli('project', 'create', '--name', 'x', '--overlap', 'lots');
+    expect(badOverlap.code).toBe(2);
+    expect(badOverlap.stderr).toMatch(/--overlap: /);
+    const unknown = await cli('project', 'destroy');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'project destroy'/);
+    const notFound = await cli('jobs', 'watch', '999', '--json');
+    expect(notFound.code).toBe(1);
+    expect(JSON.parse(notFound.stderr)).toEqual({ error: 'job 999 not found' });
+    const badFlag = await cli('user', 'create', '--email', 'a@example.com', '--bogus');
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/Unknown option '--bogus'/);
+  });
+
+  it('creates users, invites and tokens', async () => {
+    const created = await cli('user', 'create', '--email', 'res@example.com', '--password', 'research-pw', '--role', 'researcher', '--json');
+    expect(JSON.parse(created.stdout)).toMatchObject({ email: 'res@example.com', role: 'researcher' });
+    const weak = await cli('user', 'create', '--email', 'weak@example.com', '--password', 'short');
+    expect(weak.code).toBe(2);
+    expect(weak.stderr).toMatch(/password: password must be at least 8 characters/);
+    const invite = await cli('user', 'invite', '--role', 'annotator', '--project', '1');
+    expect(invite.stdout).toMatch(/\/invite\/inv_[\w-]+\n\(annotator, expires /);
+    const token = await cli('token', 'create', '--user', 'res@example.com', '--name', 'laptop', '--json');
+    expect(JSON.parse(token.stdout)).toMatchObject({ name: 'laptop', token: expect.stringMatching(/^arb_/) });
+  });
+
+  it('generates the demo project, enqueues its statistics job and cancels it', async () => {
+    const demo = await cli('demo', 'create', '--prompts', '8', '--json');
+    const { projectId } = JSON.parse(demo.stdout) as { projectId: number };
+    expect(projectId).toBeGreaterThan(0);
+    const queued = await cli('stats', 'recompute', '--project', String(projectId));
+    const jobId = Number(/queued job (\d+)/.exec(queued.stdout)?.[1]);
+    expect(jobId).toBeGreaterThan(0);
+    const listed = JSON.parse((await cli('jobs', 'list', '--json')).stdout) as { id: number; status: string }[];
+    expect(listed.find((j) => j.id === jobId)?.status).toBe('queued');
+    const cancelled = await cli('jobs', 'cancel', String(jobId));
+    expect(cancelled.stdout).toBe(`job ${jobId}: cancelled\n`);
+    expect(getDb().select().from(jobs).all().find((j) => j.id === jobId)?.status).toBe('cancelled');
+  });
+});

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { getDb } from '@/db/client';
+import { enqueueJob } from '@/lib/jobs/queue';
+import { createGeneratedProject } from '../../helpers/projects';
+import { collect, spawnTs } from '../../helpers/spawn';
+
+describe('several workers on one database', () => {
+  it('claim every job exactly once while more jobs keep arriving', async () => {
+    const { projectId } = createGeneratedProject({ prompts: 2 });
+    const db = getDb();
+    const ids: number[] = [];
+    for (let i = 0; i < 300; i++) ids.push(enqueueJob(db, 'recompute-stats', { projectId }).id);
+    const workers = [spawnTs('tests/helpers/procs/claim-all.ts', ['a']), spawnTs('tests/helpers/procs/claim-all.ts', ['b'])];
+    const done = workers.map(collect);
+    for (let i = 0; i < 300; i++) {
+      ids.push(enqueueJob(db, 'recompute-stats', { projectId }).id);
+      if (i % 50 === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    const results = await Promise.all(done);
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const claimed = results.flatMap((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as number[]);
+    expect(claimed.length).toBe(ids.length);
+    expect(new Set(claimed)).toEqual(new Set(ids));
+    expect(results.every((r) => (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as number[]).length > 0)).toBe(true);
+  });
+});

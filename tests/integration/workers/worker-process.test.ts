@@ -1,0 +1,62 @@
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { getDb } from '@/db/client';
+import { getProjectForActor } from '@/db/queries/projects';
+import { jobs } from '@/db/schema';
+import { CLI_ACTOR } from '@/lib/auth/access';
+import { enqueueJob } from '@/lib/jobs/queue';
+import { createGeneratedProject } from '../../helpers/projects';
+import { collect, spawnTs, waitFor } from '../../helpers/spawn';
+
+const jobRow = (id: number) => getDb().select().from(jobs).where(eq(jobs.id, id)).get()!;
+const FAST = { ARBITER_HEARTBEAT_MS: '100', ARBITER_WORKER_POLL_MS: '50', ARBITER_STALE_MS: '1000' };
+
+describe('worker process', () => {
+  it('kill -9 in the middle of a job, then a restart: another worker recovers it and it completes from its checkpoint', async () => {
+    const project = createGeneratedProject({ prompts: 6000 });
+    const job = enqueueJob(getDb(), 'recompute-stats', { projectId: project.projectId, chunkSize: 100 });
+
+    const first = spawnTs('workers/main.ts', [], FAST);
+    const firstDone = collect(first);
+    const before = await waitFor(() => {
+      const row = jobRow(job.id);
+      return row.status === 'running' && row.progress >= 0.1 ? row : undefined;
+    }, 30_000, 2);
+    first.kill('SIGKILL');
+    const killed = await firstDone;
+    expect(killed.signal).toBe('SIGKILL');
+    const atKill = jobRow(job.id);
+    expect(atKill.status).toBe('running'); // nobody settled it: the worker died holding the lock
+    expect(atKill.progress).toBeLessThan(1);
+    expect(before.lockedBy).toContain(String(first.pid));
+
+    const second = spawnTs('workers/main.ts', [], FAST);
+    const secondDone = collect(second);
+    await waitFor(() => jobRow(job.id).status === 'succeeded', 30_000, 20);
+    second.kill('SIGTERM');
+    const exit = await secondDone;
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(exit.stdout).toMatch(/recovered stale jobs/);
+
+    const finished = jobRow(job.id);
+    expect(finished.status).toBe('succeeded');
+    expect(finished.attempts).toBe(2);
+    const result = finished.result as { comparisons: number; resumedFrom: number };
+    expect(result.resumedFrom).toBeGreaterThan(0);
+    expect(result.comparisons).toBe(project.comparisons);
+    expect(getProjectForActor(CLI_ACTOR, project.projectId).stats?.comparisons).toBe(project.comparisons);
+  });
+
+  it('SIGTERM during a job: the worker hands the job back and exits cleanly', async () => {
+    const project = createGeneratedProject({ prompts: 6000 });
+    const job = enqueueJob(getDb(), 'recompute-stats', { projectId: project.projectId, chunkSize: 100 });
+    const worker = spawnTs('workers/main.ts', [], FAST);
+    const done = collect(worker);
+    await waitFor(() => jobRow(job.id).progress >= 0.05, 30_000, 2);
+    worker.kill('SIGTERM');
+    const exit = await done;
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(exit.stdout).toMatch(/finishing up[\s\S]*Worker shutting down[\s\S]*stopped/);
+    expect(jobRow(job.id)).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
+  });
+});
