@@ -2,22 +2,16 @@
  * `npm start`: build if needed, migrate, first-start set-up (admin or setup link, demo project),
  * then the web server and ARBITER_WORKERS workers together. One Ctrl-C stops them all.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { getDb } from '@/db/client';
-import { bootstrap } from '@/db/seed/bootstrap';
-import { baseUrl, dataDir, getEnv, loadEnvFiles } from '@/lib/env';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { getEnv, loadEnvFiles } from '@/lib/env';
 import { buildIfNeeded } from './build-if-needed';
 
 loadEnvFiles();
 const env = getEnv();
 buildIfNeeded();
-getDb(); // applies migrations once, before any child starts
-const setup = await bootstrap();
-
-console.log(`\nArbiter at ${baseUrl(env)}  (data: ${dataDir(env)})`);
-if (setup.adminEmail) console.log(`Admin account created: ${setup.adminEmail}`);
-if (setup.setupUrl) console.log(`No users yet. Create the admin account here (one-time link, valid 24 h):\n  ${setup.setupUrl}`);
-if (setup.demoProjectId) console.log(`Demo project created: ${baseUrl(env)}/projects/${setup.demoProjectId}`);
+// Migrations and first-start set-up run once, before any child starts, in a process of their own.
+const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/setup.ts'], { stdio: 'inherit' });
+if (setup.status !== 0) process.exit(setup.status ?? 1);
 
 const children = new Set<ChildProcess>();
 let stopping = false;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CLI_ACTOR } from '@/lib/auth/access';
-import { createProject, getProjectForActor, listProjectsForActor } from '@/db/queries/projects';
+import { addProjectMemberByEmail, createProject, getProjectForActor, listProjectsForActor } from '@/db/queries/projects';
+import { memberRoleSchema } from '@/lib/auth/schemas';
 import { emit, idSchema, parseValue, requireValue, table, type Command } from '../context';
 
 export const projectCommands: Command[] = [
@@ -38,6 +39,18 @@ export const projectCommands: Command[] = [
       const p = getProjectForActor(CLI_ACTOR, id);
       const systems = p.stats ? `\n\n${table(p.stats.systems.map((s) => ({ system: s.system, battles: s.battles, 'win rate': s.winRate.toFixed(3) })), ['system', 'battles', 'win rate'])}` : '\n\n(no statistics yet: arbiter stats recompute --project ' + id + ')';
       emit(io, p, `#${p.id} ${p.name}\n${p.description}\nprompts ${p.counts.prompts}, responses ${p.counts.responses}, items ${p.counts.items}, judgments ${p.counts.judgments}${systems}`);
+    },
+  },
+  {
+    name: 'project add-member',
+    usage: 'project add-member <id> --user <email> [--role annotator|researcher] [--json]',
+    summary: 'add an existing user to a project (annotators see only their projects)',
+    options: { user: { type: 'string' }, role: { type: 'string' } },
+    run: ({ values, positionals }, io) => {
+      const projectId = parseValue(idSchema, positionals[0], 'project id');
+      const role = values.role === undefined ? 'annotator' : parseValue(memberRoleSchema, values.role, '--role');
+      const member = addProjectMemberByEmail(CLI_ACTOR, projectId, { email: requireValue(values, 'user'), role });
+      emit(io, member, `${member.email} is now ${member.role} of project ${projectId}`);
     },
   },
 ];

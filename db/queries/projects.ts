@@ -1,6 +1,6 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import { AccessDeniedError, canCreateProjects, canManageProject, canViewProject, NotFoundError, type Actor } from '@/lib/auth/access';
-import { memberRoleSchema } from '@/lib/auth/schemas';
+import { emailSchema, memberRoleSchema } from '@/lib/auth/schemas';
 import { createProjectSchema, projectSettingsSchema, type CreateProjectInput, type ProjectSettings } from '@/lib/projects/settings';
 import type { WinRateSummary } from '@/lib/stats/win-rates';
 import { projectGuidelines, projectMembers, projects, users, type MemberRole } from '../schema';
@@ -133,4 +133,15 @@ export function countProjects(): number {
 /** The demo project's id, if one exists. */
 export function findDemoProjectId(): number | undefined {
   return getDb().select({ id: projects.id }).from(projects).where(eq(projects.isDemo, true)).orderBy(asc(projects.id)).get()?.id;
+}
+
+/** Adds (or re-roles) an existing user as a member, for a researcher of the project or an admin. */
+export function addProjectMemberByEmail(actor: Actor, projectId: number, input: { email: string; role: MemberRole }): ProjectMember {
+  assertCanManageProject(actor, projectId);
+  const email = emailSchema.parse(input.email);
+  const role = memberRoleSchema.parse(input.role);
+  const user = getDb().select({ id: users.id, name: users.name, email: users.email, isSimulated: users.isSimulated }).from(users).where(eq(users.email, email)).get();
+  if (!user || user.isSimulated) throw new NotFoundError(`no user with email ${email}; invite them first`);
+  addProjectMember(projectId, user.id, role);
+  return { userId: user.id, name: user.name, email: user.email, role };
 }

@@ -2,7 +2,8 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { enqueueProjectJob } from '@/db/queries/jobs';
-import { createProject } from '@/db/queries/projects';
+import { addProjectMemberByEmail, createProject } from '@/db/queries/projects';
+import { emailSchema, memberRoleSchema } from '@/lib/auth/schemas';
 import { projectNameSchema } from '@/lib/projects/settings';
 import { runAction, type ActionResult } from '@/app/_lib/action';
 
@@ -25,5 +26,15 @@ export async function startRecomputeStats(input: { projectId: number }): Promise
     const job = enqueueProjectJob(actor, 'recompute-stats', { projectId: data.projectId });
     revalidatePath('/jobs');
     return { jobId: job.id };
+  });
+}
+
+const addMemberSchema = z.object({ projectId: z.coerce.number().int().positive(), email: emailSchema, role: memberRoleSchema });
+
+export async function addMemberAction(input: { projectId: number; email: string; role: string }): Promise<ActionResult<{ email: string }>> {
+  return runAction(addMemberSchema, input, (data, actor) => {
+    const member = addProjectMemberByEmail(actor, data.projectId, data);
+    revalidatePath(`/projects/${data.projectId}`);
+    return { email: member.email };
   });
 }

@@ -13,6 +13,7 @@ import { POST as createInviteRoute } from '@/app/api/v1/invites/route';
 import { GET as listTokens, POST as createTokenRoute } from '@/app/api/v1/tokens/route';
 import { DELETE as revokeToken } from '@/app/api/v1/tokens/[id]/route';
 import { POST as createDemo } from '@/app/api/v1/demo/route';
+import { POST as addMember } from '@/app/api/v1/projects/[id]/members/route';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { addProjectMember } from '@/db/queries/projects';
 import { runOnce } from '@/workers/run-once';
@@ -107,5 +108,19 @@ describe('REST API v1', async () => {
     expect((await me(apiRequest('/api/v1/me', { token }), noParams)).status).toBe(401);
     const listed = (await (await listTokens(apiRequest('/api/v1/tokens', { token: researcherToken }), noParams)).json()) as { tokens: { id: number; revokedAt: string | null }[] };
     expect(listed.tokens.find((t) => t.id === id)?.revokedAt).not.toBeNull();
+  });
+
+  it('lets a project researcher add an existing user as a member, who then sees the project', async () => {
+    const created = await createProjectRoute(apiRequest('/api/v1/projects', { method: 'POST', token: researcherToken, body: { name: 'Members' } }), noParams);
+    const { project } = (await created.json()) as { project: { id: number } };
+    const p = params({ id: String(project.id) });
+    const add = (token: string, body: unknown) => addMember(apiRequest(`/api/v1/projects/${project.id}/members`, { method: 'POST', token, body }), p);
+    expect((await add(annotatorToken, { email: annotator.email, role: 'annotator' })).status).toBe(404);
+    const unknown = await add(researcherToken, { email: 'ghost@example.com', role: 'annotator' });
+    expect(unknown.status).toBe(404);
+    expect(await json(unknown)).toEqual({ error: 'no user with email ghost@example.com; invite them first' });
+    expect((await add(researcherToken, { email: annotator.email, role: 'boss' })).status).toBe(400);
+    expect((await add(researcherToken, { email: annotator.email, role: 'annotator' })).status).toBe(201);
+    expect((await getProject(apiRequest(`/api/v1/projects/${project.id}`, { token: annotatorToken }), p)).status).toBe(200);
   });
 });

@@ -6,6 +6,7 @@ import { getProjectForActor, listProjectMembers, type ProjectDetail } from '@/db
 import { NotFoundError } from '@/lib/auth/access';
 import { requireActor } from '@/app/_lib/session';
 import { Card, StatusBadge } from '@/app/_components/ui';
+import { AddMemberForm } from './add-member-form';
 import { RecomputeStatsButton } from './recompute-stats-button';
 
 export const metadata: Metadata = { title: 'Project' };
@@ -104,6 +105,7 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
                 </li>
               ))}
             </ul>
+            <AddMemberForm projectId={project.id} />
           </Card>
         </div>
       ) : null}
