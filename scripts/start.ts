@@ -43,12 +43,17 @@ function stop(code: number): void {
   }, 50);
 }
 
+const restartDelays = new Map<number, number>();
+
+/** A crashed worker is restarted, waiting 1 s, then twice as long after each quick crash (30 s at most). */
 function startWorker(index: number): void {
-  run(`worker ${index}`, ['--import', 'tsx', 'workers/main.ts'], (code) => {
+  const startedAt = Date.now();
+  run(`worker ${index}`, ['--import', 'tsx', 'workers/main.ts'], () => {
     if (stopping) return;
-    console.error(`restarting worker ${index} in 1 s`);
-    setTimeout(() => !stopping && startWorker(index), 1000);
-    void code;
+    const delay = Date.now() - startedAt > 60_000 ? 1000 : Math.min(30_000, (restartDelays.get(index) ?? 500) * 2);
+    restartDelays.set(index, delay);
+    console.error(`restarting worker ${index} in ${delay / 1000} s`);
+    setTimeout(() => !stopping && startWorker(index), delay);
   });
 }
 

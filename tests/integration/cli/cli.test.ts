@@ -44,6 +44,11 @@ describe('CLI', () => {
     expect(weak.stderr).toMatch(/password: password must be at least 8 characters/);
     const invite = await cli('user', 'invite', '--role', 'annotator', '--project', '1');
     expect(invite.stdout).toMatch(/\/invite\/inv_[\w-]+\n\(annotator, expires /);
+    const member = await cli('project', 'add-member', '1', '--user', 'res@example.com', '--role', 'researcher');
+    expect(member.stdout).toBe('res@example.com is now researcher of project 1\n');
+    const ghost = await cli('project', 'add-member', '1', '--user', 'ghost@example.com');
+    expect(ghost.code).toBe(1);
+    expect(ghost.stderr).toBe('error: no user with email ghost@example.com; invite them first\n');
     const token = await cli('token', 'create', '--user', 'res@example.com', '--name', 'laptop', '--json');
     expect(JSON.parse(token.stdout)).toMatchObject({ name: 'laptop', token: expect.stringMatching(/^arb_/) });
   });

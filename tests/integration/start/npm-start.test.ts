@@ -19,7 +19,7 @@ function groupAlive(pgid: number): boolean {
 describe('npm start (scripts/start.ts)', () => {
   it('builds if needed, sets up a fresh data dir, runs the server with N workers, and one Ctrl-C stops them all', { timeout: 420_000 }, async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-start-'));
-    const env: Record<string, string | undefined> = { ...process.env, PORT: String(PORT), HOSTNAME: '127.0.0.1', ARBITER_DATA_DIR: dataDir, ARBITER_WORKERS: '2', ARBITER_DEMO: 'true' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(PORT), HOSTNAME: '127.0.0.1', ARBITER_DATA_DIR: dataDir, ARBITER_WORKERS: '2', ARBITER_DEMO: 'true' };
     delete env.ARBITER_ADMIN_EMAIL;
     delete env.ARBITER_ADMIN_PASSWORD;
     // Its own process group, so the signal below reaches every process, as a terminal's Ctrl-C does.
