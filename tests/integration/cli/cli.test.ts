@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { jobs } from '@/db/schema';
-import { runTs } from '../../helpers/spawn';
+import { collect, runTs, spawnTs } from '../../helpers/spawn';
 
 const cli = (...args: string[]) => runTs('cli/main.ts', args);
 const bin = (...args: string[]) => runTs('bin/arbiter.js', args);
@@ -65,5 +65,16 @@ describe('CLI', () => {
     const cancelled = await cli('jobs', 'cancel', String(jobId));
     expect(cancelled.stdout).toBe(`job ${jobId}: cancelled\n`);
     expect(getDb().select().from(jobs).all().find((j) => j.id === jobId)?.status).toBe('cancelled');
+  });
+
+  it('watches a job that a worker runs until it succeeds (exit code 0), printing its progress', async () => {
+    const demo = JSON.parse((await cli('demo', 'create', '--prompts', '20', '--json')).stdout) as { projectId: number };
+    const queued = await cli('stats', 'recompute', '--project', String(demo.projectId), '--json');
+    const job = JSON.parse(queued.stdout) as { id: number };
+    const worker = collect(spawnTs('workers/main.ts', ['--exit-when-idle'], { ARBITER_WORKER_POLL_MS: '50' }));
+    const watched = await cli('jobs', 'watch', String(job.id));
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout).toMatch(new RegExp(`#${job.id} succeeded 100% \\d+ comparisons, 5 systems`));
+    expect((await worker).code).toBe(0);
   });
 });
