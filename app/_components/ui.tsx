@@ -68,3 +68,20 @@ const STATUS_COLOURS: Record<string, string> = {
 export function StatusBadge({ status }: { status: string }) {
   return <span className={cn('rounded px-2 py-0.5 text-xs font-medium', STATUS_COLOURS[status] ?? 'bg-slate-100')}>{status}</span>;
 }
+
+export function Select({ label, name, options, defaultValue }: { label: string; name: string; options: { value: string; label: string }[]; defaultValue?: string }) {
+  return (
+    <label className="block text-sm">
+      <span className="mb-1 block font-medium text-slate-700">{label}</span>
+      <select name={name} className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" defaultValue={defaultValue}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export const ROLE_OPTIONS = ['annotator', 'researcher', 'admin'].map((r) => ({ value: r, label: r }));

@@ -1,31 +1,29 @@
 'use client';
 import { useRouter } from 'next/navigation';
-import { useState, type FormEvent } from 'react';
 import { authClient } from '@/app/_lib/auth-client';
+import { useSubmit } from '@/app/_lib/use-submit';
 import { Button, ErrorText, Field } from '@/app/_components/ui';
 
 export function SignInForm() {
   const router = useRouter();
-  const [error, setError] = useState('');
-  const [pending, setPending] = useState(false);
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const email = String(form.get('email') ?? '').trim();
-    const password = String(form.get('password') ?? '');
-    if (!email || !password) return setError('Enter your email and password.');
-    setPending(true);
-    setError('');
-    const { error: failure } = await authClient.signIn.email({ email, password });
-    setPending(false);
-    if (failure) return setError(failure.status === 429 ? 'Too many attempts; wait a minute and try again.' : (failure.message ?? 'Sign-in failed.'));
-    router.replace('/projects');
-    router.refresh();
-  }
-
+  const { pending, error, submit } = useSubmit();
   return (
-    <form onSubmit={onSubmit} className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+    <form
+      className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const form = new FormData(event.currentTarget);
+        const email = String(form.get('email') ?? '').trim();
+        const password = String(form.get('password') ?? '');
+        void submit(async () => {
+          if (!email || !password) return 'Enter your email and password.';
+          const { error: failure } = await authClient.signIn.email({ email, password });
+          if (failure) return failure.status === 429 ? 'Too many attempts; wait a minute and try again.' : (failure.message ?? 'Sign-in failed.');
+          router.replace('/projects');
+          router.refresh();
+        });
+      }}
+    >
       <Field label="Email" name="email" type="email" autoComplete="email" required />
       <Field label="Password" name="password" type="password" autoComplete="current-password" required />
       <ErrorText>{error}</ErrorText>

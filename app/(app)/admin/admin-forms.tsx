@@ -1,9 +1,7 @@
 'use client';
 import { useState, type FormEvent } from 'react';
-import { Button, Card, ErrorText, Field } from '@/app/_components/ui';
+import { Button, Card, ErrorText, Field, ROLE_OPTIONS, Select } from '@/app/_components/ui';
 import { createInviteAction, createUserAction } from './actions';
-
-const selectClass = 'w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm';
 
 function formValues(event: FormEvent<HTMLFormElement>): Record<string, string> {
   return Object.fromEntries([...new FormData(event.currentTarget).entries()].map(([k, v]) => [k, String(v)]));
@@ -29,14 +27,7 @@ export function AdminForms({ projects }: { projects: { id: number; name: string 
           <Field label="Name" name="name" required />
           <Field label="Email" name="email" type="email" required />
           <Field label="Password" name="password" type="password" required minLength={8} />
-          <label className="block text-sm">
-            <span className="mb-1 block font-medium text-slate-700">Role</span>
-            <select name="role" className={selectClass} defaultValue="annotator">
-              <option value="annotator">annotator</option>
-              <option value="researcher">researcher</option>
-              <option value="admin">admin</option>
-            </select>
-          </label>
+          <Select label="Role" name="role" options={ROLE_OPTIONS} defaultValue="annotator" />
           <Button type="submit">Create user</Button>
           {userMessage.ok ? <p className="text-sm text-emerald-700">{userMessage.ok}</p> : null}
           <ErrorText>{userMessage.error}</ErrorText>
@@ -51,25 +42,8 @@ export function AdminForms({ projects }: { projects: { id: number; name: string 
             setInvite(result.ok ? { url: result.data.url, error: '' } : { url: '', error: result.error });
           }}
         >
-          <label className="block text-sm">
-            <span className="mb-1 block font-medium text-slate-700">Role</span>
-            <select name="role" className={selectClass} defaultValue="annotator">
-              <option value="annotator">annotator</option>
-              <option value="researcher">researcher</option>
-              <option value="admin">admin</option>
-            </select>
-          </label>
-          <label className="block text-sm">
-            <span className="mb-1 block font-medium text-slate-700">Project (optional)</span>
-            <select name="projectId" className={selectClass} defaultValue="">
-              <option value="">none</option>
-              {projects.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Select label="Role" name="role" options={ROLE_OPTIONS} defaultValue="annotator" />
+          <Select label="Project (optional)" name="projectId" options={[{ value: '', label: 'none' }, ...projects.map((p) => ({ value: String(p.id), label: p.name }))]} defaultValue="" />
           <Field label="Only for email (optional)" name="email" type="email" />
           <Button type="submit">Create invite link</Button>
           {invite.url ? (

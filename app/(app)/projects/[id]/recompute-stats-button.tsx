@@ -1,24 +1,23 @@
 'use client';
 import { useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { useSubmit } from '@/app/_lib/use-submit';
 import { Button, ErrorText } from '@/app/_components/ui';
 import { startRecomputeStats } from '../actions';
 
 export function RecomputeStatsButton({ projectId }: { projectId: number }) {
   const router = useRouter();
-  const [error, setError] = useState('');
-  const [pending, setPending] = useState(false);
+  const { pending, error, submit } = useSubmit();
   return (
     <div className="space-y-2">
       <Button
         disabled={pending}
-        onClick={async () => {
-          setPending(true);
-          const result = await startRecomputeStats({ projectId });
-          setPending(false);
-          if (!result.ok) return setError(result.error);
-          router.push(`/jobs/${result.data.jobId}`);
-        }}
+        onClick={() =>
+          void submit(async () => {
+            const result = await startRecomputeStats({ projectId });
+            if (!result.ok) return result.error;
+            router.push(`/jobs/${result.data.jobId}`);
+          })
+        }
       >
         Recompute statistics
       </Button>
