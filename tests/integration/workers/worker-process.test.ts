@@ -13,7 +13,7 @@ const FAST = { ARBITER_HEARTBEAT_MS: '100', ARBITER_WORKER_POLL_MS: '50', ARBITE
 
 describe('worker process', () => {
   it('kill -9 in the middle of a job, then a restart: another worker recovers it and it completes from its checkpoint', async () => {
-    const project = createGeneratedProject({ prompts: 6000 });
+    const project = createGeneratedProject({ prompts: 10_000 });
     const job = enqueueJob(getDb(), 'recompute-stats', { projectId: project.projectId, chunkSize: 100 });
 
     const first = spawnTs('workers/main.ts', [], FAST);
