@@ -3,7 +3,7 @@ import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-or
 import { users } from './accounts';
 import { createdAt, now, updatedAt } from './columns';
 import { prompts, responses } from './content';
-import { projects } from './projects';
+import { projectRef } from './projects';
 
 export const ITEM_KINDS = ['pair', 'ranking', 'rating'] as const;
 export const ITEM_STATUSES = ['open', 'complete', 'disabled'] as const;
@@ -13,9 +13,7 @@ export const items = sqliteTable(
   'items',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    projectId: integer('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     promptId: integer('prompt_id')
       .notNull()
       .references(() => prompts.id, { onDelete: 'cascade' }),
@@ -73,9 +71,7 @@ export const judgments = sqliteTable(
   'judgments',
   {
     id: text('id').primaryKey(),
-    projectId: integer('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     itemId: integer('item_id')
       .notNull()
       .references(() => items.id, { onDelete: 'cascade' }),
@@ -105,9 +101,7 @@ export const comparisons = sqliteTable(
   'comparisons',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    projectId: integer('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     promptId: integer('prompt_id')
       .notNull()
       .references(() => prompts.id, { onDelete: 'cascade' }),

@@ -2,16 +2,14 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { createdAt } from './columns';
-import { projects } from './projects';
+import { projectRef } from './projects';
 
 /** A conversation up to (and including) the last user turn. `messages` is [{role, content}]. */
 export const prompts = sqliteTable(
   'prompts',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    projectId: integer('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     messages: text('messages', { mode: 'json' }).notNull(),
     contentHash: text('content_hash').notNull(),
     tags: text('tags', { mode: 'json' }).notNull().default(sql`'[]'`),
@@ -27,9 +25,7 @@ export const responses = sqliteTable(
   'responses',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    projectId: integer('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     promptId: integer('prompt_id')
       .notNull()
       .references(() => prompts.id, { onDelete: 'cascade' }),

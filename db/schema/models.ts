@@ -3,7 +3,7 @@ import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm
 import { createdAt } from './columns';
 import { responses } from './content';
 import { jobs } from './jobs';
-import { projects } from './projects';
+import { projectRef } from './projects';
 
 export const MODEL_STATUSES = ['training', 'ready', 'failed'] as const;
 
@@ -12,9 +12,7 @@ export const models = sqliteTable(
   'models',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    projectId: integer('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     jobId: integer('job_id').references(() => jobs.id, { onDelete: 'set null' }),
     kind: text('kind').notNull(),
     name: text('name').notNull(),
@@ -49,9 +47,7 @@ export const leaderboards = sqliteTable(
   'leaderboards',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    projectId: integer('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     jobId: integer('job_id').references(() => jobs.id, { onDelete: 'set null' }),
     method: text('method').notNull(),
     config: text('config', { mode: 'json' }).notNull(),

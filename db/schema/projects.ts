@@ -24,12 +24,16 @@ export const projects = sqliteTable('projects', {
   archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
 });
 
+/** The owning project; rows go when the project goes. */
+export const projectRef = () =>
+  integer('project_id')
+    .notNull()
+    .references(() => projects.id, { onDelete: 'cascade' });
+
 export const projectGuidelines = sqliteTable(
   'project_guidelines',
   {
-    projectId: integer('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     version: integer('version').notNull(),
     markdown: text('markdown').notNull(),
     createdAt: createdAt(),
@@ -40,9 +44,7 @@ export const projectGuidelines = sqliteTable(
 export const projectMembers = sqliteTable(
   'project_members',
   {
-    projectId: integer('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
