@@ -1,0 +1,88 @@
+/**
+ * Exact binomial and multinomial draws from a seeded Rng, for the Arena bootstrap (which resamples
+ * cell counts with `rng.multinomial(n, w / Σw)`). Binomial: inversion when n·p is small, else Hörmann's
+ * BTRS transformed rejection (1993), the method numpy-style samplers use for large n·p.
+ */
+import type { Rng } from '@/lib/random';
+
+const LOG_FACTORIAL_TABLE = (() => {
+  const table = new Float64Array(256);
+  for (let k = 1; k < 256; k++) table[k] = table[k - 1]! + Math.log(k);
+  return table;
+})();
+
+/** ln k! — a table below 256, Stirling's series above (error < 1e-13). */
+export function logFactorial(k: number): number {
+  if (k < 256) return LOG_FACTORIAL_TABLE[k]!;
+  const inv = 1 / k;
+  const inv2 = inv * inv;
+  return k * Math.log(k) - k + 0.5 * Math.log(2 * Math.PI * k) + inv * (1 / 12 - inv2 * (1 / 360 - inv2 / 1260));
+}
+
+function binomialInversion(rng: Rng, n: number, p: number): number {
+  const q = 1 - p;
+  const s = p / q;
+  const a = (n + 1) * s;
+  for (;;) {
+    let r = q ** n;
+    let u = rng.next();
+    let x = 0;
+    while (u > r) {
+      u -= r;
+      x++;
+      if (x > n) break;
+      r *= a / x - s;
+    }
+    if (x <= n) return x;
+  }
+}
+
+function binomialBtrs(rng: Rng, n: number, p: number): number {
+  const q = 1 - p;
+  const spq = Math.sqrt(n * p * q);
+  const b = 1.15 + 2.53 * spq;
+  const a = -0.0873 + 0.0248 * b + 0.01 * p;
+  const c = n * p + 0.5;
+  const vr = 0.92 - 4.2 / b;
+  const alpha = (2.83 + 5.1 / b) * spq;
+  const lpq = Math.log(p / q);
+  const m = Math.floor((n + 1) * p);
+  const h = logFactorial(m) + logFactorial(n - m);
+  for (;;) {
+    const u = rng.next() - 0.5;
+    let v = rng.next();
+    const us = 0.5 - Math.abs(u);
+    const k = Math.floor(((2 * a) / us + b) * u + c);
+    if (k < 0 || k > n) continue;
+    if (us >= 0.07 && v <= vr) return k;
+    v = Math.log((v * alpha) / (a / (us * us) + b));
+    if (v <= h - logFactorial(k) - logFactorial(n - k) + (k - m) * lpq) return k;
+  }
+}
+
+/** One Binomial(n, p) draw; n a non-negative integer, 0 ≤ p ≤ 1. */
+export function binomial(rng: Rng, n: number, p: number): number {
+  if (n <= 0 || p <= 0) return 0;
+  if (p >= 1) return n;
+  if (p > 0.5) return n - binomial(rng, n, 1 - p);
+  return n * p < 10 ? binomialInversion(rng, n, p) : binomialBtrs(rng, n, p);
+}
+
+/** Multinomial(n, weights / Σweights) by conditional binomials, into `out` (length = weights). */
+export function multinomial(rng: Rng, n: number, weights: Float64Array, out: Float64Array = new Float64Array(weights.length)): Float64Array {
+  let remainingMass = 0;
+  for (const w of weights) remainingMass += w;
+  let remaining = n;
+  for (let k = 0; k < weights.length; k++) {
+    if (remaining === 0 || remainingMass <= 0) {
+      out[k] = 0;
+      continue;
+    }
+    const p = Math.min(1, weights[k]! / remainingMass);
+    const x = k === weights.length - 1 ? remaining : binomial(rng, remaining, p);
+    out[k] = x;
+    remaining -= x;
+    remainingMass -= weights[k]!;
+  }
+  return out;
+}
