@@ -21,50 +21,63 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/** State in an Int32Array: 32-bit words outside V8's small-integer range would otherwise be boxed on every draw. */
+class Sfc32 implements Rng {
+  private readonly s = new Int32Array(4);
+  private spare: number | undefined;
+
+  constructor(seed: number) {
+    const init = splitmix32(seed);
+    for (let i = 0; i < 4; i++) this.s[i] = init();
+    for (let i = 0; i < 12; i++) this.next();
+  }
+
+  next(): number {
+    const s = this.s;
+    const a = s[0]!;
+    const b = s[1]!;
+    const c = s[2]!;
+    const d = s[3]!;
+    const t = (((a + b) | 0) + d) | 0;
+    s[3] = d + 1;
+    s[0] = b ^ (b >>> 9);
+    s[1] = c + (c << 3);
+    s[2] = ((c << 21) | (c >>> 11)) + t;
+    return (t >>> 0) / 4294967296;
+  }
+
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  normal(): number {
+    if (this.spare !== undefined) {
+      const v = this.spare;
+      this.spare = undefined;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    const theta = 2 * Math.PI * this.next();
+    this.spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  }
+
+  pick<T>(values: readonly T[]): T {
+    if (values.length === 0) throw new Error('pick from an empty list');
+    return values[Math.floor(this.next() * values.length)]!;
+  }
+
+  shuffle<T>(values: T[]): T[] {
+    for (let i = values.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [values[i], values[j]] = [values[j]!, values[i]!];
+    }
+    return values;
+  }
+}
+
 export function createRng(seed: number): Rng {
-  const init = splitmix32(seed);
-  let a = init();
-  let b = init();
-  let c = init();
-  let d = init();
-  const next = (): number => {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = ((c << 21) | (c >>> 11)) >>> 0;
-    c = (c + t) >>> 0;
-    return t / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) next();
-  let spare: number | undefined;
-  const rng: Rng = {
-    next,
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    normal: () => {
-      if (spare !== undefined) {
-        const v = spare;
-        spare = undefined;
-        return v;
-      }
-      let u = 0;
-      while (u === 0) u = next();
-      const r = Math.sqrt(-2 * Math.log(u));
-      const theta = 2 * Math.PI * next();
-      spare = r * Math.sin(theta);
-      return r * Math.cos(theta);
-    },
-    pick: (values) => {
-      if (values.length === 0) throw new Error('pick from an empty list');
-      return values[Math.floor(next() * values.length)]!;
-    },
-    shuffle: (values) => {
-      for (let i = values.length - 1; i > 0; i--) {
-        const j = Math.floor(next() * (i + 1));
-        [values[i], values[j]] = [values[j]!, values[i]!];
-      }
-      return values;
-    },
-  };
-  return rng;
+  return new Sfc32(seed);
 }

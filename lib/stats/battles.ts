@@ -49,10 +49,8 @@ export function battlesFromRecords(records: readonly { a: string; b: string; out
 export function collapseBattles(table: BattleTable): Cells {
   const m = table.systems.length;
   const counts = new Float64Array(m * m * 3);
-  for (let n = 0; n < table.a.length; n++) {
-    const yi = table.y[n]! === 1 ? 2 : table.y[n]! === 0 ? 0 : 1;
-    counts[(table.a[n]! * m + table.b[n]!) * 3 + yi]! += 1;
-  }
+  const { a, b, y } = table;
+  for (let n = 0; n < a.length; n++) counts[(a[n]! * m + b[n]!) * 3 + ((y[n]! * 2) | 0)]! += 1;
   return cellsFromCounts(table.systems, counts);
 }
 
@@ -77,20 +75,36 @@ export function cellsFromCounts(systems: string[], counts: Float64Array): Cells 
   return cells;
 }
 
-/** Per unordered pair: battles n[i·m+j] (symmetric) and i's score s[i·m+j] against j (ties count ½). */
-export function pairTotals(cells: Cells, weights: Float64Array = cells.w): { n: Float64Array; s: Float64Array } {
+/**
+ * Per unordered pair i < j that met: i's wins, ties and losses against j, whichever side each was
+ * shown on. The likelihood depends on the cells only through these (order of sides does not enter).
+ */
+export type PairStats = { i: Uint32Array; j: Uint32Array; wins: Float64Array; ties: Float64Array; losses: Float64Array };
+
+export function pairStats(cells: Cells): PairStats {
   const m = cells.systems.length;
-  const n = new Float64Array(m * m);
-  const s = new Float64Array(m * m);
+  const dense = new Float64Array(m * m * 3); // [lo, hi, outcome for lo: 0 loss, 1 tie, 2 win]
   for (let k = 0; k < cells.i.length; k++) {
     const i = cells.i[k]!;
     const j = cells.j[k]!;
-    const w = weights[k]!;
-    if (w === 0) continue;
-    n[i * m + j]! += w;
-    n[j * m + i]! += w;
-    s[i * m + j]! += w * cells.y[k]!;
-    s[j * m + i]! += w * (1 - cells.y[k]!);
+    const yLo = i < j ? cells.y[k]! : 1 - cells.y[k]!;
+    dense[(Math.min(i, j) * m + Math.max(i, j)) * 3 + ((yLo * 2) | 0)]! += cells.w[k]!;
   }
-  return { n, s };
+  let count = 0;
+  for (let c = 0; c < m * m; c++) if (dense[c * 3]! + dense[c * 3 + 1]! + dense[c * 3 + 2]! > 0) count++;
+  const out: PairStats = { i: new Uint32Array(count), j: new Uint32Array(count), wins: new Float64Array(count), ties: new Float64Array(count), losses: new Float64Array(count) };
+  let k = 0;
+  for (let c = 0; c < m * m; c++) {
+    const l = dense[c * 3]!;
+    const t = dense[c * 3 + 1]!;
+    const w = dense[c * 3 + 2]!;
+    if (l + t + w === 0) continue;
+    out.i[k] = Math.floor(c / m);
+    out.j[k] = c % m;
+    out.wins[k] = w;
+    out.ties[k] = t;
+    out.losses[k] = l;
+    k++;
+  }
+  return out;
 }

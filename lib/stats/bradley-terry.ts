@@ -6,9 +6,8 @@
  * a few hundred systems at most), which converges to machine precision in a handful of iterations.
  * An optional L2 prior λ/2·‖θ‖² makes the estimate finite on any comparison graph.
  */
-import { checkConnectivity, type ConnectivityReport } from './connectivity';
-import type { Cells } from './battles';
-import { pairTotals } from './battles';
+import { pairStats, type Cells, type PairStats } from './battles';
+import { checkConnectivity, type ConnectivityReport, type ScoredPairs } from './connectivity';
 
 export const LN10 = Math.LN10;
 
@@ -16,11 +15,17 @@ export type BtFitOptions = {
   /** Precision λ of a Gaussian prior on θ (base-10 logit units); 0 = plain MLE (Arena). */
   l2?: number;
   maxIterations?: number;
-  /** Stop when the largest Newton step is below this (θ units). */
+  /** Converged when every |gradient_i| / Hessian_ii (the size of the remaining step) is below this, in θ units. */
   tolerance?: number;
+  /** Starting point (e.g. the full-data estimate for a bootstrap round); default θ = 0. */
+  start?: Float64Array;
+  /** Skip the connectivity check (the caller handles non-convergence). */
+  skipCheck?: boolean;
+  /** A fixed Hessian factor (see `hessianFactor`): chord steps instead of refactoring every iteration. */
+  factor?: Float64Array;
 };
 
-export type BtFit = { theta: Float64Array; iterations: number; converged: boolean; logLikelihood: number };
+export type BtFit = { theta: Float64Array; iterations: number; converged: boolean };
 
 export class DisconnectedComparisonsError extends Error {
   constructor(readonly report: ConnectivityReport) {
@@ -28,60 +33,76 @@ export class DisconnectedComparisonsError extends Error {
   }
 }
 
-/** Negative log-likelihood (+ prior), gradient of the objective and the Hessian, from pair totals. */
-function evaluate(m: number, n: Float64Array, s: Float64Array, theta: Float64Array, l2: number, withHessian: boolean) {
+export function scoredPairs(stats: PairStats): ScoredPairs {
+  const n = new Float64Array(stats.i.length);
+  const s = new Float64Array(stats.i.length);
+  for (let k = 0; k < n.length; k++) {
+    n[k] = stats.wins[k]! + stats.ties[k]! + stats.losses[k]!;
+    s[k] = stats.wins[k]! + 0.5 * stats.ties[k]!;
+  }
+  return { i: stats.i, j: stats.j, n, s };
+}
+
+/** Gradient and Hessian of the negative log-likelihood (+ prior); objective only when asked. */
+function evaluate(m: number, pairs: ScoredPairs, theta: Float64Array, l2: number, grad: Float64Array, hess: Float64Array | null, withObjective: boolean): number {
+  grad.fill(0);
+  hess?.fill(0);
   let objective = 0;
-  const grad = new Float64Array(m);
-  const hess = withHessian ? new Float64Array(m * m) : undefined;
-  for (let i = 0; i < m; i++) {
-    for (let j = i + 1; j < m; j++) {
-      const nij = n[i * m + j]!;
-      if (nij === 0) continue;
-      const sij = s[i * m + j]!;
-      const z = LN10 * (theta[i]! - theta[j]!);
-      // log p = −softplus(−z), log(1 − p) = −softplus(z), computed stably.
-      const logP = -(z < 0 ? -z + Math.log1p(Math.exp(z)) : Math.log1p(Math.exp(-z)));
-      const log1mP = -(z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
-      objective -= sij * logP + (nij - sij) * log1mP;
-      const p = Math.exp(logP);
-      const g = LN10 * (nij * p - sij); // ∂objective/∂θi
-      grad[i]! += g;
-      grad[j]! -= g;
-      if (hess) {
-        const h = LN10 * LN10 * nij * p * (1 - p);
-        hess[i * m + i]! += h;
-        hess[j * m + j]! += h;
-        hess[i * m + j]! -= h;
-        hess[j * m + i]! -= h;
-      }
+  const { i: pi, j: pj, n, s } = pairs;
+  for (let k = 0; k < pi.length; k++) {
+    const i = pi[k]!;
+    const j = pj[k]!;
+    const z = LN10 * (theta[i]! - theta[j]!);
+    const e = Math.exp(-Math.abs(z));
+    const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+    const nk = n[k]!;
+    const g = LN10 * (nk * p - s[k]!);
+    grad[i]! += g;
+    grad[j]! -= g;
+    if (hess) {
+      const h = LN10 * LN10 * nk * p * (1 - p);
+      hess[i * m + i]! += h;
+      hess[j * m + j]! += h;
+      hess[i * m + j]! -= h;
+      hess[j * m + i]! -= h;
+    }
+    if (withObjective) {
+      // −[s log p + (n − s) log(1 − p)] with log p = −softplus(−z), log(1 − p) = −softplus(z).
+      const softplusNeg = Math.max(-z, 0) + Math.log1p(e);
+      objective += s[k]! * softplusNeg + (nk - s[k]!) * (softplusNeg + z);
     }
   }
   if (l2 > 0) {
     for (let i = 0; i < m; i++) {
-      objective += 0.5 * l2 * theta[i]! * theta[i]!;
       grad[i]! += l2 * theta[i]!;
       if (hess) hess[i * m + i]! += l2;
+      if (withObjective) objective += 0.5 * l2 * theta[i]! * theta[i]!;
     }
   }
-  return { objective, grad, hess };
+  return objective;
 }
 
-/** Solves A x = b for symmetric positive-definite A (Cholesky, in place on a copy). */
-function solveSpd(m: number, a: Float64Array, b: Float64Array): Float64Array {
-  const l = Float64Array.from(a);
+/** Cholesky factor of a symmetric positive-definite A, in place (lower triangle); false if A is not definite. */
+function choleskyInPlace(m: number, a: Float64Array): boolean {
   for (let j = 0; j < m; j++) {
-    let d = l[j * m + j]!;
-    for (let k = 0; k < j; k++) d -= l[j * m + k]! * l[j * m + k]!;
-    if (!(d > 0)) throw new Error('Bradley–Terry Hessian is not positive definite');
+    const rowJ = j * m;
+    let d = a[rowJ + j]!;
+    for (let k = 0; k < j; k++) d -= a[rowJ + k]! * a[rowJ + k]!;
+    if (!(d > 0)) return false;
     const root = Math.sqrt(d);
-    l[j * m + j] = root;
+    a[rowJ + j] = root;
     for (let i = j + 1; i < m; i++) {
-      let v = l[i * m + j]!;
-      for (let k = 0; k < j; k++) v -= l[i * m + k]! * l[j * m + k]!;
-      l[i * m + j] = v / root;
+      const rowI = i * m;
+      let v = a[rowI + j]!;
+      for (let k = 0; k < j; k++) v -= a[rowI + k]! * a[rowJ + k]!;
+      a[rowI + j] = v / root;
     }
   }
-  const x = Float64Array.from(b);
+  return true;
+}
+
+/** x ← L⁻ᵀ L⁻¹ x for a Cholesky factor L. */
+function choleskySolve(m: number, l: Float64Array, x: Float64Array): void {
   for (let i = 0; i < m; i++) {
     let v = x[i]!;
     for (let k = 0; k < i; k++) v -= l[i * m + k]! * x[k]!;
@@ -92,47 +113,81 @@ function solveSpd(m: number, a: Float64Array, b: Float64Array): Float64Array {
     for (let k = i + 1; k < m; k++) v -= l[k * m + i]! * x[k]!;
     x[i] = v / l[i * m + i]!;
   }
-  return x;
 }
 
-/** Fits θ from pair totals (see `pairTotals`). Without a prior the comparison graph must be strongly connected. */
-export function fitBradleyTerryTotals(systems: string[], n: Float64Array, s: Float64Array, options: BtFitOptions = {}): BtFit {
+/**
+ * The Cholesky factor of the (gauge-fixed) Hessian at θ: bootstrap rounds reuse the full-data factor
+ * for chord-Newton steps, since their data differ from the full data only by resampling noise.
+ */
+export function hessianFactor(m: number, pairs: ScoredPairs, theta: Float64Array, l2 = 0): Float64Array | null {
+  const hess = new Float64Array(m * m);
+  evaluate(m, pairs, theta, l2, new Float64Array(m), hess, false);
+  if (l2 === 0) for (let k = 0; k < m * m; k++) hess[k]! += 1;
+  return choleskyInPlace(m, hess) ? hess : null;
+}
+
+/** Newton's method on the Arena objective. Without a prior the comparison graph must be strongly connected. */
+export function fitBradleyTerryPairs(systems: string[], pairs: ScoredPairs, options: BtFitOptions = {}): BtFit {
   const m = systems.length;
   const l2 = options.l2 ?? 0;
   const maxIterations = options.maxIterations ?? 100;
-  const tolerance = options.tolerance ?? 1e-13;
-  if (l2 === 0) {
-    const report = checkConnectivity(systems, n, s);
+  const tolerance = options.tolerance ?? 1e-12;
+  if (l2 === 0 && !options.skipCheck) {
+    const report = checkConnectivity(systems, pairs);
     if (!report.ok) throw new DisconnectedComparisonsError(report);
   }
-  const theta = new Float64Array(m);
-  let current = evaluate(m, n, s, theta, l2, true);
-  for (let iteration = 1; iteration <= maxIterations; iteration++) {
-    const h = current.hess!;
+  const theta = options.start ? Float64Array.from(options.start) : new Float64Array(m);
+  const grad = new Float64Array(m);
+  const hess = new Float64Array(m * m);
+  const step = new Float64Array(m);
+  const trial = new Float64Array(m);
+  const scratch = new Float64Array(m);
+  if (options.factor) {
+    // Chord iterations: one gradient and two triangular solves each, converging linearly.
+    for (let iteration = 0; iteration < maxIterations; iteration++) {
+      evaluate(m, pairs, theta, l2, grad, null, false);
+      step.set(grad);
+      choleskySolve(m, options.factor, step);
+      let largest = 0;
+      for (let i = 0; i < m; i++) {
+        theta[i]! -= step[i]!;
+        largest = Math.max(largest, Math.abs(step[i]!));
+      }
+      if (!Number.isFinite(largest)) break;
+      if (largest < tolerance) return { theta, iterations: iteration + 1, converged: true };
+    }
+    return { theta, iterations: maxIterations, converged: false };
+  }
+  for (let iteration = 0; iteration < maxIterations; iteration++) {
+    evaluate(m, pairs, theta, l2, grad, hess, false);
+    let remaining = 0;
+    for (let i = 0; i < m; i++) remaining = Math.max(remaining, Math.abs(grad[i]!) / (hess[i * m + i]! || 1));
+    if (remaining < tolerance) return { theta, iterations: iteration, converged: true };
     // Without a prior the Hessian is singular along 1 (translation); H + 11ᵀ is definite and, since
     // Σ grad = 0, its solution keeps Σθ = 0 — the same gauge Arena's L-BFGS keeps from θ = 0.
-    if (l2 === 0) for (let k = 0; k < m * m; k++) h[k]! += 1;
-    const step = solveSpd(m, h, current.grad);
-    let t = 1;
-    let next = theta.map((v, i) => v - step[i]!);
-    let trial = evaluate(m, n, s, next, l2, false);
-    while (trial.objective > current.objective + 1e-12 * Math.abs(current.objective) && t > 1e-6) {
-      t /= 2;
-      next = theta.map((v, i) => v - t * step[i]!);
-      trial = evaluate(m, n, s, next, l2, false);
-    }
+    if (l2 === 0) for (let k = 0; k < m * m; k++) hess[k]! += 1;
+    step.set(grad);
+    if (!choleskyInPlace(m, hess)) return { theta, iterations: iteration, converged: false };
+    choleskySolve(m, hess, step);
     let largest = 0;
-    for (let i = 0; i < m; i++) largest = Math.max(largest, Math.abs(next[i]! - theta[i]!));
-    theta.set(next);
-    current = evaluate(m, n, s, theta, l2, true);
-    if (largest < tolerance) return { theta, iterations: iteration, converged: true, logLikelihood: -current.objective };
+    for (let i = 0; i < m; i++) largest = Math.max(largest, Math.abs(step[i]!));
+    let t = 1;
+    if (largest > 0.1) {
+      // Far from the optimum: backtrack on the objective (near it, full Newton steps are safe and cheaper).
+      const current = evaluate(m, pairs, theta, l2, scratch, null, true);
+      for (;;) {
+        for (let i = 0; i < m; i++) trial[i] = theta[i]! - t * step[i]!;
+        if (evaluate(m, pairs, trial, l2, scratch, null, true) <= current || t < 1e-8) break;
+        t /= 2;
+      }
+    }
+    for (let i = 0; i < m; i++) theta[i]! -= t * step[i]!;
   }
-  return { theta, iterations: maxIterations, converged: false, logLikelihood: -current.objective };
+  return { theta, iterations: maxIterations, converged: false };
 }
 
 export function fitBradleyTerry(cells: Cells, options: BtFitOptions = {}): BtFit {
-  const { n, s } = pairTotals(cells);
-  return fitBradleyTerryTotals(cells.systems, n, s, options);
+  return fitBradleyTerryPairs(cells.systems, scoredPairs(pairStats(cells)), options);
 }
 
 export type RatingScale = { scale: number; base: number; anchor?: { system: string; rating: number } };

@@ -47,9 +47,21 @@ function stronglyConnectedCount(m: number, edge: (i: number, j: number) => boole
   return count;
 }
 
-/** `n`, `s`: pair totals from `pairTotals` (battles and i's score against j). */
-export function checkConnectivity(systems: string[], n: Float64Array, s: Float64Array): ConnectivityReport {
+/** Pairs that met: battles n and i's score s against j (ties count ½), for i < j. */
+export type ScoredPairs = { i: Uint32Array; j: Uint32Array; n: Float64Array; s: Float64Array };
+
+export function checkConnectivity(systems: string[], pairs: ScoredPairs): ConnectivityReport {
   const m = systems.length;
+  // Dense n and score (both directions): m is at most a few hundred.
+  const n = new Float64Array(m * m);
+  const s = new Float64Array(m * m);
+  for (let k = 0; k < pairs.i.length; k++) {
+    const i = pairs.i[k]!;
+    const j = pairs.j[k]!;
+    n[i * m + j] = n[j * m + i] = pairs.n[k]!;
+    s[i * m + j] = pairs.s[k]!;
+    s[j * m + i] = pairs.n[k]! - pairs.s[k]!;
+  }
   const parent = Array.from({ length: m }, (_, i) => i);
   const find = (x: number): number => (parent[x] === x ? x : (parent[x] = find(parent[x]!)));
   const neverWins: string[] = [];

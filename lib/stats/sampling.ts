@@ -5,15 +5,27 @@
  */
 import type { Rng } from '@/lib/random';
 
-const LOG_FACTORIAL_TABLE = (() => {
-  const table = new Float64Array(256);
-  for (let k = 1; k < 256; k++) table[k] = table[k - 1]! + Math.log(k);
-  return table;
-})();
+/** ln k! for k < table length; grown on demand up to 2^21 (16 MiB) — the bootstrap calls it millions of times. */
+let logFactorialTable = buildTable(256);
+const TABLE_LIMIT = 1 << 21;
 
-/** ln k! — a table below 256, Stirling's series above (error < 1e-13). */
+function buildTable(size: number): Float64Array {
+  const table = new Float64Array(size);
+  for (let k = 1; k < size; k++) table[k] = table[k - 1]! + Math.log(k);
+  return table;
+}
+
+/** Makes ln k! a table lookup for every k ≤ n (when n is within the limit). */
+export function prepareLogFactorials(n: number): void {
+  if (n < logFactorialTable.length || n >= TABLE_LIMIT) return;
+  let size = logFactorialTable.length;
+  while (size <= n) size *= 2;
+  logFactorialTable = buildTable(Math.min(size, TABLE_LIMIT));
+}
+
+/** ln k! — from the table, else Stirling's series (error < 1e-13 for k ≥ 256). */
 export function logFactorial(k: number): number {
-  if (k < 256) return LOG_FACTORIAL_TABLE[k]!;
+  if (k < logFactorialTable.length) return logFactorialTable[k]!;
   const inv = 1 / k;
   const inv2 = inv * inv;
   return k * Math.log(k) - k + 0.5 * Math.log(2 * Math.PI * k) + inv * (1 / 12 - inv2 * (1 / 360 - inv2 / 1260));
@@ -23,8 +35,9 @@ function binomialInversion(rng: Rng, n: number, p: number): number {
   const q = 1 - p;
   const s = p / q;
   const a = (n + 1) * s;
+  const r0 = Math.exp(n * Math.log1p(-p));
   for (;;) {
-    let r = q ** n;
+    let r = r0;
     let u = rng.next();
     let x = 0;
     while (u > r) {
@@ -47,7 +60,9 @@ function binomialBtrs(rng: Rng, n: number, p: number): number {
   const alpha = (2.83 + 5.1 / b) * spq;
   const lpq = Math.log(p / q);
   const m = Math.floor((n + 1) * p);
-  const h = logFactorial(m) + logFactorial(n - m);
+  const table = logFactorialTable;
+  const inTable = n < table.length;
+  const h = inTable ? table[m]! + table[n - m]! : logFactorial(m) + logFactorial(n - m);
   for (;;) {
     const u = rng.next() - 0.5;
     let v = rng.next();
@@ -56,7 +71,8 @@ function binomialBtrs(rng: Rng, n: number, p: number): number {
     if (k < 0 || k > n) continue;
     if (us >= 0.07 && v <= vr) return k;
     v = Math.log((v * alpha) / (a / (us * us) + b));
-    if (v <= h - logFactorial(k) - logFactorial(n - k) + (k - m) * lpq) return k;
+    const lk = inTable ? table[k]! + table[n - k]! : logFactorial(k) + logFactorial(n - k);
+    if (v <= h - lk + (k - m) * lpq) return k;
   }
 }
 
