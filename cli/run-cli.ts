@@ -2,11 +2,12 @@
 import { ZodError } from 'zod';
 import { closeDb, getDb } from '@/db/client';
 import { jobCommands } from './commands/jobs';
+import { leaderboardCommands } from './commands/leaderboard';
 import { projectCommands } from './commands/project';
 import { userCommands } from './commands/user';
 import { parseCommandArgs, UsageError, type Command } from './context';
 
-export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands];
+export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...leaderboardCommands];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

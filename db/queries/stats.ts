@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
+import type { BattleTable } from '@/lib/stats/battles';
 import type { ComparisonSystems, WinRateSummary } from '@/lib/stats/win-rates';
 import { comparisons, items, judgments, projects, responses } from '../schema';
 import { getDb } from '../client';
@@ -40,4 +41,29 @@ export type ProjectStats = WinRateSummary & { judgments: number; items: number; 
 
 export function saveProjectStats(projectId: number, stats: ProjectStats): void {
   getDb().update(projects).set({ stats, statsUpdatedAt: new Date() }).where(eq(projects.id, projectId)).run();
+}
+
+/** Every comparison of a project as a battle table (winner shown as A; sides do not enter the BT likelihood). */
+export function loadProjectBattles(projectId: number, chunkSize = 50_000): BattleTable {
+  const index = new Map<string, number>();
+  const id = (name: string) => {
+    let k = index.get(name);
+    if (k === undefined) index.set(name, (k = index.size));
+    return k;
+  };
+  const a: number[] = [];
+  const b: number[] = [];
+  const y: number[] = [];
+  for (let after = 0; ; ) {
+    const rows = readComparisonSystems(projectId, after, chunkSize);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      if (row.winner === row.loser) continue;
+      a.push(id(row.winner));
+      b.push(id(row.loser));
+      y.push(row.isTie ? 0.5 : 1);
+    }
+    after = rows[rows.length - 1]!.id;
+  }
+  return { systems: [...index.keys()], a: Uint32Array.from(a), b: Uint32Array.from(b), y: Float64Array.from(y) };
 }

@@ -11,7 +11,7 @@
 import { createRng } from '@/lib/random';
 import { pairStats, type Cells } from './battles';
 import { ARENA_SCALE, fitBradleyTerryPairs, hessianFactor, scoredPairs, toRatings, type RatingScale } from './bradley-terry';
-import type { ScoredPairs } from './connectivity';
+import { checkConnectivity, type ScoredPairs } from './connectivity';
 import { multinomial, prepareLogFactorials } from './sampling';
 
 export type BtLeaderboardOptions = { rounds?: number; seed?: number; l2?: number; scale?: RatingScale };
@@ -106,8 +106,12 @@ export function bradleyTerryLeaderboard(cells: Cells, options: BtLeaderboardOpti
       resampled.n[k] = counts[3 * k]! + counts[3 * k + 1]! + counts[3 * k + 2]!;
       resampled.s[k] = counts[3 * k]! + 0.5 * counts[3 * k + 1]!;
     }
-    const fit = fitBradleyTerryPairs(systems, resampled, { l2: config.l2, start: point.theta, tolerance: 1e-10, skipCheck: true, maxIterations: 200, factor });
-    // Without a finite estimate (a resample where some group never loses) Newton cannot converge.
+    let fit = fitBradleyTerryPairs(systems, resampled, { l2: config.l2, start: point.theta, tolerance: 1e-10, skipCheck: true, maxIterations: 200, factor });
+    if (!fit.converged && (config.l2 > 0 || checkConnectivity(systems, resampled).ok)) {
+      // Chord steps can fail far from the full-data estimate (sparse data): full Newton with line search.
+      fit = fitBradleyTerryPairs(systems, resampled, { l2: config.l2, start: point.theta, skipCheck: true });
+    }
+    // A resample without a finite estimate (some group never loses) cannot converge: counted, left out.
     if (fit.converged) samples.push(toRatings(systems, fit.theta, config.scale));
     else degenerateRounds++;
   }

@@ -77,4 +77,23 @@ describe('CLI', () => {
     expect(watched.stdout).toMatch(new RegExp(`#${job.id} succeeded 100% \\d+ comparisons, 5 systems`));
     expect((await worker).code).toBe(0);
   });
+
+  it('prints an Arena Bradley–Terry leaderboard with bootstrap intervals, and refuses what it cannot do', async () => {
+    const demo = JSON.parse((await cli('demo', 'create', '--prompts', '60', '--json')).stdout) as { projectId: number };
+    const run = await cli('leaderboard', '--project', String(demo.projectId), '--bootstrap', '50', '--seed', '1', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const board = JSON.parse(run.stdout) as { rows: { system: string; rating: number; lower: number; upper: number; rank: number }[]; config: { rounds: number; seed: number } };
+    expect(board.config).toMatchObject({ rounds: 50, seed: 1 });
+    expect(board.rows[0]!.system).toBe('atlas-70b');
+    expect(board.rows.at(-1)!.system).toBe('ember-3b');
+    for (const row of board.rows) expect(row.lower).toBeLessThanOrEqual(row.rating);
+    const text = await cli('leaderboard', '--project', String(demo.projectId), '--bootstrap', '10');
+    expect(text.stdout).toMatch(/Bradley–Terry \(Arena\), \d+ battles, 10 bootstrap rounds, seed 0, L2 prior 0/);
+    const method = await cli('leaderboard', '--project', String(demo.projectId), '--method', 'elo');
+    expect(method.code).toBe(2);
+    expect(method.stderr).toMatch(/--method: method must be bt/);
+    const empty = JSON.parse((await cli('project', 'create', '--name', 'Empty', '--json')).stdout) as { id: number };
+    const none = await cli('leaderboard', '--project', String(empty.id));
+    expect(none.stderr).toBe(`error: project ${empty.id} has no comparisons between different systems yet\n`);
+  });
 });

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { getProjectForActor } from '@/db/queries/projects';
+import { loadProjectBattles } from '@/db/queries/stats';
+import { CLI_ACTOR } from '@/lib/auth/access';
+import { collapseBattles } from '@/lib/stats/battles';
+import { bradleyTerryLeaderboard } from '@/lib/stats/bt-leaderboard';
+import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+
+const anchorSchema = z
+  .string()
+  .regex(/^.+=-?\d+(\.\d+)?$/, 'use system=rating, e.g. gpt-4=1200')
+  .transform((v) => {
+    const at = v.lastIndexOf('=');
+    return { system: v.slice(0, at), rating: Number(v.slice(at + 1)) };
+  });
+
+export const leaderboardCommands: Command[] = [
+  {
+    name: 'leaderboard',
+    usage: 'leaderboard --project <id> [--method bt] [--bootstrap <rounds>] [--seed <n>] [--l2 <λ>] [--anchor <system=rating>] [--json]',
+    summary: 'Bradley–Terry ratings of the systems (Arena method) with bootstrap 95% intervals and CI-aware ranks',
+    options: { project: { type: 'string' }, method: { type: 'string' }, bootstrap: { type: 'string' }, seed: { type: 'string' }, l2: { type: 'string' }, anchor: { type: 'string' } },
+    run: ({ values }, io) => {
+      const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
+      parseValue(z.enum(['bt'], { message: 'method must be bt (Davidson, Rao–Kupper, Plackett–Luce and Elo are not built yet)' }), values.method ?? 'bt', '--method');
+      const rounds = values.bootstrap === undefined ? 100 : parseValue(z.coerce.number().int().min(0).max(10_000), values.bootstrap, '--bootstrap');
+      const seed = values.seed === undefined ? 0 : parseValue(z.coerce.number().int().min(0), values.seed, '--seed');
+      const l2 = values.l2 === undefined ? 0 : parseValue(z.coerce.number().min(0), values.l2, '--l2');
+      const anchor = values.anchor === undefined ? undefined : parseValue(anchorSchema, values.anchor, '--anchor');
+      const project = getProjectForActor(CLI_ACTOR, projectId);
+      const battles = loadProjectBattles(projectId);
+      if (battles.a.length === 0) throw new UsageError(`project ${projectId} has no comparisons between different systems yet`);
+      if (anchor && !battles.systems.includes(anchor.system)) throw new UsageError(`--anchor: no system named '${anchor.system}' in this project`);
+      const board = bradleyTerryLeaderboard(collapseBattles(battles), { rounds, seed, l2, scale: { scale: 400, base: 1000, anchor } });
+      const header = `${project.name}: Bradley–Terry (Arena), ${battles.a.length} battles, ${rounds} bootstrap rounds, seed ${seed}, L2 prior ${l2}${anchor ? `, ${anchor.system} anchored at ${anchor.rating}` : ''}${board.degenerateRounds ? `, ${board.degenerateRounds} degenerate rounds left out` : ''}`;
+      const rows = board.rows.map((r) => ({ rank: r.rank, system: r.system, rating: r.rating.toFixed(1), '95% CI': rounds > 0 ? `${r.lower.toFixed(1)} – ${r.upper.toFixed(1)}` : '', battles: r.battles }));
+      emit(io, { project: { id: project.id, name: project.name }, battles: battles.a.length, ...board }, `${header}\n\n${table(rows, ['rank', 'system', 'rating', '95% CI', 'battles'])}`);
+    },
+  },
+];
