@@ -4,6 +4,7 @@ import { loadProjectBattles } from '@/db/queries/stats';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { collapseBattles } from '@/lib/stats/battles';
 import { bradleyTerryLeaderboard } from '@/lib/stats/bt-leaderboard';
+import { tieModelLeaderboard } from '@/lib/stats/tie-leaderboard';
 import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
 
 const anchorSchema = z
@@ -17,12 +18,12 @@ const anchorSchema = z
 export const leaderboardCommands: Command[] = [
   {
     name: 'leaderboard',
-    usage: 'leaderboard --project <id> [--method bt] [--bootstrap <rounds>] [--seed <n>] [--l2 <λ>] [--anchor <system=rating>] [--json]',
-    summary: 'Bradley–Terry ratings of the systems (Arena method) with bootstrap 95% intervals and CI-aware ranks',
+    usage: 'leaderboard --project <id> [--method bt|davidson|rao-kupper] [--bootstrap <rounds>] [--seed <n>] [--l2 <λ>] [--anchor <system=rating>] [--json]',
+    summary: 'ratings of the systems (Bradley–Terry as Arena, or Davidson / Rao–Kupper tie models) with bootstrap 95% intervals and CI-aware ranks',
     options: { project: { type: 'string' }, method: { type: 'string' }, bootstrap: { type: 'string' }, seed: { type: 'string' }, l2: { type: 'string' }, anchor: { type: 'string' } },
     run: ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
-      parseValue(z.enum(['bt'], { message: 'method must be bt (Davidson, Rao–Kupper, Plackett–Luce and Elo are not built yet)' }), values.method ?? 'bt', '--method');
+      const method = parseValue(z.enum(['bt', 'davidson', 'rao-kupper'], { message: 'method must be bt, davidson or rao-kupper (Plackett–Luce and Elo are not built yet)' }), values.method ?? 'bt', '--method');
       const rounds = values.bootstrap === undefined ? 100 : parseValue(z.coerce.number().int().min(0).max(10_000), values.bootstrap, '--bootstrap');
       const seed = values.seed === undefined ? 0 : parseValue(z.coerce.number().int().min(0), values.seed, '--seed');
       const l2 = values.l2 === undefined ? 0 : parseValue(z.coerce.number().min(0), values.l2, '--l2');
@@ -31,8 +32,20 @@ export const leaderboardCommands: Command[] = [
       const battles = loadProjectBattles(projectId);
       if (battles.a.length === 0) throw new UsageError(`project ${projectId} has no comparisons between different systems yet`);
       if (anchor && !battles.systems.includes(anchor.system)) throw new UsageError(`--anchor: no system named '${anchor.system}' in this project`);
-      const board = bradleyTerryLeaderboard(collapseBattles(battles), { rounds, seed, l2, scale: { scale: 400, base: 1000, anchor } });
-      const header = `${project.name}: Bradley–Terry (Arena), ${battles.a.length} battles, ${rounds} bootstrap rounds, seed ${seed}, L2 prior ${l2}${anchor ? `, ${anchor.system} anchored at ${anchor.rating}` : ''}${board.degenerateRounds ? `, ${board.degenerateRounds} degenerate rounds left out` : ''}`;
+      const cells = collapseBattles(battles);
+      const settings = `${battles.a.length} battles, ${rounds} bootstrap rounds, seed ${seed}`;
+      let board;
+      let header;
+      if (method === 'bt') {
+        board = bradleyTerryLeaderboard(cells, { rounds, seed, l2, scale: { scale: 400, base: 1000, anchor } });
+        header = `${project.name}: Bradley–Terry (Arena), ${settings}, L2 prior ${l2}${anchor ? `, ${anchor.system} anchored at ${anchor.rating}` : ''}`;
+      } else {
+        if (anchor || l2 > 0) throw new UsageError('--anchor and --l2 apply to --method bt only');
+        board = tieModelLeaderboard(method, cells, { rounds, seed });
+        const p = board.tieParameter;
+        header = `${project.name}: ${method === 'davidson' ? 'Davidson' : 'Rao–Kupper'} tie model, ${settings}, tie parameter ${method === 'davidson' ? 'ν' : 'η'} = ${p.value.toFixed(3)} (${p.lower.toFixed(3)} – ${p.upper.toFixed(3)})`;
+      }
+      if (board.degenerateRounds) header += `, ${board.degenerateRounds} degenerate rounds left out`;
       const rows = board.rows.map((r) => ({ rank: r.rank, system: r.system, rating: r.rating.toFixed(1), '95% CI': rounds > 0 ? `${r.lower.toFixed(1)} – ${r.upper.toFixed(1)}` : '', battles: r.battles }));
       emit(io, { project: { id: project.id, name: project.name }, battles: battles.a.length, ...board }, `${header}\n\n${table(rows, ['rank', 'system', 'rating', '95% CI', 'battles'])}`);
     },

@@ -9,7 +9,7 @@
  * A round whose resample has no finite estimate (possible without a prior) is counted and left out.
  */
 import { createRng } from '@/lib/random';
-import { pairStats, type Cells } from './battles';
+import { pairStats, type Cells, type PairStats } from './battles';
 import { ARENA_SCALE, fitBradleyTerryPairs, hessianFactor, scoredPairs, toRatings, type RatingScale } from './bradley-terry';
 import { checkConnectivity, type ScoredPairs } from './connectivity';
 import { multinomial, prepareLogFactorials } from './sampling';
@@ -55,7 +55,8 @@ export function ciAwareRanks(lower: ArrayLike<number>, upper: ArrayLike<number>)
   return ranks;
 }
 
-function summarise(systems: string[], point: Float64Array, samples: Float64Array[], battles: Float64Array): LeaderboardRow[] {
+/** Rows from point ratings and bootstrap rating vectors: quantile interval, variance, CI-aware rank. */
+export function summariseLeaderboard(systems: string[], point: Float64Array, samples: Float64Array[], battles: Float64Array): LeaderboardRow[] {
   const m = systems.length;
   const lower = new Float64Array(m);
   const upper = new Float64Array(m);
@@ -77,6 +78,28 @@ function summarise(systems: string[], point: Float64Array, samples: Float64Array
   return rows.sort((a, b) => b.rating - a.rating || a.system.localeCompare(b.system));
 }
 
+/** Multinomial weights over merged cells (pair, outcome), in the order win, tie, loss per pair. */
+export function outcomeWeights(stats: PairStats): Float64Array {
+  const weights = new Float64Array(3 * stats.i.length);
+  for (let k = 0; k < stats.i.length; k++) {
+    weights[3 * k] = stats.wins[k]!;
+    weights[3 * k + 1] = stats.ties[k]!;
+    weights[3 * k + 2] = stats.losses[k]!;
+  }
+  return weights;
+}
+
+/** Appearances of each system in the data. */
+export function battlesPerSystem(m: number, stats: PairStats): Float64Array {
+  const battles = new Float64Array(m);
+  for (let k = 0; k < stats.i.length; k++) {
+    const n = stats.wins[k]! + stats.ties[k]! + stats.losses[k]!;
+    battles[stats.i[k]!]! += n;
+    battles[stats.j[k]!]! += n;
+  }
+  return battles;
+}
+
 export function bradleyTerryLeaderboard(cells: Cells, options: BtLeaderboardOptions = {}): BtLeaderboard {
   const config = { rounds: options.rounds ?? 100, seed: options.seed ?? 0, l2: options.l2 ?? 0, scale: options.scale ?? ARENA_SCALE };
   const systems = cells.systems;
@@ -86,13 +109,7 @@ export function bradleyTerryLeaderboard(cells: Cells, options: BtLeaderboardOpti
   const P = stats.i.length;
   const factor = hessianFactor(systems.length, full, point.theta, config.l2) ?? undefined;
 
-  // Categories (pair, outcome) in the order win, tie, loss per pair.
-  const weights = new Float64Array(3 * P);
-  for (let k = 0; k < P; k++) {
-    weights[3 * k] = stats.wins[k]!;
-    weights[3 * k + 1] = stats.ties[k]!;
-    weights[3 * k + 2] = stats.losses[k]!;
-  }
+  const weights = outcomeWeights(stats);
   const total = Math.round(cells.total);
   prepareLogFactorials(total);
   const rng = createRng(config.seed);
@@ -116,10 +133,6 @@ export function bradleyTerryLeaderboard(cells: Cells, options: BtLeaderboardOpti
     else degenerateRounds++;
   }
 
-  const battles = new Float64Array(systems.length);
-  for (let k = 0; k < P; k++) {
-    battles[stats.i[k]!]! += full.n[k]!;
-    battles[stats.j[k]!]! += full.n[k]!;
-  }
-  return { method: 'bt', rows: summarise(systems, toRatings(systems, point.theta, config.scale), samples, battles), config, degenerateRounds };
+  const rows = summariseLeaderboard(systems, toRatings(systems, point.theta, config.scale), samples, battlesPerSystem(systems.length, stats));
+  return { method: 'bt', rows, config, degenerateRounds };
 }

@@ -67,12 +67,13 @@ function negLogLikelihood(model: TieModel, stats: PairStats, m: number, x: Float
   return nll;
 }
 
-export function fitTieModel(model: TieModel, m: number, stats: PairStats): TieModelFit {
+export function fitTieModel(model: TieModel, m: number, stats: PairStats, from?: TieModelFit): TieModelFit {
   let ties = 0;
   for (const t of stats.ties) ties += t;
   if (ties === 0) throw new Error(`the ${model} model needs at least one tie; with none, use Bradley–Terry`);
   const start = new Float64Array(m + 1);
-  start[m] = Math.log(model === 'davidson' ? 0.5 : 0.3);
+  if (from) start.set(from.r);
+  start[m] = Math.log(from?.tieParameter ?? (model === 'davidson' ? 0.5 : 0.3));
   const result = minimizeNewton({ gauge: m, evaluate: (x, g) => negLogLikelihood(model, stats, m, x, g) }, start);
   return { model, r: result.x.slice(0, m), tieParameter: Math.exp(result.x[m]!), logLikelihood: -result.value, converged: result.converged };
 }

@@ -89,6 +89,9 @@ describe('CLI', () => {
     for (const row of board.rows) expect(row.lower).toBeLessThanOrEqual(row.rating);
     const text = await cli('leaderboard', '--project', String(demo.projectId), '--bootstrap', '10');
     expect(text.stdout).toMatch(/Bradley–Terry \(Arena\), \d+ battles, 10 bootstrap rounds, seed 0, L2 prior 0/);
+    const davidson = await cli('leaderboard', '--project', String(demo.projectId), '--method', 'davidson', '--bootstrap', '10');
+    expect(davidson.code, davidson.stderr).toBe(0);
+    expect(davidson.stdout).toMatch(/Davidson tie model, \d+ battles, 10 bootstrap rounds, seed 0, tie parameter ν = \d\.\d{3} \(/);
     const method = await cli('leaderboard', '--project', String(demo.projectId), '--method', 'elo');
     expect(method.code).toBe(2);
     expect(method.stderr).toMatch(/--method: method must be bt/);

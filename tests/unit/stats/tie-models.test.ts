@@ -54,3 +54,28 @@ describe('tie models', () => {
     expect(() => fitTieModel('davidson', 2, twoSystems(3, 2, 0))).toThrow(/needs at least one tie/);
   });
 });
+
+describe('tieModelLeaderboard', async () => {
+  const { tieModelLeaderboard } = await import('@/lib/stats/tie-leaderboard');
+  it('brackets the ratings and the tie parameter with seeded bootstrap intervals', () => {
+    const rng = createRng(5);
+    const r = [0.6, 0, -0.6];
+    const records = Array.from({ length: 1500 }, () => {
+      const i = rng.int(0, 2);
+      const j = (i + rng.int(1, 2)) % 3;
+      const a = Math.exp(r[i]!);
+      const b = Math.exp(r[j]!);
+      const tie = 0.7 * Math.sqrt(a * b);
+      const u = rng.next() * (a + b + tie);
+      return { a: `s${i}`, b: `s${j}`, outcome: (u < a ? 'a' : u < a + b ? 'b' : 'tie') as Outcome };
+    });
+    const cells = collapseBattles(battlesFromRecords(records));
+    const board = tieModelLeaderboard('davidson', cells, { rounds: 30, seed: 2 });
+    expect(board.rows.map((row) => row.system)).toEqual(['s0', 's1', 's2']);
+    for (const row of board.rows) expect(row.lower < row.rating && row.rating < row.upper).toBe(true);
+    expect(board.tieParameter.lower).toBeLessThan(board.tieParameter.value);
+    expect(board.tieParameter.upper).toBeGreaterThan(board.tieParameter.value);
+    expect(Math.abs(board.tieParameter.value - 0.7)).toBeLessThan(0.2); // 1,500 battles: SE ≈ 0.05
+    expect(tieModelLeaderboard('davidson', cells, { rounds: 30, seed: 2 })).toEqual(board);
+  });
+});
