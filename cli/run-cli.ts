@@ -3,11 +3,12 @@ import { ZodError } from 'zod';
 import { closeDb, getDb } from '@/db/client';
 import { jobCommands } from './commands/jobs';
 import { leaderboardCommands } from './commands/leaderboard';
+import { qualityCommands } from './commands/quality';
 import { projectCommands } from './commands/project';
 import { userCommands } from './commands/user';
 import { parseCommandArgs, UsageError, type Command } from './context';
 
-export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...leaderboardCommands];
+export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...leaderboardCommands, ...qualityCommands];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

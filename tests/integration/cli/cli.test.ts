@@ -99,4 +99,19 @@ describe('CLI', () => {
     const none = await cli('leaderboard', '--project', String(empty.id));
     expect(none.stderr).toBe(`error: project ${empty.id} has no comparisons between different systems yet\n`);
   });
+
+  it('prints the quality report of a project (agreement, biases, cycles)', async () => {
+    const demo = JSON.parse((await cli('demo', 'create', '--prompts', '60', '--json')).stdout) as { projectId: number };
+    const run = await cli('quality', '--project', String(demo.projectId), '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout) as { judgments: number; annotators: number; agreement: { alphaChoice: number }; positionBias: { share: number }; lengthBias: { share: number } };
+    expect(r.annotators).toBe(4);
+    expect(r.judgments).toBeGreaterThan(100);
+    expect(r.agreement.alphaChoice).toBeGreaterThan(0.3);
+    expect(r.positionBias.share).toBeGreaterThan(0.35);
+    expect(r.positionBias.share).toBeLessThan(0.65);
+    expect(r.lengthBias.share).toBeGreaterThan(0.6); // the generator writes better answers longer
+    const text = await cli('quality', '--project', String(demo.projectId));
+    expect(text.stdout).toMatch(/Krippendorff α \(choice, nominal\) \d\.\d{3}/);
+  });
 });

@@ -1,0 +1,37 @@
+import { getProjectForActor } from '@/db/queries/projects';
+import { listPairwiseJudgments } from '@/db/queries/quality';
+import { CLI_ACTOR } from '@/lib/auth/access';
+import { qualityReport } from '@/lib/stats/quality-report';
+import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+
+const f = (x: number | null, digits = 3) => (x === null || Number.isNaN(x) ? '–' : x.toFixed(digits));
+const p = (x: number) => (x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
+
+export const qualityCommands: Command[] = [
+  {
+    name: 'quality',
+    usage: 'quality --project <id> [--json]',
+    summary: "annotator agreement (Krippendorff's α, Fleiss' and Cohen's κ), position and length bias, intransitivity",
+    options: { project: { type: 'string' } },
+    run: ({ values }, io) => {
+      const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
+      const project = getProjectForActor(CLI_ACTOR, projectId);
+      const judgments = listPairwiseJudgments(projectId);
+      if (judgments.length === 0) throw new UsageError(`project ${projectId} has no pairwise judgments yet`);
+      const r = qualityReport(judgments);
+      const a = r.agreement;
+      const lines = [
+        `${project.name}: ${r.judgments} pairwise judgments by ${r.annotators} annotators`,
+        '',
+        `Agreement   Krippendorff α (choice, nominal) ${f(a.alphaChoice)} · α (signed strength, ordinal) ${f(a.alphaStrength)} · Fleiss κ ${f(a.fleissKappa)} over ${a.fleissItems} items`,
+        `Position    left side won ${f(r.positionBias.share * 100, 1)}% of ${r.positionBias.decisive} decisive judgments (binomial p = ${p(r.positionBias.pValue)})`,
+        `Length      longer response won ${f(r.lengthBias.share * 100, 1)}% of ${r.lengthBias.decisive} (p = ${p(r.lengthBias.pValue)})`,
+        `Cycles      majority 3-cycles: ${r.majorityCycles.cyclic} of ${r.majorityCycles.triads} fully judged triads`,
+        '',
+        table(r.perAnnotator.map((x) => ({ annotator: x.annotator, judgments: x.judgments, 'left wins': f(x.leftShare * 100, 1) + '%', 'cyclic triads': `${x.cycles.cyclic}/${x.cycles.triads}` })), ['annotator', 'judgments', 'left wins', 'cyclic triads']),
+      ];
+      if (a.cohen.length > 0) lines.push('', table(a.cohen.map((c) => ({ pair: `${c.a} × ${c.b}`, 'shared items': c.items, "Cohen's κ": f(c.kappa) })), ['pair', 'shared items', "Cohen's κ"]));
+      emit(io, { project: { id: project.id, name: project.name }, ...r }, lines.join('\n'));
+    },
+  },
+];
