@@ -1,8 +1,10 @@
 import type { JobKind, JobPayload } from '@/lib/jobs/registry';
+import { handleComputeLeaderboard } from './handlers/compute-leaderboard';
 import { handleRecomputeStats } from './handlers/recompute-stats';
 import type { JobHandler } from './types';
 
 /** kind → handler; a kind without a handler is a compile error. */
 export const JOB_HANDLERS = {
   'recompute-stats': handleRecomputeStats,
+  'compute-leaderboard': handleComputeLeaderboard,
 } as const satisfies { [K in JobKind]: JobHandler<JobPayload<K>> };

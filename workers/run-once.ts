@@ -3,7 +3,7 @@
  * (shutdown). Heartbeats on a timer; a heartbeat that sees `cancelling` fires the job's AbortSignal.
  */
 import { getDb } from '@/db/client';
-import { JOB_DEFINITIONS, isJobKind, type JobKind } from '@/lib/jobs/registry';
+import { JOB_DEFINITIONS, isJobKind, type JobKind, type JobPayload } from '@/lib/jobs/registry';
 import {
   addJobMetrics,
   claimNextJob,
@@ -17,7 +17,7 @@ import {
 } from '@/lib/jobs/queue';
 import type { Job, JobStatus } from '@/db/schema';
 import { JOB_HANDLERS } from './registry';
-import { JobAbort, type JobContext } from './types';
+import { JobAbort, type JobContext, type JobHandler } from './types';
 
 export type RunOnceOptions = {
   workerId: string;
@@ -45,7 +45,10 @@ async function runHandler(job: Job, ctx: JobContext): Promise<unknown> {
     const issue = parsed.error.issues[0];
     throw new Error(`invalid payload: ${issue?.path.join('.') || 'payload'}: ${issue?.message ?? 'invalid'}`);
   }
-  return JOB_HANDLERS[kind](parsed.data, ctx);
+  // The registry pairs each kind with its handler (checked in workers/registry.ts); TypeScript cannot
+  // correlate the two lookups through a union of kinds, hence the widening here.
+  const handler = JOB_HANDLERS[kind] as JobHandler<JobPayload<typeof kind>>;
+  return handler(parsed.data as JobPayload<typeof kind>, ctx);
 }
 
 export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
+import { computeLeaderboardJob } from './compute-leaderboard';
 import { recomputeStatsJob } from './recompute-stats';
 
 /** Every job kind the product knows. workers/registry.ts must give each one a handler. */
 export const JOB_DEFINITIONS = {
   [recomputeStatsJob.kind]: recomputeStatsJob,
+  [computeLeaderboardJob.kind]: computeLeaderboardJob,
 } as const;
 
 export type JobKind = keyof typeof JOB_DEFINITIONS;

@@ -22,6 +22,17 @@ test('a researcher signs in, opens the demo project, starts a job, watches it fi
   await expect(page.getByRole('cell', { name: 'atlas-70b' })).toBeVisible();
   await expect(page.getByRole('cell', { name: 'ember-3b' })).toBeVisible();
 
+  await page.getByRole('link', { name: 'Leaderboard' }).click();
+  await expect(page.getByText('No leaderboard computed yet.')).toBeVisible();
+  await page.getByLabel('Bootstrap rounds').fill('50');
+  await page.getByRole('button', { name: 'Compute leaderboard' }).click();
+  await expect(page.getByTestId('job-status')).toHaveText('succeeded', { timeout: 30_000 });
+  await page.goBack();
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Bradley–Terry (Chatbot Arena)' })).toBeVisible();
+  await expect(page.getByText(/50 bootstrap rounds · seed 0 · L2 prior 0/)).toBeVisible();
+  await expect(page.getByRole('img', { name: /^atlas-70b: \d+, interval \d+ to \d+$/ })).toBeVisible();
+
   await page.getByRole('link', { name: 'Jobs' }).click();
   await expect(page.getByText('● live')).toBeVisible();
   await expect(page.getByRole('progressbar', { name: /Job \d+ progress/ }).first()).toBeVisible();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { enqueueProjectJob } from '@/db/queries/jobs';
 import { addProjectMemberByEmail, createProject } from '@/db/queries/projects';
 import { emailSchema, memberRoleSchema } from '@/lib/auth/schemas';
+import { LEADERBOARD_METHODS } from '@/lib/jobs/compute-leaderboard';
 import { projectNameSchema } from '@/lib/projects/settings';
 import { runAction, type ActionResult } from '@/app/_lib/action';
 
@@ -36,5 +37,20 @@ export async function addMemberAction(input: { projectId: number; email: string;
     const member = addProjectMemberByEmail(actor, data.projectId, data);
     revalidatePath(`/projects/${data.projectId}`);
     return { email: member.email };
+  });
+}
+
+const computeLeaderboardSchema = z.object({
+  projectId: z.coerce.number().int().positive(),
+  method: z.enum(LEADERBOARD_METHODS, { message: 'method must be bt, davidson or rao-kupper' }),
+  rounds: z.coerce.number().int('rounds must be a whole number').min(0, 'rounds must be at least 0').max(2000, 'rounds must be at most 2000'),
+  seed: z.coerce.number().int('seed must be a whole number').min(0, 'seed must be at least 0'),
+});
+
+export async function computeLeaderboardAction(input: { projectId: number; method: string; rounds: string; seed: string }): Promise<ActionResult<{ jobId: number }>> {
+  return runAction(computeLeaderboardSchema, input, (data, actor) => {
+    const job = enqueueProjectJob(actor, 'compute-leaderboard', data);
+    revalidatePath('/jobs');
+    return { jobId: job.id };
   });
 }

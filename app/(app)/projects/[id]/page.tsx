@@ -33,6 +33,13 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
       <div>
         <h1 className="text-2xl font-semibold">{project.name}</h1>
         {project.description ? <p className="mt-1 text-sm text-slate-600">{project.description}</p> : null}
+        {project.canManage ? (
+          <p className="mt-2 text-sm">
+            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/leaderboard`}>
+              Leaderboard
+            </Link>
+          </p>
+        ) : null}
       </div>
       <dl className="grid grid-cols-2 gap-3 md:grid-cols-5">
         {counts.map(([name, n]) => (

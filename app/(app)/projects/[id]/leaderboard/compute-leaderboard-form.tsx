@@ -1,0 +1,40 @@
+'use client';
+import { useRouter } from 'next/navigation';
+import { useSubmit } from '@/app/_lib/use-submit';
+import { Button, ErrorText, Field, Select } from '@/app/_components/ui';
+import { computeLeaderboardAction } from '../../actions';
+
+const METHODS = [
+  { value: 'bt', label: 'Bradley–Terry (Chatbot Arena)' },
+  { value: 'davidson', label: 'Davidson (models ties)' },
+  { value: 'rao-kupper', label: 'Rao–Kupper (models ties)' },
+];
+
+export function ComputeLeaderboardForm({ projectId }: { projectId: number }) {
+  const router = useRouter();
+  const { pending, error, submit } = useSubmit();
+  return (
+    <form
+      className="grid gap-3 md:grid-cols-[2fr_1fr_1fr_auto] md:items-end"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const form = new FormData(event.currentTarget);
+        void submit(async () => {
+          const result = await computeLeaderboardAction({ projectId, method: String(form.get('method')), rounds: String(form.get('rounds')), seed: String(form.get('seed')) });
+          if (!result.ok) return result.error;
+          router.push(`/jobs/${result.data.jobId}`);
+        });
+      }}
+    >
+      <Select label="Method" name="method" options={METHODS} defaultValue="bt" />
+      <Field label="Bootstrap rounds" name="rounds" type="number" min={0} max={2000} defaultValue={100} />
+      <Field label="Seed" name="seed" type="number" min={0} defaultValue={0} />
+      <Button type="submit" disabled={pending}>
+        Compute leaderboard
+      </Button>
+      <div className="md:col-span-4">
+        <ErrorText>{error}</ErrorText>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,96 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { listLatestLeaderboards, type StoredLeaderboard } from '@/db/queries/leaderboards';
+import { getProjectForActor } from '@/db/queries/projects';
+import { NotFoundError } from '@/lib/auth/access';
+import { requireActor } from '@/app/_lib/session';
+import { Forbidden } from '@/app/_components/forbidden';
+import { Card } from '@/app/_components/ui';
+import { ComputeLeaderboardForm } from './compute-leaderboard-form';
+
+export const metadata: Metadata = { title: 'Leaderboard' };
+
+const METHOD_NAMES: Record<string, string> = { bt: 'Bradley–Terry (Chatbot Arena)', davidson: 'Davidson tie model', 'rao-kupper': 'Rao–Kupper tie model' };
+
+function Board({ board }: { board: StoredLeaderboard }) {
+  const rows = board.result.rows;
+  const lo = Math.min(...rows.map((r) => (Number.isFinite(r.lower) ? r.lower : r.rating)));
+  const hi = Math.max(...rows.map((r) => (Number.isFinite(r.upper) ? r.upper : r.rating)));
+  const x = (v: number) => `${4 + ((v - lo) / (hi - lo || 1)) * 92}%`;
+  const c = board.config;
+  const tie = board.result.tieParameter;
+  return (
+    <Card title={METHOD_NAMES[board.method] ?? board.method}>
+      <p className="mb-3 text-xs text-slate-500">
+        {board.result.battles} battles · {String(c.rounds)} bootstrap rounds · seed {String(c.seed)} · L2 prior {String(c.l2 ?? 0)} · 95% intervals are the 2.5 / 97.5 % bootstrap quantiles · rank = 1 + systems whose lower bound is above this upper bound
+        {tie ? ` · tie parameter ${tie.value.toFixed(3)} (${tie.lower.toFixed(3)} – ${tie.upper.toFixed(3)})` : ''}
+        {board.result.degenerateRounds ? ` · ${board.result.degenerateRounds} rounds without a finite estimate left out` : ''} · computed {board.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC
+      </p>
+      <table className="w-full text-sm">
+        <thead>
+          <tr className="text-left text-slate-500">
+            <th className="py-1">Rank</th>
+            <th>System</th>
+            <th>Rating</th>
+            <th>95% CI</th>
+            <th className="w-1/3">Interval</th>
+            <th>Battles</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.system} className="border-t border-slate-100">
+              <td className="py-1">{r.rank}</td>
+              <td className="font-medium">{r.system}</td>
+              <td>{r.rating.toFixed(1)}</td>
+              <td className="text-slate-600">{Number.isFinite(r.lower) ? `${r.lower.toFixed(1)} – ${r.upper.toFixed(1)}` : '–'}</td>
+              <td>
+                <div className="relative h-3" role="img" aria-label={`${r.system}: ${r.rating.toFixed(0)}, interval ${r.lower.toFixed(0)} to ${r.upper.toFixed(0)}`}>
+                  {Number.isFinite(r.lower) ? <div className="absolute top-1 h-1 rounded bg-indigo-200" style={{ left: x(r.lower), width: `calc(${x(r.upper)} - ${x(r.lower)})` }} /> : null}
+                  <div className="absolute top-0 h-3 w-0.5 bg-indigo-700" style={{ left: x(r.rating) }} />
+                </div>
+              </td>
+              <td>{r.battles}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Card>
+  );
+}
+
+export default async function LeaderboardPage({ params }: { params: Promise<{ id: string }> }) {
+  const actor = await requireActor();
+  const id = Number((await params).id);
+  if (!Number.isInteger(id) || id <= 0) notFound();
+  let project;
+  try {
+    project = getProjectForActor(actor, id);
+  } catch (error) {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  }
+  // Annotators do not see ratings: knowing which system leads would bias their judgments.
+  if (!project.canManage) return <Forbidden what="Leaderboards are for the project's researchers." />;
+  const boards = listLatestLeaderboards(id);
+  return (
+    <div className="space-y-6">
+      <div>
+        <p className="text-sm">
+          <Link className="underline" href={`/projects/${id}`}>
+            {project.name}
+          </Link>
+        </p>
+        <h1 className="text-2xl font-semibold">Leaderboard</h1>
+      </div>
+      <Card title="Compute">
+        <ComputeLeaderboardForm projectId={id} />
+      </Card>
+      {boards.length === 0 ? <p className="text-sm text-slate-600">No leaderboard computed yet.</p> : null}
+      {boards.map((b) => (
+        <Board key={b.id} board={b} />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { LeaderboardRow } from '@/lib/stats/bt-leaderboard';
+import { leaderboards } from '../schema';
+import { getDb } from '../client';
+
+export type StoredLeaderboard = {
+  id: number;
+  method: string;
+  jobId: number | null;
+  config: Record<string, unknown>;
+  result: { rows: LeaderboardRow[]; battles: number; degenerateRounds: number; tieParameter?: { value: number; lower: number; upper: number } };
+  createdAt: Date;
+};
+
+export function saveLeaderboard(input: { projectId: number; jobId: number | null; method: string; config: Record<string, unknown>; result: StoredLeaderboard['result'] }): number {
+  return getDb().insert(leaderboards).values(input).returning({ id: leaderboards.id }).all()[0]!.id;
+}
+
+/** The newest leaderboard of each method for a project. */
+export function listLatestLeaderboards(projectId: number): StoredLeaderboard[] {
+  const rows = getDb().select().from(leaderboards).where(eq(leaderboards.projectId, projectId)).orderBy(desc(leaderboards.id)).limit(50).all();
+  const seen = new Set<string>();
+  return rows
+    .filter((r) => (seen.has(r.method) ? false : (seen.add(r.method), true)))
+    .map((r) => ({ id: r.id, method: r.method, jobId: r.jobId, config: r.config as Record<string, unknown>, result: r.result as StoredLeaderboard['result'], createdAt: r.createdAt }));
+}
+
+export function getLeaderboard(projectId: number, id: number): StoredLeaderboard | undefined {
+  const r = getDb().select().from(leaderboards).where(and(eq(leaderboards.projectId, projectId), eq(leaderboards.id, id))).get();
+  return r && { id: r.id, method: r.method, jobId: r.jobId, config: r.config as Record<string, unknown>, result: r.result as StoredLeaderboard['result'], createdAt: r.createdAt };
+}

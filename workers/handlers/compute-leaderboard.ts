@@ -1,0 +1,28 @@
+/** compute-leaderboard: loads the project's battles, fits the chosen model with bootstrap intervals, stores the result. */
+import { saveLeaderboard } from '@/db/queries/leaderboards';
+import { loadProjectBattles, projectExists } from '@/db/queries/stats';
+import type { JobPayload } from '@/lib/jobs/registry';
+import { collapseBattles } from '@/lib/stats/battles';
+import { bradleyTerryLeaderboard } from '@/lib/stats/bt-leaderboard';
+import { tieModelLeaderboard } from '@/lib/stats/tie-leaderboard';
+import type { JobContext } from '../types';
+
+export async function handleComputeLeaderboard(payload: JobPayload<'compute-leaderboard'>, ctx: JobContext) {
+  if (!projectExists(payload.projectId)) throw new Error(`project ${payload.projectId} does not exist`);
+  ctx.reportProgress(0.05, 'Loading comparisons');
+  const battles = loadProjectBattles(payload.projectId);
+  if (battles.a.length === 0) throw new Error('the project has no comparisons between different systems yet');
+  ctx.signal.throwIfAborted();
+  await new Promise((resolve) => setImmediate(resolve));
+  ctx.reportProgress(0.2, `Fitting ${payload.method} on ${battles.a.length} battles with ${payload.rounds} bootstrap rounds`);
+  const cells = collapseBattles(battles);
+  const board =
+    payload.method === 'bt'
+      ? bradleyTerryLeaderboard(cells, { rounds: payload.rounds, seed: payload.seed, l2: payload.l2 })
+      : tieModelLeaderboard(payload.method, cells, { rounds: payload.rounds, seed: payload.seed });
+  ctx.signal.throwIfAborted();
+  const result = { rows: board.rows, battles: battles.a.length, degenerateRounds: board.degenerateRounds, ...('tieParameter' in board ? { tieParameter: board.tieParameter } : {}) };
+  const id = saveLeaderboard({ projectId: payload.projectId, jobId: ctx.job.id, method: payload.method, config: { rounds: payload.rounds, seed: payload.seed, l2: payload.l2 }, result });
+  ctx.reportProgress(1, `${board.rows.length} systems rated (${payload.method})`);
+  return { leaderboardId: id, systems: board.rows.length, battles: battles.a.length };
+}
