@@ -1,9 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { notFound } from 'next/navigation';
 import { listJobsForActor } from '@/db/queries/jobs';
-import { getProjectForActor, listProjectMembers, type ProjectDetail } from '@/db/queries/projects';
-import { NotFoundError } from '@/lib/auth/access';
+import { getProjectForActor, listProjectMembers } from '@/db/queries/projects';
+import { loadOr404 } from '@/app/_lib/load-or-404';
 import { requireActor } from '@/app/_lib/session';
 import { Card, StatusBadge } from '@/app/_components/ui';
 import { AddMemberForm } from './add-member-form';
@@ -11,20 +10,9 @@ import { RecomputeStatsButton } from './recompute-stats-button';
 
 export const metadata: Metadata = { title: 'Project' };
 
-function loadProject(actor: Awaited<ReturnType<typeof requireActor>>, raw: string): ProjectDetail {
-  const id = Number(raw);
-  if (!Number.isInteger(id) || id <= 0) notFound();
-  try {
-    return getProjectForActor(actor, id);
-  } catch (error) {
-    if (error instanceof NotFoundError) notFound();
-    throw error;
-  }
-}
-
 export default async function ProjectPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
-  const project = loadProject(actor, (await params).id);
+  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   const jobs = project.canManage ? listJobsForActor(actor, { projectId: project.id, limit: 5 }) : [];
   const members = project.canManage ? listProjectMembers(project.id) : [];
   const counts = Object.entries(project.counts);

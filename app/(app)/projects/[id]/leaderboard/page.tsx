@@ -1,9 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { notFound } from 'next/navigation';
 import { listLatestLeaderboards, type StoredLeaderboard } from '@/db/queries/leaderboards';
 import { getProjectForActor } from '@/db/queries/projects';
-import { NotFoundError } from '@/lib/auth/access';
+import { loadOr404 } from '@/app/_lib/load-or-404';
 import { requireActor } from '@/app/_lib/session';
 import { Forbidden } from '@/app/_components/forbidden';
 import { Card } from '@/app/_components/ui';
@@ -62,15 +61,8 @@ function Board({ board }: { board: StoredLeaderboard }) {
 
 export default async function LeaderboardPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
-  const id = Number((await params).id);
-  if (!Number.isInteger(id) || id <= 0) notFound();
-  let project;
-  try {
-    project = getProjectForActor(actor, id);
-  } catch (error) {
-    if (error instanceof NotFoundError) notFound();
-    throw error;
-  }
+  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
+  const id = project.id;
   // Annotators do not see ratings: knowing which system leads would bias their judgments.
   if (!project.canManage) return <Forbidden what="Leaderboards are for the project's researchers." />;
   const boards = listLatestLeaderboards(id);
