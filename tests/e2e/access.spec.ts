@@ -41,5 +41,7 @@ test('an admin invites an annotator by link, who joins and sees only that projec
   await expect(invited.getByText('you: annotator')).toBeVisible();
   await invited.goto('/projects/1/leaderboard');
   await expect(invited.getByRole('heading', { name: 'Access denied' })).toBeVisible();
+  await invited.goto('/projects/1/quality');
+  await expect(invited.getByRole('heading', { name: 'Access denied' })).toBeVisible();
   await guest.close();
 });

@@ -33,6 +33,12 @@ test('a researcher signs in, opens the demo project, starts a job, watches it fi
   await expect(page.getByText(/50 bootstrap rounds · seed 0 · L2 prior 0/)).toBeVisible();
   await expect(page.getByRole('img', { name: /^atlas-70b: \d+, interval \d+ to \d+$/ })).toBeVisible();
 
+  await page.getByRole('link', { name: 'Demo: helpfulness of five assistants' }).click();
+  await page.getByRole('link', { name: 'Quality' }).click();
+  await expect(page.getByRole('heading', { name: 'Quality' })).toBeVisible();
+  await expect(page.getByText('Krippendorff α (choice)')).toBeVisible();
+  await expect(page.getByText(/left won \d+\.\d%/)).toBeVisible();
+
   await page.getByRole('link', { name: 'Jobs' }).click();
   await expect(page.getByText('● live')).toBeVisible();
   await expect(page.getByRole('progressbar', { name: /Job \d+ progress/ }).first()).toBeVisible();

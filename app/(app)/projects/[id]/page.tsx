@@ -26,6 +26,10 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
             <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/leaderboard`}>
               Leaderboard
             </Link>
+            {' · '}
+            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/quality`}>
+              Quality
+            </Link>
           </p>
         ) : null}
       </div>

@@ -1,0 +1,99 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { getProjectForActor } from '@/db/queries/projects';
+import { listPairwiseJudgments } from '@/db/queries/quality';
+import { qualityReport } from '@/lib/stats/quality-report';
+import { loadOr404 } from '@/app/_lib/load-or-404';
+import { requireActor } from '@/app/_lib/session';
+import { Forbidden } from '@/app/_components/forbidden';
+import { Card } from '@/app/_components/ui';
+
+export const metadata: Metadata = { title: 'Quality' };
+
+const num = (x: number | null, digits = 3) => (x === null || Number.isNaN(x) ? '–' : x.toFixed(digits));
+const pct = (x: number) => (Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`);
+const pValue = (x: number) => (x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
+
+function Stat({ label, value, note }: { label: string; value: string; note: string }) {
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white p-4">
+      <p className="text-xs tracking-wide text-slate-500 uppercase">{label}</p>
+      <p className="text-xl font-semibold">{value}</p>
+      <p className="mt-1 text-xs text-slate-500">{note}</p>
+    </div>
+  );
+}
+
+export default async function QualityPage({ params }: { params: Promise<{ id: string }> }) {
+  const actor = await requireActor();
+  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
+  if (!project.canManage) return <Forbidden what="Quality reports are for the project's researchers." />;
+  const judgments = listPairwiseJudgments(project.id);
+  const r = judgments.length > 0 ? qualityReport(judgments) : null;
+  return (
+    <div className="space-y-6">
+      <div>
+        <p className="text-sm">
+          <Link className="underline" href={`/projects/${project.id}`}>
+            {project.name}
+          </Link>
+        </p>
+        <h1 className="text-2xl font-semibold">Quality</h1>
+      </div>
+      {!r ? (
+        <p className="text-sm text-slate-600">No pairwise judgments yet.</p>
+      ) : (
+        <>
+          <p className="text-sm text-slate-600">
+            {r.judgments} pairwise judgments by {r.annotators} annotators.
+          </p>
+          <div className="grid gap-3 md:grid-cols-4">
+            <Stat label="Krippendorff α (choice)" value={num(r.agreement.alphaChoice)} note="nominal: A / B / tie / both bad" />
+            <Stat label="Krippendorff α (strength)" value={num(r.agreement.alphaStrength)} note="ordinal, signed strength" />
+            <Stat label="Fleiss κ" value={num(r.agreement.fleissKappa)} note={`${r.agreement.fleissItems} items with equal overlap`} />
+            <Stat label="Majority 3-cycles" value={`${r.majorityCycles.cyclic} / ${r.majorityCycles.triads}`} note="cyclic / fully judged triads" />
+          </div>
+          <div className="grid gap-3 md:grid-cols-2">
+            <Stat label="Position bias" value={`left won ${pct(r.positionBias.share)}`} note={`${r.positionBias.decisive} decisive judgments with randomised sides · binomial p = ${pValue(r.positionBias.pValue)}`} />
+            <Stat label="Length bias" value={`longer won ${pct(r.lengthBias.share)}`} note={`${r.lengthBias.decisive} decisive judgments of unequal length · binomial p = ${pValue(r.lengthBias.pValue)}`} />
+          </div>
+          <Card title="Annotators">
+            <table className="w-full text-sm">
+              <thead>
+                <tr className="text-left text-slate-500">
+                  <th className="py-1">Annotator</th>
+                  <th>Judgments</th>
+                  <th>Left-side wins</th>
+                  <th>Cyclic triads</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.perAnnotator.map((a) => (
+                  <tr key={a.annotator} className="border-t border-slate-100">
+                    <td className="py-1">{a.annotator}</td>
+                    <td>{a.judgments}</td>
+                    <td>{pct(a.leftShare)}</td>
+                    <td>
+                      {a.cycles.cyclic} / {a.cycles.triads}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Card>
+          {r.agreement.cohen.length > 0 ? (
+            <Card title="Cohen's κ per annotator pair (≥ 5 shared items)">
+              <ul className="space-y-1 text-sm">
+                {r.agreement.cohen.map((c) => (
+                  <li key={`${c.a}|${c.b}`}>
+                    {c.a} × {c.b}: <strong>{num(c.kappa)}</strong> <span className="text-slate-500">over {c.items} items</span>
+                  </li>
+                ))}
+              </ul>
+            </Card>
+          ) : null}
+        </>
+      )}
+    </div>
+  );
+}
