@@ -7,12 +7,6 @@ import { describeError } from './errors';
 /** What every server action returns (STYLE.md 3.3): success with data, or a message naming the field. */
 export type ActionResult<T = undefined> = { ok: true; data: T } | { ok: false; error: string; field?: string };
 
-export function formToObject(form: FormData): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of form.entries()) if (typeof value === 'string') out[key] = value;
-  return out;
-}
-
 /**
  * parse → authorise → one call → return, for every server action. Expected failures become
  * `{ ok: false, error }`; the action itself never throws at the browser.

@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import type { LeaderboardRow } from '@/lib/stats/bt-leaderboard';
 import { leaderboards } from '../schema';
 import { getDb } from '../client';
@@ -23,9 +23,4 @@ export function listLatestLeaderboards(projectId: number): StoredLeaderboard[] {
   return rows
     .filter((r) => (seen.has(r.method) ? false : (seen.add(r.method), true)))
     .map((r) => ({ id: r.id, method: r.method, jobId: r.jobId, config: r.config as Record<string, unknown>, result: r.result as StoredLeaderboard['result'], createdAt: r.createdAt }));
-}
-
-export function getLeaderboard(projectId: number, id: number): StoredLeaderboard | undefined {
-  const r = getDb().select().from(leaderboards).where(and(eq(leaderboards.projectId, projectId), eq(leaderboards.id, id))).get();
-  return r && { id: r.id, method: r.method, jobId: r.jobId, config: r.config as Record<string, unknown>, result: r.result as StoredLeaderboard['result'], createdAt: r.createdAt };
 }

@@ -60,7 +60,3 @@ export function countUsers(options: { includeSimulated?: boolean } = {}): number
   const row = options.includeSimulated ? q.get() : q.where(eq(users.isSimulated, false)).get();
   return row?.n ?? 0;
 }
-
-export function setUserRole(id: string, role: UserRole): boolean {
-  return getDb().update(users).set({ role, updatedAt: new Date() }).where(eq(users.id, id)).run().changes === 1;
-}
