@@ -12,3 +12,8 @@ export const jobsQuerySchema = z.object({
 export function queryObject(request: Request): Record<string, string> {
   return Object.fromEntries(new URL(request.url).searchParams.entries());
 }
+
+const positiveId = (name: string) => z.coerce.number({ message: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be a positive id`);
+export const assignmentParamsSchema = idParamsSchema.extend({ assignmentId: positiveId('assignmentId') });
+export const itemParamsSchema = idParamsSchema.extend({ itemId: positiveId('itemId') });
+export const judgmentParamsSchema = idParamsSchema.extend({ judgmentId: z.uuid('judgmentId must be a UUID') });

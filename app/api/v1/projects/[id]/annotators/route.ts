@@ -1,0 +1,6 @@
+// GET /api/v1/projects/:id/annotators – per-annotator throughput, time per judgment, skips and gold accuracy (researchers)
+import { listAnnotatorWork } from '@/db/queries/annotation-admin';
+import { apiRoute } from '../../../_lib/api-route';
+import { idParamsSchema } from '../../../_lib/params';
+
+export const GET = apiRoute<{ id: string }>(({ actor, params }) => ({ annotators: listAnnotatorWork(actor, idParamsSchema.parse(params).id) }));

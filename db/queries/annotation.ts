@@ -1,0 +1,361 @@
+/**
+ * The assignment engine and judgment submission.
+ *
+ * Every lease and every submit runs in one IMMEDIATE transaction, so SQLite serialises them: two
+ * annotators asking at the same moment cannot both take the last open slot of an item, and an item
+ * never collects more than `required_annotations` judgments (gold items excepted: every annotator
+ * sees each gold item once, which is the point of gold).
+ */
+import { comparisonFromPairwise, comparisonsFromRanking, type ComparisonFact } from '@/lib/annotation/derive-comparisons';
+import { judgmentInputSchema, normalizeJudgment, type ItemShape, type NormalizedJudgment } from '@/lib/annotation/judgment-input';
+import { AccessDeniedError, NotFoundError, type Actor } from '@/lib/auth/access';
+import { ConflictError } from '@/lib/errors';
+import { projectSettingsSchema, type ProjectSettings } from '@/lib/projects/settings';
+import { createRng, type Rng } from '@/lib/random';
+import type { MemberRole, Winner } from '../schema';
+import { getDb } from '../client';
+
+export type ChatMessage = { role: string; content: string };
+
+/** What an annotator sees: never the system names, the other answers, or whether the item is gold. */
+export type AnnotationTask = {
+  assignmentId: number;
+  itemId: number;
+  kind: ItemShape['kind'];
+  expiresAt: number;
+  messages: ChatMessage[];
+  /** In the order shown (sides randomised per assignment). */
+  responses: { id: number; content: string }[];
+  settings: Pick<ProjectSettings, 'tasks' | 'strengthScale' | 'justification' | 'attributes'>;
+  guidelinesVersion: number;
+  /** Set when the task is opened to revise an earlier answer (shown terms). */
+  previous: PreviousAnswer | null;
+};
+
+export type PreviousAnswer = {
+  judgmentId: string;
+  winner: Winner | null;
+  strength: number | null;
+  justification: string | null;
+  ranking: number[][] | null;
+  ratings: Record<string, Record<string, number>> | null;
+};
+
+type ProjectRow = { id: number; settings: unknown; guidelines_version: number; archived_at: number | null };
+type ItemRow = { id: number; project_id: number; prompt_id: number; kind: ItemShape['kind']; response_ids: string; required_annotations: number; annotation_count: number; is_gold: number; status: string };
+type AssignmentRow = { id: number; item_id: number; user_id: string; status: string; shown_order: string; expires_at: number };
+
+const nowMs = () => Date.now();
+
+function memberRole(projectId: number, userId: string): MemberRole | null {
+  const row = getDb().$client.prepare('select role from project_members where project_id = ? and user_id = ?').get(projectId, userId) as { role: MemberRole } | undefined;
+  return row?.role ?? null;
+}
+
+/** Annotation needs a person: any member of the project (admins too). Returns the project row. */
+function requireAnnotator(actor: Actor, projectId: number): ProjectRow & { parsedSettings: ProjectSettings } {
+  if (!actor.id) throw new AccessDeniedError('annotation needs a signed-in user, not the CLI');
+  const project = getDb().$client.prepare('select id, settings, guidelines_version, archived_at from projects where id = ?').get(projectId) as ProjectRow | undefined;
+  if (!project) throw new NotFoundError(`project ${projectId} not found`);
+  if (actor.role !== 'admin' && memberRole(projectId, actor.id) === null) throw new NotFoundError(`project ${projectId} not found`);
+  if (project.archived_at !== null) throw new ConflictError('this project is archived');
+  return { ...project, parsedSettings: projectSettingsSchema.parse(JSON.parse(project.settings as string)) };
+}
+
+function shownOrderFor(responseIds: number[], settings: ProjectSettings, rng: Rng): number[] {
+  return settings.randomizeSides ? rng.shuffle([...responseIds]) : [...responseIds];
+}
+
+function loadTask(assignment: AssignmentRow, item: ItemRow, settings: ProjectSettings, guidelinesVersion: number, previous: PreviousAnswer | null): AnnotationTask {
+  const client = getDb().$client;
+  const prompt = client.prepare('select messages from prompts where id = ?').get(item.prompt_id) as { messages: string };
+  const shown = JSON.parse(assignment.shown_order) as number[];
+  const contents = new Map(
+    (client.prepare(`select id, content from responses where id in (${shown.map(() => '?').join(',')})`).all(...shown) as { id: number; content: string }[]).map((r) => [r.id, r.content]),
+  );
+  return {
+    assignmentId: assignment.id,
+    itemId: item.id,
+    kind: item.kind,
+    expiresAt: assignment.expires_at,
+    messages: JSON.parse(prompt.messages) as ChatMessage[],
+    responses: shown.map((id) => ({ id, content: contents.get(id) ?? '' })),
+    settings: { tasks: settings.tasks, strengthScale: settings.strengthScale, justification: settings.justification, attributes: settings.attributes },
+    guidelinesVersion,
+    previous,
+  };
+}
+
+const ORDER_BY: Record<ProjectSettings['assignmentOrder'], string> = {
+  'least-annotated': 'i.priority desc, load asc, i.id asc',
+  random: 'i.priority desc, random()',
+  fixed: 'i.priority desc, i.id asc',
+};
+
+/** Open, non-gold items this user could still take (not seen, not full). The SQL behind leases and progress. */
+function availableItemsSql(gold: boolean): string {
+  return `
+    select i.*, i.annotation_count + (select count(*) from assignments l where l.item_id = i.id and l.status = 'active' and l.expires_at > @now) as load
+    from items i
+    where i.project_id = @projectId and i.status = 'open' and i.is_gold = ${gold ? 1 : 0}
+      and not exists (select 1 from assignments s where s.item_id = i.id and s.user_id = @userId and s.status != 'expired')
+      ${gold ? '' : 'and load < i.required_annotations'}`;
+}
+
+/**
+ * The annotator's current task: their unexpired lease in this project if they hold one (its lease is
+ * renewed), otherwise a new lease on the next item by the project's order. Null when no work is left.
+ */
+export function leaseNextTask(actor: Actor, projectId: number, options: { rng?: Rng } = {}): AnnotationTask | null {
+  const project = requireAnnotator(actor, projectId);
+  const settings = project.parsedSettings;
+  const rng = options.rng ?? createRng((Math.random() * 2 ** 32) >>> 0);
+  const db = getDb();
+  const client = db.$client;
+  return db.transaction(
+    () => {
+      const now = nowMs();
+      const expiresAt = now + settings.leaseMinutes * 60_000;
+      // Abandoned leases go back to the pool.
+      client
+        .prepare("update assignments set status = 'expired' where status = 'active' and expires_at <= ? and item_id in (select id from items where project_id = ?)")
+        .run(now, projectId);
+
+      const held = client
+        .prepare("select a.* from assignments a join items i on i.id = a.item_id where i.project_id = ? and a.user_id = ? and a.status = 'active' order by a.id limit 1")
+        .get(projectId, actor.id) as AssignmentRow | undefined;
+      if (held) {
+        client.prepare('update assignments set expires_at = ? where id = ?').run(expiresAt, held.id);
+        const item = client.prepare('select * from items where id = ?').get(held.item_id) as ItemRow;
+        return loadTask({ ...held, expires_at: expiresAt }, item, settings, project.guidelines_version, null);
+      }
+
+      const params = { projectId, userId: actor.id, now };
+      const pick = (gold: boolean) => client.prepare(`${availableItemsSql(gold)} order by ${ORDER_BY[settings.assignmentOrder]} limit 1`).get(params) as ItemRow | undefined;
+      const regular = pick(false);
+      if (!regular) return null; // gold items are interleaved with real work, never served alone
+      const item = settings.goldRate > 0 && rng.next() < settings.goldRate ? (pick(true) ?? regular) : regular;
+
+      const shown = shownOrderFor(JSON.parse(item.response_ids) as number[], settings, rng);
+      const row = client
+        .prepare(
+          `insert into assignments (item_id, user_id, status, shown_order, leased_at, expires_at) values (?, ?, 'active', ?, ?, ?)
+           on conflict (item_id, user_id) do update set status = 'active', shown_order = excluded.shown_order, leased_at = excluded.leased_at, expires_at = excluded.expires_at
+           returning *`,
+        )
+        .get(item.id, actor.id, JSON.stringify(shown), now, expiresAt) as AssignmentRow;
+      return loadTask(row, item, settings, project.guidelines_version, null);
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+export type SubmitResult = { judgmentId: string; itemId: number; created: boolean; revised: boolean };
+
+type JudgmentRow = { id: string; item_id: number; user_id: string | null; assignment_id: number | null; winner: Winner | null; strength: number | null; justification: string | null; ranking: string | null; ratings: string | null; shown_order: string | null };
+
+function deriveComparisons(item: ItemShape, judgment: NormalizedJudgment): ComparisonFact[] {
+  if (item.kind === 'pair' && judgment.winner) return [comparisonFromPairwise(item.responseIds, judgment.winner, judgment.strength)];
+  if (item.kind === 'ranking' && judgment.ranking) return comparisonsFromRanking(judgment.ranking);
+  return []; // ratings alone express no preference; exports pair them by rating difference
+}
+
+function writeComparisons(projectId: number, promptId: number, judgmentId: string, userId: string, item: ItemShape, judgment: NormalizedJudgment): void {
+  const insert = getDb().$client.prepare(
+    "insert into comparisons (project_id, prompt_id, judgment_id, winner_response_id, loser_response_id, is_tie, tie_kind, strength, weight, annotator_id, label_source, group_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'human', ?)",
+  );
+  const facts = deriveComparisons(item, judgment);
+  const groupId = item.kind === 'ranking' ? judgmentId : null;
+  for (const c of facts) insert.run(projectId, promptId, judgmentId, c.winnerResponseId, c.loserResponseId, c.isTie ? 1 : 0, c.tieKind, c.strength, c.weight, userId, groupId);
+}
+
+function sameAnswer(row: JudgmentRow, j: NormalizedJudgment): boolean {
+  return (
+    row.winner === j.winner &&
+    row.strength === j.strength &&
+    row.justification === j.justification &&
+    (row.ranking ?? 'null') === JSON.stringify(j.ranking) &&
+    (row.ratings ?? 'null') === JSON.stringify(j.ratings)
+  );
+}
+
+/**
+ * Stores one answer. Idempotent on the client-generated id: a retried or double-clicked submit returns
+ * the stored judgment (created: false); the same id with a different answer from the same annotator is
+ * a revision. Bad input throws before anything is written.
+ */
+export function submitJudgment(actor: Actor, projectId: number, rawInput: unknown): SubmitResult {
+  const project = requireAnnotator(actor, projectId);
+  const input = judgmentInputSchema.parse(rawInput);
+  const settings = project.parsedSettings;
+  const db = getDb();
+  const client = db.$client;
+  return db.transaction(
+    () => {
+      const now = nowMs();
+      const assignment = client.prepare('select a.* from assignments a join items i on i.id = a.item_id where a.id = ? and i.project_id = ?').get(input.assignmentId, projectId) as
+        | AssignmentRow
+        | undefined;
+      if (!assignment || assignment.user_id !== actor.id) throw new NotFoundError(`assignment ${input.assignmentId} not found`);
+      const item = client.prepare('select * from items where id = ?').get(assignment.item_id) as ItemRow;
+      const shape: ItemShape = { kind: item.kind, responseIds: JSON.parse(item.response_ids) as number[] };
+      const shown = JSON.parse(assignment.shown_order) as number[];
+      const judgment = normalizeJudgment(input, shape, settings, shown);
+
+      const existing = client.prepare('select * from judgments where id = ?').get(input.id) as JudgmentRow | undefined;
+      if (existing) {
+        if (existing.user_id !== actor.id || existing.item_id !== item.id) throw new ConflictError(`judgment id ${input.id} is already used for another answer`);
+        if (sameAnswer(existing, judgment)) return { judgmentId: existing.id, itemId: item.id, created: false, revised: false };
+        reviseStored(existing.id, project.id, item.prompt_id, actor.id!, shape, judgment, project.guidelines_version, input.timeSpentMs ?? null, now);
+        return { judgmentId: existing.id, itemId: item.id, created: false, revised: true };
+      }
+      if (assignment.status === 'submitted') throw new ConflictError('you already answered this item; revise it from your history');
+      if (assignment.status === 'skipped') throw new ConflictError('you skipped this item');
+      const leaseRunning = assignment.status === 'active' && assignment.expires_at > now;
+      if (!leaseRunning && !item.is_gold) {
+        const others = client.prepare("select count(*) as n from assignments where item_id = ? and id != ? and status = 'active' and expires_at > ?").get(item.id, assignment.id, now) as { n: number };
+        if (item.annotation_count + others.n >= item.required_annotations || item.status !== 'open') {
+          throw new ConflictError('your time on this item ran out and it was completed by others; this answer was not stored');
+        }
+      }
+
+      client
+        .prepare(
+          "insert into judgments (id, project_id, item_id, user_id, assignment_id, winner, strength, justification, ranking, ratings, shown_order, guidelines_version, time_spent_ms, label_source, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'human', ?, ?)",
+        )
+        .run(
+          input.id,
+          project.id,
+          item.id,
+          actor.id,
+          assignment.id,
+          judgment.winner,
+          judgment.strength,
+          judgment.justification,
+          judgment.ranking ? JSON.stringify(judgment.ranking) : null,
+          judgment.ratings ? JSON.stringify(judgment.ratings) : null,
+          assignment.shown_order,
+          project.guidelines_version,
+          input.timeSpentMs ?? null,
+          now,
+          now,
+        );
+      writeComparisons(project.id, item.prompt_id, input.id, actor.id!, shape, judgment);
+      client.prepare("update assignments set status = 'submitted' where id = ?").run(assignment.id);
+      client
+        .prepare("update items set annotation_count = annotation_count + 1, status = case when is_gold = 0 and annotation_count + 1 >= required_annotations then 'complete' else status end where id = ?")
+        .run(item.id);
+      return { judgmentId: input.id, itemId: item.id, created: true, revised: false };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+function reviseStored(id: string, projectId: number, promptId: number, userId: string, item: ItemShape, j: NormalizedJudgment, guidelinesVersion: number, timeSpentMs: number | null, now: number): void {
+  const client = getDb().$client;
+  client
+    .prepare('update judgments set winner = ?, strength = ?, justification = ?, ranking = ?, ratings = ?, guidelines_version = ?, time_spent_ms = coalesce(?, time_spent_ms), updated_at = ? where id = ?')
+    .run(j.winner, j.strength, j.justification, j.ranking ? JSON.stringify(j.ranking) : null, j.ratings ? JSON.stringify(j.ratings) : null, guidelinesVersion, timeSpentMs, now, id);
+  client.prepare('delete from comparisons where judgment_id = ?').run(id);
+  writeComparisons(projectId, promptId, id, userId, item, j);
+}
+
+/** Gives an item back: the annotator will not see it again; others can take the slot at once. */
+export function skipAssignment(actor: Actor, projectId: number, assignmentId: number): void {
+  requireAnnotator(actor, projectId);
+  const client = getDb().$client;
+  const row = client.prepare('select a.* from assignments a join items i on i.id = a.item_id where a.id = ? and i.project_id = ?').get(assignmentId, projectId) as AssignmentRow | undefined;
+  if (!row || row.user_id !== actor.id) throw new NotFoundError(`assignment ${assignmentId} not found`);
+  if (row.status === 'submitted') throw new ConflictError('this item is already answered');
+  client.prepare("update assignments set status = 'skipped' where id = ? and status in ('active', 'expired')").run(assignmentId);
+}
+
+export type AnnotatorProgress = { done: number; remaining: number; skipped: number };
+
+/** Done (this annotator's judgments) and remaining (items they could still be given), gold excluded. */
+export function annotatorProgress(actor: Actor, projectId: number): AnnotatorProgress {
+  requireAnnotator(actor, projectId);
+  const client = getDb().$client;
+  const done = client
+    .prepare('select count(*) as n from judgments j join items i on i.id = j.item_id where j.project_id = ? and j.user_id = ? and i.is_gold = 0')
+    .get(projectId, actor.id) as { n: number };
+  const remaining = client.prepare(`select count(*) as n from (${availableItemsSql(false)})`).get({ projectId, userId: actor.id, now: nowMs() }) as { n: number };
+  const held = client
+    .prepare("select count(*) as n from assignments a join items i on i.id = a.item_id where i.project_id = ? and a.user_id = ? and a.status = 'active' and a.expires_at > ? and i.is_gold = 0")
+    .get(projectId, actor.id, nowMs()) as { n: number };
+  const skipped = client
+    .prepare("select count(*) as n from assignments a join items i on i.id = a.item_id where i.project_id = ? and a.user_id = ? and a.status = 'skipped'")
+    .get(projectId, actor.id) as { n: number };
+  return { done: done.n, remaining: remaining.n + held.n, skipped: skipped.n };
+}
+
+export type HistoryEntry = {
+  judgmentId: string;
+  itemId: number;
+  kind: ItemShape['kind'];
+  promptPreview: string;
+  /** Shown terms, as the annotator answered. */
+  winner: Winner | null;
+  strength: number | null;
+  ranked: boolean;
+  rated: boolean;
+  createdAt: number;
+  updatedAt: number;
+};
+
+function toShownWinner(winner: Winner | null, responseIds: number[], shown: number[]): Winner | null {
+  if (winner !== 'a' && winner !== 'b') return winner;
+  const canonicalId = winner === 'a' ? responseIds[0] : responseIds[1];
+  return canonicalId === shown[0] ? 'a' : 'b';
+}
+
+function previewOf(messagesJson: string): string {
+  const messages = JSON.parse(messagesJson) as ChatMessage[];
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user') ?? messages[messages.length - 1];
+  const text = (lastUser?.content ?? '').replace(/\s+/g, ' ').trim();
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}
+
+/** The annotator's own recent answers, newest first (only their own: never anyone else's). */
+export function listMyHistory(actor: Actor, projectId: number, limit = 20): HistoryEntry[] {
+  requireAnnotator(actor, projectId);
+  const rows = getDb()
+    .$client.prepare(
+      `select j.id, j.item_id, i.kind, p.messages, j.winner, j.strength, j.ranking, j.ratings, j.shown_order, i.response_ids, j.created_at, j.updated_at
+       from judgments j join items i on i.id = j.item_id join prompts p on p.id = i.prompt_id
+       where j.project_id = ? and j.user_id = ? order by j.created_at desc, j.id limit ?`,
+    )
+    .all(projectId, actor.id, Math.max(1, Math.min(limit, 200))) as (JudgmentRow & { kind: ItemShape['kind']; messages: string; response_ids: string; created_at: number; updated_at: number })[];
+  return rows.map((r) => ({
+    judgmentId: r.id,
+    itemId: r.item_id,
+    kind: r.kind,
+    promptPreview: previewOf(r.messages),
+    winner: toShownWinner(r.winner, JSON.parse(r.response_ids) as number[], JSON.parse(r.shown_order ?? r.response_ids) as number[]),
+    strength: r.strength,
+    ranked: r.ranking !== null,
+    rated: r.ratings !== null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }));
+}
+
+/** Re-opens one of the annotator's own judgments, in the order they saw it, with their answer filled in. */
+export function getTaskForRevision(actor: Actor, projectId: number, judgmentId: string): AnnotationTask {
+  const project = requireAnnotator(actor, projectId);
+  const client = getDb().$client;
+  const j = client.prepare('select * from judgments where id = ? and project_id = ?').get(judgmentId, projectId) as JudgmentRow | undefined;
+  if (!j || j.user_id !== actor.id || j.assignment_id === null) throw new NotFoundError(`judgment ${judgmentId} not found`);
+  const assignment = client.prepare('select * from assignments where id = ?').get(j.assignment_id) as AssignmentRow;
+  const item = client.prepare('select * from items where id = ?').get(j.item_id) as ItemRow;
+  const responseIds = JSON.parse(item.response_ids) as number[];
+  const previous: PreviousAnswer = {
+    judgmentId: j.id,
+    winner: toShownWinner(j.winner, responseIds, JSON.parse(assignment.shown_order) as number[]),
+    strength: j.strength,
+    justification: j.justification,
+    ranking: j.ranking ? (JSON.parse(j.ranking) as number[][]) : null,
+    ratings: j.ratings ? (JSON.parse(j.ratings) as Record<string, Record<string, number>>) : null,
+  };
+  return loadTask(assignment, item, project.parsedSettings, project.guidelines_version, previous);
+}

@@ -1,0 +1,285 @@
+import { describe, expect, it } from 'vitest';
+import { getDb } from '@/db/client';
+import { annotatorProgress, getTaskForRevision, leaseNextTask, listMyHistory, skipAssignment, submitJudgment } from '@/db/queries/annotation';
+import { listAnnotatorWork, listItemStatuses, setGoldAnswer } from '@/db/queries/annotation-admin';
+import { addCandidates, CandidateRowsError } from '@/db/queries/candidates';
+import { addProjectMember, createProject } from '@/db/queries/projects';
+import { JudgmentValidationError } from '@/lib/annotation/judgment-input';
+import { ConflictError } from '@/lib/errors';
+import { NotFoundError } from '@/lib/auth/access';
+import type { ProjectSettingsInput } from '@/lib/projects/settings';
+import { createRng } from '@/lib/random';
+import { createActor } from '../../helpers/actors';
+import { collect, spawnTs } from '../../helpers/spawn';
+
+type TestActor = Awaited<ReturnType<typeof createActor>>;
+
+const candidates = (n: number, responses = 3) =>
+  Array.from({ length: n }, (_, p) => ({
+    prompt: `Question ${p}: how do I do thing ${p}?`,
+    responses: Array.from({ length: responses }, (_, r) => ({ system: `sys-${r}`, content: `Answer ${r} to question ${p}.` })),
+  }));
+
+async function setup(settings: ProjectSettingsInput, annotators = 3, prompts = 5, responses = 3) {
+  const researcher = await createActor('researcher');
+  const project = createProject(researcher, { name: `annotation ${Math.random()}`, settings });
+  const added = addCandidates(researcher, project.id, candidates(prompts, responses));
+  const people: TestActor[] = [];
+  for (let i = 0; i < annotators; i++) {
+    const a = await createActor('annotator');
+    addProjectMember(project.id, a.id, 'annotator');
+    people.push(a);
+  }
+  return { researcher, projectId: project.id, added, annotators: people };
+}
+
+const count = (sql: string, ...args: unknown[]) => (getDb().$client.prepare(sql).get(...args) as { n: number }).n;
+
+describe('candidates become items per project settings', () => {
+  it('creates every pair for pairwise projects and deduplicates identical content', async () => {
+    const { researcher, projectId, added } = await setup({ tasks: ['pairwise'], overlap: 2 });
+    expect(added).toEqual({ rows: 5, promptsAdded: 5, responsesAdded: 15, itemsAdded: 15, itemsExisting: 0 });
+    expect(addCandidates(researcher, projectId, candidates(5))).toMatchObject({ promptsAdded: 0, responsesAdded: 0, itemsAdded: 0, itemsExisting: 15 });
+    expect(count('select count(*) as n from items where project_id = ? and required_annotations = 2', projectId)).toBe(15);
+  });
+
+  it('rejects a file with a bad row as a whole, naming the row and the field', async () => {
+    const { researcher, projectId } = await setup({ tasks: ['pairwise'] }, 0, 1);
+    const before = count('select count(*) as n from prompts where project_id = ?', projectId);
+    const bad = [...candidates(2), { prompt: 'x', responses: [''] }, { messages: [{ role: 'assistant', content: 'hi' }], responses: ['a', 'b'] }];
+    let error: unknown;
+    try {
+      addCandidates(researcher, projectId, bad);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CandidateRowsError);
+    expect((error as CandidateRowsError).errors).toEqual([
+      { row: 3, message: 'responses.0: a response must not be empty' },
+      { row: 4, message: 'messages: messages must end with a user turn' },
+    ]);
+    expect(count('select count(*) as n from prompts where project_id = ?', projectId)).toBe(before);
+  });
+});
+
+describe('leases', () => {
+  it('serves blind tasks with randomised sides and keeps the same lease until it is answered', async () => {
+    const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1 }, 1, 20, 2);
+    const [a] = annotators;
+    const first = leaseNextTask(a!, projectId, { rng: createRng(1) })!;
+    expect(first.responses).toHaveLength(2);
+    expect(JSON.stringify(first)).not.toMatch(/sys-|gold|isGold/);
+    expect(leaseNextTask(a!, projectId)!.assignmentId).toBe(first.assignmentId);
+
+    let flipped = 0;
+    for (let i = 0; i < 20; i++) {
+      const task = leaseNextTask(a!, projectId, { rng: createRng(100 + i) })!;
+      const canonical = JSON.parse((getDb().$client.prepare('select response_ids from items where id = ?').get(task.itemId) as { response_ids: string }).response_ids) as number[];
+      if (task.responses[0]!.id !== canonical[0]) flipped++;
+      submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a' });
+    }
+    expect(flipped).toBeGreaterThan(3);
+    expect(flipped).toBeLessThan(17);
+    expect(leaseNextTask(a!, projectId)).toBeNull();
+  });
+
+  it('never gives an annotator the same item twice and serves least-annotated items first', async () => {
+    const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 3 }, 3, 4, 3);
+    const [a, b] = annotators;
+    const seenA: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t = leaseNextTask(a!, projectId)!;
+      seenA.push(t.itemId);
+      submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: 'tie' });
+    }
+    const t = leaseNextTask(b!, projectId)!;
+    expect(seenA).not.toContain(t.itemId); // 8 items have no answer yet
+    for (;;) {
+      const next = leaseNextTask(a!, projectId);
+      if (!next) break;
+      seenA.push(next.itemId);
+      skipAssignment(a!, projectId, next.assignmentId);
+    }
+    expect(new Set(seenA).size).toBe(seenA.length);
+    expect(seenA).toHaveLength(12);
+    expect(annotatorProgress(a!, projectId)).toEqual({ done: 4, remaining: 0, skipped: 8 });
+  });
+
+  it('returns an abandoned item to the pool when its lease expires, and refuses a late answer once others filled it', async () => {
+    const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1, assignmentOrder: 'fixed' }, 2, 1, 2);
+    const [a, b] = annotators;
+    const held = leaseNextTask(a!, projectId)!;
+    expect(leaseNextTask(b!, projectId)).toBeNull(); // the only item is leased and overlap is 1
+    getDb().$client.prepare('update assignments set expires_at = ? where id = ?').run(Date.now() - 1, held.assignmentId);
+    const taken = leaseNextTask(b!, projectId)!;
+    expect(taken.itemId).toBe(held.itemId);
+    submitJudgment(b!, projectId, { id: crypto.randomUUID(), assignmentId: taken.assignmentId, winner: 'b' });
+    expect(() => submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: held.assignmentId, winner: 'a' })).toThrow(ConflictError);
+    expect(count('select count(*) as n from judgments where item_id = ?', held.itemId)).toBe(1);
+  });
+
+  it('accepts a late answer when the slot is still free', async () => {
+    const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1 }, 1, 1, 2);
+    const held = leaseNextTask(annotators[0]!, projectId)!;
+    getDb().$client.prepare('update assignments set expires_at = ? where id = ?').run(Date.now() - 1, held.assignmentId);
+    expect(submitJudgment(annotators[0]!, projectId, { id: crypto.randomUUID(), assignmentId: held.assignmentId, winner: 'a' }).created).toBe(true);
+  });
+
+  it('never fills an item beyond its overlap with annotators in several processes at once', async () => {
+    const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 2, assignmentOrder: 'random' }, 6, 10, 3);
+    const ids = annotators.map((a) => a.id);
+    const procs = [spawnTs('tests/helpers/procs/annotate-all.ts', [String(projectId), ids[0]!, ids[1]!]), spawnTs('tests/helpers/procs/annotate-all.ts', [String(projectId), ids[2]!, ids[3]!]), spawnTs('tests/helpers/procs/annotate-all.ts', [String(projectId), ids[4]!, ids[5]!])];
+    const results = await Promise.all(procs.map(collect));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const answered = results.flatMap((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as number[]);
+    expect(answered).toHaveLength(60); // 30 items × overlap 2
+    const perItem = getDb().$client.prepare('select item_id, count(*) as n, count(distinct user_id) as u from judgments where project_id = ? group by item_id').all(projectId) as { n: number; u: number }[];
+    expect(perItem).toHaveLength(30);
+    expect(perItem.every((r) => r.n === 2 && r.u === 2)).toBe(true);
+    expect(count("select count(*) as n from items where project_id = ? and status = 'complete' and annotation_count = 2", projectId)).toBe(30);
+    expect(results.filter((r) => (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as number[]).length > 0)).toHaveLength(3);
+  });
+});
+
+describe('submitting', () => {
+  it('stores shown-terms answers canonically, with the shown order, guideline version and a derived comparison', async () => {
+    const { projectId, annotators } = await setup({ tasks: ['pairwise'], strengthScale: '7', justification: 'optional' }, 1, 1, 2);
+    const a = annotators[0]!;
+    const task = leaseNextTask(a, projectId)!;
+    const left = task.responses[0]!.id;
+    const right = task.responses[1]!.id;
+    const id = crypto.randomUUID();
+    expect(submitJudgment(a, projectId, { id, assignmentId: task.assignmentId, winner: 'a', strength: 3, justification: '  cites sources ', timeSpentMs: 4200 })).toMatchObject({ created: true });
+    const row = getDb().$client.prepare('select * from judgments where id = ?').get(id) as Record<string, unknown>;
+    expect(JSON.parse(row.shown_order as string)).toEqual([left, right]);
+    expect(row).toMatchObject({ strength: 3, justification: 'cites sources', guidelines_version: 1, time_spent_ms: 4200, label_source: 'human' });
+    const comparison = getDb().$client.prepare('select * from comparisons where judgment_id = ?').all(id) as Record<string, unknown>[];
+    expect(comparison).toEqual([expect.objectContaining({ winner_response_id: left, loser_response_id: right, is_tie: 0, strength: 3, annotator_id: a.id })]);
+  });
+
+  it('stores a double-clicked or retried submit exactly once, and treats a changed answer with the same id as a revision', async () => {
+    const { projectId, annotators } = await setup({ tasks: ['pairwise'] }, 1, 1, 2);
+    const a = annotators[0]!;
+    const task = leaseNextTask(a, projectId)!;
+    const body = { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'b' as const };
+    const results = [submitJudgment(a, projectId, body), submitJudgment(a, projectId, body), submitJudgment(a, projectId, body)];
+    expect(results.map((r) => r.created)).toEqual([true, false, false]);
+    expect(count('select count(*) as n from judgments where item_id = ?', task.itemId)).toBe(1);
+    expect(count('select annotation_count as n from items where id = ?', task.itemId)).toBe(1);
+
+    expect(submitJudgment(a, projectId, { ...body, winner: 'both_bad' })).toMatchObject({ created: false, revised: true });
+    const comparisons = getDb().$client.prepare('select is_tie, tie_kind from comparisons where judgment_id = ?').all(body.id);
+    expect(comparisons).toEqual([{ is_tie: 1, tie_kind: 'both_bad' }]);
+    expect(count('select annotation_count as n from items where id = ?', task.itemId)).toBe(1);
+    expect(() => submitJudgment(a, projectId, { ...body, id: crypto.randomUUID() })).toThrow(/already answered/);
+
+    const history = listMyHistory(a, projectId);
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatchObject({ judgmentId: body.id, winner: 'both_bad' });
+    const reopened = getTaskForRevision(a, projectId, body.id);
+    expect(reopened.previous).toMatchObject({ judgmentId: body.id, winner: 'both_bad' });
+    expect(reopened.responses.map((r) => r.id)).toEqual(task.responses.map((r) => r.id));
+  });
+
+  it('refuses bad answers with the field named and stores nothing', async () => {
+    const { projectId, annotators } = await setup({ tasks: ['pairwise'], strengthScale: '3', justification: 'required' }, 2, 1, 2);
+    const [a, b] = annotators;
+    const task = leaseNextTask(a!, projectId)!;
+    const base = { id: crypto.randomUUID(), assignmentId: task.assignmentId };
+    const fieldOf = (input: object) => {
+      try {
+        submitJudgment(a!, projectId, { ...base, ...input });
+      } catch (e) {
+        return e instanceof JudgmentValidationError ? e.field : (e as Error).constructor.name;
+      }
+      return 'stored';
+    };
+    expect(fieldOf({})).toBe('winner');
+    expect(fieldOf({ winner: 'a', justification: 'x' })).toBe('strength');
+    expect(fieldOf({ winner: 'a', strength: 2 })).toBe('justification');
+    expect(fieldOf({ winner: 'tie', strength: 2, justification: 'x' })).toBe('strength');
+    expect(fieldOf({ winner: 'a', strength: 9, justification: 'x' })).toBe('ZodError');
+    expect(fieldOf({ winner: 'a', strength: 1, justification: 'x', ranking: [[1]] })).toBe('ranking');
+    expect(count('select count(*) as n from judgments where project_id = ?', projectId)).toBe(0);
+    // Another annotator cannot answer (or even see) someone else's lease.
+    expect(() => submitJudgment(b!, projectId, { ...base, winner: 'a', strength: 1, justification: 'x' })).toThrow(NotFoundError);
+    expect(fieldOf({ winner: 'a', strength: 1, justification: 'x' })).toBe('stored');
+  });
+
+  it('refuses people who are not members of the project', async () => {
+    const { projectId } = await setup({ tasks: ['pairwise'] }, 0, 1, 2);
+    const outsider = await createActor('annotator');
+    expect(() => leaseNextTask(outsider, projectId)).toThrow(NotFoundError);
+    expect(() => listMyHistory(outsider, projectId)).toThrow(NotFoundError);
+  });
+
+  it('ranks with tie groups and rates attributes on one screen, deriving every implied pair', async () => {
+    const { projectId, annotators } = await setup({ tasks: ['ranking', 'rating'], rankingSize: 4, attributes: ['helpfulness', 'correctness'] }, 1, 1, 4);
+    const a = annotators[0]!;
+    const task = leaseNextTask(a, projectId)!;
+    expect(task.kind).toBe('ranking');
+    const [r1, r2, r3, r4] = task.responses.map((r) => r.id) as [number, number, number, number];
+    const ratings = Object.fromEntries(task.responses.map((r, i) => [String(r.id), { helpfulness: 4 - i, correctness: 2 }]));
+    const base = { id: crypto.randomUUID(), assignmentId: task.assignmentId };
+    expect(() => submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3]], ratings })).toThrow(/rank all 4 responses/);
+    expect(() => submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3], [r4]] })).toThrow(/rate every response/);
+    submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3], [r4]], ratings });
+    const rows = getDb().$client.prepare('select winner_response_id as w, loser_response_id as l, is_tie as t, group_id as g from comparisons where judgment_id = ?').all(base.id) as { w: number; l: number; t: number; g: string }[];
+    expect(rows).toHaveLength(6);
+    expect(rows.filter((r) => r.t === 1)).toEqual([{ w: r2, l: r3, t: 1, g: base.id }]);
+    expect(rows.filter((r) => r.w === r1)).toHaveLength(3);
+  });
+});
+
+describe('gold items and researcher views', () => {
+  it('mixes gold items in, scores each annotator against them, and reports throughput', async () => {
+    const { researcher, projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1, goldRate: 0.5 }, 2, 10, 2);
+    const db = getDb().$client;
+    const itemIds = (db.prepare('select id, response_ids from items where project_id = ? order by id').all(projectId) as { id: number; response_ids: string }[]).map((r) => r.id);
+    setGoldAnswer(researcher, projectId, itemIds[0]!, { winner: 'a' });
+    setGoldAnswer(researcher, projectId, itemIds[1]!, { winner: 'b' });
+    expect(() => setGoldAnswer(researcher, projectId, itemIds[2]!, { best: 5 })).toThrow(/pair item takes a gold winner/);
+    expect(() => setGoldAnswer(annotators[0]!, projectId, itemIds[2]!, { winner: 'a' })).toThrow();
+
+    const [a, b] = annotators;
+    const answer = (actor: TestActor, rng: number, pick: (canonicalFirst: boolean) => 'a' | 'b') => {
+      const seen: number[] = [];
+      for (let k = 0; ; k++) {
+        const t = leaseNextTask(actor, projectId, { rng: createRng(rng + k) });
+        if (!t) return seen;
+        const canonical = JSON.parse((db.prepare('select response_ids from items where id = ?').get(t.itemId) as { response_ids: string }).response_ids) as number[];
+        // Always pick the canonical "a" (left when not flipped) through the shown sides.
+        const shownFirstIsCanonicalA = t.responses[0]!.id === canonical[0];
+        submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: pick(shownFirstIsCanonicalA), timeSpentMs: 3000 + k });
+        seen.push(t.itemId);
+      }
+    };
+    const seenA = answer(a!, 10, (first) => (first ? 'a' : 'b'));
+    const seenB = answer(b!, 50, (first) => (first ? 'a' : 'b'));
+    // Gold items reach both annotators (they are not capped by the overlap); regular items are split.
+    const gold = itemIds.slice(0, 2);
+    const goldSeen = (seen: number[]) => seen.filter((id) => gold.includes(id)).length;
+    expect(goldSeen(seenA) + goldSeen(seenB)).toBeGreaterThan(0);
+    const regularTotal = [...seenA, ...seenB].filter((id) => !gold.includes(id));
+    expect(new Set(regularTotal).size).toBe(8);
+    expect(regularTotal).toHaveLength(8);
+
+    const work = listAnnotatorWork(researcher, projectId);
+    for (const w of work) {
+      const seen = w.userId === a!.id ? seenA : seenB;
+      const goldAnswered = seen.filter((id) => gold.includes(id));
+      expect(w.gold.answered).toBe(goldAnswered.length);
+      // Every answer was canonical "a": right on the first gold item, wrong on the second.
+      expect(w.gold.correct).toBe(goldAnswered.filter((id) => id === gold[0]).length);
+      expect(w.judgments).toBe(seen.length);
+      expect(w.medianMs).toBeGreaterThanOrEqual(3000);
+      expect(w.perHour).toBeGreaterThan(1000);
+    }
+    expect(() => listAnnotatorWork(a!, projectId)).toThrow();
+
+    const status = listItemStatuses(researcher, projectId, { filter: 'gold' });
+    expect(status.total).toBe(2);
+    expect(status.rows.every((r) => r.isGold && r.status === 'open')).toBe(true);
+    expect(listItemStatuses(researcher, projectId, { filter: 'complete' }).total).toBe(8);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { POST as next } from '@/app/api/v1/projects/[id]/assignments/next/route';
+import { POST as skip } from '@/app/api/v1/projects/[id]/assignments/[assignmentId]/skip/route';
+import { POST as submit } from '@/app/api/v1/projects/[id]/judgments/route';
+import { GET as mine } from '@/app/api/v1/projects/[id]/judgments/mine/route';
+import { GET as revisionTask } from '@/app/api/v1/projects/[id]/judgments/[judgmentId]/route';
+import { GET as items } from '@/app/api/v1/projects/[id]/items/route';
+import { PUT as gold } from '@/app/api/v1/projects/[id]/items/[itemId]/gold/route';
+import { GET as annotatorsRoute } from '@/app/api/v1/projects/[id]/annotators/route';
+import { createApiToken } from '@/db/queries/api-tokens';
+import { addCandidates } from '@/db/queries/candidates';
+import { addProjectMember, createProject } from '@/db/queries/projects';
+import { createActor } from '../../helpers/actors';
+import { apiRequest, params } from '../../helpers/http';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Response) => (await res.json()) as Record<string, any>;
+
+describe('annotation over REST', async () => {
+  const researcher = await createActor('researcher');
+  const annotator = await createActor('annotator');
+  const other = await createActor('annotator');
+  const project = createProject(researcher, { name: 'api annotation', settings: { tasks: ['pairwise'], strengthScale: '7' } });
+  addCandidates(researcher, project.id, [{ prompt: 'Hi?', responses: ['Hello!', 'Go away.'] }, { prompt: 'Sum 2+2', responses: ['4', '5', 'four'] }]);
+  addProjectMember(project.id, annotator.id, 'annotator');
+  const token = createApiToken(annotator.id, { name: 't' }).token;
+  const researcherToken = createApiToken(researcher.id, { name: 'r' }).token;
+  const otherToken = createApiToken(other.id, { name: 'o' }).token;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const p = (extra: Record<string, string> = {}) => params({ id: String(project.id), ...extra }) as any;
+
+  it('leases, submits idempotently, and answers conflicts and bad input with clear statuses', async () => {
+    const leased = await json(await next(apiRequest(`/x`, { method: 'POST', token }), p()));
+    expect(leased.progress).toEqual({ done: 0, remaining: 4, skipped: 0 });
+    const task = leased.task;
+    expect(task.responses).toHaveLength(2);
+    expect(Object.keys(task.responses[0]).sort()).toEqual(['content', 'id']);
+
+    const body = { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a', strength: 2 };
+    const first = await submit(apiRequest('/x', { method: 'POST', token, body }), p());
+    expect(first.status).toBe(201);
+    const again = await submit(apiRequest('/x', { method: 'POST', token, body }), p());
+    expect(again.status).toBe(200);
+    expect((await json(again)).progress.done).toBe(1);
+
+    const missing = await submit(apiRequest('/x', { method: 'POST', token, body: { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a' } }), p());
+    expect(missing.status).toBe(400);
+    expect(await json(missing)).toMatchObject({ field: 'strength' });
+    const dup = await submit(apiRequest('/x', { method: 'POST', token, body: { ...body, id: crypto.randomUUID() } }), p());
+    expect(dup.status).toBe(409);
+    const badId = await submit(apiRequest('/x', { method: 'POST', token, body: { ...body, id: 'nope' } }), p());
+    expect(badId.status).toBe(400);
+    expect((await json(badId)).error).toMatch(/UUID/);
+    expect((await submit(apiRequest('/x', { method: 'POST', token, rawBody: '{' }), p())).status).toBe(400);
+
+    const history = await json(await mine(apiRequest('/x', { token }), p()));
+    expect(history.history).toHaveLength(1);
+    const reopened = await json(await revisionTask(apiRequest('/x', { token }), p({ judgmentId: body.id })));
+    expect(reopened.task.previous).toMatchObject({ winner: 'a', strength: 2 });
+    expect((await revisionTask(apiRequest('/x', { token: researcherToken }), p({ judgmentId: body.id }))).status).toBe(404);
+
+    const second = (await json(await next(apiRequest(`/x`, { method: 'POST', token }), p()))).task;
+    const skipped = await skip(apiRequest('/x', { method: 'POST', token }), p({ assignmentId: String(second.assignmentId) }));
+    expect((await json(skipped)).progress).toEqual({ done: 1, remaining: 2, skipped: 1 });
+  });
+
+  it('keeps non-members and annotators out of what is not theirs', async () => {
+    expect((await next(apiRequest('/x', { method: 'POST', token: otherToken }), p())).status).toBe(404);
+    expect((await next(apiRequest('/x', { method: 'POST' }), p())).status).toBe(401);
+    expect((await items(apiRequest('/x', { token }), p())).status).toBe(403);
+    expect((await annotatorsRoute(apiRequest('/x', { token }), p())).status).toBe(403);
+    expect((await gold(apiRequest('/x', { method: 'PUT', token, body: { answer: { winner: 'a' } } }), p({ itemId: '1' }))).status).toBe(403);
+  });
+
+  it('gives researchers item status, annotator throughput and gold marking', async () => {
+    const list = await json(await items(apiRequest('/x?filter=all&limit=10', { token: researcherToken }), p()));
+    expect(list.total).toBe(4);
+    const itemId = list.rows[0].id;
+    expect((await gold(apiRequest('/x', { method: 'PUT', token: researcherToken, body: { answer: { winner: 'sideways' } } }), p({ itemId: String(itemId) }))).status).toBe(400);
+    expect((await gold(apiRequest('/x', { method: 'PUT', token: researcherToken, body: { answer: { winner: 'b' } } }), p({ itemId: String(itemId) }))).status).toBe(200);
+    expect((await json(await items(apiRequest('/x?filter=gold', { token: researcherToken }), p()))).total).toBe(1);
+    expect((await items(apiRequest('/x?filter=weird', { token: researcherToken }), p())).status).toBe(400);
+    const work = await json(await annotatorsRoute(apiRequest('/x', { token: researcherToken }), p()));
+    expect(work.annotators).toEqual([expect.objectContaining({ userId: annotator.id, judgments: 1, skips: 1 })]);
+  });
+});
