@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { cli, signIn } from './fixtures';
+
+type ProjectRow = { id: number; name: string };
+const projects = () => JSON.parse(cli('project', 'list', '--json')) as ProjectRow[];
+const projectId = (name: RegExp) => projects().find((p) => name.test(p.name))!.id;
+const judgmentsOf = (project: number, email: string) => {
+  const rows = JSON.parse(cli('annotators', '--project', String(project), '--json')) as { email: string; judgments: number }[];
+  return rows.find((r) => r.email === email)?.judgments ?? 0;
+};
+
+async function progress(page: Page): Promise<{ done: number; remaining: number }> {
+  const text = (await page.getByTestId('progress-text').textContent()) ?? '';
+  const m = /(\d+) done · (\d+) remaining/.exec(text);
+  return { done: Number(m?.[1]), remaining: Number(m?.[2]) };
+}
+
+test.describe('the annotation workbench', () => {
+  test.beforeAll(() => {
+    cli('user', 'create', '--email', 'pat@e2e.test', '--password', 'pat-password', '--name', 'Pat', '--role', 'annotator');
+    const demo = projectId(/helpfulness of five/);
+    const ranking = projectId(/rank and rate/);
+    cli('project', 'add-member', String(demo), '--user', 'pat@e2e.test', '--role', 'annotator');
+    cli('project', 'add-member', String(ranking), '--user', 'pat@e2e.test', '--role', 'annotator');
+  });
+
+  test('an annotator labels pairs by keyboard, revises an answer, and a retried or double-clicked submit is stored once', async ({ page }) => {
+    const demo = projectId(/helpfulness of five/);
+    await signIn(page, 'pat@e2e.test', 'pat-password');
+    await page.getByRole('link', { name: /Demo: helpfulness of five assistants/ }).click();
+    await page.getByRole('link', { name: 'Start annotating' }).click();
+    await expect(page.getByRole('region', { name: 'Response A' })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Response B' })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Guidelines' })).toContainText('How to judge');
+    const start = await progress(page);
+    expect(start.done).toBe(0);
+    expect(start.remaining).toBeGreaterThan(3);
+
+    await page.keyboard.press('?');
+    await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toHaveCount(0);
+
+    // 1 = A is better, W = clearly, Enter submits.
+    await page.keyboard.press('1');
+    await expect(page.getByRole('button', { name: /^A is better/ })).toHaveAttribute('aria-pressed', 'true');
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('alert').filter({ hasText: 'choose how much better' })).toBeVisible();
+    await page.keyboard.press('w');
+    await expect(page.getByRole('radio', { name: /^Clearly/ })).toHaveAttribute('aria-checked', 'true');
+    await expect(page.getByRole('radio', { name: 'A clearly better (-2)' })).toHaveAttribute('aria-checked', 'true');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('progress-text')).toHaveText(`1 done · ${start.remaining - 1} remaining`);
+    await expect(page.getByRole('region', { name: 'Your recent answers' })).toContainText('A is better (clearly)');
+    expect(judgmentsOf(demo, 'pat@e2e.test')).toBe(1);
+
+    // S skips without storing anything.
+    const before = await page.getByRole('region', { name: 'Response A' }).textContent();
+    await page.keyboard.press('s');
+    await expect(page.getByRole('region', { name: 'Response A' })).not.toHaveText(before ?? '');
+    expect(judgmentsOf(demo, 'pat@e2e.test')).toBe(1);
+
+    // The first two submits never reach the server: the client retries with the same id, one judgment is stored.
+    let aborted = 0;
+    await page.route('**/api/v1/projects/*/judgments', async (route) => {
+      if (aborted < 2) {
+        aborted++;
+        await route.abort('connectionreset');
+      } else await route.continue();
+    });
+    await page.keyboard.press('3');
+    await page.getByRole('button', { name: 'Submit' }).dblclick();
+    await expect(page.getByTestId('progress-text')).toHaveText(/^2 done/);
+    expect(aborted).toBe(2);
+    await page.unroute('**/api/v1/projects/*/judgments');
+    expect(judgmentsOf(demo, 'pat@e2e.test')).toBe(2);
+
+    // A double-click on Submit stores one judgment.
+    await page.getByRole('button', { name: /^Both bad/ }).click();
+    await page.getByRole('button', { name: 'Submit' }).dblclick();
+    await expect(page.getByTestId('progress-text')).toHaveText(/^3 done/);
+    expect(judgmentsOf(demo, 'pat@e2e.test')).toBe(3);
+
+    // Revise the oldest answer from the history.
+    const history = page.getByRole('region', { name: 'Your recent answers' });
+    await history.getByRole('button', { name: /^Revise/ }).last().click();
+    await expect(page.getByText('Revising your earlier answer.')).toBeVisible();
+    await expect(page.getByRole('button', { name: /^A is better/ })).toHaveAttribute('aria-pressed', 'true');
+    await page.keyboard.press('2');
+    await page.keyboard.press('e');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await expect(page.getByText('Answer revised.')).toBeVisible();
+    await expect(history).toContainText('B is better (much)');
+    expect(judgmentsOf(demo, 'pat@e2e.test')).toBe(3);
+  });
+
+  test('an answer that cannot be sent stays in the browser and is delivered later, never dropped', async ({ page }) => {
+    const demo = projectId(/helpfulness of five/);
+    await signIn(page, 'pat@e2e.test', 'pat-password');
+    await page.goto(`/projects/${demo}/annotate`);
+    await expect(page.getByRole('region', { name: 'Response A' })).toBeVisible();
+    const count = judgmentsOf(demo, 'pat@e2e.test');
+    await page.route('**/api/v1/projects/*/judgments', (route) => route.abort('connectionrefused'));
+    await page.keyboard.press('4');
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('alert').filter({ hasText: 'Not saved yet' })).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByText(/1 answer waiting to be sent/)).toBeVisible();
+    expect(judgmentsOf(demo, 'pat@e2e.test')).toBe(count);
+    await page.unroute('**/api/v1/projects/*/judgments');
+    await page.reload();
+    await expect(page.getByRole('region', { name: 'Your recent answers' })).toContainText('Both bad');
+    expect(judgmentsOf(demo, 'pat@e2e.test')).toBe(count + 1);
+  });
+
+  test('hostile content renders as inert text; conversations and code render properly', async ({ page }) => {
+    cli('project', 'create', '--name', 'Hostile content');
+    const id = projectId(/^Hostile content$/);
+    const file = path.resolve('tests/.tmp/hostile.jsonl');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const row = {
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: 'First question <img src=x onerror="window.__xss=1">' },
+        { role: 'assistant', content: 'First answer.' },
+        { role: 'user', content: 'Show me code' },
+      ],
+      responses: [
+        { system: 'evil', content: 'Hi <script>window.__xss=2</script> and <img src=x onerror="window.__xss=3"> and [click me](javascript:window.__xss=4)' },
+        { system: 'good', content: 'Here:\n\n```python\ndef add(a, b):\n    return a + b\n```\n\n| col | val |\n| --- | --- |\n| x | 1 |' },
+      ],
+    };
+    fs.writeFileSync(file, `${JSON.stringify(row)}\n`);
+    cli('items', 'add', '--project', String(id), file);
+    page.on('dialog', () => {
+      throw new Error('a dialog opened: hostile content ran');
+    });
+    await signIn(page, 'admin@e2e.test', 'e2e-admin-password');
+    await page.goto(`/projects/${id}/annotate`);
+    const conversation = page.getByRole('region', { name: 'Conversation' });
+    await expect(conversation).toContainText('system');
+    await expect(conversation).toContainText('First answer.');
+    await expect(conversation).toContainText('<img src=x onerror="window.__xss=1">');
+    const main = page.locator('form[aria-label="Annotation task"]');
+    await expect(main).toContainText('<script>window.__xss=2</script>');
+    await expect(main).toContainText('<img src=x onerror="window.__xss=3">');
+    await expect(main.getByText('click me')).toBeVisible();
+    expect(await main.locator('script, img, iframe, [onerror]').count()).toBe(0);
+    expect(await main.locator('a[href^="javascript"]').count()).toBe(0);
+    await main.getByText('click me').click();
+    await expect(main.locator('pre code.language-python .hljs-keyword').first()).toHaveText('def');
+    await expect(main.getByRole('table')).toBeVisible();
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  });
+
+  test('an annotator ranks four responses by keyboard and by dragging, with a tie, and rates each one', async ({ page }) => {
+    const ranking = projectId(/rank and rate/);
+    await page.setViewportSize({ width: 1400, height: 2600 }); // the whole list in view, for the pointer drag
+    await signIn(page, 'pat@e2e.test', 'pat-password');
+    await page.goto(`/projects/${ranking}/annotate`);
+    const list = page.getByRole('list', { name: 'Ranking, best first' });
+    await expect(list.locator(':scope > li')).toHaveCount(4);
+    const card = (label: string) => page.locator('li[id^="rank-card-"]', { has: page.getByRole('button', { name: `Drag response ${label}` }) });
+
+    // Keyboard: move A down twice; tie C with the card above it.
+    await card('A').focus();
+    await page.keyboard.press('Alt+ArrowDown');
+    await page.keyboard.press('Alt+ArrowDown');
+    await expect(card('A')).toHaveAttribute('aria-label', 'Response A, rank 3');
+    await expect(card('A')).toBeFocused();
+    await card('C').focus();
+    await page.keyboard.press('t');
+    await expect(card('C')).toHaveAttribute('aria-label', /tied with the one above/);
+
+    // Pointer: drag D's handle to the top.
+    const handle = page.getByRole('button', { name: 'Drag response D' });
+    const target = page.getByRole('button', { name: 'Drag response B' });
+    await handle.scrollIntoViewIfNeeded();
+    const from = (await handle.boundingBox())!;
+    const to = (await target.boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(from.x + from.width / 2, from.y - 10, { steps: 5 });
+    await page.mouse.move(to.x + to.width / 2, to.y - 20, { steps: 15 });
+    await page.mouse.up();
+    await expect(card('D')).toHaveAttribute('aria-label', 'Response D, rank 1');
+
+    // Submitting without ratings names what is missing.
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'rate helpfulness of response' })).toBeVisible();
+    for (const label of ['A', 'B', 'C', 'D']) {
+      for (const attribute of ['helpfulness', 'correctness', 'coherence', 'complexity', 'verbosity']) {
+        await page.getByRole('radio', { name: `${attribute} of response ${label}: ${label === 'D' ? 4 : 2}` }).click();
+      }
+    }
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await expect(page.getByTestId('progress-text')).toHaveText(/^1 done/);
+
+    const stored = await page.evaluate(async (id) => {
+      const mine = (await (await fetch(`/api/v1/projects/${id}/judgments/mine`)).json()) as { history: { judgmentId: string }[] };
+      const task = (await (await fetch(`/api/v1/projects/${id}/judgments/${mine.history[0]!.judgmentId}`)).json()) as {
+        task: { responses: { id: number }[]; previous: { ranking: number[][]; ratings: Record<string, Record<string, number>> } };
+      };
+      return task.task;
+    }, ranking);
+    const ids = stored.responses.map((r) => r.id); // shown order: A, B, C, D
+    const groups = stored.previous.ranking.map((g) => g.map((x) => 'ABCD'[ids.indexOf(x)]).join(''));
+    expect(groups[0]).toBe('D');
+    expect(groups.some((g) => g.length === 2 && g.includes('C'))).toBe(true);
+    expect(groups.join('').split('').sort().join('')).toBe('ABCD');
+    expect(stored.previous.ratings[String(ids[3])]).toEqual({ helpfulness: 4, correctness: 4, coherence: 4, complexity: 4, verbosity: 4 });
+  });
+});
