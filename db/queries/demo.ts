@@ -1,6 +1,8 @@
 import type { Actor } from '@/lib/auth/access';
 import { generatePreferences, type GeneratorConfig } from '@/lib/demo/generate-preferences';
+import { addCandidates } from './candidates';
 import { insertGeneratedProject, type InsertedProject } from './generated-projects';
+import { createProject } from './projects';
 
 export const DEMO_PROJECT_NAME = 'Demo: helpfulness of five assistants';
 
@@ -12,4 +14,42 @@ export function createDemoProject(actor: Actor, overrides: Partial<GeneratorConf
     description: `Generated: ${dataset.prompts.length} prompts answered by ${dataset.config.systems.length} systems, judged by ${dataset.annotators.length} simulated annotators (hidden quality + noise).`,
     isDemo: true,
   });
+}
+
+export const RANKING_DEMO_NAME = 'Demo: rank and rate four answers';
+
+const RANKING_GUIDELINES = `# Rank, then rate
+
+Order the four answers **best first**. Tie two answers (the box on a card) only when you truly cannot separate them.
+
+Then rate every answer from 0 to 4 on each attribute (HelpSteer2):
+
+| attribute | 0 | 4 |
+| --- | --- | --- |
+| helpfulness | does not help | fully answers the need |
+| correctness | wrong | every fact right |
+| coherence | hard to follow | clear and consistent |
+| complexity | basic vocabulary | expert depth |
+| verbosity | terse | very detailed |
+`;
+
+/** A second demo project with ranking + ratings on one screen and nothing answered yet. */
+export function createRankingDemoProject(actor: Actor, prompts = 12): { projectId: number; items: number } {
+  const dataset = generatePreferences({ seed: 11, prompts, responsesPerPrompt: [4, 4], unjudgedShare: 1 });
+  const project = createProject(
+    actor,
+    {
+      name: RANKING_DEMO_NAME,
+      description: `Generated: ${prompts} prompts with four answers each, to rank (ties allowed) and rate on five HelpSteer2 attributes.`,
+      settings: { tasks: ['ranking', 'rating'], rankingSize: 4, overlap: 2, attributes: ['helpfulness', 'correctness', 'coherence', 'complexity', 'verbosity'] },
+      guidelines: RANKING_GUIDELINES,
+    },
+    { isDemo: true },
+  );
+  const added = addCandidates(
+    actor,
+    project.id,
+    dataset.prompts.map((p) => ({ messages: p.messages, responses: p.responses.map((r) => ({ system: r.system, content: r.content })), tags: p.tags })),
+  );
+  return { projectId: project.id, items: added.itemsAdded };
 }

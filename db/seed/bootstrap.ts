@@ -7,7 +7,7 @@ import { getEnv } from '@/lib/env';
 import { countProjects } from '../queries/projects';
 import { createInvite } from '../queries/invites';
 import { countUsers, createUserWithPassword, listUsers } from '../queries/users';
-import { createDemoProject } from '../queries/demo';
+import { createDemoProject, createRankingDemoProject } from '../queries/demo';
 
 export type BootstrapResult = { adminEmail?: string; setupUrl?: string; demoProjectId?: number };
 
@@ -26,6 +26,7 @@ export async function bootstrap(): Promise<BootstrapResult> {
     const admin = listUsers().find((u) => u.role === 'admin');
     const actor: Actor = admin ? { id: admin.id, role: 'admin', name: admin.name, email: admin.email, via: 'cli' } : CLI_ACTOR;
     out.demoProjectId = createDemoProject(actor).projectId;
+    createRankingDemoProject(actor);
   }
   return out;
 }

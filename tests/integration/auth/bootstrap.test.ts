@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrap } from '@/db/seed/bootstrap';
 import { getOpenInvite } from '@/db/queries/invites';
-import { countProjects, findDemoProjectId, getProjectForActor } from '@/db/queries/projects';
+import { RANKING_DEMO_NAME } from '@/db/queries/demo';
+import { countProjects, findDemoProjectId, getProjectForActor, listProjectsForActor } from '@/db/queries/projects';
 import { countUsers, listUsers } from '@/db/queries/users';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { resetEnvCache } from '@/lib/env';
@@ -18,6 +19,9 @@ describe('first start', () => {
     expect(demo.counts.prompts).toBe(40);
     expect(demo.counts.judgments).toBeGreaterThan(50);
     expect(demo.counts.items).toBeGreaterThan(demo.counts.judgments / 2);
+    const ranking = listProjectsForActor(CLI_ACTOR).find((p) => p.name === RANKING_DEMO_NAME)!;
+    expect(ranking.counts).toMatchObject({ prompts: 12, responses: 48, items: 12, judgments: 0 });
+    expect(getProjectForActor(CLI_ACTOR, ranking.id).settings).toMatchObject({ tasks: ['ranking', 'rating'], rankingSize: 4 });
     expect(countUsers()).toBe(0);
   });
 
@@ -29,6 +33,6 @@ describe('first start', () => {
     expect(result).toEqual({ adminEmail: 'boss@example.com' });
     expect(listUsers().filter((u) => !u.isSimulated).map((u) => [u.email, u.role])).toEqual([['boss@example.com', 'admin']]);
     expect(await bootstrap()).toEqual({});
-    expect(countProjects()).toBe(1);
+    expect(countProjects()).toBe(2); // the pairwise demo and the ranking demo, created once
   });
 });
