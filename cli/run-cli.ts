@@ -1,6 +1,7 @@
 /** Dispatches `arbiter <command> …` to the command table; turns every expected error into one line and an exit code. */
 import { ZodError } from 'zod';
 import { closeDb, getDb } from '@/db/client';
+import { itemCommands } from './commands/items';
 import { jobCommands } from './commands/jobs';
 import { leaderboardCommands } from './commands/leaderboard';
 import { qualityCommands } from './commands/quality';
@@ -8,7 +9,7 @@ import { projectCommands } from './commands/project';
 import { userCommands } from './commands/user';
 import { parseCommandArgs, UsageError, type Command } from './context';
 
-export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...leaderboardCommands, ...qualityCommands];
+export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...leaderboardCommands, ...qualityCommands];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
