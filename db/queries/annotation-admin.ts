@@ -19,6 +19,7 @@ export type ItemStatusRow = {
   activeLeases: number;
   skips: number;
   isGold: boolean;
+  goldAnswer: GoldAnswer | null;
   status: string;
 };
 
@@ -36,7 +37,7 @@ export function listItemStatuses(actor: Actor, projectId: number, options: { fil
   const client = getDb().$client;
   const now = Date.now();
   const base = `
-    select i.id, i.kind, i.response_ids, i.annotation_count, i.required_annotations, i.is_gold, i.status, p.messages,
+    select i.id, i.kind, i.response_ids, i.annotation_count, i.required_annotations, i.is_gold, i.gold_answer, i.status, p.messages,
       (select count(*) from assignments a where a.item_id = i.id and a.status = 'active' and a.expires_at > @now) as active,
       (select count(*) from assignments a where a.item_id = i.id and a.status = 'skipped') as skips
     from items i join prompts p on p.id = i.prompt_id
@@ -50,6 +51,7 @@ export function listItemStatuses(actor: Actor, projectId: number, options: { fil
     annotation_count: number;
     required_annotations: number;
     is_gold: number;
+    gold_answer: string | null;
     status: string;
     messages: string;
     active: number;
@@ -70,6 +72,7 @@ export function listItemStatuses(actor: Actor, projectId: number, options: { fil
         activeLeases: r.active,
         skips: r.skips,
         isGold: r.is_gold === 1,
+        goldAnswer: r.gold_answer ? (JSON.parse(r.gold_answer) as GoldAnswer) : null,
         status: r.status,
       };
     }),

@@ -145,3 +145,48 @@ export function addProjectMemberByEmail(actor: Actor, projectId: number, input: 
   addProjectMember(projectId, user.id, role);
   return { userId: user.id, name: user.name, email: user.email, role };
 }
+
+/**
+ * Replaces a project's task settings. A new overlap applies to every non-gold item at once: items
+ * with fewer judgments than the new overlap reopen, items that reach it close.
+ */
+export function updateProjectSettings(actor: Actor, projectId: number, input: unknown): ProjectSettings {
+  assertCanManageProject(actor, projectId);
+  const settings = projectSettingsSchema.parse(input);
+  const db = getDb();
+  db.transaction((tx) => {
+    tx.update(projects).set({ settings }).where(eq(projects.id, projectId)).run();
+    tx.run(
+      sql`update items set required_annotations = ${settings.overlap},
+            status = case when annotation_count >= ${settings.overlap} then 'complete' else 'open' end
+          where project_id = ${projectId} and is_gold = 0 and status != 'disabled'`,
+    );
+  });
+  return settings;
+}
+
+/** Saves new guidelines as the next version (the history keeps every version; judgments record theirs). */
+export function updateGuidelines(actor: Actor, projectId: number, markdown: string): number {
+  assertCanManageProject(actor, projectId);
+  const text = createProjectSchema.shape.guidelines.parse(markdown);
+  const db = getDb();
+  return db.transaction((tx) => {
+    const current = tx.select({ guidelines: projects.guidelines, version: projects.guidelinesVersion }).from(projects).where(eq(projects.id, projectId)).get()!;
+    if (current.guidelines === text) return current.version;
+    const version = current.version + 1;
+    tx.update(projects).set({ guidelines: text, guidelinesVersion: version }).where(eq(projects.id, projectId)).run();
+    tx.insert(projectGuidelines).values({ projectId, version, markdown: text }).run();
+    return version;
+  });
+}
+
+export type GuidelineVersion = { version: number; markdown: string; createdAt: Date };
+
+export function listGuidelineVersions(projectId: number): GuidelineVersion[] {
+  return getDb()
+    .select({ version: projectGuidelines.version, markdown: projectGuidelines.markdown, createdAt: projectGuidelines.createdAt })
+    .from(projectGuidelines)
+    .where(eq(projectGuidelines.projectId, projectId))
+    .orderBy(sql`${projectGuidelines.version} desc`)
+    .all();
+}

@@ -2,7 +2,8 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { enqueueProjectJob } from '@/db/queries/jobs';
-import { addProjectMemberByEmail, createProject } from '@/db/queries/projects';
+import { setGoldAnswer } from '@/db/queries/annotation-admin';
+import { addProjectMemberByEmail, createProject, updateGuidelines, updateProjectSettings } from '@/db/queries/projects';
 import { emailSchema, memberRoleSchema } from '@/lib/auth/schemas';
 import { LEADERBOARD_METHODS } from '@/lib/jobs/compute-leaderboard';
 import { projectNameSchema } from '@/lib/projects/settings';
@@ -52,5 +53,59 @@ export async function computeLeaderboardAction(input: { projectId: number; metho
     const job = enqueueProjectJob(actor, 'compute-leaderboard', data);
     revalidatePath('/jobs');
     return { jobId: job.id };
+  });
+}
+
+const goldFormSchema = z.object({
+  projectId: z.number().int().positive(),
+  itemId: z.number().int().positive(),
+  answer: z.enum(['a', 'b', 'tie', 'both_bad', 'none']),
+});
+
+/** Marks a pair item as gold (canonical winner) or clears it. */
+export async function setGoldAction(input: { projectId: number; itemId: number; answer: string }): Promise<ActionResult<undefined>> {
+  return runAction(goldFormSchema, input, (data, actor) => {
+    setGoldAnswer(actor, data.projectId, data.itemId, data.answer === 'none' ? null : { winner: data.answer });
+    revalidatePath(`/projects/${data.projectId}/annotation`);
+    return undefined;
+  });
+}
+
+/** Task settings from the settings form (strings from inputs → the settings schema). */
+const settingsFormSchema = z.object({
+  projectId: z.number().int().positive(),
+  tasks: z.array(z.enum(['pairwise', 'ranking', 'rating'])),
+  rankingSize: z.coerce.number(),
+  overlap: z.coerce.number(),
+  strengthScale: z.enum(['off', '3', '7']),
+  justification: z.enum(['off', 'optional', 'required']),
+  attributes: z.string(),
+  goldRatePercent: z.coerce.number(),
+  randomizeSides: z.boolean(),
+  assignmentOrder: z.enum(['least-annotated', 'random', 'fixed']),
+  leaseMinutes: z.coerce.number(),
+});
+
+export async function updateSettingsAction(input: z.input<typeof settingsFormSchema>): Promise<ActionResult<undefined>> {
+  return runAction(settingsFormSchema, input, (data, actor) => {
+    const { projectId, goldRatePercent, attributes, ...rest } = data;
+    updateProjectSettings(actor, projectId, {
+      ...rest,
+      goldRate: goldRatePercent / 100,
+      attributes: attributes
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    });
+    revalidatePath(`/projects/${projectId}`);
+    return undefined;
+  });
+}
+
+export async function updateGuidelinesAction(input: { projectId: number; markdown: string }): Promise<ActionResult<{ version: number }>> {
+  return runAction(z.object({ projectId: z.number().int().positive(), markdown: z.string() }), input, (data, actor) => {
+    const version = updateGuidelines(actor, data.projectId, data.markdown);
+    revalidatePath(`/projects/${data.projectId}`);
+    return { version };
   });
 }

@@ -21,8 +21,21 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
       <div>
         <h1 className="text-2xl font-semibold">{project.name}</h1>
         {project.description ? <p className="mt-1 text-sm text-slate-600">{project.description}</p> : null}
+        <p className="mt-3">
+          <Link className="inline-flex rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-700" href={`/projects/${project.id}/annotate`}>
+            Start annotating
+          </Link>
+        </p>
         {project.canManage ? (
           <p className="mt-2 text-sm">
+            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/annotation`}>
+              Annotation progress
+            </Link>
+            {' · '}
+            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/settings`}>
+              Settings
+            </Link>
+            {' · '}
             <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/leaderboard`}>
               Leaderboard
             </Link>
