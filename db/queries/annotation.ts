@@ -86,20 +86,39 @@ function loadTask(assignment: AssignmentRow, item: ItemRow, settings: ProjectSet
   };
 }
 
-const ORDER_BY: Record<ProjectSettings['assignmentOrder'], string> = {
-  'least-annotated': 'i.priority desc, load asc, i.id asc',
-  random: 'i.priority desc, random()',
-  fixed: 'i.priority desc, i.id asc',
-};
+const NOT_SEEN = "not exists (select 1 from assignments s where s.item_id = i.id and s.user_id = @userId and s.status != 'expired')";
+const LIVE_LEASES = "(select count(*) from assignments l where l.item_id = i.id and l.status = 'active' and l.expires_at > @now)";
 
-/** Open, non-gold items this user could still take (not seen, not full). The SQL behind leases and progress. */
-function availableItemsSql(gold: boolean): string {
-  return `
-    select i.*, i.annotation_count + (select count(*) from assignments l where l.item_id = i.id and l.status = 'active' and l.expires_at > @now) as load
-    from items i
-    where i.project_id = @projectId and i.status = 'open' and i.is_gold = ${gold ? 1 : 0}
-      and not exists (select 1 from assignments s where s.item_id = i.id and s.user_id = @userId and s.status != 'expired')
-      ${gold ? '' : 'and load < i.required_annotations'}`;
+/**
+ * One candidate query. Each walks an index in serving order (items_serve_least_idx or
+ * items_serve_fixed_idx) and stops at the first item that passes the per-row checks, so a lease
+ * costs about the same with 100 or 100,000 open items.
+ *   free: no live lease on the item at all (preferred, so parallel annotators spread out);
+ *   otherwise: judgments + live leases below the overlap.
+ */
+function candidateSql(options: { gold: boolean; order: 'least' | 'fixed'; free: boolean; pivot: boolean }): string {
+  const where = ['i.project_id = @projectId', "i.status = 'open'", `i.is_gold = ${options.gold ? 1 : 0}`, NOT_SEEN];
+  if (!options.gold) where.push(options.free ? `i.annotation_count < i.required_annotations and ${LIVE_LEASES} = 0` : `i.annotation_count + ${LIVE_LEASES} < i.required_annotations`);
+  if (options.pivot) where.push('i.id >= @pivot');
+  const orderBy = options.order === 'least' ? 'i.priority desc, i.annotation_count asc, i.id asc' : 'i.priority desc, i.id asc';
+  return `select i.* from items i where ${where.join(' and ')} order by ${orderBy} limit 1`;
+}
+
+/** The next regular (non-gold) item for this user under the project's order, or undefined. */
+function pickRegular(params: { projectId: number; userId: string; now: number }, order: ProjectSettings['assignmentOrder'], rng: Rng): ItemRow | undefined {
+  const client = getDb().$client;
+  const get = (o: Parameters<typeof candidateSql>[0], extra: Record<string, number> = {}) => client.prepare(candidateSql(o)).get({ ...params, ...extra }) as ItemRow | undefined;
+  if (order === 'least-annotated') return get({ gold: false, order: 'least', free: true, pivot: false }) ?? get({ gold: false, order: 'least', free: false, pivot: false });
+  if (order === 'fixed') return get({ gold: false, order: 'fixed', free: false, pivot: false });
+  // random: start at a random id and walk on (wrapping around), free items first.
+  const range = client.prepare('select min(id) as lo, max(id) as hi from items where project_id = ?').get(params.projectId) as { lo: number | null; hi: number | null };
+  const pivot = range.lo === null ? 0 : rng.int(range.lo, range.hi!);
+  return (
+    get({ gold: false, order: 'fixed', free: true, pivot: true }, { pivot }) ??
+    get({ gold: false, order: 'fixed', free: true, pivot: false }) ??
+    get({ gold: false, order: 'fixed', free: false, pivot: true }, { pivot }) ??
+    get({ gold: false, order: 'fixed', free: false, pivot: false })
+  );
 }
 
 /**
@@ -116,10 +135,8 @@ export function leaseNextTask(actor: Actor, projectId: number, options: { rng?: 
     () => {
       const now = nowMs();
       const expiresAt = now + settings.leaseMinutes * 60_000;
-      // Abandoned leases go back to the pool.
-      client
-        .prepare("update assignments set status = 'expired' where status = 'active' and expires_at <= ? and item_id in (select id from items where project_id = ?)")
-        .run(now, projectId);
+      // Abandoned leases (of any project: the index makes that the cheap query) go back to the pool.
+      client.prepare("update assignments set status = 'expired' where status = 'active' and expires_at <= ?").run(now);
 
       const held = client
         .prepare("select a.* from assignments a join items i on i.id = a.item_id where i.project_id = ? and a.user_id = ? and a.status = 'active' order by a.id limit 1")
@@ -130,11 +147,11 @@ export function leaseNextTask(actor: Actor, projectId: number, options: { rng?: 
         return loadTask({ ...held, expires_at: expiresAt }, item, settings, project.guidelines_version, null);
       }
 
-      const params = { projectId, userId: actor.id, now };
-      const pick = (gold: boolean) => client.prepare(`${availableItemsSql(gold)} order by ${ORDER_BY[settings.assignmentOrder]} limit 1`).get(params) as ItemRow | undefined;
-      const regular = pick(false);
+      const params = { projectId, userId: actor.id!, now };
+      const regular = pickRegular(params, settings.assignmentOrder, rng);
       if (!regular) return null; // gold items are interleaved with real work, never served alone
-      const item = settings.goldRate > 0 && rng.next() < settings.goldRate ? (pick(true) ?? regular) : regular;
+      const gold = () => client.prepare(candidateSql({ gold: true, order: 'fixed', free: false, pivot: false })).get(params) as ItemRow | undefined;
+      const item = settings.goldRate > 0 && rng.next() < settings.goldRate ? (gold() ?? regular) : regular;
 
       const shown = shownOrderFor(JSON.parse(item.response_ids) as number[], settings, rng);
       const row = client
@@ -272,21 +289,24 @@ export function skipAssignment(actor: Actor, projectId: number, assignmentId: nu
 
 export type AnnotatorProgress = { done: number; remaining: number; skipped: number };
 
-/** Done (this annotator's judgments) and remaining (items they could still be given), gold excluded. */
+/**
+ * Done (this annotator's judgments) and remaining (open items they have not been given yet, plus the
+ * one they hold), gold excluded. Items others are filling still count as remaining until they close.
+ */
 export function annotatorProgress(actor: Actor, projectId: number): AnnotatorProgress {
   requireAnnotator(actor, projectId);
   const client = getDb().$client;
-  const done = client
-    .prepare('select count(*) as n from judgments j join items i on i.id = j.item_id where j.project_id = ? and j.user_id = ? and i.is_gold = 0')
-    .get(projectId, actor.id) as { n: number };
-  const remaining = client.prepare(`select count(*) as n from (${availableItemsSql(false)})`).get({ projectId, userId: actor.id, now: nowMs() }) as { n: number };
-  const held = client
-    .prepare("select count(*) as n from assignments a join items i on i.id = a.item_id where i.project_id = ? and a.user_id = ? and a.status = 'active' and a.expires_at > ? and i.is_gold = 0")
-    .get(projectId, actor.id, nowMs()) as { n: number };
-  const skipped = client
-    .prepare("select count(*) as n from assignments a join items i on i.id = a.item_id where i.project_id = ? and a.user_id = ? and a.status = 'skipped'")
-    .get(projectId, actor.id) as { n: number };
-  return { done: done.n, remaining: remaining.n + held.n, skipped: skipped.n };
+  const one = (sql: string, ...args: unknown[]) => (client.prepare(sql).get(...args) as { n: number }).n;
+  const done = one('select count(*) as n from judgments j join items i on i.id = j.item_id where j.project_id = ? and j.user_id = ? and i.is_gold = 0', projectId, actor.id);
+  const open = one("select count(*) as n from items where project_id = ? and status = 'open' and is_gold = 0", projectId);
+  const seenOpen = one(
+    // CROSS JOIN keeps assignments (this user's, by index) as the outer loop, not the project's items.
+    "select count(*) as n from assignments a cross join items i on i.id = a.item_id where a.user_id = ? and a.status in ('submitted', 'skipped') and i.project_id = ? and i.status = 'open' and i.is_gold = 0",
+    actor.id,
+    projectId,
+  );
+  const skipped = one("select count(*) as n from assignments a join items i on i.id = a.item_id where i.project_id = ? and a.user_id = ? and a.status = 'skipped'", projectId, actor.id);
+  return { done, remaining: Math.max(0, open - seenOpen), skipped };
 }
 
 export type HistoryEntry = {

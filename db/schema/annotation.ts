@@ -1,4 +1,5 @@
 /** Annotation: items, assignments (leases), judgments, and the comparisons derived from them. */
+import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { users } from './accounts';
 import { createdAt, now, updatedAt } from './columns';
@@ -32,7 +33,13 @@ export const items = sqliteTable(
     round: integer('round').notNull().default(0),
     createdAt: createdAt(),
   },
-  (t) => [index('items_queue_idx').on(t.projectId, t.status, t.annotationCount)],
+  (t) => [
+    index('items_queue_idx').on(t.projectId, t.status, t.annotationCount),
+    index('items_prompt_idx').on(t.promptId),
+    // The assignment engine walks these in order and stops at the first item it may serve.
+    index('items_serve_least_idx').on(t.projectId, t.status, t.isGold, sql`${t.priority} desc`, t.annotationCount, t.id),
+    index('items_serve_fixed_idx').on(t.projectId, t.status, t.isGold, sql`${t.priority} desc`, t.id),
+  ],
 );
 
 export const ASSIGNMENT_STATUSES = ['active', 'submitted', 'expired', 'skipped'] as const;
@@ -58,6 +65,10 @@ export const assignments = sqliteTable(
   (t) => [
     uniqueIndex('assignments_item_user_idx').on(t.itemId, t.userId),
     index('assignments_status_idx').on(t.status, t.expiresAt),
+    // Live leases of one item (the engine's capacity check).
+    index('assignments_item_live_idx').on(t.itemId, t.status, t.expiresAt),
+    // One annotator's leases (their running lease, their progress).
+    index('assignments_user_idx').on(t.userId, t.status),
   ],
 );
 
@@ -93,7 +104,7 @@ export const judgments = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('judgments_project_idx').on(t.projectId), index('judgments_item_idx').on(t.itemId, t.userId)],
+  (t) => [index('judgments_project_idx').on(t.projectId), index('judgments_item_idx').on(t.itemId, t.userId), index('judgments_user_idx').on(t.userId, t.projectId, t.createdAt)],
 );
 
 /** Pairwise facts derived from judgments and imports: the one table fits and exports read. */

@@ -211,4 +211,41 @@ test.describe('the annotation workbench', () => {
     expect(groups.join('').split('').sort().join('')).toBe('ABCD');
     expect(stored.previous.ratings[String(ids[3])]).toEqual({ helpfulness: 4, correctness: 4, coherence: 4, complexity: 4, verbosity: 4 });
   });
+
+  test('a researcher follows progress per item and per annotator, marks gold, and edits settings and guidelines', async ({ page }) => {
+    const demo = projectId(/helpfulness of five/);
+    await signIn(page, 'admin@e2e.test', 'e2e-admin-password');
+    await page.goto(`/projects/${demo}`);
+    await page.getByRole('link', { name: 'Annotation progress' }).click();
+    await expect(page.getByRole('heading', { name: 'Annotation progress' })).toBeVisible();
+    const annotators = page.locator('section', { has: page.getByRole('heading', { name: 'Annotators' }) });
+    await expect(annotators.getByRole('row', { name: /\(simulated\)/ }).first()).toBeVisible();
+
+    await page.getByRole('navigation', { name: 'Item filter' }).getByRole('link', { name: 'open' }).click();
+    await expect(page).toHaveURL(/filter=open/);
+    const firstGold = page.getByRole('combobox', { name: /^Gold answer for item \d+$/ }).first();
+    const label = await firstGold.getAttribute('aria-label');
+    await firstGold.selectOption('a');
+    await page.getByRole('navigation', { name: 'Item filter' }).getByRole('link', { name: 'gold' }).click();
+    await expect(page.getByRole('combobox', { name: label!, exact: true })).toHaveValue('a');
+    await expect(page.getByRole('heading', { name: 'Items (1)' })).toBeVisible();
+
+    await page.goto(`/projects/${demo}/settings`);
+    await page.getByLabel('Guidelines (markdown; version 1)').fill('# Judge helpfulness\n\nPrefer **correct** answers.');
+    await page.getByRole('button', { name: 'Save guidelines' }).click();
+    await expect(page.getByText('Saved as version 2.')).toBeVisible();
+    await page.getByLabel('Gold items served (% of items, 0–50)').fill('10');
+    const attributes = page.getByLabel(/^Attributes to rate 0–4/);
+    await attributes.fill('Helpfulness!');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'attribute names are lower-case letters, digits and _' })).toBeVisible();
+    await attributes.fill('');
+    await page.getByLabel('Annotations per item (overlap)').fill('2');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.getByText('Saved.')).toBeVisible();
+
+    await page.goto(`/projects/${demo}/annotate`);
+    await expect(page.getByRole('region', { name: 'Guidelines' })).toContainText('version 2');
+    await expect(page.getByRole('region', { name: 'Guidelines' })).toContainText('Prefer correct answers.');
+  });
 });

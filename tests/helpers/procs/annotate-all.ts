@@ -2,16 +2,26 @@
  * One simulated annotator in its own process: lease → submit until no work is left, against the
  * shared database. Prints the item ids it answered as JSON on the last line.
  * Args: projectId, then user ids (this process answers as each in turn, interleaving them).
+ * ARBITER_TEST_LIMIT caps the answers (bench/annotation.ts). With ARBITER_TEST_GO set, prints "ready" and waits for that file, so several processes start together.
  */
+import fs from 'node:fs';
+import { getDb } from '@/db/client';
 import { leaseNextTask, submitJudgment } from '@/db/queries/annotation';
 import type { Actor } from '@/lib/auth/access';
 
 const [projectIdArg, ...userIds] = process.argv.slice(2);
 const projectId = Number(projectIdArg);
 const actors: Actor[] = userIds.map((id) => ({ id, role: 'annotator', name: id, email: null, via: 'session' }));
+const go = process.env.ARBITER_TEST_GO;
+if (go) {
+  getDb(); // open (and migrate) before the start line
+  console.log('ready');
+  while (!fs.existsSync(go)) await new Promise((r) => setTimeout(r, 2));
+}
 const answered: number[] = [];
+const limit = Number(process.env.ARBITER_TEST_LIMIT ?? Infinity);
 const active = new Set(actors);
-while (active.size) {
+while (active.size && answered.length < limit) {
   for (const actor of [...active]) {
     const task = leaseNextTask(actor, projectId);
     if (!task) {

@@ -1,9 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { annotatorProgress, getTaskForRevision, leaseNextTask, listMyHistory, skipAssignment, submitJudgment } from '@/db/queries/annotation';
 import { listAnnotatorWork, listItemStatuses, setGoldAnswer } from '@/db/queries/annotation-admin';
 import { addCandidates, CandidateRowsError } from '@/db/queries/candidates';
-import { addProjectMember, createProject } from '@/db/queries/projects';
+import { addProjectMember, createProject, listGuidelineVersions, updateGuidelines, updateProjectSettings } from '@/db/queries/projects';
 import { JudgmentValidationError } from '@/lib/annotation/judgment-input';
 import { ConflictError } from '@/lib/errors';
 import { NotFoundError } from '@/lib/auth/access';
@@ -128,7 +130,19 @@ describe('leases', () => {
   it('never fills an item beyond its overlap with annotators in several processes at once', async () => {
     const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 2, assignmentOrder: 'random' }, 6, 10, 3);
     const ids = annotators.map((a) => a.id);
-    const procs = [spawnTs('tests/helpers/procs/annotate-all.ts', [String(projectId), ids[0]!, ids[1]!]), spawnTs('tests/helpers/procs/annotate-all.ts', [String(projectId), ids[2]!, ids[3]!]), spawnTs('tests/helpers/procs/annotate-all.ts', [String(projectId), ids[4]!, ids[5]!])];
+    const go = path.join(process.env.ARBITER_DATA_DIR!, 'go');
+    const env = { ARBITER_TEST_GO: go };
+    const procs = [[ids[0]!, ids[1]!], [ids[2]!, ids[3]!], [ids[4]!, ids[5]!]].map((users) => spawnTs('tests/helpers/procs/annotate-all.ts', [String(projectId), ...users], env));
+    let ready = 0;
+    await Promise.all(procs.map((p) => new Promise<void>((resolve) => p.stdout!.on('data', function onData(d: Buffer) {
+      if (d.toString().includes('ready')) {
+        ready++;
+        p.stdout!.off('data', onData);
+        resolve();
+      }
+    }))));
+    expect(ready).toBe(3);
+    fs.writeFileSync(go, '');
     const results = await Promise.all(procs.map(collect));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     const answered = results.flatMap((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as number[]);
@@ -281,5 +295,30 @@ describe('gold items and researcher views', () => {
     expect(status.total).toBe(2);
     expect(status.rows.every((r) => r.isGold && r.status === 'open')).toBe(true);
     expect(listItemStatuses(researcher, projectId, { filter: 'complete' }).total).toBe(8);
+  });
+});
+
+describe('settings and guidelines', () => {
+  it('applies a new overlap to existing items and records the guideline version each answer was given under', async () => {
+    const { researcher, projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1 }, 2, 1, 2);
+    const [a, b] = annotators;
+    const t1 = leaseNextTask(a!, projectId)!;
+    submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: t1.assignmentId, winner: 'a' });
+    expect(leaseNextTask(b!, projectId)).toBeNull();
+
+    expect(() => updateProjectSettings(a!, projectId, { overlap: 2 })).toThrow();
+    expect(() => updateProjectSettings(researcher, projectId, { overlap: 0 })).toThrow(/overlap/i);
+    updateProjectSettings(researcher, projectId, { tasks: ['pairwise'], overlap: 2 });
+    expect(count("select count(*) as n from items where project_id = ? and status = 'open' and required_annotations = 2", projectId)).toBe(1);
+
+    expect(updateGuidelines(researcher, projectId, '# Be strict')).toBe(2);
+    expect(updateGuidelines(researcher, projectId, '# Be strict')).toBe(2); // unchanged text keeps the version
+    const t2 = leaseNextTask(b!, projectId)!;
+    expect(t2.guidelinesVersion).toBe(2);
+    const id = crypto.randomUUID();
+    submitJudgment(b!, projectId, { id, assignmentId: t2.assignmentId, winner: 'b' });
+    expect(count('select guidelines_version as n from judgments where id = ?', id)).toBe(2);
+    expect(listGuidelineVersions(projectId).map((v) => v.version)).toEqual([2, 1]);
+    expect(count("select count(*) as n from items where project_id = ? and status = 'complete'", projectId)).toBe(1);
   });
 });

@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getDb } from '@/db/client';
+import { leaseNextTask, submitJudgment } from '@/db/queries/annotation';
+import { addProjectMember, createProject } from '@/db/queries/projects';
+import { CLI_ACTOR } from '@/lib/auth/access';
+import { createActor } from '../../helpers/actors';
+import { runTs } from '../../helpers/spawn';
+
+const cli = (...args: string[]) => runTs('cli/main.ts', args);
+
+describe('CLI: items and annotators', () => {
+  it('adds candidates all-or-nothing, lists item status, marks gold and reports annotators', async () => {
+    const project = createProject(CLI_ACTOR, { name: 'cli items', settings: { tasks: ['pairwise'], overlap: 1 } });
+    const dir = process.env.ARBITER_DATA_DIR!;
+    const bad = path.join(dir, 'bad.jsonl');
+    fs.writeFileSync(bad, ['{"prompt":"ok","responses":["a","b"]}', '{oops', '{"prompt":"x","responses":[]}'].join('\n'));
+    const refused = await cli('items', 'add', '--project', String(project.id), bad);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('line 2: not valid JSON');
+    fs.writeFileSync(bad, ['{"prompt":"ok","responses":["a","b"]}', '{"prompt":"x","responses":[]}'].join('\n'));
+    const invalid = await cli('items', 'add', '--project', String(project.id), bad);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('line 2: responses: give at least one response');
+    expect((getDb().$client.prepare('select count(*) as n from items where project_id = ?').get(project.id) as { n: number }).n).toBe(0);
+
+    const good = path.join(dir, 'good.jsonl');
+    fs.writeFileSync(good, ['{"prompt":"Capital of France?","responses":[{"system":"m1","content":"Paris"},{"system":"m2","content":"Lyon"}]}', '', '{"messages":[{"role":"user","content":"2+2"}],"responses":["4","5","22"]}'].join('\n'));
+    const added = await cli('items', 'add', '--project', String(project.id), good, '--json');
+    expect(added.code, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout)).toEqual({ rows: 2, promptsAdded: 2, responsesAdded: 5, itemsAdded: 4, itemsExisting: 0 });
+
+    const list = JSON.parse((await cli('items', 'list', '--project', String(project.id), '--json')).stdout) as { total: number; rows: { id: number }[] };
+    expect(list.total).toBe(4);
+    const gold = await cli('items', 'gold', '--project', String(project.id), '--item', String(list.rows[0]!.id), '--answer', 'a');
+    expect(gold.stdout).toMatch(/is gold: \{"winner":"a"\}/);
+    const wrong = await cli('items', 'gold', '--project', String(project.id), '--item', String(list.rows[0]!.id), '--answer', 'left');
+    expect(wrong.code).toBe(2);
+
+    const annotator = await createActor('annotator', 'Cli Annotator');
+    addProjectMember(project.id, annotator.id, 'annotator');
+    const task = leaseNextTask(annotator, project.id)!;
+    submitJudgment(annotator, project.id, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a', timeSpentMs: 2000 });
+    const report = await cli('annotators', '--project', String(project.id));
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/Cli Annotator\s+1\s+1\s+2\.0s/);
+  });
+});
