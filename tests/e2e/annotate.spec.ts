@@ -34,6 +34,7 @@ test.describe('the annotation workbench', () => {
     await expect(page.getByRole('region', { name: 'Response A' })).toBeVisible();
     await expect(page.getByRole('region', { name: 'Response B' })).toBeVisible();
     await expect(page.getByRole('region', { name: 'Guidelines' })).toContainText('How to judge');
+    for (const name of ['A is better', 'B is better', 'Tie', 'Both bad', 'Submit', 'Skip']) await expect(page.getByRole('button', { name, exact: true })).toBeVisible();
     const start = await progress(page);
     expect(start.done).toBe(0);
     expect(start.remaining).toBeGreaterThan(3);
@@ -45,11 +46,11 @@ test.describe('the annotation workbench', () => {
 
     // 1 = A is better, W = clearly, Enter submits.
     await page.keyboard.press('1');
-    await expect(page.getByRole('button', { name: /^A is better/ })).toHaveAttribute('aria-pressed', 'true');
+    await expect(page.getByRole('button', { name: 'A is better', exact: true })).toHaveAttribute('aria-pressed', 'true');
     await page.keyboard.press('Enter');
     await expect(page.getByRole('alert').filter({ hasText: 'choose how much better' })).toBeVisible();
     await page.keyboard.press('w');
-    await expect(page.getByRole('radio', { name: /^Clearly/ })).toHaveAttribute('aria-checked', 'true');
+    await expect(page.getByRole('radio', { name: 'Clearly better', exact: true })).toHaveAttribute('aria-checked', 'true');
     await expect(page.getByRole('radio', { name: 'A clearly better (-2)' })).toHaveAttribute('aria-checked', 'true');
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('progress-text')).toHaveText(`1 done · ${start.remaining - 1} remaining`);
@@ -71,15 +72,15 @@ test.describe('the annotation workbench', () => {
       } else await route.continue();
     });
     await page.keyboard.press('3');
-    await page.getByRole('button', { name: 'Submit' }).dblclick();
+    await page.getByRole('button', { name: 'Submit', exact: true }).dblclick();
     await expect(page.getByTestId('progress-text')).toHaveText(/^2 done/);
     expect(aborted).toBe(2);
     await page.unroute('**/api/v1/projects/*/judgments');
     expect(judgmentsOf(demo, 'pat@e2e.test')).toBe(2);
 
     // A double-click on Submit stores one judgment.
-    await page.getByRole('button', { name: /^Both bad/ }).click();
-    await page.getByRole('button', { name: 'Submit' }).dblclick();
+    await page.getByRole('button', { name: 'Both bad', exact: true }).click();
+    await page.getByRole('button', { name: 'Submit', exact: true }).dblclick();
     await expect(page.getByTestId('progress-text')).toHaveText(/^3 done/);
     expect(judgmentsOf(demo, 'pat@e2e.test')).toBe(3);
 
@@ -87,10 +88,10 @@ test.describe('the annotation workbench', () => {
     const history = page.getByRole('region', { name: 'Your recent answers' });
     await history.getByRole('button', { name: /^Revise/ }).last().click();
     await expect(page.getByText('Revising your earlier answer.')).toBeVisible();
-    await expect(page.getByRole('button', { name: /^A is better/ })).toHaveAttribute('aria-pressed', 'true');
+    await expect(page.getByRole('button', { name: 'A is better', exact: true })).toHaveAttribute('aria-pressed', 'true');
     await page.keyboard.press('2');
     await page.keyboard.press('e');
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
     await expect(page.getByText('Answer revised.')).toBeVisible();
     await expect(history).toContainText('B is better (much)');
     expect(judgmentsOf(demo, 'pat@e2e.test')).toBe(3);
@@ -187,14 +188,14 @@ test.describe('the annotation workbench', () => {
     await expect(card('D')).toHaveAttribute('aria-label', 'Response D, rank 1');
 
     // Submitting without ratings names what is missing.
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'rate helpfulness of response' })).toBeVisible();
     for (const label of ['A', 'B', 'C', 'D']) {
       for (const attribute of ['helpfulness', 'correctness', 'coherence', 'complexity', 'verbosity']) {
         await page.getByRole('radio', { name: `${attribute} of response ${label}: ${label === 'D' ? 4 : 2}` }).click();
       }
     }
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
     await expect(page.getByTestId('progress-text')).toHaveText(/^1 done/);
 
     const stored = await page.evaluate(async (id) => {

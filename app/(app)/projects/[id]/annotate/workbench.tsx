@@ -378,11 +378,15 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
                       key={c.winner}
                       type="button"
                       aria-pressed={answer.winner === c.winner}
+                      aria-label={c.label}
                       aria-keyshortcuts={c.key}
                       onClick={() => choose(c.winner)}
                       className={cn('rounded-md border px-3 py-1.5 text-sm font-medium', answer.winner === c.winner ? 'border-indigo-600 bg-indigo-600 text-white' : 'border-slate-300 bg-white hover:bg-slate-50')}
                     >
-                      {c.label} <kbd className="ml-1 text-xs opacity-70">{c.key}</kbd>
+                      {c.label}{' '}
+                      <kbd aria-hidden="true" className="ml-1 text-xs opacity-70">
+                        {c.key}
+                      </kbd>
                     </button>
                   ))}
                 </div>
@@ -418,11 +422,15 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
                         type="button"
                         role="radio"
                         aria-checked={answer.strength === s.value}
+                        aria-label={`${s.label} better`}
                         aria-keyshortcuts={s.key}
                         onClick={() => setStrength(s.value)}
                         className={cn('rounded-md border px-3 py-1 text-sm', answer.strength === s.value ? 'border-indigo-600 bg-indigo-50 font-medium text-indigo-900' : 'border-slate-300 bg-white')}
                       >
-                        {s.label} <kbd className="ml-1 text-xs opacity-70">{s.key.toUpperCase()}</kbd>
+                        {s.label}{' '}
+                        <kbd aria-hidden="true" className="ml-1 text-xs opacity-70">
+                          {s.key.toUpperCase()}
+                        </kbd>
                       </button>
                     ))}
                   </div>
