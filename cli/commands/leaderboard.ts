@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { getProjectForActor } from '@/db/queries/projects';
-import { loadProjectBattles } from '@/db/queries/stats';
+import { loadProjectBattles, loadProjectRankings } from '@/db/queries/stats';
+import { LEADERBOARD_METHODS } from '@/lib/jobs/compute-leaderboard';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { collapseBattles } from '@/lib/stats/battles';
 import { bradleyTerryLeaderboard } from '@/lib/stats/bt-leaderboard';
+import { eloLeaderboard, plackettLuceLeaderboard } from '@/lib/stats/ranking-leaderboards';
 import { tieModelLeaderboard } from '@/lib/stats/tie-leaderboard';
 import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
 
@@ -18,12 +20,12 @@ const anchorSchema = z
 export const leaderboardCommands: Command[] = [
   {
     name: 'leaderboard',
-    usage: 'leaderboard --project <id> [--method bt|davidson|rao-kupper] [--bootstrap <rounds>] [--seed <n>] [--l2 <λ>] [--anchor <system=rating>] [--json]',
-    summary: 'ratings of the systems (Bradley–Terry as Arena, or Davidson / Rao–Kupper tie models) with bootstrap 95% intervals and CI-aware ranks',
+    usage: 'leaderboard --project <id> [--method bt|davidson|rao-kupper|pl|elo] [--bootstrap <rounds>] [--seed <n>] [--l2 <λ>] [--anchor <system=rating>] [--json]',
+    summary: 'ratings of the systems (Bradley–Terry as Arena, Davidson / Rao–Kupper tie models, Plackett–Luce over rankings, online Elo) with bootstrap 95% intervals and CI-aware ranks',
     options: { project: { type: 'string' }, method: { type: 'string' }, bootstrap: { type: 'string' }, seed: { type: 'string' }, l2: { type: 'string' }, anchor: { type: 'string' } },
     run: ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
-      const method = parseValue(z.enum(['bt', 'davidson', 'rao-kupper'], { message: 'method must be bt, davidson or rao-kupper (Plackett–Luce and Elo are not built yet)' }), values.method ?? 'bt', '--method');
+      const method = parseValue(z.enum(LEADERBOARD_METHODS, { message: 'method must be bt, davidson, rao-kupper, pl or elo' }), values.method ?? 'bt', '--method');
       const rounds = values.bootstrap === undefined ? 100 : parseValue(z.coerce.number().int().min(0).max(10_000), values.bootstrap, '--bootstrap');
       const seed = values.seed === undefined ? 0 : parseValue(z.coerce.number().int().min(0), values.seed, '--seed');
       const l2 = values.l2 === undefined ? 0 : parseValue(z.coerce.number().min(0), values.l2, '--l2');
@@ -39,8 +41,15 @@ export const leaderboardCommands: Command[] = [
       if (method === 'bt') {
         board = bradleyTerryLeaderboard(cells, { rounds, seed, l2, scale: { scale: 400, base: 1000, anchor } });
         header = `${project.name}: Bradley–Terry (Arena), ${settings}, L2 prior ${l2}${anchor ? `, ${anchor.system} anchored at ${anchor.rating}` : ''}`;
+      } else if (anchor || l2 > 0) {
+        throw new UsageError('--anchor and --l2 apply to --method bt only');
+      } else if (method === 'pl') {
+        board = plackettLuceLeaderboard(loadProjectRankings(projectId), { rounds, seed });
+        header = `${project.name}: Plackett–Luce over ${board.rankings} rankings (k-wise judgments whole, pairs as rankings of two), ${rounds} bootstrap rounds over rankings, seed ${seed}`;
+      } else if (method === 'elo') {
+        board = eloLeaderboard(battles, { rounds, seed });
+        header = `${project.name}: online Elo (K = ${board.config.k}, stored order; a baseline that depends on order), ${settings}`;
       } else {
-        if (anchor || l2 > 0) throw new UsageError('--anchor and --l2 apply to --method bt only');
         board = tieModelLeaderboard(method, cells, { rounds, seed });
         const p = board.tieParameter;
         header = `${project.name}: ${method === 'davidson' ? 'Davidson' : 'Rao–Kupper'} tie model, ${settings}, tie parameter ${method === 'davidson' ? 'ν' : 'η'} = ${p.value.toFixed(3)} (${p.lower.toFixed(3)} – ${p.upper.toFixed(3)})`;

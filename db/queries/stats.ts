@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { BattleTable } from '@/lib/stats/battles';
+import { rankingsFromComparisons, type RankingData } from '@/lib/stats/ranking-leaderboards';
 import type { ComparisonSystems, WinRateSummary } from '@/lib/stats/win-rates';
 import { comparisons, items, judgments, projects, responses } from '../schema';
 import { getDb } from '../client';
@@ -9,9 +10,9 @@ const winnerResponse = alias(responses, 'winner_response');
 const loserResponse = alias(responses, 'loser_response');
 
 /** Up to `limit` comparisons of a project after id `afterId`, with the systems on each side. */
-export function readComparisonSystems(projectId: number, afterId: number, limit: number): (ComparisonSystems & { id: number })[] {
+export function readComparisonSystems(projectId: number, afterId: number, limit: number): (ComparisonSystems & { id: number; groupId: string | null })[] {
   return getDb()
-    .select({ id: comparisons.id, winner: winnerResponse.system, loser: loserResponse.system, isTie: comparisons.isTie, tieKind: comparisons.tieKind })
+    .select({ id: comparisons.id, winner: winnerResponse.system, loser: loserResponse.system, isTie: comparisons.isTie, tieKind: comparisons.tieKind, groupId: comparisons.groupId })
     .from(comparisons)
     .innerJoin(winnerResponse, eq(winnerResponse.id, comparisons.winnerResponseId))
     .innerJoin(loserResponse, eq(loserResponse.id, comparisons.loserResponseId))
@@ -66,4 +67,22 @@ export function loadProjectBattles(projectId: number, chunkSize = 50_000): Battl
     after = rows[rows.length - 1]!.id;
   }
   return { systems: [...index.keys()], a: Uint32Array.from(a), b: Uint32Array.from(b), y: Float64Array.from(y) };
+}
+
+/** Every comparison of a project as rankings over systems (k-wise judgments rebuilt whole; see rankingsFromComparisons). */
+export function loadProjectRankings(projectId: number, chunkSize = 50_000): RankingData {
+  const index = new Map<string, number>();
+  const id = (name: string) => {
+    let k = index.get(name);
+    if (k === undefined) index.set(name, (k = index.size));
+    return k;
+  };
+  const rows: { group: string | null; winner: number; loser: number; isTie: boolean }[] = [];
+  for (let after = 0; ; ) {
+    const chunk = readComparisonSystems(projectId, after, chunkSize);
+    if (chunk.length === 0) break;
+    for (const row of chunk) rows.push({ group: row.groupId, winner: id(row.winner), loser: id(row.loser), isTie: row.isTie });
+    after = chunk[chunk.length - 1]!.id;
+  }
+  return { systems: [...index.keys()], rankings: rankingsFromComparisons(rows) };
 }

@@ -1,9 +1,10 @@
 /** compute-leaderboard: loads the project's battles, fits the chosen model with bootstrap intervals, stores the result. */
 import { saveLeaderboard } from '@/db/queries/leaderboards';
-import { loadProjectBattles, projectExists } from '@/db/queries/stats';
+import { loadProjectBattles, loadProjectRankings, projectExists } from '@/db/queries/stats';
 import type { JobPayload } from '@/lib/jobs/registry';
 import { collapseBattles } from '@/lib/stats/battles';
 import { bradleyTerryLeaderboard } from '@/lib/stats/bt-leaderboard';
+import { eloLeaderboard, plackettLuceLeaderboard } from '@/lib/stats/ranking-leaderboards';
 import { tieModelLeaderboard } from '@/lib/stats/tie-leaderboard';
 import type { JobContext } from '../types';
 
@@ -15,11 +16,15 @@ export async function handleComputeLeaderboard(payload: JobPayload<'compute-lead
   ctx.signal.throwIfAborted();
   await new Promise((resolve) => setImmediate(resolve));
   ctx.reportProgress(0.2, `Fitting ${payload.method} on ${battles.a.length} battles with ${payload.rounds} bootstrap rounds`);
-  const cells = collapseBattles(battles);
+  const options = { rounds: payload.rounds, seed: payload.seed };
   const board =
     payload.method === 'bt'
-      ? bradleyTerryLeaderboard(cells, { rounds: payload.rounds, seed: payload.seed, l2: payload.l2 })
-      : tieModelLeaderboard(payload.method, cells, { rounds: payload.rounds, seed: payload.seed });
+      ? bradleyTerryLeaderboard(collapseBattles(battles), { ...options, l2: payload.l2 })
+      : payload.method === 'pl'
+        ? plackettLuceLeaderboard(loadProjectRankings(payload.projectId), options)
+        : payload.method === 'elo'
+          ? eloLeaderboard(battles, options)
+          : tieModelLeaderboard(payload.method, collapseBattles(battles), options);
   ctx.signal.throwIfAborted();
   const result = { rows: board.rows, battles: battles.a.length, degenerateRounds: board.degenerateRounds, ...('tieParameter' in board ? { tieParameter: board.tieParameter } : {}) };
   const id = saveLeaderboard({ projectId: payload.projectId, jobId: ctx.job.id, method: payload.method, config: { rounds: payload.rounds, seed: payload.seed, l2: payload.l2 }, result });

@@ -2,11 +2,14 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { listLatestLeaderboards } from '@/db/queries/leaderboards';
-import { createProject } from '@/db/queries/projects';
+import { addProjectMember, createProject } from '@/db/queries/projects';
 import { jobs } from '@/db/schema';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { enqueueJob } from '@/lib/jobs/queue';
 import { runOnce } from '@/workers/run-once';
+import { leaseNextTask, submitJudgment } from '@/db/queries/annotation';
+import { addCandidates } from '@/db/queries/candidates';
+import { createActor } from '../../helpers/actors';
 import { createGeneratedProject } from '../../helpers/projects';
 
 const quiet = () => undefined;
@@ -27,6 +30,38 @@ describe('compute-leaderboard job', () => {
     expect(bt.result.rows[0]!.system).toBe('atlas-70b');
     expect(bt.result.rows.every((r) => r.lower <= r.rating && r.rating <= r.upper)).toBe(true);
     expect(boards.find((b) => b.method === 'davidson')!.result.tieParameter!.value).toBeGreaterThan(0);
+  });
+
+  it('fits Plackett–Luce over k-wise rankings (ties kept) and online Elo over battles', async () => {
+    const researcher = await createActor('researcher');
+    const project = createProject(researcher, { name: 'rankings', settings: { tasks: ['ranking'], rankingSize: 3 } });
+    const systems = ['strong', 'middle', 'weak'];
+    addCandidates(
+      researcher,
+      project.id,
+      Array.from({ length: 30 }, (_, p) => ({ prompt: `q${p}`, responses: systems.map((system) => ({ system, content: `${system} answers q${p}` })) })),
+    );
+    const annotator = await createActor('annotator');
+    addProjectMember(project.id, annotator.id, 'annotator');
+    const bySystem = new Map((getDb().$client.prepare('select id, system from responses where project_id = ?').all(project.id) as { id: number; system: string }[]).map((r) => [r.id, r.system]));
+    for (let k = 0; ; k++) {
+      const task = leaseNextTask(annotator, project.id);
+      if (!task) break;
+      const id = (name: string) => task.responses.find((r) => bySystem.get(r.id) === name)!.id;
+      // Mostly strong > middle > weak, sometimes middle first, sometimes a tie at the bottom.
+      const ranking = k % 5 === 0 ? [[id('middle')], [id('strong')], [id('weak')]] : k % 5 === 1 ? [[id('strong')], [id('middle'), id('weak')]] : [[id('strong')], [id('middle')], [id('weak')]];
+      submitJudgment(annotator, project.id, { id: crypto.randomUUID(), assignmentId: task.assignmentId, ranking });
+    }
+    for (const method of ['pl', 'elo'] as const) {
+      enqueueJob(getDb(), 'compute-leaderboard', { projectId: project.id, method, rounds: 30, seed: 1 });
+      expect((await runOnce({ workerId: 'lb', heartbeatMs: 50, log: quiet }))?.status).toBe('succeeded');
+    }
+    const boards = listLatestLeaderboards(project.id);
+    const pl = boards.find((b) => b.method === 'pl')!;
+    expect(pl.result.rows.map((r) => r.system)).toEqual(['strong', 'middle', 'weak']);
+    expect(pl.result.rows.every((r) => r.lower <= r.rating && r.rating <= r.upper)).toBe(true);
+    expect(pl.result.rows.find((r) => r.system === 'strong')!.battles).toBe(30);
+    expect(boards.find((b) => b.method === 'elo')!.result.rows[0]!.system).toBe('strong');
   });
 
   it('rejects an unknown method at enqueue time and fails clearly on a project without comparisons', async () => {

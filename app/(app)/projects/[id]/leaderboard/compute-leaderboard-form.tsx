@@ -8,6 +8,8 @@ const METHODS = [
   { value: 'bt', label: 'Bradley–Terry (Chatbot Arena)' },
   { value: 'davidson', label: 'Davidson (models ties)' },
   { value: 'rao-kupper', label: 'Rao–Kupper (models ties)' },
+  { value: 'pl', label: 'Plackett–Luce (rankings)' },
+  { value: 'elo', label: 'Online Elo (baseline)' },
 ];
 
 export function ComputeLeaderboardForm({ projectId }: { projectId: number }) {

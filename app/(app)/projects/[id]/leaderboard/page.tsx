@@ -10,7 +10,7 @@ import { ComputeLeaderboardForm } from './compute-leaderboard-form';
 
 export const metadata: Metadata = { title: 'Leaderboard' };
 
-const METHOD_NAMES: Record<string, string> = { bt: 'Bradley–Terry (Chatbot Arena)', davidson: 'Davidson tie model', 'rao-kupper': 'Rao–Kupper tie model' };
+const METHOD_NAMES: Record<string, string> = { bt: 'Bradley–Terry (Chatbot Arena)', davidson: 'Davidson tie model', 'rao-kupper': 'Rao–Kupper tie model', pl: 'Plackett–Luce (rankings)', elo: 'Online Elo (baseline)' };
 
 function Board({ board }: { board: StoredLeaderboard }) {
   const rows = board.result.rows;
