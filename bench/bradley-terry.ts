@@ -4,7 +4,7 @@
  * Data: 1,000,000 battles among 100 systems (seeded), 100 bootstrap rounds. Reports medians over
  * repeats, the speed ratio, and the largest difference between the two point estimates.
  *   apt-get install -y python3-scipy       (Debian's numpy + scipy; run with /usr/bin/python3)
- *   node --import tsx bench/bradley-terry.ts [--battles 1000000] [--systems 100] [--rounds 100] [--repeats 3]
+ *   node --import tsx bench/bradley-terry.ts [--battles 1000000] [--systems 100] [--rounds 100] [--repeats 5]
  * The peer's process has OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (they slow numpy on some CPUs).
  */
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRng } from '@/lib/random';
 import { collapseBattles, type BattleTable } from '@/lib/stats/battles';
-import { bradleyTerryLeaderboard } from '@/lib/stats/bt-leaderboard';
+import { bradleyTerryLeaderboard, bradleyTerryLeaderboardSplit } from '@/lib/stats/bt-leaderboard';
+import { runBtRoundsInThread, stopStatsThread, warmStatsThread } from '@/lib/threads/stats-pool';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,7 +22,7 @@ const arg = (name: string, fallback: number) => {
 const BATTLES = arg('battles', 1_000_000);
 const SYSTEMS = arg('systems', 100);
 const ROUNDS = arg('rounds', 100);
-const REPEATS = arg('repeats', 3);
+const REPEATS = arg('repeats', 5);
 const OUT = path.join('bench', 'out', 'bt');
 
 function generate(): BattleTable {
@@ -48,15 +49,25 @@ fs.writeFileSync(path.join(OUT, 'a.bin'), Buffer.from(Int32Array.from(table.a).b
 fs.writeFileSync(path.join(OUT, 'b.bin'), Buffer.from(Int32Array.from(table.b).buffer));
 fs.writeFileSync(path.join(OUT, 'y.bin'), Buffer.from(table.y.buffer));
 
-// Warm-up, then timed repeats of the whole path: collapse the battles, point fit, bootstrap.
-bradleyTerryLeaderboard(collapseBattles(table), { rounds: 5 });
+// Warm-up (JIT; the statistics thread is started once per process, as a job worker keeps it), then
+// timed repeats of the whole path: collapse the battles, point fit, bootstrap — on two threads (the
+// peer uses a 2-process Pool) and, for reference, on one.
+await warmStatsThread();
+for (let r = 0; r < 2; r++) await bradleyTerryLeaderboardSplit(collapseBattles(table), { rounds: 20 }, runBtRoundsInThread);
+bradleyTerryLeaderboard(collapseBattles(table), { rounds: 20 });
 const ours: number[] = [];
+const oursOneThread: number[] = [];
 let board = bradleyTerryLeaderboard(collapseBattles(table), { rounds: 1 });
 for (let r = 0; r < REPEATS; r++) {
-  const t = performance.now();
-  board = bradleyTerryLeaderboard(collapseBattles(table), { rounds: ROUNDS, seed: 0 });
+  let t = performance.now();
+  board = await bradleyTerryLeaderboardSplit(collapseBattles(table), { rounds: ROUNDS, seed: 0 }, runBtRoundsInThread);
   ours.push((performance.now() - t) / 1000);
+  t = performance.now();
+  const sequential = bradleyTerryLeaderboard(collapseBattles(table), { rounds: ROUNDS, seed: 0 });
+  oursOneThread.push((performance.now() - t) / 1000);
+  if (JSON.stringify(sequential.rows) !== JSON.stringify(board.rows)) throw new Error('two-thread and one-thread leaderboards differ');
 }
+await stopStatsThread();
 
 const peerEnv = { ...process.env };
 delete peerEnv.OPENBLAS_CORETYPE;
@@ -91,9 +102,11 @@ const result = {
   systems: SYSTEMS,
   rounds: ROUNDS,
   repeats: REPEATS,
-  oursSeconds: { median: median(ours), all: ours },
+  oursSeconds: { median: median(ours), all: ours, threads: 2 },
+  oursOneThreadSeconds: { median: median(oursOneThread), all: oursOneThread },
   peerSeconds: { median: median(peer), all: peer, lastBreakdown: peerResult!.seconds, processes: peerResult!.processes },
   speedup: median(peer) / median(ours),
+  speedupOneThread: median(peer) / median(oursOneThread),
   cells: peerResult!.cells,
   /** Against Arena's own settings (L-BFGS-B, maxiter 100, gtol 1e-6: it stops on scipy's ftol first). */
   maxPointRatingDifference: maxDiff,

@@ -1,6 +1,7 @@
 /** Dispatches `arbiter <command> …` to the command table; turns every expected error into one line and an exit code. */
 import { ZodError } from 'zod';
 import { closeDb, getDb } from '@/db/client';
+import { stopStatsThread } from '@/lib/threads/stats-pool';
 import { itemCommands } from './commands/items';
 import { jobCommands } from './commands/jobs';
 import { leaderboardCommands } from './commands/leaderboard';
@@ -55,5 +56,6 @@ export async function runCli(argv: string[], out: (text: string) => void = conso
     return error instanceof UsageError || error instanceof ZodError ? 2 : 1;
   } finally {
     closeDb();
+    await stopStatsThread();
   }
 }

@@ -4,7 +4,8 @@ import { loadProjectBattles, loadProjectRankings } from '@/db/queries/stats';
 import { LEADERBOARD_METHODS } from '@/lib/jobs/compute-leaderboard';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { collapseBattles } from '@/lib/stats/battles';
-import { bradleyTerryLeaderboard } from '@/lib/stats/bt-leaderboard';
+import { bradleyTerryLeaderboardSplit } from '@/lib/stats/bt-leaderboard';
+import { runBtRoundsInThread, warmStatsThread } from '@/lib/threads/stats-pool';
 import { eloLeaderboard, plackettLuceLeaderboard } from '@/lib/stats/ranking-leaderboards';
 import { tieModelLeaderboard } from '@/lib/stats/tie-leaderboard';
 import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
@@ -23,7 +24,7 @@ export const leaderboardCommands: Command[] = [
     usage: 'leaderboard --project <id> [--method bt|davidson|rao-kupper|pl|elo] [--bootstrap <rounds>] [--seed <n>] [--l2 <λ>] [--anchor <system=rating>] [--json]',
     summary: 'ratings of the systems (Bradley–Terry as Arena, Davidson / Rao–Kupper tie models, Plackett–Luce over rankings, online Elo) with bootstrap 95% intervals and CI-aware ranks',
     options: { project: { type: 'string' }, method: { type: 'string' }, bootstrap: { type: 'string' }, seed: { type: 'string' }, l2: { type: 'string' }, anchor: { type: 'string' } },
-    run: ({ values }, io) => {
+    run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const method = parseValue(z.enum(LEADERBOARD_METHODS, { message: 'method must be bt, davidson, rao-kupper, pl or elo' }), values.method ?? 'bt', '--method');
       const rounds = values.bootstrap === undefined ? 100 : parseValue(z.coerce.number().int().min(0).max(10_000), values.bootstrap, '--bootstrap');
@@ -39,7 +40,9 @@ export const leaderboardCommands: Command[] = [
       let board;
       let header;
       if (method === 'bt') {
-        board = bradleyTerryLeaderboard(cells, { rounds, seed, l2, scale: { scale: 400, base: 1000, anchor } });
+        // Large data: wait for the second thread (≈ 0.1–0.3 s to start) and share the bootstrap with it.
+        if (battles.a.length * rounds >= 2e7) await warmStatsThread();
+        board = await bradleyTerryLeaderboardSplit(cells, { rounds, seed, l2, scale: { scale: 400, base: 1000, anchor } }, runBtRoundsInThread);
         header = `${project.name}: Bradley–Terry (Arena), ${settings}, L2 prior ${l2}${anchor ? `, ${anchor.system} anchored at ${anchor.rating}` : ''}`;
       } else if (anchor || l2 > 0) {
         throw new UsageError('--anchor and --l2 apply to --method bt only');

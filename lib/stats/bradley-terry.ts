@@ -82,6 +82,33 @@ function evaluate(m: number, pairs: ScoredPairs, theta: Float64Array, l2: number
   return objective;
 }
 
+/**
+ * The gradient alone, with one exp per system instead of one per pair: p = wᵢ / (wᵢ + wⱼ) with
+ * wᵢ = 10^(θᵢ − max θ). Used by the chord iterations (the bootstrap's inner loop), where it is 3–4×
+ * cheaper than `evaluate`. Returns false (and the caller uses `evaluate`) if a strength underflows.
+ */
+function gradientFast(m: number, pairs: ScoredPairs, theta: Float64Array, l2: number, grad: Float64Array, w: Float64Array): boolean {
+  let top = -Infinity;
+  for (let i = 0; i < m; i++) top = Math.max(top, theta[i]!);
+  for (let i = 0; i < m; i++) {
+    const wi = Math.exp(LN10 * (theta[i]! - top));
+    if (!(wi > 1e-290)) return false;
+    w[i] = wi;
+  }
+  grad.fill(0);
+  const { i: pi, j: pj, n, s } = pairs;
+  for (let k = 0; k < pi.length; k++) {
+    const i = pi[k]!;
+    const j = pj[k]!;
+    const wi = w[i]!;
+    const g = LN10 * ((n[k]! * wi) / (wi + w[j]!) - s[k]!);
+    grad[i]! += g;
+    grad[j]! -= g;
+  }
+  if (l2 > 0) for (let i = 0; i < m; i++) grad[i]! += l2 * theta[i]!;
+  return true;
+}
+
 /** Cholesky factor of a symmetric positive-definite A, in place (lower triangle); false if A is not definite. */
 function choleskyInPlace(m: number, a: Float64Array): boolean {
   for (let j = 0; j < m; j++) {
@@ -145,7 +172,7 @@ export function fitBradleyTerryPairs(systems: string[], pairs: ScoredPairs, opti
   if (options.factor) {
     // Chord iterations: one gradient and two triangular solves each, converging linearly.
     for (let iteration = 0; iteration < maxIterations; iteration++) {
-      evaluate(m, pairs, theta, l2, grad, null, false);
+      if (!gradientFast(m, pairs, theta, l2, grad, scratch)) evaluate(m, pairs, theta, l2, grad, null, false);
       step.set(grad);
       choleskySolve(m, options.factor, step);
       let largest = 0;

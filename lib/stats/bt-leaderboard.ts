@@ -4,7 +4,8 @@
  * counts, refits, applies the same scale and anchor; the interval is the 2.5 / 97.5 % quantiles.
  * Arena redraws the (model_a, model_b, outcome) cells; the fit sees a cell only through its pair and
  * outcome, so we redraw the merged (pair, win/tie/loss) cells — the same distribution for every
- * quantity the fit uses, with half the draws. Rounds start from the full-data estimate and take
+ * quantity the fit uses, with half the draws. Each round draws from its own seeded stream (so rounds
+ * can run on two threads with identical results). Rounds start from the full-data estimate and take
  * chord-Newton steps with its Hessian factor (converged to 1e-10 in θ, 4e-8 rating points).
  * A round whose resample has no finite estimate (possible without a prior) is counted and left out.
  */
@@ -12,7 +13,7 @@ import { createRng } from '@/lib/random';
 import { pairStats, type Cells, type PairStats } from './battles';
 import { ARENA_SCALE, fitBradleyTerryPairs, hessianFactor, scoredPairs, toRatings, type RatingScale } from './bradley-terry';
 import { checkConnectivity, type ScoredPairs } from './connectivity';
-import { multinomial, prepareLogFactorials } from './sampling';
+import { drawPreparedMultinomial, prepareLogFactorials, prepareMultinomial } from './sampling';
 
 export type BtLeaderboardOptions = { rounds?: number; seed?: number; l2?: number; scale?: RatingScale };
 
@@ -100,39 +101,118 @@ export function battlesPerSystem(m: number, stats: PairStats): Float64Array {
   return battles;
 }
 
-export function bradleyTerryLeaderboard(cells: Cells, options: BtLeaderboardOptions = {}): BtLeaderboard {
+/** Everything a bootstrap round needs, in transferable typed arrays (the thread runner sends it as is). */
+export type BtBootstrapInput = {
+  systems: string[];
+  i: Uint32Array;
+  j: Uint32Array;
+  weights: Float64Array;
+  total: number;
+  start: Float64Array;
+  factor: Float64Array | null;
+  l2: number;
+  scale: RatingScale;
+  seed: number;
+};
+
+/** `rounds[k]` is the round index of `samples[k]` (the summary sorts by it, so any split sums alike). */
+export type BtBootstrapRounds = { samples: Float64Array[]; rounds: number[]; degenerate: number };
+
+/** Round r draws from its own stream, so the result does not depend on how rounds are split across threads. */
+export function roundSeed(seed: number, round: number): number {
+  return (Math.imul(seed + 0x9e3779b9, 0x85ebca6b) ^ Math.imul(round + 1, 0xc2b2ae35)) >>> 0;
+}
+
+/**
+ * Bootstrap rounds: redraw the merged cells, refit from the full-data estimate, scale. Rounds are
+ * claimed in small chunks from `next` (a shared counter when two threads work on one leaderboard, so
+ * the faster thread simply takes more), until `rounds` have been claimed.
+ */
+export function btBootstrapRounds(input: BtBootstrapInput, next: Int32Array, rounds: number, chunk = 4): BtBootstrapRounds {
+  const { systems, l2 } = input;
+  const P = input.i.length;
+  prepareLogFactorials(input.total);
+  const prepared = prepareMultinomial(input.weights);
+  const counts = new Float64Array(3 * P);
+  const resampled: ScoredPairs = { i: input.i, j: input.j, n: new Float64Array(P), s: new Float64Array(P) };
+  const factor = input.factor ?? undefined;
+  const samples: Float64Array[] = [];
+  const done: number[] = [];
+  let degenerate = 0;
+  for (;;) {
+    const from = Atomics.add(next, 0, chunk);
+    if (from >= rounds) break;
+    for (let r = from; r < Math.min(from + chunk, rounds); r++) {
+      drawPreparedMultinomial(createRng(roundSeed(input.seed, r)), input.total, prepared, counts);
+      for (let k = 0; k < P; k++) {
+        resampled.n[k] = counts[3 * k]! + counts[3 * k + 1]! + counts[3 * k + 2]!;
+        resampled.s[k] = counts[3 * k]! + 0.5 * counts[3 * k + 1]!;
+      }
+      let fit = fitBradleyTerryPairs(systems, resampled, { l2, start: input.start, tolerance: 1e-10, skipCheck: true, maxIterations: 200, factor });
+      if (!fit.converged && (l2 > 0 || checkConnectivity(systems, resampled).ok)) {
+        // Chord steps can fail far from the full-data estimate (sparse data): full Newton with line search.
+        fit = fitBradleyTerryPairs(systems, resampled, { l2, start: input.start, skipCheck: true });
+      }
+      // A resample without a finite estimate (some group never loses) cannot converge: counted, left out.
+      if (fit.converged) {
+        samples.push(toRatings(systems, fit.theta, input.scale));
+        done.push(r);
+      } else degenerate++;
+    }
+  }
+  return { samples, rounds: done, degenerate };
+}
+
+type Prepared = { config: BtLeaderboard['config']; input: BtBootstrapInput; point: Float64Array; battles: Float64Array };
+
+function prepareLeaderboard(cells: Cells, options: BtLeaderboardOptions): Prepared {
   const config = { rounds: options.rounds ?? 100, seed: options.seed ?? 0, l2: options.l2 ?? 0, scale: options.scale ?? ARENA_SCALE };
   const systems = cells.systems;
   const stats = pairStats(cells);
   const full = scoredPairs(stats);
   const point = fitBradleyTerryPairs(systems, full, { l2: config.l2 });
-  const P = stats.i.length;
-  const factor = hessianFactor(systems.length, full, point.theta, config.l2) ?? undefined;
+  const factor = hessianFactor(systems.length, full, point.theta, config.l2);
+  const input: BtBootstrapInput = {
+    systems,
+    i: Uint32Array.from(stats.i),
+    j: Uint32Array.from(stats.j),
+    weights: outcomeWeights(stats),
+    total: Math.round(cells.total),
+    start: point.theta,
+    factor,
+    l2: config.l2,
+    scale: config.scale,
+    seed: config.seed,
+  };
+  return { config, input, point: toRatings(systems, point.theta, config.scale), battles: battlesPerSystem(systems.length, stats) };
+}
 
-  const weights = outcomeWeights(stats);
-  const total = Math.round(cells.total);
-  prepareLogFactorials(total);
-  const rng = createRng(config.seed);
-  const counts = new Float64Array(3 * P);
-  const resampled: ScoredPairs = { i: stats.i, j: stats.j, n: new Float64Array(P), s: new Float64Array(P) };
-  const samples: Float64Array[] = [];
-  let degenerateRounds = 0;
-  for (let r = 0; r < config.rounds; r++) {
-    multinomial(rng, total, weights, counts);
-    for (let k = 0; k < P; k++) {
-      resampled.n[k] = counts[3 * k]! + counts[3 * k + 1]! + counts[3 * k + 2]!;
-      resampled.s[k] = counts[3 * k]! + 0.5 * counts[3 * k + 1]!;
-    }
-    let fit = fitBradleyTerryPairs(systems, resampled, { l2: config.l2, start: point.theta, tolerance: 1e-10, skipCheck: true, maxIterations: 200, factor });
-    if (!fit.converged && (config.l2 > 0 || checkConnectivity(systems, resampled).ok)) {
-      // Chord steps can fail far from the full-data estimate (sparse data): full Newton with line search.
-      fit = fitBradleyTerryPairs(systems, resampled, { l2: config.l2, start: point.theta, skipCheck: true });
-    }
-    // A resample without a finite estimate (some group never loses) cannot converge: counted, left out.
-    if (fit.converged) samples.push(toRatings(systems, fit.theta, config.scale));
-    else degenerateRounds++;
-  }
+function finish(p: Prepared, parts: BtBootstrapRounds[]): BtLeaderboard {
+  const samples = parts
+    .flatMap((part) => part.samples.map((sample, k) => ({ sample, round: part.rounds[k]! })))
+    .sort((a, b) => a.round - b.round)
+    .map((x) => x.sample);
+  const degenerateRounds = parts.reduce((s, part) => s + part.degenerate, 0);
+  return { method: 'bt', rows: summariseLeaderboard(p.input.systems, p.point, samples, p.battles), config: p.config, degenerateRounds };
+}
 
-  const rows = summariseLeaderboard(systems, toRatings(systems, point.theta, config.scale), samples, battlesPerSystem(systems.length, stats));
-  return { method: 'bt', rows, config, degenerateRounds };
+export function bradleyTerryLeaderboard(cells: Cells, options: BtLeaderboardOptions = {}): BtLeaderboard {
+  const p = prepareLeaderboard(cells, options);
+  return finish(p, [btBootstrapRounds(p.input, new Int32Array(1), p.config.rounds)]);
+}
+
+/** Claims and runs bootstrap rounds from the shared counter on another thread (lib/threads). */
+export type BtRoundRunner = (input: BtBootstrapInput, next: Int32Array, rounds: number) => Promise<BtBootstrapRounds>;
+
+/**
+ * The same leaderboard with the bootstrap shared between this thread and `runner`, both claiming
+ * rounds from one counter. Identical to `bradleyTerryLeaderboard` for the same seed: every round has
+ * its own stream, and the summary does not depend on the order of the samples.
+ */
+export async function bradleyTerryLeaderboardSplit(cells: Cells, options: BtLeaderboardOptions, runner: BtRoundRunner): Promise<BtLeaderboard> {
+  const p = prepareLeaderboard(cells, options);
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const away = p.config.rounds > 8 ? runner(p.input, next, p.config.rounds) : Promise.resolve({ samples: [], rounds: [], degenerate: 0 });
+  const here = btBootstrapRounds(p.input, next, p.config.rounds);
+  return finish(p, [here, await away]);
 }

@@ -102,3 +102,80 @@ export function multinomial(rng: Rng, n: number, weights: Float64Array, out: Flo
   }
   return out;
 }
+
+/**
+ * A multinomial drawn many times with the same weights (the bootstrap): the conditional probability
+ * of each cell and its binomial constants do not depend on the draw, so they are computed once.
+ */
+export type PreparedMultinomial = { p: Float64Array; pq: Float64Array; lpq: Float64Array; flipped: Uint8Array; last: number };
+
+export function prepareMultinomial(weights: Float64Array): PreparedMultinomial {
+  const k = weights.length;
+  const prepared: PreparedMultinomial = { p: new Float64Array(k), pq: new Float64Array(k), lpq: new Float64Array(k), flipped: new Uint8Array(k), last: -1 };
+  let remainingMass = 0;
+  for (const w of weights) remainingMass += w;
+  for (let c = 0; c < k; c++) {
+    if (weights[c]! > 0) prepared.last = c;
+    let p = remainingMass > 0 ? Math.min(1, weights[c]! / remainingMass) : 0;
+    remainingMass -= weights[c]!;
+    if (p > 0.5) {
+      prepared.flipped[c] = 1;
+      p = 1 - p;
+    }
+    prepared.p[c] = p;
+    prepared.pq[c] = p * (1 - p);
+    prepared.lpq[c] = p > 0 ? Math.log(p / (1 - p)) : 0;
+  }
+  return prepared;
+}
+
+/** Multinomial(n, weights) with prepared constants: the same law as `multinomial`, about a third faster. */
+export function drawPreparedMultinomial(rng: Rng, n: number, prep: PreparedMultinomial, out: Float64Array): Float64Array {
+  out.fill(0);
+  let remaining = n;
+  const table = logFactorialTable;
+  for (let c = 0; c <= prep.last && remaining > 0; c++) {
+    if (c === prep.last) {
+      out[c] = remaining;
+      break;
+    }
+    const p = prep.p[c]!;
+    let x: number;
+    if (p <= 0) x = 0; // (a conditional probability of 1 was flipped to 0 and becomes `remaining` below)
+    else if (remaining * p < 10) x = binomialInversion(rng, remaining, p);
+    else {
+      // BTRS as in binomialBtrs, with p(1 − p) and log(p / q) taken from the table of constants.
+      const spq = Math.sqrt(remaining * prep.pq[c]!);
+      const b = 1.15 + 2.53 * spq;
+      const a = -0.0873 + 0.0248 * b + 0.01 * p;
+      const cc = remaining * p + 0.5;
+      const vr = 0.92 - 4.2 / b;
+      const alpha = (2.83 + 5.1 / b) * spq;
+      const lpq = prep.lpq[c]!;
+      const m = Math.floor((remaining + 1) * p);
+      const inTable = remaining < table.length;
+      const h = inTable ? table[m]! + table[remaining - m]! : logFactorial(m) + logFactorial(remaining - m);
+      for (;;) {
+        const u = rng.next() - 0.5;
+        let v = rng.next();
+        const us = 0.5 - Math.abs(u);
+        const k = Math.floor(((2 * a) / us + b) * u + cc);
+        if (k < 0 || k > remaining) continue;
+        if (us >= 0.07 && v <= vr) {
+          x = k;
+          break;
+        }
+        v = Math.log((v * alpha) / (a / (us * us) + b));
+        const lk = inTable ? table[k]! + table[remaining - k]! : logFactorial(k) + logFactorial(remaining - k);
+        if (v <= h - lk + (k - m) * lpq) {
+          x = k;
+          break;
+        }
+      }
+    }
+    if (prep.flipped[c]) x = remaining - x;
+    out[c] = x;
+    remaining -= x;
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
 import { createRng } from '@/lib/random';
 import { pairStats, type Cells, type PairStats } from './battles';
 import { battlesPerSystem, outcomeWeights, quantileSorted, summariseLeaderboard, type LeaderboardRow } from './bt-leaderboard';
-import { multinomial, prepareLogFactorials } from './sampling';
+import { drawPreparedMultinomial, prepareLogFactorials, prepareMultinomial } from './sampling';
 import { fitTieModel, tieModelRatings, type TieModel } from './tie-models';
 
 export type TieLeaderboard = {
@@ -27,13 +27,14 @@ export function tieModelLeaderboard(model: TieModel, cells: Cells, options: { ro
   const total = Math.round(cells.total);
   prepareLogFactorials(total);
   const rng = createRng(config.seed);
+  const prepared = prepareMultinomial(weights);
   const counts = new Float64Array(weights.length);
   const resampled: PairStats = { i: stats.i, j: stats.j, wins: new Float64Array(stats.i.length), ties: new Float64Array(stats.i.length), losses: new Float64Array(stats.i.length) };
   const samples: Float64Array[] = [];
   const tieSamples: number[] = [];
   let degenerateRounds = 0;
   for (let r = 0; r < config.rounds; r++) {
-    multinomial(rng, total, weights, counts);
+    drawPreparedMultinomial(rng, total, prepared, counts);
     for (let k = 0; k < stats.i.length; k++) {
       resampled.wins[k] = counts[3 * k]!;
       resampled.ties[k] = counts[3 * k + 1]!;

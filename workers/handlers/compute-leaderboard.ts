@@ -3,7 +3,8 @@ import { saveLeaderboard } from '@/db/queries/leaderboards';
 import { loadProjectBattles, loadProjectRankings, projectExists } from '@/db/queries/stats';
 import type { JobPayload } from '@/lib/jobs/registry';
 import { collapseBattles } from '@/lib/stats/battles';
-import { bradleyTerryLeaderboard } from '@/lib/stats/bt-leaderboard';
+import { bradleyTerryLeaderboardSplit } from '@/lib/stats/bt-leaderboard';
+import { runBtRoundsInThread } from '@/lib/threads/stats-pool';
 import { eloLeaderboard, plackettLuceLeaderboard } from '@/lib/stats/ranking-leaderboards';
 import { tieModelLeaderboard } from '@/lib/stats/tie-leaderboard';
 import type { JobContext } from '../types';
@@ -19,7 +20,7 @@ export async function handleComputeLeaderboard(payload: JobPayload<'compute-lead
   const options = { rounds: payload.rounds, seed: payload.seed };
   const board =
     payload.method === 'bt'
-      ? bradleyTerryLeaderboard(collapseBattles(battles), { ...options, l2: payload.l2 })
+      ? await bradleyTerryLeaderboardSplit(collapseBattles(battles), { ...options, l2: payload.l2 }, runBtRoundsInThread)
       : payload.method === 'pl'
         ? plackettLuceLeaderboard(loadProjectRankings(payload.projectId), options)
         : payload.method === 'elo'

@@ -92,9 +92,12 @@ describe('CLI', () => {
     const davidson = await cli('leaderboard', '--project', String(demo.projectId), '--method', 'davidson', '--bootstrap', '10');
     expect(davidson.code, davidson.stderr).toBe(0);
     expect(davidson.stdout).toMatch(/Davidson tie model, \d+ battles, 10 bootstrap rounds, seed 0, tie parameter ν = \d\.\d{3} \(/);
-    const method = await cli('leaderboard', '--project', String(demo.projectId), '--method', 'elo');
+    const elo = await cli('leaderboard', '--project', String(demo.projectId), '--method', 'elo', '--bootstrap', '10', '--json');
+    expect(elo.code, elo.stderr).toBe(0);
+    expect(JSON.parse(elo.stdout)).toMatchObject({ method: 'elo', config: { k: 4, rounds: 10 } });
+    const method = await cli('leaderboard', '--project', String(demo.projectId), '--method', 'glicko');
     expect(method.code).toBe(2);
-    expect(method.stderr).toMatch(/--method: method must be bt/);
+    expect(method.stderr).toMatch(/--method: method must be bt, davidson, rao-kupper, pl or elo/);
     const empty = JSON.parse((await cli('project', 'create', '--name', 'Empty', '--json')).stdout) as { id: number };
     const none = await cli('leaderboard', '--project', String(empty.id));
     expect(none.stderr).toBe(`error: project ${empty.id} has no comparisons between different systems yet\n`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '@/lib/random';
-import { binomial, logFactorial, multinomial } from '@/lib/stats/sampling';
+import { binomial, drawPreparedMultinomial, logFactorial, multinomial, prepareMultinomial } from '@/lib/stats/sampling';
 
 describe('logFactorial', () => {
   it('is exact on the table and continuous into Stirling’s series', () => {
@@ -74,5 +74,39 @@ describe('multinomial', () => {
     }
     const shares = [...totals].map((t) => t / (2000 * 1000));
     [0.5, 0, 0.1, 0.3, 0.1].forEach((s, k) => expect(shares[k]).toBeCloseTo(s, 2));
+  });
+});
+
+describe('prepared multinomial (the bootstrap path)', () => {
+  it('always sums to n, never fills a zero-weight cell, and matches the expected shares and variances', () => {
+    const rng = createRng(4);
+    const weights = Float64Array.from([50, 0, 10, 30, 10, 0, 900, 0]);
+    const prepared = prepareMultinomial(weights);
+    const n = 5000;
+    const rounds = 3000;
+    const sum = new Float64Array(weights.length);
+    const sq = new Float64Array(weights.length);
+    const out = new Float64Array(weights.length);
+    for (let r = 0; r < rounds; r++) {
+      drawPreparedMultinomial(rng, n, prepared, out);
+      expect(out.reduce((a, b) => a + b, 0)).toBe(n);
+      for (let k = 0; k < weights.length; k++) {
+        sum[k]! += out[k]!;
+        sq[k]! += out[k]! ** 2;
+      }
+    }
+    const total = 1000;
+    for (let k = 0; k < weights.length; k++) {
+      const p = weights[k]! / total;
+      const mean = sum[k]! / rounds;
+      if (p === 0) {
+        expect(sum[k]).toBe(0);
+        continue;
+      }
+      const variance = sq[k]! / rounds - mean * mean;
+      expect(Math.abs(mean - n * p)).toBeLessThan(5 * Math.sqrt((n * p * (1 - p)) / rounds));
+      expect(variance / (n * p * (1 - p))).toBeGreaterThan(0.9);
+      expect(variance / (n * p * (1 - p))).toBeLessThan(1.1);
+    }
   });
 });
