@@ -1,5 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import type { LeaderboardRow } from '@/lib/stats/bt-leaderboard';
+import type { PairwiseMatrix } from '@/lib/stats/pairwise-matrix';
 import { leaderboards } from '../schema';
 import { getDb } from '../client';
 
@@ -8,7 +9,8 @@ export type StoredLeaderboard = {
   method: string;
   jobId: number | null;
   config: Record<string, unknown>;
-  result: { rows: LeaderboardRow[]; battles: number; degenerateRounds: number; tieParameter?: { value: number; lower: number; upper: number } };
+  /** `matrix` is absent on leaderboards stored before it existed. */
+  result: { rows: LeaderboardRow[]; battles: number; degenerateRounds: number; matrix?: PairwiseMatrix; tieParameter?: { value: number; lower: number; upper: number } };
   createdAt: Date;
 };
 

@@ -32,6 +32,10 @@ test('a researcher signs in, opens the demo project, starts a job, watches it fi
   await expect(page.getByRole('heading', { name: 'Bradley–Terry (Chatbot Arena)' })).toBeVisible();
   await expect(page.getByText(/50 bootstrap rounds · seed 0 · L2 prior 0/)).toBeVisible();
   await expect(page.getByRole('img', { name: /^atlas-70b: \d+, interval \d+ to \d+$/ })).toBeVisible();
+  // Win-rate and battle-count heatmaps (recharts), 5 × 5 cells each.
+  await expect(page.getByRole('img', { name: /^Win rate of the row system.*: 5 × 5 heatmap$/ })).toBeVisible();
+  await expect(page.getByTestId('heatmap-rate').locator('.heatmap-cell')).toHaveCount(25);
+  await expect(page.getByTestId('heatmap-count').locator('.heatmap-cell')).toHaveCount(25);
 
   await page.getByRole('link', { name: 'Demo: helpfulness of five assistants' }).click();
   await page.getByRole('link', { name: 'Quality' }).click();

@@ -5,6 +5,7 @@ import type { JobPayload } from '@/lib/jobs/registry';
 import { collapseBattles } from '@/lib/stats/battles';
 import { bradleyTerryLeaderboardSplit } from '@/lib/stats/bt-leaderboard';
 import { runBtRoundsInThread } from '@/lib/threads/stats-pool';
+import { pairwiseMatrix } from '@/lib/stats/pairwise-matrix';
 import { eloLeaderboard, plackettLuceLeaderboard } from '@/lib/stats/ranking-leaderboards';
 import { tieModelLeaderboard } from '@/lib/stats/tie-leaderboard';
 import type { JobContext } from '../types';
@@ -27,7 +28,8 @@ export async function handleComputeLeaderboard(payload: JobPayload<'compute-lead
           ? eloLeaderboard(battles, options)
           : tieModelLeaderboard(payload.method, collapseBattles(battles), options);
   ctx.signal.throwIfAborted();
-  const result = { rows: board.rows, battles: battles.a.length, degenerateRounds: board.degenerateRounds, ...('tieParameter' in board ? { tieParameter: board.tieParameter } : {}) };
+  const matrix = pairwiseMatrix(collapseBattles(battles), board.rows.map((r) => r.system));
+  const result = { rows: board.rows, battles: battles.a.length, degenerateRounds: board.degenerateRounds, matrix, ...('tieParameter' in board ? { tieParameter: board.tieParameter } : {}) };
   const id = saveLeaderboard({ projectId: payload.projectId, jobId: ctx.job.id, method: payload.method, config: { rounds: payload.rounds, seed: payload.seed, l2: payload.l2 }, result });
   ctx.reportProgress(1, `${board.rows.length} systems rated (${payload.method})`);
   return { leaderboardId: id, systems: board.rows.length, battles: battles.a.length };

@@ -29,6 +29,9 @@ describe('compute-leaderboard job', () => {
     expect(bt.config).toEqual({ rounds: 20, seed: 3, l2: 0 });
     expect(bt.result.rows[0]!.system).toBe('atlas-70b');
     expect(bt.result.rows.every((r) => r.lower <= r.rating && r.rating <= r.upper)).toBe(true);
+    expect(bt.result.matrix!.systems).toEqual(bt.result.rows.map((r) => r.system));
+    expect(bt.result.matrix!.battles[0]![1]).toBe(bt.result.matrix!.battles[1]![0]);
+    expect(bt.result.matrix!.winRate[0]![1]! + bt.result.matrix!.winRate[1]![0]!).toBeCloseTo(1, 12);
     expect(boards.find((b) => b.method === 'davidson')!.result.tieParameter!.value).toBeGreaterThan(0);
   });
 

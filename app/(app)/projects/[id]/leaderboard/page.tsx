@@ -7,6 +7,7 @@ import { requireActor } from '@/app/_lib/session';
 import { Forbidden } from '@/app/_components/forbidden';
 import { Card } from '@/app/_components/ui';
 import { ComputeLeaderboardForm } from './compute-leaderboard-form';
+import { Heatmap } from './heatmap';
 
 export const metadata: Metadata = { title: 'Leaderboard' };
 
@@ -55,6 +56,12 @@ function Board({ board }: { board: StoredLeaderboard }) {
           ))}
         </tbody>
       </table>
+      {board.result.matrix && board.result.matrix.systems.length > 1 ? (
+        <div className="mt-6 grid gap-6 xl:grid-cols-2">
+          <Heatmap title="Win rate of the row system against the column system (ties count ½)" systems={board.result.matrix.systems} values={board.result.matrix.winRate} kind="rate" />
+          <Heatmap title="Battles between each pair of systems" systems={board.result.matrix.systems} values={board.result.matrix.battles} kind="count" />
+        </div>
+      ) : null}
     </Card>
   );
 }
