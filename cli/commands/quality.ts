@@ -28,7 +28,13 @@ export const qualityCommands: Command[] = [
         `Length      longer response won ${f(r.lengthBias.share * 100, 1)}% of ${r.lengthBias.decisive} (p = ${p(r.lengthBias.pValue)})`,
         `Cycles      majority 3-cycles: ${r.majorityCycles.cyclic} of ${r.majorityCycles.triads} fully judged triads`,
         '',
-        table(r.perAnnotator.map((x) => ({ annotator: x.annotator, judgments: x.judgments, 'left wins': f(x.leftShare * 100, 1) + '%', 'cyclic triads': `${x.cycles.cyclic}/${x.cycles.triads}` })), ['annotator', 'judgments', 'left wins', 'cyclic triads']),
+        table(
+          r.perAnnotator.map((x) => {
+            const ds = r.reliability?.annotators.find((a) => a.annotator === x.annotator);
+            return { annotator: x.annotator, judgments: x.judgments, 'left wins': f(x.leftShare * 100, 1) + '%', 'cyclic triads': `${x.cycles.cyclic}/${x.cycles.triads}`, 'DS accuracy': ds ? f(ds.accuracy * 100, 1) + '%' : '–', 'DS weight': ds ? f(ds.weight, 2) : '–' };
+          }),
+          ['annotator', 'judgments', 'left wins', 'cyclic triads', 'DS accuracy', 'DS weight'],
+        ),
       ];
       if (a.cohen.length > 0) lines.push('', table(a.cohen.map((c) => ({ pair: `${c.a} × ${c.b}`, 'shared items': c.items, "Cohen's κ": f(c.kappa) })), ['pair', 'shared items', "Cohen's κ"]));
       emit(io, { project: { id: project.id, name: project.name }, ...r }, lines.join('\n'));

@@ -6,6 +6,7 @@
 import type { Winner } from '@/db/schema';
 import { cohenKappa, fleissKappa, krippendorffAlpha } from './agreement';
 import { lengthBias, positionBias, type BiasReport } from './bias';
+import { dawidSkene } from './dawid-skene';
 import { triadCycles, type TriadReport } from './intransitivity';
 
 export type PairwiseJudgment = {
@@ -28,6 +29,8 @@ export type QualityReport = {
   lengthBias: BiasReport;
   perAnnotator: { annotator: string; judgments: number; leftShare: number; cycles: TriadReport }[];
   majorityCycles: TriadReport;
+  /** Dawid–Skene over the four choices (a / b / tie / both bad): estimated accuracy and vote weight per annotator. */
+  reliability: { annotators: { annotator: string; labels: number; accuracy: number; weight: number }[]; iterations: number; converged: boolean } | null;
 };
 
 const CHOICES: Winner[] = ['a', 'b', 'tie', 'both_bad'];
@@ -99,5 +102,15 @@ export function qualityReport(judgments: readonly PairwiseJudgment[], options: {
       return { annotator: a, judgments: mine.length, leftShare: mineDecisive.length ? mineDecisive.filter(leftWon).length / mineDecisive.length : Number.NaN, cycles: triadCycles(edges(mine)) };
     }),
     majorityCycles: triadCycles(edges(judgments)),
+    reliability: reliabilityOf(judgments, annotators.length),
   };
+}
+
+function reliabilityOf(judgments: readonly PairwiseJudgment[], annotators: number): QualityReport['reliability'] {
+  if (annotators < 2 || judgments.length === 0) return null;
+  const ds = dawidSkene(
+    judgments.map((j) => ({ item: j.itemId, annotator: j.annotator, label: CHOICES.indexOf(j.winner) })),
+    CHOICES.length,
+  );
+  return { annotators: ds.annotators.map(({ annotator, labels, accuracy, weight }) => ({ annotator, labels, accuracy, weight })), iterations: ds.iterations, converged: ds.converged };
 }

@@ -42,6 +42,8 @@ test('a researcher signs in, opens the demo project, starts a job, watches it fi
   await expect(page.getByRole('heading', { name: 'Quality' })).toBeVisible();
   await expect(page.getByText('Krippendorff α (choice)')).toBeVisible();
   await expect(page.getByText(/left won \d+\.\d%/)).toBeVisible();
+  await expect(page.getByRole('columnheader', { name: 'Dawid–Skene accuracy' })).toBeVisible();
+  await expect(page.getByRole('columnheader', { name: 'Gold accuracy' })).toBeVisible();
 
   await page.getByRole('link', { name: 'Jobs' }).click();
   await expect(page.getByText('● live')).toBeVisible();

@@ -114,7 +114,13 @@ describe('CLI', () => {
     expect(r.positionBias.share).toBeGreaterThan(0.35);
     expect(r.positionBias.share).toBeLessThan(0.65);
     expect(r.lengthBias.share).toBeGreaterThan(0.6); // the generator writes better answers longer
+    // Dawid–Skene: the generator's annotators differ in noise; every one gets an accuracy and a weight.
+    const reliability = (r as unknown as { reliability: { annotators: { accuracy: number; weight: number }[]; converged: boolean } }).reliability;
+    expect(reliability.converged).toBe(true);
+    expect(reliability.annotators).toHaveLength(4);
+    expect(reliability.annotators.every((a) => a.accuracy > 0.4 && a.accuracy < 1 && Number.isFinite(a.weight))).toBe(true);
     const text = await cli('quality', '--project', String(demo.projectId));
     expect(text.stdout).toMatch(/Krippendorff α \(choice, nominal\) \d\.\d{3}/);
+    expect(text.stdout).toMatch(/DS accuracy/);
   });
 });

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getProjectForActor } from '@/db/queries/projects';
+import { listAnnotatorWork } from '@/db/queries/annotation-admin';
 import { listPairwiseJudgments } from '@/db/queries/quality';
 import { qualityReport } from '@/lib/stats/quality-report';
 import { loadOr404 } from '@/app/_lib/load-or-404';
@@ -30,6 +31,9 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
   if (!project.canManage) return <Forbidden what="Quality reports are for the project's researchers." />;
   const judgments = listPairwiseJudgments(project.id);
   const r = judgments.length > 0 ? qualityReport(judgments) : null;
+  const work = listAnnotatorWork(actor, project.id);
+  const goldOf = (label: string) => work.find((w) => w.name === label || `${w.name} <${w.email}>` === label)?.gold;
+  const reliability = new Map((r?.reliability?.annotators ?? []).map((a) => [a.annotator, a]));
   return (
     <div className="space-y-6">
       <div>
@@ -58,6 +62,10 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
             <Stat label="Length bias" value={`longer won ${pct(r.lengthBias.share)}`} note={`${r.lengthBias.decisive} decisive judgments of unequal length · binomial p = ${pValue(r.lengthBias.pValue)}`} />
           </div>
           <Card title="Annotators">
+            <p className="mb-2 text-xs text-slate-500">
+              Dawid–Skene: each annotator's confusion matrix over A / B / tie / both bad estimated by EM
+              {r.reliability ? ` (${r.reliability.iterations} iterations${r.reliability.converged ? '' : ', not converged'})` : ''}; accuracy = Σ prior × diagonal; vote weight = log(acc·3 / (1 − acc)), the weight exports can aggregate with. Gold accuracy: answers on gold items that match the known answer.
+            </p>
             <table className="w-full text-sm">
               <thead>
                 <tr className="text-left text-slate-500">
@@ -65,6 +73,9 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
                   <th>Judgments</th>
                   <th>Left-side wins</th>
                   <th>Cyclic triads</th>
+                  <th>Dawid–Skene accuracy</th>
+                  <th>Vote weight</th>
+                  <th>Gold accuracy</th>
                 </tr>
               </thead>
               <tbody>
@@ -76,6 +87,9 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
                     <td>
                       {a.cycles.cyclic} / {a.cycles.triads}
                     </td>
+                    <td>{reliability.has(a.annotator) ? pct(reliability.get(a.annotator)!.accuracy) : '–'}</td>
+                    <td>{reliability.has(a.annotator) ? num(reliability.get(a.annotator)!.weight, 2) : '–'}</td>
+                    <td>{goldOf(a.annotator)?.accuracy != null ? `${pct(goldOf(a.annotator)!.accuracy!)} (${goldOf(a.annotator)!.correct}/${goldOf(a.annotator)!.answered})` : '–'}</td>
                   </tr>
                 ))}
               </tbody>
