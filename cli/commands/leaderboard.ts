@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { getProjectForActor } from '@/db/queries/projects';
-import { loadProjectBattles, loadProjectRankings } from '@/db/queries/stats';
+import { loadProjectBattles, loadProjectRankings, loadProjectStyledBattles } from '@/db/queries/stats';
 import { LEADERBOARD_METHODS } from '@/lib/jobs/compute-leaderboard';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { collapseBattles } from '@/lib/stats/battles';
 import { bradleyTerryLeaderboardSplit } from '@/lib/stats/bt-leaderboard';
 import { runBtRoundsInThread, warmStatsThread } from '@/lib/threads/stats-pool';
 import { eloLeaderboard, plackettLuceLeaderboard } from '@/lib/stats/ranking-leaderboards';
+import { styleControlLeaderboard } from '@/lib/stats/style-control';
 import { tieModelLeaderboard } from '@/lib/stats/tie-leaderboard';
 import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
 
@@ -21,12 +22,12 @@ const anchorSchema = z
 export const leaderboardCommands: Command[] = [
   {
     name: 'leaderboard',
-    usage: 'leaderboard --project <id> [--method bt|davidson|rao-kupper|pl|elo] [--bootstrap <rounds>] [--seed <n>] [--l2 <λ>] [--anchor <system=rating>] [--json]',
-    summary: 'ratings of the systems (Bradley–Terry as Arena, Davidson / Rao–Kupper tie models, Plackett–Luce over rankings, online Elo) with bootstrap 95% intervals and CI-aware ranks',
+    usage: 'leaderboard --project <id> [--method bt|style|davidson|rao-kupper|pl|elo] [--bootstrap <rounds>] [--seed <n>] [--l2 <λ>] [--anchor <system=rating>] [--json]',
+    summary: 'ratings of the systems (Bradley–Terry as Arena, with style control, Davidson / Rao–Kupper tie models, Plackett–Luce over rankings, online Elo) with bootstrap 95% intervals and CI-aware ranks',
     options: { project: { type: 'string' }, method: { type: 'string' }, bootstrap: { type: 'string' }, seed: { type: 'string' }, l2: { type: 'string' }, anchor: { type: 'string' } },
     run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
-      const method = parseValue(z.enum(LEADERBOARD_METHODS, { message: 'method must be bt, davidson, rao-kupper, pl or elo' }), values.method ?? 'bt', '--method');
+      const method = parseValue(z.enum(LEADERBOARD_METHODS, { message: 'method must be bt, style, davidson, rao-kupper, pl or elo' }), values.method ?? 'bt', '--method');
       const rounds = values.bootstrap === undefined ? 100 : parseValue(z.coerce.number().int().min(0).max(10_000), values.bootstrap, '--bootstrap');
       const seed = values.seed === undefined ? 0 : parseValue(z.coerce.number().int().min(0), values.seed, '--seed');
       const l2 = values.l2 === undefined ? 0 : parseValue(z.coerce.number().min(0), values.l2, '--l2');
@@ -49,6 +50,9 @@ export const leaderboardCommands: Command[] = [
       } else if (method === 'pl') {
         board = plackettLuceLeaderboard(loadProjectRankings(projectId), { rounds, seed });
         header = `${project.name}: Plackett–Luce over ${board.rankings} rankings (k-wise judgments whole, pairs as rankings of two), ${rounds} bootstrap rounds over rankings, seed ${seed}`;
+      } else if (method === 'style') {
+        board = styleControlLeaderboard(loadProjectStyledBattles(projectId), { rounds, seed });
+        header = `${project.name}: Bradley–Terry with style control (length, headers, lists, bold as covariates), ${settings}\nstyle coefficients (per RMS unit of the normalised difference, 95% CI): ${board.style.map((s) => `${s.feature} ${s.coefficient.toFixed(3)} (${s.lower.toFixed(3)} – ${s.upper.toFixed(3)})`).join(', ')}`;
       } else if (method === 'elo') {
         board = eloLeaderboard(battles, { rounds, seed });
         header = `${project.name}: online Elo (K = ${board.config.k}, stored order; a baseline that depends on order), ${settings}`;

@@ -1,6 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import type { LeaderboardRow } from '@/lib/stats/bt-leaderboard';
 import type { PairwiseMatrix } from '@/lib/stats/pairwise-matrix';
+import type { StyleCoefficient } from '@/lib/stats/style-control';
 import { leaderboards } from '../schema';
 import { getDb } from '../client';
 
@@ -10,7 +11,7 @@ export type StoredLeaderboard = {
   jobId: number | null;
   config: Record<string, unknown>;
   /** `matrix` is absent on leaderboards stored before it existed. */
-  result: { rows: LeaderboardRow[]; battles: number; degenerateRounds: number; matrix?: PairwiseMatrix; tieParameter?: { value: number; lower: number; upper: number } };
+  result: { rows: LeaderboardRow[]; battles: number; degenerateRounds: number; matrix?: PairwiseMatrix; tieParameter?: { value: number; lower: number; upper: number }; style?: StyleCoefficient[] };
   createdAt: Date;
 };
 

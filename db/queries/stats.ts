@@ -2,6 +2,7 @@ import { and, asc, count, eq, gt } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { BattleTable } from '@/lib/stats/battles';
 import { rankingsFromComparisons, type RankingData } from '@/lib/stats/ranking-leaderboards';
+import { styleFeatures, type StyledBattles, type StyleVector } from '@/lib/stats/style-control';
 import type { ComparisonSystems, WinRateSummary } from '@/lib/stats/win-rates';
 import { comparisons, items, judgments, projects, responses } from '../schema';
 import { getDb } from '../client';
@@ -85,4 +86,40 @@ export function loadProjectRankings(projectId: number, chunkSize = 50_000): Rank
     after = chunk[chunk.length - 1]!.id;
   }
   return { systems: [...index.keys()], rankings: rankingsFromComparisons(rows) };
+}
+
+/** Every comparison with both responses' style features (style-controlled leaderboard); ties score ½, winner first. */
+export function loadProjectStyledBattles(projectId: number): StyledBattles {
+  const client = getDb().$client;
+  const rows = client
+    .prepare(
+      `select c.winner_response_id as w, c.loser_response_id as l, c.is_tie as tie, rw.system as ws, rl.system as ls
+       from comparisons c join responses rw on rw.id = c.winner_response_id join responses rl on rl.id = c.loser_response_id
+       where c.project_id = ? and rw.system != rl.system order by c.id`,
+    )
+    .all(projectId) as { w: number; l: number; tie: number; ws: string; ls: string }[];
+  const features = new Map<number, StyleVector>();
+  const ids = [...new Set(rows.flatMap((r) => [r.w, r.l]))];
+  for (let k = 0; k < ids.length; k += 500) {
+    const chunk = ids.slice(k, k + 500);
+    const found = client.prepare(`select id, content from responses where id in (${chunk.map(() => '?').join(',')})`).all(...chunk) as { id: number; content: string }[];
+    for (const r of found) features.set(r.id, styleFeatures(r.content));
+  }
+  const index = new Map<string, number>();
+  const id = (name: string) => {
+    let k = index.get(name);
+    if (k === undefined) index.set(name, (k = index.size));
+    return k;
+  };
+  const N = rows.length;
+  const out: StyledBattles = { systems: [], a: new Uint32Array(N), b: new Uint32Array(N), y: new Float64Array(N), styleA: new Float64Array(N * 4), styleB: new Float64Array(N * 4) };
+  rows.forEach((r, n) => {
+    out.a[n] = id(r.ws);
+    out.b[n] = id(r.ls);
+    out.y[n] = r.tie ? 0.5 : 1;
+    out.styleA.set(features.get(r.w)!, n * 4);
+    out.styleB.set(features.get(r.l)!, n * 4);
+  });
+  out.systems = [...index.keys()];
+  return out;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineJob } from './define-job';
 
-export const LEADERBOARD_METHODS = ['bt', 'davidson', 'rao-kupper', 'pl', 'elo'] as const;
+export const LEADERBOARD_METHODS = ['bt', 'style', 'davidson', 'rao-kupper', 'pl', 'elo'] as const;
 export type LeaderboardMethod = (typeof LEADERBOARD_METHODS)[number];
 
 /** Fits a leaderboard over the project's systems with bootstrap intervals and stores it. */

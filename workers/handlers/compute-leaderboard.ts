@@ -1,12 +1,13 @@
 /** compute-leaderboard: loads the project's battles, fits the chosen model with bootstrap intervals, stores the result. */
 import { saveLeaderboard } from '@/db/queries/leaderboards';
-import { loadProjectBattles, loadProjectRankings, projectExists } from '@/db/queries/stats';
+import { loadProjectBattles, loadProjectRankings, loadProjectStyledBattles, projectExists } from '@/db/queries/stats';
 import type { JobPayload } from '@/lib/jobs/registry';
 import { collapseBattles } from '@/lib/stats/battles';
 import { bradleyTerryLeaderboardSplit } from '@/lib/stats/bt-leaderboard';
 import { runBtRoundsInThread } from '@/lib/threads/stats-pool';
 import { pairwiseMatrix } from '@/lib/stats/pairwise-matrix';
 import { eloLeaderboard, plackettLuceLeaderboard } from '@/lib/stats/ranking-leaderboards';
+import { styleControlLeaderboard } from '@/lib/stats/style-control';
 import { tieModelLeaderboard } from '@/lib/stats/tie-leaderboard';
 import type { JobContext } from '../types';
 
@@ -22,14 +23,16 @@ export async function handleComputeLeaderboard(payload: JobPayload<'compute-lead
   const board =
     payload.method === 'bt'
       ? await bradleyTerryLeaderboardSplit(collapseBattles(battles), { ...options, l2: payload.l2 }, runBtRoundsInThread)
-      : payload.method === 'pl'
+      : payload.method === 'style'
+        ? styleControlLeaderboard(loadProjectStyledBattles(payload.projectId), options)
+        : payload.method === 'pl'
         ? plackettLuceLeaderboard(loadProjectRankings(payload.projectId), options)
         : payload.method === 'elo'
           ? eloLeaderboard(battles, options)
           : tieModelLeaderboard(payload.method, collapseBattles(battles), options);
   ctx.signal.throwIfAborted();
   const matrix = pairwiseMatrix(collapseBattles(battles), board.rows.map((r) => r.system));
-  const result = { rows: board.rows, battles: battles.a.length, degenerateRounds: board.degenerateRounds, matrix, ...('tieParameter' in board ? { tieParameter: board.tieParameter } : {}) };
+  const result = { rows: board.rows, battles: battles.a.length, degenerateRounds: board.degenerateRounds, matrix, ...('tieParameter' in board ? { tieParameter: board.tieParameter } : {}), ...('style' in board ? { style: board.style } : {}) };
   const id = saveLeaderboard({ projectId: payload.projectId, jobId: ctx.job.id, method: payload.method, config: { rounds: payload.rounds, seed: payload.seed, l2: payload.l2 }, result });
   ctx.reportProgress(1, `${board.rows.length} systems rated (${payload.method})`);
   return { leaderboardId: id, systems: board.rows.length, battles: battles.a.length };

@@ -43,7 +43,7 @@ export async function addMemberAction(input: { projectId: number; email: string;
 
 const computeLeaderboardSchema = z.object({
   projectId: z.coerce.number().int().positive(),
-  method: z.enum(LEADERBOARD_METHODS, { message: 'method must be bt, davidson, rao-kupper, pl or elo' }),
+  method: z.enum(LEADERBOARD_METHODS, { message: 'method must be bt, style, davidson, rao-kupper, pl or elo' }),
   rounds: z.coerce.number().int('rounds must be a whole number').min(0, 'rounds must be at least 0').max(2000, 'rounds must be at most 2000'),
   seed: z.coerce.number().int('seed must be a whole number').min(0, 'seed must be at least 0'),
 });

@@ -97,7 +97,11 @@ describe('CLI', () => {
     expect(JSON.parse(elo.stdout)).toMatchObject({ method: 'elo', config: { k: 4, rounds: 10 } });
     const method = await cli('leaderboard', '--project', String(demo.projectId), '--method', 'glicko');
     expect(method.code).toBe(2);
-    expect(method.stderr).toMatch(/--method: method must be bt, davidson, rao-kupper, pl or elo/);
+    expect(method.stderr).toMatch(/--method: method must be bt, style, davidson, rao-kupper, pl or elo/);
+    const style = await cli('leaderboard', '--project', String(demo.projectId), '--method', 'style', '--bootstrap', '10');
+    expect(style.code, style.stderr).toBe(0);
+    // The demo generator writes better answers longer: length gets a positive coefficient.
+    expect(style.stdout).toMatch(/style coefficients .*: length \d\.\d{3} \(/);
     const empty = JSON.parse((await cli('project', 'create', '--name', 'Empty', '--json')).stdout) as { id: number };
     const none = await cli('leaderboard', '--project', String(empty.id));
     expect(none.stderr).toBe(`error: project ${empty.id} has no comparisons between different systems yet\n`);

@@ -18,13 +18,16 @@ const jobRow = (id: number) => getDb().select().from(jobs).where(eq(jobs.id, id)
 describe('compute-leaderboard job', () => {
   it('stores a Bradley–Terry and a Davidson leaderboard with intervals, newest per method', async () => {
     const { projectId } = createGeneratedProject({ prompts: 80 });
-    for (const method of ['bt', 'davidson'] as const) {
+    for (const method of ['bt', 'davidson', 'style'] as const) {
       const job = enqueueJob(getDb(), 'compute-leaderboard', { projectId, method, rounds: 20, seed: 3 });
       expect((await runOnce({ workerId: 'lb', heartbeatMs: 50, log: quiet }))?.status).toBe('succeeded');
       expect(jobRow(job.id).result).toMatchObject({ systems: 5 });
     }
     const boards = listLatestLeaderboards(projectId);
-    expect(boards.map((b) => b.method).sort()).toEqual(['bt', 'davidson']);
+    expect(boards.map((b) => b.method).sort()).toEqual(['bt', 'davidson', 'style']);
+    const style = boards.find((b) => b.method === 'style')!;
+    expect(style.result.style!.map((s) => s.feature)).toEqual(['length', 'headers', 'lists', 'bold']);
+    expect(style.result.rows).toHaveLength(5);
     const bt = boards.find((b) => b.method === 'bt')!;
     expect(bt.config).toEqual({ rounds: 20, seed: 3, l2: 0 });
     expect(bt.result.rows[0]!.system).toBe('atlas-70b');

@@ -6,6 +6,7 @@ import { computeLeaderboardAction } from '../../actions';
 
 const METHODS = [
   { value: 'bt', label: 'Bradley–Terry (Chatbot Arena)' },
+  { value: 'style', label: 'Bradley–Terry with style control (length, markdown)' },
   { value: 'davidson', label: 'Davidson (models ties)' },
   { value: 'rao-kupper', label: 'Rao–Kupper (models ties)' },
   { value: 'pl', label: 'Plackett–Luce (rankings)' },

@@ -11,7 +11,7 @@ import { Heatmap } from './heatmap';
 
 export const metadata: Metadata = { title: 'Leaderboard' };
 
-const METHOD_NAMES: Record<string, string> = { bt: 'Bradley–Terry (Chatbot Arena)', davidson: 'Davidson tie model', 'rao-kupper': 'Rao–Kupper tie model', pl: 'Plackett–Luce (rankings)', elo: 'Online Elo (baseline)' };
+const METHOD_NAMES: Record<string, string> = { bt: 'Bradley–Terry (Chatbot Arena)', style: 'Bradley–Terry with style control', davidson: 'Davidson tie model', 'rao-kupper': 'Rao–Kupper tie model', pl: 'Plackett–Luce (rankings)', elo: 'Online Elo (baseline)' };
 
 function Board({ board }: { board: StoredLeaderboard }) {
   const rows = board.result.rows;
@@ -27,6 +27,12 @@ function Board({ board }: { board: StoredLeaderboard }) {
         {tie ? ` · tie parameter ${tie.value.toFixed(3)} (${tie.lower.toFixed(3)} – ${tie.upper.toFixed(3)})` : ''}
         {board.result.degenerateRounds ? ` · ${board.result.degenerateRounds} rounds without a finite estimate left out` : ''} · computed {board.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC
       </p>
+      {board.result.style ? (
+        <p className="mb-3 text-sm" data-testid="style-coefficients">
+          Style coefficients (log-odds per RMS unit of the normalised difference (a − b)/(a + b); 95% interval):{' '}
+          {board.result.style.map((s) => `${s.feature} ${s.coefficient.toFixed(3)} (${s.lower.toFixed(3)} – ${s.upper.toFixed(3)})`).join(' · ')}
+        </p>
+      ) : null}
       <table className="w-full text-sm">
         <thead>
           <tr className="text-left text-slate-500">
