@@ -1,5 +1,6 @@
 import { getProjectForActor } from '@/db/queries/projects';
-import { listPairwiseJudgments } from '@/db/queries/quality';
+import { listPairwiseJudgments, listRepeatPairs } from '@/db/queries/quality';
+import { selfConsistency } from '@/lib/stats/self-consistency';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { qualityReport } from '@/lib/stats/quality-report';
 import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
@@ -19,6 +20,7 @@ export const qualityCommands: Command[] = [
       const judgments = listPairwiseJudgments(projectId);
       if (judgments.length === 0) throw new UsageError(`project ${projectId} has no pairwise judgments yet`);
       const r = qualityReport(judgments);
+      const repeats = selfConsistency(listRepeatPairs(projectId));
       const a = r.agreement;
       const lines = [
         `${project.name}: ${r.judgments} pairwise judgments by ${r.annotators} annotators`,
@@ -27,6 +29,7 @@ export const qualityCommands: Command[] = [
         `Position    left side won ${f(r.positionBias.share * 100, 1)}% of ${r.positionBias.decisive} decisive judgments (binomial p = ${p(r.positionBias.pValue)})`,
         `Length      longer response won ${f(r.lengthBias.share * 100, 1)}% of ${r.lengthBias.decisive} (p = ${p(r.lengthBias.pValue)})`,
         `Cycles      majority 3-cycles: ${r.majorityCycles.cyclic} of ${r.majorityCycles.triads} fully judged triads`,
+        `Repeats     ${repeats.repeats ? `same answer on ${f(repeats.rate * 100, 1)}% of ${repeats.repeats} pairs judged again with sides flipped (${repeats.reversed} decisive answers reversed)` : 'no pairs judged again yet (project setting repeatRate)'}`,
         '',
         table(
           r.perAnnotator.map((x) => {
@@ -37,7 +40,7 @@ export const qualityCommands: Command[] = [
         ),
       ];
       if (a.cohen.length > 0) lines.push('', table(a.cohen.map((c) => ({ pair: `${c.a} × ${c.b}`, 'shared items': c.items, "Cohen's κ": f(c.kappa) })), ['pair', 'shared items', "Cohen's κ"]));
-      emit(io, { project: { id: project.id, name: project.name }, ...r }, lines.join('\n'));
+      emit(io, { project: { id: project.id, name: project.name }, ...r, selfConsistency: repeats }, lines.join('\n'));
     },
   },
 ];

@@ -42,7 +42,7 @@ export type PreviousAnswer = {
 };
 
 type ProjectRow = { id: number; settings: unknown; guidelines_version: number; archived_at: number | null };
-type ItemRow = { id: number; project_id: number; prompt_id: number; kind: ItemShape['kind']; response_ids: string; required_annotations: number; annotation_count: number; is_gold: number; status: string };
+type ItemRow = { id: number; project_id: number; prompt_id: number; kind: ItemShape['kind']; response_ids: string; required_annotations: number; annotation_count: number; is_gold: number; status: string; repeat_of_item_id: number | null };
 type AssignmentRow = { id: number; item_id: number; user_id: string; status: string; shown_order: string; expires_at: number };
 
 const nowMs = () => Date.now();
@@ -97,7 +97,7 @@ const LIVE_LEASES = "(select count(*) from assignments l where l.item_id = i.id 
  *   otherwise: judgments + live leases below the overlap.
  */
 function candidateSql(options: { gold: boolean; order: 'least' | 'fixed'; free: boolean; pivot: boolean }): string {
-  const where = ['i.project_id = @projectId', "i.status = 'open'", `i.is_gold = ${options.gold ? 1 : 0}`, NOT_SEEN];
+  const where = ['i.project_id = @projectId', "i.status = 'open'", `i.is_gold = ${options.gold ? 1 : 0}`, 'i.repeat_of_item_id is null', NOT_SEEN];
   if (!options.gold) where.push(options.free ? `i.annotation_count < i.required_annotations and ${LIVE_LEASES} = 0` : `i.annotation_count + ${LIVE_LEASES} < i.required_annotations`);
   if (options.pivot) where.push('i.id >= @pivot');
   const orderBy = options.order === 'least' ? 'i.priority desc, i.annotation_count asc, i.id asc' : 'i.priority desc, i.id asc';
@@ -151,6 +151,13 @@ export function leaseNextTask(actor: Actor, projectId: number, options: { rng?: 
       const regular = pickRegular(params, settings.assignmentOrder, rng);
       if (!regular) return null; // gold items are interleaved with real work, never served alone
       const gold = () => client.prepare(candidateSql({ gold: true, order: 'fixed', free: false, pivot: false })).get(params) as ItemRow | undefined;
+      const repeat = settings.repeatRate > 0 && rng.next() < settings.repeatRate ? createRepeat(projectId, actor.id!) : null;
+      if (repeat) {
+        const row = client
+          .prepare("insert into assignments (item_id, user_id, status, shown_order, leased_at, expires_at) values (?, ?, 'active', ?, ?, ?) returning *")
+          .get(repeat.item.id, actor.id, JSON.stringify(repeat.shown), now, expiresAt) as AssignmentRow;
+        return loadTask(row, repeat.item, settings, project.guidelines_version, null);
+      }
       const item = settings.goldRate > 0 && rng.next() < settings.goldRate ? (gold() ?? regular) : regular;
 
       const shown = shownOrderFor(JSON.parse(item.response_ids) as number[], settings, rng);
@@ -165,6 +172,27 @@ export function leaseNextTask(actor: Actor, projectId: number, options: { rng?: 
     },
     { behavior: 'immediate' },
   );
+}
+
+/**
+ * A self-consistency repeat: a copy of a pair this annotator answered (not yet repeated for them),
+ * to be shown with the sides the other way round. Null when they have answered none.
+ */
+function createRepeat(projectId: number, userId: string): { item: ItemRow; shown: number[] } | null {
+  const client = getDb().$client;
+  const original = client
+    .prepare(
+      `select i.*, a.shown_order as shown from assignments a cross join items i on i.id = a.item_id
+       where a.user_id = ? and a.status = 'submitted' and i.project_id = ? and i.kind = 'pair' and i.is_gold = 0 and i.repeat_of_item_id is null
+         and not exists (select 1 from items r join assignments ra on ra.item_id = r.id where r.repeat_of_item_id = i.id and ra.user_id = a.user_id)
+       order by random() limit 1`,
+    )
+    .get(userId, projectId) as (ItemRow & { shown: string }) | undefined;
+  if (!original) return null;
+  const item = client
+    .prepare("insert into items (project_id, prompt_id, kind, response_ids, required_annotations, status, repeat_of_item_id) values (?, ?, 'pair', ?, 1, 'open', ?) returning *")
+    .get(projectId, original.prompt_id, original.response_ids, original.id) as ItemRow;
+  return { item, shown: (JSON.parse(original.shown) as number[]).reverse() };
 }
 
 export type SubmitResult = { judgmentId: string; itemId: number; created: boolean; revised: boolean };
@@ -257,7 +285,8 @@ export function submitJudgment(actor: Actor, projectId: number, rawInput: unknow
           now,
           now,
         );
-      writeComparisons(project.id, item.prompt_id, input.id, actor.id!, shape, judgment);
+      // A repeat is a consistency check on the same annotator: it would count their preference twice.
+      if (item.repeat_of_item_id === null) writeComparisons(project.id, item.prompt_id, input.id, actor.id!, shape, judgment);
       client.prepare("update assignments set status = 'submitted' where id = ?").run(assignment.id);
       client
         .prepare("update items set annotation_count = annotation_count + 1, status = case when is_gold = 0 and annotation_count + 1 >= required_annotations then 'complete' else status end where id = ?")
@@ -297,11 +326,11 @@ export function annotatorProgress(actor: Actor, projectId: number): AnnotatorPro
   requireAnnotator(actor, projectId);
   const client = getDb().$client;
   const one = (sql: string, ...args: unknown[]) => (client.prepare(sql).get(...args) as { n: number }).n;
-  const done = one('select count(*) as n from judgments j join items i on i.id = j.item_id where j.project_id = ? and j.user_id = ? and i.is_gold = 0', projectId, actor.id);
-  const open = one("select count(*) as n from items where project_id = ? and status = 'open' and is_gold = 0", projectId);
+  const done = one('select count(*) as n from judgments j join items i on i.id = j.item_id where j.project_id = ? and j.user_id = ? and i.is_gold = 0 and i.repeat_of_item_id is null', projectId, actor.id);
+  const open = one("select count(*) as n from items where project_id = ? and status = 'open' and is_gold = 0 and repeat_of_item_id is null", projectId);
   const seenOpen = one(
     // CROSS JOIN keeps assignments (this user's, by index) as the outer loop, not the project's items.
-    "select count(*) as n from assignments a cross join items i on i.id = a.item_id where a.user_id = ? and a.status in ('submitted', 'skipped') and i.project_id = ? and i.status = 'open' and i.is_gold = 0",
+    "select count(*) as n from assignments a cross join items i on i.id = a.item_id where a.user_id = ? and a.status in ('submitted', 'skipped') and i.project_id = ? and i.status = 'open' and i.is_gold = 0 and i.repeat_of_item_id is null",
     actor.id,
     projectId,
   );

@@ -1,5 +1,7 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { PairwiseJudgment } from '@/lib/stats/quality-report';
+import type { RepeatPair } from '@/lib/stats/self-consistency';
+import type { Winner } from '../schema';
 import { items, judgments, responses, users } from '../schema';
 import { getDb } from '../client';
 
@@ -11,7 +13,7 @@ export function listPairwiseJudgments(projectId: number): PairwiseJudgment[] {
     .from(judgments)
     .innerJoin(items, and(eq(items.id, judgments.itemId), eq(items.kind, 'pair')))
     .leftJoin(users, eq(users.id, judgments.userId))
-    .where(eq(judgments.projectId, projectId))
+    .where(and(eq(judgments.projectId, projectId), isNull(items.repeatOfItemId)))
     .all();
   const lengths = new Map<number, number>();
   const ids = [...new Set(rows.flatMap((r) => r.responseIds))];
@@ -33,4 +35,18 @@ export function listPairwiseJudgments(projectId: number): PairwiseJudgment[] {
       shownOrder: r.shownOrder,
       lengths: [lengths.get(r.responseIds[0]!) ?? 0, lengths.get(r.responseIds[1]!) ?? 0],
     }));
+}
+
+/** Each self-consistency repeat with the same annotator's answer to the original pair (canonical terms). */
+export function listRepeatPairs(projectId: number): RepeatPair[] {
+  const rows = getDb()
+    .$client.prepare(
+      `select u.name as name, u.email as email, jo.winner as first, jr.winner as second
+       from items r join judgments jr on jr.item_id = r.id
+       join judgments jo on jo.item_id = r.repeat_of_item_id and jo.user_id = jr.user_id
+       left join users u on u.id = jr.user_id
+       where r.project_id = ? and r.repeat_of_item_id is not null and jr.winner is not null and jo.winner is not null`,
+    )
+    .all(projectId) as { name: string | null; email: string | null; first: Winner; second: Winner }[];
+  return rows.map((r) => ({ annotator: r.name ?? 'unknown', first: r.first, second: r.second }));
 }

@@ -1,6 +1,6 @@
 /** Annotation: items, assignments (leases), judgments, and the comparisons derived from them. */
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { users } from './accounts';
 import { createdAt, now, updatedAt } from './columns';
 import { prompts, responses } from './content';
@@ -31,11 +31,17 @@ export const items = sqliteTable(
     priority: real('priority').notNull().default(0),
     /** Dataset round (iterative alignment) this item belongs to. */
     round: integer('round').notNull().default(0),
+    /**
+     * Set on a self-consistency repeat: a copy of a pair the annotator already answered, served to
+     * them again with the sides flipped. Repeats are never served to others and write no comparisons.
+     */
+    repeatOfItemId: integer('repeat_of_item_id').references((): AnySQLiteColumn => items.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
   },
   (t) => [
     index('items_queue_idx').on(t.projectId, t.status, t.annotationCount),
     index('items_prompt_idx').on(t.promptId),
+    index('items_repeat_idx').on(t.repeatOfItemId),
     // The assignment engine walks these in order and stops at the first item it may serve.
     index('items_serve_least_idx').on(t.projectId, t.status, t.isGold, sql`${t.priority} desc`, t.annotationCount, t.id),
     index('items_serve_fixed_idx').on(t.projectId, t.status, t.isGold, sql`${t.priority} desc`, t.id),

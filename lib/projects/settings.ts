@@ -26,6 +26,8 @@ export const projectSettingsSchema = z.object({
     .default([]),
   /** Share of served items that are gold (known answer). */
   goldRate: z.number().min(0).max(0.5).default(0),
+  /** Chance that a lease re-serves a pair the annotator already answered, sides flipped (self-consistency). */
+  repeatRate: z.number().min(0).max(0.2).default(0),
   randomizeSides: z.boolean().default(true),
   assignmentOrder: z.enum(['least-annotated', 'random', 'fixed']).default('least-annotated'),
   /** Minutes an annotator holds an item before it returns to the pool. */

@@ -81,6 +81,7 @@ const settingsFormSchema = z.object({
   justification: z.enum(['off', 'optional', 'required']),
   attributes: z.string(),
   goldRatePercent: z.coerce.number(),
+  repeatRatePercent: z.coerce.number(),
   randomizeSides: z.boolean(),
   assignmentOrder: z.enum(['least-annotated', 'random', 'fixed']),
   leaseMinutes: z.coerce.number(),
@@ -88,10 +89,11 @@ const settingsFormSchema = z.object({
 
 export async function updateSettingsAction(input: z.input<typeof settingsFormSchema>): Promise<ActionResult<undefined>> {
   return runAction(settingsFormSchema, input, (data, actor) => {
-    const { projectId, goldRatePercent, attributes, ...rest } = data;
+    const { projectId, goldRatePercent, repeatRatePercent, attributes, ...rest } = data;
     updateProjectSettings(actor, projectId, {
       ...rest,
       goldRate: goldRatePercent / 100,
+      repeatRate: repeatRatePercent / 100,
       attributes: attributes
         .split(',')
         .map((a) => a.trim())

@@ -8,6 +8,8 @@ import { addCandidates, CandidateRowsError } from '@/db/queries/candidates';
 import { addProjectMember, createProject, listGuidelineVersions, updateGuidelines, updateProjectSettings } from '@/db/queries/projects';
 import { JudgmentValidationError } from '@/lib/annotation/judgment-input';
 import { ConflictError } from '@/lib/errors';
+import { listRepeatPairs } from '@/db/queries/quality';
+import { selfConsistency } from '@/lib/stats/self-consistency';
 import { NotFoundError } from '@/lib/auth/access';
 import type { ProjectSettingsInput } from '@/lib/projects/settings';
 import { createRng } from '@/lib/random';
@@ -320,5 +322,47 @@ describe('settings and guidelines', () => {
     expect(count('select guidelines_version as n from judgments where id = ?', id)).toBe(2);
     expect(listGuidelineVersions(projectId).map((v) => v.version)).toEqual([2, 1]);
     expect(count("select count(*) as n from items where project_id = ? and status = 'complete'", projectId)).toBe(1);
+  });
+});
+
+describe('self-consistency repeats', () => {
+  it('re-serves answered pairs with the sides flipped, only to the same annotator, without counting them twice', async () => {
+    const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 2, repeatRate: 0.2 }, 2, 20, 2);
+    const [leftClicker, careful] = annotators;
+    const db = getDb().$client;
+    const canonicalOf = (itemId: number) => JSON.parse((db.prepare('select response_ids from items where id = ?').get(itemId) as { response_ids: string }).response_ids) as number[];
+    const answerAll = (actor: TestActor, seed: number, pick: (t: { itemId: number; responses: { id: number }[] }) => 'a' | 'b') => {
+      for (let k = 0; ; k++) {
+        const t = leaseNextTask(actor, projectId, { rng: createRng(seed + k) });
+        if (!t) return;
+        submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: pick(t) });
+      }
+    };
+    answerAll(leftClicker!, 100, () => 'a'); // always the left side
+    answerAll(careful!, 500, (t) => (t.responses[0]!.id === canonicalOf(t.itemId)[0] ? 'a' : 'b')); // always canonical first
+
+    const repeats = db.prepare('select r.id, r.repeat_of_item_id as original, a.user_id, a.shown_order from items r join assignments a on a.item_id = r.id where r.project_id = ? and r.repeat_of_item_id is not null').all(projectId) as {
+      id: number;
+      original: number;
+      user_id: string;
+      shown_order: string;
+    }[];
+    expect(repeats.length).toBeGreaterThan(1);
+    for (const r of repeats) {
+      // Only ever assigned to one person, who had answered the original, and shown the other way round.
+      expect(count('select count(*) as n from assignments where item_id = ?', r.id)).toBe(1);
+      const original = db.prepare('select shown_order from assignments where item_id = ? and user_id = ?').get(r.original, r.user_id) as { shown_order: string };
+      expect(JSON.parse(r.shown_order)).toEqual((JSON.parse(original.shown_order) as number[]).reverse());
+      expect(count('select count(*) as n from comparisons c join judgments j on j.id = c.judgment_id where j.item_id = ?', r.id)).toBe(0);
+    }
+    // Every regular item got its two judgments; progress ignores repeats.
+    expect(count("select count(*) as n from items where project_id = ? and repeat_of_item_id is null and status = 'complete'", projectId)).toBe(20);
+    expect(annotatorProgress(careful!, projectId).done).toBe(20);
+
+    const report = selfConsistency(listRepeatPairs(projectId));
+    const of = (a: TestActor) => report.perAnnotator.find((x) => x.annotator === a.name);
+    expect(of(leftClicker!)!.rate).toBe(0); // following the side reverses every flipped pair
+    expect(of(careful!)!.rate).toBe(1);
+    expect(report.repeats).toBe(repeats.length);
   });
 });

@@ -2,7 +2,8 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getProjectForActor } from '@/db/queries/projects';
 import { listAnnotatorWork } from '@/db/queries/annotation-admin';
-import { listPairwiseJudgments } from '@/db/queries/quality';
+import { listPairwiseJudgments, listRepeatPairs } from '@/db/queries/quality';
+import { selfConsistency } from '@/lib/stats/self-consistency';
 import { qualityReport } from '@/lib/stats/quality-report';
 import { loadOr404 } from '@/app/_lib/load-or-404';
 import { requireActor } from '@/app/_lib/session';
@@ -33,6 +34,8 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
   const r = judgments.length > 0 ? qualityReport(judgments) : null;
   const work = listAnnotatorWork(actor, project.id);
   const goldOf = (label: string) => work.find((w) => w.name === label || `${w.name} <${w.email}>` === label)?.gold;
+  const repeats = selfConsistency(listRepeatPairs(project.id));
+  const consistencyOf = (label: string) => repeats.perAnnotator.find((a) => a.annotator === label || label.startsWith(`${a.annotator} <`));
   const reliability = new Map((r?.reliability?.annotators ?? []).map((a) => [a.annotator, a]));
   return (
     <div className="space-y-6">
@@ -57,9 +60,14 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
             <Stat label="Fleiss κ" value={num(r.agreement.fleissKappa)} note={`${r.agreement.fleissItems} items with equal overlap`} />
             <Stat label="Majority 3-cycles" value={`${r.majorityCycles.cyclic} / ${r.majorityCycles.triads}`} note="cyclic / fully judged triads" />
           </div>
-          <div className="grid gap-3 md:grid-cols-2">
+          <div className="grid gap-3 md:grid-cols-3">
             <Stat label="Position bias" value={`left won ${pct(r.positionBias.share)}`} note={`${r.positionBias.decisive} decisive judgments with randomised sides · binomial p = ${pValue(r.positionBias.pValue)}`} />
             <Stat label="Length bias" value={`longer won ${pct(r.lengthBias.share)}`} note={`${r.lengthBias.decisive} decisive judgments of unequal length · binomial p = ${pValue(r.lengthBias.pValue)}`} />
+            <Stat
+              label="Self-consistency"
+              value={repeats.repeats ? `${pct(repeats.rate)} same answer` : '–'}
+              note={repeats.repeats ? `${repeats.repeats} pairs judged again with sides flipped · ${repeats.reversed} decisive answers reversed` : 'no repeated pairs yet (set a repeat rate in Settings)'}
+            />
           </div>
           <Card title="Annotators">
             <p className="mb-2 text-xs text-slate-500">
@@ -76,6 +84,7 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
                   <th>Dawid–Skene accuracy</th>
                   <th>Vote weight</th>
                   <th>Gold accuracy</th>
+                  <th>Same answer on flipped repeats</th>
                 </tr>
               </thead>
               <tbody>
@@ -90,6 +99,7 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
                     <td>{reliability.has(a.annotator) ? pct(reliability.get(a.annotator)!.accuracy) : '–'}</td>
                     <td>{reliability.has(a.annotator) ? num(reliability.get(a.annotator)!.weight, 2) : '–'}</td>
                     <td>{goldOf(a.annotator)?.accuracy != null ? `${pct(goldOf(a.annotator)!.accuracy!)} (${goldOf(a.annotator)!.correct}/${goldOf(a.annotator)!.answered})` : '–'}</td>
+                    <td>{consistencyOf(a.annotator) ? `${pct(consistencyOf(a.annotator)!.rate)} (${consistencyOf(a.annotator)!.consistent}/${consistencyOf(a.annotator)!.repeats})` : '–'}</td>
                   </tr>
                 ))}
               </tbody>

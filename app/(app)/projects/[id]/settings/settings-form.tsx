@@ -35,6 +35,7 @@ export function SettingsForm({ projectId, settings }: { projectId: number; setti
             justification: String(form.get('justification')) as ProjectSettings['justification'],
             attributes: String(form.get('attributes') ?? ''),
             goldRatePercent: String(form.get('goldRatePercent')),
+            repeatRatePercent: String(form.get('repeatRatePercent')),
             randomizeSides: form.get('randomizeSides') === 'on',
             assignmentOrder: String(form.get('assignmentOrder')) as ProjectSettings['assignmentOrder'],
             leaseMinutes: String(form.get('leaseMinutes')),
@@ -84,6 +85,10 @@ export function SettingsForm({ projectId, settings }: { projectId: number; setti
       <label className="text-sm">
         <span className="mb-1 block font-medium text-slate-700">Gold items served (% of items, 0–50)</span>
         <input className={input} name="goldRatePercent" type="number" min={0} max={50} step={1} defaultValue={Math.round(settings.goldRate * 100)} />
+      </label>
+      <label className="text-sm">
+        <span className="mb-1 block font-medium text-slate-700">Answered pairs served again, sides flipped (% of leases, 0–20)</span>
+        <input className={input} name="repeatRatePercent" type="number" min={0} max={20} step={1} defaultValue={Math.round(settings.repeatRate * 100)} />
       </label>
       <label className="text-sm">
         <span className="mb-1 block font-medium text-slate-700">Assignment order</span>
