@@ -1,5 +1,6 @@
 import { getProjectForActor } from '@/db/queries/projects';
-import { listPairwiseJudgments, listRepeatPairs } from '@/db/queries/quality';
+import { listPairwiseJudgments, listRatingRows, listRepeatPairs } from '@/db/queries/quality';
+import { ratingsAgreement } from '@/lib/stats/ratings-agreement';
 import { selfConsistency } from '@/lib/stats/self-consistency';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { qualityReport } from '@/lib/stats/quality-report';
@@ -18,7 +19,19 @@ export const qualityCommands: Command[] = [
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const project = getProjectForActor(CLI_ACTOR, projectId);
       const judgments = listPairwiseJudgments(projectId);
-      if (judgments.length === 0) throw new UsageError(`project ${projectId} has no pairwise judgments yet`);
+      const ratingRows = listRatingRows(projectId);
+      const ratings = ratingRows.length ? ratingsAgreement(ratingRows, project.settings.attributes.length ? project.settings.attributes : [...new Set(ratingRows.flatMap((x) => Object.keys(x.ratings)))]) : [];
+      if (judgments.length === 0 && ratings.length === 0) throw new UsageError(`project ${projectId} has no pairwise judgments or ratings yet`);
+      const ratingsText = ratings.length
+        ? `\n\nRatings agreement per attribute (0–4)\n${table(
+            ratings.map((a) => ({ attribute: a.attribute, ratings: a.ratings, mean: f(a.mean, 2), 'α ordinal': f(a.alphaOrdinal), 'Fleiss κ': f(a.fleissKappa) })),
+            ['attribute', 'ratings', 'mean', 'α ordinal', 'Fleiss κ'],
+          )}`
+        : '';
+      if (judgments.length === 0) {
+        emit(io, { project: { id: project.id, name: project.name }, ratings }, `${project.name}: no pairwise judgments${ratingsText}`);
+        return;
+      }
       const r = qualityReport(judgments);
       const repeats = selfConsistency(listRepeatPairs(projectId));
       const a = r.agreement;
@@ -40,7 +53,7 @@ export const qualityCommands: Command[] = [
         ),
       ];
       if (a.cohen.length > 0) lines.push('', table(a.cohen.map((c) => ({ pair: `${c.a} × ${c.b}`, 'shared items': c.items, "Cohen's κ": f(c.kappa) })), ['pair', 'shared items', "Cohen's κ"]));
-      emit(io, { project: { id: project.id, name: project.name }, ...r, selfConsistency: repeats }, lines.join('\n'));
+      emit(io, { project: { id: project.id, name: project.name }, ...r, selfConsistency: repeats, ratings }, lines.join('\n') + ratingsText);
     },
   },
 ];

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { PairwiseJudgment } from '@/lib/stats/quality-report';
+import type { RatingRow } from '@/lib/stats/ratings-agreement';
 import type { RepeatPair } from '@/lib/stats/self-consistency';
 import type { Winner } from '../schema';
 import { items, judgments, responses, users } from '../schema';
@@ -49,4 +50,17 @@ export function listRepeatPairs(projectId: number): RepeatPair[] {
     )
     .all(projectId) as { name: string | null; email: string | null; first: Winner; second: Winner }[];
   return rows.map((r) => ({ annotator: r.name ?? 'unknown', first: r.first, second: r.second }));
+}
+
+/** Every attribute rating of a project's judgments, one row per (annotator, response). */
+export function listRatingRows(projectId: number): RatingRow[] {
+  const rows = getDb()
+    .$client.prepare('select u.name as name, j.user_id as user_id, j.ratings as ratings from judgments j left join users u on u.id = j.user_id where j.project_id = ? and j.ratings is not null')
+    .all(projectId) as { name: string | null; user_id: string | null; ratings: string }[];
+  const out: RatingRow[] = [];
+  for (const r of rows) {
+    const annotator = r.user_id ?? r.name ?? 'unknown';
+    for (const [responseId, values] of Object.entries(JSON.parse(r.ratings) as Record<string, Record<string, number>>)) out.push({ annotator, responseId: Number(responseId), ratings: values });
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { leaseNextTask, submitJudgment } from '@/db/queries/annotation';
+import { addCandidates } from '@/db/queries/candidates';
 import { addProjectMember, createProject } from '@/db/queries/projects';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { createActor } from '../../helpers/actors';
@@ -45,5 +46,26 @@ describe('CLI: items and annotators', () => {
     const report = await cli('annotators', '--project', String(project.id));
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toMatch(/Cli Annotator\s+1\s+1\s+2\.0s/);
+  });
+
+  it('reports agreement on attribute ratings per attribute (quality)', async () => {
+    const project = createProject(CLI_ACTOR, { name: 'ratings', settings: { tasks: ['rating'], overlap: 2, attributes: ['helpfulness', 'verbosity'] } });
+    addCandidates(CLI_ACTOR, project.id, Array.from({ length: 6 }, (_, p) => ({ prompt: `q${p}`, responses: [`short ${p}`, `a much longer answer ${p}`] })));
+    const raters = [await createActor('annotator', 'Rater One'), await createActor('annotator', 'Rater Two')];
+    for (const [k, rater] of raters.entries()) {
+      addProjectMember(project.id, rater.id, 'annotator');
+      for (;;) {
+        const task = leaseNextTask(rater, project.id);
+        if (!task) break;
+        const ratings = Object.fromEntries(task.responses.map((r) => [String(r.id), { helpfulness: r.id % 5, verbosity: (r.id + k) % 5 }]));
+        submitJudgment(rater, project.id, { id: crypto.randomUUID(), assignmentId: task.assignmentId, ratings });
+      }
+    }
+    const run = await cli('quality', '--project', String(project.id), '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { ratings: { attribute: string; ratings: number; alphaOrdinal: number }[] };
+    expect(out.ratings.map((a) => a.attribute)).toEqual(['helpfulness', 'verbosity']);
+    expect(out.ratings[0]).toMatchObject({ ratings: 24, alphaOrdinal: 1 }); // both raters gave identical helpfulness
+    expect(out.ratings[1]!.alphaOrdinal).toBeLessThan(1);
   });
 });

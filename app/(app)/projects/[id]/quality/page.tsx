@@ -2,7 +2,8 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getProjectForActor } from '@/db/queries/projects';
 import { listAnnotatorWork } from '@/db/queries/annotation-admin';
-import { listPairwiseJudgments, listRepeatPairs } from '@/db/queries/quality';
+import { listPairwiseJudgments, listRatingRows, listRepeatPairs } from '@/db/queries/quality';
+import { ratingsAgreement } from '@/lib/stats/ratings-agreement';
 import { selfConsistency } from '@/lib/stats/self-consistency';
 import { qualityReport } from '@/lib/stats/quality-report';
 import { loadOr404 } from '@/app/_lib/load-or-404';
@@ -35,6 +36,8 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
   const work = listAnnotatorWork(actor, project.id);
   const goldOf = (label: string) => work.find((w) => w.name === label || `${w.name} <${w.email}>` === label)?.gold;
   const repeats = selfConsistency(listRepeatPairs(project.id));
+  const ratingRows = listRatingRows(project.id);
+  const ratings = ratingRows.length ? ratingsAgreement(ratingRows, project.settings.attributes.length ? project.settings.attributes : [...new Set(ratingRows.flatMap((x) => Object.keys(x.ratings)))]) : [];
   const consistencyOf = (label: string) => repeats.perAnnotator.find((a) => a.annotator === label || label.startsWith(`${a.annotator} <`));
   const reliability = new Map((r?.reliability?.annotators ?? []).map((a) => [a.annotator, a]));
   return (
@@ -47,6 +50,36 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
         </p>
         <h1 className="text-2xl font-semibold">Quality</h1>
       </div>
+      {ratings.length ? (
+        <Card title="Ratings agreement per attribute (0–4)">
+          <table className="w-full text-sm">
+            <thead>
+              <tr className="text-left text-slate-500">
+                <th className="py-1">Attribute</th>
+                <th>Ratings</th>
+                <th>Responses</th>
+                <th>Mean</th>
+                <th>Krippendorff α (ordinal)</th>
+                <th>Fleiss κ</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ratings.map((a) => (
+                <tr key={a.attribute} className="border-t border-slate-100">
+                  <td className="py-1">{a.attribute}</td>
+                  <td>{a.ratings}</td>
+                  <td>{a.units}</td>
+                  <td>{num(a.mean, 2)}</td>
+                  <td>{num(a.alphaOrdinal)}</td>
+                  <td>
+                    {num(a.fleissKappa)} <span className="text-xs text-slate-500">({a.fleissUnits} responses)</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      ) : null}
       {!r ? (
         <p className="text-sm text-slate-600">No pairwise judgments yet.</p>
       ) : (
