@@ -84,3 +84,27 @@ describe('annotation over REST', async () => {
     expect(work.annotators).toEqual([expect.objectContaining({ userId: annotator.id, judgments: 1, skips: 1 })]);
   });
 });
+
+describe('export over REST', async () => {
+  const { GET: exportRoute } = await import('@/app/api/v1/projects/[id]/export/route');
+  const { createDemoProject } = await import('@/db/queries/demo');
+  const researcher = await createActor('researcher');
+  const annotator = await createActor('annotator');
+  const demo = createDemoProject(researcher, { prompts: 10 });
+  addProjectMember(demo.projectId, annotator.id, 'annotator');
+  const rToken = createApiToken(researcher.id, { name: 'r' }).token;
+  const aToken = createApiToken(annotator.id, { name: 'a' }).token;
+  const p = params({ id: String(demo.projectId) });
+
+  it('gives researchers the files and the validation, and refuses annotators and bad options', async () => {
+    const res = await exportRoute(apiRequest('/x?format=trl&margin=abs', { token: rToken }), p);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { files: Record<string, string>; validation: { ok: boolean } };
+    expect(Object.keys(body.files).sort()).toEqual(['README.md', 'train.jsonl']);
+    expect(body.validation.ok).toBe(true);
+    expect((await exportRoute(apiRequest('/x', { token: aToken }), p)).status).toBe(403);
+    const bad = await exportRoute(apiRequest('/x?format=xml', { token: rToken }), p);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { field: string }).field).toBe('format');
+  });
+});

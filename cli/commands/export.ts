@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { loadBattles, loadExportData, loadRawAnnotations } from '@/db/queries/export';
+import { listPairwiseJudgments } from '@/db/queries/quality';
+import { AGGREGATIONS, MARGINS, RANKING_PAIRS, TIE_POLICIES } from '@/lib/data/export';
+import { buildExportFiles, EXPORT_FORMATS } from '@/lib/data/export-files';
+import { qualityReport } from '@/lib/stats/quality-report';
+import { emit, idSchema, parseValue, requireValue, UsageError, type Command } from '../context';
+
+export const exportCommands: Command[] = [
+  {
+    name: 'export',
+    usage: `export --project <id> --format ${EXPORT_FORMATS.join('|')} --out <dir> [--aggregation ${AGGREGATIONS.join('|')}] [--ties ${TIE_POLICIES.join('|')}] [--margin ${MARGINS.join('|')}] [--rankings ${RANKING_PAIRS.join('|')}] [--test-share 0..0.5] [--seed N] [--min-agreement 0..1] [--json]`,
+    summary: 'write trainer-ready files (TRL / OpenRLHF canonical JSONL, implicit, standard, KTO, LLaMA-Factory, battles, raw) with a dataset card and pre-flight validation',
+    options: {
+      project: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      aggregation: { type: 'string' },
+      ties: { type: 'string' },
+      margin: { type: 'string' },
+      rankings: { type: 'string' },
+      'test-share': { type: 'string' },
+      seed: { type: 'string' },
+      'min-agreement': { type: 'string' },
+    },
+    run: ({ values }, io) => {
+      const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
+      const format = parseValue(z.enum(EXPORT_FORMATS), values.format ?? 'trl', '--format');
+      const out = requireValue(values, 'out');
+      const options = {
+        aggregation: parseValue(z.enum(AGGREGATIONS).default('majority'), values.aggregation, '--aggregation'),
+        ties: parseValue(z.enum(TIE_POLICIES).default('drop'), values.ties, '--ties'),
+        margin: parseValue(z.enum(MARGINS).default('off'), values.margin, '--margin'),
+        rankingPairs: parseValue(z.enum(RANKING_PAIRS).default('best-vs-each-adjacent'), values.rankings, '--rankings'),
+        testShare: parseValue(z.coerce.number().min(0).max(0.5).default(0), values['test-share'], '--test-share'),
+        seed: parseValue(z.coerce.number().int().min(0).default(0), values.seed, '--seed'),
+        minAgreement: parseValue(z.coerce.number().min(0).max(1).default(0), values['min-agreement'], '--min-agreement'),
+      };
+      const data = loadExportData(projectId);
+      if (data.votes.length === 0) throw new UsageError(`project ${projectId} has no comparisons to export yet`);
+      const judgments = listPairwiseJudgments(projectId);
+      const bundle = buildExportFiles(
+        data,
+        {
+          raw: () => loadRawAnnotations(projectId),
+          battles: () => loadBattles(projectId, data),
+          judgments: judgments.length,
+          alphaChoice: judgments.length ? qualityReport(judgments).agreement.alphaChoice : null,
+          exportedAt: new Date().toISOString(),
+        },
+        format,
+        options,
+      );
+      const dir = path.resolve(out);
+      for (const [name, content] of Object.entries(bundle.files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        fs.writeFileSync(path.join(dir, name), content);
+      }
+      const v = bundle.validation;
+      const c = bundle.counts;
+      const text = [
+        `wrote ${Object.keys(bundle.files).length} files to ${dir}: ${Object.keys(bundle.files).sort().join(', ')}`,
+        `${c.pairs} pairs (train ${c.train}, test ${c.test}); ${c.ties} ties (${c.tiesDropped} dropped from pair files); KTO ${c.desirable} desirable / ${c.undesirable} undesirable`,
+        v.ok ? 'pre-flight validation: ok' : `pre-flight validation: ${v.errors.length} problems\n${v.errors.slice(0, 20).join('\n')}`,
+        ...v.warnings.map((w) => `warning: ${w}`),
+      ].join('\n');
+      emit(io, { out: dir, files: Object.keys(bundle.files).sort(), counts: c, validation: v }, text);
+      if (!v.ok) process.exitCode = 1;
+    },
+  },
+];

@@ -1,0 +1,325 @@
+/**
+ * Trainer-ready exports (PRODUCT.md, "Export formats"): votes from judgments and imported comparisons
+ * are aggregated per response pair, ties handled by policy, split by prompt with a seed, and written as
+ * the canonical conversational JSONL (TRL DPO / reward trainers and OpenRLHF read it unchanged) plus
+ * sibling formats. Pure: the caller loads the votes and writes the files.
+ */
+import { createRng } from '@/lib/random';
+
+export type Message = { role: 'system' | 'user' | 'assistant'; content: string };
+
+/** One annotator's verdict on one pair of responses to one prompt (canonical: `a` is the winner unless tie). */
+export type Vote = {
+  promptId: number;
+  a: number;
+  b: number;
+  /** 'a' = response a preferred. */
+  outcome: 'a' | 'tie' | 'both_bad';
+  strength: number | null;
+  annotator: string;
+  /** Set for pairs expanded from one k-wise ranking. */
+  groupId: string | null;
+};
+
+export type ExportContext = {
+  prompts: Map<number, Message[]>;
+  responses: Map<number, { content: string; system: string }>;
+};
+
+export const AGGREGATIONS = ['majority', 'strength-weighted', 'dawid-skene'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+export const TIE_POLICIES = ['drop', 'both-orderings'] as const;
+export type TiePolicy = (typeof TIE_POLICIES)[number];
+export const MARGINS = ['off', 'abs', 'llama2'] as const;
+export type MarginMapping = (typeof MARGINS)[number];
+export const RANKING_PAIRS = ['best-vs-each-adjacent', 'all'] as const;
+export type RankingPairs = (typeof RANKING_PAIRS)[number];
+
+export type ExportOptions = {
+  aggregation: Aggregation;
+  ties: TiePolicy;
+  margin: MarginMapping;
+  rankingPairs: RankingPairs;
+  /** Share of prompts in the test split (0 = no test split). */
+  testShare: number;
+  seed: number;
+  /** Drop aggregated pairs whose agreement is below this (0 keeps all). */
+  minAgreement: number;
+  /** Dawid–Skene vote weights by annotator (aggregation 'dawid-skene'). */
+  weights?: Map<string, number>;
+};
+
+export const DEFAULT_EXPORT_OPTIONS: ExportOptions = { aggregation: 'majority', ties: 'drop', margin: 'off', rankingPairs: 'best-vs-each-adjacent', testShare: 0, seed: 0, minAgreement: 0 };
+
+/** One aggregated decision about a pair: chosen/rejected (or a tie), with its support. */
+export type AggregatedPair = {
+  promptId: number;
+  chosen: number;
+  rejected: number;
+  tie: 'both_good' | 'both_bad' | null;
+  /** Mean strength of the votes that agree with the decision (null when none carried one). */
+  strength: number | null;
+  /** Weighted share of votes that agree with the decision. */
+  agreement: number;
+  annotators: string[];
+  source: 'pairwise' | 'ranking';
+  groupId: string | null;
+};
+
+/**
+ * Keeps the pairs of a ranking the policy asks for. A ranking arrives as all its implied pairs
+ * (winner first); 'best-vs-each-adjacent' keeps the top response against each other one plus each
+ * adjacent pair of the order (2K − 3 pairs), 'all' keeps K(K−1)/2.
+ */
+export function selectRankingPairs(votes: readonly Vote[], policy: RankingPairs): Vote[] {
+  if (policy === 'all') return [...votes];
+  const groups = new Map<string, Vote[]>();
+  const out: Vote[] = [];
+  for (const v of votes) {
+    if (v.groupId === null) out.push(v);
+    else groups.set(v.groupId, [...(groups.get(v.groupId) ?? []), v]);
+  }
+  for (const list of groups.values()) {
+    const wins = new Map<number, number>();
+    for (const v of list) {
+      wins.set(v.a, (wins.get(v.a) ?? 0) + (v.outcome === 'a' ? 1 : 0.5));
+      wins.set(v.b, (wins.get(v.b) ?? 0) + (v.outcome === 'a' ? 0 : 0.5));
+    }
+    const order = [...wins.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map(([id]) => id);
+    const rank = new Map(order.map((id, k) => [id, k]));
+    const best = order[0];
+    for (const v of list) {
+      const ra = rank.get(v.a)!;
+      const rb = rank.get(v.b)!;
+      if (v.a === best || v.b === best || Math.abs(ra - rb) === 1) out.push(v);
+    }
+  }
+  return out;
+}
+
+const pairKey = (v: { promptId: number; a: number; b: number }) => `${v.promptId}:${Math.min(v.a, v.b)}:${Math.max(v.a, v.b)}`;
+
+/** Votes on the same pair → one decision (majority, strength-weighted or Dawid–Skene-weighted). */
+export function aggregateVotes(votes: readonly Vote[], options: Pick<ExportOptions, 'aggregation' | 'weights'>): AggregatedPair[] {
+  const groups = new Map<string, Vote[]>();
+  for (const v of votes) groups.set(pairKey(v), [...(groups.get(pairKey(v)) ?? []), v]);
+  const out: AggregatedPair[] = [];
+  for (const list of groups.values()) {
+    const lo = Math.min(list[0]!.a, list[0]!.b);
+    const hi = Math.max(list[0]!.a, list[0]!.b);
+    const weightOf = (v: Vote) =>
+      options.aggregation === 'strength-weighted' ? (v.outcome === 'a' ? Math.max(1, v.strength ?? 1) : 1) : options.aggregation === 'dawid-skene' ? Math.max(0, options.weights?.get(v.annotator) ?? 1) : 1;
+    const score = { lo: 0, hi: 0, both_good: 0, both_bad: 0 };
+    for (const v of list) {
+      const w = weightOf(v);
+      if (v.outcome === 'tie') score.both_good += w;
+      else if (v.outcome === 'both_bad') score.both_bad += w;
+      else if (v.a === lo) score.lo += w;
+      else score.hi += w;
+    }
+    const total = score.lo + score.hi + score.both_good + score.both_bad;
+    const tieScore = score.both_good + score.both_bad;
+    let decision: 'lo' | 'hi' | 'both_good' | 'both_bad';
+    if (score.lo > score.hi && score.lo > tieScore) decision = 'lo';
+    else if (score.hi > score.lo && score.hi > tieScore) decision = 'hi';
+    else decision = score.both_bad > score.both_good ? 'both_bad' : 'both_good';
+    const agreeing = list.filter((v) =>
+      decision === 'lo' ? v.outcome === 'a' && v.a === lo : decision === 'hi' ? v.outcome === 'a' && v.a === hi : decision === 'both_bad' ? v.outcome === 'both_bad' : v.outcome === 'tie',
+    );
+    const strengths = agreeing.map((v) => v.strength).filter((s): s is number => s !== null && s > 0);
+    const support = decision === 'lo' || decision === 'hi' ? score[decision] : decision === 'both_bad' ? score.both_bad : score.both_good;
+    out.push({
+      promptId: list[0]!.promptId,
+      chosen: decision === 'hi' ? hi : lo,
+      rejected: decision === 'hi' ? lo : hi,
+      tie: decision === 'both_good' || decision === 'both_bad' ? decision : null,
+      strength: strengths.length ? strengths.reduce((s, x) => s + x, 0) / strengths.length : null,
+      agreement: total > 0 ? support / total : 0,
+      annotators: [...new Set(list.map((v) => v.annotator))].sort(),
+      source: list.some((v) => v.groupId !== null) ? 'ranking' : 'pairwise',
+      groupId: list.find((v) => v.groupId !== null)?.groupId ?? null,
+    });
+  }
+  return out.sort((x, y) => x.promptId - y.promptId || x.chosen - y.chosen || x.rejected - y.rejected);
+}
+
+export function marginOf(strength: number | null, mapping: MarginMapping): number | undefined {
+  if (mapping === 'off' || strength === null || !(strength > 0)) return undefined;
+  if (mapping === 'abs') return strength;
+  return ({ 1: 0.33, 2: 0.67, 3: 1.0 } as Record<number, number>)[Math.round(strength)] ?? 1.0;
+}
+
+/** Prompts to train / test, grouped by prompt (a prompt's pairs never straddle the split), seeded. */
+export function splitPrompts(promptIds: readonly number[], testShare: number, seed: number): Map<number, 'train' | 'test'> {
+  const ids = [...new Set(promptIds)].sort((a, b) => a - b);
+  const shuffled = createRng(seed).shuffle([...ids]);
+  const testCount = Math.round(ids.length * testShare);
+  const test = new Set(shuffled.slice(0, testCount));
+  return new Map(ids.map((id) => [id, test.has(id) ? 'test' : 'train']));
+}
+
+const assistant = (content: string): Message[] => [{ role: 'assistant', content }];
+
+/** Renders messages as plain text for base models (the `standard` sibling). */
+export function renderPlain(messages: readonly Message[]): string {
+  return messages.map((m) => `${m.role === 'user' ? 'User' : m.role === 'system' ? 'System' : 'Assistant'}: ${m.content}`).join('\n\n') + '\n\nAssistant:';
+}
+
+export type ExportRows = {
+  canonical: Record<'train' | 'test', Record<string, unknown>[]>;
+  implicit: Record<'train' | 'test', Record<string, unknown>[]>;
+  standard: Record<'train' | 'test', Record<string, unknown>[]>;
+  unpaired: Record<'train' | 'test', Record<string, unknown>[]>;
+  llamafactory: Record<string, unknown>[];
+  counts: { pairs: number; ties: number; tiesDropped: number; lowAgreementDropped: number; sameTextDropped: number; train: number; test: number; desirable: number; undesirable: number };
+};
+
+/** Every file's rows from aggregated pairs. */
+export function buildRows(pairs: readonly AggregatedPair[], ctx: ExportContext, options: ExportOptions): ExportRows {
+  const split = splitPrompts(
+    pairs.map((p) => p.promptId),
+    options.testShare,
+    options.seed,
+  );
+  const rows: ExportRows = {
+    canonical: { train: [], test: [] },
+    implicit: { train: [], test: [] },
+    standard: { train: [], test: [] },
+    unpaired: { train: [], test: [] },
+    llamafactory: [],
+    counts: { pairs: 0, ties: 0, tiesDropped: 0, lowAgreementDropped: 0, sameTextDropped: 0, train: 0, test: 0, desirable: 0, undesirable: 0 },
+  };
+  const unpairedSeen = new Set<string>();
+  pairs.forEach((p, index) => {
+    const part = split.get(p.promptId) ?? 'train';
+    const prompt = ctx.prompts.get(p.promptId)!;
+    const chosen = ctx.responses.get(p.chosen)!.content;
+    const rejected = ctx.responses.get(p.rejected)!.content;
+    // KTO: desirable / undesirable completions (both-good ties are desirable, both-bad undesirable).
+    const unpaired = (response: number, label: boolean) => {
+      const key = `${part}:${response}:${label}`;
+      if (unpairedSeen.has(key)) return;
+      unpairedSeen.add(key);
+      rows.unpaired[part].push({ prompt, completion: assistant(ctx.responses.get(response)!.content), label, prompt_id: `p_${p.promptId}` });
+      if (label) rows.counts.desirable++;
+      else rows.counts.undesirable++;
+    };
+    if (p.tie) {
+      rows.counts.ties++;
+      unpaired(p.chosen, p.tie === 'both_good');
+      unpaired(p.rejected, p.tie === 'both_good');
+    } else {
+      unpaired(p.chosen, true);
+      unpaired(p.rejected, false);
+    }
+    if (p.agreement < options.minAgreement) {
+      rows.counts.lowAgreementDropped++;
+      return;
+    }
+    if (chosen.trim() === rejected.trim()) {
+      rows.counts.sameTextDropped++;
+      return;
+    }
+    const orderings: [number, number][] = p.tie ? (options.ties === 'both-orderings' && p.tie === 'both_good' ? [[p.chosen, p.rejected], [p.rejected, p.chosen]] : []) : [[p.chosen, p.rejected]];
+    if (p.tie && orderings.length === 0) rows.counts.tiesDropped++;
+    for (const [c, r] of orderings) {
+      const margin = p.tie ? 0 : marginOf(p.strength, options.margin);
+      const extra = {
+        id: `pair_${String(index).padStart(6, '0')}${orderings.length > 1 ? `_${c}` : ''}`,
+        prompt_id: `p_${p.promptId}`,
+        annotator_ids: p.annotators,
+        ...(p.strength !== null && !p.tie ? { strength: p.strength } : {}),
+        agreement: Number(p.agreement.toFixed(4)),
+        source: p.source,
+        ...(p.groupId ? { group_id: p.groupId } : {}),
+        ...(p.tie ? { tie: true } : {}),
+      };
+      const withMargin = margin === undefined ? {} : { margin };
+      const cText = ctx.responses.get(c)!.content;
+      const rText = ctx.responses.get(r)!.content;
+      rows.canonical[part].push({ prompt, chosen: assistant(cText), rejected: assistant(rText), ...withMargin, ...extra });
+      rows.implicit[part].push({ chosen: [...prompt, ...assistant(cText)], rejected: [...prompt, ...assistant(rText)], ...withMargin });
+      rows.standard[part].push({ prompt: renderPlain(prompt), chosen: ` ${cText}`, rejected: ` ${rText}`, ...withMargin });
+      if (part === 'train') {
+        rows.llamafactory.push({
+          conversations: prompt.filter((m) => m.role !== 'system').map((m) => ({ from: m.role === 'user' ? 'human' : 'gpt', value: m.content })),
+          ...(prompt[0]?.role === 'system' ? { system: prompt[0].content } : {}),
+          chosen: { from: 'gpt', value: cText },
+          rejected: { from: 'gpt', value: rText },
+        });
+      }
+      rows.counts.pairs++;
+      rows.counts[part]++;
+    }
+  });
+  return rows;
+}
+
+export const LLAMAFACTORY_DATASET_INFO = (name: string) => ({
+  [name]: {
+    file_name: 'data.json',
+    formatting: 'sharegpt',
+    ranking: true,
+    columns: { messages: 'conversations', chosen: 'chosen', rejected: 'rejected', system: 'system' },
+  },
+});
+
+/** Rough token estimate (≈ 4 characters per token for English text) for the length report. */
+export const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+export type ValidationReport = {
+  ok: boolean;
+  errors: string[];
+  warnings: string[];
+  lengths: { limit: number; trainer: string; over: number }[];
+  duplicatePairs: number;
+  promptsInBothSplits: number;
+  kto: { desirable: number; undesirable: number; suggestion: string | null };
+};
+
+/** The pre-flight checks of PRODUCT.md §4, run on every export and shown to the user. */
+export function validateExport(rows: ExportRows): ValidationReport {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const all = [...rows.canonical.train, ...rows.canonical.test];
+  const seen = new Set<string>();
+  let duplicatePairs = 0;
+  const lengths = [
+    { limit: 1024, trainer: 'TRL RewardConfig max_length (longer pairs are silently filtered)', over: 0 },
+    { limit: 512, trainer: 'OpenRLHF --data.max_len default', over: 0 },
+  ];
+  all.forEach((row, k) => {
+    const line = `row ${k + 1}`;
+    const prompt = row.prompt as Message[] | undefined;
+    const chosen = row.chosen as Message[] | undefined;
+    const rejected = row.rejected as Message[] | undefined;
+    if (!Array.isArray(prompt) || prompt.length === 0) errors.push(`${line}: prompt is missing or empty`);
+    else if (prompt[prompt.length - 1]!.role !== 'user') errors.push(`${line}: prompt must end with a user turn`);
+    for (const [name, side] of [['chosen', chosen], ['rejected', rejected]] as const) {
+      if (!Array.isArray(side) || side.length !== 1 || side[0]!.role !== 'assistant') errors.push(`${line}: ${name} must be one assistant message`);
+      else if (!side[0]!.content.trim()) errors.push(`${line}: ${name} is empty`);
+    }
+    for (const m of prompt ?? []) if (!m.content.trim()) errors.push(`${line}: an empty ${m.role} message in the prompt`);
+    if (chosen?.[0] && rejected?.[0] && chosen[0].content === rejected[0].content) errors.push(`${line}: chosen and rejected are the same text`);
+    if ('margin' in row && !(typeof row.margin === 'number' && row.margin >= 0 && Number.isFinite(row.margin))) errors.push(`${line}: margin must be a number ≥ 0`);
+    const key = JSON.stringify([prompt, chosen, rejected]);
+    if (seen.has(key)) duplicatePairs++;
+    seen.add(key);
+    const tokens = estimateTokens([...(prompt ?? []), ...(chosen ?? [])].map((m) => m.content).join(' ')) + Math.max(estimateTokens(chosen?.[0]?.content ?? ''), estimateTokens(rejected?.[0]?.content ?? ''));
+    for (const l of lengths) if (tokens > l.limit) l.over++;
+  });
+  if (duplicatePairs) warnings.push(`${duplicatePairs} duplicate rows`);
+  for (const l of lengths) if (l.over) warnings.push(`${l.over} pairs exceed ~${l.limit} tokens (${l.trainer})`);
+  const trainPrompts = new Set(rows.canonical.train.map((r) => JSON.stringify(r.prompt)));
+  const promptsInBothSplits = new Set(rows.canonical.test.map((r) => JSON.stringify(r.prompt)).filter((p) => trainPrompts.has(p))).size;
+  if (promptsInBothSplits) warnings.push(`${promptsInBothSplits} identical prompts appear in both train and test`);
+  const { desirable, undesirable } = rows.counts;
+  let suggestion: string | null = null;
+  if (desirable && undesirable) {
+    const ratio = desirable / undesirable;
+    if (ratio > 4 / 3 || ratio < 3 / 4) suggestion = ratio > 1 ? `undesirable_weight=${ratio.toFixed(2)}` : `desirable_weight=${(1 / ratio).toFixed(2)}`;
+  }
+  if (suggestion) warnings.push(`KTO classes are unbalanced (${desirable} desirable / ${undesirable} undesirable): set ${suggestion} in KTOConfig`);
+  if (all.length === 0) warnings.push('no preference pairs to write (no decisive judgments yet, or every pair was a dropped tie)');
+  return { ok: errors.length === 0, errors, warnings, lengths, duplicatePairs, promptsInBothSplits, kto: { desirable, undesirable, suggestion } };
+}
