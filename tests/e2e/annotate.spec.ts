@@ -248,5 +248,19 @@ test.describe('the annotation workbench', () => {
     await page.goto(`/projects/${demo}/annotate`);
     await expect(page.getByRole('region', { name: 'Guidelines' })).toContainText('version 2');
     await expect(page.getByRole('region', { name: 'Guidelines' })).toContainText('Prefer correct answers.');
+
+    // Export: validated, trainer-ready files to download.
+    await page.goto(`/projects/${demo}`);
+    await page.getByRole('link', { name: 'Export', exact: true }).click();
+    await page.getByLabel('Margin').selectOption('abs');
+    await page.getByRole('button', { name: 'Export' }).click();
+    await expect(page.getByText('Pre-flight validation passed.')).toBeVisible();
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'train.jsonl', exact: true }).click();
+    const file = await (await download).path();
+    const first = JSON.parse(fs.readFileSync(file, 'utf8').split('\n')[0]!) as { prompt: { role: string }[]; chosen: { role: string }[]; margin?: number };
+    expect(first.prompt.at(-1)!.role).toBe('user');
+    expect(first.chosen[0]!.role).toBe('assistant');
+    expect(first.margin).toBeGreaterThan(0);
   });
 });
