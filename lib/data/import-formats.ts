@@ -1,0 +1,163 @@
+/**
+ * Import formats: each record of a file becomes either candidates (a prompt and responses to annotate)
+ * or preference comparisons (prompt, chosen, rejected, optional tie / margin / annotator / systems).
+ * Pure: `detectFormat` looks at the first records, `parseRecord` turns one record into rows or throws
+ * an ImportRowError naming what is wrong.
+ */
+import type { Message } from './export';
+
+export const IMPORT_FORMATS = ['candidates', 'pairs', 'hh', 'battles'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+export class ImportRowError extends Error {}
+
+export type ImportedComparison = {
+  messages: Message[];
+  chosen: { content: string; system: string };
+  rejected: { content: string; system: string };
+  tie: 'both_good' | 'both_bad' | null;
+  strength: number | null;
+  annotator: string | null;
+};
+
+export type ImportedRow = { kind: 'candidates'; messages: Message[]; responses: { content: string; system: string }[] } | ({ kind: 'comparison' } & ImportedComparison);
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const ROLES = new Set(['system', 'user', 'assistant']);
+
+function messagesOf(value: unknown, field: string): Message[] {
+  if (!Array.isArray(value) || value.length === 0) throw new ImportRowError(`${field} must be a non-empty list of messages`);
+  return value.map((m, k) => {
+    if (!isObject(m)) throw new ImportRowError(`${field}[${k}] must be an object with role and content`);
+    const role = m.role === 'human' ? 'user' : m.role === 'gpt' || m.role === 'bot' ? 'assistant' : m.role;
+    if (typeof role !== 'string' || !ROLES.has(role)) throw new ImportRowError(`${field}[${k}].role must be system, user or assistant`);
+    if (typeof m.content !== 'string' || !m.content.trim()) throw new ImportRowError(`${field}[${k}].content must be a non-empty string`);
+    return { role: role as Message['role'], content: m.content };
+  });
+}
+
+function text(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !value.trim()) throw new ImportRowError(`${field} must be a non-empty string`);
+  return value;
+}
+
+/** Anthropic HH transcript ("\n\nHuman: … \n\nAssistant: …") → messages. */
+export function parseHhTranscript(transcript: string, field: string): Message[] {
+  const parts = transcript.split(/\n\n(Human|Assistant): ?/);
+  const messages: Message[] = [];
+  for (let k = 1; k < parts.length; k += 2) messages.push({ role: parts[k] === 'Human' ? 'user' : 'assistant', content: (parts[k + 1] ?? '').trim() });
+  if (messages.length === 0) throw new ImportRowError(`${field} is not an HH transcript ("\\n\\nHuman: … \\n\\nAssistant: …")`);
+  return messages;
+}
+
+/** Splits two full conversations into the shared prompt and the two final assistant messages. */
+function splitImplicit(chosen: Message[], rejected: Message[]): { messages: Message[]; chosen: string; rejected: string } {
+  const lastC = chosen[chosen.length - 1]!;
+  const lastR = rejected[rejected.length - 1]!;
+  if (lastC.role !== 'assistant' || lastR.role !== 'assistant') throw new ImportRowError('chosen and rejected must each end with an assistant message');
+  const prompt = chosen.slice(0, -1);
+  if (JSON.stringify(prompt) !== JSON.stringify(rejected.slice(0, -1))) throw new ImportRowError('chosen and rejected must share the same conversation before their last message');
+  return { messages: prompt, chosen: lastC.content, rejected: lastR.content };
+}
+
+function endsWithUser(messages: Message[], field: string): Message[] {
+  if (messages.length === 0 || messages[messages.length - 1]!.role !== 'user') throw new ImportRowError(`${field} must end with a user turn`);
+  return messages;
+}
+
+function strengthOf(record: Record<string, unknown>): number | null {
+  const v = record.margin ?? record.strength;
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ImportRowError('margin / strength must be a number ≥ 0');
+  return Math.abs(v);
+}
+
+const optionalString = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+
+/** Which format the first records are in (null when none fits). */
+export function detectFormat(records: readonly unknown[]): ImportFormat | null {
+  const first = records.find(isObject);
+  if (!first) return null;
+  if ('model_a' in first && 'model_b' in first && 'winner' in first) return 'battles';
+  if (Array.isArray(first.responses)) return 'candidates';
+  if ('chosen' in first && 'rejected' in first) {
+    const hh = typeof first.chosen === 'string' && /\n\nHuman:/.test(first.chosen) && !('prompt' in first);
+    return hh ? 'hh' : 'pairs';
+  }
+  return null;
+}
+
+export function parseRecord(record: unknown, format: ImportFormat): ImportedRow {
+  if (!isObject(record)) throw new ImportRowError('each record must be a JSON object');
+  switch (format) {
+    case 'candidates': {
+      const messages = record.messages !== undefined ? endsWithUser(messagesOf(record.messages, 'messages'), 'messages') : [{ role: 'user' as const, content: text(record.prompt, 'prompt') }];
+      if (!Array.isArray(record.responses) || record.responses.length === 0) throw new ImportRowError('responses must be a non-empty list');
+      const responses = record.responses.map((r, k) =>
+        typeof r === 'string' ? { content: text(r, `responses[${k}]`), system: `response-${k + 1}` } : isObject(r) ? { content: text(r.content ?? r.response ?? r.text, `responses[${k}].content`), system: optionalString(r.system ?? r.model) ?? `response-${k + 1}` } : (() => {
+              throw new ImportRowError(`responses[${k}] must be a string or {content, system}`);
+            })(),
+      );
+      return { kind: 'candidates', messages, responses };
+    }
+    case 'pairs': {
+      let messages: Message[];
+      let chosen: string;
+      let rejected: string;
+      if (record.prompt !== undefined) {
+        messages = Array.isArray(record.prompt) ? endsWithUser(messagesOf(record.prompt, 'prompt'), 'prompt') : [{ role: 'user', content: text(record.prompt, 'prompt') }];
+        chosen = Array.isArray(record.chosen) ? (messagesOf(record.chosen, 'chosen').at(-1)!.content) : text(record.chosen, 'chosen');
+        rejected = Array.isArray(record.rejected) ? (messagesOf(record.rejected, 'rejected').at(-1)!.content) : text(record.rejected, 'rejected');
+      } else {
+        if (!Array.isArray(record.chosen) || !Array.isArray(record.rejected)) throw new ImportRowError('without a prompt, chosen and rejected must be full conversations (implicit prompt)');
+        const split = splitImplicit(messagesOf(record.chosen, 'chosen'), messagesOf(record.rejected, 'rejected'));
+        messages = endsWithUser(split.messages, 'the shared conversation');
+        chosen = split.chosen;
+        rejected = split.rejected;
+      }
+      return {
+        kind: 'comparison',
+        messages,
+        chosen: { content: chosen, system: optionalString(record.chosen_model ?? record.chosen_system) ?? 'chosen' },
+        rejected: { content: rejected, system: optionalString(record.rejected_model ?? record.rejected_system) ?? 'rejected' },
+        tie: null,
+        strength: strengthOf(record),
+        annotator: optionalString(record.annotator ?? record.annotator_id),
+      };
+    }
+    case 'hh': {
+      const split = splitImplicit(parseHhTranscript(text(record.chosen, 'chosen'), 'chosen'), parseHhTranscript(text(record.rejected, 'rejected'), 'rejected'));
+      return { kind: 'comparison', messages: endsWithUser(split.messages, 'the shared conversation'), chosen: { content: text(split.chosen, 'chosen reply'), system: 'chosen' }, rejected: { content: text(split.rejected, 'rejected reply'), system: 'rejected' }, tie: null, strength: null, annotator: null };
+    }
+    case 'battles': {
+      const modelA = text(record.model_a, 'model_a');
+      const modelB = text(record.model_b, 'model_b');
+      const winner = record.winner;
+      if (winner !== 'model_a' && winner !== 'model_b' && winner !== 'tie' && winner !== 'tie (bothbad)') throw new ImportRowError('winner must be model_a, model_b, tie or tie (bothbad)');
+      let messages: Message[];
+      let a: string;
+      let b: string;
+      if (record.conversation_a !== undefined) {
+        const split = { ca: messagesOf(record.conversation_a, 'conversation_a'), cb: messagesOf(record.conversation_b, 'conversation_b') };
+        const s = splitImplicit(split.ca, split.cb);
+        messages = endsWithUser(s.messages, 'the shared conversation');
+        a = s.chosen;
+        b = s.rejected;
+      } else {
+        messages = [{ role: 'user', content: text(record.prompt ?? record.question, 'prompt') }];
+        a = text(record.response_a, 'response_a');
+        b = text(record.response_b, 'response_b');
+      }
+      const aWins = winner !== 'model_b';
+      return {
+        kind: 'comparison',
+        messages,
+        chosen: { content: aWins ? a : b, system: aWins ? modelA : modelB },
+        rejected: { content: aWins ? b : a, system: aWins ? modelB : modelA },
+        tie: winner === 'tie' ? 'both_good' : winner === 'tie (bothbad)' ? 'both_bad' : null,
+        strength: null,
+        annotator: optionalString(record.judge),
+      };
+    }
+  }
+}

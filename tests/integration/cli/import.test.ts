@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { getDb } from '@/db/client';
+import { REAL_DATA } from '../../helpers/real-data';
+import { runTs } from '../../helpers/spawn';
+
+const cli = (...args: string[]) => runTs('cli/main.ts', args);
+const count = (sql: string, ...args: unknown[]) => (getDb().$client.prepare(sql).get(...args) as { n: number }).n;
+const newProject = async (name: string) => (JSON.parse((await cli('project', 'create', '--name', name, '--json')).stdout) as { id: number }).id;
+
+describe('CLI: import', () => {
+  it('imports real Anthropic HH transcripts all-or-nothing: bad rows by line, then --valid-only', async () => {
+    const file = path.join(REAL_DATA, 'hh-rlhf-harmless', 'harmless-base', 'test.jsonl.gz');
+    expect(fs.existsSync(file), `real data missing: ${file}`).toBe(true);
+    const id = await newProject('hh');
+    const refused = await cli('import', '--project', String(id), file, '--json');
+    expect(refused.code).toBe(2);
+    const report = JSON.parse(refused.stdout) as { format: string; imported: boolean; errors: { line: number; message: string }[]; counts: { rows: number } };
+    expect(report).toMatchObject({ format: 'hh', imported: false });
+    expect(report.errors.length).toBeGreaterThan(0);
+    expect(report.errors[0]).toEqual({ line: expect.any(Number), message: expect.stringMatching(/must be a non-empty string|same conversation/) });
+    expect(count('select count(*) as n from prompts where project_id = ?', id)).toBe(0);
+
+    const imported = await cli('import', '--project', String(id), file, '--valid-only', '--json');
+    expect(imported.code, imported.stderr).toBe(0);
+    const done = JSON.parse(imported.stdout) as { counts: { rows: number; comparisonsAdded: number } };
+    expect(done.counts.rows).toBe(report.counts.rows);
+    expect(done.counts.comparisonsAdded).toBe(report.counts.rows);
+    expect(count("select count(*) as n from comparisons where project_id = ? and label_source = 'imported'", id)).toBe(report.counts.rows);
+  });
+
+  it('imports candidates as items and battles as comparisons, from JSON Lines, a JSON array and .gz; dry runs write nothing', async () => {
+    const dir = process.env.ARBITER_DATA_DIR!;
+    const id = await newProject('mixed');
+    const candidates = path.join(dir, 'cands.json');
+    fs.writeFileSync(candidates, JSON.stringify([{ prompt: 'Capital of France?', responses: [{ content: 'Paris', system: 'm1' }, { content: 'Lyon', system: 'm2' }] }]));
+    const dry = await cli('import', '--project', String(id), candidates, '--dry-run', '--json');
+    expect(JSON.parse(dry.stdout)).toMatchObject({ format: 'candidates', imported: false, counts: { rows: 1 }, preview: [{ kind: 'candidates' }] });
+    expect(count('select count(*) as n from items where project_id = ?', id)).toBe(0);
+    expect((await cli('import', '--project', String(id), candidates)).stdout).toMatch(/imported 1 rows: 1 new prompts, 2 new responses, 0 comparisons, 1 items/);
+
+    const battles = path.join(dir, 'battles.jsonl.gz');
+    const rows = [
+      { model_a: 'm1', model_b: 'm2', winner: 'model_a', judge: 'j1', prompt: 'Capital of France?', response_a: 'Paris', response_b: 'Lyon' },
+      { model_a: 'm2', model_b: 'm1', winner: 'tie (bothbad)', judge: 'j2', prompt: 'Capital of France?', response_a: 'Lyon', response_b: 'Paris' },
+    ];
+    fs.writeFileSync(battles, zlib.gzipSync(rows.map((r) => JSON.stringify(r)).join('\n')));
+    const run = await cli('import', '--project', String(id), battles, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    // The prompt and both responses already exist: deduplicated by content hash.
+    expect(JSON.parse(run.stdout)).toMatchObject({ format: 'battles', counts: { rows: 2, promptsAdded: 0, responsesAdded: 0, comparisonsAdded: 2 } });
+    expect(count("select count(*) as n from comparisons where project_id = ? and tie_kind = 'both_bad'", id)).toBe(1);
+  });
+
+  it('refuses unreadable files and unknown formats clearly', async () => {
+    const dir = process.env.ARBITER_DATA_DIR!;
+    const csv = path.join(dir, 'x.csv');
+    fs.writeFileSync(csv, 'a,b\n1,2\n');
+    const unsupported = await cli('import', '--project', '1', csv);
+    expect(unsupported.code).toBe(2);
+    expect(unsupported.stderr).toMatch(/supported containers are .jsonl, .ndjson, .json and their .gz/);
+    const odd = path.join(dir, 'odd.jsonl');
+    fs.writeFileSync(odd, '{"text": "hello"}\n');
+    const unknown = await cli('import', '--project', String(await newProject('odd')), odd);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/cannot tell the format/);
+  });
+});
