@@ -1,11 +1,15 @@
 /**
- * Streams records out of an import file: JSON Lines (`.jsonl`, `.ndjson`) line by line, a JSON array
- * (`.json`, read whole), and `.gz` of either (gunzipped as a stream). Yields the 1-based line (or array
- * index) with each record, or the parse error of that line.
+ * Streams records out of an import file: JSON Lines (`.jsonl`, `.ndjson`) line by line, CSV with a
+ * header row (papaparse, streamed; quoted multi-line fields allowed), Parquet (hyparquet, one row group
+ * at a time), a JSON array (`.json`, read whole), and `.gz` of JSON Lines, JSON or CSV (gunzipped as a
+ * stream). Yields the 1-based line / row number with each record, or the parse error of that line.
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
+import Papa from 'papaparse';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { normalizeTableRecord } from '@/lib/data/import-formats';
 
 export type RecordOrError = { line: number; record: unknown } | { line: number; error: string };
 
@@ -26,6 +30,26 @@ export async function* readRecords(file: string): AsyncGenerator<RecordOrError> 
     }
     return;
   }
+  if (/\.csv$/i.test(name)) {
+    const rows = open().pipe(Papa.parse(Papa.NODE_STREAM_INPUT, { header: true, skipEmptyLines: true }));
+    let row = 1; // the header is row 1
+    for await (const record of rows) {
+      row++;
+      yield { line: row, record: normalizeTableRecord(record) };
+    }
+    return;
+  }
+  if (/\.parquet$/i.test(name) && !gz) {
+    const buffer = await asyncBufferFromFile(file);
+    const metadata = await parquetMetadataAsync(buffer);
+    let row = 0;
+    for (const group of metadata.row_groups) {
+      const count = Number(group.num_rows);
+      const objects = await parquetReadObjects({ file: buffer, metadata, rowStart: row, rowEnd: row + count });
+      for (const record of objects) yield { line: ++row, record: normalizeTableRecord(record) };
+    }
+    return;
+  }
   if (/\.json$/i.test(name)) {
     const chunks: Buffer[] = [];
     for await (const chunk of open()) chunks.push(chunk as Buffer);
@@ -40,5 +64,5 @@ export async function* readRecords(file: string): AsyncGenerator<RecordOrError> 
     for (let k = 0; k < list.length; k++) yield { line: k + 1, record: list[k] };
     return;
   }
-  throw new Error(`cannot read ${file}: supported containers are .jsonl, .ndjson, .json and their .gz (CSV and Parquet are not supported yet)`);
+  throw new Error(`cannot read ${file}: supported containers are .jsonl, .ndjson, .json, .csv (with .gz) and .parquet`);
 }

@@ -74,11 +74,43 @@ function strengthOf(record: Record<string, unknown>): number | null {
 
 const optionalString = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
 
+const JSON_FIELDS = new Set(['prompt', 'chosen', 'rejected', 'messages', 'responses', 'conversation_a', 'conversation_b']);
+const NUMBER_FIELDS = new Set(['margin', 'strength', 'acceptedIndex']);
+
+/**
+ * Table rows (CSV, Parquet) carry only scalars: JSON in a cell (a message list) is parsed, numeric
+ * cells become numbers, `response_1…response_n` columns become `responses`, BigInts become numbers.
+ */
+export function normalizeTableRecord(record: unknown): unknown {
+  if (!isObject(record)) return record;
+  const out: Record<string, unknown> = {};
+  const numbered: [number, unknown][] = [];
+  for (const [key, raw] of Object.entries(record)) {
+    let value = typeof raw === 'bigint' ? Number(raw) : raw;
+    if (typeof value === 'string') {
+      const trimmed = value.trim();
+      if (JSON_FIELDS.has(key) && (trimmed.startsWith('[') || trimmed.startsWith('{'))) {
+        try {
+          value = JSON.parse(trimmed);
+        } catch {
+          // not JSON after all: keep the text
+        }
+      } else if (NUMBER_FIELDS.has(key) && trimmed !== '' && Number.isFinite(Number(trimmed))) value = Number(trimmed);
+      else if (NUMBER_FIELDS.has(key) && trimmed === '') continue;
+    }
+    const m = /^response_?(\d+)$/.exec(key);
+    if (m) numbered.push([Number(m[1]), value]);
+    else out[key] = value;
+  }
+  if (numbered.length && out.responses === undefined) out.responses = numbered.sort((a, b) => a[0] - b[0]).map(([, v]) => v).filter((v) => typeof v === 'string' && v.trim());
+  return out;
+}
+
 /** Which format the first records are in (null when none fits). */
 export function detectFormat(records: readonly unknown[]): ImportFormat | null {
   const first = records.find(isObject);
   if (!first) return null;
-  if ('model_a' in first && 'model_b' in first && 'winner' in first) return 'battles';
+  if ('model_a' in first && 'model_b' in first && ('winner' in first || 'acceptedIndex' in first)) return 'battles';
   if (Array.isArray(first.responses)) return 'candidates';
   if ('chosen' in first && 'rejected' in first) {
     const hh = typeof first.chosen === 'string' && /\n\nHuman:/.test(first.chosen) && !('prompt' in first);
@@ -132,8 +164,9 @@ export function parseRecord(record: unknown, format: ImportFormat): ImportedRow 
     case 'battles': {
       const modelA = text(record.model_a, 'model_a');
       const modelB = text(record.model_b, 'model_b');
-      const winner = record.winner;
-      if (winner !== 'model_a' && winner !== 'model_b' && winner !== 'tie' && winner !== 'tie (bothbad)') throw new ImportRowError('winner must be model_a, model_b, tie or tie (bothbad)');
+      // Copilot Arena's completion battles: acceptedIndex 0 / 1 picks completion_a / completion_b.
+      const winner = record.winner ?? (record.acceptedIndex === 0 ? 'model_a' : record.acceptedIndex === 1 ? 'model_b' : undefined);
+      if (winner !== 'model_a' && winner !== 'model_b' && winner !== 'tie' && winner !== 'tie (bothbad)') throw new ImportRowError('winner must be model_a, model_b, tie or tie (bothbad) (or acceptedIndex 0 / 1)');
       let messages: Message[];
       let a: string;
       let b: string;
@@ -143,6 +176,13 @@ export function parseRecord(record: unknown, format: ImportFormat): ImportedRow 
         messages = endsWithUser(s.messages, 'the shared conversation');
         a = s.chosen;
         b = s.rejected;
+      } else if (record.prefix !== undefined) {
+        const prefix = typeof record.prefix === 'string' ? record.prefix : '';
+        const suffix = typeof record.suffix === 'string' ? record.suffix : '';
+        if (!prefix.trim() && !suffix.trim()) throw new ImportRowError('prefix and suffix are both empty');
+        messages = [{ role: 'user', content: `Complete the code at <CURSOR>.\n\n${prefix}<CURSOR>${suffix}` }];
+        a = text(record.completion_a, 'completion_a');
+        b = text(record.completion_b, 'completion_b');
       } else {
         messages = [{ role: 'user', content: text(record.prompt ?? record.question, 'prompt') }];
         a = text(record.response_a, 'response_a');

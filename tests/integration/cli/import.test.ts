@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { REAL_DATA } from '../../helpers/real-data';
@@ -54,13 +55,37 @@ describe('CLI: import', () => {
     expect(count("select count(*) as n from comparisons where project_id = ? and tie_kind = 'both_bad'", id)).toBe(1);
   });
 
+  it('reads CSV with quoted multi-line cells (real Copilot Arena battles) and Parquet', async () => {
+    const csv = path.join(REAL_DATA, 'copilot-arena', 'copilot_arena_examples_v1.csv');
+    const id = await newProject('copilot');
+    const run = await cli('import', '--project', String(id), csv, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ format: 'battles', counts: { rows: 112, comparisonsAdded: 112 } });
+    expect(count('select count(distinct system) as n from responses where project_id = ?', id)).toBeGreaterThan(3);
+
+    const parquet = path.join(process.env.ARBITER_DATA_DIR!, 'pairs.parquet');
+    const buffer = parquetWriteBuffer({
+      columnData: [
+        { name: 'prompt', data: ['What is 2+2?', 'Name a prime.'], type: 'STRING' },
+        { name: 'chosen', data: ['4', '7'], type: 'STRING' },
+        { name: 'rejected', data: ['5', '8'], type: 'STRING' },
+        { name: 'margin', data: [1.5, 0.5], type: 'DOUBLE' },
+      ],
+    });
+    fs.writeFileSync(parquet, Buffer.from(buffer));
+    const pq = await cli('import', '--project', String(id), parquet, '--json');
+    expect(pq.code, pq.stderr).toBe(0);
+    expect(JSON.parse(pq.stdout)).toMatchObject({ format: 'pairs', counts: { rows: 2, comparisonsAdded: 2 } });
+    expect(count("select count(*) as n from comparisons where project_id = ? and strength = 1.5", id)).toBe(1);
+  });
+
   it('refuses unreadable files and unknown formats clearly', async () => {
     const dir = process.env.ARBITER_DATA_DIR!;
-    const csv = path.join(dir, 'x.csv');
-    fs.writeFileSync(csv, 'a,b\n1,2\n');
-    const unsupported = await cli('import', '--project', '1', csv);
+    const xml = path.join(dir, 'x.xml');
+    fs.writeFileSync(xml, '<a/>');
+    const unsupported = await cli('import', '--project', '1', xml);
     expect(unsupported.code).toBe(2);
-    expect(unsupported.stderr).toMatch(/supported containers are .jsonl, .ndjson, .json and their .gz/);
+    expect(unsupported.stderr).toMatch(/supported containers are .jsonl, .ndjson, .json, .csv \(with .gz\) and .parquet/);
     const odd = path.join(dir, 'odd.jsonl');
     fs.writeFileSync(odd, '{"text": "hello"}\n');
     const unknown = await cli('import', '--project', String(await newProject('odd')), odd);

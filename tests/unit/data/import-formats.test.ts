@@ -54,7 +54,7 @@ describe('records', () => {
     const b = parseRecord({ model_a: 'm1', model_b: 'm2', winner: 'model_b', judge: 'j1', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles');
     expect(b).toMatchObject({ chosen: { content: 'B', system: 'm2' }, rejected: { content: 'A', system: 'm1' }, tie: null, annotator: 'j1' });
     expect(parseRecord({ model_a: 'm1', model_b: 'm2', winner: 'tie (bothbad)', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles')).toMatchObject({ tie: 'both_bad' });
-    expect(error(() => parseRecord({ model_a: 'm1', model_b: 'm2', winner: 'left', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles'))).toBe('winner must be model_a, model_b, tie or tie (bothbad)');
+    expect(error(() => parseRecord({ model_a: 'm1', model_b: 'm2', winner: 'left', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles'))).toBe('winner must be model_a, model_b, tie or tie (bothbad) (or acceptedIndex 0 / 1)');
   });
 
   it('names the field of every refusal', () => {
