@@ -29,6 +29,8 @@ export const envSchema = z.object({
   ARBITER_STALE_MS: z.coerce.number().int().min(200).default(30_000),
   /** Sign-in attempts allowed per IP per minute. */
   ARBITER_SIGNIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** Largest import upload accepted over HTTP, in MiB (the CLI reads files of any size). */
+  ARBITER_MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(100_000).default(512),
 });
 
 export type Env = z.infer<typeof envSchema>;

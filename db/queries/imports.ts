@@ -6,7 +6,8 @@
 import { planItems } from '@/lib/annotation/items-from-candidates';
 import type { Actor } from '@/lib/auth/access';
 import { contentHash } from '@/lib/data/content-hash';
-import type { ImportedRow } from '@/lib/data/import-formats';
+import { detectFormat, IMPORT_FORMATS, ImportRowError, parseRecord, type ImportedRow, type ImportFormat } from '@/lib/data/import-formats';
+import { readRecords, type RecordOrError } from '@/lib/data/read-records';
 import { projectSettingsSchema } from '@/lib/projects/settings';
 import { getDb } from '../client';
 import { assertCanManageProject } from './projects';
@@ -77,4 +78,77 @@ export function openImport(actor: Actor, projectId: number) {
       open = false;
     },
   };
+}
+
+export type ImportReport = {
+  format: ImportFormat;
+  mapping: string;
+  imported: boolean;
+  counts: ImportCounts;
+  errors: { line: number; message: string }[];
+  preview: ImportedRow[];
+};
+
+export const FORMAT_MAPPING: Record<ImportFormat, string> = {
+  candidates: '{prompt | messages, responses: [string | {content, system}]} → items to annotate',
+  pairs: '{prompt (string or messages), chosen, rejected, margin?, annotator?} or {chosen, rejected} as full conversations (implicit prompt) → comparisons',
+  hh: 'Anthropic HH {chosen, rejected} transcripts ("\\n\\nHuman: … \\n\\nAssistant: …") → comparisons',
+  battles: 'arena battles {model_a, model_b, winner | acceptedIndex, judge?, conversation_a/b or prompt + response_a/b} → comparisons',
+};
+
+/** Thrown before anything is written: the file cannot be read, or its format cannot be told. */
+export class ImportFileError extends Error {}
+
+/**
+ * Streams a file into a project: detect (or take) the format from the first 20 records, then parse and
+ * write every record inside one transaction. Any bad row rolls everything back unless `validOnly`;
+ * `dryRun` always rolls back (a preview). Returns the report either way.
+ */
+export async function runImport(actor: Actor, projectId: number, file: string, options: { format?: ImportFormat | 'auto'; validOnly?: boolean; dryRun?: boolean } = {}): Promise<ImportReport> {
+  const records = readRecords(file);
+  const head: RecordOrError[] = [];
+  try {
+    // Manual next(): a for-await loop that breaks would close the stream.
+    while (head.length < 20) {
+      const next = await records.next();
+      if (next.done) break;
+      head.push(next.value);
+    }
+  } catch (error) {
+    throw new ImportFileError(error instanceof Error ? error.message : String(error));
+  }
+  const requested = options.format ?? 'auto';
+  const format = requested === 'auto' ? detectFormat(head.flatMap((r) => ('record' in r ? [r.record] : []))) : requested;
+  if (!format) throw new ImportFileError(`cannot tell the format of the file; choose one of ${IMPORT_FORMATS.join(', ')}`);
+
+  const writer = openImport(actor, projectId);
+  const errors: ImportReport['errors'] = [];
+  const preview: ImportedRow[] = [];
+  const handle = (r: RecordOrError) => {
+    if ('error' in r) return void errors.push({ line: r.line, message: r.error });
+    try {
+      const row = parseRecord(r.record, format);
+      if (preview.length < 3) preview.push(row);
+      writer.write(row);
+    } catch (error) {
+      if (!(error instanceof ImportRowError)) throw error;
+      errors.push({ line: r.line, message: error.message });
+    }
+  };
+  writer.begin();
+  try {
+    head.forEach(handle);
+    for (;;) {
+      const next = await records.next();
+      if (next.done) break;
+      handle(next.value);
+    }
+  } catch (error) {
+    writer.rollback();
+    throw error;
+  }
+  const refused = errors.length > 0 && !options.validOnly;
+  if (refused || options.dryRun) writer.rollback();
+  else writer.commit();
+  return { format, mapping: FORMAT_MAPPING[format], imported: !(refused || options.dryRun), counts: writer.counts, errors, preview };
 }

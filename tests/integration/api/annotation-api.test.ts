@@ -108,3 +108,44 @@ describe('export over REST', async () => {
     expect(((await bad.json()) as { field: string }).field).toBe('format');
   });
 });
+
+describe('import over REST', async () => {
+  const { POST: importRoute } = await import('@/app/api/v1/projects/[id]/imports/route');
+  const researcher = await createActor('researcher');
+  const annotator = await createActor('annotator');
+  const project = createProject(researcher, { name: 'rest import', settings: { tasks: ['pairwise'] } });
+  addProjectMember(project.id, annotator.id, 'annotator');
+  const rToken = createApiToken(researcher.id, { name: 'r' }).token;
+  const aToken = createApiToken(annotator.id, { name: 'a' }).token;
+  const p = params({ id: String(project.id) });
+  const body = [
+    JSON.stringify({ prompt: 'Best pet?', chosen: 'A cat.', rejected: 'A rock.' }),
+    JSON.stringify({ prompt: 'Sky colour?', chosen: 'Blue.', rejected: '' }),
+  ].join('\n');
+  const upload = (query: string, token: string, content = body, headers: Record<string, string> = {}) =>
+    new Request(`http://localhost:3000/x?${query}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body: content });
+
+  it('previews, refuses a file with bad rows, imports the valid rows when asked, and keeps annotators out', async () => {
+    const preview = await importRoute(upload('filename=pairs.jsonl&dryRun=1', rToken), p);
+    expect(preview.status).toBe(200);
+    const report = (await preview.json()) as { format: string; imported: boolean; errors: { line: number; message: string }[]; preview: unknown[] };
+    expect(report).toMatchObject({ format: 'pairs', imported: false, errors: [{ line: 2, message: 'rejected must be a non-empty string' }] });
+    expect(report.preview).toHaveLength(1);
+    const refused = (await (await importRoute(upload('filename=pairs.jsonl', rToken), p)).json()) as { imported: boolean };
+    expect(refused.imported).toBe(false);
+    const imported = (await (await importRoute(upload('filename=pairs.jsonl&validOnly=1', rToken), p)).json()) as { imported: boolean; counts: { comparisonsAdded: number } };
+    expect(imported).toMatchObject({ imported: true, counts: { comparisonsAdded: 1 } });
+    expect((await importRoute(upload('filename=pairs.jsonl', aToken), p)).status).toBe(403);
+  });
+
+  it('rejects bad names, unknown content and oversized uploads before importing', async () => {
+    const badName = await importRoute(upload('filename=../../etc/passwd', rToken), p);
+    expect(badName.status).toBe(400);
+    expect(((await badName.json()) as { error: string }).error).toMatch(/filename must end in/);
+    const unknown = await importRoute(upload('filename=x.jsonl', rToken, '{"text":"?"}\n'), p);
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: string }).error).toMatch(/cannot tell the format/);
+    const huge = await importRoute(upload('filename=x.jsonl', rToken, 'x', { 'content-length': String(10 * 1024 ** 4) }), p);
+    expect(huge.status).toBe(413);
+  });
+});

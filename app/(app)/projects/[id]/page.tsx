@@ -36,6 +36,10 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
               Settings
             </Link>
             {' · '}
+            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/import`}>
+              Import
+            </Link>
+            {' · '}
             <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/export`}>
               Export
             </Link>

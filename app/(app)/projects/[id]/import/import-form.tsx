@@ -1,0 +1,117 @@
+'use client';
+import { useRouter } from 'next/navigation';
+import { useRef, useState } from 'react';
+import { Button, ErrorText, ProgressBar } from '@/app/_components/ui';
+
+type Report = {
+  format: string;
+  mapping: string;
+  imported: boolean;
+  counts: { rows: number; promptsAdded: number; responsesAdded: number; comparisonsAdded: number; itemsAdded: number };
+  errors: { line: number; message: string }[];
+  preview: unknown[];
+};
+
+const FORMATS = ['auto', 'candidates', 'pairs', 'hh', 'battles'];
+
+/** Upload with a progress bar (XMLHttpRequest reports upload progress; fetch does not), preview first, then import. */
+export function ImportForm({ projectId }: { projectId: number }) {
+  const router = useRouter();
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [format, setFormat] = useState('auto');
+  const [validOnly, setValidOnly] = useState(false);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [report, setReport] = useState<(Report & { dryRun: boolean }) | null>(null);
+  const [error, setError] = useState('');
+
+  const send = (dryRun: boolean) => {
+    const file = fileRef.current?.files?.[0];
+    if (!file) return setError('choose a file first');
+    setError('');
+    setProgress(0);
+    const query = new URLSearchParams({ filename: file.name, format, validOnly: validOnly ? '1' : '0', dryRun: dryRun ? '1' : '0' });
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/v1/projects/${projectId}/imports?${query}`);
+    xhr.upload.onprogress = (e) => e.lengthComputable && setProgress(e.loaded / e.total);
+    xhr.onload = () => {
+      setProgress(null);
+      let body: Report & { error?: string };
+      try {
+        body = JSON.parse(xhr.responseText) as Report & { error?: string };
+      } catch {
+        return setError(`the server answered ${xhr.status}`);
+      }
+      if (xhr.status >= 400) return setError(body.error ?? `import failed (${xhr.status})`);
+      setReport({ ...body, dryRun });
+      if (body.imported) router.refresh();
+    };
+    xhr.onerror = () => {
+      setProgress(null);
+      setError('The server could not be reached. Nothing was imported.');
+    };
+    xhr.send(file);
+  };
+
+  return (
+    <div className="space-y-4">
+      <div className="grid gap-3 md:grid-cols-3">
+        <label className="text-sm md:col-span-3">
+          <span className="mb-1 block font-medium text-slate-700">File (.jsonl, .json, .csv, .parquet, optionally .gz)</span>
+          <input ref={fileRef} type="file" accept=".jsonl,.ndjson,.json,.csv,.parquet,.gz" className="text-sm" onChange={() => setReport(null)} />
+        </label>
+        <label className="text-sm">
+          <span className="mb-1 block font-medium text-slate-700">Format</span>
+          <select value={format} onChange={(e) => setFormat(e.target.value)} className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm">
+            {FORMATS.map((f) => (
+              <option key={f} value={f}>
+                {f}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex items-center gap-2 self-end text-sm">
+          <input type="checkbox" checked={validOnly} onChange={(e) => setValidOnly(e.target.checked)} /> Import the valid rows and report the rest
+        </label>
+      </div>
+      <div className="flex gap-2">
+        <Button type="button" variant="secondary" onClick={() => send(true)} disabled={progress !== null}>
+          Preview
+        </Button>
+        <Button type="button" onClick={() => send(false)} disabled={progress !== null}>
+          Import
+        </Button>
+      </div>
+      {progress !== null ? <ProgressBar value={progress} label="Upload progress" /> : null}
+      <ErrorText>{error}</ErrorText>
+      {report ? (
+        <div className="space-y-2 text-sm" data-testid="import-report">
+          <p>
+            Format <strong>{report.format}</strong>: {report.mapping}
+          </p>
+          <p role="status">
+            {report.dryRun
+              ? `Preview: ${report.counts.rows} valid rows, ${report.errors.length} bad rows. Nothing was written.`
+              : report.imported
+                ? `Imported ${report.counts.rows} rows: ${report.counts.promptsAdded} new prompts, ${report.counts.responsesAdded} new responses, ${report.counts.comparisonsAdded} comparisons, ${report.counts.itemsAdded} items${report.errors.length ? `; skipped ${report.errors.length} bad rows` : ''}.`
+                : `Nothing was imported: ${report.errors.length} bad rows. Fix them, or tick "Import the valid rows".`}
+          </p>
+          {report.errors.length ? (
+            <ul className="max-h-48 list-disc overflow-y-auto pl-5 text-rose-800">
+              {report.errors.slice(0, 200).map((e) => (
+                <li key={e.line}>
+                  line {e.line}: {e.message}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {report.dryRun && report.preview.length ? (
+            <details open>
+              <summary className="cursor-pointer text-slate-600">First rows as they will be stored</summary>
+              <pre className="mt-1 max-h-72 overflow-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(report.preview, null, 2)}</pre>
+            </details>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+// POST /api/v1/projects/:id/imports?filename=data.jsonl&format=auto|…&validOnly=1&dryRun=1 — the request body is the file.
+// Streamed to a temporary file in the data directory, then imported in one transaction (researchers and admins).
+// → { format, mapping, imported, counts, errors: [{line, message}], preview }; 413 before reading when the body is too large.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import { ImportFileError, runImport } from '@/db/queries/imports';
+import { assertCanManageProject } from '@/db/queries/projects';
+import { IMPORT_FORMATS } from '@/lib/data/import-formats';
+import { dataDir, getEnv } from '@/lib/env';
+import { BadRequestError } from '@/app/_lib/errors';
+import { apiRoute } from '../../../_lib/api-route';
+import { idParamsSchema, queryObject } from '../../../_lib/params';
+
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+const querySchema = z.object({
+  filename: z
+    .string()
+    .min(1, 'filename is required (its extension tells the container)')
+    .max(200)
+    .regex(/\.(jsonl|ndjson|json|csv|parquet)(\.gz)?$/i, 'filename must end in .jsonl, .ndjson, .json, .csv or .parquet (optionally .gz)'),
+  format: z.enum(['auto', ...IMPORT_FORMATS]).default('auto'),
+  validOnly: flag.default(false),
+  dryRun: flag.default(false),
+});
+
+export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) => {
+  const { id } = idParamsSchema.parse(params);
+  assertCanManageProject(actor, id);
+  const q = querySchema.parse(queryObject(request));
+  const limit = getEnv().ARBITER_MAX_UPLOAD_MB * 1024 * 1024;
+  const declared = Number(request.headers.get('content-length') ?? 'NaN');
+  if (declared > limit) return Response.json({ error: `the file is larger than the ${getEnv().ARBITER_MAX_UPLOAD_MB} MiB upload limit; use the CLI (arbiter import) for large files` }, { status: 413 });
+  if (!request.body) throw new BadRequestError('send the file as the request body');
+  const dir = path.join(dataDir(), 'uploads');
+  fs.mkdirSync(dir, { recursive: true });
+  // Only our own random name and the checked extension reach the file system (never the client's path).
+  const file = path.join(dir, `${crypto.randomUUID()}${/\.[a-z]+(\.gz)?$/i.exec(q.filename)![0].toLowerCase()}`);
+  let received = 0;
+  try {
+    const counted = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream).on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) counted.destroy(new BadRequestError(`the file is larger than the ${getEnv().ARBITER_MAX_UPLOAD_MB} MiB upload limit`));
+    });
+    await pipeline(counted, fs.createWriteStream(file));
+    return await runImport(actor, id, file, { format: q.format, validOnly: q.validOnly, dryRun: q.dryRun });
+  } catch (error) {
+    if (error instanceof ImportFileError) throw new BadRequestError(error.message);
+    throw error;
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+});
