@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import { ImportFileError, runImport } from '@/db/queries/imports';
 import { assertCanManageProject } from '@/db/queries/projects';
@@ -41,7 +42,7 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   const file = path.join(dir, `${crypto.randomUUID()}${/\.[a-z]+(\.gz)?$/i.exec(q.filename)![0].toLowerCase()}`);
   let received = 0;
   try {
-    const counted = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream).on('data', (chunk: Buffer) => {
+    const counted = Readable.fromWeb(request.body as WebReadableStream).on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > limit) counted.destroy(new BadRequestError(`the file is larger than the ${getEnv().ARBITER_MAX_UPLOAD_MB} MiB upload limit`));
     });
