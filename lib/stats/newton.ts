@@ -3,6 +3,8 @@
  * Hessian by central differences of that gradient, a gauge term for parameters that are only defined
  * up to a common shift, and backtracking on the objective. Used by the tie models.
  */
+import { solveSpd } from './linear-algebra';
+
 export type Objective = {
   /** Value and gradient at x (gradient written into `grad`). */
   evaluate(x: Float64Array, grad: Float64Array): number;
@@ -11,34 +13,6 @@ export type Objective = {
 };
 
 export type NewtonResult = { x: Float64Array; value: number; iterations: number; converged: boolean };
-
-function choleskySolve(n: number, a: Float64Array, b: Float64Array): Float64Array | null {
-  const l = Float64Array.from(a);
-  for (let j = 0; j < n; j++) {
-    let d = l[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= l[j * n + k]! ** 2;
-    if (!(d > 0)) return null;
-    const root = Math.sqrt(d);
-    l[j * n + j] = root;
-    for (let i = j + 1; i < n; i++) {
-      let v = l[i * n + j]!;
-      for (let k = 0; k < j; k++) v -= l[i * n + k]! * l[j * n + k]!;
-      l[i * n + j] = v / root;
-    }
-  }
-  const x = Float64Array.from(b);
-  for (let i = 0; i < n; i++) {
-    let v = x[i]!;
-    for (let k = 0; k < i; k++) v -= l[i * n + k]! * x[k]!;
-    x[i] = v / l[i * n + i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let v = x[i]!;
-    for (let k = i + 1; k < n; k++) v -= l[k * n + i]! * x[k]!;
-    x[i] = v / l[i * n + i]!;
-  }
-  return x;
-}
 
 export function minimizeNewton(objective: Objective, start: Float64Array, options: { maxIterations?: number; tolerance?: number } = {}): NewtonResult {
   const n = start.length;
@@ -65,11 +39,11 @@ export function minimizeNewton(objective: Objective, start: Float64Array, option
       for (let k = i + 1; k < n; k++) hess[i * n + k] = hess[k * n + i] = (hess[i * n + k]! + hess[k * n + i]!) / 2;
     }
     for (let i = 0; i < objective.gauge; i++) for (let k = 0; k < objective.gauge; k++) hess[i * n + k]! += 1;
-    let step = choleskySolve(n, hess, grad);
+    let step = solveSpd(n, hess, grad);
     for (let damping = 1e-6; !step && damping < 1e6; damping *= 10) {
       const damped = Float64Array.from(hess);
       for (let i = 0; i < n; i++) damped[i * n + i]! += damping * Math.max(1, Math.abs(hess[i * n + i]!));
-      step = choleskySolve(n, damped, grad);
+      step = solveSpd(n, damped, grad);
     }
     if (!step) return { x, value, iterations: iteration, converged: false };
     let t = 1;

@@ -13,6 +13,7 @@
  */
 import { createRng } from '@/lib/random';
 import { quantileSorted, summariseLeaderboard, type LeaderboardRow } from './bt-leaderboard';
+import { solveSpd } from './linear-algebra';
 
 export const STYLE_FEATURES = ['length', 'headers', 'lists', 'bold'] as const;
 export type StyleFeature = (typeof STYLE_FEATURES)[number];
@@ -98,7 +99,7 @@ function fitContextual(m: number, data: StyledBattles, x: Float64Array, weights:
     // Gauge: the likelihood is flat along θ + c·1; adding 1·1ᵀ on the θ block keeps Σθ = 0.
     for (let r = 0; r < m; r++) for (let c = 0; c < m; c++) hess[r * P + c]! += 1;
     for (let r = 0; r < P; r++) hess[r * P + r]! += 1e-9;
-    const step = solveSymmetric(P, hess, grad);
+    const step = solveSpd(P, hess, grad);
     if (!step) return { theta: params.slice(0, m), beta: params.slice(m), converged: false };
     let largest = 0;
     for (let r = 0; r < P; r++) largest = Math.max(largest, Math.abs(step[r]!));
@@ -108,35 +109,6 @@ function fitContextual(m: number, data: StyledBattles, x: Float64Array, weights:
     if (largest < 1e-10) return { theta: params.slice(0, m), beta: params.slice(m), converged: true };
   }
   return { theta: params.slice(0, m), beta: params.slice(m), converged: false };
-}
-
-/** Cholesky solve of A·s = b (A symmetric positive definite); null if A is not. */
-function solveSymmetric(n: number, a: Float64Array, b: Float64Array): Float64Array | null {
-  const l = Float64Array.from(a);
-  for (let j = 0; j < n; j++) {
-    let d = l[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= l[j * n + k]! ** 2;
-    if (!(d > 0)) return null;
-    const root = Math.sqrt(d);
-    l[j * n + j] = root;
-    for (let i = j + 1; i < n; i++) {
-      let s = l[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
-      l[i * n + j] = s / root;
-    }
-  }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
-    y[i] = s / l[i * n + i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i]!;
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * y[k]!;
-    y[i] = s / l[i * n + i]!;
-  }
-  return y;
 }
 
 const toRatings = (theta: Float64Array) => theta.map((t) => 400 * t + 1000);

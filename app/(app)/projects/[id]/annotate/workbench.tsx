@@ -1,30 +1,19 @@
 'use client';
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { AnnotationTask, AnnotatorProgress, HistoryEntry } from '@/db/queries/annotation';
+import type { AnnotationTask, AnnotatorProgress } from '@/db/queries/annotation';
+import type { HistoryEntry } from '@/db/queries/annotation-history';
 import { putInOutbox, readOutbox, removeFromOutbox, sendJudgment, type PendingJudgment } from '@/app/_lib/judgment-outbox';
 import { Markdown } from '@/app/_components/markdown';
 import { Button, cn, ErrorText, ProgressBar } from '@/app/_components/ui';
 import { RankingBoard, rankingGroups, stateFromGroups, type RankingState } from './ranking-board';
+import { PairControls } from './pair-controls';
+import { useAnnotationKeys } from './use-annotation-keys';
+import { Conversation, describeAnswer, LETTERS, RatingsGrid, ShortcutSheet, type Winner } from './task-parts';
 
-type Winner = 'a' | 'b' | 'tie' | 'both_bad';
 type Ratings = Record<string, Record<string, number>>;
 type Answer = { winner: Winner | null; strength: number | null; justification: string; ranking: RankingState; ratings: Ratings };
 
-const LETTERS = 'ABCDEFGHI';
-const CHOICES: { winner: Winner; label: string; key: string }[] = [
-  { winner: 'a', label: 'A is better', key: '1' },
-  { winner: 'b', label: 'B is better', key: '2' },
-  { winner: 'tie', label: 'Tie', key: '3' },
-  { winner: 'both_bad', label: 'Both bad', key: '4' },
-];
-const STRENGTHS = [
-  { value: 1, label: 'Slightly', key: 'q' },
-  { value: 2, label: 'Clearly', key: 'w' },
-  { value: 3, label: 'Much', key: 'e' },
-];
-/** The 7-point line, left to right: A much better (−3) … tie (0) … B much better (+3). */
-const LIKERT = [-3, -2, -1, 0, 1, 2, 3];
 
 function emptyAnswer(task: AnnotationTask): Answer {
   const prev = task.previous;
@@ -211,57 +200,7 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
   const choose = useCallback((winner: Winner) => setAnswer((a) => (a ? { ...a, winner, strength: winner === 'a' || winner === 'b' ? a.strength : null } : a)), []);
   const setStrength = useCallback((strength: number) => setAnswer((a) => (a && (a.winner === 'a' || a.winner === 'b') ? { ...a, strength } : a)), []);
 
-  // Keyboard first: 1–4 choose, Q/W/E strength, Enter submits (Ctrl+Enter inside the text box), S skips, ? shows the shortcuts.
-  useEffect(() => {
-    const onKey = (e: globalThis.KeyboardEvent) => {
-      const target = e.target as HTMLElement | null;
-      const typing = !!target && (target.tagName === 'TEXTAREA' || (target.tagName === 'INPUT' && (target as HTMLInputElement).type === 'text'));
-      if (e.key === 'Escape') {
-        setShowShortcuts(false);
-        return;
-      }
-      if (typing) {
-        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-          e.preventDefault();
-          void submit();
-        }
-        return;
-      }
-      if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (e.key === '?') {
-        e.preventDefault();
-        setShowShortcuts((s) => !s);
-        return;
-      }
-      if (!task || state !== 'ready') return;
-      if (e.key === 'Enter' && target?.tagName !== 'BUTTON' && target?.tagName !== 'A') {
-        e.preventDefault();
-        void submit();
-        return;
-      }
-      const key = e.key.toLowerCase();
-      if (key === 's') {
-        e.preventDefault();
-        void skip();
-        return;
-      }
-      if (task.kind === 'pair') {
-        const choice = CHOICES.find((c) => c.key === key);
-        if (choice) {
-          e.preventDefault();
-          choose(choice.winner);
-          return;
-        }
-        const strength = STRENGTHS.find((s) => s.key === key);
-        if (strength && task.settings.strengthScale !== 'off') {
-          e.preventDefault();
-          setStrength(strength.value);
-        }
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [task, state, submit, skip, choose, setStrength]);
+  useAnnotationKeys({ task, ready: state === 'ready', submit, skip, choose, setStrength, toggleShortcuts: () => setShowShortcuts((v) => !v), closeShortcuts: () => setShowShortcuts(false) });
 
   const responseBody = (id: number) => {
     const r = task?.responses.find((x) => x.id === id);
@@ -370,85 +309,14 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
               </div>
             ) : null}
             {task.kind === 'pair' ? (
-              <fieldset className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
-                <legend className="px-1 text-sm font-semibold">Which response is better?</legend>
-                <div className="flex flex-wrap gap-2">
-                  {CHOICES.map((c) => (
-                    <button
-                      key={c.winner}
-                      type="button"
-                      aria-pressed={answer.winner === c.winner}
-                      aria-label={c.label}
-                      aria-keyshortcuts={c.key}
-                      onClick={() => choose(c.winner)}
-                      className={cn('rounded-md border px-3 py-1.5 text-sm font-medium', answer.winner === c.winner ? 'border-indigo-600 bg-indigo-600 text-white' : 'border-slate-300 bg-white hover:bg-slate-50')}
-                    >
-                      {c.label}{' '}
-                      <kbd aria-hidden="true" className="ml-1 text-xs opacity-70">
-                        {c.key}
-                      </kbd>
-                    </button>
-                  ))}
-                </div>
-                {settings.strengthScale === '7' ? (
-                  <div role="radiogroup" aria-label="Preference on the 7-point scale" className="flex flex-wrap items-center gap-1 text-xs">
-                    <span className="mr-1 text-slate-500">A ≫ B</span>
-                    {LIKERT.map((v) => {
-                      const current = answer.winner === 'a' ? -(answer.strength ?? 0) : answer.winner === 'b' ? (answer.strength ?? 0) : answer.winner === 'tie' ? 0 : null;
-                      const name = v === 0 ? 'Tie (0)' : `${v < 0 ? 'A' : 'B'} ${STRENGTHS[Math.abs(v) - 1]!.label.toLowerCase()} better (${v > 0 ? '+' : ''}${v})`;
-                      return (
-                        <button
-                          key={v}
-                          type="button"
-                          role="radio"
-                          aria-checked={current === v && (v !== 0 || answer.winner === 'tie')}
-                          aria-label={name}
-                          onClick={() => (v === 0 ? choose('tie') : setAnswer((a) => (a ? { ...a, winner: v < 0 ? 'a' : 'b', strength: Math.abs(v) } : a)))}
-                          className={cn('h-8 w-9 rounded border', current === v && answer.winner ? 'border-indigo-600 bg-indigo-600 text-white' : 'border-slate-300 bg-white')}
-                        >
-                          {v > 0 ? `+${v}` : v}
-                        </button>
-                      );
-                    })}
-                    <span className="ml-1 text-slate-500">B ≫ A</span>
-                  </div>
-                ) : null}
-                {settings.strengthScale !== 'off' && decisive ? (
-                  <div role="radiogroup" aria-label="How much better" className="flex flex-wrap items-center gap-2 text-sm">
-                    <span className="text-slate-600">How much better?</span>
-                    {STRENGTHS.map((s) => (
-                      <button
-                        key={s.value}
-                        type="button"
-                        role="radio"
-                        aria-checked={answer.strength === s.value}
-                        aria-label={`${s.label} better`}
-                        aria-keyshortcuts={s.key}
-                        onClick={() => setStrength(s.value)}
-                        className={cn('rounded-md border px-3 py-1 text-sm', answer.strength === s.value ? 'border-indigo-600 bg-indigo-50 font-medium text-indigo-900' : 'border-slate-300 bg-white')}
-                      >
-                        {s.label}{' '}
-                        <kbd aria-hidden="true" className="ml-1 text-xs opacity-70">
-                          {s.key.toUpperCase()}
-                        </kbd>
-                      </button>
-                    ))}
-                  </div>
-                ) : null}
-                {settings.justification !== 'off' ? (
-                  <label className="block text-sm">
-                    <span className="mb-1 block font-medium text-slate-700">Justification {settings.justification === 'required' ? '(required)' : '(optional)'}</span>
-                    <textarea
-                      value={answer.justification}
-                      onChange={(e) => setAnswer((a) => (a ? { ...a, justification: e.target.value } : a))}
-                      rows={3}
-                      maxLength={5000}
-                      className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm"
-                      placeholder="Why? (Ctrl+Enter submits)"
-                    />
-                  </label>
-                ) : null}
-              </fieldset>
+              <PairControls
+                answer={answer}
+                settings={settings}
+                onChoose={choose}
+                onStrength={setStrength}
+                onLikert={(winner, strength) => setAnswer((a) => (a ? { ...a, winner, strength } : a))}
+                onJustification={(justification) => setAnswer((a) => (a ? { ...a, justification } : a))}
+              />
             ) : null}
             {message ? <ErrorText>{message}</ErrorText> : null}
             <div className="flex items-center gap-2">
@@ -495,87 +363,3 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
   );
 }
 
-function describeAnswer(h: HistoryEntry): string {
-  if (h.kind === 'pair' && h.winner) {
-    const label = CHOICES.find((c) => c.winner === h.winner)!.label;
-    return h.strength ? `${label} (${STRENGTHS[h.strength - 1]?.label.toLowerCase()})` : label;
-  }
-  if (h.ranked) return 'ranked';
-  return h.rated ? 'rated' : 'answered';
-}
-
-function Conversation({ messages }: { messages: { role: string; content: string }[] }) {
-  return (
-    <section aria-label="Conversation" className="space-y-2">
-      {messages.map((m, i) => (
-        <div key={i} className={cn('rounded-lg border p-3', m.role === 'user' ? 'border-sky-200 bg-sky-50' : m.role === 'system' ? 'border-slate-200 bg-slate-50' : 'border-slate-200 bg-white')}>
-          <div className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">{m.role}</div>
-          <Markdown>{m.content}</Markdown>
-        </div>
-      ))}
-    </section>
-  );
-}
-
-function RatingsGrid({ label, attributes, values, onChange }: { label: string; attributes: string[]; values: Record<string, number>; onChange: (attribute: string, value: number) => void }) {
-  return (
-    <div className="mt-3 space-y-1 border-t border-slate-100 pt-2">
-      {attributes.map((attribute) => (
-        <div key={attribute} role="radiogroup" aria-label={`${attribute} of response ${label}`} className="flex items-center gap-1 text-xs">
-          <span className="w-28 shrink-0 text-slate-600">{attribute}</span>
-          {[0, 1, 2, 3, 4].map((v) => (
-            <button
-              key={v}
-              type="button"
-              role="radio"
-              aria-checked={values[attribute] === v}
-              aria-label={`${attribute} of response ${label}: ${v}`}
-              onClick={() => onChange(attribute, v)}
-              className={cn('h-7 w-7 rounded border', values[attribute] === v ? 'border-indigo-600 bg-indigo-600 text-white' : 'border-slate-300 bg-white')}
-            >
-              {v}
-            </button>
-          ))}
-        </div>
-      ))}
-    </div>
-  );
-}
-
-function ShortcutSheet({ onClose }: { onClose: () => void }) {
-  const closeRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => closeRef.current?.focus(), []);
-  const rows: [string, string][] = [
-    ['1 / 2 / 3 / 4', 'A is better / B is better / Tie / Both bad'],
-    ['Q / W / E', 'slightly / clearly / much better'],
-    ['Enter', 'Submit (Ctrl+Enter inside the justification box)'],
-    ['S', 'Skip this item'],
-    ['Alt+↑ / Alt+↓', 'Move the focused ranking card'],
-    ['T', 'Tie the focused ranking card with the one above'],
-    ['Space, arrows, Space', 'Pick up, move and drop a card by its drag handle'],
-    ['?', 'Show or hide this sheet'],
-    ['Esc', 'Close this sheet'],
-  ];
-  return (
-    <div role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" className="fixed inset-0 z-20 flex items-center justify-center bg-slate-900/40 p-4">
-      <div className="w-full max-w-md rounded-lg bg-white p-5 shadow-xl">
-        <h2 className="mb-3 text-base font-semibold">Keyboard shortcuts</h2>
-        <table className="w-full text-sm">
-          <tbody>
-            {rows.map(([k, v]) => (
-              <tr key={k} className="border-t border-slate-100">
-                <td className="py-1 pr-3 font-mono text-xs">{k}</td>
-                <td>{v}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <div className="mt-4 text-right">
-          <button ref={closeRef} type="button" onClick={onClose} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50">
-            Close
-          </button>
-        </div>
-      </div>
-    </div>
-  );
-}

@@ -1,5 +1,5 @@
 // GET /api/v1/projects/:id/judgments/:judgmentId – one of the caller's own answers as a task to revise
-import { getTaskForRevision } from '@/db/queries/annotation';
+import { getTaskForRevision } from '@/db/queries/annotation-history';
 import { apiRoute } from '../../../../_lib/api-route';
 import { judgmentParamsSchema } from '../../../../_lib/params';
 

@@ -1,6 +1,6 @@
 // GET /api/v1/projects/:id/judgments/mine?limit= – the caller's own recent answers (never anyone else's)
 import { z } from 'zod';
-import { listMyHistory } from '@/db/queries/annotation';
+import { listMyHistory } from '@/db/queries/annotation-history';
 import { apiRoute } from '../../../../_lib/api-route';
 import { idParamsSchema, queryObject } from '../../../../_lib/params';
 
