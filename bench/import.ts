@@ -1,0 +1,55 @@
+/**
+ * Streaming import at scale: writes N preference pairs as JSON Lines (distinct prompts, TRL explicit
+ * standard form), imports them through the same path as `arbiter import` (one transaction), and reports
+ * rows per second and the process's peak resident memory (it must not grow with the file).
+ * Writes bench/results/import.json.   node --import tsx bench/import.ts [--rows 1000000]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const i = process.argv.indexOf('--rows');
+const ROWS = i >= 0 ? Number(process.argv[i + 1]) : 1_000_000;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-import-'));
+process.env.ARBITER_DATA_DIR = dir;
+const { getDb } = await import('@/db/client');
+const { runImport } = await import('@/db/queries/imports');
+const { createProject } = await import('@/db/queries/projects');
+const { CLI_ACTOR } = await import('@/lib/auth/access');
+
+const file = path.join(dir, 'pairs.jsonl');
+let t = performance.now();
+const out = fs.createWriteStream(file);
+for (let k = 0; k < ROWS; k++) {
+  const line = `${JSON.stringify({ prompt: `Question ${k}: explain item ${k % 977} in one paragraph.`, chosen: `A careful answer about ${k} with the details that matter.`, rejected: `A vague answer ${k}.`, margin: (k % 3) + 1 })}\n`;
+  if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+}
+await new Promise<void>((r) => out.end(() => r()));
+const writeSeconds = (performance.now() - t) / 1000;
+const bytes = fs.statSync(file).size;
+
+getDb();
+const project = createProject(CLI_ACTOR, { name: 'bench import' });
+let peak = process.memoryUsage().rss;
+const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+const rssBefore = process.memoryUsage().rss;
+t = performance.now();
+const report = await runImport(CLI_ACTOR, project.id, file);
+const seconds = (performance.now() - t) / 1000;
+clearInterval(sampler);
+if (!report.imported || report.counts.comparisonsAdded !== ROWS) throw new Error(`import failed: ${JSON.stringify(report.counts)} ${JSON.stringify(report.errors.slice(0, 3))}`);
+const result = {
+  date: new Date().toISOString(),
+  rows: ROWS,
+  fileMiB: +(bytes / 2 ** 20).toFixed(1),
+  importSeconds: +seconds.toFixed(1),
+  rowsPerSecond: Math.round(ROWS / seconds),
+  rssBeforeMiB: Math.round(rssBefore / 2 ** 20),
+  peakRssMiB: Math.round(peak / 2 ** 20),
+  databaseMiB: +(fs.statSync(path.join(dir, 'arbiter.db')).size / 2 ** 20).toFixed(1),
+  writeFileSeconds: +writeSeconds.toFixed(1),
+};
+fs.rmSync(dir, { recursive: true, force: true });
+fs.mkdirSync('bench/results', { recursive: true });
+fs.writeFileSync('bench/results/import.json', `${JSON.stringify(result, null, 2)}\n`);
+console.log(JSON.stringify(result, null, 2));
