@@ -3,6 +3,8 @@
  * file: `begin`, then `write` per valid row, then `commit` — or `rollback`, which leaves the project
  * exactly as it was. Identical prompts and responses are stored once (content hash).
  */
+import crypto from 'node:crypto';
+import { comparisonsFromRanking } from '@/lib/annotation/derive-comparisons';
 import { planItems } from '@/lib/annotation/items-from-candidates';
 import type { Actor } from '@/lib/auth/access';
 import { contentHash } from '@/lib/data/content-hash';
@@ -25,7 +27,7 @@ export function openImport(actor: Actor, projectId: number) {
   const findItem = client.prepare('select id from items where project_id = ? and prompt_id = ? and kind = ? and response_ids = ?');
   const insertItem = client.prepare("insert into items (project_id, prompt_id, kind, response_ids, required_annotations, status) values (?, ?, ?, ?, ?, 'open')");
   const insertComparison = client.prepare(
-    "insert into comparisons (project_id, prompt_id, winner_response_id, loser_response_id, is_tie, tie_kind, strength, weight, annotator_id, label_source) values (?, ?, ?, ?, ?, ?, ?, 1, ?, 'imported')",
+    "insert into comparisons (project_id, prompt_id, winner_response_id, loser_response_id, is_tie, tie_kind, strength, weight, annotator_id, label_source, group_id) values (?, ?, ?, ?, ?, ?, ?, 1, ?, 'imported', ?)",
   );
   const counts: ImportCounts = { rows: 0, promptsAdded: 0, responsesAdded: 0, comparisonsAdded: 0, itemsAdded: 0 };
   let open = false;
@@ -54,10 +56,19 @@ export function openImport(actor: Actor, projectId: number) {
     write(row: ImportedRow) {
       const p = promptId(row.messages);
       counts.rows++;
+      if (row.kind === 'ranking') {
+        const ids = row.responses.map((r) => responseId(p, r));
+        const groupId = `import-${crypto.randomUUID()}`;
+        for (const c of comparisonsFromRanking(row.groups.map((g) => g.map((i) => ids[i]!)))) {
+          insertComparison.run(projectId, p, c.winnerResponseId, c.loserResponseId, c.isTie ? 1 : 0, c.tieKind, null, row.annotator ?? 'imported', groupId);
+          counts.comparisonsAdded++;
+        }
+        return;
+      }
       if (row.kind === 'comparison') {
         const w = responseId(p, row.chosen);
         const l = responseId(p, row.rejected);
-        insertComparison.run(projectId, p, w, l, row.tie ? 1 : 0, row.tie, row.tie ? 0 : row.strength, row.annotator ?? 'imported');
+        insertComparison.run(projectId, p, w, l, row.tie ? 1 : 0, row.tie, row.tie ? 0 : row.strength, row.annotator ?? 'imported', null);
         counts.comparisonsAdded++;
         return;
       }
@@ -94,6 +105,8 @@ export const FORMAT_MAPPING: Record<ImportFormat, string> = {
   pairs: '{prompt (string or messages), chosen, rejected, margin?, annotator?} or {chosen, rejected} as full conversations (implicit prompt) → comparisons',
   hh: 'Anthropic HH {chosen, rejected} transcripts ("\\n\\nHuman: … \\n\\nAssistant: …") → comparisons',
   battles: 'arena battles {model_a, model_b, winner | acceptedIndex, judge?, conversation_a/b or prompt + response_a/b} → comparisons',
+  rankings: '{prompt | messages, responses, ranking: [[best…], [tied…], …] (indexes) | ranks: [r₀, r₁, …]} → every implied pair, sharing a group',
+  oasst: 'OpenAssistant message trees: at each prompter turn, assistant replies ranked by rank (0 best) → every implied pair, sharing a group',
 };
 
 /** Thrown before anything is written: the file cannot be read, or its format cannot be told. */
@@ -127,9 +140,11 @@ export async function runImport(actor: Actor, projectId: number, file: string, o
   const handle = (r: RecordOrError) => {
     if ('error' in r) return void errors.push({ line: r.line, message: r.error });
     try {
-      const row = parseRecord(r.record, format);
-      if (preview.length < 3) preview.push(row);
-      writer.write(row);
+      // Parse the whole record before writing any of it: a bad record writes nothing.
+      for (const row of parseRecord(r.record, format)) {
+        if (preview.length < 3) preview.push(row);
+        writer.write(row);
+      }
     } catch (error) {
       if (!(error instanceof ImportRowError)) throw error;
       errors.push({ line: r.line, message: error.message });

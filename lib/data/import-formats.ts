@@ -6,7 +6,7 @@
  */
 import type { Message } from './export';
 
-export const IMPORT_FORMATS = ['candidates', 'pairs', 'hh', 'battles'] as const;
+export const IMPORT_FORMATS = ['candidates', 'pairs', 'hh', 'battles', 'rankings', 'oasst'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 export class ImportRowError extends Error {}
@@ -20,7 +20,11 @@ export type ImportedComparison = {
   annotator: string | null;
 };
 
-export type ImportedRow = { kind: 'candidates'; messages: Message[]; responses: { content: string; system: string }[] } | ({ kind: 'comparison' } & ImportedComparison);
+export type ImportedRow =
+  | { kind: 'candidates'; messages: Message[]; responses: { content: string; system: string }[] }
+  | ({ kind: 'comparison' } & ImportedComparison)
+  /** A k-wise ranking: `groups` are tie groups of indexes into `responses`, best first. */
+  | { kind: 'ranking'; messages: Message[]; responses: { content: string; system: string }[]; groups: number[][]; annotator: string | null };
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const ROLES = new Set(['system', 'user', 'assistant']);
@@ -110,6 +114,8 @@ export function normalizeTableRecord(record: unknown): unknown {
 export function detectFormat(records: readonly unknown[]): ImportFormat | null {
   const first = records.find(isObject);
   if (!first) return null;
+  if ('message_tree_id' in first || (isObject(first.prompt) && Array.isArray((first.prompt as Record<string, unknown>).replies))) return 'oasst';
+  if (Array.isArray(first.responses) && ('ranking' in first || 'ranks' in first)) return 'rankings';
   if ('model_a' in first && 'model_b' in first && ('winner' in first || 'acceptedIndex' in first)) return 'battles';
   if (Array.isArray(first.responses)) return 'candidates';
   if ('chosen' in first && 'rejected' in first) {
@@ -119,8 +125,85 @@ export function detectFormat(records: readonly unknown[]): ImportFormat | null {
   return null;
 }
 
-export function parseRecord(record: unknown, format: ImportFormat): ImportedRow {
+/** One record → the rows it holds (an OpenAssistant tree holds one ranking per prompter turn with ranked replies). */
+export function parseRecord(record: unknown, format: ImportFormat): ImportedRow[] {
   if (!isObject(record)) throw new ImportRowError('each record must be a JSON object');
+  if (format === 'oasst') return parseOasstTree(record);
+  if (format === 'rankings') return [parseRanking(record)];
+  return [parseOne(record, format)];
+}
+
+function responsesOf(value: unknown): { content: string; system: string }[] {
+  if (!Array.isArray(value) || value.length === 0) throw new ImportRowError('responses must be a non-empty list');
+  return value.map((r, k) =>
+    typeof r === 'string'
+      ? { content: text(r, `responses[${k}]`), system: `response-${k + 1}` }
+      : isObject(r)
+        ? { content: text(r.content ?? r.response ?? r.text, `responses[${k}].content`), system: optionalString(r.system ?? r.model) ?? `response-${k + 1}` }
+        : (() => {
+            throw new ImportRowError(`responses[${k}] must be a string or {content, system}`);
+          })(),
+  );
+}
+
+function promptOf(record: Record<string, unknown>): Message[] {
+  return record.messages !== undefined ? endsWithUser(messagesOf(record.messages, 'messages'), 'messages') : [{ role: 'user', content: text(record.prompt, 'prompt') }];
+}
+
+/** `{prompt | messages, responses, ranking: [[i, …], …]}` (tie groups of indexes, best first) or `ranks: [r₀, r₁, …]` (lower is better, equal ranks tie). */
+function parseRanking(record: Record<string, unknown>): ImportedRow {
+  const messages = promptOf(record);
+  const responses = responsesOf(record.responses);
+  let groups: number[][];
+  if (record.ranking !== undefined) {
+    if (!Array.isArray(record.ranking) || record.ranking.length === 0) throw new ImportRowError('ranking must be a non-empty list of tie groups');
+    groups = record.ranking.map((g, k) => {
+      const group = Array.isArray(g) ? g : [g];
+      if (group.length === 0 || !group.every((i) => Number.isInteger(i) && i >= 0 && i < responses.length)) throw new ImportRowError(`ranking[${k}] must hold response indexes 0..${responses.length - 1}`);
+      return group as number[];
+    });
+  } else {
+    const ranks = record.ranks;
+    if (!Array.isArray(ranks) || ranks.length !== responses.length || !ranks.every((r) => typeof r === 'number' && Number.isFinite(r))) throw new ImportRowError('ranks must give one number per response');
+    const distinct = [...new Set(ranks as number[])].sort((a, b) => a - b);
+    groups = distinct.map((r) => (ranks as number[]).flatMap((x, i) => (x === r ? [i] : [])));
+  }
+  const seen = groups.flat();
+  if (new Set(seen).size !== seen.length) throw new ImportRowError('a response appears twice in the ranking');
+  if (seen.length !== responses.length) throw new ImportRowError(`rank all ${responses.length} responses (got ${seen.length})`);
+  if (responses.length < 2) throw new ImportRowError('a ranking needs at least two responses');
+  if (new Set(responses.map((r) => `${r.system}\u0000${r.content}`)).size !== responses.length) throw new ImportRowError('two responses of the ranking are identical');
+  return { kind: 'ranking', messages, responses, groups, annotator: optionalString(record.annotator ?? record.annotator_id) };
+}
+
+type OasstNode = { text?: unknown; role?: unknown; rank?: unknown; deleted?: unknown; model_name?: unknown; replies?: unknown };
+
+/** OpenAssistant message trees: at every prompter turn, its assistant replies ranked by `rank` (0 best). */
+function parseOasstTree(record: Record<string, unknown>): ImportedRow[] {
+  const root = (isObject(record.prompt) ? record.prompt : record) as OasstNode;
+  const rows: ImportedRow[] = [];
+  const visit = (node: OasstNode, context: Message[]) => {
+    if (typeof node.text !== 'string' || node.deleted === true) return;
+    const role: Message['role'] = node.role === 'prompter' ? 'user' : 'assistant';
+    const path = [...context, { role, content: node.text }];
+    const replies = (Array.isArray(node.replies) ? node.replies : []).filter(isObject) as OasstNode[];
+    if (role === 'user') {
+      const ranked = replies.filter((r) => r.role === 'assistant' && r.deleted !== true && typeof r.text === 'string' && r.text.trim() && typeof r.rank === 'number');
+      const distinctTexts = new Set(ranked.map((r) => `${String(r.model_name)}\u0000${String(r.text)}`)).size === ranked.length;
+      if (ranked.length >= 2 && distinctTexts) {
+        const responses = ranked.map((r) => ({ content: r.text as string, system: optionalString(r.model_name) ?? 'human' }));
+        const distinct = [...new Set(ranked.map((r) => r.rank as number))].sort((a, b) => a - b);
+        rows.push({ kind: 'ranking', messages: path, responses, groups: distinct.map((d) => ranked.flatMap((r, i) => (r.rank === d ? [i] : []))), annotator: 'oasst' });
+      }
+    }
+    for (const reply of replies) visit(reply, path);
+  };
+  visit(root, []);
+  if (rows.length === 0) throw new ImportRowError('the tree has no prompter turn with two or more ranked replies');
+  return rows;
+}
+
+function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat, 'oasst' | 'rankings'>): ImportedRow {
   switch (format) {
     case 'candidates': {
       const messages = record.messages !== undefined ? endsWithUser(messagesOf(record.messages, 'messages'), 'messages') : [{ role: 'user' as const, content: text(record.prompt, 'prompt') }];

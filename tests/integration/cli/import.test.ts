@@ -79,6 +79,24 @@ describe('CLI: import', () => {
     expect(count("select count(*) as n from comparisons where project_id = ? and strength = 1.5", id)).toBe(1);
   });
 
+  it('imports real OpenAssistant trees as rankings (every implied pair, one group per ranked turn) and k-wise rankings with ties', async () => {
+    const id = await newProject('oasst');
+    const run = await cli('import', '--project', String(id), path.join(REAL_DATA, 'oasst-trees', 'en_100_tree.jsonl'), '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { format: string; counts: { rows: number; comparisonsAdded: number } };
+    expect(report.format).toBe('oasst');
+    expect(report.counts.rows).toBeGreaterThan(100);
+    expect(count('select count(distinct group_id) as n from comparisons where project_id = ?', id)).toBe(report.counts.rows);
+    expect(count('select count(*) as n from comparisons where project_id = ?', id)).toBe(report.counts.comparisonsAdded);
+
+    const file = path.join(process.env.ARBITER_DATA_DIR!, 'ranks.jsonl');
+    fs.writeFileSync(file, `${JSON.stringify({ prompt: 'Rank these', responses: [{ content: 'ok', system: 'm1' }, { content: 'best', system: 'm2' }, { content: 'also ok', system: 'm3' }], ranks: [2, 1, 2] })}\n`);
+    const ranked = await cli('import', '--project', String(id), file, '--json');
+    expect(JSON.parse(ranked.stdout)).toMatchObject({ format: 'rankings', counts: { rows: 1, comparisonsAdded: 3 } });
+    expect(count("select count(*) as n from comparisons c join responses w on w.id = c.winner_response_id where c.project_id = ? and w.system = 'm2' and c.is_tie = 0", id)).toBe(2);
+    expect(count("select count(*) as n from comparisons c join responses w on w.id = c.winner_response_id where c.project_id = ? and c.is_tie = 1 and w.system in ('m1', 'm3')", id)).toBe(1);
+  });
+
   it('refuses unreadable files and unknown formats clearly', async () => {
     const dir = process.env.ARBITER_DATA_DIR!;
     const xml = path.join(dir, 'x.xml');

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { detectFormat, ImportRowError, parseHhTranscript, parseRecord } from '@/lib/data/import-formats';
+import { detectFormat, ImportRowError, parseHhTranscript, parseRecord, type ImportFormat } from '@/lib/data/import-formats';
+
+const one = (record: unknown, format: ImportFormat) => {
+  const rows = parseRecord(record, format);
+  expect(rows).toHaveLength(1);
+  return rows[0];
+};
 
 const error = (fn: () => unknown) => {
   try {
@@ -23,15 +29,15 @@ describe('format detection', () => {
 
 describe('records', () => {
   it('reads TRL explicit conversational and standard pairs, with margin and annotator', () => {
-    const conv = parseRecord({ prompt: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }], chosen: [{ role: 'assistant', content: 'Hello!' }], rejected: [{ role: 'assistant', content: 'Go away.' }], margin: 2, annotator: 'u7' }, 'pairs');
+    const conv = one({ prompt: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }], chosen: [{ role: 'assistant', content: 'Hello!' }], rejected: [{ role: 'assistant', content: 'Go away.' }], margin: 2, annotator: 'u7' }, 'pairs');
     expect(conv).toEqual({ kind: 'comparison', messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }], chosen: { content: 'Hello!', system: 'chosen' }, rejected: { content: 'Go away.', system: 'rejected' }, tie: null, strength: 2, annotator: 'u7' });
-    const std = parseRecord({ prompt: 'Hi', chosen: 'Hello!', rejected: 'Go away.', chosen_model: 'm1', rejected_model: 'm2' }, 'pairs');
+    const std = one({ prompt: 'Hi', chosen: 'Hello!', rejected: 'Go away.', chosen_model: 'm1', rejected_model: 'm2' }, 'pairs');
     expect(std).toMatchObject({ messages: [{ role: 'user', content: 'Hi' }], chosen: { system: 'm1' }, rejected: { system: 'm2' } });
   });
 
   it('splits implicit-prompt pairs at their shared conversation', () => {
     const turn = [{ role: 'user', content: 'Hi' }];
-    const row = parseRecord({ chosen: [...turn, { role: 'assistant', content: 'Hello!' }], rejected: [...turn, { role: 'assistant', content: 'Bye.' }] }, 'pairs');
+    const row = one({ chosen: [...turn, { role: 'assistant', content: 'Hello!' }], rejected: [...turn, { role: 'assistant', content: 'Bye.' }] }, 'pairs');
     expect(row).toMatchObject({ messages: turn, chosen: { content: 'Hello!' }, rejected: { content: 'Bye.' } });
     expect(error(() => parseRecord({ chosen: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'x' }], rejected: [{ role: 'user', content: 'b' }, { role: 'assistant', content: 'y' }] }, 'pairs'))).toBe(
       'chosen and rejected must share the same conversation before their last message',
@@ -45,15 +51,15 @@ describe('records', () => {
       { role: 'user', content: 'How are you?' },
       { role: 'assistant', content: 'Fine.' },
     ]);
-    const row = parseRecord({ chosen: '\n\nHuman: Hi\n\nAssistant: Hello', rejected: '\n\nHuman: Hi\n\nAssistant: Whatever' }, 'hh');
+    const row = one({ chosen: '\n\nHuman: Hi\n\nAssistant: Hello', rejected: '\n\nHuman: Hi\n\nAssistant: Whatever' }, 'hh');
     expect(row).toMatchObject({ messages: [{ role: 'user', content: 'Hi' }], chosen: { content: 'Hello' }, rejected: { content: 'Whatever' } });
     expect(error(() => parseRecord({ chosen: '\n\nHuman: Hi\n\nAssistant:', rejected: '\n\nHuman: Hi\n\nAssistant: x' }, 'hh'))).toBe('chosen reply must be a non-empty string');
   });
 
   it('reads arena battles with both-bad ties and the winner first', () => {
-    const b = parseRecord({ model_a: 'm1', model_b: 'm2', winner: 'model_b', judge: 'j1', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles');
+    const b = one({ model_a: 'm1', model_b: 'm2', winner: 'model_b', judge: 'j1', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles');
     expect(b).toMatchObject({ chosen: { content: 'B', system: 'm2' }, rejected: { content: 'A', system: 'm1' }, tie: null, annotator: 'j1' });
-    expect(parseRecord({ model_a: 'm1', model_b: 'm2', winner: 'tie (bothbad)', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles')).toMatchObject({ tie: 'both_bad' });
+    expect(one({ model_a: 'm1', model_b: 'm2', winner: 'tie (bothbad)', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles')).toMatchObject({ tie: 'both_bad' });
     expect(error(() => parseRecord({ model_a: 'm1', model_b: 'm2', winner: 'left', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles'))).toBe('winner must be model_a, model_b, tie or tie (bothbad) (or acceptedIndex 0 / 1)');
   });
 
@@ -63,5 +69,37 @@ describe('records', () => {
     expect(error(() => parseRecord({ prompt: 'q', responses: [] }, 'candidates'))).toBe('responses must be a non-empty list');
     expect(error(() => parseRecord([1, 2], 'pairs'))).toBe('each record must be a JSON object');
     expect(error(() => parseRecord({ messages: [{ role: 'robot', content: 'x' }], responses: ['a'] }, 'candidates'))).toBe('messages[0].role must be system, user or assistant');
+  });
+});
+
+describe('rankings and OpenAssistant trees', () => {
+  it('reads k-wise rankings with tie groups, by groups or by ranks', () => {
+    const byGroups = one({ prompt: 'q', responses: ['a', 'b', 'c'], ranking: [[2], [0, 1]] }, 'rankings');
+    expect(byGroups).toMatchObject({ kind: 'ranking', groups: [[2], [0, 1]] });
+    const byRanks = one({ prompt: 'q', responses: ['a', 'b', 'c'], ranks: [2, 1, 2] }, 'rankings');
+    expect(byRanks).toMatchObject({ groups: [[1], [0, 2]] });
+    expect(detectFormat([{ prompt: 'q', responses: ['a', 'b'], ranks: [1, 2] }])).toBe('rankings');
+    expect(error(() => parseRecord({ prompt: 'q', responses: ['a', 'b', 'c'], ranking: [[0], [1]] }, 'rankings'))).toBe('rank all 3 responses (got 2)');
+    expect(error(() => parseRecord({ prompt: 'q', responses: [{ content: 'a', system: 'm' }, { content: 'a', system: 'm' }], ranks: [1, 2] }, 'rankings'))).toBe('two responses of the ranking are identical');
+  });
+
+  it('turns an OpenAssistant tree into one ranking per prompter turn, with the conversation so far', () => {
+    const tree = {
+      message_tree_id: 't1',
+      prompt: {
+        text: 'Hi?',
+        role: 'prompter',
+        replies: [
+          { text: 'Hello!', role: 'assistant', rank: 0, replies: [{ text: 'More?', role: 'prompter', replies: [{ text: 'Yes.', role: 'assistant', rank: 1 }, { text: 'Sure!', role: 'assistant', rank: 0 }] }] },
+          { text: 'Go away.', role: 'assistant', rank: 1, replies: [] },
+          { text: 'Deleted.', role: 'assistant', rank: 2, deleted: true },
+        ],
+      },
+    };
+    expect(detectFormat([tree])).toBe('oasst');
+    const rows = parseRecord(tree, 'oasst');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ kind: 'ranking', messages: [{ role: 'user', content: 'Hi?' }], groups: [[0], [1]] });
+    expect(rows[1]).toMatchObject({ messages: [{ role: 'user', content: 'Hi?' }, { role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'More?' }], groups: [[1], [0]] });
   });
 });

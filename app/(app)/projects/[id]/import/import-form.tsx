@@ -12,7 +12,7 @@ type Report = {
   preview: unknown[];
 };
 
-const FORMATS = ['auto', 'candidates', 'pairs', 'hh', 'battles'];
+const FORMATS = ['auto', 'candidates', 'pairs', 'hh', 'battles', 'rankings', 'oasst'];
 
 /** Upload with a progress bar (XMLHttpRequest reports upload progress; fetch does not), preview first, then import. */
 export function ImportForm({ projectId }: { projectId: number }) {
