@@ -17,6 +17,7 @@ const AGGREGATION_TEXT = {
   majority: 'majority vote per response pair (a tie wins when it has at least as many votes as either side)',
   'strength-weighted': 'votes weighted by their preference strength (1–3; ties weigh 1)',
   'dawid-skene': "votes weighted by each annotator's Dawid–Skene log-odds weight (annotators estimated as no better than chance weigh 0)",
+  'bt-consensus': 'Bradley–Terry consensus: per prompt, a BT fit over every vote among its responses (weak L2 prior) decides each pair unless ties are the majority',
 } as const;
 
 export function datasetCard(c: CardInput): string {

@@ -5,6 +5,8 @@
  * sibling formats. Pure: the caller loads the votes and writes the files.
  */
 import { createRng } from '@/lib/random';
+import { fitBradleyTerryPairs } from '@/lib/stats/bradley-terry';
+import type { ScoredPairs } from '@/lib/stats/connectivity';
 
 export type Message = { role: 'system' | 'user' | 'assistant'; content: string };
 
@@ -26,7 +28,7 @@ export type ExportContext = {
   responses: Map<number, { content: string; system: string }>;
 };
 
-export const AGGREGATIONS = ['majority', 'strength-weighted', 'dawid-skene'] as const;
+export const AGGREGATIONS = ['majority', 'strength-weighted', 'dawid-skene', 'bt-consensus'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
 export const TIE_POLICIES = ['drop', 'both-orderings'] as const;
 export type TiePolicy = (typeof TIE_POLICIES)[number];
@@ -99,8 +101,32 @@ export function selectRankingPairs(votes: readonly Vote[], policy: RankingPairs)
 
 const pairKey = (v: { promptId: number; a: number; b: number }) => `${v.promptId}:${Math.min(v.a, v.b)}:${Math.max(v.a, v.b)}`;
 
-/** Votes on the same pair → one decision (majority, strength-weighted or Dawid–Skene-weighted). */
+/**
+ * BT consensus: per prompt, a Bradley–Terry fit over every vote among its responses (ties ½, a weak
+ * L2 prior keeps it finite), so a pair is also decided by how each response fared against the others.
+ */
+export function promptStrengths(votes: readonly Vote[]): Map<number, number> {
+  const byPrompt = new Map<number, Vote[]>();
+  for (const v of votes) byPrompt.set(v.promptId, [...(byPrompt.get(v.promptId) ?? []), v]);
+  const theta = new Map<number, number>();
+  for (const list of byPrompt.values()) {
+    const ids = [...new Set(list.flatMap((v) => [v.a, v.b]))];
+    const index = new Map(ids.map((id, k) => [id, k]));
+    const pairs: ScoredPairs = { i: new Uint32Array(list.length), j: new Uint32Array(list.length), n: new Float64Array(list.length).fill(1), s: new Float64Array(list.length) };
+    list.forEach((v, k) => {
+      pairs.i[k] = index.get(v.a)!;
+      pairs.j[k] = index.get(v.b)!;
+      pairs.s[k] = v.outcome === 'a' ? 1 : 0.5;
+    });
+    const fit = fitBradleyTerryPairs(ids.map(String), pairs, { l2: 0.1, skipCheck: true });
+    ids.forEach((id, k) => theta.set(id, fit.theta[k]!));
+  }
+  return theta;
+}
+
+/** Votes on the same pair → one decision (majority, strength-weighted, Dawid–Skene-weighted, or BT consensus). */
 export function aggregateVotes(votes: readonly Vote[], options: Pick<ExportOptions, 'aggregation' | 'weights'>): AggregatedPair[] {
+  const consensus = options.aggregation === 'bt-consensus' ? promptStrengths(votes) : null;
   const groups = new Map<string, Vote[]>();
   for (const v of votes) groups.set(pairKey(v), [...(groups.get(pairKey(v)) ?? []), v]);
   const out: AggregatedPair[] = [];
@@ -120,7 +146,9 @@ export function aggregateVotes(votes: readonly Vote[], options: Pick<ExportOptio
     const total = score.lo + score.hi + score.both_good + score.both_bad;
     const tieScore = score.both_good + score.both_bad;
     let decision: 'lo' | 'hi' | 'both_good' | 'both_bad';
-    if (score.lo > score.hi && score.lo > tieScore) decision = 'lo';
+    const gap = consensus ? consensus.get(lo)! - consensus.get(hi)! : 0;
+    if (consensus && tieScore < score.lo + score.hi && Math.abs(gap) > 1e-9) decision = gap > 0 ? 'lo' : 'hi';
+    else if (score.lo > score.hi && score.lo > tieScore) decision = 'lo';
     else if (score.hi > score.lo && score.hi > tieScore) decision = 'hi';
     else decision = score.both_bad > score.both_good ? 'both_bad' : 'both_good';
     const agreeing = list.filter((v) =>

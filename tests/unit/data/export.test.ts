@@ -101,3 +101,13 @@ describe('rows and validation', () => {
     expect(report.duplicatePairs).toBe(1);
   });
 });
+
+describe('BT consensus', () => {
+  it('decides a split pair by how each response fared against the others of the prompt', () => {
+    // 10 vs 11 is split 1–1, but 10 beats 12 and 13 everywhere while 11 loses to both.
+    const votes = [vote(10, 11, 'a', 'x'), vote(11, 10, 'a', 'y'), vote(10, 12, 'a', 'x'), vote(10, 13, 'a', 'y'), vote(12, 11, 'a', 'x'), vote(13, 11, 'a', 'y')];
+    const pair = (agg: 'majority' | 'bt-consensus') => aggregateVotes(votes, { aggregation: agg }).find((p) => [p.chosen, p.rejected].sort().join() === '10,11')!;
+    expect(pair('bt-consensus')).toMatchObject({ chosen: 10, rejected: 11, tie: null, agreement: 0.5 });
+    expect(pair('majority').tie).toBe('both_good'); // a 1–1 split is a tie for the majority rule
+  });
+});

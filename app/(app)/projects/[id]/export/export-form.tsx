@@ -49,7 +49,7 @@ export function ExportForm({ projectId }: { projectId: number }) {
         }}
       >
         <Choice label="Format" name="format" options={['all', 'trl', 'implicit', 'standard', 'kto', 'llamafactory', 'battles', 'raw']} value="all" />
-        <Choice label="Aggregation" name="aggregation" options={['majority', 'strength-weighted', 'dawid-skene']} value="majority" />
+        <Choice label="Aggregation" name="aggregation" options={['majority', 'strength-weighted', 'dawid-skene', 'bt-consensus']} value="majority" />
         <Choice label="Ties" name="ties" options={['drop', 'both-orderings']} value="drop" />
         <Choice label="Margin" name="margin" options={['off', 'abs', 'llama2']} value="off" />
         <Choice label="Ranking pairs" name="rankings" options={['best-vs-each-adjacent', 'all']} value="best-vs-each-adjacent" />
