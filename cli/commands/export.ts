@@ -11,7 +11,7 @@ import { emit, idSchema, parseValue, requireValue, UsageError, type Command } fr
 export const exportCommands: Command[] = [
   {
     name: 'export',
-    usage: `export --project <id> --format ${EXPORT_FORMATS.join('|')} --out <dir> [--aggregation ${AGGREGATIONS.join('|')}] [--ties ${TIE_POLICIES.join('|')}] [--margin ${MARGINS.join('|')}] [--rankings ${RANKING_PAIRS.join('|')}] [--test-share 0..0.5] [--seed N] [--min-agreement 0..1] [--json]`,
+    usage: `export --project <id> --format ${EXPORT_FORMATS.join('|')} --out <dir> [--aggregation ${AGGREGATIONS.join('|')}] [--ties ${TIE_POLICIES.join('|')}] [--margin ${MARGINS.join('|')}] [--rankings ${RANKING_PAIRS.join('|')}] [--test-share 0..0.5] [--seed N] [--min-agreement 0..1] [--ratings-attribute <name> [--ratings-threshold 1..4]] [--json]`,
     summary: 'write trainer-ready files (TRL / OpenRLHF canonical JSONL, implicit, standard, KTO, LLaMA-Factory, battles, raw) with a dataset card and pre-flight validation',
     options: {
       project: { type: 'string' },
@@ -24,6 +24,8 @@ export const exportCommands: Command[] = [
       'test-share': { type: 'string' },
       seed: { type: 'string' },
       'min-agreement': { type: 'string' },
+      'ratings-attribute': { type: 'string' },
+      'ratings-threshold': { type: 'string' },
     },
     run: ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
@@ -38,7 +40,9 @@ export const exportCommands: Command[] = [
         seed: parseValue(z.coerce.number().int().min(0).default(0), values.seed, '--seed'),
         minAgreement: parseValue(z.coerce.number().min(0).max(1).default(0), values['min-agreement'], '--min-agreement'),
       };
-      const data = loadExportData(projectId);
+      const ratingsAttribute = values['ratings-attribute'] === undefined ? undefined : parseValue(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'an attribute name'), values['ratings-attribute'], '--ratings-attribute');
+      const ratingsThreshold = parseValue(z.coerce.number().min(1).max(4).default(1), values['ratings-threshold'], '--ratings-threshold');
+      const data = loadExportData(projectId, { ratingsAttribute, ratingsThreshold });
       if (data.votes.length === 0) throw new UsageError(`project ${projectId} has no comparisons to export yet`);
       const judgments = listPairwiseJudgments(projectId);
       const bundle = buildExportFiles(

@@ -1,11 +1,11 @@
 /** What exports read: votes (from comparisons), the prompts and responses they mention, raw judgments, battles. */
-import type { ExportContext, Message, Vote } from '@/lib/data/export';
+import { votesFromRatings, type ExportContext, type Message, type Vote } from '@/lib/data/export';
 import { NotFoundError } from '@/lib/auth/access';
 import { getDb } from '../client';
 
 export type ExportData = ExportContext & { votes: Vote[]; projectName: string };
 
-export function loadExportData(projectId: number): ExportData {
+export function loadExportData(projectId: number, options: { ratingsAttribute?: string; ratingsThreshold?: number } = {}): ExportData {
   const client = getDb().$client;
   const project = client.prepare('select name from projects where id = ?').get(projectId) as { name: string } | undefined;
   if (!project) throw new NotFoundError(`project ${projectId} not found`);
@@ -18,6 +18,14 @@ export function loadExportData(projectId: number): ExportData {
   const votes: Vote[] = rows
     .filter((r) => r.w !== r.l)
     .map((r) => ({ promptId: r.prompt_id, a: r.w, b: r.l, outcome: r.is_tie ? (r.tie_kind === 'both_bad' ? 'both_bad' : 'tie') : 'a', strength: r.strength, annotator: r.annotator, groupId: r.group_id }));
+  if (options.ratingsAttribute) {
+    const rated = (
+      client
+        .prepare('select i.prompt_id, coalesce(j.user_id, j.label_source) as annotator, j.ratings from judgments j join items i on i.id = j.item_id where j.project_id = ? and j.ratings is not null')
+        .all(projectId) as { prompt_id: number; annotator: string; ratings: string }[]
+    ).map((r) => ({ promptId: r.prompt_id, annotator: r.annotator, ratings: JSON.parse(r.ratings) as Record<string, Record<string, number>> }));
+    votes.push(...votesFromRatings(rated, options.ratingsAttribute, options.ratingsThreshold ?? 1));
+  }
   const prompts = new Map<number, Message[]>();
   const responses = new Map<number, { content: string; system: string }>();
   const promptIds = [...new Set(votes.map((v) => v.promptId))];
@@ -82,7 +90,8 @@ export function loadBattles(projectId: number, data: ExportData): Record<string,
   const client = getDb().$client;
   // The same rows, in the same order, as loadExportData's votes.
   const rows = client.prepare('select created_at from comparisons where project_id = ? and winner_response_id != loser_response_id order by id').all(projectId) as { created_at: number }[];
-  return data.votes.map((v, k) => {
+  // Pairs made from ratings (appended after the comparisons) are not battles.
+  return data.votes.filter((v) => v.margin === undefined).map((v, k) => {
     const a = data.responses.get(v.a)!;
     const b = data.responses.get(v.b)!;
     const prompt = data.prompts.get(v.promptId)!;

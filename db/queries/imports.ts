@@ -29,6 +29,11 @@ export function openImport(actor: Actor, projectId: number) {
   const insertComparison = client.prepare(
     "insert into comparisons (project_id, prompt_id, winner_response_id, loser_response_id, is_tie, tie_kind, strength, weight, annotator_id, label_source, group_id) values (?, ?, ?, ?, ?, ?, ?, 1, ?, 'imported', ?)",
   );
+  // Imported ratings become a complete rating item with one judgment (no annotator account: label_source 'imported').
+  const insertRatedItem = client.prepare("insert into items (project_id, prompt_id, kind, response_ids, required_annotations, annotation_count, status) values (?, ?, 'rating', ?, 1, 1, 'complete')");
+  const insertRatingJudgment = client.prepare(
+    "insert into judgments (id, project_id, item_id, ratings, shown_order, label_source) values (?, ?, ?, ?, ?, 'imported')",
+  );
   const counts: ImportCounts = { rows: 0, promptsAdded: 0, responsesAdded: 0, comparisonsAdded: 0, itemsAdded: 0 };
   let open = false;
 
@@ -56,6 +61,13 @@ export function openImport(actor: Actor, projectId: number) {
     write(row: ImportedRow) {
       const p = promptId(row.messages);
       counts.rows++;
+      if (row.kind === 'ratings') {
+        const ids = row.responses.map((r) => responseId(p, r));
+        const item = Number(insertRatedItem.run(projectId, p, JSON.stringify(ids)).lastInsertRowid);
+        insertRatingJudgment.run(crypto.randomUUID(), projectId, item, JSON.stringify(Object.fromEntries(ids.map((id, k) => [String(id), row.ratings[k]!]))), JSON.stringify(ids));
+        counts.itemsAdded++;
+        return;
+      }
       if (row.kind === 'ranking') {
         const ids = row.responses.map((r) => responseId(p, r));
         const groupId = `import-${crypto.randomUUID()}`;
@@ -107,6 +119,7 @@ export const FORMAT_MAPPING: Record<ImportFormat, string> = {
   battles: 'arena battles {model_a, model_b, winner | acceptedIndex, judge?, conversation_a/b or prompt + response_a/b} → comparisons',
   rankings: '{prompt | messages, responses, ranking: [[best…], [tied…], …] (indexes) | ranks: [r₀, r₁, …]} → every implied pair, sharing a group',
   oasst: 'OpenAssistant message trees: at each prompter turn, assistant replies ranked by rank (0 best) → every implied pair, sharing a group',
+  ratings: '{prompt | messages, responses, ratings: [{attribute: 0..4}, …] per response} → a rated item with one imported judgment',
 };
 
 /** Thrown before anything is written: the file cannot be read, or its format cannot be told. */

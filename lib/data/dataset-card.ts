@@ -43,7 +43,7 @@ ${c.files.map((f) => `- \`${f}\``).join('\n')}
 - Aggregation: ${AGGREGATION_TEXT[o.aggregation]}. \`agreement\` is the (weighted) share of votes that agree with the row; ${o.minAgreement > 0 ? `rows below ${o.minAgreement} were dropped (${n.lowAgreementDropped})` : 'no row was dropped for low agreement'}.
 - Ties: ${o.ties === 'drop' ? `dropped from the pair files (${n.tiesDropped}); both-good ties are desirable and both-bad ties undesirable in \`unpaired/\`` : 'both-good ties written in both orders with `margin: 0` and `tie: true` — for reward-model training only, not for DPO; both-bad ties dropped from pair files and undesirable in `unpaired/`'}.
 - Rankings: ${o.rankingPairs === 'all' ? 'every pair of a ranking (K(K−1)/2), sharing a `group_id` — the pairs are not independent' : 'best-vs-each plus adjacent pairs (2K−3 per ranking), sharing a `group_id`'}.
-- Margin: ${margin}.
+- Margin: ${margin}${n.pairs && c.rows.canonical.train.some((r) => r.source === 'ratings') ? '; pairs made from attribute ratings carry margin = rating difference / 4' : ''}.
 - \`strength\` is the mean annotated strength (1 slightly, 2 clearly, 3 much better) of the agreeing votes.
 - Split: by prompt (a prompt's pairs are all in one split), ${Math.round(o.testShare * 100)}% of prompts to test, seed ${o.seed}.
 - Pairs with identical chosen and rejected text were dropped (${n.sameTextDropped}).

@@ -21,6 +21,8 @@ export type Vote = {
   annotator: string;
   /** Set for pairs expanded from one k-wise ranking. */
   groupId: string | null;
+  /** Pairs made from attribute ratings carry their margin: rating difference / 4. */
+  margin?: number;
 };
 
 export type ExportContext = {
@@ -64,8 +66,10 @@ export type AggregatedPair = {
   /** Weighted share of votes that agree with the decision. */
   agreement: number;
   annotators: string[];
-  source: 'pairwise' | 'ranking';
+  source: 'pairwise' | 'ranking' | 'ratings';
   groupId: string | null;
+  /** Mean rating-difference margin of the agreeing votes, for pairs made from ratings. */
+  ratingMargin?: number;
 };
 
 /**
@@ -164,11 +168,40 @@ export function aggregateVotes(votes: readonly Vote[], options: Pick<ExportOptio
       strength: strengths.length ? strengths.reduce((s, x) => s + x, 0) / strengths.length : null,
       agreement: total > 0 ? support / total : 0,
       annotators: [...new Set(list.map((v) => v.annotator))].sort(),
-      source: list.some((v) => v.groupId !== null) ? 'ranking' : 'pairwise',
+      source: list.some((v) => v.groupId !== null) ? 'ranking' : list.every((v) => v.margin !== undefined) ? 'ratings' : 'pairwise',
       groupId: list.find((v) => v.groupId !== null)?.groupId ?? null,
+      ...(agreeing.some((v) => v.margin !== undefined) ? { ratingMargin: mean(agreeing.flatMap((v) => (v.margin === undefined ? [] : [v.margin]))) } : {}),
     });
   }
   return out.sort((x, y) => x.promptId - y.promptId || x.chosen - y.chosen || x.rejected - y.rejected);
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+/**
+ * Pairs from per-response attribute ratings (PRODUCT.md §3): within one rated item, every two responses
+ * whose ratings on `attribute` differ by at least `threshold` become a vote for the higher-rated one,
+ * with margin = difference / 4 (the 0–4 scale).
+ */
+export function votesFromRatings(
+  rated: readonly { promptId: number; annotator: string; ratings: Record<string, Record<string, number>> }[],
+  attribute: string,
+  threshold: number,
+): Vote[] {
+  const votes: Vote[] = [];
+  for (const r of rated) {
+    const entries = Object.entries(r.ratings).flatMap(([id, values]) => (values[attribute] === undefined ? [] : [[Number(id), values[attribute]] as const]));
+    for (let x = 0; x < entries.length; x++) {
+      for (let y = x + 1; y < entries.length; y++) {
+        const [idA, ra] = entries[x]!;
+        const [idB, rb] = entries[y]!;
+        const diff = Math.abs(ra - rb);
+        if (diff < threshold || diff === 0) continue;
+        votes.push({ promptId: r.promptId, a: ra > rb ? idA : idB, b: ra > rb ? idB : idA, outcome: 'a', strength: null, annotator: r.annotator, groupId: null, margin: diff / 4 });
+      }
+    }
+  }
+  return votes;
 }
 
 export function marginOf(strength: number | null, mapping: MarginMapping): number | undefined {
@@ -251,7 +284,7 @@ export function buildRows(pairs: readonly AggregatedPair[], ctx: ExportContext, 
     const orderings: [number, number][] = p.tie ? (options.ties === 'both-orderings' && p.tie === 'both_good' ? [[p.chosen, p.rejected], [p.rejected, p.chosen]] : []) : [[p.chosen, p.rejected]];
     if (p.tie && orderings.length === 0) rows.counts.tiesDropped++;
     for (const [c, r] of orderings) {
-      const margin = p.tie ? 0 : marginOf(p.strength, options.margin);
+      const margin = p.tie ? 0 : (p.ratingMargin ?? marginOf(p.strength, options.margin));
       const extra = {
         id: `pair_${String(index).padStart(6, '0')}${orderings.length > 1 ? `_${c}` : ''}`,
         prompt_id: `p_${p.promptId}`,

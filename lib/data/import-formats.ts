@@ -6,7 +6,7 @@
  */
 import type { Message } from './export';
 
-export const IMPORT_FORMATS = ['candidates', 'pairs', 'hh', 'battles', 'rankings', 'oasst'] as const;
+export const IMPORT_FORMATS = ['candidates', 'pairs', 'hh', 'battles', 'rankings', 'oasst', 'ratings'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 export class ImportRowError extends Error {}
@@ -24,7 +24,9 @@ export type ImportedRow =
   | { kind: 'candidates'; messages: Message[]; responses: { content: string; system: string }[] }
   | ({ kind: 'comparison' } & ImportedComparison)
   /** A k-wise ranking: `groups` are tie groups of indexes into `responses`, best first. */
-  | { kind: 'ranking'; messages: Message[]; responses: { content: string; system: string }[]; groups: number[][]; annotator: string | null };
+  | { kind: 'ranking'; messages: Message[]; responses: { content: string; system: string }[]; groups: number[][]; annotator: string | null }
+  /** Per-response attribute ratings (0–4), aligned with `responses`. */
+  | { kind: 'ratings'; messages: Message[]; responses: { content: string; system: string }[]; ratings: Record<string, number>[] };
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const ROLES = new Set(['system', 'user', 'assistant']);
@@ -116,6 +118,7 @@ export function detectFormat(records: readonly unknown[]): ImportFormat | null {
   if (!first) return null;
   if ('message_tree_id' in first || (isObject(first.prompt) && Array.isArray((first.prompt as Record<string, unknown>).replies))) return 'oasst';
   if (Array.isArray(first.responses) && ('ranking' in first || 'ranks' in first)) return 'rankings';
+  if (Array.isArray(first.responses) && Array.isArray(first.ratings)) return 'ratings';
   if ('model_a' in first && 'model_b' in first && ('winner' in first || 'acceptedIndex' in first)) return 'battles';
   if (Array.isArray(first.responses)) return 'candidates';
   if ('chosen' in first && 'rejected' in first) {
@@ -130,6 +133,7 @@ export function parseRecord(record: unknown, format: ImportFormat): ImportedRow[
   if (!isObject(record)) throw new ImportRowError('each record must be a JSON object');
   if (format === 'oasst') return parseOasstTree(record);
   if (format === 'rankings') return [parseRanking(record)];
+  if (format === 'ratings') return [parseRatings(record)];
   return [parseOne(record, format)];
 }
 
@@ -176,6 +180,26 @@ function parseRanking(record: Record<string, unknown>): ImportedRow {
   return { kind: 'ranking', messages, responses, groups, annotator: optionalString(record.annotator ?? record.annotator_id) };
 }
 
+const ATTRIBUTE = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** `{prompt | messages, responses, ratings: [{attribute: 0..4, …}, …]}`, one ratings object per response. */
+function parseRatings(record: Record<string, unknown>): ImportedRow {
+  const messages = promptOf(record);
+  const responses = responsesOf(record.responses);
+  if (!Array.isArray(record.ratings) || record.ratings.length !== responses.length) throw new ImportRowError('ratings must give one object of attribute ratings per response');
+  const ratings = record.ratings.map((r, k) => {
+    if (!isObject(r) || Object.keys(r).length === 0) throw new ImportRowError(`ratings[${k}] must be an object such as {"helpfulness": 3}`);
+    const out: Record<string, number> = {};
+    for (const [attribute, value] of Object.entries(r)) {
+      if (!ATTRIBUTE.test(attribute)) throw new ImportRowError(`ratings[${k}]: attribute names are lower-case letters, digits and _ ("${attribute}")`);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 4) throw new ImportRowError(`ratings[${k}].${attribute} must be a whole number from 0 to 4`);
+      out[attribute] = value;
+    }
+    return out;
+  });
+  return { kind: 'ratings', messages, responses, ratings };
+}
+
 type OasstNode = { text?: unknown; role?: unknown; rank?: unknown; deleted?: unknown; model_name?: unknown; replies?: unknown };
 
 /** OpenAssistant message trees: at every prompter turn, its assistant replies ranked by `rank` (0 best). */
@@ -203,7 +227,7 @@ function parseOasstTree(record: Record<string, unknown>): ImportedRow[] {
   return rows;
 }
 
-function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat, 'oasst' | 'rankings'>): ImportedRow {
+function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat, 'oasst' | 'rankings' | 'ratings'>): ImportedRow {
   switch (format) {
     case 'candidates': {
       const messages = record.messages !== undefined ? endsWithUser(messagesOf(record.messages, 'messages'), 'messages') : [{ role: 'user' as const, content: text(record.prompt, 'prompt') }];

@@ -2,9 +2,12 @@
  * Streams records out of an import file: JSON Lines (`.jsonl`, `.ndjson`) line by line, CSV with a
  * header row (papaparse, streamed; quoted multi-line fields allowed), Parquet (hyparquet, one row group
  * at a time), a JSON array (`.json`, read whole), and `.gz` of JSON Lines, JSON or CSV (gunzipped as a
- * stream). Yields the 1-based line / row number with each record, or the parse error of that line.
+ * stream; a .parquet.gz through a temporary file). Yields the 1-based line / row number with each record, or the parse error of that line.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
 import Papa from 'papaparse';
@@ -39,14 +42,14 @@ export async function* readRecords(file: string): AsyncGenerator<RecordOrError> 
     }
     return;
   }
-  if (/\.parquet$/i.test(name) && !gz) {
-    const buffer = await asyncBufferFromFile(file);
-    const metadata = await parquetMetadataAsync(buffer);
-    let row = 0;
-    for (const group of metadata.row_groups) {
-      const count = Number(group.num_rows);
-      const objects = await parquetReadObjects({ file: buffer, metadata, rowStart: row, rowEnd: row + count });
-      for (const record of objects) yield { line: ++row, record: normalizeTableRecord(record) };
+  if (/\.parquet$/i.test(name)) {
+    // Parquet needs random access: a .parquet.gz is first gunzipped (streamed) into a temporary file.
+    const source = gz ? path.join(os.tmpdir(), `arbiter-import-${process.pid}-${Date.now()}.parquet`) : file;
+    if (gz) await pipeline(fs.createReadStream(file), zlib.createGunzip(), fs.createWriteStream(source));
+    try {
+      yield* readParquet(source);
+    } finally {
+      if (gz) fs.rmSync(source, { force: true });
     }
     return;
   }
@@ -64,5 +67,16 @@ export async function* readRecords(file: string): AsyncGenerator<RecordOrError> 
     for (let k = 0; k < list.length; k++) yield { line: k + 1, record: list[k] };
     return;
   }
-  throw new Error(`cannot read ${file}: supported containers are .jsonl, .ndjson, .json, .csv (with .gz) and .parquet`);
+  throw new Error(`cannot read ${file}: supported containers are .jsonl, .ndjson, .json, .csv and .parquet, each optionally .gz`);
+}
+
+async function* readParquet(file: string): AsyncGenerator<RecordOrError> {
+  const buffer = await asyncBufferFromFile(file);
+  const metadata = await parquetMetadataAsync(buffer);
+  let row = 0;
+  for (const group of metadata.row_groups) {
+    const count = Number(group.num_rows);
+    const objects = await parquetReadObjects({ file: buffer, metadata, rowStart: row, rowEnd: row + count });
+    for (const record of objects) yield { line: ++row, record: normalizeTableRecord(record) };
+  }
 }

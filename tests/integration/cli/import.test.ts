@@ -77,6 +77,10 @@ describe('CLI: import', () => {
     expect(pq.code, pq.stderr).toBe(0);
     expect(JSON.parse(pq.stdout)).toMatchObject({ format: 'pairs', counts: { rows: 2, comparisonsAdded: 2 } });
     expect(count("select count(*) as n from comparisons where project_id = ? and strength = 1.5", id)).toBe(1);
+    fs.writeFileSync(`${parquet}.gz`, zlib.gzipSync(Buffer.from(buffer)));
+    const gz = await cli('import', '--project', String(id), `${parquet}.gz`, '--json');
+    expect(gz.code, gz.stderr).toBe(0);
+    expect(JSON.parse(gz.stdout)).toMatchObject({ format: 'pairs', counts: { rows: 2, responsesAdded: 0 } });
   });
 
   it('imports real OpenAssistant trees as rankings (every implied pair, one group per ranked turn) and k-wise rankings with ties', async () => {
@@ -97,13 +101,36 @@ describe('CLI: import', () => {
     expect(count("select count(*) as n from comparisons c join responses w on w.id = c.winner_response_id where c.project_id = ? and c.is_tie = 1 and w.system in ('m1', 'm3')", id)).toBe(1);
   });
 
+  it('imports per-response ratings as rated items, and exports pairs made from them', async () => {
+    const id = await newProject('ratings');
+    const file = path.join(process.env.ARBITER_DATA_DIR!, 'ratings.jsonl');
+    const rows = [
+      { prompt: 'Explain gravity', responses: [{ content: 'Mass attracts mass.', system: 'm1' }, { content: 'It just happens.', system: 'm2' }], ratings: [{ helpfulness: 4, verbosity: 1 }, { helpfulness: 1, verbosity: 0 }] },
+      { prompt: 'Explain rain', responses: [{ content: 'Condensed vapour falls.', system: 'm1' }, { content: 'Clouds cry.', system: 'm2' }], ratings: [{ helpfulness: 3 }, { helpfulness: 3 }] },
+      { prompt: 'Bad', responses: ['x'], ratings: [{ helpfulness: 7 }] },
+    ];
+    fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const refused = JSON.parse((await cli('import', '--project', String(id), file, '--json')).stdout) as { format: string; errors: { line: number; message: string }[] };
+    expect(refused).toMatchObject({ format: 'ratings', errors: [{ line: 3, message: 'ratings[0].helpfulness must be a whole number from 0 to 4' }] });
+    const run = await cli('import', '--project', String(id), file, '--valid-only', '--json');
+    expect(JSON.parse(run.stdout)).toMatchObject({ imported: true, counts: { rows: 2, itemsAdded: 2 } });
+    expect(count("select count(*) as n from judgments where project_id = ? and label_source = 'imported' and ratings is not null", id)).toBe(2);
+
+    const out = path.join(process.env.ARBITER_DATA_DIR!, 'rating-pairs');
+    const exported = await cli('export', '--project', String(id), '--out', out, '--ratings-attribute', 'helpfulness', '--json');
+    expect(exported.code, exported.stderr).toBe(0);
+    const train = fs.readFileSync(path.join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { chosen: { content: string }[]; margin: number; source: string });
+    expect(train).toHaveLength(1); // the rain pair is rated equal
+    expect(train[0]).toMatchObject({ chosen: [{ content: 'Mass attracts mass.' }], margin: 0.75, source: 'ratings' });
+  });
+
   it('refuses unreadable files and unknown formats clearly', async () => {
     const dir = process.env.ARBITER_DATA_DIR!;
     const xml = path.join(dir, 'x.xml');
     fs.writeFileSync(xml, '<a/>');
     const unsupported = await cli('import', '--project', '1', xml);
     expect(unsupported.code).toBe(2);
-    expect(unsupported.stderr).toMatch(/supported containers are .jsonl, .ndjson, .json, .csv \(with .gz\) and .parquet/);
+    expect(unsupported.stderr).toMatch(/supported containers are .jsonl, .ndjson, .json, .csv and .parquet, each optionally .gz/);
     const odd = path.join(dir, 'odd.jsonl');
     fs.writeFileSync(odd, '{"text": "hello"}\n');
     const unknown = await cli('import', '--project', String(await newProject('odd')), odd);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateVotes, buildRows, DEFAULT_EXPORT_OPTIONS, marginOf, selectRankingPairs, splitPrompts, validateExport, type ExportContext, type Vote } from '@/lib/data/export';
+import { aggregateVotes, buildRows, DEFAULT_EXPORT_OPTIONS, marginOf, selectRankingPairs, splitPrompts, validateExport, votesFromRatings, type ExportContext, type Vote } from '@/lib/data/export';
 
 const vote = (a: number, b: number, outcome: Vote['outcome'], annotator: string, strength: number | null = null, groupId: string | null = null): Vote => ({ promptId: 1, a, b, outcome, strength, annotator, groupId });
 
@@ -109,5 +109,21 @@ describe('BT consensus', () => {
     const pair = (agg: 'majority' | 'bt-consensus') => aggregateVotes(votes, { aggregation: agg }).find((p) => [p.chosen, p.rejected].sort().join() === '10,11')!;
     expect(pair('bt-consensus')).toMatchObject({ chosen: 10, rejected: 11, tie: null, agreement: 0.5 });
     expect(pair('majority').tie).toBe('both_good'); // a 1–1 split is a tie for the majority rule
+  });
+});
+
+describe('pairs from ratings', () => {
+  it('pairs responses whose ratings differ by at least the threshold, margin = difference / 4', () => {
+    const votes = votesFromRatings([{ promptId: 1, annotator: 'x', ratings: { 10: { helpfulness: 4 }, 11: { helpfulness: 1 }, 12: { helpfulness: 4 } } }], 'helpfulness', 1);
+    expect(votes).toEqual([
+      { promptId: 1, a: 10, b: 11, outcome: 'a', strength: null, annotator: 'x', groupId: null, margin: 0.75 },
+      { promptId: 1, a: 12, b: 11, outcome: 'a', strength: null, annotator: 'x', groupId: null, margin: 0.75 },
+    ]);
+    expect(votesFromRatings([{ promptId: 1, annotator: 'x', ratings: { 10: { helpfulness: 3 }, 11: { helpfulness: 2 } } }], 'helpfulness', 2)).toEqual([]);
+    const rows = buildRows(aggregateVotes(votes, { aggregation: 'majority' }), ctx, DEFAULT_EXPORT_OPTIONS);
+    expect(rows.canonical.train.map((r) => [r.margin, r.source])).toEqual([
+      [0.75, 'ratings'],
+      [0.75, 'ratings'],
+    ]);
   });
 });

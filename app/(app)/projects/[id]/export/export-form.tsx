@@ -65,6 +65,14 @@ export function ExportForm({ projectId }: { projectId: number }) {
           <span className="mb-1 block font-medium text-slate-700">Minimum agreement</span>
           <input className={input} name="minAgreement" type="number" min={0} max={1} step={0.05} defaultValue={0} />
         </label>
+        <label className="text-sm">
+          <span className="mb-1 block font-medium text-slate-700">Pairs from ratings: attribute (optional)</span>
+          <input className={input} name="ratingsAttribute" placeholder="e.g. helpfulness" />
+        </label>
+        <label className="text-sm">
+          <span className="mb-1 block font-medium text-slate-700">Minimum rating difference</span>
+          <input className={input} name="ratingsThreshold" type="number" min={1} max={4} step={1} defaultValue={1} />
+        </label>
         <div className="md:col-span-4">
           <Button type="submit" disabled={pending}>
             {pending ? 'Exporting…' : 'Export'}

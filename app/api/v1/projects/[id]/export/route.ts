@@ -1,4 +1,4 @@
-// GET /api/v1/projects/:id/export?format=trl|implicit|standard|kto|llamafactory|battles|raw|all&aggregation=&ties=&margin=&rankings=&testShare=&seed=&minAgreement=
+// GET /api/v1/projects/:id/export?format=trl|implicit|standard|kto|llamafactory|battles|raw|all&aggregation=&ties=&margin=&rankings=&testShare=&seed=&minAgreement=&ratingsAttribute=&ratingsThreshold=
 // → { files: { path: content }, validation, counts } (researchers of the project and admins; never annotators)
 import { z } from 'zod';
 import { loadBattles, loadExportData, loadRawAnnotations } from '@/db/queries/export';
@@ -20,13 +20,15 @@ const querySchema = z.object({
   testShare: z.coerce.number().min(0).max(0.5).default(0),
   seed: z.coerce.number().int().min(0).default(0),
   minAgreement: z.coerce.number().min(0).max(1).default(0),
+  ratingsAttribute: z.union([z.literal(''), z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'an attribute name')]).optional(),
+  ratingsThreshold: z.coerce.number().min(1).max(4).default(1),
 });
 
 export const GET = apiRoute<{ id: string }>(({ request, actor, params }) => {
   const { id } = idParamsSchema.parse(params);
   assertCanManageProject(actor, id);
   const q = querySchema.parse(queryObject(request));
-  const data = loadExportData(id);
+  const data = loadExportData(id, { ratingsAttribute: q.ratingsAttribute || undefined, ratingsThreshold: q.ratingsThreshold });
   if (data.votes.length === 0) throw new BadRequestError(`project ${id} has no comparisons to export yet`);
   const judgments = listPairwiseJudgments(id);
   const bundle = buildExportFiles(
