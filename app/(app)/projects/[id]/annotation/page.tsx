@@ -5,6 +5,7 @@ import { getProjectForActor } from '@/db/queries/projects';
 import { loadOr404 } from '@/app/_lib/load-or-404';
 import { requireActor } from '@/app/_lib/session';
 import { Forbidden } from '@/app/_components/forbidden';
+import { ProjectPageHeader } from '@/app/_components/project-page-header';
 import { Card, cn } from '@/app/_components/ui';
 import { GoldSelect } from './gold-select';
 
@@ -27,15 +28,10 @@ export default async function AnnotationPage({ params, searchParams }: { params:
 
   return (
     <div className="space-y-6">
-      <div>
-        <Link className="text-sm text-indigo-700 underline" href={`/projects/${project.id}`}>
-          {project.name}
-        </Link>
-        <h1 className="text-2xl font-semibold">Annotation progress</h1>
-        <p className="text-sm text-slate-600">
-          Overlap {project.settings.overlap} per item · gold rate {(project.settings.goldRate * 100).toFixed(0)}% · order {project.settings.assignmentOrder} · leases {project.settings.leaseMinutes} min
-        </p>
-      </div>
+      <ProjectPageHeader project={project} title="Annotation progress">
+        Overlap {project.settings.overlap} per item · gold rate {(project.settings.goldRate * 100).toFixed(0)}% · order {project.settings.assignmentOrder} · leases {project.settings.leaseMinutes} min
+      
+      </ProjectPageHeader>
       <Card title="Annotators">
         {annotators.length === 0 ? (
           <p className="text-sm text-slate-600">No judgments yet.</p>

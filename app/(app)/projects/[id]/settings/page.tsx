@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { getProjectForActor, listGuidelineVersions } from '@/db/queries/projects';
 import { loadOr404 } from '@/app/_lib/load-or-404';
 import { requireActor } from '@/app/_lib/session';
 import { Forbidden } from '@/app/_components/forbidden';
+import { ProjectPageHeader } from '@/app/_components/project-page-header';
 import { Card } from '@/app/_components/ui';
 import { GuidelinesForm } from './guidelines-form';
 import { SettingsForm } from './settings-form';
@@ -17,12 +17,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ id: s
   const versions = listGuidelineVersions(project.id);
   return (
     <div className="space-y-6">
-      <div>
-        <Link className="text-sm text-indigo-700 underline" href={`/projects/${project.id}`}>
-          {project.name}
-        </Link>
-        <h1 className="text-2xl font-semibold">Settings</h1>
-      </div>
+      <ProjectPageHeader project={project} title="Settings" />
       <Card title="Annotation task">
         <SettingsForm projectId={project.id} settings={project.settings} />
       </Card>
