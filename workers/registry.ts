@@ -1,5 +1,6 @@
 import type { JobKind, JobPayload } from '@/lib/jobs/registry';
 import { handleComputeLeaderboard } from './handlers/compute-leaderboard';
+import { handleExportDataset } from './handlers/export-dataset';
 import { handleRecomputeStats } from './handlers/recompute-stats';
 import type { JobHandler } from './types';
 
@@ -7,4 +8,5 @@ import type { JobHandler } from './types';
 export const JOB_HANDLERS = {
   'recompute-stats': handleRecomputeStats,
   'compute-leaderboard': handleComputeLeaderboard,
+  'export-dataset': handleExportDataset,
 } as const satisfies { [K in JobKind]: JobHandler<JobPayload<K>> };

@@ -1,12 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { loadBattles, loadExportData, loadRawAnnotations } from '@/db/queries/export';
-import { listPairwiseJudgments } from '@/db/queries/quality';
+import { writeProjectExport } from '@/db/queries/export';
 import { AGGREGATIONS, MARGINS, RANKING_PAIRS, TIE_POLICIES } from '@/lib/data/export';
-import { buildExportFiles, EXPORT_FORMATS } from '@/lib/data/export-files';
-import { qualityReport } from '@/lib/stats/quality-report';
-import { emit, idSchema, parseValue, requireValue, UsageError, type Command } from '../context';
+import { EXPORT_FORMATS } from '@/lib/data/export-files';
+import { emit, idSchema, parseValue, requireValue, type Command } from '../context';
 
 export const exportCommands: Command[] = [
   {
@@ -27,7 +24,7 @@ export const exportCommands: Command[] = [
       'ratings-attribute': { type: 'string' },
       'ratings-threshold': { type: 'string' },
     },
-    run: ({ values }, io) => {
+    run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const format = parseValue(z.enum(EXPORT_FORMATS), values.format ?? 'trl', '--format');
       const out = requireValue(values, 'out');
@@ -42,35 +39,17 @@ export const exportCommands: Command[] = [
       };
       const ratingsAttribute = values['ratings-attribute'] === undefined ? undefined : parseValue(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'an attribute name'), values['ratings-attribute'], '--ratings-attribute');
       const ratingsThreshold = parseValue(z.coerce.number().min(1).max(4).default(1), values['ratings-threshold'], '--ratings-threshold');
-      const data = loadExportData(projectId, { ratingsAttribute, ratingsThreshold });
-      if (data.votes.length === 0) throw new UsageError(`project ${projectId} has no comparisons to export yet`);
-      const judgments = listPairwiseJudgments(projectId);
-      const bundle = buildExportFiles(
-        data,
-        {
-          raw: () => loadRawAnnotations(projectId),
-          battles: () => loadBattles(projectId, data),
-          judgments: judgments.length,
-          alphaChoice: judgments.length ? qualityReport(judgments).agreement.alphaChoice : null,
-          exportedAt: new Date().toISOString(),
-        },
-        format,
-        options,
-      );
-      const dir = path.resolve(out);
-      for (const [name, content] of Object.entries(bundle.files)) {
-        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-        fs.writeFileSync(path.join(dir, name), content);
-      }
+      const bundle = await writeProjectExport(projectId, path.resolve(out), { format, options, ratingsAttribute, ratingsThreshold });
+      const dir = bundle.out;
       const v = bundle.validation;
       const c = bundle.counts;
       const text = [
-        `wrote ${Object.keys(bundle.files).length} files to ${dir}: ${Object.keys(bundle.files).sort().join(', ')}`,
+        `wrote ${bundle.files.length} files to ${dir}: ${bundle.files.join(', ')}`,
         `${c.pairs} pairs (train ${c.train}, test ${c.test}); ${c.ties} ties (${c.tiesDropped} dropped from pair files); KTO ${c.desirable} desirable / ${c.undesirable} undesirable`,
-        v.ok ? 'pre-flight validation: ok' : `pre-flight validation: ${v.errors.length} problems\n${v.errors.slice(0, 20).join('\n')}`,
+        v.ok ? 'pre-flight validation: ok' : `pre-flight validation: ${v.errorCount} problems\n${v.errors.slice(0, 20).join('\n')}`,
         ...v.warnings.map((w) => `warning: ${w}`),
       ].join('\n');
-      emit(io, { out: dir, files: Object.keys(bundle.files).sort(), counts: c, validation: v }, text);
+      emit(io, bundle, text);
       if (!v.ok) process.exitCode = 1;
     },
   },

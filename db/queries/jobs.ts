@@ -58,8 +58,9 @@ function visibility(actor: Actor): SQL | undefined {
   return or(inArray(jobs.projectId, managed), and(isNull(jobs.projectId), eq(jobs.createdBy, actor.id)));
 }
 
-export function listJobsForActor(actor: Actor, options: { projectId?: number; limit?: number; status?: JobStatus[] } = {}): JobView[] {
+export function listJobsForActor(actor: Actor, options: { projectId?: number; limit?: number; status?: JobStatus[]; kind?: JobKind } = {}): JobView[] {
   const filters = [visibility(actor)];
+  if (options.kind) filters.push(eq(jobs.kind, options.kind));
   if (options.projectId !== undefined) filters.push(eq(jobs.projectId, options.projectId));
   if (options.status?.length) filters.push(inArray(jobs.status, options.status));
   return getDb()

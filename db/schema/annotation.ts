@@ -140,5 +140,10 @@ export const comparisons = sqliteTable(
     groupId: text('group_id'),
     createdAt: createdAt(),
   },
-  (t) => [index('comparisons_project_idx').on(t.projectId, t.id), index('comparisons_judgment_idx').on(t.judgmentId)],
+  (t) => [
+    index('comparisons_project_idx').on(t.projectId, t.id),
+    index('comparisons_judgment_idx').on(t.judgmentId),
+    // Exports stream a project's comparisons prompt by prompt.
+    index('comparisons_project_prompt_idx').on(t.projectId, t.promptId, t.id),
+  ],
 );

@@ -1,5 +1,5 @@
 /** The README.md written with every export: what is in the files, how labels were made, how to train. */
-import type { ExportOptions, ExportRows, ValidationReport } from './export';
+import type { ExportCounts, ExportOptions, ValidationReport } from './export';
 
 export type CardInput = {
   projectName: string;
@@ -8,7 +8,7 @@ export type CardInput = {
   annotators: number;
   agreement: { alphaChoice: number | null } | null;
   options: ExportOptions;
-  rows: ExportRows;
+  counts: ExportCounts;
   validation: ValidationReport;
   files: string[];
 };
@@ -22,7 +22,7 @@ const AGGREGATION_TEXT = {
 
 export function datasetCard(c: CardInput): string {
   const o = c.options;
-  const n = c.rows.counts;
+  const n = c.counts;
   const margin = o.margin === 'off' ? 'not written (off by default; Llama 3.1 dropped the margin term)' : o.margin === 'abs' ? '`margin = strength` (1–3)' : '`margin = {1: 0.33, 2: 0.67, 3: 1.0}[strength]` (Llama 2 "small" margins)';
   return `# ${c.projectName} — preference data
 
@@ -43,14 +43,14 @@ ${c.files.map((f) => `- \`${f}\``).join('\n')}
 - Aggregation: ${AGGREGATION_TEXT[o.aggregation]}. \`agreement\` is the (weighted) share of votes that agree with the row; ${o.minAgreement > 0 ? `rows below ${o.minAgreement} were dropped (${n.lowAgreementDropped})` : 'no row was dropped for low agreement'}.
 - Ties: ${o.ties === 'drop' ? `dropped from the pair files (${n.tiesDropped}); both-good ties are desirable and both-bad ties undesirable in \`unpaired/\`` : 'both-good ties written in both orders with `margin: 0` and `tie: true` — for reward-model training only, not for DPO; both-bad ties dropped from pair files and undesirable in `unpaired/`'}.
 - Rankings: ${o.rankingPairs === 'all' ? 'every pair of a ranking (K(K−1)/2), sharing a `group_id` — the pairs are not independent' : 'best-vs-each plus adjacent pairs (2K−3 per ranking), sharing a `group_id`'}.
-- Margin: ${margin}${n.pairs && c.rows.canonical.train.some((r) => r.source === 'ratings') ? '; pairs made from attribute ratings carry margin = rating difference / 4' : ''}.
+- Margin: ${margin}${n.fromRatings > 0 ? '; pairs made from attribute ratings carry margin = rating difference / 4' : ''}.
 - \`strength\` is the mean annotated strength (1 slightly, 2 clearly, 3 much better) of the agreeing votes.
 - Split: by prompt (a prompt's pairs are all in one split), ${Math.round(o.testShare * 100)}% of prompts to test, seed ${o.seed}.
 - Pairs with identical chosen and rejected text were dropped (${n.sameTextDropped}).
 
 ## Pre-flight validation
 
-${c.validation.ok ? 'All rows passed: keys present, non-empty, prompt ends with a user turn, chosen ≠ rejected, margins ≥ 0.' : `**${c.validation.errors.length} problems:**\n\n${c.validation.errors.slice(0, 20).map((e) => `- ${e}`).join('\n')}`}
+${c.validation.ok ? 'All rows passed: keys present, non-empty, prompt ends with a user turn, chosen ≠ rejected, margins ≥ 0.' : `**${c.validation.errorCount} problems:**\n\n${c.validation.errors.slice(0, 20).map((e) => `- ${e}`).join('\n')}`}
 ${c.validation.warnings.length ? `\nWarnings:\n\n${c.validation.warnings.map((w) => `- ${w}`).join('\n')}\n` : ''}
 Token lengths are estimated at ~4 characters per token.
 

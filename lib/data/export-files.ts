@@ -1,12 +1,16 @@
-/** Assembles the files of one export (path → content) from loaded data; the CLI, API and UI write them. */
-import { datasetCard } from './dataset-card';
-import { aggregateVotes, buildRows, LLAMAFACTORY_DATASET_INFO, selectRankingPairs, validateExport, type ExportContext, type ExportOptions, type ExportRows, type ValidationReport, type Vote } from './export';
+/**
+ * Writes the files of one export as rows arrive (the whole export never sits in memory): buffered
+ * JSON Lines per format and split, LLaMA-Factory's JSON array written element by element, then the
+ * dataset card. The rows come from createRowBuilder (lib/data/export.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { datasetCard, type CardInput } from './dataset-card';
+import { LLAMAFACTORY_DATASET_INFO, type Part, type RowKind, type RowSink, type Vote } from './export';
 import { dawidSkene } from '@/lib/stats/dawid-skene';
 
 export const EXPORT_FORMATS = ['trl', 'implicit', 'standard', 'kto', 'llamafactory', 'battles', 'raw', 'all'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-const jsonl = (rows: readonly unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
 
 /** Dawid–Skene vote weights per annotator, from the votes themselves (4 classes in pair orientation). */
 export function dawidSkeneWeights(votes: readonly Vote[]): Map<string, number> {
@@ -20,44 +24,111 @@ export function dawidSkeneWeights(votes: readonly Vote[]): Map<string, number> {
   return new Map(dawidSkene(labels, 4).annotators.map((a) => [a.annotator, a.weight]));
 }
 
-export type ExportBundle = { files: Record<string, string>; validation: ValidationReport; counts: ExportRows['counts'] };
+const FLUSH_CHARS = 1 << 20;
 
-export function buildExportFiles(
-  data: ExportContext & { votes: Vote[]; projectName: string },
-  extra: { raw: () => Record<string, unknown>[]; battles: () => Record<string, unknown>[]; judgments: number; alphaChoice: number | null; exportedAt: string },
-  format: ExportFormat,
-  options: ExportOptions,
-): ExportBundle {
-  const opts = options.aggregation === 'dawid-skene' && !options.weights ? { ...options, weights: dawidSkeneWeights(data.votes) } : options;
-  const pairs = aggregateVotes(selectRankingPairs(data.votes, opts.rankingPairs), opts);
-  const rows = buildRows(pairs, data, opts);
-  const validation = validateExport(rows);
-  const files: Record<string, string> = {};
-  const want = (f: ExportFormat) => format === f || format === 'all';
-  const splits = (dir: string, part: Record<'train' | 'test', Record<string, unknown>[]>) => {
-    files[`${dir}train.jsonl`] = jsonl(part.train);
-    if (part.test.length) files[`${dir}test.jsonl`] = jsonl(part.test);
-  };
-  if (want('trl')) splits('', rows.canonical);
-  if (want('implicit')) splits('implicit/', rows.implicit);
-  if (want('standard')) splits('standard/', rows.standard);
-  if (want('kto')) splits('unpaired/', rows.unpaired);
-  if (want('llamafactory')) {
-    files['llamafactory/data.json'] = `${JSON.stringify(rows.llamafactory, null, 1)}\n`;
-    files['llamafactory/dataset_info.json'] = `${JSON.stringify(LLAMAFACTORY_DATASET_INFO('arbiter_preferences'), null, 2)}\n`;
+/** A file written through a 1 MiB string buffer with synchronous writes; opened on first use unless eager. */
+export class BufferedFile {
+  private fd: number | null = null;
+  private chunks: string[] = [];
+  private size = 0;
+  lines = 0;
+
+  constructor(
+    readonly file: string,
+    eager = false,
+  ) {
+    if (eager) this.open();
   }
-  if (want('battles')) files['battles.jsonl'] = jsonl(extra.battles());
-  if (want('raw')) files['raw_annotations.jsonl'] = jsonl(extra.raw());
-  files['README.md'] = datasetCard({
-    projectName: data.projectName,
-    exportedAt: extra.exportedAt,
-    judgments: extra.judgments,
-    annotators: new Set(data.votes.map((v) => v.annotator)).size,
-    agreement: { alphaChoice: extra.alphaChoice },
-    options: opts,
-    rows,
-    validation,
-    files: Object.keys(files).sort(),
-  });
-  return { files, validation, counts: rows.counts };
+
+  private open() {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    this.fd = fs.openSync(this.file, 'w');
+  }
+
+  write(text: string) {
+    if (this.fd === null) this.open();
+    this.chunks.push(text);
+    this.size += text.length;
+    if (this.size >= FLUSH_CHARS) this.flush();
+  }
+
+  line(value: unknown) {
+    this.lines++;
+    this.write(`${JSON.stringify(value)}\n`);
+  }
+
+  flush() {
+    if (this.fd === null || this.chunks.length === 0) return;
+    fs.writeSync(this.fd, this.chunks.join(''));
+    this.chunks = [];
+    this.size = 0;
+  }
+
+  close() {
+    this.flush();
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** One element of `JSON.stringify(array, null, 1)`, so a streamed array is byte-identical to the one-shot form. */
+export const arrayElement = (value: unknown) => ` ${JSON.stringify(value, null, 1).replaceAll('\n', '\n ')}`;
+
+const SPLIT_DIRS: Record<Exclude<RowKind, 'canonical'> | 'trl', string> = { trl: '', implicit: 'implicit/', standard: 'standard/', unpaired: 'unpaired/' };
+
+/**
+ * The files of one export under `dir`, as a RowSink plus writers for battles and raw annotations.
+ * `finish` closes everything and writes the dataset card; `abort` removes what was written.
+ */
+export function createExportWriter(dir: string, format: ExportFormat) {
+  const want = (f: ExportFormat) => format === f || format === 'all';
+  const written = new Set<string>();
+  const files = new Map<string, BufferedFile>();
+  const file = (name: string, eager = false) => {
+    let f = files.get(name);
+    if (!f) {
+      f = new BufferedFile(path.join(dir, name), eager);
+      files.set(name, f);
+    }
+    return f;
+  };
+  const kinds: Record<RowKind, boolean> = { canonical: want('trl'), implicit: want('implicit'), standard: want('standard'), unpaired: want('kto') };
+  // train.jsonl of each wanted format exists even when empty; test.jsonl only when it has rows.
+  for (const kind of Object.keys(kinds) as RowKind[]) if (kinds[kind]) file(`${SPLIT_DIRS[kind === 'canonical' ? 'trl' : kind]}train.jsonl`, true);
+  const llama = want('llamafactory') ? file('llamafactory/data.json', true) : null;
+  let llamaRows = 0;
+  const sink: RowSink = {
+    wants: (kind) => (kind === 'llamafactory' ? llama !== null : kinds[kind]),
+    row(kind: RowKind, part: Part, row: Record<string, unknown>) {
+      if (kinds[kind]) file(`${SPLIT_DIRS[kind === 'canonical' ? 'trl' : kind]}${part}.jsonl`).line(row);
+    },
+    llamafactory(row) {
+      llama!.write(`${llamaRows++ ? ',\n' : '[\n'}${arrayElement(row)}`);
+    },
+  };
+  return {
+    sink,
+    battles: want('battles') ? file('battles.jsonl', true) : null,
+    raw: want('raw') ? file('raw_annotations.jsonl', true) : null,
+    finish(card: Omit<CardInput, 'files'>): string[] {
+      if (llama) {
+        llama.write(llamaRows ? '\n]\n' : '[]\n');
+        file('llamafactory/dataset_info.json').write(`${JSON.stringify(LLAMAFACTORY_DATASET_INFO('arbiter_preferences'), null, 2)}\n`);
+      }
+      for (const [name, f] of files) {
+        f.close();
+        if (fs.existsSync(f.file)) written.add(name);
+      }
+      written.add('README.md');
+      const names = [...written].sort();
+      fs.writeFileSync(path.join(dir, 'README.md'), datasetCard({ ...card, files: names }));
+      return names;
+    },
+    abort() {
+      for (const f of files.values()) {
+        f.close();
+        fs.rmSync(f.file, { force: true });
+      }
+    },
+  };
 }

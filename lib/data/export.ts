@@ -28,6 +28,8 @@ export type Vote = {
 export type ExportContext = {
   prompts: Map<number, Message[]>;
   responses: Map<number, { content: string; system: string }>;
+  /** Stable prompt keys (content hashes): `prompt_id` is the same for the same prompt in any project. Defaults to the row id. */
+  promptKeys?: Map<number, string>;
 };
 
 export const AGGREGATIONS = ['majority', 'strength-weighted', 'dawid-skene', 'bt-consensus'] as const;
@@ -176,6 +178,7 @@ export function aggregateVotes(votes: readonly Vote[], options: Pick<ExportOptio
   return out.sort((x, y) => x.promptId - y.promptId || x.chosen - y.chosen || x.rejected - y.rejected);
 }
 
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /**
@@ -226,94 +229,139 @@ export function renderPlain(messages: readonly Message[]): string {
   return messages.map((m) => `${m.role === 'user' ? 'User' : m.role === 'system' ? 'System' : 'Assistant'}: ${m.content}`).join('\n\n') + '\n\nAssistant:';
 }
 
-export type ExportRows = {
-  canonical: Record<'train' | 'test', Record<string, unknown>[]>;
-  implicit: Record<'train' | 'test', Record<string, unknown>[]>;
-  standard: Record<'train' | 'test', Record<string, unknown>[]>;
-  unpaired: Record<'train' | 'test', Record<string, unknown>[]>;
-  llamafactory: Record<string, unknown>[];
-  counts: { pairs: number; ties: number; tiesDropped: number; lowAgreementDropped: number; sameTextDropped: number; train: number; test: number; desirable: number; undesirable: number };
+export type Part = 'train' | 'test';
+export type RowKind = 'canonical' | 'implicit' | 'standard' | 'unpaired';
+export type ExportCounts = {
+  pairs: number;
+  ties: number;
+  tiesDropped: number;
+  lowAgreementDropped: number;
+  sameTextDropped: number;
+  train: number;
+  test: number;
+  desirable: number;
+  undesirable: number;
+  /** Rows whose pair was made from attribute ratings. */
+  fromRatings: number;
 };
 
-/** Every file's rows from aggregated pairs. */
+/** Where built rows go: arrays (buildRows) or files, streamed (db/queries/export). */
+export type RowSink = {
+  /** Formats not wanted are never built (the canonical row is always built: validation reads it). */
+  wants(kind: Exclude<RowKind, 'canonical'> | 'llamafactory'): boolean;
+  row(kind: RowKind, part: Part, row: Record<string, unknown>): void;
+  llamafactory(row: Record<string, unknown>): void;
+};
+
+export const emptyCounts = (): ExportCounts => ({ pairs: 0, ties: 0, tiesDropped: 0, lowAgreementDropped: 0, sameTextDropped: 0, train: 0, test: 0, desirable: 0, undesirable: 0, fromRatings: 0 });
+
+/**
+ * Turns aggregated pairs into the rows of every file, chunk after chunk (pairs of one prompt must arrive
+ * in one chunk, prompts in ascending order): ids number the pairs across chunks, the split comes from
+ * the caller (computed over every prompt first), and only the formats the sink wants are built.
+ */
+export function createRowBuilder(options: ExportOptions, split: ReadonlyMap<number, Part>, sink: RowSink) {
+  const counts = emptyCounts();
+  let index = 0;
+  const want = { implicit: sink.wants('implicit'), standard: sink.wants('standard'), unpaired: sink.wants('unpaired'), llamafactory: sink.wants('llamafactory') };
+  return {
+    counts,
+    add(pairs: readonly AggregatedPair[], ctx: ExportContext) {
+      // A response belongs to one prompt and a prompt to one split: the KTO dedup is local to the chunk.
+      const unpairedSeen = new Set<string>();
+      // Within a prompt, rows follow their texts (not database ids), so an export re-imported elsewhere exports identically.
+      const text = (id: number) => ctx.responses.get(id)!;
+      const byContent = (x: AggregatedPair, y: AggregatedPair) =>
+        x.promptId - y.promptId || cmp(text(x.chosen).content, text(y.chosen).content) || cmp(text(x.rejected).content, text(y.rejected).content) || cmp(text(x.chosen).system, text(y.chosen).system) || cmp(text(x.rejected).system, text(y.rejected).system);
+      for (const p of [...pairs].sort(byContent)) {
+        const at = index++;
+        const promptId = `p_${ctx.promptKeys?.get(p.promptId) ?? p.promptId}`;
+        const part = split.get(p.promptId) ?? 'train';
+        const prompt = ctx.prompts.get(p.promptId)!;
+        const chosen = ctx.responses.get(p.chosen)!.content;
+        const rejected = ctx.responses.get(p.rejected)!.content;
+        // KTO: desirable / undesirable completions (both-good ties are desirable, both-bad undesirable).
+        const unpaired = (response: number, label: boolean) => {
+          const key = `${response}:${label}`;
+          if (unpairedSeen.has(key)) return;
+          unpairedSeen.add(key);
+          if (want.unpaired) sink.row('unpaired', part, { prompt, completion: assistant(ctx.responses.get(response)!.content), label, prompt_id: promptId });
+          if (label) counts.desirable++;
+          else counts.undesirable++;
+        };
+        if (p.tie) {
+          counts.ties++;
+          unpaired(p.chosen, p.tie === 'both_good');
+          unpaired(p.rejected, p.tie === 'both_good');
+        } else {
+          unpaired(p.chosen, true);
+          unpaired(p.rejected, false);
+        }
+        if (p.agreement < options.minAgreement) {
+          counts.lowAgreementDropped++;
+          continue;
+        }
+        if (chosen.trim() === rejected.trim()) {
+          counts.sameTextDropped++;
+          continue;
+        }
+        const orderings: [number, number][] = p.tie ? (options.ties === 'both-orderings' && p.tie === 'both_good' ? [[p.chosen, p.rejected], [p.rejected, p.chosen]] : []) : [[p.chosen, p.rejected]];
+        if (p.tie && orderings.length === 0) counts.tiesDropped++;
+        for (const [n, [c, r]] of orderings.entries()) {
+          const margin = p.tie ? 0 : (p.ratingMargin ?? marginOf(p.strength, options.margin));
+          const extra = {
+            id: `pair_${String(at).padStart(6, '0')}${orderings.length > 1 ? `_${n + 1}` : ''}`,
+            prompt_id: promptId,
+            annotator_ids: p.annotators,
+            ...(p.strength !== null && !p.tie ? { strength: p.strength } : {}),
+            agreement: Number(p.agreement.toFixed(4)),
+            source: p.source,
+            ...(p.groupId ? { group_id: p.groupId } : {}),
+            ...(p.tie ? { tie: true } : {}),
+          };
+          const withMargin = margin === undefined ? {} : { margin };
+          const cText = ctx.responses.get(c)!.content;
+          const rText = ctx.responses.get(r)!.content;
+          sink.row('canonical', part, { prompt, chosen: assistant(cText), rejected: assistant(rText), ...withMargin, ...extra });
+          if (want.implicit) sink.row('implicit', part, { chosen: [...prompt, ...assistant(cText)], rejected: [...prompt, ...assistant(rText)], ...withMargin });
+          if (want.standard) sink.row('standard', part, { prompt: renderPlain(prompt), chosen: ` ${cText}`, rejected: ` ${rText}`, ...withMargin });
+          if (want.llamafactory && part === 'train') {
+            sink.llamafactory({
+              conversations: prompt.filter((m) => m.role !== 'system').map((m) => ({ from: m.role === 'user' ? 'human' : 'gpt', value: m.content })),
+              ...(prompt[0]?.role === 'system' ? { system: prompt[0].content } : {}),
+              chosen: { from: 'gpt', value: cText },
+              rejected: { from: 'gpt', value: rText },
+            });
+          }
+          if (p.source === 'ratings') counts.fromRatings++;
+          counts.pairs++;
+          counts[part]++;
+        }
+      }
+    },
+  };
+}
+
+export type ExportRows = {
+  canonical: Record<Part, Record<string, unknown>[]>;
+  implicit: Record<Part, Record<string, unknown>[]>;
+  standard: Record<Part, Record<string, unknown>[]>;
+  unpaired: Record<Part, Record<string, unknown>[]>;
+  llamafactory: Record<string, unknown>[];
+  counts: ExportCounts;
+};
+
+/** Every file's rows from aggregated pairs, in memory (small exports, tests). */
 export function buildRows(pairs: readonly AggregatedPair[], ctx: ExportContext, options: ExportOptions): ExportRows {
   const split = splitPrompts(
     pairs.map((p) => p.promptId),
     options.testShare,
     options.seed,
   );
-  const rows: ExportRows = {
-    canonical: { train: [], test: [] },
-    implicit: { train: [], test: [] },
-    standard: { train: [], test: [] },
-    unpaired: { train: [], test: [] },
-    llamafactory: [],
-    counts: { pairs: 0, ties: 0, tiesDropped: 0, lowAgreementDropped: 0, sameTextDropped: 0, train: 0, test: 0, desirable: 0, undesirable: 0 },
-  };
-  const unpairedSeen = new Set<string>();
-  pairs.forEach((p, index) => {
-    const part = split.get(p.promptId) ?? 'train';
-    const prompt = ctx.prompts.get(p.promptId)!;
-    const chosen = ctx.responses.get(p.chosen)!.content;
-    const rejected = ctx.responses.get(p.rejected)!.content;
-    // KTO: desirable / undesirable completions (both-good ties are desirable, both-bad undesirable).
-    const unpaired = (response: number, label: boolean) => {
-      const key = `${part}:${response}:${label}`;
-      if (unpairedSeen.has(key)) return;
-      unpairedSeen.add(key);
-      rows.unpaired[part].push({ prompt, completion: assistant(ctx.responses.get(response)!.content), label, prompt_id: `p_${p.promptId}` });
-      if (label) rows.counts.desirable++;
-      else rows.counts.undesirable++;
-    };
-    if (p.tie) {
-      rows.counts.ties++;
-      unpaired(p.chosen, p.tie === 'both_good');
-      unpaired(p.rejected, p.tie === 'both_good');
-    } else {
-      unpaired(p.chosen, true);
-      unpaired(p.rejected, false);
-    }
-    if (p.agreement < options.minAgreement) {
-      rows.counts.lowAgreementDropped++;
-      return;
-    }
-    if (chosen.trim() === rejected.trim()) {
-      rows.counts.sameTextDropped++;
-      return;
-    }
-    const orderings: [number, number][] = p.tie ? (options.ties === 'both-orderings' && p.tie === 'both_good' ? [[p.chosen, p.rejected], [p.rejected, p.chosen]] : []) : [[p.chosen, p.rejected]];
-    if (p.tie && orderings.length === 0) rows.counts.tiesDropped++;
-    for (const [c, r] of orderings) {
-      const margin = p.tie ? 0 : (p.ratingMargin ?? marginOf(p.strength, options.margin));
-      const extra = {
-        id: `pair_${String(index).padStart(6, '0')}${orderings.length > 1 ? `_${c}` : ''}`,
-        prompt_id: `p_${p.promptId}`,
-        annotator_ids: p.annotators,
-        ...(p.strength !== null && !p.tie ? { strength: p.strength } : {}),
-        agreement: Number(p.agreement.toFixed(4)),
-        source: p.source,
-        ...(p.groupId ? { group_id: p.groupId } : {}),
-        ...(p.tie ? { tie: true } : {}),
-      };
-      const withMargin = margin === undefined ? {} : { margin };
-      const cText = ctx.responses.get(c)!.content;
-      const rText = ctx.responses.get(r)!.content;
-      rows.canonical[part].push({ prompt, chosen: assistant(cText), rejected: assistant(rText), ...withMargin, ...extra });
-      rows.implicit[part].push({ chosen: [...prompt, ...assistant(cText)], rejected: [...prompt, ...assistant(rText)], ...withMargin });
-      rows.standard[part].push({ prompt: renderPlain(prompt), chosen: ` ${cText}`, rejected: ` ${rText}`, ...withMargin });
-      if (part === 'train') {
-        rows.llamafactory.push({
-          conversations: prompt.filter((m) => m.role !== 'system').map((m) => ({ from: m.role === 'user' ? 'human' : 'gpt', value: m.content })),
-          ...(prompt[0]?.role === 'system' ? { system: prompt[0].content } : {}),
-          chosen: { from: 'gpt', value: cText },
-          rejected: { from: 'gpt', value: rText },
-        });
-      }
-      rows.counts.pairs++;
-      rows.counts[part]++;
-    }
-  });
-  return rows;
+  const rows: Omit<ExportRows, 'counts'> = { canonical: { train: [], test: [] }, implicit: { train: [], test: [] }, standard: { train: [], test: [] }, unpaired: { train: [], test: [] }, llamafactory: [] };
+  const builder = createRowBuilder(options, split, { wants: () => true, row: (kind, part, row) => rows[kind][part].push(row), llamafactory: (row) => rows.llamafactory.push(row) });
+  builder.add(pairs, ctx);
+  return { ...rows, counts: builder.counts };
 }
 
 export const LLAMAFACTORY_DATASET_INFO = (name: string) => ({
@@ -330,7 +378,9 @@ export const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
 export type ValidationReport = {
   ok: boolean;
+  /** The first 100 problems (errorCount counts them all). */
   errors: string[];
+  errorCount: number;
   warnings: string[];
   lengths: { limit: number; trainer: string; over: number }[];
   duplicatePairs: number;
@@ -338,49 +388,90 @@ export type ValidationReport = {
   kto: { desirable: number; undesirable: number; suggestion: string | null };
 };
 
-/** The pre-flight checks of PRODUCT.md §4, run on every export and shown to the user. */
-export function validateExport(rows: ExportRows): ValidationReport {
+const MAX_ERRORS = 100;
+
+/** cyrb53: a fast 53-bit string hash, so the duplicate checks hold numbers, not a million strings. */
+export function hash53(text: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let k = 0; k < text.length; k++) {
+    const ch = text.charCodeAt(k);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/**
+ * The pre-flight checks of PRODUCT.md §4, fed one canonical row at a time (memory holds one number per
+ * row and per train prompt), then summarised with the export's counts.
+ */
+export function createValidator() {
   const errors: string[] = [];
-  const warnings: string[] = [];
-  const all = [...rows.canonical.train, ...rows.canonical.test];
-  const seen = new Set<string>();
+  let errorCount = 0;
+  let rowCount = 0;
+  const seen = new Set<number>();
   let duplicatePairs = 0;
+  const trainPrompts = new Set<number>();
+  const testPrompts = new Set<number>();
   const lengths = [
     { limit: 1024, trainer: 'TRL RewardConfig max_length (longer pairs are silently filtered)', over: 0 },
     { limit: 512, trainer: 'OpenRLHF --data.max_len default', over: 0 },
   ];
-  all.forEach((row, k) => {
-    const line = `row ${k + 1}`;
-    const prompt = row.prompt as Message[] | undefined;
-    const chosen = row.chosen as Message[] | undefined;
-    const rejected = row.rejected as Message[] | undefined;
-    if (!Array.isArray(prompt) || prompt.length === 0) errors.push(`${line}: prompt is missing or empty`);
-    else if (prompt[prompt.length - 1]!.role !== 'user') errors.push(`${line}: prompt must end with a user turn`);
-    for (const [name, side] of [['chosen', chosen], ['rejected', rejected]] as const) {
-      if (!Array.isArray(side) || side.length !== 1 || side[0]!.role !== 'assistant') errors.push(`${line}: ${name} must be one assistant message`);
-      else if (!side[0]!.content.trim()) errors.push(`${line}: ${name} is empty`);
-    }
-    for (const m of prompt ?? []) if (!m.content.trim()) errors.push(`${line}: an empty ${m.role} message in the prompt`);
-    if (chosen?.[0] && rejected?.[0] && chosen[0].content === rejected[0].content) errors.push(`${line}: chosen and rejected are the same text`);
-    if ('margin' in row && !(typeof row.margin === 'number' && row.margin >= 0 && Number.isFinite(row.margin))) errors.push(`${line}: margin must be a number ≥ 0`);
-    const key = JSON.stringify([prompt, chosen, rejected]);
-    if (seen.has(key)) duplicatePairs++;
-    seen.add(key);
-    const tokens = estimateTokens([...(prompt ?? []), ...(chosen ?? [])].map((m) => m.content).join(' ')) + Math.max(estimateTokens(chosen?.[0]?.content ?? ''), estimateTokens(rejected?.[0]?.content ?? ''));
-    for (const l of lengths) if (tokens > l.limit) l.over++;
-  });
-  if (duplicatePairs) warnings.push(`${duplicatePairs} duplicate rows`);
-  for (const l of lengths) if (l.over) warnings.push(`${l.over} pairs exceed ~${l.limit} tokens (${l.trainer})`);
-  const trainPrompts = new Set(rows.canonical.train.map((r) => JSON.stringify(r.prompt)));
-  const promptsInBothSplits = new Set(rows.canonical.test.map((r) => JSON.stringify(r.prompt)).filter((p) => trainPrompts.has(p))).size;
-  if (promptsInBothSplits) warnings.push(`${promptsInBothSplits} identical prompts appear in both train and test`);
-  const { desirable, undesirable } = rows.counts;
-  let suggestion: string | null = null;
-  if (desirable && undesirable) {
-    const ratio = desirable / undesirable;
-    if (ratio > 4 / 3 || ratio < 3 / 4) suggestion = ratio > 1 ? `undesirable_weight=${ratio.toFixed(2)}` : `desirable_weight=${(1 / ratio).toFixed(2)}`;
-  }
-  if (suggestion) warnings.push(`KTO classes are unbalanced (${desirable} desirable / ${undesirable} undesirable): set ${suggestion} in KTOConfig`);
-  if (all.length === 0) warnings.push('no preference pairs to write (no decisive judgments yet, or every pair was a dropped tie)');
-  return { ok: errors.length === 0, errors, warnings, lengths, duplicatePairs, promptsInBothSplits, kto: { desirable, undesirable, suggestion } };
+  const fail = (message: string) => {
+    errorCount++;
+    if (errors.length < MAX_ERRORS) errors.push(message);
+  };
+  return {
+    /** `where` names the row for the user, e.g. "train.jsonl line 12". */
+    add(row: Record<string, unknown>, part: Part, where: string) {
+      rowCount++;
+      const prompt = row.prompt as Message[] | undefined;
+      const chosen = row.chosen as Message[] | undefined;
+      const rejected = row.rejected as Message[] | undefined;
+      if (!Array.isArray(prompt) || prompt.length === 0) fail(`${where}: prompt is missing or empty`);
+      else if (prompt[prompt.length - 1]!.role !== 'user') fail(`${where}: prompt must end with a user turn`);
+      for (const [name, side] of [['chosen', chosen], ['rejected', rejected]] as const) {
+        if (!Array.isArray(side) || side.length !== 1 || side[0]!.role !== 'assistant') fail(`${where}: ${name} must be one assistant message`);
+        else if (!side[0]!.content.trim()) fail(`${where}: ${name} is empty`);
+      }
+      for (const m of prompt ?? []) if (m.role !== 'system' && !m.content.trim()) fail(`${where}: an empty ${m.role} message in the prompt`);
+      if (chosen?.[0] && rejected?.[0] && chosen[0].content === rejected[0].content) fail(`${where}: chosen and rejected are the same text`);
+      if ('margin' in row && !(typeof row.margin === 'number' && row.margin >= 0 && Number.isFinite(row.margin))) fail(`${where}: margin must be a number ≥ 0`);
+      const promptKey = hash53(JSON.stringify(prompt ?? null));
+      const key = hash53(JSON.stringify([chosen, rejected]), promptKey);
+      if (seen.has(key)) duplicatePairs++;
+      seen.add(key);
+      (part === 'train' ? trainPrompts : testPrompts).add(promptKey);
+      const tokens = estimateTokens([...(prompt ?? []), ...(chosen ?? [])].map((m) => m.content).join(' ')) + Math.max(estimateTokens(chosen?.[0]?.content ?? ''), estimateTokens(rejected?.[0]?.content ?? ''));
+      for (const l of lengths) if (tokens > l.limit) l.over++;
+    },
+    finish(counts: Pick<ExportCounts, 'desirable' | 'undesirable'>): ValidationReport {
+      const warnings: string[] = [];
+      if (errorCount > errors.length) errors.push(`… and ${errorCount - errors.length} more problems`);
+      if (duplicatePairs) warnings.push(`${duplicatePairs} duplicate rows`);
+      for (const l of lengths) if (l.over) warnings.push(`${l.over} pairs exceed ~${l.limit} tokens (${l.trainer})`);
+      let promptsInBothSplits = 0;
+      for (const p of testPrompts) if (trainPrompts.has(p)) promptsInBothSplits++;
+      if (promptsInBothSplits) warnings.push(`${promptsInBothSplits} identical prompts appear in both train and test`);
+      const { desirable, undesirable } = counts;
+      let suggestion: string | null = null;
+      if (desirable && undesirable) {
+        const ratio = desirable / undesirable;
+        if (ratio > 4 / 3 || ratio < 3 / 4) suggestion = ratio > 1 ? `undesirable_weight=${ratio.toFixed(2)}` : `desirable_weight=${(1 / ratio).toFixed(2)}`;
+      }
+      if (suggestion) warnings.push(`KTO classes are unbalanced (${desirable} desirable / ${undesirable} undesirable): set ${suggestion} in KTOConfig`);
+      if (rowCount === 0) warnings.push('no preference pairs to write (no decisive judgments yet, or every pair was a dropped tie)');
+      return { ok: errorCount === 0, errors, errorCount, warnings, lengths, duplicatePairs, promptsInBothSplits, kto: { desirable, undesirable, suggestion } };
+    },
+  };
+}
+
+/** The pre-flight checks over rows held in memory. */
+export function validateExport(rows: ExportRows): ValidationReport {
+  const validator = createValidator();
+  for (const part of ['train', 'test'] as const) rows.canonical[part].forEach((row, k) => validator.add(row, part, `${part}.jsonl line ${k + 1}`));
+  return validator.finish(rows.counts);
 }

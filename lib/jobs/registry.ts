@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import { computeLeaderboardJob } from './compute-leaderboard';
+import { exportDatasetJob } from './export-dataset';
 import { recomputeStatsJob } from './recompute-stats';
 
 /** Every job kind the product knows. workers/registry.ts must give each one a handler. */
 export const JOB_DEFINITIONS = {
   [recomputeStatsJob.kind]: recomputeStatsJob,
   [computeLeaderboardJob.kind]: computeLeaderboardJob,
+  [exportDatasetJob.kind]: exportDatasetJob,
 } as const;
 
 export type JobKind = keyof typeof JOB_DEFINITIONS;

@@ -38,7 +38,7 @@ describe('CLI: export', () => {
     const kto = readJsonl(path.join(out, 'unpaired/train.jsonl'));
     expect(kto.every((r) => typeof r.label === 'boolean' && Array.isArray(r.completion))).toBe(true);
     const battles = readJsonl(path.join(out, 'battles.jsonl'));
-    expect(battles[0]).toMatchObject({ question_id: expect.stringMatching(/^p_\d+$/), model_a: expect.any(String), winner: expect.stringMatching(/^(model_a|tie|tie \(bothbad\))$/), anony: true });
+    expect(battles[0]).toMatchObject({ question_id: expect.stringMatching(/^p_[0-9a-f]{16}$/), model_a: expect.any(String), winner: expect.stringMatching(/^(model_a|tie|tie \(bothbad\))$/), anony: true });
     expect(readJsonl(path.join(out, 'raw_annotations.jsonl')).length).toBeGreaterThan(train.length);
     const info = JSON.parse(fs.readFileSync(path.join(out, 'llamafactory/dataset_info.json'), 'utf8')) as Record<string, { ranking: boolean; formatting: string }>;
     expect(info.arbiter_preferences).toMatchObject({ ranking: true, formatting: 'sharegpt' });
@@ -54,7 +54,7 @@ describe('CLI: export', () => {
     expect(bad.stderr).toMatch(/--format: /);
     const empty = JSON.parse((await cli('project', 'create', '--name', 'nothing', '--json')).stdout) as { id: number };
     const none = await cli('export', '--project', String(empty.id), '--out', path.join(process.env.ARBITER_DATA_DIR!, 'none'));
-    expect(none.code).toBe(2);
+    expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no comparisons to export yet/);
     expect(fs.existsSync(path.join(process.env.ARBITER_DATA_DIR!, 'none'))).toBe(false);
   });

@@ -97,7 +97,7 @@ describe('rows and validation', () => {
     rows.canonical.train.push({ ...rows.canonical.train[0]! });
     const report = validateExport(rows);
     expect(report.ok).toBe(false);
-    expect(report.errors).toEqual(['row 2: prompt must end with a user turn', 'row 2: chosen and rejected are the same text', 'row 2: margin must be a number ≥ 0']);
+    expect(report.errors).toEqual(['train.jsonl line 2: prompt must end with a user turn', 'train.jsonl line 2: chosen and rejected are the same text', 'train.jsonl line 2: margin must be a number ≥ 0']);
     expect(report.duplicatePairs).toBe(1);
   });
 });

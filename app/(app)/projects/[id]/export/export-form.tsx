@@ -1,8 +1,13 @@
 'use client';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button, ErrorText } from '@/app/_components/ui';
 
-type Bundle = { files: Record<string, string>; validation: { ok: boolean; errors: string[]; warnings: string[] }; counts: { pairs: number; train: number; test: number; ties: number; tiesDropped: number; desirable: number; undesirable: number } };
+type Report = {
+  files: string[];
+  validation: { ok: boolean; errors: string[]; errorCount: number; warnings: string[] };
+  counts: { pairs: number; train: number; test: number; ties: number; tiesDropped: number; desirable: number; undesirable: number };
+};
+type ExportJob = { id: number; status: string; progress: number; message: string | null; lastError: string | null; result: Report | null };
 
 const input = 'w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm';
 
@@ -21,11 +26,28 @@ function Choice({ label, name, options, value }: { label: string; name: string; 
   );
 }
 
-/** Runs the export through the REST API, shows the pre-flight report, and offers each file for download. */
+/**
+ * Runs the export as a background job (POST /exports), follows its progress, then shows the pre-flight
+ * report and offers the zip and each file for download. Any project size: the files are streamed to disk.
+ */
 export function ExportForm({ projectId }: { projectId: number }) {
-  const [bundle, setBundle] = useState<Bundle | null>(null);
+  const [job, setJob] = useState<ExportJob | null>(null);
   const [error, setError] = useState('');
-  const [pending, setPending] = useState(false);
+  const running = job !== null && (job.status === 'queued' || job.status === 'running');
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(async () => {
+      try {
+        const res = await fetch(`/api/v1/projects/${projectId}/exports/${job.id}`);
+        if (res.ok) setJob(((await res.json()) as { job: ExportJob }).job);
+      } catch {
+        // a missed poll is retried on the next tick
+      }
+    }, 700);
+    return () => clearInterval(timer);
+  }, [running, job?.id, projectId]);
+  const report = job?.status === 'succeeded' ? job.result : null;
+  const base = job ? `/api/v1/projects/${projectId}/exports/${job.id}/download` : '';
   return (
     <div className="space-y-4">
       <form
@@ -33,18 +55,15 @@ export function ExportForm({ projectId }: { projectId: number }) {
         onSubmit={async (e) => {
           e.preventDefault();
           const form = new FormData(e.currentTarget);
-          const query = new URLSearchParams([...form.entries()].map(([k, v]) => [k, String(v)]));
-          setPending(true);
+          const body = Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)]));
           setError('');
           try {
-            const res = await fetch(`/api/v1/projects/${projectId}/export?${query}`);
-            const body = (await res.json()) as Bundle & { error?: string };
-            if (!res.ok) setError(body.error ?? `export failed (${res.status})`);
-            else setBundle(body);
+            const res = await fetch(`/api/v1/projects/${projectId}/exports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+            const answer = (await res.json()) as { job?: ExportJob; error?: string };
+            if (!res.ok || !answer.job) setError(answer.error ?? `export failed (${res.status})`);
+            else setJob(answer.job);
           } catch {
             setError('The server could not be reached. Try again.');
-          } finally {
-            setPending(false);
           }
         }}
       >
@@ -74,38 +93,49 @@ export function ExportForm({ projectId }: { projectId: number }) {
           <input className={input} name="ratingsThreshold" type="number" min={1} max={4} step={1} defaultValue={1} />
         </label>
         <div className="md:col-span-4">
-          <Button type="submit" disabled={pending}>
-            {pending ? 'Exporting…' : 'Export'}
+          <Button type="submit" disabled={running}>
+            {running ? 'Exporting…' : 'Export'}
           </Button>
         </div>
       </form>
       <ErrorText>{error}</ErrorText>
-      {bundle ? (
+      {running ? (
+        <div className="space-y-1" data-testid="export-progress">
+          <div className="h-2 w-full overflow-hidden rounded bg-slate-200" role="progressbar" aria-label="Export progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(job.progress * 100)}>
+            <div className="h-full bg-indigo-600 transition-all" style={{ width: `${Math.round(job.progress * 100)}%` }} />
+          </div>
+          <p className="text-xs text-slate-600">{job.status === 'queued' ? 'Waiting for a worker…' : (job.message ?? 'Exporting…')}</p>
+        </div>
+      ) : null}
+      {job && (job.status === 'failed' || job.status === 'cancelled') ? <ErrorText>{`The export ${job.status}: ${job.lastError ?? 'no reason given'}`}</ErrorText> : null}
+      {report ? (
         <div className="space-y-3" data-testid="export-result">
           <p className="text-sm">
-            {bundle.counts.pairs} pairs (train {bundle.counts.train}, test {bundle.counts.test}); {bundle.counts.ties} ties ({bundle.counts.tiesDropped} dropped from pair files); KTO {bundle.counts.desirable} desirable / {bundle.counts.undesirable} undesirable.
+            {report.counts.pairs} pairs (train {report.counts.train}, test {report.counts.test}); {report.counts.ties} ties ({report.counts.tiesDropped} dropped from pair files); KTO {report.counts.desirable} desirable / {report.counts.undesirable} undesirable.
           </p>
-          <p role="status" className={bundle.validation.ok ? 'text-sm text-emerald-700' : 'text-sm text-rose-700'}>
-            {bundle.validation.ok ? 'Pre-flight validation passed.' : `Pre-flight validation found ${bundle.validation.errors.length} problems.`}
+          <p role="status" className={report.validation.ok ? 'text-sm text-emerald-700' : 'text-sm text-rose-700'}>
+            {report.validation.ok ? 'Pre-flight validation passed.' : `Pre-flight validation found ${report.validation.errorCount} problems.`}
           </p>
-          {bundle.validation.errors.length || bundle.validation.warnings.length ? (
+          {report.validation.errors.length || report.validation.warnings.length ? (
             <ul className="list-disc pl-5 text-sm">
-              {[...bundle.validation.errors, ...bundle.validation.warnings.map((w) => `warning: ${w}`)].map((m) => (
+              {[...report.validation.errors, ...report.validation.warnings.map((w) => `warning: ${w}`)].map((m) => (
                 <li key={m}>{m}</li>
               ))}
             </ul>
           ) : null}
+          <p className="text-sm">
+            <a className="font-medium text-indigo-700 underline" href={base}>
+              Download all files (.zip)
+            </a>
+          </p>
           <ul className="space-y-1 text-sm">
-            {Object.entries(bundle.files)
-              .sort(([a], [b]) => a.localeCompare(b))
-              .map(([name, content]) => (
-                <li key={name}>
-                  <a className="text-indigo-700 underline" download={name.replaceAll('/', '_')} href={URL.createObjectURL(new Blob([content], { type: name.endsWith('.md') ? 'text/markdown' : 'application/json' }))}>
-                    {name}
-                  </a>{' '}
-                  <span className="text-xs text-slate-500">{(content.length / 1024).toFixed(1)} KiB</span>
-                </li>
-              ))}
+            {report.files.map((name) => (
+              <li key={name}>
+                <a className="text-indigo-700 underline" href={`${base}?file=${encodeURIComponent(name)}`}>
+                  {name}
+                </a>
+              </li>
+            ))}
           </ul>
         </div>
       ) : null}

@@ -16,7 +16,7 @@ export default async function ExportPage({ params }: { params: Promise<{ id: str
   return (
     <div className="space-y-6">
       <ProjectPageHeader project={project} title="Export">
-        Trainer-ready files: the canonical JSONL that TRL and OpenRLHF read unchanged, sibling formats, and a dataset card with the commands to train. Every export is validated first.
+        Trainer-ready files: the canonical JSONL that TRL and OpenRLHF read unchanged, sibling formats, and a dataset card with the commands to train. Exports run in the background at any size and are validated row by row; download them as a zip or file by file.
       </ProjectPageHeader>
       <Card title="Export preferences">
         <ExportForm projectId={project.id} />

@@ -1,47 +1,32 @@
 // GET /api/v1/projects/:id/export?format=trl|implicit|standard|kto|llamafactory|battles|raw|all&aggregation=&ties=&margin=&rankings=&testShare=&seed=&minAgreement=&ratingsAttribute=&ratingsThreshold=
-// → { files: { path: content }, validation, counts } (researchers of the project and admins; never annotators)
-import { z } from 'zod';
-import { loadBattles, loadExportData, loadRawAnnotations } from '@/db/queries/export';
+// → { files: { path: content }, validation, counts } inline, for projects up to 50,000 comparisons.
+// Larger projects: POST /api/v1/projects/:id/exports runs the export as a background job (zip download).
+// Researchers of the project and admins; never annotators.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { countProjectComparisons } from '@/db/queries/stats';
+import { writeProjectExport } from '@/db/queries/export';
 import { assertCanManageProject } from '@/db/queries/projects';
-import { listPairwiseJudgments } from '@/db/queries/quality';
-import { AGGREGATIONS, MARGINS, RANKING_PAIRS, TIE_POLICIES } from '@/lib/data/export';
-import { buildExportFiles, EXPORT_FORMATS } from '@/lib/data/export-files';
-import { qualityReport } from '@/lib/stats/quality-report';
-import { BadRequestError } from '@/app/_lib/errors';
+import { exportSettingsSchema, toExportRequest } from '@/lib/data/export-settings';
+import { InvalidRequestError } from '@/lib/errors';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema, queryObject } from '../../../_lib/params';
 
-const querySchema = z.object({
-  format: z.enum(EXPORT_FORMATS).default('trl'),
-  aggregation: z.enum(AGGREGATIONS).default('majority'),
-  ties: z.enum(TIE_POLICIES).default('drop'),
-  margin: z.enum(MARGINS).default('off'),
-  rankings: z.enum(RANKING_PAIRS).default('best-vs-each-adjacent'),
-  testShare: z.coerce.number().min(0).max(0.5).default(0),
-  seed: z.coerce.number().int().min(0).default(0),
-  minAgreement: z.coerce.number().min(0).max(1).default(0),
-  ratingsAttribute: z.union([z.literal(''), z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'an attribute name')]).optional(),
-  ratingsThreshold: z.coerce.number().min(1).max(4).default(1),
-});
+const INLINE_LIMIT = 50_000;
 
-export const GET = apiRoute<{ id: string }>(({ request, actor, params }) => {
+export const GET = apiRoute<{ id: string }>(async ({ request, actor, params }) => {
   const { id } = idParamsSchema.parse(params);
   assertCanManageProject(actor, id);
-  const q = querySchema.parse(queryObject(request));
-  const data = loadExportData(id, { ratingsAttribute: q.ratingsAttribute || undefined, ratingsThreshold: q.ratingsThreshold });
-  if (data.votes.length === 0) throw new BadRequestError(`project ${id} has no comparisons to export yet`);
-  const judgments = listPairwiseJudgments(id);
-  const bundle = buildExportFiles(
-    data,
-    {
-      raw: () => loadRawAnnotations(id),
-      battles: () => loadBattles(id, data),
-      judgments: judgments.length,
-      alphaChoice: judgments.length ? qualityReport(judgments).agreement.alphaChoice : null,
-      exportedAt: new Date().toISOString(),
-    },
-    q.format,
-    { aggregation: q.aggregation, ties: q.ties, margin: q.margin, rankingPairs: q.rankings, testShare: q.testShare, seed: q.seed, minAgreement: q.minAgreement },
-  );
-  return bundle;
+  const settings = exportSettingsSchema.parse(queryObject(request));
+  const comparisons = countProjectComparisons(id);
+  if (comparisons > INLINE_LIMIT) throw new InvalidRequestError(`project ${id} has ${comparisons} comparisons, more than an inline export returns (${INLINE_LIMIT}): POST /api/v1/projects/${id}/exports runs it as a background job with a zip download`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-export-'));
+  try {
+    const summary = await writeProjectExport(id, dir, toExportRequest(settings));
+    const files = Object.fromEntries(summary.files.map((name) => [name, fs.readFileSync(path.join(dir, name), 'utf8')]));
+    return { files, validation: summary.validation, counts: summary.counts };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,0 +1,1 @@
+CREATE INDEX `comparisons_project_prompt_idx` ON `comparisons` (`project_id`,`prompt_id`,`id`);
