@@ -271,9 +271,11 @@ export function createRowBuilder(options: ExportOptions, split: ReadonlyMap<numb
       const unpairedSeen = new Set<string>();
       // Within a prompt, rows follow their texts (not database ids), so an export re-imported elsewhere exports identically.
       const text = (id: number) => ctx.responses.get(id)!;
-      const byContent = (x: AggregatedPair, y: AggregatedPair) =>
-        x.promptId - y.promptId || cmp(text(x.chosen).content, text(y.chosen).content) || cmp(text(x.rejected).content, text(y.rejected).content) || cmp(text(x.chosen).system, text(y.chosen).system) || cmp(text(x.rejected).system, text(y.rejected).system);
-      for (const p of [...pairs].sort(byContent)) {
+      const byText = (a: number, b: number) => cmp(text(a).content, text(b).content) || cmp(text(a).system, text(b).system);
+      // A tie has no chosen side: its two responses go in text order.
+      const ordered = pairs.map((p) => (p.tie && byText(p.chosen, p.rejected) > 0 ? { ...p, chosen: p.rejected, rejected: p.chosen } : p));
+      const byContent = (x: AggregatedPair, y: AggregatedPair) => x.promptId - y.promptId || byText(x.chosen, y.chosen) || byText(x.rejected, y.rejected);
+      for (const p of ordered.sort(byContent)) {
         const at = index++;
         const promptId = `p_${ctx.promptKeys?.get(p.promptId) ?? p.promptId}`;
         const part = split.get(p.promptId) ?? 'train';

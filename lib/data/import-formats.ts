@@ -37,7 +37,8 @@ function messagesOf(value: unknown, field: string): Message[] {
     if (!isObject(m)) throw new ImportRowError(`${field}[${k}] must be an object with role and content`);
     const role = m.role === 'human' ? 'user' : m.role === 'gpt' || m.role === 'bot' ? 'assistant' : m.role;
     if (typeof role !== 'string' || !ROLES.has(role)) throw new ImportRowError(`${field}[${k}].role must be system, user or assistant`);
-    if (typeof m.content !== 'string' || !m.content.trim()) throw new ImportRowError(`${field}[${k}].content must be a non-empty string`);
+    // An empty system prompt is a real (and common) conversation; empty user or assistant turns are not.
+    if (typeof m.content !== 'string' || (role !== 'system' && !m.content.trim())) throw new ImportRowError(`${field}[${k}].content must be a non-empty string`);
     return { role: role as Message['role'], content: m.content };
   });
 }
@@ -71,14 +72,19 @@ function endsWithUser(messages: Message[], field: string): Message[] {
   return messages;
 }
 
+/** `strength` (Arbiter's own exports carry it beside a mapped margin), else `margin`. */
 function strengthOf(record: Record<string, unknown>): number | null {
-  const v = record.margin ?? record.strength;
+  const v = record.strength ?? record.margin;
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ImportRowError('margin / strength must be a number ≥ 0');
   return Math.abs(v);
 }
 
 const optionalString = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+
+/** `annotator`, `annotator_id`, or the one entry of `annotator_ids` (Arbiter's exports). */
+const annotatorOf = (record: Record<string, unknown>) =>
+  optionalString(record.annotator ?? record.annotator_id) ?? (Array.isArray(record.annotator_ids) && record.annotator_ids.length === 1 ? optionalString(record.annotator_ids[0]) : null);
 
 const JSON_FIELDS = new Set(['prompt', 'chosen', 'rejected', 'messages', 'responses', 'conversation_a', 'conversation_b']);
 const NUMBER_FIELDS = new Set(['margin', 'strength', 'acceptedIndex']);
@@ -254,14 +260,17 @@ function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat,
         chosen = split.chosen;
         rejected = split.rejected;
       }
+      const tie = record.tie === true;
       return {
         kind: 'comparison',
         messages,
-        chosen: { content: chosen, system: optionalString(record.chosen_model ?? record.chosen_system) ?? 'chosen' },
-        rejected: { content: rejected, system: optionalString(record.rejected_model ?? record.rejected_system) ?? 'rejected' },
-        tie: null,
-        strength: strengthOf(record),
-        annotator: optionalString(record.annotator ?? record.annotator_id),
+        // The two sides of a tie are not "chosen" and "rejected": one name, so both orderings of a tie meet as one pair.
+        chosen: { content: chosen, system: optionalString(record.chosen_model ?? record.chosen_system) ?? (tie ? 'response' : 'chosen') },
+        rejected: { content: rejected, system: optionalString(record.rejected_model ?? record.rejected_system) ?? (tie ? 'response' : 'rejected') },
+        // `tie: true` rows (Arbiter's both-orderings ties) are ties, not preferences.
+        tie: tie ? 'both_good' : null,
+        strength: tie ? null : strengthOf(record),
+        annotator: annotatorOf(record),
       };
     }
     case 'hh': {
