@@ -31,6 +31,8 @@ export const envSchema = z.object({
   ARBITER_SIGNIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** Largest import upload accepted over HTTP, in MiB (the CLI reads files of any size). */
   ARBITER_MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(100_000).default(512),
+  /** Longest single record (one JSON Lines line) an import accepts, in MB. */
+  ARBITER_MAX_RECORD_MB: z.coerce.number().min(0.001).max(1000).default(16),
 });
 
 export type Env = z.infer<typeof envSchema>;

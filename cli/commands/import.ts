@@ -2,14 +2,15 @@ import { z } from 'zod';
 import { ImportFileError, runImport } from '@/db/queries/imports';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { IMPORT_FORMATS } from '@/lib/data/import-formats';
+import { parseColumnMapping } from '@/lib/data/column-mapping';
 import { emit, idSchema, parseValue, requireValue, UsageError, type Command } from '../context';
 
 export const importCommands: Command[] = [
   {
     name: 'import',
-    usage: `import --project <id> [--format auto|${IMPORT_FORMATS.join('|')}] [--valid-only] [--dry-run] [--json] <file.jsonl|.json|.csv|.parquet|.gz>`,
+    usage: `import --project <id> [--format auto|${IMPORT_FORMATS.join('|')}] [--map target=source,…] [--valid-only] [--dry-run] [--json] <file.jsonl|.json|.csv|.parquet|.gz>`,
     summary: 'stream a file of candidates or preference data into a project in one transaction; every bad row is reported with its line number',
-    options: { project: { type: 'string' }, format: { type: 'string' }, 'valid-only': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+    options: { project: { type: 'string' }, format: { type: 'string' }, map: { type: 'string' }, 'valid-only': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
     run: async ({ values, positionals }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const format = parseValue(z.enum(['auto', ...IMPORT_FORMATS]).default('auto'), values.format, '--format');
@@ -18,7 +19,8 @@ export const importCommands: Command[] = [
       const dryRun = values['dry-run'] === true;
       let report;
       try {
-        report = await runImport(CLI_ACTOR, projectId, file, { format, validOnly: values['valid-only'] === true, dryRun });
+        const mapping = typeof values.map === 'string' ? parseColumnMapping(values.map) : undefined;
+        report = await runImport(CLI_ACTOR, projectId, file, { format, mapping, validOnly: values['valid-only'] === true, dryRun });
       } catch (error) {
         if (error instanceof ImportFileError) throw new UsageError(error.message);
         throw error;

@@ -9,7 +9,8 @@ import { planItems } from '@/lib/annotation/items-from-candidates';
 import type { Actor } from '@/lib/auth/access';
 import { contentHash } from '@/lib/data/content-hash';
 import { detectFormat, IMPORT_FORMATS, ImportRowError, parseRecord, type ImportedRow, type ImportFormat } from '@/lib/data/import-formats';
-import { readRecords, type RecordOrError } from '@/lib/data/read-records';
+import type { ColumnMapping } from '@/lib/data/column-mapping';
+import { ImportFileError, readRecords, type RecordOrError } from '@/lib/data/read-records';
 import { projectSettingsSchema } from '@/lib/projects/settings';
 import { getDb } from '../client';
 import { assertCanManageProject } from './projects';
@@ -106,6 +107,8 @@ export function openImport(actor: Actor, projectId: number) {
 export type ImportReport = {
   format: ImportFormat;
   mapping: string;
+  /** The file's own field names (first record, before the column mapping). */
+  columns: string[];
   imported: boolean;
   counts: ImportCounts;
   errors: { line: number; message: string }[];
@@ -116,22 +119,39 @@ export const FORMAT_MAPPING: Record<ImportFormat, string> = {
   candidates: '{prompt | messages, responses: [string | {content, system}]} → items to annotate',
   pairs: '{prompt (string or messages), chosen, rejected, margin?, annotator?} or {chosen, rejected} as full conversations (implicit prompt) → comparisons',
   hh: 'Anthropic HH {chosen, rejected} transcripts ("\\n\\nHuman: … \\n\\nAssistant: …") → comparisons',
-  battles: 'arena battles {model_a, model_b, winner | acceptedIndex, judge?, conversation_a/b or prompt + response_a/b} → comparisons',
-  rankings: '{prompt | messages, responses, ranking: [[best…], [tied…], …] (indexes) | ranks: [r₀, r₁, …]} → every implied pair, sharing a group',
+  battles: 'arena battles {model_a, model_b, winner (model_a | model_b | tie | tie (bothbad); a/b, left/right) | acceptedIndex, judge?, conversation_a/b or prompt + response_a/b, or question_id alone (text-less: leaderboards only)} → comparisons',
+  rankings: '{prompt | messages, responses, ranking: [[best…], [tied…], …] (indexes) | ranks: [r₀, r₁, …]}, or WMT columns systemNId / systemNrank (text-less) → every implied pair, sharing a group',
   oasst: 'OpenAssistant message trees: at each prompter turn, assistant replies ranked by rank (0 best) → every implied pair, sharing a group',
   ratings: '{prompt | messages, responses, ratings: [{attribute: 0..4}, …] per response} → a rated item with one imported judgment',
+  pandalm: 'PandaLM {instruction, input, response1, response2, cmp_key: "modelA_modelB", annotator1…3: 0 tie | 1 | 2} → one comparison per annotator',
+  prometheus: 'Prometheus grading prompts {chosen_instruction, rejected_instruction, source} (BIG-bench HHH): query and responses cut out → comparisons',
+  squality: 'SQuALITY human eval {passage-id, questions: {i: {system: {response, reviews: [{worker_id, overall-rank}]}}}} → one ranking per question and reviewer',
 };
 
-/** Thrown before anything is written: the file cannot be read, or its format cannot be told. */
-export class ImportFileError extends Error {}
+export { ImportFileError };
+
+/** No format fits the file: carries the file's field names, so a mapping can be offered. */
+export class UnknownFormatError extends ImportFileError {
+  constructor(
+    message: string,
+    readonly columns: string[],
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Streams a file into a project: detect (or take) the format from the first 20 records, then parse and
  * write every record inside one transaction. Any bad row rolls everything back unless `validOnly`;
  * `dryRun` always rolls back (a preview). Returns the report either way.
  */
-export async function runImport(actor: Actor, projectId: number, file: string, options: { format?: ImportFormat | 'auto'; validOnly?: boolean; dryRun?: boolean } = {}): Promise<ImportReport> {
-  const records = readRecords(file);
+export async function runImport(
+  actor: Actor,
+  projectId: number,
+  file: string,
+  options: { format?: ImportFormat | 'auto'; validOnly?: boolean; dryRun?: boolean; mapping?: ColumnMapping } = {},
+): Promise<ImportReport> {
+  const records = readRecords(file, { mapping: options.mapping });
   const head: RecordOrError[] = [];
   try {
     // Manual next(): a for-await loop that breaks would close the stream.
@@ -145,7 +165,12 @@ export async function runImport(actor: Actor, projectId: number, file: string, o
   }
   const requested = options.format ?? 'auto';
   const format = requested === 'auto' ? detectFormat(head.flatMap((r) => ('record' in r ? [r.record] : []))) : requested;
-  if (!format) throw new ImportFileError(`cannot tell the format of the file; choose one of ${IMPORT_FORMATS.join(', ')}`);
+  const columns = head.flatMap((r) => ('columns' in r && r.columns ? [r.columns] : []))[0] ?? [];
+  if (!format)
+    throw new UnknownFormatError(
+      `cannot tell the format of the file (its fields: ${columns.slice(0, 30).join(', ') || 'none'}); choose one of ${IMPORT_FORMATS.join(', ')}, or map its fields to the ones a format reads (--map target=source)`,
+      columns,
+    );
 
   const writer = openImport(actor, projectId);
   const errors: ImportReport['errors'] = [];
@@ -178,5 +203,5 @@ export async function runImport(actor: Actor, projectId: number, file: string, o
   const refused = errors.length > 0 && !options.validOnly;
   if (refused || options.dryRun) writer.rollback();
   else writer.commit();
-  return { format, mapping: FORMAT_MAPPING[format], imported: !(refused || options.dryRun), counts: writer.counts, errors, preview };
+  return { format, mapping: FORMAT_MAPPING[format], columns, imported: !(refused || options.dryRun), counts: writer.counts, errors, preview };
 }

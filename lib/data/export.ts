@@ -243,6 +243,8 @@ export type ExportCounts = {
   undesirable: number;
   /** Rows whose pair was made from attribute ratings. */
   fromRatings: number;
+  /** Pairs left out because their responses have no text (text-less battles and rankings: leaderboards only). */
+  textless: number;
 };
 
 /** Where built rows go: arrays (buildRows) or files, streamed (db/queries/export). */
@@ -253,7 +255,7 @@ export type RowSink = {
   llamafactory(row: Record<string, unknown>): void;
 };
 
-export const emptyCounts = (): ExportCounts => ({ pairs: 0, ties: 0, tiesDropped: 0, lowAgreementDropped: 0, sameTextDropped: 0, train: 0, test: 0, desirable: 0, undesirable: 0, fromRatings: 0 });
+export const emptyCounts = (): ExportCounts => ({ pairs: 0, ties: 0, tiesDropped: 0, lowAgreementDropped: 0, sameTextDropped: 0, train: 0, test: 0, desirable: 0, undesirable: 0, fromRatings: 0, textless: 0 });
 
 /**
  * Turns aggregated pairs into the rows of every file, chunk after chunk (pairs of one prompt must arrive
@@ -282,6 +284,10 @@ export function createRowBuilder(options: ExportOptions, split: ReadonlyMap<numb
         const prompt = ctx.prompts.get(p.promptId)!;
         const chosen = ctx.responses.get(p.chosen)!.content;
         const rejected = ctx.responses.get(p.rejected)!.content;
+        if (chosen === '' || rejected === '') {
+          counts.textless++;
+          continue;
+        }
         // KTO: desirable / undesirable completions (both-good ties are desirable, both-bad undesirable).
         const unpaired = (response: number, label: boolean) => {
           const key = `${response}:${label}`;

@@ -6,10 +6,13 @@
  */
 import type { Message } from './export';
 
-export const IMPORT_FORMATS = ['candidates', 'pairs', 'hh', 'battles', 'rankings', 'oasst', 'ratings'] as const;
+export const IMPORT_FORMATS = ['candidates', 'pairs', 'hh', 'battles', 'rankings', 'oasst', 'ratings', 'pandalm', 'prometheus', 'squality'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 export class ImportRowError extends Error {}
+
+/** The file as a whole cannot be read (container, encoding, compression, size of a record, mapping): nothing is written. */
+export class ImportFileError extends Error {}
 
 export type ImportedComparison = {
   messages: Message[];
@@ -36,7 +39,7 @@ function messagesOf(value: unknown, field: string): Message[] {
   return value.map((m, k) => {
     if (!isObject(m)) throw new ImportRowError(`${field}[${k}] must be an object with role and content`);
     const role = m.role === 'human' ? 'user' : m.role === 'gpt' || m.role === 'bot' ? 'assistant' : m.role;
-    if (typeof role !== 'string' || !ROLES.has(role)) throw new ImportRowError(`${field}[${k}].role must be system, user or assistant`);
+    if (typeof role !== 'string' || !ROLES.has(role)) throw new ImportRowError(`${field}[${k}].role must be system, user or assistant (got ${JSON.stringify(m.role ?? null)})`);
     // An empty system prompt is a real (and common) conversation; empty user or assistant turns are not.
     if (typeof m.content !== 'string' || (role !== 'system' && !m.content.trim())) throw new ImportRowError(`${field}[${k}].content must be a non-empty string`);
     return { role: role as Message['role'], content: m.content };
@@ -122,6 +125,10 @@ export function normalizeTableRecord(record: unknown): unknown {
 export function detectFormat(records: readonly unknown[]): ImportFormat | null {
   const first = records.find(isObject);
   if (!first) return null;
+  if ('cmp_key' in first && 'annotator1' in first) return 'pandalm';
+  if ('chosen_instruction' in first && 'rejected_instruction' in first) return 'prometheus';
+  if ('passage-id' in first && isObject(first.questions)) return 'squality';
+  if ('system1Id' in first && 'system1rank' in first) return 'rankings';
   if ('message_tree_id' in first || (isObject(first.prompt) && Array.isArray((first.prompt as Record<string, unknown>).replies))) return 'oasst';
   if (Array.isArray(first.responses) && ('ranking' in first || 'ranks' in first)) return 'rankings';
   if (Array.isArray(first.responses) && Array.isArray(first.ratings)) return 'ratings';
@@ -140,6 +147,9 @@ export function parseRecord(record: unknown, format: ImportFormat): ImportedRow[
   if (format === 'oasst') return parseOasstTree(record);
   if (format === 'rankings') return [parseRanking(record)];
   if (format === 'ratings') return [parseRatings(record)];
+  if (format === 'pandalm') return parsePandaLm(record);
+  if (format === 'prometheus') return [parsePrometheus(record)];
+  if (format === 'squality') return parseSquality(record);
   return [parseOne(record, format)];
 }
 
@@ -162,6 +172,7 @@ function promptOf(record: Record<string, unknown>): Message[] {
 
 /** `{prompt | messages, responses, ranking: [[i, …], …]}` (tie groups of indexes, best first) or `ranks: [r₀, r₁, …]` (lower is better, equal ranks tie). */
 function parseRanking(record: Record<string, unknown>): ImportedRow {
+  if ('system1Id' in record) return parseWmtRanking(record);
   const messages = promptOf(record);
   const responses = responsesOf(record.responses);
   let groups: number[][];
@@ -233,7 +244,7 @@ function parseOasstTree(record: Record<string, unknown>): ImportedRow[] {
   return rows;
 }
 
-function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat, 'oasst' | 'rankings' | 'ratings'>): ImportedRow {
+function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat, 'oasst' | 'rankings' | 'ratings' | 'pandalm' | 'prometheus' | 'squality'>): ImportedRow {
   switch (format) {
     case 'candidates': {
       const messages = record.messages !== undefined ? endsWithUser(messagesOf(record.messages, 'messages'), 'messages') : [{ role: 'user' as const, content: text(record.prompt, 'prompt') }];
@@ -261,6 +272,7 @@ function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat,
         rejected = split.rejected;
       }
       const tie = record.tie === true;
+      if (chosen === rejected) throw new ImportRowError('chosen and rejected are the same text');
       return {
         kind: 'comparison',
         messages,
@@ -281,8 +293,8 @@ function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat,
       const modelA = text(record.model_a, 'model_a');
       const modelB = text(record.model_b, 'model_b');
       // Copilot Arena's completion battles: acceptedIndex 0 / 1 picks completion_a / completion_b.
-      const winner = record.winner ?? (record.acceptedIndex === 0 ? 'model_a' : record.acceptedIndex === 1 ? 'model_b' : undefined);
-      if (winner !== 'model_a' && winner !== 'model_b' && winner !== 'tie' && winner !== 'tie (bothbad)') throw new ImportRowError('winner must be model_a, model_b, tie or tie (bothbad) (or acceptedIndex 0 / 1)');
+      const winner = WINNER_SYNONYMS[String(record.winner)] ?? record.winner ?? (record.acceptedIndex === 0 ? 'model_a' : record.acceptedIndex === 1 ? 'model_b' : undefined);
+      if (winner !== 'model_a' && winner !== 'model_b' && winner !== 'tie' && winner !== 'tie (bothbad)') throw new ImportRowError(`winner must be model_a, model_b, tie or tie (bothbad) (also a / b, left / right, both_bad; or acceptedIndex 0 / 1); got ${JSON.stringify(record.winner ?? null)}`);
       let messages: Message[];
       let a: string;
       let b: string;
@@ -299,11 +311,20 @@ function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat,
         messages = [{ role: 'user', content: `Complete the code at <CURSOR>.\n\n${prefix}<CURSOR>${suffix}` }];
         a = text(record.completion_a, 'completion_a');
         b = text(record.completion_b, 'completion_b');
+      } else if (record.response_a === undefined && record.response_b === undefined) {
+        // A battle without texts (Arena's clean battles, LLMFAO's crowd votes): it counts for leaderboards
+        // and agreement; its responses are stored empty and exports leave it out.
+        const question = record.question_id ?? record.prompt ?? record.question;
+        if (question === undefined || question === null || String(question).trim() === '') throw new ImportRowError('a battle without response texts needs question_id (or prompt) to group its votes');
+        messages = [{ role: 'user', content: typeof question === 'string' && !/^\d+$/.test(question.trim()) ? question : `question ${String(question).trim()}` }];
+        a = '';
+        b = '';
       } else {
         messages = [{ role: 'user', content: text(record.prompt ?? record.question, 'prompt') }];
         a = text(record.response_a, 'response_a');
         b = text(record.response_b, 'response_b');
       }
+      if (modelA === modelB) throw new ImportRowError('model_a and model_b are the same system');
       const aWins = winner !== 'model_b';
       return {
         kind: 'comparison',
@@ -312,8 +333,111 @@ function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat,
         rejected: { content: aWins ? b : a, system: aWins ? modelB : modelA },
         tie: winner === 'tie' ? 'both_good' : winner === 'tie (bothbad)' ? 'both_bad' : null,
         strength: null,
-        annotator: optionalString(record.judge),
+        annotator: optionalString(record.judge) ?? (typeof record.judge === 'number' ? String(record.judge) : null),
       };
     }
   }
+}
+
+const WINNER_SYNONYMS: Record<string, string> = { a: 'model_a', b: 'model_b', left: 'model_a', right: 'model_b', A: 'model_a', B: 'model_b', both_bad: 'tie (bothbad)', bothbad: 'tie (bothbad)' };
+
+/** WMT human rankings (`system1Id…system5Id`, `system1rank…`; 1 best, ties allowed): text-less, per source segment. */
+function parseWmtRanking(record: Record<string, unknown>): ImportedRow {
+  const responses: { content: string; system: string }[] = [];
+  const ranks: number[] = [];
+  for (let k = 1; `system${k}Id` in record; k++) {
+    const system = optionalString(record[`system${k}Id`]);
+    const rank = Number(record[`system${k}rank`]);
+    if (!system) continue;
+    if (!Number.isFinite(rank) || rank < 1) throw new ImportRowError(`system${k}rank must be a rank from 1 (best)`);
+    if (responses.some((r) => r.system === system)) throw new ImportRowError(`system ${system} appears twice in the ranking`);
+    responses.push({ content: '', system });
+    ranks.push(rank);
+  }
+  if (responses.length < 2) throw new ImportRowError('a ranking needs at least two systems');
+  const segment = optionalString(record.srcIndex) ?? (typeof record.srcIndex === 'number' ? String(record.srcIndex) : null);
+  if (!segment) throw new ImportRowError('srcIndex (the source segment) is missing');
+  const pair = [optionalString(record.srclang), optionalString(record.trglang)].filter(Boolean).join('→');
+  const distinct = [...new Set(ranks)].sort((x, y) => x - y);
+  return {
+    kind: 'ranking',
+    messages: [{ role: 'user', content: `Translate segment ${segment}${pair ? ` (${pair})` : ''}` }],
+    responses,
+    groups: distinct.map((r) => ranks.flatMap((x, i) => (x === r ? [i] : []))),
+    annotator: optionalString(record.judgeId),
+  };
+}
+
+/** PandaLM's test set: one pair judged by three annotators (0 tie, 1 response1, 2 response2); systems from `cmp_key`. */
+function parsePandaLm(record: Record<string, unknown>): ImportedRow[] {
+  const instruction = text(record.instruction, 'instruction');
+  const input = typeof record.input === 'string' && record.input.trim() ? record.input : '';
+  const prompt = input ? `${instruction}\n\n${input}` : instruction;
+  const [systemA, systemB] = typeof record.cmp_key === 'string' && record.cmp_key.includes('_') ? [record.cmp_key.slice(0, record.cmp_key.indexOf('_')), record.cmp_key.slice(record.cmp_key.indexOf('_') + 1)] : ['response1', 'response2'];
+  const a = { content: text(record.response1, 'response1'), system: systemA! };
+  const b = { content: text(record.response2, 'response2'), system: systemB! };
+  const rows: ImportedRow[] = [];
+  for (let k = 1; `annotator${k}` in record; k++) {
+    const vote = record[`annotator${k}`];
+    if (vote !== 0 && vote !== 1 && vote !== 2) throw new ImportRowError(`annotator${k} must be 0 (tie), 1 (response1) or 2 (response2)`);
+    rows.push({ kind: 'comparison', messages: [{ role: 'user', content: prompt }], chosen: vote === 2 ? b : a, rejected: vote === 2 ? a : b, tie: vote === 0 ? 'both_good' : null, strength: null, annotator: `pandalm-annotator${k}` });
+  }
+  if (rows.length === 0) throw new ImportRowError('no annotator1… votes');
+  return rows;
+}
+
+/** Prometheus-wrapped pairs (BIG-bench HHH): the query and the response are cut out of each grading prompt. */
+function parsePrometheus(record: Record<string, unknown>): ImportedRow {
+  const section = (value: unknown, field: string) => {
+    const prompt = text(value, field);
+    const query = /###The instruction to evaluate:\n([\s\S]*?)\n\n###Response to evaluate:\n/.exec(prompt);
+    const response = /###Response to evaluate:\n([\s\S]*?)\n\n###Score Rubrics/.exec(prompt);
+    if (!query || !response) throw new ImportRowError(`${field} is not a Prometheus grading prompt (###The instruction to evaluate / ###Response to evaluate / ###Score Rubrics)`);
+    return { query: query[1]!.trim(), response: response[1]!.trim() };
+  };
+  const chosen = section(record.chosen_instruction, 'chosen_instruction');
+  const rejected = section(record.rejected_instruction, 'rejected_instruction');
+  if (chosen.query !== rejected.query) throw new ImportRowError('chosen_instruction and rejected_instruction evaluate different instructions');
+  if (!chosen.response || !rejected.response) throw new ImportRowError('a response to evaluate is empty');
+  if (chosen.response === rejected.response) throw new ImportRowError('chosen and rejected are the same text');
+  return { kind: 'comparison', messages: [{ role: 'user', content: chosen.query }], chosen: { content: chosen.response, system: 'chosen' }, rejected: { content: rejected.response, system: 'rejected' }, tie: null, strength: null, annotator: optionalString(record.source) ? `hhh-${String(record.source)}` : null };
+}
+
+/** SQuALITY's human evaluation: per question, each reviewer's overall rank (1 best) of the three summaries is one ranking. */
+function parseSquality(record: Record<string, unknown>): ImportedRow[] {
+  const passage = optionalString(record['passage-id']) ?? (typeof record['passage-id'] === 'number' ? String(record['passage-id']) : null);
+  if (!passage) throw new ImportRowError('passage-id is missing');
+  if (!isObject(record.questions)) throw new ImportRowError('questions must be an object keyed by question index');
+  const rows: ImportedRow[] = [];
+  for (const [index, systems] of Object.entries(record.questions)) {
+    if (!isObject(systems)) throw new ImportRowError(`questions.${index} must map systems to responses`);
+    const names = Object.keys(systems);
+    const responses = names.map((name) => ({ content: text((systems[name] as Record<string, unknown> | undefined)?.response, `questions.${index}.${name}.response`), system: name }));
+    const byWorker = new Map<string, number[]>();
+    names.forEach((name, i) => {
+      const reviews = (systems[name] as Record<string, unknown>).reviews;
+      for (const review of Array.isArray(reviews) ? reviews : []) {
+        if (!isObject(review)) continue;
+        const worker = String(review.worker_id ?? '');
+        const rank = Number(review['overall-rank']);
+        if (!worker || !Number.isFinite(rank)) throw new ImportRowError(`questions.${index}.${name}: a review without worker_id or overall-rank`);
+        const ranks = byWorker.get(worker) ?? names.map(() => Number.NaN);
+        ranks[i] = rank;
+        byWorker.set(worker, ranks);
+      }
+    });
+    for (const [worker, ranks] of byWorker) {
+      if (ranks.some((r) => !Number.isFinite(r))) throw new ImportRowError(`questions.${index}: reviewer ${worker} did not rank every summary`);
+      const distinct = [...new Set(ranks)].sort((x, y) => x - y);
+      rows.push({
+        kind: 'ranking',
+        messages: [{ role: 'user', content: `Summarise Gutenberg passage ${passage} for question ${index}` }],
+        responses,
+        groups: distinct.map((r) => ranks.flatMap((x, i) => (x === r ? [i] : []))),
+        annotator: `squality-${worker}`,
+      });
+    }
+  }
+  if (rows.length === 0) throw new ImportRowError('no reviewed question');
+  return rows;
 }

@@ -26,3 +26,28 @@ test('a researcher previews an upload, sees the bad row by line, and imports the
   await page.goto(`/projects/${id}`);
   await expect(page.locator('dd').nth(4)).toHaveText('2'); // comparisons
 });
+
+test('a file whose fields have other names is mapped in the column-mapping editor, previewed, then imported', async ({ page }) => {
+  cli('project', 'create', '--name', 'Mapped votes');
+  const id = (JSON.parse(cli('project', 'list', '--json')) as { id: number; name: string }[]).find((p) => p.name === 'Mapped votes')!.id;
+  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  await page.goto(`/projects/${id}/import`);
+  // LLMFAO-style crowd votes: left / right systems, a winner side, a worker, a prompt id.
+  const csv = 'prompt,left,right,winner,worker\n8,Model One,Model Two,left,w1\n8,Model One,Model Two,tie,w2\n9,Model Two,Model Three,right,w1\n';
+  await page.getByLabel(/^File/).setInputFiles({ name: 'votes.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'cannot tell the format' })).toBeVisible();
+  const editor = page.getByRole('group', { name: 'Column mapping' });
+  await expect(editor).toContainText('worker');
+  await editor.getByLabel('Read left as').selectOption('model_a');
+  await editor.getByLabel('Read right as').selectOption('model_b');
+  await editor.getByLabel('Read worker as').selectOption('judge');
+  await editor.getByLabel('Read prompt as').selectOption('question_id');
+  await expect(editor).toContainText('--map "model_a=left, model_b=right, judge=worker, question_id=prompt"');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  const report = page.getByTestId('import-report');
+  await expect(report).toContainText('Format battles');
+  await expect(report).toContainText('Preview: 3 valid rows, 0 bad rows. Nothing was written.');
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(report).toContainText('Imported 3 rows: 2 new prompts, 4 new responses, 3 comparisons, 0 items.');
+});

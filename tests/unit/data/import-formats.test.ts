@@ -60,7 +60,13 @@ describe('records', () => {
     const b = one({ model_a: 'm1', model_b: 'm2', winner: 'model_b', judge: 'j1', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles');
     expect(b).toMatchObject({ chosen: { content: 'B', system: 'm2' }, rejected: { content: 'A', system: 'm1' }, tie: null, annotator: 'j1' });
     expect(one({ model_a: 'm1', model_b: 'm2', winner: 'tie (bothbad)', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles')).toMatchObject({ tie: 'both_bad' });
-    expect(error(() => parseRecord({ model_a: 'm1', model_b: 'm2', winner: 'left', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles'))).toBe('winner must be model_a, model_b, tie or tie (bothbad) (or acceptedIndex 0 / 1)');
+    expect(one({ model_a: 'm1', model_b: 'm2', winner: 'left', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles')).toMatchObject({ chosen: { system: 'm1' }, tie: null });
+    expect(error(() => parseRecord({ model_a: 'm1', model_b: 'm2', winner: 'draw', prompt: 'q', response_a: 'A', response_b: 'B' }, 'battles'))).toBe(
+      'winner must be model_a, model_b, tie or tie (bothbad) (also a / b, left / right, both_bad; or acceptedIndex 0 / 1); got "draw"',
+    );
+    expect(error(() => parseRecord({ model_a: 'm1', model_b: 'm1', winner: 'tie', question_id: 7 }, 'battles'))).toBe('model_a and model_b are the same system');
+    // Without texts, a battle is kept for leaderboards (empty responses), grouped by its question.
+    expect(one({ model_a: 'm1', model_b: 'm2', winner: 'model_b', question_id: 7, judge: 42 }, 'battles')).toMatchObject({ messages: [{ role: 'user', content: 'question 7' }], chosen: { content: '', system: 'm2' }, annotator: '42' });
   });
 
   it('names the field of every refusal', () => {
@@ -68,7 +74,7 @@ describe('records', () => {
     expect(error(() => parseRecord({ prompt: 'q', chosen: 'a', rejected: 'b', margin: -1 }, 'pairs'))).toBe('margin / strength must be a number ≥ 0');
     expect(error(() => parseRecord({ prompt: 'q', responses: [] }, 'candidates'))).toBe('responses must be a non-empty list');
     expect(error(() => parseRecord([1, 2], 'pairs'))).toBe('each record must be a JSON object');
-    expect(error(() => parseRecord({ messages: [{ role: 'robot', content: 'x' }], responses: ['a'] }, 'candidates'))).toBe('messages[0].role must be system, user or assistant');
+    expect(error(() => parseRecord({ messages: [{ role: 'robot', content: 'x' }], responses: ['a'] }, 'candidates'))).toBe('messages[0].role must be system, user or assistant (got "robot")');
   });
 });
 

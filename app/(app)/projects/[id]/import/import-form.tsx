@@ -2,17 +2,20 @@
 import { useRouter } from 'next/navigation';
 import { useRef, useState } from 'react';
 import { Button, ErrorText, ProgressBar } from '@/app/_components/ui';
+import { formatColumnMapping, MAPPABLE_FIELDS } from '@/lib/data/column-mapping';
+import { IMPORT_FORMATS } from '@/lib/data/import-formats';
 
 type Report = {
   format: string;
   mapping: string;
+  columns: string[];
   imported: boolean;
   counts: { rows: number; promptsAdded: number; responsesAdded: number; comparisonsAdded: number; itemsAdded: number };
   errors: { line: number; message: string }[];
   preview: unknown[];
 };
 
-const FORMATS = ['auto', 'candidates', 'pairs', 'hh', 'battles', 'rankings', 'oasst'];
+const FORMATS = ['auto', ...IMPORT_FORMATS];
 
 /** Upload with a progress bar (XMLHttpRequest reports upload progress; fetch does not), preview first, then import. */
 export function ImportForm({ projectId }: { projectId: number }) {
@@ -23,13 +26,17 @@ export function ImportForm({ projectId }: { projectId: number }) {
   const [progress, setProgress] = useState<number | null>(null);
   const [report, setReport] = useState<(Report & { dryRun: boolean }) | null>(null);
   const [error, setError] = useState('');
+  /** The file's field names (from the last preview) and what each is read as (source → target). */
+  const [columns, setColumns] = useState<string[]>([]);
+  const [readAs, setReadAs] = useState<Record<string, string>>({});
+  const mapping = formatColumnMapping(Object.fromEntries(Object.entries(readAs).flatMap(([source, target]) => (target ? [[target, source]] : []))));
 
   const send = (dryRun: boolean) => {
     const file = fileRef.current?.files?.[0];
     if (!file) return setError('choose a file first');
     setError('');
     setProgress(0);
-    const query = new URLSearchParams({ filename: file.name, format, validOnly: validOnly ? '1' : '0', dryRun: dryRun ? '1' : '0' });
+    const query = new URLSearchParams({ filename: file.name, format, map: mapping, validOnly: validOnly ? '1' : '0', dryRun: dryRun ? '1' : '0' });
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/api/v1/projects/${projectId}/imports?${query}`);
     xhr.upload.onprogress = (e) => e.lengthComputable && setProgress(e.loaded / e.total);
@@ -41,6 +48,7 @@ export function ImportForm({ projectId }: { projectId: number }) {
       } catch {
         return setError(`the server answered ${xhr.status}`);
       }
+      if (body.columns?.length) setColumns(body.columns);
       if (xhr.status >= 400) return setError(body.error ?? `import failed (${xhr.status})`);
       setReport({ ...body, dryRun });
       if (body.imported) router.refresh();
@@ -57,7 +65,17 @@ export function ImportForm({ projectId }: { projectId: number }) {
       <div className="grid gap-3 md:grid-cols-3">
         <label className="text-sm md:col-span-3">
           <span className="mb-1 block font-medium text-slate-700">File (.jsonl, .json, .csv, .parquet, optionally .gz)</span>
-          <input ref={fileRef} type="file" accept=".jsonl,.ndjson,.json,.csv,.parquet,.gz" className="text-sm" onChange={() => setReport(null)} />
+          <input
+            ref={fileRef}
+            type="file"
+            accept=".jsonl,.ndjson,.json,.csv,.parquet,.gz"
+            className="text-sm"
+            onChange={() => {
+              setReport(null);
+              setColumns([]);
+              setReadAs({});
+            }}
+          />
         </label>
         <label className="text-sm">
           <span className="mb-1 block font-medium text-slate-700">Format</span>
@@ -73,6 +91,47 @@ export function ImportForm({ projectId }: { projectId: number }) {
           <input type="checkbox" checked={validOnly} onChange={(e) => setValidOnly(e.target.checked)} /> Import the valid rows and report the rest
         </label>
       </div>
+      {columns.length ? (
+        <fieldset className="space-y-2 rounded-md border border-slate-200 p-3 text-sm">
+          <legend className="px-1 font-medium text-slate-700">Column mapping</legend>
+          <p className="text-xs text-slate-600">Fields of your file, and what each is read as. Map the ones whose names differ from the format&apos;s, then preview again.</p>
+          <table className="text-sm">
+            <thead>
+              <tr className="text-left text-xs text-slate-500">
+                <th className="pr-4 font-medium">File field</th>
+                <th className="font-medium">Read as</th>
+              </tr>
+            </thead>
+            <tbody>
+              {columns.map((column) => (
+                <tr key={column}>
+                  <td className="pr-4 font-mono text-xs">{column}</td>
+                  <td>
+                    <select
+                      aria-label={`Read ${column} as`}
+                      value={readAs[column] ?? ''}
+                      onChange={(e) => setReadAs((m) => ({ ...m, [column]: e.target.value }))}
+                      className="rounded-md border border-slate-300 px-2 py-1 text-sm"
+                    >
+                      <option value="">(as is)</option>
+                      {MAPPABLE_FIELDS.map((f) => (
+                        <option key={f} value={f} disabled={Object.entries(readAs).some(([c, t]) => t === f && c !== column)}>
+                          {f}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {mapping ? (
+            <p className="text-xs text-slate-600">
+              The same on the command line: <code>--map &quot;{mapping}&quot;</code>
+            </p>
+          ) : null}
+        </fieldset>
+      ) : null}
       <div className="flex gap-2">
         <Button type="button" variant="secondary" onClick={() => send(true)} disabled={progress !== null}>
           Preview

@@ -1,6 +1,7 @@
-// POST /api/v1/projects/:id/imports?filename=data.jsonl&format=auto|…&validOnly=1&dryRun=1 — the request body is the file.
+// POST /api/v1/projects/:id/imports?filename=data.jsonl&format=auto|…&map=target=source,…&validOnly=1&dryRun=1 — the request body is the file.
 // Streamed to a temporary file in the data directory, then imported in one transaction (researchers and admins).
-// → { format, mapping, imported, counts, errors: [{line, message}], preview }; 413 before reading when the body is too large.
+// → { format, mapping, columns, imported, counts, errors: [{line, message}], preview }; 413 before reading when the body is too large;
+// 400 { error, columns } when no format fits (map the file's fields, `map=target=source,…`, and try again).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,9 +9,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
-import { ImportFileError, runImport } from '@/db/queries/imports';
+import { ImportFileError, runImport, UnknownFormatError } from '@/db/queries/imports';
 import { assertCanManageProject } from '@/db/queries/projects';
 import { IMPORT_FORMATS } from '@/lib/data/import-formats';
+import { parseColumnMapping } from '@/lib/data/column-mapping';
 import { dataDir, getEnv } from '@/lib/env';
 import { BadRequestError } from '@/app/_lib/errors';
 import { apiRoute } from '../../../_lib/api-route';
@@ -24,6 +26,8 @@ const querySchema = z.object({
     .max(200)
     .regex(/\.(jsonl|ndjson|json|csv|parquet)(\.gz)?$/i, 'filename must end in .jsonl, .ndjson, .json, .csv or .parquet (optionally .gz)'),
   format: z.enum(['auto', ...IMPORT_FORMATS]).default('auto'),
+  /** Column mapping, `target=source,…` (see lib/data/read-records.ts). */
+  map: z.string().max(2000).default(''),
   validOnly: flag.default(false),
   dryRun: flag.default(false),
 });
@@ -32,6 +36,13 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   const { id } = idParamsSchema.parse(params);
   assertCanManageProject(actor, id);
   const q = querySchema.parse(queryObject(request));
+  let mapping;
+  try {
+    mapping = parseColumnMapping(q.map);
+  } catch (error) {
+    if (error instanceof ImportFileError) throw new BadRequestError(error.message);
+    throw error;
+  }
   const limit = getEnv().ARBITER_MAX_UPLOAD_MB * 1024 * 1024;
   const declared = Number(request.headers.get('content-length') ?? 'NaN');
   if (declared > limit) return Response.json({ error: `the file is larger than the ${getEnv().ARBITER_MAX_UPLOAD_MB} MiB upload limit; use the CLI (arbiter import) for large files` }, { status: 413 });
@@ -47,8 +58,10 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
       if (received > limit) counted.destroy(new BadRequestError(`the file is larger than the ${getEnv().ARBITER_MAX_UPLOAD_MB} MiB upload limit`));
     });
     await pipeline(counted, fs.createWriteStream(file));
-    return await runImport(actor, id, file, { format: q.format, validOnly: q.validOnly, dryRun: q.dryRun });
+    return await runImport(actor, id, file, { format: q.format, mapping, validOnly: q.validOnly, dryRun: q.dryRun });
   } catch (error) {
+    // The file's field names come back with "cannot tell the format", for the column-mapping editor.
+    if (error instanceof UnknownFormatError) return Response.json({ error: error.message, columns: error.columns }, { status: 400 });
     if (error instanceof ImportFileError) throw new BadRequestError(error.message);
     throw error;
   } finally {
