@@ -1,6 +1,7 @@
 import type { JobKind, JobPayload } from '@/lib/jobs/registry';
 import { handleComputeLeaderboard } from './handlers/compute-leaderboard';
 import { handleExportDataset } from './handlers/export-dataset';
+import { handleTrainRewardModel } from './handlers/train-reward-model';
 import { handleRecomputeStats } from './handlers/recompute-stats';
 import type { JobHandler } from './types';
 
@@ -9,4 +10,5 @@ export const JOB_HANDLERS = {
   'recompute-stats': handleRecomputeStats,
   'compute-leaderboard': handleComputeLeaderboard,
   'export-dataset': handleExportDataset,
+  'train-reward-model': handleTrainRewardModel,
 } as const satisfies { [K in JobKind]: JobHandler<JobPayload<K>> };

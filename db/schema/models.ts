@@ -1,5 +1,5 @@
 /** What jobs produce: models, per-response model scores, leaderboards. */
-import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { createdAt } from './columns';
 import { responses } from './content';
 import { jobs } from './jobs';
@@ -55,4 +55,18 @@ export const leaderboards = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [index('leaderboards_project_idx').on(t.projectId, t.method)],
+);
+
+/** Features of a response under one featurizer configuration (`featurizer` = its key), computed once and reused by every fit. */
+export const responseFeatures = sqliteTable(
+  'response_features',
+  {
+    responseId: integer('response_id')
+      .notNull()
+      .references(() => responses.id, { onDelete: 'cascade' }),
+    featurizer: text('featurizer').notNull(),
+    /** Packed sparse vector (lib/ml/features/hashed-ngrams.ts packSparse). */
+    data: blob('data', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.responseId, t.featurizer] })],
 );

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { computeLeaderboardJob } from './compute-leaderboard';
 import { exportDatasetJob } from './export-dataset';
+import { trainRewardModelJob } from './train-reward-model';
 import { recomputeStatsJob } from './recompute-stats';
 
 /** Every job kind the product knows. workers/registry.ts must give each one a handler. */
@@ -8,6 +9,7 @@ export const JOB_DEFINITIONS = {
   [recomputeStatsJob.kind]: recomputeStatsJob,
   [computeLeaderboardJob.kind]: computeLeaderboardJob,
   [exportDatasetJob.kind]: exportDatasetJob,
+  [trainRewardModelJob.kind]: trainRewardModelJob,
 } as const;
 
 export type JobKind = keyof typeof JOB_DEFINITIONS;

@@ -1,0 +1,160 @@
+/** Reward-model records (`models` rows of kind reward-*), their files under <data dir>/models/<id>/, and re-annotation of flagged pairs. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { and, desc, eq, like } from 'drizzle-orm';
+import { NotFoundError, type Actor } from '@/lib/auth/access';
+import { dataDir } from '@/lib/env';
+import { ConflictError, InvalidRequestError } from '@/lib/errors';
+import { enqueueJob } from '@/lib/jobs/queue';
+import { rewardModelSettingsSchema, type RewardModelSettings } from '@/lib/jobs/train-reward-model';
+import { items, jobs, models } from '../schema';
+import { getDb } from '../client';
+import { assertCanManageProject, getProjectForActor } from './projects';
+
+export type RewardModelRecord = {
+  id: number;
+  projectId: number;
+  jobId: number | null;
+  kind: string;
+  name: string;
+  status: 'training' | 'ready' | 'failed';
+  config: Record<string, unknown>;
+  metrics: Record<string, unknown> | null;
+  backend: string | null;
+  artifactPath: string | null;
+  createdAt: Date;
+  job: { status: string; progress: number; message: string | null; lastError: string | null } | null;
+};
+
+export const REWARD_KIND_PREFIX = 'reward-';
+
+export const modelDirectory = (modelId: number) => path.join(dataDir(), 'models', String(modelId));
+
+function toRecord(row: typeof models.$inferSelect, job: typeof jobs.$inferSelect | null): RewardModelRecord {
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    jobId: row.jobId,
+    kind: row.kind.slice(REWARD_KIND_PREFIX.length),
+    name: row.name,
+    status: row.status,
+    config: row.config as Record<string, unknown>,
+    metrics: (row.metrics as Record<string, unknown> | null) ?? null,
+    backend: row.backend,
+    artifactPath: row.artifactPath,
+    createdAt: row.createdAt,
+    job: job ? { status: job.status, progress: job.progress, message: job.message, lastError: job.lastError } : null,
+  };
+}
+
+/** Creates the model record and enqueues its training job, in one transaction. */
+export function startRewardModelTraining(actor: Actor, projectId: number, input: RewardModelSettings & { name?: string }): { model: RewardModelRecord; jobId: number } {
+  assertCanManageProject(actor, projectId);
+  const settings = rewardModelSettingsSchema.parse(input);
+  const db = getDb();
+  const usable = db.$client
+    .prepare(
+      `select count(*) from comparisons c join responses a on a.id = c.winner_response_id join responses b on b.id = c.loser_response_id
+       where c.project_id = ? and c.winner_response_id != c.loser_response_id and a.content != '' and b.content != ''`,
+    )
+    .pluck()
+    .get(projectId) as number;
+  const rated = db.$client.prepare('select count(*) from judgments where project_id = ? and ratings is not null').pluck().get(projectId) as number;
+  if (usable < 10 && !(settings.kind === 'regression' && rated >= 10)) throw new InvalidRequestError(`project ${projectId} has ${usable} comparisons with response texts; a reward model needs at least 10`);
+  const name = input.name?.trim() || `${settings.kind} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+  const { modelId, jobId } = db.transaction(() => {
+    const model = db
+      .insert(models)
+      .values({ projectId, kind: `${REWARD_KIND_PREFIX}${settings.kind}`, name, config: settings, status: 'training' })
+      .returning({ id: models.id })
+      .all()[0]!;
+    const job = enqueueJob(db, 'train-reward-model', { ...settings, projectId, modelId: model.id }, { projectId, createdBy: actor.id });
+    db.update(models).set({ jobId: job.id }).where(eq(models.id, model.id)).run();
+    return { modelId: model.id, jobId: job.id };
+  });
+  return { model: getRewardModel(actor, modelId), jobId };
+}
+
+export function listRewardModels(actor: Actor, projectId: number): RewardModelRecord[] {
+  assertCanManageProject(actor, projectId);
+  return getDb()
+    .select({ model: models, job: jobs })
+    .from(models)
+    .leftJoin(jobs, eq(jobs.id, models.jobId))
+    .where(and(eq(models.projectId, projectId), like(models.kind, `${REWARD_KIND_PREFIX}%`)))
+    .orderBy(desc(models.id))
+    .all()
+    .map((r) => toRecord(r.model, r.job));
+}
+
+/** A reward model, for researchers of its project (404 for anyone who cannot see the project). */
+export function getRewardModel(actor: Actor, modelId: number): RewardModelRecord {
+  const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, modelId)).get();
+  if (!row || !row.model.kind.startsWith(REWARD_KIND_PREFIX)) throw new NotFoundError(`model ${modelId} not found`);
+  getProjectForActor(actor, row.model.projectId); // 404 when the project is invisible
+  assertCanManageProject(actor, row.model.projectId);
+  return toRecord(row.model, row.job);
+}
+
+/** The worker's view (no actor): the record by id. */
+export function getRewardModelForJob(modelId: number): RewardModelRecord {
+  const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, modelId)).get();
+  if (!row) throw new NotFoundError(`model ${modelId} not found`);
+  return toRecord(row.model, row.job);
+}
+
+/** Writes model.json + weights.bin and marks the model ready with its metrics. */
+export function saveRewardModelFiles(modelId: number, files: { manifest: unknown; weights: Buffer }, update: { metrics: Record<string, unknown>; backend: string }): void {
+  const dir = modelDirectory(modelId);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'weights.bin'), files.weights);
+  fs.writeFileSync(path.join(dir, 'model.json'), `${JSON.stringify(files.manifest, null, 1)}\n`);
+  getDb()
+    .update(models)
+    .set({ status: 'ready', metrics: update.metrics, backend: update.backend, artifactPath: path.relative(dataDir(), dir) })
+    .where(eq(models.id, modelId))
+    .run();
+}
+
+export function markRewardModelFailed(modelId: number, reason: string): void {
+  getDb().update(models).set({ status: 'failed', metrics: { error: reason } }).where(eq(models.id, modelId)).run();
+}
+
+/** model.json (parsed) and weights.bin of a ready model. */
+export function readRewardModelFiles(record: RewardModelRecord): { manifest: unknown; weights: Buffer; dir: string } {
+  if (record.status !== 'ready' || !record.artifactPath) throw new ConflictError(`model ${record.id} is ${record.status}, not ready`);
+  const dir = path.join(dataDir(), record.artifactPath);
+  if (!dir.startsWith(path.join(dataDir(), 'models') + path.sep)) throw new NotFoundError(`model ${record.id} has no files`);
+  return { manifest: JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as unknown, weights: fs.readFileSync(path.join(dir, 'weights.bin')), dir };
+}
+
+/** Checkpoint files of a training run (weights so far), kept beside the model. */
+export const checkpointFile = (modelId: number) => path.join(modelDirectory(modelId), 'checkpoint.json');
+
+/**
+ * Sends the items behind these comparisons back for annotation: each gets one more required
+ * judgment and is open again. Comparisons that came from imports (no item) are reported, not changed.
+ */
+export function reannotateComparisons(actor: Actor, projectId: number, comparisonIds: number[]): { reopened: number; notFromItems: number } {
+  assertCanManageProject(actor, projectId);
+  if (comparisonIds.length === 0) return { reopened: 0, notFromItems: 0 };
+  const client = getDb().$client;
+  const rows = client
+    .prepare(
+      `select c.id, j.item_id from comparisons c left join judgments j on j.id = c.judgment_id
+       where c.project_id = ? and c.id in (select value from json_each(?))`,
+    )
+    .all(projectId, JSON.stringify(comparisonIds)) as { id: number; item_id: number | null }[];
+  const itemIds = [...new Set(rows.flatMap((r) => (r.item_id === null ? [] : [r.item_id])))];
+  getDb().transaction((tx) => {
+    for (const id of itemIds) {
+      const item = tx.select({ required: items.requiredAnnotations, count: items.annotationCount }).from(items).where(eq(items.id, id)).get()!;
+      tx.update(items)
+        .set({ requiredAnnotations: Math.max(item.required, item.count) + 1, status: 'open' })
+        .where(and(eq(items.id, id), eq(items.projectId, projectId)))
+        .run();
+    }
+  });
+  return { reopened: itemIds.length, notFromItems: rows.filter((r) => r.item_id === null).length };
+}
+

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { AGGREGATIONS, REWARD_MODEL_KINDS } from '@/lib/ml/kinds';
+import { defineJob } from './define-job';
+
+/** The choices of one reward-model fit (defaults in lib/ml/reward-model.ts DEFAULT_CONFIG). */
+export const rewardModelSettingsSchema = z.object({
+  kind: z.enum(REWARD_MODEL_KINDS).default('bt'),
+  hidden: z.coerce.number().int().min(0).max(4096).optional(),
+  epochs: z.coerce.number().int().min(1).max(200).optional(),
+  batchSize: z.coerce.number().int().min(1).max(4096).optional(),
+  learningRate: z.coerce.number().positive().max(1).optional(),
+  l2: z.coerce.number().min(0).max(1).optional(),
+  seed: z.coerce.number().int().min(0).optional(),
+  useMargin: z.boolean().optional(),
+  labelSmoothing: z.coerce.number().min(0).max(0.49).optional(),
+  centering: z.coerce.number().min(0).max(10).optional(),
+  ties: z.enum(['davidson', 'half', 'drop']).optional(),
+  rankings: z.enum(['plackett-luce', 'pairs']).optional(),
+  members: z.coerce.number().int().min(2).max(16).optional(),
+  bootstrap: z.boolean().optional(),
+  aggregation: z.enum(AGGREGATIONS).optional(),
+  lambda: z.coerce.number().min(0).max(100).optional(),
+  gpmDims: z.coerce.number().int().min(2).max(64).refine((v) => v % 2 === 0, 'gpmDims must be even').optional(),
+  tau: z.coerce.number().positive().max(10).optional(),
+  promptScales: z.boolean().optional(),
+  /** Share of prompts held out for evaluation. */
+  testShare: z.coerce.number().min(0.05).max(0.5).default(0.2),
+  featureDims: z.coerce.number().int().min(256).max(65536).optional(),
+});
+export type RewardModelSettings = z.input<typeof rewardModelSettingsSchema>;
+
+/** Fits a reward model on the project's preferences in a worker, evaluates it on held-out prompts, stores it. */
+export const trainRewardModelJob = defineJob({
+  kind: 'train-reward-model',
+  title: 'Train reward model',
+  payload: rewardModelSettingsSchema.extend({ projectId: z.number().int().positive(), modelId: z.number().int().positive() }),
+  maxAttempts: 3,
+});

@@ -1,0 +1,200 @@
+/**
+ * The TensorFlow.js backend, chosen once per process: tfjs-node-gpu (optional dependency, used where it
+ * loads and sees a GPU) → tfjs-node (optional) → WebAssembly → the pure-JS CPU backend.
+ * ARBITER_ML_BACKEND=auto|tensorflow-gpu|tensorflow|wasm|cpu forces one. On wasm the stock BatchMatMul
+ * falls into a scalar loop for every transposed or batched product (every gradient): it is re-registered
+ * to run those on XNNPACK (../shared/docs/TFJS-PERFORMANCE.md §1.2, pinned to tfjs-backend-wasm 4.22.0),
+ * and UnsortedSegmentSum (the gradient of gather) gets an O(N) kernel on wasm and cpu.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+export const ML_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type MlBackend = (typeof ML_BACKENDS)[number];
+export type BackendInfo = { backend: MlBackend; tfBackend: string; tried: { backend: MlBackend; error: string }[] };
+
+const require_ = createRequire(import.meta.url);
+let chosen: Promise<BackendInfo> | null = null;
+
+/** The backend of this process (chosen on the first call; later calls return the same). */
+export function initBackend(preference: string = process.env.ARBITER_ML_BACKEND || 'auto'): Promise<BackendInfo> {
+  chosen ??= choose(preference);
+  return chosen;
+}
+
+export { tf };
+
+async function choose(preference: string): Promise<BackendInfo> {
+  if (preference !== 'auto' && !(ML_BACKENDS as readonly string[]).includes(preference)) throw new Error(`ARBITER_ML_BACKEND must be auto or one of ${ML_BACKENDS.join(', ')} (got "${preference}")`);
+  tf.enableProdMode();
+  const order: MlBackend[] = preference === 'auto' ? [...ML_BACKENDS] : [preference as MlBackend];
+  const tried: BackendInfo['tried'] = [];
+  for (const backend of order) {
+    try {
+      const tfBackend = await activate(backend);
+      return { backend, tfBackend, tried };
+    } catch (error) {
+      // A native package that is present but broken (install script skipped) throws something other than MODULE_NOT_FOUND: any error falls back.
+      tried.push({ backend, error: error instanceof Error ? error.message.split('\n')[0]! : String(error) });
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could start: ${tried.map((t) => `${t.backend}: ${t.error}`).join('; ')}`);
+}
+
+async function activate(backend: MlBackend): Promise<string> {
+  if (backend === 'tensorflow-gpu' || backend === 'tensorflow') {
+    // Loading the package registers the 'tensorflow' backend on the shared tfjs engine.
+    require_(backend === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
+    if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend did not start');
+    if (backend === 'tensorflow-gpu') {
+      const devices = (tf.backend() as unknown as { binding?: { TF_Version?: string }; isUsingGpuDevice?: boolean }).isUsingGpuDevice;
+      if (devices === false) throw new Error('tfjs-node-gpu loaded but sees no GPU');
+    }
+    return 'tensorflow';
+  }
+  if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(`${path.dirname(require_.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}${path.sep}`);
+    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
+    await tf.ready();
+    patchWasmBatchMatMul();
+    registerFastUnsortedSegmentSum('wasm');
+    return 'wasm';
+  }
+  if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not start');
+  registerFastUnsortedSegmentSum('cpu');
+  return 'cpu';
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- kernel registration works on the backends' untyped internals */
+type TI = tf.TensorInfo;
+
+/**
+ * Re-registers the wasm BatchMatMul kernel: transposes are materialised (memory-bound, cheap), batched
+ * products against one matrix become one 2-D product, and equal-batch products run slice by slice on
+ * XNNPACK through views of the operands. Same results as the stock kernel (tests/unit/ml/backend.test.ts).
+ */
+export function patchWasmBatchMatMul(): void {
+  const orig = tf.getKernel('BatchMatMul', 'wasm');
+  if (!orig) throw new Error('the wasm backend is not registered');
+  if ((orig as any).__patched) return;
+  const transposeK = tf.getKernel('Transpose', 'wasm')!;
+  const reshapeK = tf.getKernel('Reshape', 'wasm')!;
+  let bmm: any = null;
+  const kernelFunc = (args: any): TI => {
+    const backend = args.backend;
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    let a: TI = args.inputs.a;
+    let b: TI = args.inputs.b;
+    const temps: TI[] = [];
+    const T = (x: TI): TI => {
+      const r = x.shape.length;
+      const perm = [...Array(r).keys()];
+      perm[r - 1] = r - 2;
+      perm[r - 2] = r - 1;
+      const y = transposeK.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as TI;
+      temps.push(y);
+      return y;
+    };
+    const R = (x: TI, shape: number[]): TI => {
+      const y = reshapeK.kernelFunc({ inputs: { x }, backend, attrs: { shape } }) as TI;
+      temps.push(y);
+      return y;
+    };
+    const mm = (x: TI, y: TI): TI => orig.kernelFunc({ inputs: { a: x, b: y }, backend, attrs: { transposeA: false, transposeB: false } }) as TI;
+    try {
+      if (transposeA) a = T(a);
+      if (transposeB) b = T(b);
+      const ar = a.shape.length;
+      const br = b.shape.length;
+      const m = a.shape[ar - 2]!;
+      const k = a.shape[ar - 1]!;
+      const n = b.shape[br - 1]!;
+      const outerA = a.shape.slice(0, -2);
+      const outerB = b.shape.slice(0, -2);
+      const batchA = outerA.reduce((p, q) => p * q, 1);
+      const batchB = outerB.reduce((p, q) => p * q, 1);
+      if (batchB === 1 && batchA > 1) {
+        const out = mm(R(a, [batchA * m, k]), R(b, [k, n]));
+        const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+        const res = reshapeK.kernelFunc({ inputs: { x: out }, backend, attrs: { shape: [...outer, m, n] } }) as TI;
+        backend.disposeData(out.dataId);
+        return res;
+      }
+      if (batchA > 1 && batchB > 1 && batchA === batchB) {
+        const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+        const out = backend.makeOutput([...outer, m, n], 'float32') as TI;
+        const w = backend.wasm;
+        bmm ??= w.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+        const aOff = backend.dataIdMap.get(a.dataId).memoryOffset as number;
+        const bOff = backend.dataIdMap.get(b.dataId).memoryOffset as number;
+        const oOff = backend.dataIdMap.get(out.dataId).memoryOffset as number;
+        const aShape = new Uint8Array(new Int32Array([1, m, k]).buffer);
+        const bShape = new Uint8Array(new Int32Array([1, k, n]).buffer);
+        for (let i = 0; i < batchA; i++) {
+          const ida = backend.dataIdNextNumber++;
+          const idb = backend.dataIdNextNumber++;
+          const ido = backend.dataIdNextNumber++;
+          w.tfjs.registerTensor(ida, m * k, aOff + 4 * i * m * k);
+          w.tfjs.registerTensor(idb, k * n, bOff + 4 * i * k * n);
+          w.tfjs.registerTensor(ido, m * n, oOff + 4 * i * m * n);
+          bmm(ida, aShape, 3, idb, bShape, 3, false, false, ido);
+          w.tfjs.disposeData(ida);
+          w.tfjs.disposeData(idb);
+          w.tfjs.disposeData(ido);
+        }
+        return out;
+      }
+      return mm(a, b);
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  };
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({ ...orig, kernelFunc, __patched: true } as any);
+}
+
+/** An O(N) scatter-add for UnsortedSegmentSum (missing on wasm; O(segments × N) on cpu). */
+export function registerFastUnsortedSegmentSum(backendName: 'wasm' | 'cpu'): void {
+  const existing = tf.getKernel('UnsortedSegmentSum', backendName) as any;
+  if (existing?.__fast) return;
+  if (existing) tf.unregisterKernel('UnsortedSegmentSum', backendName);
+  tf.registerKernel({
+    kernelName: 'UnsortedSegmentSum',
+    backendName,
+    __fast: true,
+    kernelFunc: ({ inputs, backend, attrs }: any) => {
+      const { x, segmentIds } = inputs;
+      const numSegments = attrs.numSegments as number;
+      const n = segmentIds.shape.reduce((p: number, q: number) => p * q, 1);
+      const innerShape = x.shape.slice(segmentIds.shape.length);
+      const inner = innerShape.reduce((p: number, q: number) => p * q, 1);
+      const outShape = [numSegments, ...innerShape];
+      const xv = backend.readSync(x.dataId) as Float32Array;
+      const ids = backend.readSync(segmentIds.dataId) as Int32Array;
+      let out: any;
+      let ov: Float32Array;
+      if (backendName === 'wasm') {
+        out = backend.makeOutput(outShape, 'float32');
+        ov = backend.typedArrayFromHeap(out) as Float32Array;
+        ov.fill(0);
+      } else {
+        ov = new Float32Array(numSegments * inner);
+        out = backend.makeTensorInfo(outShape, 'float32', ov);
+      }
+      for (let i = 0; i < n; i++) {
+        const s = ids[i]!;
+        if (s < 0 || s >= numSegments) continue;
+        const o = s * inner;
+        const xo = i * inner;
+        for (let j = 0; j < inner; j++) ov[o + j]! += xv[xo + j]!;
+      }
+      return out;
+    },
+  } as any);
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** log σ(x) as −softplus(−x): tf.logSigmoid's gradient is broken in tfjs 4.22. */
+export const logSigmoid = (x: tf.Tensor): tf.Tensor => tf.neg(tf.softplus(tf.neg(x)));

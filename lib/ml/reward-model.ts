@@ -1,0 +1,454 @@
+/**
+ * Reward models behind one interface — fit, score, save, load (ALGORITHMS.md 2.1–2.6):
+ * - 'bt': Bradley–Terry on a tower (MLP or linear) over cached response features, with margins from
+ *   annotated strength, label smoothing, reward centring; ties through a Davidson head (or ½ / dropped);
+ *   rankings through Plackett–Luce;
+ * - 'ensemble': k BT members (different seeds and bootstrap resamples), aggregated by mean, worst case or
+ *   uncertainty-weighted (mean − λ·variance), each member z-normalised on the training responses;
+ * - 'gpm': the general preference model — 2k-dimensional preference embeddings, block skew-symmetric
+ *   operator with optional prompt-dependent scales, P(a≻b) = σ(s/τ) — which can represent cycles;
+ * - 'regression': one head per rated attribute (MSE against 0–4 ratings), reward = their mean, plus the
+ *   BT loss on pairs when the project has them (the combination of both).
+ */
+import { createRng } from '@/lib/random';
+import { tf } from './backend';
+import { btLoss, davidsonLoss, gpmScore, plackettLuceLoss } from './losses';
+import { densify, type SparseVector } from './features/hashed-ngrams';
+
+import type { EnsembleAggregation, RewardModelKind } from './kinds';
+
+export { AGGREGATIONS, REWARD_MODEL_KINDS, type EnsembleAggregation, type RewardModelKind } from './kinds';
+
+export type RewardModelConfig = {
+  kind: RewardModelKind;
+  /** Hidden width of the tower; 0 = linear. */
+  hidden: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  l2: number;
+  seed: number;
+  /** Subtract the pair's margin (from annotated strength) inside log σ. */
+  useMargin: boolean;
+  labelSmoothing: number;
+  /** η of the centring term η·E[(r_w + r_l)²]. */
+  centering: number;
+  ties: 'davidson' | 'half' | 'drop';
+  rankings: 'plackett-luce' | 'pairs';
+  members: number;
+  bootstrap: boolean;
+  aggregation: EnsembleAggregation;
+  /** λ of the uncertainty-weighted rule. */
+  lambda: number;
+  /** GPM: embedding width 2k, temperature τ, prompt-dependent scales λ(x). */
+  gpmDims: number;
+  tau: number;
+  promptScales: boolean;
+  attributes: string[];
+};
+
+export const DEFAULT_CONFIG: RewardModelConfig = {
+  kind: 'bt',
+  hidden: 0,
+  epochs: 10,
+  batchSize: 128,
+  learningRate: 1e-2,
+  l2: 1e-5,
+  seed: 0,
+  useMargin: false,
+  labelSmoothing: 0,
+  centering: 0.01,
+  ties: 'davidson',
+  rankings: 'plackett-luce',
+  members: 5,
+  bootstrap: true,
+  aggregation: 'mean',
+  lambda: 0.5,
+  gpmDims: 8,
+  tau: 0.1,
+  promptScales: true,
+  attributes: [],
+};
+
+/** Training rows: features per response, and what is known about them. Pair `a` is preferred unless tie. */
+export type PreferenceData = {
+  features: SparseVector[];
+  dims: number;
+  /** Columns holding the prompt block (for GPM's prompt-dependent scales). */
+  promptBlock: [number, number];
+  pairs: { a: number; b: number; tie: boolean; margin: number }[];
+  /** Tie groups of feature rows, best first. */
+  rankings: number[][][];
+  ratings: { row: number; values: Record<string, number> }[];
+};
+
+export type EpochReport = { epoch: number; member: number; loss: number; seconds: number; examples: number; model: RewardModel };
+export type FitHooks = {
+  onEpoch?: (r: EpochReport) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** Continue a fit from a checkpoint: members before `member` are complete, `member` has finished `epoch` epochs. */
+  resume?: { weights: Map<string, tf.Tensor>; member: number; epoch: number };
+};
+
+type Tower = { w1: tf.Variable | null; b1: tf.Variable | null; w2: tf.Variable; b2: tf.Variable };
+
+/** A tower: relu(x·W1 + b1)·W2 + b2 (or x·W2 + b2 when linear). */
+function makeTower(inputs: number, hidden: number, outputs: number, seed: number, prefix: string): Tower {
+  if (hidden <= 0) return { w1: null, b1: null, w2: tf.variable(tf.randomNormal([inputs, outputs], 0, 0.1, 'float32', seed), true, `${prefix}w2`), b2: tf.variable(tf.zeros([outputs]), true, `${prefix}b2`) };
+  return {
+    w1: tf.variable(tf.randomNormal([inputs, hidden], 0, 0.5, 'float32', seed), true, `${prefix}w1`),
+    b1: tf.variable(tf.zeros([hidden]), true, `${prefix}b1`),
+    w2: tf.variable(tf.randomNormal([hidden, outputs], 0, 1 / Math.sqrt(hidden), 'float32', seed + 1), true, `${prefix}w2`),
+    b2: tf.variable(tf.zeros([outputs]), true, `${prefix}b2`),
+  };
+}
+
+function forward(t: Tower, x: tf.Tensor2D): tf.Tensor2D {
+  const h = t.w1 ? tf.relu(tf.add(tf.matMul(x, t.w1), t.b1!)) : x;
+  return tf.add(tf.matMul(h as tf.Tensor2D, t.w2), t.b2) as tf.Tensor2D;
+}
+
+const towerVariables = (t: Tower) => [t.w1, t.b1, t.w2, t.b2].filter((v): v is tf.Variable => v !== null);
+
+export type MemberNorm = { mean: number; std: number };
+
+/** A fitted model: its parameters as named tensors, and how to score with them. */
+export class RewardModel {
+  constructor(
+    readonly config: RewardModelConfig,
+    readonly dims: number,
+    readonly promptBlock: [number, number],
+    private readonly towers: Tower[],
+    /** log ν of the Davidson tie head (BT members share the data; one per member). */
+    readonly logNu: tf.Variable[],
+    /** GPM prompt-scale layer [promptDims, k]. */
+    private readonly scaleLayer: tf.Variable | null,
+    /** Per-member reward mean / std on the training responses (ensemble aggregation). */
+    public norms: MemberNorm[],
+  ) {}
+
+  /** After a fit with bootstrap resampling: per member, how often each training pair was drawn (0 = out of bag). Not saved. */
+  bags: Uint16Array[] | null = null;
+
+  get members() {
+    return this.towers.length;
+  }
+
+  /** Raw outputs of every member for these rows: [member][row × outputs]. */
+  private outputs(rows: readonly SparseVector[], batch = 512): Float32Array[] {
+    const out = this.towers.map(() => [] as Float32Array[]);
+    for (let k = 0; k < rows.length; k += batch) {
+      const chunk = rows.slice(k, k + batch);
+      tf.tidy(() => {
+        const x = tf.tensor2d(densify(chunk, this.dims), [chunk.length, this.dims]);
+        this.towers.forEach((t, m) => out[m]!.push(forward(t, x).dataSync() as Float32Array));
+      });
+    }
+    return out.map((parts) => concat(parts));
+  }
+
+  /**
+   * Scalar rewards per member (bt, ensemble: one reward; regression: the mean of the attribute heads).
+   * GPM has no scalar reward: see preferences().
+   */
+  memberRewards(rows: readonly SparseVector[]): Float32Array[] {
+    if (this.config.kind === 'gpm') throw new Error('a general preference model scores pairs, not single responses');
+    const outs = this.outputs(rows);
+    if (this.config.kind !== 'regression') return outs;
+    const a = this.config.attributes.length;
+    return outs.map((o) => Float32Array.from({ length: rows.length }, (_, i) => mean(Array.from(o.subarray(i * a, i * a + a)))));
+  }
+
+  /** Per-attribute predictions of a regression model: [row][attribute]. */
+  attributeScores(rows: readonly SparseVector[]): number[][] {
+    const a = this.config.attributes.length;
+    const o = this.outputs(rows)[0]!;
+    return Array.from({ length: rows.length }, (_, i) => Array.from(o.subarray(i * a, i * a + a)));
+  }
+
+  /** One reward per row: members z-normalised then aggregated (mean, worst case, or mean − λ·variance). */
+  rewards(rows: readonly SparseVector[], aggregation: EnsembleAggregation = this.config.aggregation, lambda = this.config.lambda): Float32Array {
+    const members = this.memberRewards(rows);
+    if (members.length === 1) return members[0]!;
+    const z = members.map((r, m) => r.map((v) => (v - this.norms[m]!.mean) / this.norms[m]!.std));
+    return Float32Array.from({ length: rows.length }, (_, i) => aggregate(z.map((r) => r[i]!), aggregation, lambda));
+  }
+
+  /** GPM embeddings [row][2k] (x-coordinates then y-coordinates). */
+  embeddings(rows: readonly SparseVector[]): number[][] {
+    const d = this.config.gpmDims;
+    const o = this.outputs(rows)[0]!;
+    return Array.from({ length: rows.length }, (_, i) => Array.from(o.subarray(i * d, i * d + d)));
+  }
+
+  /** P(a ≻ b) for each pair of rows (every kind; for GPM σ(s/τ), otherwise σ of the aggregated reward difference). */
+  preferences(a: readonly SparseVector[], b: readonly SparseVector[]): Float32Array {
+    if (this.config.kind !== 'gpm') {
+      const ra = this.rewards(a);
+      const rb = this.rewards(b);
+      return ra.map((v, i) => sigmoid(v - rb[i]!));
+    }
+    const scores = this.gpmScores(a, b);
+    return scores.map((s) => sigmoid(s / this.config.tau));
+  }
+
+  /** GPM preference scores s(a ≻ b). */
+  gpmScores(a: readonly SparseVector[], b: readonly SparseVector[]): Float32Array {
+    const parts: Float32Array[] = [];
+    for (let k = 0; k < a.length; k += 512) {
+      const ca = a.slice(k, k + 512);
+      const cb = b.slice(k, k + 512);
+      tf.tidy(() => {
+        const xa = tf.tensor2d(densify(ca, this.dims), [ca.length, this.dims]);
+        const xb = tf.tensor2d(densify(cb, this.dims), [cb.length, this.dims]);
+        parts.push(gpmForward(this, xa, xb).dataSync() as Float32Array);
+      });
+    }
+    return concat(parts);
+  }
+
+  /** Per-pair reward difference of every member: [member][pair] (the ensemble's disagreement). */
+  memberDeltas(a: readonly SparseVector[], b: readonly SparseVector[]): Float32Array[] {
+    const ra = this.memberRewards(a);
+    const rb = this.memberRewards(b);
+    return ra.map((r, m) => r.map((v, i) => (v - rb[m]![i]!) / this.norms[m]!.std));
+  }
+
+  /** Named tensors of every parameter (for save). */
+  namedWeights(): { name: string; tensor: tf.Tensor }[] {
+    const out: { name: string; tensor: tf.Tensor }[] = [];
+    this.towers.forEach((t, m) => {
+      for (const [key, v] of Object.entries(t)) if (v) out.push({ name: `member${m}.${key}`, tensor: v as tf.Tensor });
+    });
+    this.logNu.forEach((v, m) => out.push({ name: `member${m}.log_nu`, tensor: v }));
+    if (this.scaleLayer) out.push({ name: 'gpm.scale', tensor: this.scaleLayer });
+    return out;
+  }
+
+  /** Builds a model from saved named tensors. */
+  static fromWeights(config: RewardModelConfig, dims: number, promptBlock: [number, number], norms: MemberNorm[], weights: Map<string, tf.Tensor>): RewardModel {
+    const members = config.kind === 'ensemble' ? config.members : 1;
+    const get = (name: string) => {
+      const t = weights.get(name);
+      if (!t) throw new Error(`the saved model has no tensor ${name}`);
+      return tf.variable(t, false, `${name}#${Math.random()}`);
+    };
+    const towers = Array.from({ length: members }, (_, m) => ({
+      w1: config.hidden > 0 ? get(`member${m}.w1`) : null,
+      b1: config.hidden > 0 ? get(`member${m}.b1`) : null,
+      w2: get(`member${m}.w2`),
+      b2: get(`member${m}.b2`),
+    }));
+    const logNu = Array.from({ length: members }, (_, m) => (weights.has(`member${m}.log_nu`) ? get(`member${m}.log_nu`) : null)).filter((v): v is tf.Variable => v !== null);
+    return new RewardModel(config, dims, promptBlock, towers, logNu, weights.has('gpm.scale') ? get('gpm.scale') : null, norms);
+  }
+
+  /** Exposed for the GPM score. */
+  get _internals() {
+    return { towers: this.towers, scaleLayer: this.scaleLayer };
+  }
+
+  dispose() {
+    for (const { tensor } of this.namedWeights()) tensor.dispose();
+  }
+}
+
+function gpmForward(model: RewardModel, xa: tf.Tensor2D, xb: tf.Tensor2D): tf.Tensor1D {
+  const { towers, scaleLayer } = model._internals;
+  const k = model.config.gpmDims / 2;
+  const va = forward(towers[0]!, xa);
+  const vb = forward(towers[0]!, xb);
+  const [lo, hi] = model.promptBlock;
+  // λ(x) = k · softmax(x_prompt · W): the same for both responses (they share the prompt).
+  const scales = scaleLayer ? (tf.mul(tf.softmax(tf.matMul(tf.slice(xa, [0, lo], [-1, hi - lo]), scaleLayer)), k) as tf.Tensor2D) : null;
+  return gpmScore(tf.slice(va, [0, 0], [-1, k]), tf.slice(va, [0, k], [-1, k]), tf.slice(vb, [0, 0], [-1, k]), tf.slice(vb, [0, k], [-1, k]), scales);
+}
+
+export function aggregate(values: number[], rule: EnsembleAggregation, lambda: number): number {
+  if (rule === 'worst-case') return Math.min(...values);
+  const m = mean(values);
+  if (rule === 'mean') return m;
+  return m - lambda * mean(values.map((v) => (v - m) ** 2));
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Fits a model of `config.kind` on the data. Members train one after another (each with its own seed and resample). */
+export async function fitRewardModel(data: PreferenceData, config: RewardModelConfig, hooks: FitHooks = {}): Promise<RewardModel> {
+  const kind = config.kind;
+  const memberCount = kind === 'ensemble' ? config.members : 1;
+  const outputs = kind === 'gpm' ? config.gpmDims : kind === 'regression' ? config.attributes.length : 1;
+  if (kind === 'gpm' && (config.gpmDims < 2 || config.gpmDims % 2)) throw new Error('gpmDims must be an even number ≥ 2');
+  if (kind === 'regression' && outputs === 0) throw new Error('a regression model needs at least one rated attribute');
+  const [plo, phi] = data.promptBlock;
+  const towers: Tower[] = [];
+  const logNu: tf.Variable[] = [];
+  const unique = `${config.seed}_${Date.now()}_${Math.random().toString(36).slice(2)}`;
+  const resume = hooks.resume;
+  const fromCheckpoint = (name: string) => {
+    const t = resume?.weights.get(name);
+    if (!t) throw new Error(`the checkpoint has no tensor ${name}`);
+    return tf.variable(t, true, `${name}_${unique}`);
+  };
+  const scaleLayer =
+    kind === 'gpm' && config.promptScales ? (resume ? fromCheckpoint('gpm.scale') : tf.variable(tf.zeros([phi - plo, config.gpmDims / 2]), true, `gpm_scale_${unique}`)) : null;
+  const model = new RewardModel(config, data.dims, data.promptBlock, towers, logNu, scaleLayer, []);
+  const hasTies = data.pairs.some((p) => p.tie);
+  const useDavidson = kind !== 'gpm' && config.ties === 'davidson' && hasTies;
+  const rankingRows = config.rankings === 'plackett-luce' && kind !== 'gpm' ? data.rankings : [];
+
+  for (let m = 0; m < memberCount; m++) {
+    const seed = config.seed * 1000 + m * 17 + 1;
+    const rng = createRng(seed);
+    const restored = resume && m <= resume.member;
+    const tower: Tower = restored
+      ? {
+          w1: config.hidden > 0 ? fromCheckpoint(`member${m}.w1`) : null,
+          b1: config.hidden > 0 ? fromCheckpoint(`member${m}.b1`) : null,
+          w2: fromCheckpoint(`member${m}.w2`),
+          b2: fromCheckpoint(`member${m}.b2`),
+        }
+      : makeTower(data.dims, config.hidden, outputs, seed, `m${m}_${unique}_`);
+    towers.push(tower);
+    const nu = useDavidson ? (restored ? fromCheckpoint(`member${m}.log_nu`) : tf.variable(tf.scalar(0), true, `nu${m}_${unique}`)) : null;
+    if (nu) logNu.push(nu);
+    // Resampling and shuffles replay from the member's seed, so a resumed member sees the same data order.
+    const firstEpoch = resume && m === resume.member ? resume.epoch + 1 : resume && m < resume.member ? config.epochs + 1 : 1;
+    let pairs = config.ties === 'drop' || kind === 'gpm' ? data.pairs.filter((p) => !p.tie) : data.pairs;
+    if (kind === 'ensemble' && config.bootstrap) {
+      const draws = new Uint16Array(pairs.length);
+      const source = pairs;
+      pairs = source.map(() => {
+        const i = rng.int(0, source.length - 1);
+        draws[i]!++;
+        return source[i]!;
+      });
+      (model.bags ??= []).push(draws);
+    }
+    const vars = [...towerVariables(tower), ...(nu ? [nu] : []), ...(scaleLayer && m === 0 ? [scaleLayer] : [])];
+    const optimizer = tf.train.adam(config.learningRate);
+    // Rankings and ratings are spread over the same steps; with few pairs, their own count sets the step count.
+    const batches = Math.max(1, Math.ceil(Math.max(pairs.length, rankingRows.length * 4, data.ratings.length) / config.batchSize));
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      const started = performance.now();
+      const order = rng.shuffle([...pairs.keys()]);
+      const rankingOrder = rng.shuffle([...rankingRows.keys()]);
+      const ratingOrder = rng.shuffle([...data.ratings.keys()]);
+      if (epoch < firstEpoch) continue;
+      let total = 0;
+      let yielded = performance.now();
+      for (let b = 0; b < batches; b++) {
+        // Let the worker's heartbeat run during long epochs.
+        if (performance.now() - yielded > 250) {
+          await new Promise((resolve) => setImmediate(resolve));
+          yielded = performance.now();
+        }
+        hooks.signal?.throwIfAborted();
+        const batch = order.slice(b * config.batchSize, (b + 1) * config.batchSize).map((i) => pairs[i]!);
+        const rankBatch = rankingOrder.filter((_, i) => i % batches === b).map((i) => rankingRows[i]!);
+        const rateBatch = ratingOrder.filter((_, i) => i % batches === b).map((i) => data.ratings[i]!);
+        const loss = optimizer.minimize(
+          () => stepLoss({ model, tower, nu, data, config, batch, rankBatch, rateBatch, rng, useDavidson }),
+          true,
+          vars,
+        );
+        total += loss!.dataSync()[0]!;
+        loss!.dispose();
+      }
+      await hooks.onEpoch?.({ epoch, member: m, loss: total / batches, seconds: (performance.now() - started) / 1000, examples: pairs.length + rankingRows.length + data.ratings.length, model });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    optimizer.dispose();
+  }
+  if (kind !== 'gpm') {
+    // Member norms on the training responses, so aggregation compares like with like.
+    const used = [...new Set(data.pairs.flatMap((p) => [p.a, p.b]))].map((i) => data.features[i]!);
+    model.norms = model.memberRewards(used.length ? used : data.features.slice(0, 1)).map((r) => {
+      const mu = mean(Array.from(r));
+      const sd = Math.sqrt(mean(Array.from(r, (v) => (v - mu) ** 2))) || 1;
+      return { mean: mu, std: sd };
+    });
+  } else model.norms = [{ mean: 0, std: 1 }];
+  return model;
+}
+
+function stepLoss(s: {
+  model: RewardModel;
+  tower: Tower;
+  nu: tf.Variable | null;
+  data: PreferenceData;
+  config: RewardModelConfig;
+  batch: PreferenceData['pairs'];
+  rankBatch: number[][][];
+  rateBatch: PreferenceData['ratings'];
+  rng: ReturnType<typeof createRng>;
+  useDavidson: boolean;
+}): tf.Scalar {
+  const { data, config, batch, tower } = s;
+  const parts: tf.Scalar[] = [];
+  const rowsOf = (idx: number[]) => tf.tensor2d(densify(idx.map((i) => data.features[i]!), data.dims), [idx.length, data.dims]);
+  const reward = (x: tf.Tensor2D) => {
+    const out = forward(tower, x);
+    return (config.kind === 'regression' ? tf.mean(out, 1) : tf.reshape(out, [-1])) as tf.Tensor1D;
+  };
+  if (batch.length) {
+    const xa = rowsOf(batch.map((p) => p.a));
+    const xb = rowsOf(batch.map((p) => p.b));
+    const margin = config.useMargin ? tf.tensor1d(batch.map((p) => (p.tie ? 0 : p.margin))) : null;
+    if (config.kind === 'gpm') {
+      const score = gpmForward(s.model, xa, xb);
+      const z = tf.div(margin ? tf.sub(score, margin) : score, config.tau) as tf.Tensor1D;
+      parts.push(tf.mean(btLoss(z, null, config.labelSmoothing)) as tf.Scalar);
+    } else {
+      const ra = reward(xa);
+      const rb = reward(xb);
+      const delta = tf.sub(ra, rb) as tf.Tensor1D;
+      const isTie = tf.tensor1d(batch.map((p) => (p.tie ? 1 : 0)));
+      if (s.useDavidson && s.nu) {
+        parts.push(tf.mean(davidsonLoss(margin ? (tf.sub(delta, tf.mul(margin, tf.sub(1, isTie))) as tf.Tensor1D) : delta, isTie, s.nu)) as tf.Scalar);
+      } else {
+        // Ties as half a win each way (when kept without a tie head).
+        const decisive = tf.mul(btLoss(delta, margin, config.labelSmoothing), tf.sub(1, isTie));
+        const half = tf.mul(tf.mul(tf.add(btLoss(delta, null, 0), btLoss(tf.neg(delta) as tf.Tensor1D, null, 0)), 0.5), isTie);
+        parts.push(tf.mean(tf.add(decisive, half)) as tf.Scalar);
+      }
+      if (config.centering > 0) parts.push(tf.mul(tf.mean(tf.square(tf.add(ra, rb))), config.centering) as tf.Scalar);
+    }
+  }
+  if (s.rankBatch.length && config.kind !== 'gpm') {
+    const lists = s.rankBatch.map((groups) => groups.flatMap((g) => s.rng.shuffle([...g])));
+    const K = Math.max(...lists.map((l) => l.length));
+    const flat = lists.flatMap((l) => l);
+    const scores = reward(rowsOf(flat));
+    // Scatter the flat scores into an [N, K] grid padded with a very low score.
+    const index: number[] = [];
+    let o = 0;
+    for (const l of lists) {
+      for (let k = 0; k < K; k++) index.push(k < l.length ? o + k : flat.length);
+      o += l.length;
+    }
+    const padded = tf.gather(tf.concat([scores, tf.tensor1d([-1e9])]), tf.tensor1d(index, 'int32')).reshape([lists.length, K]) as tf.Tensor2D;
+    parts.push(tf.mean(plackettLuceLoss(padded, lists.map((l) => l.length))) as tf.Scalar);
+  }
+  if (s.rateBatch.length && config.kind === 'regression') {
+    const out = forward(tower, rowsOf(s.rateBatch.map((r) => r.row)));
+    const attrs = config.attributes;
+    const target = tf.tensor2d(s.rateBatch.map((r) => attrs.map((a) => r.values[a] ?? Number.NaN)));
+    const known = tf.tensor2d(s.rateBatch.map((r) => attrs.map((a) => (r.values[a] === undefined ? 0 : 1))));
+    const err = tf.mul(tf.square(tf.sub(out, tf.where(tf.isNaN(target), tf.zerosLike(target), target))), known);
+    parts.push(tf.div(tf.sum(err), tf.maximum(tf.sum(known), 1)) as tf.Scalar);
+  }
+  let total: tf.Scalar = parts.length ? (tf.addN(parts) as tf.Scalar) : tf.scalar(0);
+  if (config.l2 > 0) total = tf.add(total, tf.mul(tf.addN(towerVariables(tower).map((v) => tf.sum(tf.square(v)))), config.l2)) as tf.Scalar;
+  return total;
+}

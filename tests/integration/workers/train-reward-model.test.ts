@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getDb } from '@/db/client';
+import { getRewardModel, readRewardModelFiles, reannotateComparisons, startRewardModelTraining } from '@/db/queries/reward-models';
+import { CLI_ACTOR } from '@/lib/auth/access';
+import { runOnce } from '@/workers/run-once';
+import { createGeneratedProject } from '../../helpers/projects';
+
+process.env.ARBITER_ML_BACKEND = 'wasm';
+const quiet = () => undefined;
+const metricSteps = (jobId: number) => getDb().$client.prepare("select step from job_metrics where job_id = ? and name = 'loss' order by id").pluck().all(jobId) as number[];
+
+describe('train-reward-model job', () => {
+  const { projectId } = createGeneratedProject({ prompts: 60 });
+
+  it('fits, evaluates on held-out prompts against the longer-wins baseline, and stores the model with its backend', async () => {
+    const { model, jobId } = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3 });
+    expect(model).toMatchObject({ status: 'training', kind: 'ensemble', jobId });
+    expect((await runOnce({ workerId: 'rm', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    const done = getRewardModel(CLI_ACTOR, model.id);
+    expect(done).toMatchObject({ status: 'ready', backend: 'wasm' });
+    const m = done.metrics as { evaluation: { accuracy: number; decisive: number; reliability: unknown[] }; baseline: { accuracy: number }; flags: { pairs: unknown[] }; counts: { testPairs: number } };
+    expect(m.evaluation.decisive).toBeGreaterThan(10);
+    expect(m.evaluation.accuracy).toBeGreaterThan(0.5);
+    expect(m.baseline.accuracy).toEqual(expect.any(Number));
+    expect(m.evaluation.reliability).toHaveLength(10);
+    expect(metricSteps(jobId)).toEqual([1, 2, 3, 4, 5, 6]);
+    const files = readRewardModelFiles(done);
+    expect(files.manifest).toMatchObject({ format: 'arbiter-reward-model/1', kind: 'ensemble' });
+    expect(fs.existsSync(path.join(files.dir, 'checkpoint.bin'))).toBe(false);
+  }, 60_000);
+
+  it('a worker that stops mid-fit hands the job back; the next one resumes from the checkpoint', async () => {
+    const { model, jobId } = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3 });
+    const shutdown = new AbortController();
+    const timer = setInterval(() => metricSteps(jobId).length >= 2 && shutdown.abort(), 5);
+    const first = await runOnce({ workerId: 'rm-a', heartbeatMs: 100, log: quiet, shutdownSignal: shutdown.signal });
+    clearInterval(timer);
+    expect(first?.status).toBe('released');
+    const stepsBefore = metricSteps(jobId);
+    expect(stepsBefore.length).toBeGreaterThanOrEqual(2);
+    expect((await runOnce({ workerId: 'rm-b', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    // Every epoch ran once: the second worker continued where the first stopped.
+    expect(metricSteps(jobId)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(getRewardModel(CLI_ACTOR, model.id).status).toBe('ready');
+  }, 60_000);
+
+  it('refuses a project without enough comparisons, and sends flagged pairs back for annotation', async () => {
+    const empty = createGeneratedProject({ prompts: 2 });
+    expect(() => startRewardModelTraining(CLI_ACTOR, empty.projectId, { kind: 'bt' })).toThrow(/needs at least 10/);
+    const row = getDb().$client.prepare('select c.id, j.item_id from comparisons c join judgments j on j.id = c.judgment_id where c.project_id = ? limit 1').get(projectId) as { id: number; item_id: number };
+    const before = getDb().$client.prepare('select required_annotations, annotation_count from items where id = ?').get(row.item_id) as { required_annotations: number; annotation_count: number };
+    expect(reannotateComparisons(CLI_ACTOR, projectId, [row.id])).toEqual({ reopened: 1, notFromItems: 0 });
+    expect(getDb().$client.prepare('select required_annotations, status from items where id = ?').get(row.item_id)).toEqual({ required_annotations: Math.max(before.required_annotations, before.annotation_count) + 1, status: 'open' });
+  });
+});

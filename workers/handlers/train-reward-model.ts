@@ -1,0 +1,116 @@
+/**
+ * train-reward-model: features (cached per response) → fit → held-out evaluation → files + metrics.
+ * Checkpoints after every epoch (weights so far beside the model); a retried job resumes from there.
+ * tfjs is loaded here, on first use, so other job kinds never pay for it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadTrainingData, splitTrainingData } from '@/db/queries/reward-data';
+import { checkpointFile, getRewardModelForJob, markRewardModelFailed, modelDirectory, saveRewardModelFiles } from '@/db/queries/reward-models';
+import { projectExists } from '@/db/queries/stats';
+import type { JobPayload } from '@/lib/jobs/registry';
+import { DEFAULT_HASHED_NGRAMS } from '@/lib/ml/features/hashed-ngrams';
+import type { JobContext } from '../types';
+
+type Checkpoint = { member: number; epoch: number; step: number };
+const isCheckpoint = (v: unknown): v is Checkpoint => typeof v === 'object' && v !== null && 'member' in v && 'epoch' in v;
+
+export async function handleTrainRewardModel(payload: JobPayload<'train-reward-model'>, ctx: JobContext) {
+  if (!projectExists(payload.projectId)) throw new Error(`project ${payload.projectId} does not exist`);
+  getRewardModelForJob(payload.modelId);
+  try {
+    return await train(payload, ctx);
+  } catch (error) {
+    // The last attempt's failure is the model's; earlier ones are retried.
+    if (ctx.job.attempts >= ctx.job.maxAttempts && !ctx.signal.aborted) markRewardModelFailed(payload.modelId, error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+}
+
+async function train(payload: JobPayload<'train-reward-model'>, ctx: JobContext) {
+  const { initBackend, tf } = await import('@/lib/ml/backend');
+  const { DEFAULT_CONFIG, fitRewardModel } = await import('@/lib/ml/reward-model');
+  const { serializeModel } = await import('@/lib/ml/model-io');
+  const { evaluateModel } = await import('@/lib/ml/model-evaluation');
+  const backend = await initBackend();
+  ctx.log(`TensorFlow.js backend: ${backend.backend}`);
+  const featurizer = { ...DEFAULT_HASHED_NGRAMS, ...(payload.featureDims ? { dims: payload.featureDims } : {}) };
+  ctx.reportProgress(0.02, 'Featurizing responses');
+  const data = loadTrainingData(payload.projectId, featurizer);
+  ctx.log(`features: ${data.featuresCached} cached, ${data.featuresComputed} computed`);
+  const { kind, testShare, modelId, projectId: _project, featureDims: _dims, ...overrides } = payload;
+  const config = { ...DEFAULT_CONFIG, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)), kind, attributes: kind === 'regression' ? data.attributes : [] };
+  if (kind === 'regression' && data.attributes.length === 0) throw new Error('the project has no attribute ratings to regress on');
+  const split = splitTrainingData(data, { testShare, seed: config.seed, rankings: config.rankings });
+  if (split.train.pairs.length + split.train.rankings.length + split.train.ratings.length === 0) throw new Error('nothing to train on after the held-out split');
+
+  const resumed = isCheckpoint(ctx.checkpoint) && fs.existsSync(checkpointFile(modelId)) ? ctx.checkpoint : null;
+  let resume;
+  if (resumed) {
+    const manifest = JSON.parse(fs.readFileSync(checkpointFile(modelId), 'utf8')) as { tensors: { name: string; shape: number[]; offset: number; length: number }[] };
+    const bytes = fs.readFileSync(path.join(modelDirectory(modelId), 'checkpoint.bin'));
+    const weights = new Map(manifest.tensors.map((t) => [t.name, tf.tensor(new Float32Array(bytes.buffer.slice(bytes.byteOffset + t.offset, bytes.byteOffset + t.offset + t.length * 4)), t.shape)]));
+    resume = { weights, member: resumed.member, epoch: resumed.epoch };
+    ctx.log(`resuming at member ${resumed.member + 1}, after epoch ${resumed.epoch}`);
+  }
+  const members = kind === 'ensemble' ? config.members : 1;
+  let step = resumed?.step ?? 0;
+  const started = performance.now();
+  let examples = 0;
+  const testA = split.testPairs.map((p) => data.features[p.a]!);
+  const testB = split.testPairs.map((p) => data.features[p.b]!);
+  const decisive = split.testPairs.map((p) => !p.tie);
+  const model = await fitRewardModel(split.train, config, {
+    signal: ctx.signal,
+    resume,
+    onEpoch: (r) => {
+      step++;
+      examples += r.examples;
+      const values: Record<string, number> = { loss: r.loss, member: r.member, epoch: r.epoch, examples_per_second: r.examples / Math.max(r.seconds, 1e-6) };
+      // Held-out accuracy of the member being trained, for the live curve (bounded cost).
+      if (testA.length && testA.length <= 20_000 && kind !== 'gpm') {
+        const rewards = r.model.memberRewards([...testA, ...testB]).at(-1)!;
+        let ok = 0;
+        let n = 0;
+        decisive.forEach((d, i) => {
+          if (!d) return;
+          n++;
+          if (rewards[i]! > rewards[testA.length + i]!) ok++;
+        });
+        if (n) values.test_accuracy = ok / n;
+      } else if (testA.length && testA.length <= 20_000) {
+        const p = r.model.preferences(testA, testB);
+        const n = decisive.filter(Boolean).length;
+        if (n) values.test_accuracy = p.filter((x, i) => decisive[i] && x > 0.5).length / n;
+      }
+      ctx.addMetrics(step, values);
+      const { manifest, weights } = serializeModel(r.model, featurizer);
+      fs.mkdirSync(modelDirectory(modelId), { recursive: true });
+      fs.writeFileSync(path.join(modelDirectory(modelId), 'checkpoint.bin'), weights);
+      fs.writeFileSync(checkpointFile(modelId), JSON.stringify({ tensors: manifest.tensors }));
+      ctx.saveCheckpoint({ member: r.member, epoch: r.epoch, step } satisfies Checkpoint);
+      ctx.reportProgress(0.05 + (0.85 * (r.member * config.epochs + r.epoch)) / (members * config.epochs), `member ${r.member + 1}/${members}, epoch ${r.epoch}/${config.epochs}: loss ${r.loss.toFixed(4)}${values.test_accuracy !== undefined ? `, held-out accuracy ${(values.test_accuracy * 100).toFixed(1)}%` : ''}`);
+    },
+  });
+  const trainSeconds = (performance.now() - started) / 1000;
+  ctx.reportProgress(0.92, 'Evaluating on held-out prompts');
+  const evaluation = evaluateModel(model, data, split.trainPairs, split.testPairs, split.fittedPairs);
+  const metrics = {
+    ...evaluation,
+    backend: backend.backend,
+    trainSeconds: +trainSeconds.toFixed(2),
+    examplesPerSecond: Math.round(examples / Math.max(trainSeconds, 1e-6)),
+    counts: { responses: data.responseIds.length, trainPairs: split.train.pairs.length, trainRankings: split.train.rankings.length, trainRatings: split.train.ratings.length, testPairs: split.testPairs.length },
+    featurizer: data.featurizerKey,
+    attributes: config.attributes,
+  };
+  saveRewardModelFiles(modelId, serializeModel(model, featurizer, { evaluation: evaluation.evaluation }), { metrics, backend: backend.backend });
+  fs.rmSync(path.join(modelDirectory(modelId), 'checkpoint.bin'), { force: true });
+  fs.rmSync(checkpointFile(modelId), { force: true });
+  model.dispose();
+  resume?.weights.forEach((t) => t.dispose());
+  const e = evaluation.evaluation;
+  ctx.reportProgress(1, `held-out accuracy ${e.accuracy === null ? 'n/a' : `${(e.accuracy * 100).toFixed(1)}%`} on ${e.decisive} pairs (longer-wins baseline ${evaluation.baseline.accuracy === null ? 'n/a' : `${(evaluation.baseline.accuracy * 100).toFixed(1)}%`})`);
+  return { modelId, evaluation: e, baseline: evaluation.baseline, backend: backend.backend };
+}
+
