@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import { closeDb, getDb } from '@/db/client';
 import { stopStatsThread } from '@/lib/threads/stats-pool';
 import { exportCommands } from './commands/export';
+import { modelCommands } from './commands/models';
 import { importCommands } from './commands/import';
 import { itemCommands } from './commands/items';
 import { jobCommands } from './commands/jobs';
@@ -12,7 +13,7 @@ import { projectCommands } from './commands/project';
 import { userCommands } from './commands/user';
 import { parseCommandArgs, UsageError, type Command } from './context';
 
-export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands];
+export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands, ...modelCommands];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

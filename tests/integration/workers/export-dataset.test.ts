@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import yauzl from 'yauzl';
 import { describe, expect, it } from 'vitest';
 import { POST as startExport, GET as listExports } from '@/app/api/v1/projects/[id]/exports/route';
 import { GET as getExport } from '@/app/api/v1/projects/[id]/exports/[jobId]/route';
@@ -14,32 +13,14 @@ import { runOnce } from '@/workers/run-once';
 import { createActor } from '../../helpers/actors';
 import { apiRequest, params } from '../../helpers/http';
 import { createGeneratedProject } from '../../helpers/projects';
+import { unzip as unzipBytes } from '../../helpers/zip';
 
 const quiet = () => undefined;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (res: Response) => (await res.json()) as Record<string, any>;
 
-/** name → content of every entry of a zip. */
 async function unzip(bytes: Buffer): Promise<Record<string, string>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(bytes, { lazyEntries: true }, (e, z) => (e ? reject(e) : resolve(z))));
-  const out: Record<string, string> = {};
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) =>
-      zip.openReadStream(entry, (e, stream) => {
-        if (e) return reject(e);
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          out[entry.fileName] = Buffer.concat(chunks).toString('utf8');
-          zip.readEntry();
-        });
-      }),
-    );
-    zip.on('end', () => resolve());
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return out;
+  return Object.fromEntries(Object.entries(await unzipBytes(bytes)).map(([k, v]) => [k, v.toString('utf8')]));
 }
 
 describe('export-dataset job and download', async () => {

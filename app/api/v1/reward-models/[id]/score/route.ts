@@ -1,0 +1,25 @@
+// POST /api/v1/reward-models/:id/score { records: [ {prompt|messages, chosen, rejected} | {…, response} | {…, responses: […]} ] }
+// → { rows: [...], pairs, accuracy, logLoss }: P(chosen ≻ rejected) and margins for labelled pairs, rewards for responses.
+// tfjs is loaded on the first call (never bundled: next.config.js serverExternalPackages).
+import { z } from 'zod';
+import { getRewardModel, readRewardModelFiles } from '@/db/queries/reward-models';
+import { apiRoute, readJson } from '../../../_lib/api-route';
+import { idParamsSchema } from '../../../_lib/params';
+
+const bodySchema = z.object({ records: z.array(z.unknown()).min(1).max(5000) });
+
+export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) => {
+  const record = getRewardModel(actor, idParamsSchema.parse(params).id);
+  const { records } = bodySchema.parse(await readJson(request));
+  const { manifest, weights } = readRewardModelFiles(record);
+  const { initBackend } = await import('@/lib/ml/backend');
+  const { deserializeModel } = await import('@/lib/ml/model-io');
+  const { scoreRecords } = await import('@/lib/ml/scoring');
+  await initBackend();
+  const model = deserializeModel(manifest as never, weights);
+  try {
+    return scoreRecords(model, (manifest as { featurizer: never }).featurizer, records.map((r, k) => ({ line: k + 1, record: r })));
+  } finally {
+    model.dispose();
+  }
+});

@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { getJobForActor } from '@/db/queries/jobs';
+import { getRewardModel, listRewardModels, readRewardModelFiles, startRewardModelTraining } from '@/db/queries/reward-models';
+import { CLI_ACTOR } from '@/lib/auth/access';
+import { FINAL_STATUSES } from '@/lib/jobs/queue';
+import { REWARD_MODEL_KINDS } from '@/lib/ml/kinds';
+import { ImportFileError, readRecords } from '@/lib/data/read-records';
+import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+
+const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : 'n/a');
+
+type Metrics = { evaluation?: { accuracy?: number; tieAwareAccuracy?: number; logLoss?: number; ece?: number; decisive?: number; bestOf4?: { accuracy: number; prompts: number } | null }; baseline?: { accuracy?: number }; flags?: { mislabelled: number; ambiguous: number } };
+
+function describe(metrics: unknown): string {
+  const m = (metrics ?? {}) as Metrics;
+  const e = m.evaluation ?? {};
+  return [
+    `held-out accuracy ${pct(e.accuracy)} on ${e.decisive ?? 0} pairs (ties excluded); tie-aware ${pct(e.tieAwareAccuracy)}; log-loss ${e.logLoss?.toFixed(4) ?? 'n/a'}; ECE ${e.ece?.toFixed(4) ?? 'n/a'}`,
+    `baseline (longer response wins): ${pct(m.baseline?.accuracy)}`,
+    ...(e.bestOf4 ? [`best-of-4: ${pct(e.bestOf4.accuracy)} over ${e.bestOf4.prompts} prompts`] : []),
+    ...(m.flags ? [`flagged training pairs: ${m.flags.mislabelled} likely mislabelled, ${m.flags.ambiguous} ambiguous`] : []),
+  ].join('\n');
+}
+
+export const modelCommands: Command[] = [
+  {
+    name: 'train reward-model',
+    usage: `train reward-model --project <id> --kind ${REWARD_MODEL_KINDS.join('|')} [--epochs N] [--members K] [--hidden H] [--seed S] [--test-share F] [--name N] [--wait] [--json]`,
+    summary: 'fit a reward model on the project’s preferences in a worker; prints the model id (and, with --wait, its held-out evaluation; a worker must be running)',
+    options: { project: { type: 'string' }, kind: { type: 'string' }, epochs: { type: 'string' }, members: { type: 'string' }, hidden: { type: 'string' }, seed: { type: 'string' }, 'test-share': { type: 'string' }, name: { type: 'string' }, wait: { type: 'boolean' } },
+    run: async ({ values }, io) => {
+      const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
+      const kind = parseValue(z.enum(REWARD_MODEL_KINDS), values.kind ?? 'bt', '--kind');
+      const num = (name: string, schema: z.ZodType<number | undefined>) => parseValue(schema, values[name], `--${name}`);
+      const { model, jobId } = startRewardModelTraining(CLI_ACTOR, projectId, {
+        kind,
+        name: typeof values.name === 'string' ? values.name : undefined,
+        epochs: num('epochs', z.coerce.number().int().min(1).max(200).optional()),
+        members: num('members', z.coerce.number().int().min(2).max(16).optional()),
+        hidden: num('hidden', z.coerce.number().int().min(0).max(4096).optional()),
+        seed: num('seed', z.coerce.number().int().min(0).optional()),
+        testShare: num('test-share', z.coerce.number().min(0.05).max(0.5).optional()),
+      });
+      if (!values.wait) return emit(io, { modelId: model.id, jobId, status: model.status }, `model ${model.id} queued (job ${jobId})`);
+      let last = '';
+      for (;;) {
+        const job = getJobForActor(CLI_ACTOR, jobId);
+        const line = `job ${job.id} ${job.status} ${Math.round(job.progress * 100)}% ${job.message ?? ''}`.trim();
+        if (line !== last && !io.json) io.out(line);
+        last = line;
+        if (FINAL_STATUSES.includes(job.status)) break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const done = getRewardModel(CLI_ACTOR, model.id);
+      emit(io, { modelId: done.id, status: done.status, backend: done.backend, metrics: done.metrics }, `model ${done.id}: ${done.status}${done.backend ? ` (backend ${done.backend})` : ''}\n${describe(done.metrics)}`);
+      if (done.status !== 'ready') process.exitCode = 1;
+    },
+  },
+  {
+    name: 'models',
+    usage: 'models --project <id> [--json]',
+    summary: 'list the project’s reward models with their held-out accuracy',
+    options: { project: { type: 'string' } },
+    run: ({ values }, io) => {
+      const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
+      const models = listRewardModels(CLI_ACTOR, projectId);
+      const rows = models.map((m) => {
+        const e = (m.metrics as Metrics | null)?.evaluation;
+        return { id: m.id, name: m.name, kind: m.kind, status: m.status, backend: m.backend ?? '', accuracy: pct(e?.accuracy), baseline: pct((m.metrics as Metrics | null)?.baseline?.accuracy) };
+      });
+      emit(io, models, rows.length ? table(rows, ['id', 'name', 'kind', 'status', 'backend', 'accuracy', 'baseline']) : 'no reward models yet');
+    },
+  },
+  {
+    name: 'score',
+    usage: 'score --model <id> [--json] <file>',
+    summary: 'score every row of a file: labelled pairs get P(chosen ≻ rejected) and the margin, plus accuracy and log-loss; responses get rewards',
+    options: { model: { type: 'string' } },
+    run: async ({ values, positionals }, io) => {
+      const modelId = parseValue(idSchema, requireValue(values, 'model'), '--model');
+      const file = positionals[0];
+      if (!file) throw new UsageError('give the file to score: score --model <id> <file>');
+      const record = getRewardModel(CLI_ACTOR, modelId);
+      const { manifest, weights } = readRewardModelFiles(record);
+      const { initBackend } = await import('@/lib/ml/backend');
+      const { deserializeModel } = await import('@/lib/ml/model-io');
+      const { scoreRecords } = await import('@/lib/ml/scoring');
+      await initBackend();
+      const model = deserializeModel(manifest as never, weights);
+      const records: { line: number; record: unknown }[] = [];
+      try {
+        for await (const r of readRecords(file)) if ('record' in r) records.push(r);
+      } catch (error) {
+        if (error instanceof ImportFileError) throw new UsageError(error.message);
+        throw error;
+      }
+      const report = scoreRecords(model, (manifest as { featurizer: never }).featurizer, records);
+      const lines = report.rows.map((r) => (r.kind === 'pair' ? `line ${r.line}: P(chosen ≻ rejected) = ${r.p.toFixed(4)}${r.margin === null ? '' : `, margin ${r.margin.toFixed(4)}`}` : r.kind === 'responses' ? `line ${r.line}: ${r.rewards.map((x) => x.toFixed(4)).join(', ')}` : `line ${r.line}: ${r.error}`));
+      if (report.pairs) lines.push(`${report.pairs} labelled pairs: accuracy ${pct(report.accuracy)}, log-loss ${report.logLoss!.toFixed(4)}`);
+      emit(io, { modelId, ...report }, lines.join('\n'));
+    },
+  },
+  {
+    name: 'model export',
+    usage: 'model export --model <id> --out <dir> [--json]',
+    summary: 'copy a model’s weights (weights.bin) and config (model.json) into a directory',
+    options: { model: { type: 'string' }, out: { type: 'string' } },
+    run: ({ values }, io) => {
+      const modelId = parseValue(idSchema, requireValue(values, 'model'), '--model');
+      const out = path.resolve(requireValue(values, 'out'));
+      const { dir } = readRewardModelFiles(getRewardModel(CLI_ACTOR, modelId));
+      fs.mkdirSync(out, { recursive: true });
+      for (const f of ['model.json', 'weights.bin']) fs.copyFileSync(path.join(dir, f), path.join(out, f));
+      emit(io, { modelId, out, files: ['model.json', 'weights.bin'] }, `wrote model.json and weights.bin to ${out}`);
+    },
+  },
+];
