@@ -158,3 +158,22 @@ export function reannotateComparisons(actor: Actor, projectId: number, compariso
   return { reopened: itemIds.length, notFromItems: rows.filter((r) => r.item_id === null).length };
 }
 
+
+/** Prompt and the two responses (winner first) of these comparisons of the project, for showing flagged pairs. */
+export function describeComparisons(projectId: number, ids: number[]): { id: number; prompt: string; chosen: string; rejected: string; fromItem: boolean }[] {
+  if (!ids.length) return [];
+  const rows = getDb()
+    .$client.prepare(
+      `select c.id, p.messages, a.content as chosen, b.content as rejected, c.judgment_id is not null as from_item
+       from comparisons c join prompts p on p.id = c.prompt_id join responses a on a.id = c.winner_response_id join responses b on b.id = c.loser_response_id
+       where c.project_id = ? and c.id in (select value from json_each(?))`,
+    )
+    .all(projectId, JSON.stringify(ids)) as { id: number; messages: string; chosen: string; rejected: string; from_item: number }[];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => {
+    const r = byId.get(id);
+    if (!r) return [];
+    const messages = JSON.parse(r.messages) as { content: string }[];
+    return [{ id, prompt: messages.at(-1)?.content ?? '', chosen: r.chosen, rejected: r.rejected, fromItem: r.from_item === 1 }];
+  });
+}

@@ -55,7 +55,8 @@ async function activate(backend: MlBackend): Promise<string> {
   }
   if (backend === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(`${path.dirname(require_.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}${path.sep}`);
+    // The .wasm files sit beside the package's entry point (dist/). Not resolved by name: a bundler would try to compile them.
+    wasm.setWasmPaths(`${path.dirname(require_.resolve('@tensorflow/tfjs-backend-wasm'))}${path.sep}`);
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
     await tf.ready();
     patchWasmBatchMatMul();

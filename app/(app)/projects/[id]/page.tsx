@@ -51,6 +51,10 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
             <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/quality`}>
               Quality
             </Link>
+            {' · '}
+            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/models`}>
+              Models
+            </Link>
           </p>
         ) : null}
       </div>

@@ -1,0 +1,226 @@
+'use client';
+import Link from 'next/link';
+import { useEffect, useState } from 'react';
+import { Button, ErrorText, ProgressBar } from '@/app/_components/ui';
+import { ReliabilityChart, TrainingCurve, type ReliabilityBin } from './charts';
+
+type Evaluation = { accuracy: number | null; tieAwareAccuracy: number | null; logLoss: number | null; ece: number | null; decisive: number; reliability: ReliabilityBin[]; bestOf4: { accuracy: number; prompts: number } | null };
+export type ModelRow = {
+  id: number;
+  name: string;
+  kind: string;
+  status: 'training' | 'ready' | 'failed';
+  backend: string | null;
+  jobId: number | null;
+  config: Record<string, unknown>;
+  metrics: { evaluation?: Evaluation; baseline?: { accuracy: number | null }; flags?: { mislabelled: number; ambiguous: number }; trainSeconds?: number; examplesPerSecond?: number; error?: string } | null;
+  job: { status: string; progress: number; message: string | null; lastError: string | null } | null;
+};
+
+export const PRESETS = {
+  'Bradley–Terry (fast)': { kind: 'bt' },
+  'Ensemble of 5 (flags mislabelled pairs)': { kind: 'ensemble', members: 5 },
+  'General preference model (cyclic preferences)': { kind: 'gpm' },
+  'Regression on attribute ratings': { kind: 'regression' },
+  'Bradley–Terry MLP (hidden 64)': { kind: 'bt', hidden: 64, learningRate: 0.003 },
+} as const;
+
+const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '–');
+const num = (x: number | null | undefined, d = 3) => (typeof x === 'number' ? x.toFixed(d) : '–');
+
+function LiveCurve({ jobId }: { jobId: number }) {
+  const [points, setPoints] = useState<{ step: number; loss?: number; test_accuracy?: number }[]>([]);
+  useEffect(() => {
+    let stop = false;
+    const load = async () => {
+      try {
+        const res = await fetch(`/api/v1/jobs/${jobId}/metrics`);
+        if (!res.ok) return;
+        const { metrics } = (await res.json()) as { metrics: { step: number; name: string; value: number }[] };
+        const bySteps = new Map<number, { step: number; loss?: number; test_accuracy?: number }>();
+        for (const m of metrics) {
+          if (m.name !== 'loss' && m.name !== 'test_accuracy') continue;
+          const row = bySteps.get(m.step) ?? { step: m.step };
+          row[m.name] = m.value;
+          bySteps.set(m.step, row);
+        }
+        if (!stop) setPoints([...bySteps.values()].sort((a, b) => a.step - b.step));
+      } catch {
+        // retried on the next tick
+      }
+    };
+    void load();
+    const timer = setInterval(load, 1500);
+    return () => {
+      stop = true;
+      clearInterval(timer);
+    };
+  }, [jobId]);
+  return points.length ? <TrainingCurve points={points} /> : <p className="text-xs text-slate-500">Waiting for the first epoch…</p>;
+}
+
+/** Launch form with presets, the list of models (live while training), and a side-by-side comparison. */
+export function ModelsView({ projectId, initialModels }: { projectId: number; initialModels: ModelRow[] }) {
+  const [models, setModels] = useState(initialModels);
+  const [preset, setPreset] = useState<keyof typeof PRESETS>('Bradley–Terry (fast)');
+  const [name, setName] = useState('');
+  const [epochs, setEpochs] = useState('');
+  const [members, setMembers] = useState('5');
+  const [error, setError] = useState('');
+  const [pending, setPending] = useState(false);
+  const [compare, setCompare] = useState<number[]>([]);
+  const training = models.some((m) => m.status === 'training');
+
+  const refresh = async () => {
+    const res = await fetch(`/api/v1/projects/${projectId}/reward-models`);
+    if (res.ok) setModels(((await res.json()) as { models: ModelRow[] }).models);
+  };
+  useEffect(() => {
+    if (!training) return;
+    const timer = setInterval(() => void refresh(), 1500);
+    return () => clearInterval(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- refresh only reads stable props
+  }, [training, projectId]);
+
+  const chosen = models.filter((m) => compare.includes(m.id) && m.metrics?.evaluation);
+  return (
+    <div className="space-y-6">
+      <section className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+        <h2 className="mb-3 text-base font-semibold text-slate-800">Train a reward model</h2>
+        <form
+          className="grid gap-3 md:grid-cols-4"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            setPending(true);
+            setError('');
+            const body = { ...PRESETS[preset], ...(name.trim() ? { name: name.trim() } : {}), ...(epochs ? { epochs: Number(epochs) } : {}), ...(PRESETS[preset].kind === 'ensemble' ? { members: Number(members) } : {}) };
+            try {
+              const res = await fetch(`/api/v1/projects/${projectId}/reward-models`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+              const answer = (await res.json()) as { error?: string };
+              if (!res.ok) setError(answer.error ?? `could not start (${res.status})`);
+              else await refresh();
+            } catch {
+              setError('The server could not be reached. Try again.');
+            } finally {
+              setPending(false);
+            }
+          }}
+        >
+          <label className="text-sm md:col-span-2">
+            <span className="mb-1 block font-medium text-slate-700">Preset</span>
+            <select className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" value={preset} onChange={(e) => setPreset(e.target.value as keyof typeof PRESETS)}>
+              {Object.keys(PRESETS).map((p) => (
+                <option key={p}>{p}</option>
+              ))}
+            </select>
+          </label>
+          <label className="text-sm">
+            <span className="mb-1 block font-medium text-slate-700">Name (optional)</span>
+            <input className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" value={name} onChange={(e) => setName(e.target.value)} />
+          </label>
+          <label className="text-sm">
+            <span className="mb-1 block font-medium text-slate-700">Epochs (default 10)</span>
+            <input className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" type="number" min={1} max={200} value={epochs} onChange={(e) => setEpochs(e.target.value)} />
+          </label>
+          {PRESETS[preset].kind === 'ensemble' ? (
+            <label className="text-sm">
+              <span className="mb-1 block font-medium text-slate-700">Members</span>
+              <input className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" type="number" min={2} max={16} value={members} onChange={(e) => setMembers(e.target.value)} />
+            </label>
+          ) : null}
+          <div className="self-end md:col-span-4">
+            <Button type="submit" disabled={pending}>
+              {pending ? 'Starting…' : 'Train'}
+            </Button>
+          </div>
+        </form>
+        <ErrorText>{error}</ErrorText>
+      </section>
+
+      <section className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+        <h2 className="mb-3 text-base font-semibold text-slate-800">Models</h2>
+        {models.length === 0 ? (
+          <p className="text-sm text-slate-600">No reward models yet.</p>
+        ) : (
+          <table className="w-full text-left text-sm" aria-label="Reward models">
+            <thead className="text-xs text-slate-500">
+              <tr>
+                <th className="py-1">Compare</th>
+                <th>Model</th>
+                <th>Kind</th>
+                <th>Status</th>
+                <th>Held-out accuracy</th>
+                <th>Baseline (longer wins)</th>
+                <th>Log-loss</th>
+                <th>ECE</th>
+                <th>Backend</th>
+              </tr>
+            </thead>
+            <tbody>
+              {models.map((m) => (
+                <tr key={m.id} className="border-t border-slate-100 align-top">
+                  <td className="py-1">
+                    <input type="checkbox" aria-label={`Compare ${m.name}`} disabled={m.status !== 'ready'} checked={compare.includes(m.id)} onChange={(e) => setCompare((c) => (e.target.checked ? [...c, m.id] : c.filter((x) => x !== m.id)))} />
+                  </td>
+                  <td>
+                    <Link className="text-indigo-700 underline" href={`/projects/${projectId}/models/${m.id}`}>
+                      {m.name}
+                    </Link>
+                    {m.status === 'training' && m.jobId ? (
+                      <div className="mt-1 w-72 space-y-1">
+                        <ProgressBar value={m.job?.progress ?? 0} label={`Training ${m.name}`} />
+                        <p className="text-xs text-slate-500">{m.job?.status === 'queued' ? 'Waiting for a worker…' : (m.job?.message ?? '')}</p>
+                        <LiveCurve jobId={m.jobId} />
+                      </div>
+                    ) : null}
+                    {m.status === 'failed' ? <p className="text-xs text-rose-700">{m.metrics?.error ?? m.job?.lastError ?? 'failed'}</p> : null}
+                  </td>
+                  <td>{m.kind}</td>
+                  <td>{m.status}</td>
+                  <td>{pct(m.metrics?.evaluation?.accuracy)}</td>
+                  <td>{pct(m.metrics?.baseline?.accuracy)}</td>
+                  <td>{num(m.metrics?.evaluation?.logLoss)}</td>
+                  <td>{num(m.metrics?.evaluation?.ece)}</td>
+                  <td>{m.backend ?? '–'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      {chosen.length ? (
+        <section className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm" aria-label="Comparison">
+          <h2 className="mb-3 text-base font-semibold text-slate-800">Side by side</h2>
+          <table className="text-sm">
+            <tbody>
+              {(
+                [
+                  ['Held-out accuracy (ties excluded)', (m: ModelRow) => pct(m.metrics?.evaluation?.accuracy)],
+                  ['Tie-aware accuracy', (m: ModelRow) => pct(m.metrics?.evaluation?.tieAwareAccuracy)],
+                  ['Log-loss', (m: ModelRow) => num(m.metrics?.evaluation?.logLoss)],
+                  ['ECE', (m: ModelRow) => num(m.metrics?.evaluation?.ece)],
+                  ['Best-of-4', (m: ModelRow) => (m.metrics?.evaluation?.bestOf4 ? `${pct(m.metrics.evaluation.bestOf4.accuracy)} (${m.metrics.evaluation.bestOf4.prompts} prompts)` : '–')],
+                  ['Baseline (longer wins)', (m: ModelRow) => pct(m.metrics?.baseline?.accuracy)],
+                  ['Flagged: mislabelled / ambiguous', (m: ModelRow) => (m.metrics?.flags ? `${m.metrics.flags.mislabelled} / ${m.metrics.flags.ambiguous}` : '–')],
+                  ['Training time', (m: ModelRow) => (m.metrics?.trainSeconds !== undefined ? `${m.metrics.trainSeconds} s (${m.metrics.examplesPerSecond} examples/s)` : '–')],
+                ] as const
+              ).map(([label, f]) => (
+                <tr key={label} className="border-t border-slate-100">
+                  <th className="py-1 pr-4 text-left font-medium text-slate-600">{label}</th>
+                  {chosen.map((m) => (
+                    <td key={m.id} className="pr-6">
+                      {f(m)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h3 className="mt-4 text-sm font-semibold text-slate-700">Calibration</h3>
+          <ReliabilityChart models={chosen.map((m) => ({ name: m.name, bins: m.metrics!.evaluation!.reliability }))} />
+        </section>
+      ) : null}
+    </div>
+  );
+}

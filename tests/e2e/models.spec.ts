@@ -1,0 +1,50 @@
+import { expect, test } from '@playwright/test';
+import { cli, E2E_ADMIN, signIn } from './fixtures';
+
+test('a researcher trains reward models from presets, watches them train, compares them, reads the flags, sends them back, and scores responses', async ({ page }) => {
+  test.setTimeout(180_000);
+  const findDemo = () => (JSON.parse(cli('project', 'list', '--json')) as { id: number; name: string }[]).find((p) => p.name.startsWith('Demo: helpfulness'))?.id;
+  await expect.poll(findDemo, { timeout: 30_000 }).toBeDefined();
+  const demo = findDemo()!;
+  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  await page.goto(`/projects/${demo}`);
+  await page.getByRole('link', { name: 'Models', exact: true }).click();
+  await expect(page.getByText('No reward models yet.')).toBeVisible();
+
+  await page.getByLabel('Preset').selectOption('Ensemble of 5 (flags mislabelled pairs)');
+  await page.getByLabel('Members').fill('3');
+  await page.getByLabel('Epochs (default 10)').fill('4');
+  await page.getByLabel('Name (optional)').fill('three members');
+  await page.getByRole('button', { name: 'Train' }).click();
+  const table = page.getByRole('table', { name: 'Reward models' });
+  await expect(table.getByRole('row', { name: /three members/ })).toBeVisible();
+  // Live: the row turns ready without a reload, with a held-out accuracy and the backend it ran on.
+  await expect(table.getByRole('row', { name: /three members/ })).toContainText(/ready.*%.*wasm/, { timeout: 120_000 });
+
+  await page.getByLabel('Preset').selectOption('Bradley–Terry (fast)');
+  await page.getByLabel('Name (optional)').fill('plain bt');
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect(table.getByRole('row', { name: /plain bt/ })).toContainText(/ready/, { timeout: 120_000 });
+
+  await page.getByLabel('Compare three members').check();
+  await page.getByLabel('Compare plain bt').check();
+  const side = page.getByRole('region', { name: 'Comparison' });
+  await expect(side).toContainText('Held-out accuracy (ties excluded)');
+  await expect(side).toContainText('Flagged: mislabelled / ambiguous');
+  await expect(side.getByRole('img', { name: 'Reliability diagram' })).toBeVisible();
+
+  await table.getByRole('link', { name: 'three members' }).click();
+  await expect(page.getByRole('heading', { name: 'three members' })).toBeVisible();
+  await expect(page.getByText('Longer response wins')).toBeVisible();
+  const send = page.getByRole('button', { name: /Send \d+ likely mislabelled pairs back for re-annotation/ });
+  await expect(send).toBeVisible();
+  if (await send.isEnabled()) {
+    await send.click();
+    await expect(page.getByRole('status').filter({ hasText: /items sent back for another judgment/ })).toBeVisible();
+  }
+
+  await page.getByLabel('Prompt', { exact: true }).fill('How do I reverse a list in Python?');
+  await page.getByLabel('Responses, one per line').fill('Use reversed(xs) or xs[::-1]; both keep the original list.\nNo idea.');
+  await page.getByRole('button', { name: 'Score' }).click();
+  await expect(page.getByRole('list', { name: 'Scores' }).getByRole('listitem')).toHaveCount(2);
+});
