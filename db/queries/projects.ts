@@ -190,3 +190,10 @@ export function listGuidelineVersions(projectId: number): GuidelineVersion[] {
     .orderBy(sql`${projectGuidelines.version} desc`)
     .all();
 }
+
+/** A project's settings without an actor (workers). */
+export function getProjectSettings(projectId: number): ProjectSettings {
+  const row = getDb().select({ settings: projects.settings }).from(projects).where(eq(projects.id, projectId)).get();
+  if (!row) throw new NotFoundError(`project ${projectId} not found`);
+  return projectSettingsSchema.parse(row.settings);
+}

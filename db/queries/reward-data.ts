@@ -43,6 +43,32 @@ export const featurizerKey = (c: HashedNgramConfig) => `${c.kind}:${c.dims}:${c.
 
 export const promptText = (messages: { role: string; content: string }[]) => messages.map((m) => `${m.role}: ${m.content}`).join('\n');
 
+/** Features of these responses (in order): cached ones read, the rest computed and cached in one transaction each 2,000. */
+export function loadFeatures(responseIds: readonly number[], featurizer: HashedNgramConfig): { features: SparseVector[]; computed: number } {
+  const client = getDb().$client;
+  const key = featurizerKey(featurizer);
+  const rowOf = new Map(responseIds.map((id, i) => [id, i]));
+  const features: (SparseVector | undefined)[] = new Array(responseIds.length);
+  const cachedStmt = client.prepare('select response_id, data from response_features where featurizer = ? and response_id in (select value from json_each(?))');
+  for (let k = 0; k < responseIds.length; k += 5000) {
+    for (const c of cachedStmt.all(key, JSON.stringify(responseIds.slice(k, k + 5000))) as { response_id: number; data: Buffer }[]) features[rowOf.get(c.response_id)!] = unpackSparse(c.data);
+  }
+  const missing = responseIds.filter((_, i) => !features[i]);
+  const texts = client.prepare('select r.id, r.content, p.messages from responses r join prompts p on p.id = r.prompt_id where r.id in (select value from json_each(?))');
+  const insert = client.prepare('insert or replace into response_features (response_id, featurizer, data) values (?, ?, ?)');
+  for (let k = 0; k < missing.length; k += 2000) {
+    const rows = texts.all(JSON.stringify(missing.slice(k, k + 2000))) as { id: number; content: string; messages: string }[];
+    const computed = rows.map((r) => ({ id: r.id, v: hashedNgramFeatures(promptText(JSON.parse(r.messages) as { role: string; content: string }[]), r.content, featurizer) }));
+    client.transaction(() => {
+      for (const c of computed) {
+        features[rowOf.get(c.id)!] = c.v;
+        insert.run(c.id, key, packSparse(c.v));
+      }
+    })();
+  }
+  return { features: features as SparseVector[], computed: missing.length };
+}
+
 export function loadTrainingData(projectId: number, featurizer: HashedNgramConfig): ProjectTrainingData {
   const client = getDb().$client;
   const comparisons = client
@@ -88,26 +114,8 @@ export function loadTrainingData(projectId: number, featurizer: HashedNgramConfi
     }
   }
 
-  // Features: cached ones first, the rest computed and stored in one transaction.
+  const { features, computed } = loadFeatures(responseIds, featurizer);
   const key = featurizerKey(featurizer);
-  const features: (SparseVector | undefined)[] = new Array(responseIds.length);
-  const cachedStmt = client.prepare('select response_id, data from response_features where featurizer = ? and response_id in (select value from json_each(?))');
-  for (let k = 0; k < responseIds.length; k += 5000) {
-    for (const c of cachedStmt.all(key, JSON.stringify(responseIds.slice(k, k + 5000))) as { response_id: number; data: Buffer }[]) features[rowOf.get(c.response_id)!] = unpackSparse(c.data);
-  }
-  const missing = responseIds.filter((_, i) => !features[i]);
-  const texts = client.prepare('select r.id, r.content, p.messages from responses r join prompts p on p.id = r.prompt_id where r.id in (select value from json_each(?))');
-  const insert = client.prepare('insert or replace into response_features (response_id, featurizer, data) values (?, ?, ?)');
-  for (let k = 0; k < missing.length; k += 2000) {
-    const rows = texts.all(JSON.stringify(missing.slice(k, k + 2000))) as { id: number; content: string; messages: string }[];
-    const computed = rows.map((r) => ({ id: r.id, v: hashedNgramFeatures(promptText(JSON.parse(r.messages) as { role: string; content: string }[]), r.content, featurizer) }));
-    client.transaction(() => {
-      for (const c of computed) {
-        features[rowOf.get(c.id)!] = c.v;
-        insert.run(c.id, key, packSparse(c.v));
-      }
-    })();
-  }
   const lengths = new Array<number>(responseIds.length).fill(0);
   const lengthStmt = client.prepare('select id, length(content) as n from responses where id in (select value from json_each(?))');
   for (let k = 0; k < responseIds.length; k += 5000) for (const r of lengthStmt.all(JSON.stringify(responseIds.slice(k, k + 5000))) as { id: number; n: number }[]) lengths[rowOf.get(r.id)!] = r.n;
@@ -121,8 +129,8 @@ export function loadTrainingData(projectId: number, featurizer: HashedNgramConfi
     pairs,
     ratings,
     attributes: [...attributes].sort(),
-    featuresComputed: missing.length,
-    featuresCached: responseIds.length - missing.length,
+    featuresComputed: computed,
+    featuresCached: responseIds.length - computed,
   };
 }
 
@@ -169,4 +177,22 @@ export function splitTrainingData(
     /** The training pairs fitted as pairs (not as rankings), aligned with train.pairs. */
     fittedPairs,
   };
+}
+
+/** Open, non-gold items of the project with their response ids (what active learning ranks). */
+export function openItemsForScoring(projectId: number): { id: number; responseIds: number[] }[] {
+  return (
+    getDb()
+      .$client.prepare("select id, response_ids from items where project_id = ? and status = 'open' and is_gold = 0 and repeat_of_item_id is null and kind in ('pair', 'ranking')")
+      .all(projectId) as { id: number; response_ids: string }[]
+  ).map((r) => ({ id: r.id, responseIds: JSON.parse(r.response_ids) as number[] }));
+}
+
+/** Writes serving priorities (higher is served sooner) in one transaction. */
+export function setItemPriorities(projectId: number, priorities: { id: number; priority: number }[]): void {
+  const client = getDb().$client;
+  const update = client.prepare('update items set priority = ? where id = ? and project_id = ?');
+  client.transaction(() => {
+    for (const p of priorities) update.run(p.priority, p.id, projectId);
+  })();
 }

@@ -32,6 +32,11 @@ export const projectSettingsSchema = z.object({
   assignmentOrder: z.enum(['least-annotated', 'random', 'fixed']).default('least-annotated'),
   /** Minutes an annotator holds an item before it returns to the pool. */
   leaseMinutes: z.number().int().min(1).max(24 * 60).default(30),
+  /**
+   * Active learning: after each fit of the matching kind, open items are served most-uncertain first —
+   * by the ensemble's disagreement (std of its members' preference strengths) or the GPM's uncertainty (1 − |2p − 1|).
+   */
+  activeLearning: z.enum(['off', 'ensemble-disagreement', 'gpm-uncertainty']).default('off'),
 });
 
 export type ProjectSettings = z.infer<typeof projectSettingsSchema>;

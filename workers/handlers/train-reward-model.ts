@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadTrainingData, splitTrainingData } from '@/db/queries/reward-data';
+import { loadFeatures, loadTrainingData, openItemsForScoring, setItemPriorities, splitTrainingData } from '@/db/queries/reward-data';
+import { getProjectSettings } from '@/db/queries/projects';
 import { checkpointFile, getRewardModelForJob, markRewardModelFailed, modelDirectory, saveRewardModelFiles } from '@/db/queries/reward-models';
 import { projectExists } from '@/db/queries/stats';
 import type { JobPayload } from '@/lib/jobs/registry';
@@ -104,7 +105,22 @@ async function train(payload: JobPayload<'train-reward-model'>, ctx: JobContext)
     featurizer: data.featurizerKey,
     attributes: config.attributes,
   };
-  saveRewardModelFiles(modelId, serializeModel(model, featurizer, { evaluation: evaluation.evaluation }), { metrics, backend: backend.backend });
+  // Active learning: the project asked for this kind of uncertainty → open items are re-prioritised.
+  const rule = getProjectSettings(payload.projectId).activeLearning;
+  let prioritised = 0;
+  if ((rule === 'ensemble-disagreement' && kind === 'ensemble') || (rule === 'gpm-uncertainty' && kind === 'gpm')) {
+    ctx.reportProgress(0.95, 'Ranking open items by uncertainty (active learning)');
+    const { itemUncertainty } = await import('@/lib/ml/active-learning');
+    const open = openItemsForScoring(payload.projectId);
+    const ids = [...new Set(open.flatMap((i) => i.responseIds))];
+    const { features } = loadFeatures(ids, featurizer);
+    const rowOf = new Map(ids.map((id, i) => [id, features[i]!]));
+    const priorities = itemUncertainty(model, rule, open.map((i) => ({ id: i.id, rows: i.responseIds.map((r) => rowOf.get(r)!) })));
+    setItemPriorities(payload.projectId, priorities);
+    prioritised = priorities.length;
+    ctx.log(`active learning: ${prioritised} open items re-prioritised by ${rule}`);
+  }
+  saveRewardModelFiles(modelId, serializeModel(model, featurizer, { evaluation: evaluation.evaluation }), { metrics: { ...metrics, activeLearning: rule === 'off' ? null : { rule, prioritised } }, backend: backend.backend });
   fs.rmSync(path.join(modelDirectory(modelId), 'checkpoint.bin'), { force: true });
   fs.rmSync(checkpointFile(modelId), { force: true });
   model.dispose();

@@ -85,6 +85,7 @@ const settingsFormSchema = z.object({
   randomizeSides: z.boolean(),
   assignmentOrder: z.enum(['least-annotated', 'random', 'fixed']),
   leaseMinutes: z.coerce.number(),
+  activeLearning: z.enum(['off', 'ensemble-disagreement', 'gpm-uncertainty']).default('off'),
 });
 
 export async function updateSettingsAction(input: z.input<typeof settingsFormSchema>): Promise<ActionResult<undefined>> {

@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { getRewardModel, readRewardModelFiles, reannotateComparisons, startRewardModelTraining } from '@/db/queries/reward-models';
 import { CLI_ACTOR } from '@/lib/auth/access';
+import { leaseNextTask } from '@/db/queries/annotation';
+import { addProjectMember, getProjectSettings, updateProjectSettings } from '@/db/queries/projects';
+import { createActor } from '../../helpers/actors';
 import { runOnce } from '@/workers/run-once';
 import { createGeneratedProject } from '../../helpers/projects';
 
@@ -44,6 +47,24 @@ describe('train-reward-model job', () => {
     // Every epoch ran once: the second worker continued where the first stopped.
     expect(metricSteps(jobId)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(getRewardModel(CLI_ACTOR, model.id).status).toBe('ready');
+  }, 60_000);
+
+  it('with active learning on, an ensemble fit re-prioritises open items by disagreement and the engine serves the most uncertain first', async () => {
+    const project = createGeneratedProject({ prompts: 60 });
+    // Open items: raise the overlap so items already answered once need another judgment.
+    const settings = updateProjectSettings(CLI_ACTOR, project.projectId, { ...getProjectSettings(project.projectId), overlap: 3, activeLearning: 'ensemble-disagreement' });
+    expect(settings.activeLearning).toBe('ensemble-disagreement');
+    const { model } = startRewardModelTraining(CLI_ACTOR, project.projectId, { kind: 'ensemble', members: 3, epochs: 3 });
+    expect((await runOnce({ workerId: 'al', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    const open = getDb().$client.prepare("select id, priority from items where project_id = ? and status = 'open' and is_gold = 0 and kind = 'pair' order by priority desc, id").all(project.projectId) as { id: number; priority: number }[];
+    expect(open.length).toBeGreaterThan(5);
+    expect(open.every((i) => i.priority > 0)).toBe(true);
+    expect(new Set(open.map((i) => i.priority)).size).toBeGreaterThan(1);
+    expect(getRewardModel(CLI_ACTOR, model.id).metrics).toMatchObject({ activeLearning: { rule: 'ensemble-disagreement', prioritised: expect.any(Number) } });
+    const annotator = await createActor('annotator');
+    addProjectMember(project.projectId, annotator.id, 'annotator');
+    const task = leaseNextTask(annotator, project.projectId);
+    expect(task?.itemId).toBe(open[0]!.id);
   }, 60_000);
 
   it('refuses a project without enough comparisons, and sends flagged pairs back for annotation', async () => {

@@ -39,6 +39,7 @@ export function SettingsForm({ projectId, settings }: { projectId: number; setti
             randomizeSides: form.get('randomizeSides') === 'on',
             assignmentOrder: String(form.get('assignmentOrder')) as ProjectSettings['assignmentOrder'],
             leaseMinutes: String(form.get('leaseMinutes')),
+            activeLearning: String(form.get('activeLearning')) as ProjectSettings['activeLearning'],
           });
           if (!result.ok) return result.error;
           setSaved(true);
@@ -96,6 +97,14 @@ export function SettingsForm({ projectId, settings }: { projectId: number; setti
           <option value="least-annotated">least annotated first</option>
           <option value="random">random</option>
           <option value="fixed">fixed (import order)</option>
+        </select>
+      </label>
+      <label className="text-sm">
+        <span className="mb-1 block font-medium text-slate-700">Active learning (serve the most uncertain items first)</span>
+        <select className={input} name="activeLearning" defaultValue={settings.activeLearning}>
+          <option value="off">off</option>
+          <option value="ensemble-disagreement">after each ensemble fit: by its members&apos; disagreement</option>
+          <option value="gpm-uncertainty">after each GPM fit: by its uncertainty</option>
         </select>
       </label>
       <label className="text-sm">
