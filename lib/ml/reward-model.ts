@@ -103,8 +103,78 @@ function makeTower(inputs: number, hidden: number, outputs: number, seed: number
   };
 }
 
-function forward(t: Tower, x: tf.Tensor2D): tf.Tensor2D {
-  const h = t.w1 ? tf.relu(tf.add(tf.matMul(x, t.w1), t.b1!)) : x;
+/**
+ * A minibatch kept sparse: the non-zeros of every row (index, value, row), so the first layer is a
+ * gather of weight rows and a segment sum — never a [rows × dims] dense matrix (a response has a few
+ * hundred non-zeros among thousands of dimensions). Also the prompt block's non-zeros, for GPM scales.
+ */
+export type SparseBatch = { rows: number; idx: tf.Tensor1D; val: tf.Tensor2D; seg: tf.Tensor1D; promptIdx: tf.Tensor1D; promptVal: tf.Tensor2D; promptSeg: tf.Tensor1D; dense: tf.Tensor2D | null };
+
+/**
+ * `denseDims`: also a dense [rows × dims] copy, for MLP towers — at ~15% density a dense XNNPACK product
+ * of a 64-wide layer beats gathering 64-wide rows (bench/reward-head.ts measured both).
+ */
+export function toBatch(vectors: readonly SparseVector[], promptBlock: [number, number], denseDims = 0): SparseBatch {
+  let nnz = 0;
+  let pnz = 0;
+  for (const v of vectors) {
+    nnz += v.index.length;
+    for (const i of v.index) if (i >= promptBlock[0] && i < promptBlock[1]) pnz++;
+  }
+  const idx = new Int32Array(nnz);
+  const val = new Float32Array(nnz);
+  const seg = new Int32Array(nnz);
+  const pIdx = new Int32Array(pnz);
+  const pVal = new Float32Array(pnz);
+  const pSeg = new Int32Array(pnz);
+  let o = 0;
+  let p = 0;
+  vectors.forEach((v, r) => {
+    idx.set(v.index, o);
+    val.set(v.value, o);
+    seg.fill(r, o, o + v.index.length);
+    o += v.index.length;
+    for (let k = 0; k < v.index.length; k++) {
+      const i = v.index[k]!;
+      if (i < promptBlock[0] || i >= promptBlock[1]) continue;
+      pIdx[p] = i - promptBlock[0];
+      pVal[p] = v.value[k]!;
+      pSeg[p++] = r;
+    }
+  });
+  return {
+    rows: vectors.length,
+    idx: tf.tensor1d(idx, 'int32'),
+    val: tf.tensor2d(val, [nnz, 1]),
+    seg: tf.tensor1d(seg, 'int32'),
+    promptIdx: tf.tensor1d(pIdx, 'int32'),
+    promptVal: tf.tensor2d(pVal, [pnz, 1]),
+    promptSeg: tf.tensor1d(pSeg, 'int32'),
+    dense: denseDims ? tf.tensor2d(densify(vectors, denseDims), [vectors.length, denseDims]) : null,
+  };
+}
+
+/** Σ_k value_k · W[index_k] per row: a sparse × dense product as gather + segment sum (its gradient is the same pair reversed). */
+export function sparseMatMul(idx: tf.Tensor1D, val: tf.Tensor2D, seg: tf.Tensor1D, rows: number, w: tf.Tensor2D): tf.Tensor2D {
+  // A custom gradient: dW = segment-sum over the feature ids of dy[row]·value — tfjs's own chain
+  // (gather's and segment-sum's gradients) adds masks for negative ids that cost more than the product.
+  // The index tensors are inputs (saved), not closures: the gradient runs after the forward scope ends.
+  const body = (weights: tf.Tensor, i: tf.Tensor, v: tf.Tensor, s: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([i, v, s]);
+    return {
+      value: tf.unsortedSegmentSum(tf.mul(tf.gather(weights, i), v), s as tf.Tensor1D, rows),
+      gradFunc: (dy: tf.Tensor, [si, sv, ss]: tf.Tensor[]) => [tf.unsortedSegmentSum(tf.mul(tf.gather(dy, ss!), sv!), si as tf.Tensor1D, w.shape[0]), tf.zerosLike(si!), tf.zerosLike(sv!), tf.zerosLike(ss!)],
+    };
+  };
+  // customGrad's typing has no room for a 4-input function with the save callback last.
+  const op = tf.customGrad(body as never) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor;
+  return op(w, idx, val, seg) as tf.Tensor2D;
+}
+
+function forward(t: Tower, x: SparseBatch): tf.Tensor2D {
+  if (!t.w1) return tf.add(sparseMatMul(x.idx, x.val, x.seg, x.rows, t.w2 as tf.Tensor2D), t.b2) as tf.Tensor2D;
+  const first = x.dense ? tf.matMul(x.dense, t.w1) : sparseMatMul(x.idx, x.val, x.seg, x.rows, t.w1 as tf.Tensor2D);
+  const h = tf.relu(tf.add(first, t.b1!));
   return tf.add(tf.matMul(h as tf.Tensor2D, t.w2), t.b2) as tf.Tensor2D;
 }
 
@@ -140,7 +210,7 @@ export class RewardModel {
     for (let k = 0; k < rows.length; k += batch) {
       const chunk = rows.slice(k, k + batch);
       tf.tidy(() => {
-        const x = tf.tensor2d(densify(chunk, this.dims), [chunk.length, this.dims]);
+        const x = toBatch(chunk, this.promptBlock, this.config.hidden > 0 ? this.dims : 0);
         this.towers.forEach((t, m) => out[m]!.push(forward(t, x).dataSync() as Float32Array));
       });
     }
@@ -199,8 +269,8 @@ export class RewardModel {
       const ca = a.slice(k, k + 512);
       const cb = b.slice(k, k + 512);
       tf.tidy(() => {
-        const xa = tf.tensor2d(densify(ca, this.dims), [ca.length, this.dims]);
-        const xb = tf.tensor2d(densify(cb, this.dims), [cb.length, this.dims]);
+        const xa = toBatch(ca, this.promptBlock, this.config.hidden > 0 ? this.dims : 0);
+        const xb = toBatch(cb, this.promptBlock, this.config.hidden > 0 ? this.dims : 0);
         parts.push(gpmForward(this, xa, xb).dataSync() as Float32Array);
       });
     }
@@ -253,14 +323,13 @@ export class RewardModel {
   }
 }
 
-function gpmForward(model: RewardModel, xa: tf.Tensor2D, xb: tf.Tensor2D): tf.Tensor1D {
+function gpmForward(model: RewardModel, xa: SparseBatch, xb: SparseBatch): tf.Tensor1D {
   const { towers, scaleLayer } = model._internals;
   const k = model.config.gpmDims / 2;
   const va = forward(towers[0]!, xa);
   const vb = forward(towers[0]!, xb);
-  const [lo, hi] = model.promptBlock;
   // λ(x) = k · softmax(x_prompt · W): the same for both responses (they share the prompt).
-  const scales = scaleLayer ? (tf.mul(tf.softmax(tf.matMul(tf.slice(xa, [0, lo], [-1, hi - lo]), scaleLayer)), k) as tf.Tensor2D) : null;
+  const scales = scaleLayer ? (tf.mul(tf.softmax(sparseMatMul(xa.promptIdx, xa.promptVal, xa.promptSeg, xa.rows, scaleLayer as tf.Tensor2D)), k) as tf.Tensor2D) : null;
   return gpmScore(tf.slice(va, [0, 0], [-1, k]), tf.slice(va, [0, k], [-1, k]), tf.slice(vb, [0, 0], [-1, k]), tf.slice(vb, [0, k], [-1, k]), scales);
 }
 
@@ -396,8 +465,8 @@ function stepLoss(s: {
 }): tf.Scalar {
   const { data, config, batch, tower } = s;
   const parts: tf.Scalar[] = [];
-  const rowsOf = (idx: number[]) => tf.tensor2d(densify(idx.map((i) => data.features[i]!), data.dims), [idx.length, data.dims]);
-  const reward = (x: tf.Tensor2D) => {
+  const rowsOf = (idx: number[]) => toBatch(idx.map((i) => data.features[i]!), data.promptBlock, config.hidden > 0 ? data.dims : 0);
+  const reward = (x: SparseBatch) => {
     const out = forward(tower, x);
     return (config.kind === 'regression' ? tf.mean(out, 1) : tf.reshape(out, [-1])) as tf.Tensor1D;
   };
