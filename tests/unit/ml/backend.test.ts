@@ -75,6 +75,14 @@ describe('TensorFlow.js backend', () => {
     }
   });
 
+  it('the row-gather kernel equals the cpu backend for widths 1 and 3', async () => {
+    await initBackend('auto');
+    for (const shape of [[40, 1], [40, 3]]) {
+      const [cpu, wasm] = await onBoth(() => tf.gather(tf.randomNormal(shape, 0, 1, 'float32', 5), tf.tensor1d([0, 39, 7, 7, 12], 'int32')));
+      expect(wasm).toEqual(cpu);
+    }
+  });
+
   it('registers UnsortedSegmentSum, so embedding lookups train on wasm (and run in O(N) on cpu)', async () => {
     await initBackend('auto');
     const [cpu, wasm] = await onBoth(() => {
