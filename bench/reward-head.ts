@@ -52,6 +52,20 @@ for (const [hidden, lr] of [
   results.push(row);
 }
 fs.rmSync(dir, { recursive: true, force: true });
-const result = { date: new Date().toISOString(), backend: info.backend, threads: 1, pairs: PAIRS, epochs: EPOCHS, note: 'medians of epochs 2–6; tfjs includes densifying each batch from the sparse feature cache (the product path), torch indexes a dense matrix built once', results };
+
+// Ensemble members: one after another vs split with a worker thread (wall time of the whole fit).
+const { trainMembersInThreads } = await import('@/lib/threads/ml-pool');
+const ensemble = { ...DEFAULT_CONFIG, kind: 'ensemble' as const, members: 4, epochs: 10, batchSize: BATCH };
+await fitRewardModel(data, ensemble, { parallel: trainMembersInThreads }); // warm the bundle and the thread's first fit
+let t = performance.now();
+await fitRewardModel(data, ensemble);
+const sequentialSeconds = (performance.now() - t) / 1000;
+t = performance.now();
+await fitRewardModel(data, ensemble, { parallel: trainMembersInThreads });
+const parallelSeconds = (performance.now() - t) / 1000;
+const members = { members: 4, epochs: 10, sequentialSeconds: +sequentialSeconds.toFixed(2), parallelSeconds: +parallelSeconds.toFixed(2), speedup: +(sequentialSeconds / parallelSeconds).toFixed(2), cores: (await import('node:os')).availableParallelism() };
+console.log(members);
+
+const result = { date: new Date().toISOString(), backend: info.backend, threads: 1, pairs: PAIRS, epochs: EPOCHS, note: 'medians of epochs 2–6; tfjs runs the product path (sparse batches from the feature cache: gather + segment sum for the linear head, a dense copy for the MLP), torch indexes a dense matrix built once; OPENBLAS_* as the environment sets them. ensembleMembers: wall time of a 4-member fit, one after another vs split with a worker thread', results, ensembleMembers: members };
 fs.mkdirSync('bench/results', { recursive: true });
 fs.writeFileSync('bench/results/reward-head.json', `${JSON.stringify(result, null, 2)}\n`);

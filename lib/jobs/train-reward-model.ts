@@ -17,6 +17,8 @@ export const rewardModelSettingsSchema = z.object({
   ties: z.enum(['davidson', 'half', 'drop']).optional(),
   rankings: z.enum(['plackett-luce', 'pairs']).optional(),
   members: z.coerce.number().int().min(2).max(16).optional(),
+  /** Train ensemble members on a second thread too, where the machine has more than one core (default). */
+  parallelMembers: z.boolean().optional(),
   bootstrap: z.boolean().optional(),
   aggregation: z.enum(AGGREGATIONS).optional(),
   lambda: z.coerce.number().min(0).max(100).optional(),

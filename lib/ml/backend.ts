@@ -14,7 +14,8 @@ export const ML_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as co
 export type MlBackend = (typeof ML_BACKENDS)[number];
 export type BackendInfo = { backend: MlBackend; tfBackend: string; tried: { backend: MlBackend; error: string }[] };
 
-const require_ = createRequire(import.meta.url);
+// Resolved from the app root (works from tsx, a bundled worker thread, and the Next server alike).
+const require_ = createRequire(path.join(process.env.ARBITER_APP_ROOT ?? process.cwd(), 'package.json'));
 let chosen: Promise<BackendInfo> | null = null;
 
 /** The backend of this process (chosen on the first call; later calls return the same). */

@@ -58,39 +58,45 @@ async function train(payload: JobPayload<'train-reward-model'>, ctx: JobContext)
   let step = resumed?.step ?? 0;
   const started = performance.now();
   let examples = 0;
+  let done = resumed ? resumed.member * config.epochs + resumed.epoch : 0;
   const testA = split.testPairs.map((p) => data.features[p.a]!);
   const testB = split.testPairs.map((p) => data.features[p.b]!);
   const decisive = split.testPairs.map((p) => !p.tie);
   const model = await fitRewardModel(split.train, config, {
     signal: ctx.signal,
     resume,
+    parallel: members > 1 && config.parallelMembers ? (await import('@/lib/threads/ml-pool')).trainMembersInThreads : undefined,
     onEpoch: (r) => {
-      step++;
-      examples += r.examples;
-      const values: Record<string, number> = { loss: r.loss, member: r.member, epoch: r.epoch, examples_per_second: r.examples / Math.max(r.seconds, 1e-6) };
-      // Held-out accuracy of the member being trained, for the live curve (bounded cost).
-      if (testA.length && testA.length <= 20_000 && kind !== 'gpm') {
-        const rewards = r.model.memberRewards([...testA, ...testB]).at(-1)!;
-        let ok = 0;
-        let n = 0;
-        decisive.forEach((d, i) => {
-          if (!d) return;
-          n++;
-          if (rewards[i]! > rewards[testA.length + i]!) ok++;
-        });
-        if (n) values.test_accuracy = ok / n;
-      } else if (testA.length && testA.length <= 20_000) {
-        const p = r.model.preferences(testA, testB);
-        const n = decisive.filter(Boolean).length;
-        if (n) values.test_accuracy = p.filter((x, i) => decisive[i] && x > 0.5).length / n;
+      if (!r.memberDone) {
+        step++;
+        examples += r.examples;
+        const values: Record<string, number> = { loss: r.loss, member: r.member, epoch: r.epoch, examples_per_second: r.examples / Math.max(r.seconds, 1e-6) };
+        // Held-out accuracy of the member just trained, for the live curve (bounded cost; sequential fits only).
+        if (r.checkpointable && testA.length && testA.length <= 20_000 && kind !== 'gpm') {
+          const rewards = r.model.memberRewards([...testA, ...testB]).at(-1)!;
+          let ok = 0;
+          let n = 0;
+          decisive.forEach((d, i) => {
+            if (!d) return;
+            n++;
+            if (rewards[i]! > rewards[testA.length + i]!) ok++;
+          });
+          if (n) values.test_accuracy = ok / n;
+        } else if (r.checkpointable && testA.length && testA.length <= 20_000) {
+          const p = r.model.preferences(testA, testB);
+          const n = decisive.filter(Boolean).length;
+          if (n) values.test_accuracy = p.filter((x, i) => decisive[i] && x > 0.5).length / n;
+        }
+        ctx.addMetrics(step, values);
+        done++;
+        ctx.reportProgress(0.05 + (0.85 * done) / (members * config.epochs), `member ${r.member + 1}/${members}, epoch ${r.epoch}/${config.epochs}: loss ${r.loss.toFixed(4)}${values.test_accuracy !== undefined ? `, held-out accuracy ${(values.test_accuracy * 100).toFixed(1)}%` : ''}`);
       }
-      ctx.addMetrics(step, values);
+      if (!r.checkpointable) return;
       const { manifest, weights } = serializeModel(r.model, featurizer);
       fs.mkdirSync(modelDirectory(modelId), { recursive: true });
       fs.writeFileSync(path.join(modelDirectory(modelId), 'checkpoint.bin'), weights);
       fs.writeFileSync(checkpointFile(modelId), JSON.stringify({ tensors: manifest.tensors }));
       ctx.saveCheckpoint({ member: r.member, epoch: r.epoch, step } satisfies Checkpoint);
-      ctx.reportProgress(0.05 + (0.85 * (r.member * config.epochs + r.epoch)) / (members * config.epochs), `member ${r.member + 1}/${members}, epoch ${r.epoch}/${config.epochs}: loss ${r.loss.toFixed(4)}${values.test_accuracy !== undefined ? `, held-out accuracy ${(values.test_accuracy * 100).toFixed(1)}%` : ''}`);
     },
   });
   const trainSeconds = (performance.now() - started) / 1000;

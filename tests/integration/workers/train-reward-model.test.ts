@@ -35,7 +35,8 @@ describe('train-reward-model job', () => {
   }, 60_000);
 
   it('a worker that stops mid-fit hands the job back; the next one resumes from the checkpoint', async () => {
-    const { model, jobId } = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3 });
+    // Members one after another checkpoint every epoch (parallel members checkpoint as each member completes).
+    const { model, jobId } = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3, parallelMembers: false });
     const shutdown = new AbortController();
     const timer = setInterval(() => metricSteps(jobId).length >= 2 && shutdown.abort(), 5);
     const first = await runOnce({ workerId: 'rm-a', heartbeatMs: 100, log: quiet, shutdownSignal: shutdown.signal });
