@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '@/lib/ml/backend';
 import { densify } from '@/lib/ml/features/hashed-ngrams';
-import { DEFAULT_CONFIG, fitRewardModel } from '@/lib/ml/reward-model';
+import { fitRewardModel } from '@/lib/ml/fit';
+import { DEFAULT_CONFIG } from '@/lib/ml/reward-model';
 import { linearPreferences, syntheticData } from '@/lib/ml/synthetic';
 
 const i = process.argv.indexOf('--pairs');

@@ -1,5 +1,5 @@
 /** Column mappings: rename a file's fields to the ones the import formats read (pure; the import page uses it too). */
-import { ImportFileError } from './import-formats';
+import { ImportFileError } from './import-rows';
 
 /** `{ target: source }`: every record's `source` field is read as `target`. */
 export type ColumnMapping = Record<string, string>;

@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { trainMemberWeights, type MemberRunner, type MemberWeights, type PreferenceData } from '@/lib/ml/reward-model';
+import { trainMemberWeights, type MemberRunner, type MemberWeights } from '@/lib/ml/fit';
+import type { PreferenceData } from '@/lib/ml/reward-model';
 import type { MlRequest, PackedData } from './ml-thread';
 
 let bundled: Promise<string> | null = null;

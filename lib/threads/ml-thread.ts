@@ -1,7 +1,8 @@
 /** Worker-thread side of parallel ensemble members: its own TensorFlow.js instance trains the members it is given. */
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '@/lib/ml/backend';
-import { trainMemberWeights, type PreferenceData, type RewardModelConfig } from '@/lib/ml/reward-model';
+import { trainMemberWeights } from '@/lib/ml/fit';
+import type { PreferenceData, RewardModelConfig } from '@/lib/ml/reward-model';
 
 export type PackedData = Omit<PreferenceData, 'features'> & { index: Int32Array; value: Float32Array; offsets: Int32Array };
 export type MlRequest = { data: PackedData; config: RewardModelConfig; members: number[] };

@@ -30,7 +30,8 @@ export async function handleTrainRewardModel(payload: JobPayload<'train-reward-m
 
 async function train(payload: JobPayload<'train-reward-model'>, ctx: JobContext) {
   const { initBackend, tf } = await import('@/lib/ml/backend');
-  const { DEFAULT_CONFIG, fitRewardModel } = await import('@/lib/ml/reward-model');
+  const { DEFAULT_CONFIG } = await import('@/lib/ml/reward-model');
+  const { fitRewardModel } = await import('@/lib/ml/fit');
   const { serializeModel } = await import('@/lib/ml/model-io');
   const { evaluateModel } = await import('@/lib/ml/model-evaluation');
   const backend = await initBackend();

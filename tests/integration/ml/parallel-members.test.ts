@@ -1,7 +1,8 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '@/lib/ml/backend';
-import { DEFAULT_CONFIG, fitRewardModel } from '@/lib/ml/reward-model';
+import { fitRewardModel } from '@/lib/ml/fit';
+import { DEFAULT_CONFIG } from '@/lib/ml/reward-model';
 import { linearPreferences, syntheticData } from '@/lib/ml/synthetic';
 import { trainMembersInThreads } from '@/lib/threads/ml-pool';
 
