@@ -40,6 +40,7 @@ for (const [label, settings] of [
   ['bt (MLP, hidden 64)', { kind: 'bt' as const, hidden: 64, learningRate: 0.003 }],
   ['ensemble of 5', { kind: 'ensemble' as const, members: 5 }],
   ['gpm (2k = 8)', { kind: 'gpm' as const }],
+  ['transformer encoder (BPE, 2 blocks, d 128)', { kind: 'bt' as const, featurizer: 'transformer' as const, epochs: 4 }],
 ] as const) {
   const m = await train(clean, settings);
   const x = m.metrics as unknown as Metrics;

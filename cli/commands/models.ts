@@ -85,10 +85,10 @@ export const modelCommands: Command[] = [
       const record = getRewardModel(CLI_ACTOR, modelId);
       const { manifest, weights } = readRewardModelFiles(record);
       const { initBackend } = await import('@/lib/ml/backend');
-      const { deserializeModel } = await import('@/lib/ml/model-io');
+      const { loadScorer } = await import('@/lib/ml/load-model');
       const { scoreRecords } = await import('@/lib/ml/scoring');
       await initBackend();
-      const model = deserializeModel(manifest as never, weights);
+      const loaded = loadScorer(manifest, weights);
       const records: { line: number; record: unknown }[] = [];
       try {
         for await (const r of readRecords(file)) if ('record' in r) records.push(r);
@@ -96,7 +96,8 @@ export const modelCommands: Command[] = [
         if (error instanceof ImportFileError) throw new UsageError(error.message);
         throw error;
       }
-      const report = scoreRecords(model, (manifest as { featurizer: never }).featurizer, records);
+      const report = scoreRecords(loaded.scorer, loaded.featurize, records);
+      loaded.dispose();
       const lines = report.rows.map((r) => (r.kind === 'pair' ? `line ${r.line}: P(chosen ≻ rejected) = ${r.p.toFixed(4)}${r.margin === null ? '' : `, margin ${r.margin.toFixed(4)}`}` : r.kind === 'responses' ? `line ${r.line}: ${r.rewards.map((x) => x.toFixed(4)).join(', ')}` : `line ${r.line}: ${r.error}`));
       if (report.pairs) lines.push(`${report.pairs} labelled pairs: accuracy ${pct(report.accuracy)}, log-loss ${report.logLoss!.toFixed(4)}`);
       emit(io, { modelId, ...report }, lines.join('\n'));

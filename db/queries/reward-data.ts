@@ -196,3 +196,14 @@ export function setItemPriorities(projectId: number, priorities: { id: number; p
     for (const p of priorities) update.run(p.priority, p.id, projectId);
   })();
 }
+
+/** Prompt text and content of these responses (in order), for featurizers that read text. */
+export function responseTexts(responseIds: readonly number[]): { prompt: string; response: string }[] {
+  const client = getDb().$client;
+  const stmt = client.prepare('select r.id, r.content, p.messages from responses r join prompts p on p.id = r.prompt_id where r.id in (select value from json_each(?))');
+  const byId = new Map<number, { prompt: string; response: string }>();
+  for (let k = 0; k < responseIds.length; k += 5000)
+    for (const r of stmt.all(JSON.stringify(responseIds.slice(k, k + 5000))) as { id: number; content: string; messages: string }[])
+      byId.set(r.id, { prompt: promptText(JSON.parse(r.messages) as { role: string; content: string }[]), response: r.content });
+  return responseIds.map((id) => byId.get(id) ?? { prompt: '', response: '' });
+}

@@ -51,6 +51,7 @@ function toRecord(row: typeof models.$inferSelect, job: typeof jobs.$inferSelect
 export function startRewardModelTraining(actor: Actor, projectId: number, input: RewardModelSettings & { name?: string }): { model: RewardModelRecord; jobId: number } {
   assertCanManageProject(actor, projectId);
   const settings = rewardModelSettingsSchema.parse(input);
+  if (settings.featurizer === 'transformer' && settings.kind !== 'bt') throw new InvalidRequestError('the transformer featurizer is offered with kind bt');
   const db = getDb();
   const usable = db.$client
     .prepare(

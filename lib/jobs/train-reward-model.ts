@@ -28,6 +28,8 @@ export const rewardModelSettingsSchema = z.object({
   /** Share of prompts held out for evaluation. */
   testShare: z.coerce.number().min(0.05).max(0.5).default(0.2),
   featureDims: z.coerce.number().int().min(256).max(65536).optional(),
+  /** hashed-ngrams (default, cached features) or transformer (a BPE transformer encoder trained end to end; kind bt). */
+  featurizer: z.enum(['hashed-ngrams', 'transformer']).optional(),
 });
 export type RewardModelSettings = z.input<typeof rewardModelSettingsSchema>;
 

@@ -4,11 +4,23 @@
  * likely mislabelled (negative mean preference strength) or ambiguous (near zero), Secrets of RLHF II Eq. 4.
  */
 import { bestOf4Sets, evaluatePairs, fitTieParameter, type Evaluation } from './evaluate';
-import type { RewardModel } from './reward-model';
-import type { SparseVector } from './features/hashed-ngrams';
+import type { EnsembleAggregation, RewardModelKind } from './kinds';
+
+/**
+ * What evaluation and scoring need from a model, over its own kind of input rows (sparse features for
+ * the hashed-n-gram models, token ids for the transformer encoder). RewardModel is one.
+ */
+export type PreferenceScorer<R> = {
+  config: { kind: RewardModelKind; tau: number };
+  preferences(a: readonly R[], b: readonly R[]): Float32Array;
+  rewards(rows: readonly R[], aggregation?: EnsembleAggregation): Float32Array;
+  memberDeltas(a: readonly R[], b: readonly R[]): Float32Array[];
+  gpmScores(a: readonly R[], b: readonly R[]): Float32Array;
+  bags: Uint16Array[] | null;
+};
 
 type Pair = { comparisonId: number; promptId: number; a: number; b: number; tie: boolean; tags: string[] };
-type Data = { features: SparseVector[]; lengths: number[] };
+type Data<R> = { features: R[]; lengths: number[] };
 
 export type Flag = { comparisonId: number; promptId: number; mean: number; std: number; kind: 'mislabelled' | 'ambiguous' };
 
@@ -27,7 +39,7 @@ const MAX_FLAGS = 5000;
  * strength is averaged over the members that did not draw it (out of bag), so a memorised wrong label
  * does not hide itself.
  */
-export function evaluateModel(model: RewardModel, data: Data, trainPairs: readonly Pair[], testPairs: readonly Pair[], fittedPairs: readonly Pair[] = trainPairs): ModelEvaluation {
+export function evaluateModel<R>(model: PreferenceScorer<R>, data: Data<R>, trainPairs: readonly Pair[], testPairs: readonly Pair[], fittedPairs: readonly Pair[] = trainPairs): ModelEvaluation {
   const rows = (ps: readonly Pair[], side: 'a' | 'b') => ps.map((p) => data.features[p[side]]!);
   const p = testPairs.length ? model.preferences(rows(testPairs, 'a'), rows(testPairs, 'b')) : new Float32Array(0);
   const sample = trainPairs.length > 20_000 ? trainPairs.filter((_, i) => i % Math.ceil(trainPairs.length / 20_000) === 0) : trainPairs;
@@ -41,8 +53,8 @@ export function evaluateModel(model: RewardModel, data: Data, trainPairs: readon
     const feats = set.map((r) => data.features[r]!);
     let scores: number[];
     if (model.config.kind === 'gpm') {
-      const a: SparseVector[] = [];
-      const b: SparseVector[] = [];
+      const a: R[] = [];
+      const b: R[] = [];
       for (let i = 0; i < 4; i++)
         for (let j = 0; j < 4; j++) {
           if (i === j) continue;

@@ -6,8 +6,7 @@
  */
 import { detectFormat, parseRecord, type ImportFormat } from '@/lib/data/import-formats';
 import type { Message } from '@/lib/data/export';
-import { hashedNgramFeatures, type HashedNgramConfig } from './features/hashed-ngrams';
-import type { RewardModel } from './reward-model';
+import type { PreferenceScorer } from './model-evaluation';
 
 export type ScoredRow =
   | { line: number; kind: 'pair'; p: number; margin: number | null; correct: boolean | null }
@@ -48,7 +47,8 @@ function parse(records: readonly { line: number; record: unknown }[]): Parsed[] 
   });
 }
 
-export function scoreRecords(model: RewardModel, featurizer: HashedNgramConfig, records: readonly { line: number; record: unknown }[]): ScoreReport {
+/** `featurize` turns (prompt text, response) into the model's input row (hashed features, or token ids). */
+export function scoreRecords<R>(model: PreferenceScorer<R>, featurize: (prompt: string, response: string) => R, records: readonly { line: number; record: unknown }[]): ScoreReport {
   const parsed = parse(records);
   const rows: ScoredRow[] = [];
   let pairs = 0;
@@ -59,7 +59,7 @@ export function scoreRecords(model: RewardModel, featurizer: HashedNgramConfig, 
       rows.push({ line: x.line, kind: 'error', error: x.error });
       continue;
     }
-    const feats = x.responses.map((r) => hashedNgramFeatures(x.prompt, r, featurizer));
+    const feats = x.responses.map((r) => featurize(x.prompt, r));
     if (x.pair) {
       const p = model.preferences([feats[0]!], [feats[1]!])[0]!;
       const margin = model.config.kind === 'gpm' ? null : (() => {

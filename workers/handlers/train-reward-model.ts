@@ -40,11 +40,15 @@ async function train(payload: JobPayload<'train-reward-model'>, ctx: JobContext)
   ctx.reportProgress(0.02, 'Featurizing responses');
   const data = loadTrainingData(payload.projectId, featurizer);
   ctx.log(`features: ${data.featuresCached} cached, ${data.featuresComputed} computed`);
-  const { kind, testShare, modelId, projectId: _project, featureDims: _dims, ...overrides } = payload;
+  const { kind, testShare, modelId, projectId: _project, featureDims: _dims, featurizer: _featurizer, ...overrides } = payload;
   const config = { ...DEFAULT_CONFIG, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)), kind, attributes: kind === 'regression' ? data.attributes : [] };
   if (kind === 'regression' && data.attributes.length === 0) throw new Error('the project has no attribute ratings to regress on');
-  const split = splitTrainingData(data, { testShare, seed: config.seed, rankings: config.rankings });
+  const split = splitTrainingData(data, { testShare, seed: config.seed, rankings: payload.featurizer === 'transformer' ? 'pairs' : config.rankings });
   if (split.train.pairs.length + split.train.rankings.length + split.train.ratings.length === 0) throw new Error('nothing to train on after the held-out split');
+  if (payload.featurizer === 'transformer') {
+    const { trainEncoderModel } = await import('./train-encoder');
+    return trainEncoderModel(modelId, data, split, { epochs: payload.epochs, seed: config.seed, learningRate: payload.learningRate }, backend.backend, ctx);
+  }
 
   const resumed = isCheckpoint(ctx.checkpoint) && fs.existsSync(checkpointFile(modelId)) ? ctx.checkpoint : null;
   let resume;

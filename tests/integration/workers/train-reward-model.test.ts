@@ -68,6 +68,24 @@ describe('train-reward-model job', () => {
     expect(task?.itemId).toBe(open[0]!.id);
   }, 60_000);
 
+  it('trains the transformer encoder over BPE tokens end to end, evaluates it the same way, and scores with it', async () => {
+    expect(() => startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', featurizer: 'transformer' })).toThrow(/offered with kind bt/);
+    const { model } = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', featurizer: 'transformer', epochs: 1 });
+    expect((await runOnce({ workerId: 'enc', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    const done = getRewardModel(CLI_ACTOR, model.id);
+    expect(done).toMatchObject({ status: 'ready', metrics: { featurizer: expect.stringMatching(/^transformer:bpe-\d+:d128x2$/), evaluation: { decisive: expect.any(Number) }, baseline: { accuracy: expect.any(Number) } } });
+    const files = readRewardModelFiles(done);
+    expect(files.manifest).toMatchObject({ format: 'arbiter-encoder-reward-model/1', featurizer: 'transformer', tokenizer: { format: 'arbiter-bpe/1' } });
+    const { loadScorer } = await import('@/lib/ml/load-model');
+    const { scoreRecords } = await import('@/lib/ml/scoring');
+    const loaded = loadScorer(files.manifest, files.weights);
+    const report = scoreRecords(loaded.scorer, loaded.featurize, [{ line: 1, record: { prompt: 'Hi?', chosen: 'Hello, how can I help?', rejected: 'No.' } }, { line: 2, record: { prompt: 'Hi?', responses: ['Hello.', 'Bye.'] } }]);
+    expect(report.rows.map((r) => r.kind)).toEqual(['pair', 'responses']);
+    // The same files score the same way after a reload.
+    const again = loadScorer(files.manifest, files.weights);
+    expect(scoreRecords(again.scorer, again.featurize, [{ line: 1, record: { prompt: 'Hi?', response: 'Hello.' } }]).rows).toEqual([{ line: 1, kind: 'responses', rewards: [(report.rows[1] as { rewards: number[] }).rewards[0]] }]);
+  }, 120_000);
+
   it('refuses a project without enough comparisons, and sends flagged pairs back for annotation', async () => {
     const empty = createGeneratedProject({ prompts: 2 });
     expect(() => startRewardModelTraining(CLI_ACTOR, empty.projectId, { kind: 'bt' })).toThrow(/needs at least 10/);

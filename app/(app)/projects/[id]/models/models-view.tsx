@@ -23,6 +23,7 @@ export const PRESETS = {
   'General preference model (cyclic preferences)': { kind: 'gpm' },
   'Regression on attribute ratings': { kind: 'regression' },
   'Bradley–Terry MLP (hidden 64)': { kind: 'bt', hidden: 64, learningRate: 0.003 },
+  'Transformer encoder over BPE tokens (trained end to end)': { kind: 'bt', featurizer: 'transformer' },
 } as const;
 
 const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '–');

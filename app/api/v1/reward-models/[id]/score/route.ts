@@ -13,13 +13,13 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   const { records } = bodySchema.parse(await readJson(request));
   const { manifest, weights } = readRewardModelFiles(record);
   const { initBackend } = await import('@/lib/ml/backend');
-  const { deserializeModel } = await import('@/lib/ml/model-io');
+  const { loadScorer } = await import('@/lib/ml/load-model');
   const { scoreRecords } = await import('@/lib/ml/scoring');
   await initBackend();
-  const model = deserializeModel(manifest as never, weights);
+  const loaded = loadScorer(manifest, weights);
   try {
-    return scoreRecords(model, (manifest as { featurizer: never }).featurizer, records.map((r, k) => ({ line: k + 1, record: r })));
+    return scoreRecords(loaded.scorer, loaded.featurize, records.map((r, k) => ({ line: k + 1, record: r })));
   } finally {
-    model.dispose();
+    loaded.dispose();
   }
 });
