@@ -27,15 +27,16 @@ function describe(metrics: unknown): string {
 export const modelCommands: Command[] = [
   {
     name: 'train reward-model',
-    usage: `train reward-model --project <id> --kind ${REWARD_MODEL_KINDS.join('|')} [--epochs N] [--members K] [--hidden H] [--seed S] [--test-share F] [--name N] [--wait] [--json]`,
+    usage: `train reward-model --project <id> --kind ${REWARD_MODEL_KINDS.join('|')} [--featurizer hashed-ngrams|transformer] [--epochs N] [--members K] [--hidden H] [--seed S] [--test-share F] [--name N] [--wait] [--json]`,
     summary: 'fit a reward model on the project’s preferences in a worker; prints the model id (and, with --wait, its held-out evaluation; a worker must be running)',
-    options: { project: { type: 'string' }, kind: { type: 'string' }, epochs: { type: 'string' }, members: { type: 'string' }, hidden: { type: 'string' }, seed: { type: 'string' }, 'test-share': { type: 'string' }, name: { type: 'string' }, wait: { type: 'boolean' } },
+    options: { project: { type: 'string' }, kind: { type: 'string' }, featurizer: { type: 'string' }, epochs: { type: 'string' }, members: { type: 'string' }, hidden: { type: 'string' }, seed: { type: 'string' }, 'test-share': { type: 'string' }, name: { type: 'string' }, wait: { type: 'boolean' } },
     run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const kind = parseValue(z.enum(REWARD_MODEL_KINDS), values.kind ?? 'bt', '--kind');
       const num = (name: string, schema: z.ZodType<number | undefined>) => parseValue(schema, values[name], `--${name}`);
       const { model, jobId } = startRewardModelTraining(CLI_ACTOR, projectId, {
         kind,
+        featurizer: parseValue(z.enum(['hashed-ngrams', 'transformer']).optional(), values.featurizer, '--featurizer'),
         name: typeof values.name === 'string' ? values.name : undefined,
         epochs: num('epochs', z.coerce.number().int().min(1).max(200).optional()),
         members: num('members', z.coerce.number().int().min(2).max(16).optional()),

@@ -53,6 +53,9 @@ describe('CLI: reward models', () => {
     const bad = await cli('train', 'reward-model', '--project', '1', '--kind', 'svm');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--kind: /);
+    const featurizer = await cli('train', 'reward-model', '--project', '1', '--kind', 'bt', '--featurizer', 'bert');
+    expect(featurizer.code).toBe(2);
+    expect(featurizer.stderr).toMatch(/--featurizer: /);
     const missing = await cli('score', '--model', '999', '/tmp/none.jsonl');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/model 999 not found/);
