@@ -3,6 +3,7 @@
  * shared database. Prints the item ids it answered as JSON on the last line.
  * Args: projectId, then user ids (this process answers as each in turn, interleaving them).
  * ARBITER_TEST_LIMIT caps the answers (bench/annotation.ts). With ARBITER_TEST_GO set, prints "ready" and waits for that file, so several processes start together.
+ * ARBITER_TEST_PACE_MS waits that long after each answer, so on a loaded machine the first process to wake cannot finish everything before the others start.
  */
 import fs from 'node:fs';
 import { getDb } from '@/db/client';
@@ -20,6 +21,7 @@ if (go) {
 }
 const answered: number[] = [];
 const limit = Number(process.env.ARBITER_TEST_LIMIT ?? Infinity);
+const pace = Number(process.env.ARBITER_TEST_PACE_MS ?? 0);
 const active = new Set(actors);
 while (active.size && answered.length < limit) {
   for (const actor of [...active]) {
@@ -30,6 +32,7 @@ while (active.size && answered.length < limit) {
     }
     submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a' });
     answered.push(task.itemId);
+    if (pace) await new Promise((r) => setTimeout(r, pace));
   }
 }
 console.log(JSON.stringify(answered));
