@@ -85,11 +85,6 @@ export const modelCommands: Command[] = [
       if (!file) throw new UsageError('give the file to score: score --model <id> <file>');
       const record = getRewardModel(CLI_ACTOR, modelId);
       const { manifest, weights } = readRewardModelFiles(record);
-      const { initBackend } = await import('@/lib/ml/backend');
-      const { loadScorer } = await import('@/lib/ml/load-model');
-      const { scoreRecords } = await import('@/lib/ml/scoring');
-      await initBackend();
-      const loaded = loadScorer(manifest, weights);
       const records: { line: number; record: unknown }[] = [];
       try {
         for await (const r of readRecords(file)) if ('record' in r) records.push(r);
@@ -97,8 +92,8 @@ export const modelCommands: Command[] = [
         if (error instanceof ImportFileError) throw new UsageError(error.message);
         throw error;
       }
-      const report = scoreRecords(loaded.scorer, loaded.featurize, records);
-      loaded.dispose();
+      const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
+      const report = await scoreWithSavedModel(manifest, weights, records);
       const lines = report.rows.map((r) => (r.kind === 'pair' ? `line ${r.line}: P(chosen ≻ rejected) = ${r.p.toFixed(4)}${r.margin === null ? '' : `, margin ${r.margin.toFixed(4)}`}` : r.kind === 'responses' ? `line ${r.line}: ${r.rewards.map((x) => x.toFixed(4)).join(', ')}` : `line ${r.line}: ${r.error}`));
       if (report.pairs) lines.push(`${report.pairs} labelled pairs: accuracy ${pct(report.accuracy)}, log-loss ${report.logLoss!.toFixed(4)}`);
       emit(io, { modelId, ...report }, lines.join('\n'));

@@ -8,7 +8,8 @@ import { hashedNgramFeatures, type HashedNgramConfig } from './features/hashed-n
 import type { PreferenceScorer } from './model-evaluation';
 import { deserializeModel, MODEL_FORMAT, type ModelManifest } from './model-io';
 import { BpeTokenizer, type BpeModel } from './tokenizer/bpe';
-import { tf } from './backend';
+import { initBackend, tf } from './backend';
+import { scoreRecords, type ScoreReport } from './scoring';
 
 export const ENCODER_FORMAT = 'arbiter-encoder-reward-model/1';
 
@@ -97,4 +98,15 @@ export function loadScorer(manifest: unknown, weights: Uint8Array): { scorer: Pr
     return { scorer: new EncoderScorer(model) as PreferenceScorer<unknown>, featurize: (p, r) => encodeRow(tok, p, r, m.promptTokens, m.config.maxLen), dispose: () => model.dispose() };
   }
   throw new Error(`not an Arbiter reward model (format ${JSON.stringify(format)})`);
+}
+
+/** Scores records with a saved model (the CLI's `score` and the score route): backend, load, score, free. */
+export async function scoreWithSavedModel(manifest: unknown, weights: Uint8Array, records: readonly { line: number; record: unknown }[]): Promise<ScoreReport> {
+  await initBackend();
+  const loaded = loadScorer(manifest, weights);
+  try {
+    return scoreRecords(loaded.scorer, loaded.featurize, records);
+  } finally {
+    loaded.dispose();
+  }
 }

@@ -12,14 +12,6 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   const record = getRewardModel(actor, idParamsSchema.parse(params).id);
   const { records } = bodySchema.parse(await readJson(request));
   const { manifest, weights } = readRewardModelFiles(record);
-  const { initBackend } = await import('@/lib/ml/backend');
-  const { loadScorer } = await import('@/lib/ml/load-model');
-  const { scoreRecords } = await import('@/lib/ml/scoring');
-  await initBackend();
-  const loaded = loadScorer(manifest, weights);
-  try {
-    return scoreRecords(loaded.scorer, loaded.featurize, records.map((r, k) => ({ line: k + 1, record: r })));
-  } finally {
-    loaded.dispose();
-  }
+  const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
+  return scoreWithSavedModel(manifest, weights, records.map((r, k) => ({ line: k + 1, record: r })));
 });
