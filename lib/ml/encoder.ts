@@ -8,6 +8,7 @@
  */
 import { createRng } from '@/lib/random';
 import { logSigmoid, tf } from './backend';
+import { gelu, layerNorm } from './nn';
 
 export type EncoderConfig = { vocab: number; dModel: number; layers: number; heads: number; maxLen: number; seed: number; learningRate: number; batchSize: number; epochs: number };
 
@@ -90,17 +91,6 @@ export class EncoderRewardModel {
   dispose() {
     for (const v of this.variables()) v.dispose();
   }
-}
-
-function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  const { mean, variance } = tf.moments(x, 1, true);
-  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b) as tf.Tensor2D;
-}
-
-/** GELU (tanh form) as x·σ(2c(x + 0.044715·x³)): 0.5(1 + tanh u) = σ(2u), and wasm's Tanh is slow. */
-function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  const c = Math.sqrt(2 / Math.PI);
-  return tf.mul(x, tf.sigmoid(tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), 2 * c))) as tf.Tensor2D;
 }
 
 export type TokenPairs = { a: number[][]; b: number[][] };

@@ -103,13 +103,26 @@ export function trainBpe(texts: Iterable<string>, merges: number, specials: stri
   };
   words.forEach((_, w) => add(w, 1));
   const learned: [number, number][] = [];
+  // The byte string of every id: a merge that would repeat an existing token's string is skipped, so
+  // the vocabulary maps strings to ids one to one (as tokenizer.json needs).
+  const spelled: string[] = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b));
+  const known = new Set(spelled);
+  const banned = new Set<number>();
   for (let m = 0; m < merges; m++) {
     let bestKey = -1;
     let bestCount = 0;
-    for (const [k, c] of pairCount) if (c > bestCount || (c === bestCount && c > 0 && k < bestKey)) [bestKey, bestCount] = [k, c];
+    for (const [k, c] of pairCount) if (!banned.has(k) && (c > bestCount || (c === bestCount && c > 0 && k < bestKey))) [bestKey, bestCount] = [k, c];
     if (bestCount < 2) break;
     const a = Math.floor(bestKey / 65536);
     const b = bestKey % 65536;
+    const spelling = spelled[a]! + spelled[b]!;
+    if (known.has(spelling)) {
+      banned.add(bestKey);
+      m--;
+      continue;
+    }
+    known.add(spelling);
+    spelled.push(spelling);
     const id = 256 + learned.length;
     learned.push([a, b]);
     for (const w of where.get(bestKey) ?? []) {

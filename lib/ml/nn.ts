@@ -1,0 +1,27 @@
+/**
+ * Building blocks shared by the transformer encoder and the GPT: layer norm, GELU in its tanh form
+ * written on the fast Sigmoid kernel, and a log-sum-exp on the fast Softmax kernel (TFJS-PERFORMANCE.md
+ * §1, "fastOps": tf.logSumExp's max-gradient costs a slow broadcast Equal on wasm).
+ */
+import { tf } from './backend';
+
+export function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, epsilon = 1e-5): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, 1, true);
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon))), g), b) as tf.Tensor2D;
+}
+
+/** GELU (tanh form, GPT-2's gelu_new) as x·σ(2c(x + 0.044715·x³)): 0.5(1 + tanh u) = σ(2u), and wasm's Tanh is slow. */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  const c = Math.sqrt(2 / Math.PI);
+  return tf.mul(x, tf.sigmoid(tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), 2 * c))) as T;
+}
+
+/** log Σ exp over the last axis of [N, V] as max(x) − log(max(softmax(x))), with gradient softmax(x). */
+export const logSumExpRows = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  const sm = tf.softmax(x);
+  save([sm]);
+  return {
+    value: tf.sub(tf.max(x, 1), tf.log(tf.max(sm, 1))),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(saved[0]!, tf.expandDims(dy, 1))],
+  };
+}) as never) as (x: tf.Tensor2D) => tf.Tensor1D;
