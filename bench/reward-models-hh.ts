@@ -74,7 +74,8 @@ const flaggedAny = new Set(em.flags.pairs.map((f) => f.comparisonId));
 // Flags are computed on training pairs only: count the flipped pairs that are in the training split.
 const { loadTrainingData, splitTrainingData } = await import('@/db/queries/reward-data');
 const { DEFAULT_HASHED_NGRAMS } = await import('@/lib/ml/features/hashed-ngrams');
-const split = splitTrainingData(loadTrainingData(flippedProject, DEFAULT_HASHED_NGRAMS), { testShare: 0.2, seed: 0, rankings: 'plackett-luce' });
+const { hashedNgramFeaturizer } = await import('@/lib/ml/features/featurizer');
+const split = splitTrainingData(loadTrainingData(flippedProject, hashedNgramFeaturizer(DEFAULT_HASHED_NGRAMS)), { testShare: 0.2, seed: 0, rankings: 'plackett-luce' });
 const trainIds = new Set(split.trainPairs.map((p) => p.comparisonId));
 const trainFlipped = [...flippedIds].filter((id) => trainIds.has(id));
 const flipped = {

@@ -33,6 +33,8 @@ export const envSchema = z.object({
   ARBITER_MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(100_000).default(512),
   /** Longest single record (one JSON Lines line) an import accepts, in MB. */
   ARBITER_MAX_RECORD_MB: z.coerce.number().min(0.001).max(1000).default(16),
+  /** A directory of local GPT-2-family checkpoints (one per subdirectory: config.json, model.safetensors, tokenizer.json). */
+  ARBITER_CHECKPOINTS_DIR: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

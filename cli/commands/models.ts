@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { getJobForActor } from '@/db/queries/jobs';
 import { getRewardModel, listRewardModels, readRewardModelFiles, startRewardModelTraining } from '@/db/queries/reward-models';
 import { CLI_ACTOR } from '@/lib/auth/access';
+import { resolveCheckpoint } from '@/lib/checkpoints';
 import { FINAL_STATUSES } from '@/lib/jobs/queue';
 import { REWARD_MODEL_KINDS } from '@/lib/ml/kinds';
 import { ImportFileError, readRecords } from '@/lib/data/read-records';
@@ -27,16 +28,17 @@ function describe(metrics: unknown): string {
 export const modelCommands: Command[] = [
   {
     name: 'train reward-model',
-    usage: `train reward-model --project <id> --kind ${REWARD_MODEL_KINDS.join('|')} [--featurizer hashed-ngrams|transformer] [--epochs N] [--members K] [--hidden H] [--seed S] [--test-share F] [--name N] [--wait] [--json]`,
+    usage: `train reward-model --project <id> --kind ${REWARD_MODEL_KINDS.join('|')} [--featurizer hashed-ngrams|transformer|checkpoint] [--checkpoint NAME] [--epochs N] [--members K] [--hidden H] [--seed S] [--test-share F] [--name N] [--wait] [--json]`,
     summary: 'fit a reward model on the project’s preferences in a worker; prints the model id (and, with --wait, its held-out evaluation; a worker must be running)',
-    options: { project: { type: 'string' }, kind: { type: 'string' }, featurizer: { type: 'string' }, epochs: { type: 'string' }, members: { type: 'string' }, hidden: { type: 'string' }, seed: { type: 'string' }, 'test-share': { type: 'string' }, name: { type: 'string' }, wait: { type: 'boolean' } },
+    options: { project: { type: 'string' }, kind: { type: 'string' }, featurizer: { type: 'string' }, checkpoint: { type: 'string' }, epochs: { type: 'string' }, members: { type: 'string' }, hidden: { type: 'string' }, seed: { type: 'string' }, 'test-share': { type: 'string' }, name: { type: 'string' }, wait: { type: 'boolean' } },
     run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const kind = parseValue(z.enum(REWARD_MODEL_KINDS), values.kind ?? 'bt', '--kind');
       const num = (name: string, schema: z.ZodType<number | undefined>) => parseValue(schema, values[name], `--${name}`);
       const { model, jobId } = startRewardModelTraining(CLI_ACTOR, projectId, {
         kind,
-        featurizer: parseValue(z.enum(['hashed-ngrams', 'transformer']).optional(), values.featurizer, '--featurizer'),
+        featurizer: parseValue(z.enum(['hashed-ngrams', 'transformer', 'checkpoint']).optional(), values.featurizer, '--featurizer'),
+        checkpoint: typeof values.checkpoint === 'string' ? values.checkpoint : undefined,
         name: typeof values.name === 'string' ? values.name : undefined,
         epochs: num('epochs', z.coerce.number().int().min(1).max(200).optional()),
         members: num('members', z.coerce.number().int().min(2).max(16).optional()),
@@ -93,7 +95,7 @@ export const modelCommands: Command[] = [
         throw error;
       }
       const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
-      const report = await scoreWithSavedModel(manifest, weights, records);
+      const report = await scoreWithSavedModel(manifest, weights, records, (name) => resolveCheckpoint(name));
       const lines = report.rows.map((r) => (r.kind === 'pair' ? `line ${r.line}: P(chosen ≻ rejected) = ${r.p.toFixed(4)}${r.margin === null ? '' : `, margin ${r.margin.toFixed(4)}`}` : r.kind === 'responses' ? `line ${r.line}: ${r.rewards.map((x) => x.toFixed(4)).join(', ')}` : `line ${r.line}: ${r.error}`));
       if (report.pairs) lines.push(`${report.pairs} labelled pairs: accuracy ${pct(report.accuracy)}, log-loss ${report.logLoss!.toFixed(4)}`);
       emit(io, { modelId, ...report }, lines.join('\n'));

@@ -4,7 +4,8 @@
  * every response involved — computed once per featurizer and cached in `response_features`.
  */
 import { splitPrompts } from '@/lib/data/export';
-import { featureDims, hashedNgramFeatures, packSparse, unpackSparse, type HashedNgramConfig, type SparseVector } from '@/lib/ml/features/hashed-ngrams';
+import type { Featurizer } from '@/lib/ml/features/featurizer';
+import { packSparse, unpackSparse, type SparseVector } from '@/lib/ml/features/hashed-ngrams';
 import type { PreferenceData } from '@/lib/ml/reward-model';
 import { getDb } from '../client';
 
@@ -39,14 +40,12 @@ export type ProjectTrainingData = {
 /** Llama 2's "small" margins for annotated strength 1–3 (slightly / clearly / much better). */
 const MARGIN_OF_STRENGTH: Record<number, number> = { 1: 1 / 3, 2: 2 / 3, 3: 1 };
 
-export const featurizerKey = (c: HashedNgramConfig) => `${c.kind}:${c.dims}:${c.promptDims}:${c.charNgrams.join('-')}`;
-
 export const promptText = (messages: { role: string; content: string }[]) => messages.map((m) => `${m.role}: ${m.content}`).join('\n');
 
 /** Features of these responses (in order): cached ones read, the rest computed and cached in one transaction each 2,000. */
-export function loadFeatures(responseIds: readonly number[], featurizer: HashedNgramConfig): { features: SparseVector[]; computed: number } {
+export function loadFeatures(responseIds: readonly number[], featurizer: Featurizer): { features: SparseVector[]; computed: number } {
   const client = getDb().$client;
-  const key = featurizerKey(featurizer);
+  const key = featurizer.key;
   const rowOf = new Map(responseIds.map((id, i) => [id, i]));
   const features: (SparseVector | undefined)[] = new Array(responseIds.length);
   const cachedStmt = client.prepare('select response_id, data from response_features where featurizer = ? and response_id in (select value from json_each(?))');
@@ -58,7 +57,8 @@ export function loadFeatures(responseIds: readonly number[], featurizer: HashedN
   const insert = client.prepare('insert or replace into response_features (response_id, featurizer, data) values (?, ?, ?)');
   for (let k = 0; k < missing.length; k += 2000) {
     const rows = texts.all(JSON.stringify(missing.slice(k, k + 2000))) as { id: number; content: string; messages: string }[];
-    const computed = rows.map((r) => ({ id: r.id, v: hashedNgramFeatures(promptText(JSON.parse(r.messages) as { role: string; content: string }[]), r.content, featurizer) }));
+    const vectors = featurizer.featurize(rows.map((r) => ({ prompt: promptText(JSON.parse(r.messages) as { role: string; content: string }[]), response: r.content })));
+    const computed = rows.map((r, i) => ({ id: r.id, v: vectors[i]! }));
     client.transaction(() => {
       for (const c of computed) {
         features[rowOf.get(c.id)!] = c.v;
@@ -69,7 +69,7 @@ export function loadFeatures(responseIds: readonly number[], featurizer: HashedN
   return { features: features as SparseVector[], computed: missing.length };
 }
 
-export function loadTrainingData(projectId: number, featurizer: HashedNgramConfig): ProjectTrainingData {
+export function loadTrainingData(projectId: number, featurizer: Featurizer): ProjectTrainingData {
   const client = getDb().$client;
   const comparisons = client
     .prepare(
@@ -115,17 +115,16 @@ export function loadTrainingData(projectId: number, featurizer: HashedNgramConfi
   }
 
   const { features, computed } = loadFeatures(responseIds, featurizer);
-  const key = featurizerKey(featurizer);
   const lengths = new Array<number>(responseIds.length).fill(0);
   const lengthStmt = client.prepare('select id, length(content) as n from responses where id in (select value from json_each(?))');
   for (let k = 0; k < responseIds.length; k += 5000) for (const r of lengthStmt.all(JSON.stringify(responseIds.slice(k, k + 5000))) as { id: number; n: number }[]) lengths[rowOf.get(r.id)!] = r.n;
   return {
-    featurizerKey: key,
+    featurizerKey: featurizer.key,
     responseIds,
     lengths,
     features: features as SparseVector[],
-    dims: featureDims(featurizer),
-    promptBlock: [featurizer.dims, featurizer.dims + featurizer.promptDims],
+    dims: featurizer.dims,
+    promptBlock: featurizer.promptBlock,
     pairs,
     ratings,
     attributes: [...attributes].sort(),

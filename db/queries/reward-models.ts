@@ -4,6 +4,7 @@ import path from 'node:path';
 import { and, desc, eq, like } from 'drizzle-orm';
 import { NotFoundError, type Actor } from '@/lib/auth/access';
 import { dataDir } from '@/lib/env';
+import { resolveCheckpoint } from '@/lib/checkpoints';
 import { ConflictError, InvalidRequestError } from '@/lib/errors';
 import { enqueueJob } from '@/lib/jobs/queue';
 import { rewardModelSettingsSchema, type RewardModelSettings } from '@/lib/jobs/train-reward-model';
@@ -52,6 +53,14 @@ export function startRewardModelTraining(actor: Actor, projectId: number, input:
   assertCanManageProject(actor, projectId);
   const settings = rewardModelSettingsSchema.parse(input);
   if (settings.featurizer === 'transformer' && settings.kind !== 'bt') throw new InvalidRequestError('the transformer featurizer is offered with kind bt');
+  if (settings.featurizer === 'checkpoint') {
+    if (!settings.checkpoint) throw new InvalidRequestError('the checkpoint featurizer needs a checkpoint name (checkpoint)');
+    try {
+      resolveCheckpoint(settings.checkpoint);
+    } catch (error) {
+      throw new InvalidRequestError((error as Error).message);
+    }
+  } else if (settings.checkpoint) throw new InvalidRequestError('a checkpoint is read only with featurizer checkpoint');
   const db = getDb();
   const usable = db.$client
     .prepare(

@@ -28,8 +28,13 @@ export const rewardModelSettingsSchema = z.object({
   /** Share of prompts held out for evaluation. */
   testShare: z.coerce.number().min(0.05).max(0.5).default(0.2),
   featureDims: z.coerce.number().int().min(256).max(65536).optional(),
-  /** hashed-ngrams (default, cached features) or transformer (a BPE transformer encoder trained end to end; kind bt). */
-  featurizer: z.enum(['hashed-ngrams', 'transformer']).optional(),
+  /**
+   * hashed-ngrams (default, cached features), transformer (a BPE transformer encoder trained end to end;
+   * kind bt), or checkpoint (frozen hidden states of the local GPT-2-family checkpoint named by `checkpoint`).
+   */
+  featurizer: z.enum(['hashed-ngrams', 'transformer', 'checkpoint']).optional(),
+  /** A checkpoint's name under ARBITER_CHECKPOINTS_DIR (featurizer checkpoint). */
+  checkpoint: z.string().min(1).max(200).optional(),
 });
 export type RewardModelSettings = z.input<typeof rewardModelSettingsSchema>;
 

@@ -4,7 +4,8 @@
  * which carries its BPE tokenizer).
  */
 import { EncoderRewardModel, type EncoderConfig } from './encoder';
-import { hashedNgramFeatures, type HashedNgramConfig } from './features/hashed-ngrams';
+import { openCheckpointFeaturizer } from './features/checkpoint-states';
+import { hashedNgramFeaturizer, standardize } from './features/featurizer';
 import type { PreferenceScorer } from './model-evaluation';
 import { deserializeModel, MODEL_FORMAT, type ModelManifest } from './model-io';
 import { BpeTokenizer, type BpeModel } from './tokenizer/bpe';
@@ -75,14 +76,35 @@ export function serializeEncoder(model: EncoderRewardModel, tokenizer: BpeTokeni
   return { manifest: { format: ENCODER_FORMAT, kind: 'bt', featurizer: 'transformer', config: model.config, tokenizer: tokenizer.model, promptTokens, tensors, ...(info ? { info } : {}) }, weights: Buffer.concat(chunks) };
 }
 
+/** Where a checkpoint featurizer's checkpoint lives, by name (lib/checkpoints.ts resolveCheckpoint). */
+export type CheckpointResolver = (name: string) => string;
+
+const noCheckpoints: CheckpointResolver = (name) => {
+  throw new Error(`this model reads features from checkpoint ${JSON.stringify(name)}, and no checkpoint directory was given`);
+};
+
 /** Loads either kind of saved model as a scorer of (prompt, response) rows. */
-export function loadScorer(manifest: unknown, weights: Uint8Array): { scorer: PreferenceScorer<unknown>; featurize: (prompt: string, response: string) => unknown; dispose(): void } {
+export function loadScorer(
+  manifest: unknown,
+  weights: Uint8Array,
+  resolveCheckpoint: CheckpointResolver = noCheckpoints,
+): { scorer: PreferenceScorer<unknown>; featurize: (prompt: string, response: string) => unknown; dispose(): void } {
   const format = (manifest as { format?: string }).format;
   if (format === MODEL_FORMAT) {
     const m = manifest as ModelManifest;
+    const featurizer = m.featurizer.kind === 'checkpoint' ? openCheckpointFeaturizer(m.featurizer, resolveCheckpoint(m.featurizer.name)) : hashedNgramFeaturizer(m.featurizer);
     const model = deserializeModel(m, weights);
-    const featurizer: HashedNgramConfig = m.featurizer;
-    return { scorer: model as PreferenceScorer<unknown>, featurize: (p, r) => hashedNgramFeatures(p, r, featurizer), dispose: () => model.dispose() };
+    return {
+      scorer: model as PreferenceScorer<unknown>,
+      featurize: (prompt, response) => {
+        const v = featurizer.featurize([{ prompt, response }])[0]!;
+        return m.inputNorm ? standardize(v, m.inputNorm) : v;
+      },
+      dispose: () => {
+        model.dispose();
+        featurizer.dispose();
+      },
+    };
   }
   if (format === ENCODER_FORMAT) {
     const m = manifest as EncoderManifest;
@@ -101,9 +123,9 @@ export function loadScorer(manifest: unknown, weights: Uint8Array): { scorer: Pr
 }
 
 /** Scores records with a saved model (the CLI's `score` and the score route): backend, load, score, free. */
-export async function scoreWithSavedModel(manifest: unknown, weights: Uint8Array, records: readonly { line: number; record: unknown }[]): Promise<ScoreReport> {
+export async function scoreWithSavedModel(manifest: unknown, weights: Uint8Array, records: readonly { line: number; record: unknown }[], resolveCheckpoint?: CheckpointResolver): Promise<ScoreReport> {
   await initBackend();
-  const loaded = loadScorer(manifest, weights);
+  const loaded = loadScorer(manifest, weights, resolveCheckpoint);
   try {
     return scoreRecords(loaded.scorer, loaded.featurize, records);
   } finally {

@@ -3,7 +3,7 @@
  * evaluation, tensor manifest) and `weights.bin` (float32 little-endian, tensors back to back, in
  * manifest order). Pure: bytes in, bytes out; db/queries/reward-models.ts reads and writes them.
  */
-import type { HashedNgramConfig } from './features/hashed-ngrams';
+import type { FeaturizerConfig, InputStandardization } from './features/featurizer';
 import { tf } from './backend';
 import { RewardModel, type MemberNorm, type RewardModelConfig } from './reward-model';
 
@@ -13,16 +13,18 @@ export type ModelManifest = {
   format: typeof MODEL_FORMAT;
   kind: RewardModelConfig['kind'];
   config: RewardModelConfig;
-  featurizer: HashedNgramConfig;
+  featurizer: FeaturizerConfig;
   dims: number;
   promptBlock: [number, number];
   norms: MemberNorm[];
+  /** Dense featurizers (checkpoint hidden states): the standardisation fitted on the training responses. */
+  inputNorm?: InputStandardization;
   tensors: { name: string; shape: number[]; offset: number; length: number }[];
   /** Free-form: evaluation, backend, training time (copied from the model record). */
   info?: Record<string, unknown>;
 };
 
-export function serializeModel(model: RewardModel, featurizer: HashedNgramConfig, info?: Record<string, unknown>): { manifest: ModelManifest; weights: Buffer } {
+export function serializeModel(model: RewardModel, featurizer: FeaturizerConfig, info?: Record<string, unknown>, inputNorm?: InputStandardization): { manifest: ModelManifest; weights: Buffer } {
   const named = model.namedWeights();
   const tensors: ModelManifest['tensors'] = [];
   const chunks: Buffer[] = [];
@@ -34,7 +36,7 @@ export function serializeModel(model: RewardModel, featurizer: HashedNgramConfig
     offset += data.byteLength;
   }
   return {
-    manifest: { format: MODEL_FORMAT, kind: model.config.kind, config: model.config, featurizer, dims: model.dims, promptBlock: model.promptBlock, norms: model.norms, tensors, ...(info ? { info } : {}) },
+    manifest: { format: MODEL_FORMAT, kind: model.config.kind, config: model.config, featurizer, dims: model.dims, promptBlock: model.promptBlock, norms: model.norms, ...(inputNorm ? { inputNorm } : {}), tensors, ...(info ? { info } : {}) },
     weights: Buffer.concat(chunks),
   };
 }

@@ -6,7 +6,8 @@
  *   beats the next one round a cycle — no scalar reward can order them.
  */
 import { createRng } from '@/lib/random';
-import { DEFAULT_HASHED_NGRAMS, featureDims, hashedNgramFeatures, type HashedNgramConfig } from './features/hashed-ngrams';
+import { hashedNgramFeaturizer, type Featurizer } from './features/featurizer';
+import { DEFAULT_HASHED_NGRAMS } from './features/hashed-ngrams';
 import type { PreferenceData } from './reward-model';
 
 export type SyntheticPair = { prompt: string; chosen: string; rejected: string; group?: string };
@@ -61,12 +62,12 @@ export function cyclicPreferences(n: number, seed = 1): SyntheticPair[] {
   return rng.shuffle(pairs);
 }
 
-/** Synthetic pairs as training data with the default featurizer (row 2k = chosen, 2k + 1 = rejected). */
-export function syntheticData(pairs: readonly SyntheticPair[], featurizer: HashedNgramConfig = DEFAULT_HASHED_NGRAMS): PreferenceData {
+/** Synthetic pairs as training data, by default with hashed n-grams (row 2k = chosen, 2k + 1 = rejected). */
+export function syntheticData(pairs: readonly SyntheticPair[], featurizer: Featurizer = hashedNgramFeaturizer(DEFAULT_HASHED_NGRAMS)): PreferenceData {
   return {
-    features: pairs.flatMap((p) => [hashedNgramFeatures(p.prompt, p.chosen, featurizer), hashedNgramFeatures(p.prompt, p.rejected, featurizer)]),
-    dims: featureDims(featurizer),
-    promptBlock: [featurizer.dims, featurizer.dims + featurizer.promptDims],
+    features: featurizer.featurize(pairs.flatMap((p) => [{ prompt: p.prompt, response: p.chosen }, { prompt: p.prompt, response: p.rejected }])),
+    dims: featurizer.dims,
+    promptBlock: featurizer.promptBlock,
     pairs: pairs.map((_, k) => ({ a: 2 * k, b: 2 * k + 1, tie: false, margin: 0 })),
     rankings: [],
     ratings: [],

@@ -10,6 +10,8 @@ import { getProjectSettings } from '@/db/queries/projects';
 import { checkpointFile, getRewardModelForJob, markRewardModelFailed, modelDirectory, saveRewardModelFiles } from '@/db/queries/reward-models';
 import { projectExists } from '@/db/queries/stats';
 import type { JobPayload } from '@/lib/jobs/registry';
+import { resolveCheckpoint } from '@/lib/checkpoints';
+import { fitStandardization, hashedNgramFeaturizer, standardize, type Featurizer, type InputStandardization } from '@/lib/ml/features/featurizer';
 import { DEFAULT_HASHED_NGRAMS } from '@/lib/ml/features/hashed-ngrams';
 import type { JobContext } from '../types';
 
@@ -29,22 +31,48 @@ export async function handleTrainRewardModel(payload: JobPayload<'train-reward-m
 }
 
 async function train(payload: JobPayload<'train-reward-model'>, ctx: JobContext) {
-  const { initBackend, tf } = await import('@/lib/ml/backend');
+  const { initBackend } = await import('@/lib/ml/backend');
+  const backend = await initBackend();
+  ctx.log(`TensorFlow.js backend: ${backend.backend}`);
+  const featurizer = await openFeaturizer(payload);
+  try {
+    return await trainWith(featurizer, payload, ctx, backend);
+  } finally {
+    featurizer.dispose();
+  }
+}
+
+/** The payload's featurizer: hashed n-grams, or a checkpoint's frozen hidden states (loaded here, freed after). */
+async function openFeaturizer(payload: JobPayload<'train-reward-model'>): Promise<Featurizer> {
+  if (payload.featurizer !== 'checkpoint') return hashedNgramFeaturizer({ ...DEFAULT_HASHED_NGRAMS, ...(payload.featureDims ? { dims: payload.featureDims } : {}) });
+  if (!payload.checkpoint) throw new Error('the checkpoint featurizer needs a checkpoint name');
+  const { checkpointFeaturesConfig, openCheckpointFeaturizer } = await import('@/lib/ml/features/checkpoint-states');
+  const dir = resolveCheckpoint(payload.checkpoint);
+  return openCheckpointFeaturizer(checkpointFeaturesConfig(payload.checkpoint, dir), dir);
+}
+
+async function trainWith(featurizer: Featurizer, payload: JobPayload<'train-reward-model'>, ctx: JobContext, backend: { backend: string }) {
+  const { tf } = await import('@/lib/ml/backend');
   const { DEFAULT_CONFIG } = await import('@/lib/ml/reward-model');
   const { fitRewardModel } = await import('@/lib/ml/fit');
   const { serializeModel } = await import('@/lib/ml/model-io');
   const { evaluateModel } = await import('@/lib/ml/model-evaluation');
-  const backend = await initBackend();
-  ctx.log(`TensorFlow.js backend: ${backend.backend}`);
-  const featurizer = { ...DEFAULT_HASHED_NGRAMS, ...(payload.featureDims ? { dims: payload.featureDims } : {}) };
-  ctx.reportProgress(0.02, 'Featurizing responses');
+  ctx.reportProgress(0.02, `Featurizing responses (${featurizer.key})`);
   const data = loadTrainingData(payload.projectId, featurizer);
   ctx.log(`features: ${data.featuresCached} cached, ${data.featuresComputed} computed`);
-  const { kind, testShare, modelId, projectId: _project, featureDims: _dims, featurizer: _featurizer, ...overrides } = payload;
+  const { kind, testShare, modelId, projectId: _project, featureDims: _dims, featurizer: _featurizer, checkpoint: _checkpoint, ...overrides } = payload;
   const config = { ...DEFAULT_CONFIG, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)), kind, attributes: kind === 'regression' ? data.attributes : [] };
   if (kind === 'regression' && data.attributes.length === 0) throw new Error('the project has no attribute ratings to regress on');
   const split = splitTrainingData(data, { testShare, seed: config.seed, rankings: payload.featurizer === 'transformer' ? 'pairs' : config.rankings });
   if (split.train.pairs.length + split.train.rankings.length + split.train.ratings.length === 0) throw new Error('nothing to train on after the held-out split');
+  // Dense frozen states are far from centred: standardise every column on the training responses (kept with the model).
+  let inputNorm: InputStandardization | undefined;
+  if (featurizer.config.kind === 'checkpoint') {
+    const used = [...new Set(split.fittedPairs.flatMap((p) => [p.a, p.b]))].map((r) => data.features[r]!);
+    inputNorm = fitStandardization(used, data.dims);
+    data.features = data.features.map((v) => standardize(v, inputNorm!));
+    split.train.features = data.features;
+  }
   if (payload.featurizer === 'transformer') {
     const { trainEncoderModel } = await import('./train-encoder');
     return trainEncoderModel(modelId, data, split, { epochs: payload.epochs, seed: config.seed, learningRate: payload.learningRate }, backend.backend, ctx);
@@ -97,7 +125,7 @@ async function train(payload: JobPayload<'train-reward-model'>, ctx: JobContext)
         ctx.reportProgress(0.05 + (0.85 * done) / (members * config.epochs), `member ${r.member + 1}/${members}, epoch ${r.epoch}/${config.epochs}: loss ${r.loss.toFixed(4)}${values.test_accuracy !== undefined ? `, held-out accuracy ${(values.test_accuracy * 100).toFixed(1)}%` : ''}`);
       }
       if (!r.checkpointable) return;
-      const { manifest, weights } = serializeModel(r.model, featurizer);
+      const { manifest, weights } = serializeModel(r.model, featurizer.config);
       fs.mkdirSync(modelDirectory(modelId), { recursive: true });
       fs.writeFileSync(path.join(modelDirectory(modelId), 'checkpoint.bin'), weights);
       fs.writeFileSync(checkpointFile(modelId), JSON.stringify({ tensors: manifest.tensors }));
@@ -125,13 +153,13 @@ async function train(payload: JobPayload<'train-reward-model'>, ctx: JobContext)
     const open = openItemsForScoring(payload.projectId);
     const ids = [...new Set(open.flatMap((i) => i.responseIds))];
     const { features } = loadFeatures(ids, featurizer);
-    const rowOf = new Map(ids.map((id, i) => [id, features[i]!]));
+    const rowOf = new Map(ids.map((id, i) => [id, inputNorm ? standardize(features[i]!, inputNorm) : features[i]!]));
     const priorities = itemUncertainty(model, rule, open.map((i) => ({ id: i.id, rows: i.responseIds.map((r) => rowOf.get(r)!) })));
     setItemPriorities(payload.projectId, priorities);
     prioritised = priorities.length;
     ctx.log(`active learning: ${prioritised} open items re-prioritised by ${rule}`);
   }
-  saveRewardModelFiles(modelId, serializeModel(model, featurizer, { evaluation: evaluation.evaluation }), { metrics: { ...metrics, activeLearning: rule === 'off' ? null : { rule, prioritised } }, backend: backend.backend });
+  saveRewardModelFiles(modelId, serializeModel(model, featurizer.config, { evaluation: evaluation.evaluation }, inputNorm), { metrics: { ...metrics, activeLearning: rule === 'off' ? null : { rule, prioritised } }, backend: backend.backend });
   fs.rmSync(path.join(modelDirectory(modelId), 'checkpoint.bin'), { force: true });
   fs.rmSync(checkpointFile(modelId), { force: true });
   model.dispose();

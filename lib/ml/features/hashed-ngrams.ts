@@ -55,17 +55,21 @@ export function hashedNgramFeatures(prompt: string, response: string, c: HashedN
   for (const w of prompt.toLowerCase().match(WORD) ?? []) addHashed(promptCounts, w, c.promptDims, c.dims, 3);
   const merged = new Map([...normalise(own), ...normalise(promptCounts)]);
   const base = c.dims + c.promptDims;
-  const surface = [
+  surfaceFeatures(response, words.length).forEach((v, k) => v !== 0 && merged.set(base + k, v));
+  const keys = [...merged.keys()].sort((a, b) => a - b);
+  return { index: Int32Array.from(keys), value: Float32Array.from(keys.map((k) => merged.get(k)!)) };
+}
+
+/** SURFACE_FEATURES of a response, scaled to about [0, 1]. */
+export function surfaceFeatures(response: string, wordCount = (response.toLowerCase().match(WORD) ?? []).length): number[] {
+  return [
     Math.log1p(response.length) / 10,
-    Math.log1p(words.length) / 8,
+    Math.log1p(wordCount) / 8,
     Math.log1p(response.split('\n').length) / 5,
     Math.min((response.match(/```/g) ?? []).length / 2, 5) / 5,
     Math.min((response.match(/^\s*([-*]|\d+\.)\s/gm) ?? []).length, 20) / 20,
     Math.min((response.match(/\?/g) ?? []).length, 10) / 10,
   ];
-  surface.forEach((v, k) => v !== 0 && merged.set(base + k, v));
-  const keys = [...merged.keys()].sort((a, b) => a - b);
-  return { index: Int32Array.from(keys), value: Float32Array.from(keys.map((k) => merged.get(k)!)) };
 }
 
 /** Packs a sparse vector into bytes for the per-response cache (count, indexes, values). */

@@ -2,8 +2,8 @@
  * A local GPT-2-family checkpoint as a directory: `config.json` (Hugging Face GPT2Config), `model.safetensors`
  * and `tokenizer.json`. Loading checks each file and says which one is wrong; saving writes the same three
  * files, which `transformers`' GPT2LMHeadModel and AutoTokenizer read unchanged.
- * Admins name the directories the product may read in ARBITER_CHECKPOINTS_DIR (one checkpoint per
- * subdirectory); users pick one by name, never by path.
+ * Which directories may be read is decided outside lib/ml (lib/checkpoints.ts): users pick a checkpoint
+ * by name, never by path.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -99,22 +99,4 @@ export function saveCheckpoint(dir: string, model: Gpt, tokenizerJson: object, e
   fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(gptConfigJson(model.config, { eosId }), null, 2)}\n`);
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson));
   fs.writeFileSync(path.join(dir, 'model.safetensors'), writeSafetensors(model.toTensors(), { format: 'pt' }));
-}
-
-/** The checkpoints an admin made available: subdirectories of ARBITER_CHECKPOINTS_DIR holding a config.json. */
-export function listCheckpoints(root = process.env.ARBITER_CHECKPOINTS_DIR): { name: string; dir: string }[] {
-  if (!root || !fs.existsSync(root)) return [];
-  return fs
-    .readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && fs.existsSync(path.join(root, e.name, 'config.json')))
-    .map((e) => ({ name: e.name, dir: path.join(root, e.name) }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** The directory of a configured checkpoint by its name; anything else (paths, `..`, unknown names) is refused. */
-export function resolveCheckpoint(name: string, root = process.env.ARBITER_CHECKPOINTS_DIR): string {
-  if (!root) throw new Error('no checkpoints are configured: an admin sets ARBITER_CHECKPOINTS_DIR to a directory of GPT-2-family checkpoints');
-  const found = listCheckpoints(root).find((c) => c.name === name);
-  if (!found) throw new Error(`unknown checkpoint ${JSON.stringify(name)}; available: ${listCheckpoints(root).map((c) => c.name).join(', ') || 'none'}`);
-  return found.dir;
 }

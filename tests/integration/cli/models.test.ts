@@ -1,9 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resetEnvCache } from '@/lib/env';
+import { trainBpe } from '@/lib/ml/tokenizer/bpe';
+import { bpeToTokenizerJson } from '@/lib/ml/tokenizer/hf-tokenizer';
 import { runOnce } from '@/workers/run-once';
 import { createGeneratedProject } from '../../helpers/projects';
 import { runTs } from '../../helpers/spawn';
+import { writeTinyCheckpoint } from '../../helpers/tiny-gpt';
 
 process.env.ARBITER_ML_BACKEND = 'wasm';
 const cli = (...args: string[]) => runTs('cli/main.ts', args, { ARBITER_ML_BACKEND: 'wasm' });
@@ -47,6 +51,30 @@ describe('CLI: reward models', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')) as { format: string; tensors: { length: number }[] };
     expect(manifest.format).toBe('arbiter-reward-model/1');
     expect(fs.statSync(path.join(out, 'weights.bin')).size).toBe(manifest.tensors.reduce((s, t) => s + 4 * t.length, 0));
+  }, 90_000);
+
+  it('trains on a configured checkpoint\'s frozen states and scores through it (--featurizer checkpoint --checkpoint NAME)', async () => {
+    const { projectId } = createGeneratedProject({ prompts: 30 });
+    const root = path.join(process.env.ARBITER_DATA_DIR!, 'cli-checkpoints');
+    const bpe = trainBpe(['Hello there, how can I help you today?', 'No. Go away.'], 60);
+    writeTinyCheckpoint(path.join(root, 'tiny'), { vocab: bpe.vocabSize, d: 16, layers: 1, heads: 2, positions: 64, tokenizerJson: bpeToTokenizerJson(bpe) });
+    process.env.ARBITER_CHECKPOINTS_DIR = root;
+    resetEnvCache();
+    const withCheckpoints = (...args: string[]) => runTs('cli/main.ts', args, { ARBITER_ML_BACKEND: 'wasm', ARBITER_CHECKPOINTS_DIR: root });
+    const unknown = await withCheckpoints('train', 'reward-model', '--project', String(projectId), '--featurizer', 'checkpoint', '--checkpoint', 'gpt2-xl');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/unknown checkpoint "gpt2-xl"; available: tiny/);
+    const queued = await withCheckpoints('train', 'reward-model', '--project', String(projectId), '--featurizer', 'checkpoint', '--checkpoint', 'tiny', '--epochs', '3', '--json');
+    expect(queued.code, queued.stderr).toBe(0);
+    const { modelId } = JSON.parse(queued.stdout) as { modelId: number };
+    expect((await runOnce({ workerId: 'cli-ckpt', heartbeatMs: 100, log: () => undefined }))?.status).toBe('succeeded');
+    const file = path.join(process.env.ARBITER_DATA_DIR!, 'one-pair.jsonl');
+    fs.writeFileSync(file, `${JSON.stringify({ prompt: 'Hi?', chosen: 'Hello there, how can I help?', rejected: 'No.' })}\n`);
+    const scored = await withCheckpoints('score', '--model', String(modelId), '--json', file);
+    expect(scored.code, scored.stderr).toBe(0);
+    expect(JSON.parse(scored.stdout)).toMatchObject({ pairs: 1, rows: [{ kind: 'pair', p: expect.any(Number) }] });
+    delete process.env.ARBITER_CHECKPOINTS_DIR;
+    resetEnvCache();
   }, 90_000);
 
   it('refuses unknown kinds and models clearly', async () => {

@@ -3,46 +3,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '@/lib/ml/backend';
-import { loadCheckpoint, resolveCheckpoint, saveCheckpoint, listCheckpoints } from '@/lib/ml/gpt/checkpoint';
+import { listCheckpoints, resolveCheckpoint } from '@/lib/checkpoints';
+import { loadCheckpoint, saveCheckpoint } from '@/lib/ml/gpt/checkpoint';
 import { Gpt } from '@/lib/ml/gpt/model';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '@/lib/ml/gpt/safetensors';
+import { writeTinyCheckpoint } from '../../helpers/tiny-gpt';
 import { trainBpe } from '@/lib/ml/tokenizer/bpe';
 import { BYTE_TO_CHAR, bpeToTokenizerJson, HfBpeTokenizer } from '@/lib/ml/tokenizer/hf-tokenizer';
 import { createRng } from '@/lib/random';
+import { checkpointFeaturesConfig, openCheckpointFeaturizer } from '@/lib/ml/features/checkpoint-states';
+import { fitStandardization, standardize } from '@/lib/ml/features/featurizer';
+import { fitRewardModel } from '@/lib/ml/fit';
+import { DEFAULT_CONFIG } from '@/lib/ml/reward-model';
+import { cyclicPreferences, syntheticData } from '@/lib/ml/synthetic';
 
 const corpus = ['The policy prefers the helpful answer.', 'Helpful answers explain; unhelpful ones refuse.', 'def reward(x):\n    return 2 * x\n', 'Zoë’s café — 美味しい 🍰'];
-
-/** A tiny GPT-2 checkpoint, written the way Hugging Face lays it out (fused c_attn, Conv1D [in, out]). */
-function writeTinyCheckpoint(dir: string, opts: { vocab: number; d: number; layers: number; heads: number; positions: number; tokenizerJson: object }) {
-  const rng = createRng(42);
-  const tensors: NamedTensor[] = [];
-  const t = (name: string, shape: number[], scale = 0.3, offset = 0) => tensors.push({ name, shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => offset + scale * (rng.next() * 2 - 1)) });
-  const { vocab, d, layers, positions } = opts;
-  t('transformer.wte.weight', [vocab, d]);
-  t('transformer.wpe.weight', [positions, d]);
-  for (let l = 0; l < layers; l++) {
-    const p = `transformer.h.${l}.`;
-    t(`${p}ln_1.weight`, [d], 0.2, 1);
-    t(`${p}ln_1.bias`, [d], 0.1);
-    t(`${p}attn.c_attn.weight`, [d, 3 * d]);
-    t(`${p}attn.c_attn.bias`, [3 * d], 0.1);
-    t(`${p}attn.c_proj.weight`, [d, d]);
-    t(`${p}attn.c_proj.bias`, [d], 0.1);
-    t(`${p}ln_2.weight`, [d], 0.2, 1);
-    t(`${p}ln_2.bias`, [d], 0.1);
-    t(`${p}mlp.c_fc.weight`, [d, 4 * d]);
-    t(`${p}mlp.c_fc.bias`, [4 * d], 0.1);
-    t(`${p}mlp.c_proj.weight`, [4 * d, d]);
-    t(`${p}mlp.c_proj.bias`, [d], 0.1);
-  }
-  t('transformer.ln_f.weight', [d], 0.2, 1);
-  t('transformer.ln_f.bias', [d], 0.1);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: vocab, n_positions: positions, n_embd: d, n_layer: layers, n_head: opts.heads, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new' }));
-  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(opts.tokenizerJson));
-  fs.writeFileSync(path.join(dir, 'model.safetensors'), writeSafetensors(tensors));
-  return new Map(tensors.map((x) => [x.name.replace('transformer.', ''), x]));
-}
 
 /** GPT-2's forward pass in plain float64 loops, from the formulas (not from the tfjs code): logits [T][V]. */
 function referenceLogits(w: Map<string, NamedTensor>, cfg: { d: number; layers: number; heads: number; vocab: number }, ids: number[]): number[][] {
@@ -190,7 +165,7 @@ describe('GPT-2-family checkpoints: safetensors, tokenizer.json, the tfjs GPT', 
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: bpe.vocabSize, n_positions: 8, n_embd: 8, n_layer: 1, n_head: 2 }));
     expect(() => loadCheckpoint(dir)).toThrow(/tokenizer\.json is missing/);
     expect(listCheckpoints(root).map((c) => c.name)).toContain('tiny');
-    expect(resolveCheckpoint('tiny', root)).toBe(path.join(root, 'tiny'));
+    expect(resolveCheckpoint('tiny', root)).toBe(path.resolve(root, 'tiny'));
     expect(() => resolveCheckpoint('../tiny', root)).toThrow(/unknown checkpoint "..\/tiny"/);
     expect(() => resolveCheckpoint('tiny', '')).toThrow(/ARBITER_CHECKPOINTS_DIR/);
   });
@@ -206,4 +181,52 @@ describe('GPT-2-family checkpoints: safetensors, tokenizer.json, the tfjs GPT', 
     expect(after).toBeLessThan(before / 3);
     model.dispose();
   });
+
+  it('featurizer (c): pooled hidden states of the checkpoint; a BT head and a GPM learn from them', async () => {
+    // A reward carried by a few words (polite ones +1, rude ones −1) among filler.
+    const rng = createRng(11);
+    const filler = ['the', 'answer', 'is', 'here', 'about', 'your', 'question', 'we', 'can', 'look', 'at', 'it'];
+    const polite = ['please', 'thanks', 'gladly', 'kindly'];
+    const rude = ['whatever', 'ugh', 'nope', 'meh'];
+    const say = (marked: string[]) => rng.shuffle([...Array.from({ length: 6 }, () => rng.pick(filler)), rng.pick(marked)]).join(' ');
+    const linear = Array.from({ length: 1000 }, (_, k) => ({ prompt: `Question ${k % 40}?`, chosen: say(polite), rejected: say(rude) }));
+    const cyclic = cyclicPreferences(900, 5);
+    const bpe = trainBpe([...linear, ...cyclic].slice(0, 800).flatMap((p) => [p.prompt, p.chosen, p.rejected]), 300);
+    const dir = path.join(root, 'features');
+    writeTinyCheckpoint(dir, { vocab: bpe.vocabSize, d: 48, layers: 1, heads: 4, positions: 64, tokenizerJson: bpeToTokenizerJson(bpe) });
+    const config = checkpointFeaturesConfig('features', dir);
+    expect(config).toMatchObject({ kind: 'checkpoint', nEmbd: 48, maxTokens: 64, promptTokens: 32 });
+    const featurizer = openCheckpointFeaturizer(config, dir);
+    expect(featurizer.dims).toBe(3 * 48 + 6);
+    expect(featurizer.promptBlock).toEqual([96, 144]);
+    // One row by hand: the mean of the response's hidden states equals the first block (after normalising).
+    const { model, tokenizer } = loadCheckpoint(dir);
+    const prompt = tokenizer.encode('Say hi.');
+    const ids = [...prompt, ...tokenizer.encode('\n\nhello there')];
+    const hidden = tf.tidy(() => model.hidden(Int32Array.from(ids), 1, ids.length).arraySync());
+    const mean = Array.from({ length: 48 }, (_, i) => hidden.slice(prompt.length).reduce((a, h) => a + h[i]!, 0));
+    const norm = Math.hypot(...mean);
+    const [row] = featurizer.featurize([{ prompt: 'Say hi.', response: 'hello there' }]);
+    for (let i = 0; i < 48; i++) expect(row!.value[i]).toBeCloseTo(mean[i]! / norm, 4);
+    model.dispose();
+    // Learning from the frozen (standardised) states: held-out accuracy on word-carried preferences (BT) and on cyclic ones (GPM).
+    const split = <T,>(xs: T[]) => [xs.slice(0, Math.floor(xs.length * 0.8)), xs.slice(Math.floor(xs.length * 0.8))] as const;
+    const heldOutAccuracy = async (pairs: typeof linear, kind: 'bt' | 'gpm') => {
+      const [train, test] = split(pairs);
+      const data = syntheticData(train, featurizer);
+      const norm = fitStandardization(data.features, data.dims);
+      data.features = data.features.map((v) => standardize(v, norm));
+      const fitted = await fitRewardModel(data, { ...DEFAULT_CONFIG, kind, epochs: 30 });
+      const t = syntheticData(test, featurizer);
+      t.features = t.features.map((v) => standardize(v, norm));
+      const p = fitted.preferences(t.pairs.map((x) => t.features[x.a]!), t.pairs.map((x) => t.features[x.b]!));
+      fitted.dispose();
+      return p.filter((x) => x > 0.5).length / p.length;
+    };
+    const bt = await heldOutAccuracy(linear, 'bt');
+    const gpm = await heldOutAccuracy(cyclic, 'gpm');
+    expect(bt).toBeGreaterThan(0.75);
+    expect(gpm).toBeGreaterThan(0.7);
+    featurizer.dispose();
+  }, 120_000);
 });

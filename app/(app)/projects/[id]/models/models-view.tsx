@@ -61,9 +61,11 @@ function LiveCurve({ jobId }: { jobId: number }) {
 }
 
 /** Launch form with presets, the list of models (live while training), and a side-by-side comparison. */
-export function ModelsView({ projectId, initialModels }: { projectId: number; initialModels: ModelRow[] }) {
+export function ModelsView({ projectId, initialModels, checkpoints }: { projectId: number; initialModels: ModelRow[]; checkpoints: string[] }) {
   const [models, setModels] = useState(initialModels);
   const [preset, setPreset] = useState<keyof typeof PRESETS>('Bradley–Terry (fast)');
+  const [checkpoint, setCheckpoint] = useState('');
+  const ownFeatures = 'featurizer' in PRESETS[preset];
   const [name, setName] = useState('');
   const [epochs, setEpochs] = useState('');
   const [members, setMembers] = useState('5');
@@ -94,7 +96,7 @@ export function ModelsView({ projectId, initialModels }: { projectId: number; in
             e.preventDefault();
             setPending(true);
             setError('');
-            const body = { ...PRESETS[preset], ...(name.trim() ? { name: name.trim() } : {}), ...(epochs ? { epochs: Number(epochs) } : {}), ...(PRESETS[preset].kind === 'ensemble' ? { members: Number(members) } : {}) };
+            const body = { ...PRESETS[preset], ...(name.trim() ? { name: name.trim() } : {}), ...(epochs ? { epochs: Number(epochs) } : {}), ...(PRESETS[preset].kind === 'ensemble' ? { members: Number(members) } : {}), ...(checkpoint && !ownFeatures ? { featurizer: 'checkpoint', checkpoint } : {}) };
             try {
               const res = await fetch(`/api/v1/projects/${projectId}/reward-models`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
               const answer = (await res.json()) as { error?: string };
@@ -123,6 +125,19 @@ export function ModelsView({ projectId, initialModels }: { projectId: number; in
             <span className="mb-1 block font-medium text-slate-700">Epochs (default 10)</span>
             <input className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" type="number" min={1} max={200} value={epochs} onChange={(e) => setEpochs(e.target.value)} />
           </label>
+          {checkpoints.length && !ownFeatures ? (
+            <label className="text-sm md:col-span-2">
+              <span className="mb-1 block font-medium text-slate-700">Features</span>
+              <select className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" value={checkpoint} onChange={(e) => setCheckpoint(e.target.value)}>
+                <option value="">Hashed word and character n-grams (default)</option>
+                {checkpoints.map((c) => (
+                  <option key={c} value={c}>
+                    Frozen hidden states of checkpoint {c}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
           {PRESETS[preset].kind === 'ensemble' ? (
             <label className="text-sm">
               <span className="mb-1 block font-medium text-slate-700">Members</span>

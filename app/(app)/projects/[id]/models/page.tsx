@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { getProjectForActor } from '@/db/queries/projects';
 import { listRewardModels } from '@/db/queries/reward-models';
+import { listCheckpoints } from '@/lib/checkpoints';
 import { loadOr404 } from '@/app/_lib/load-or-404';
 import { requireActor } from '@/app/_lib/session';
 import { Forbidden } from '@/app/_components/forbidden';
@@ -20,7 +21,7 @@ export default async function ModelsPage({ params }: { params: Promise<{ id: str
       <ProjectPageHeader project={project} title="Models">
         Reward models fitted on this project&apos;s preferences in a background worker, evaluated on held-out prompts against a longer-response-wins baseline. Ensembles flag pairs that look mislabelled.
       </ProjectPageHeader>
-      <ModelsView projectId={project.id} initialModels={JSON.parse(JSON.stringify(models)) as typeof models} />
+      <ModelsView projectId={project.id} checkpoints={listCheckpoints().map((c) => c.name)} initialModels={JSON.parse(JSON.stringify(models)) as typeof models} />
     </div>
   );
 }

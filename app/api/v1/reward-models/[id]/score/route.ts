@@ -3,6 +3,7 @@
 // tfjs is loaded on the first call (never bundled: next.config.js serverExternalPackages).
 import { z } from 'zod';
 import { getRewardModel, readRewardModelFiles } from '@/db/queries/reward-models';
+import { resolveCheckpoint } from '@/lib/checkpoints';
 import { apiRoute, readJson } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 
@@ -13,5 +14,5 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   const { records } = bodySchema.parse(await readJson(request));
   const { manifest, weights } = readRewardModelFiles(record);
   const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
-  return scoreWithSavedModel(manifest, weights, records.map((r, k) => ({ line: k + 1, record: r })));
+  return scoreWithSavedModel(manifest, weights, records.map((r, k) => ({ line: k + 1, record: r })), (name) => resolveCheckpoint(name));
 });
