@@ -4,7 +4,7 @@
  * every response involved — computed once per featurizer and cached in `response_features`.
  */
 import { splitPrompts } from '@/lib/data/export';
-import type { Featurizer } from '@/lib/ml/features/featurizer';
+import type { Featurizer, TextRow } from '@/lib/ml/features/featurizer';
 import { packSparse, unpackSparse, type SparseVector } from '@/lib/ml/features/hashed-ngrams';
 import type { PreferenceData } from '@/lib/ml/reward-model';
 import { getDb } from '../client';
@@ -42,31 +42,42 @@ const MARGIN_OF_STRENGTH: Record<number, number> = { 1: 1 / 3, 2: 2 / 3, 3: 1 };
 
 export const promptText = (messages: { role: string; content: string }[]) => messages.map((m) => `${m.role}: ${m.content}`).join('\n');
 
-/** Features of these responses (in order): cached ones read, the rest computed and cached in one transaction each 2,000. */
-export function loadFeatures(responseIds: readonly number[], featurizer: Featurizer): { features: SparseVector[]; computed: number } {
+/**
+ * One value per response (in order) from the `response_features` cache under `key`: cached ones read, the
+ * rest computed from (prompt, response) text and cached in one transaction each 2,000.
+ */
+export function loadCachedPerResponse<T>(
+  responseIds: readonly number[],
+  key: string,
+  codec: { compute(rows: readonly TextRow[]): T[]; pack(v: T): Buffer; unpack(bytes: Uint8Array): T },
+): { values: T[]; computed: number } {
   const client = getDb().$client;
-  const key = featurizer.key;
   const rowOf = new Map(responseIds.map((id, i) => [id, i]));
-  const features: (SparseVector | undefined)[] = new Array(responseIds.length);
+  const values: (T | undefined)[] = new Array(responseIds.length);
   const cachedStmt = client.prepare('select response_id, data from response_features where featurizer = ? and response_id in (select value from json_each(?))');
   for (let k = 0; k < responseIds.length; k += 5000) {
-    for (const c of cachedStmt.all(key, JSON.stringify(responseIds.slice(k, k + 5000))) as { response_id: number; data: Buffer }[]) features[rowOf.get(c.response_id)!] = unpackSparse(c.data);
+    for (const c of cachedStmt.all(key, JSON.stringify(responseIds.slice(k, k + 5000))) as { response_id: number; data: Buffer }[]) values[rowOf.get(c.response_id)!] = codec.unpack(c.data);
   }
-  const missing = responseIds.filter((_, i) => !features[i]);
+  const missing = responseIds.filter((_, i) => values[i] === undefined);
   const texts = client.prepare('select r.id, r.content, p.messages from responses r join prompts p on p.id = r.prompt_id where r.id in (select value from json_each(?))');
   const insert = client.prepare('insert or replace into response_features (response_id, featurizer, data) values (?, ?, ?)');
   for (let k = 0; k < missing.length; k += 2000) {
     const rows = texts.all(JSON.stringify(missing.slice(k, k + 2000))) as { id: number; content: string; messages: string }[];
-    const vectors = featurizer.featurize(rows.map((r) => ({ prompt: promptText(JSON.parse(r.messages) as { role: string; content: string }[]), response: r.content })));
-    const computed = rows.map((r, i) => ({ id: r.id, v: vectors[i]! }));
+    const computed = codec.compute(rows.map((r) => ({ prompt: promptText(JSON.parse(r.messages) as { role: string; content: string }[]), response: r.content })));
     client.transaction(() => {
-      for (const c of computed) {
-        features[rowOf.get(c.id)!] = c.v;
-        insert.run(c.id, key, packSparse(c.v));
-      }
+      rows.forEach((r, i) => {
+        values[rowOf.get(r.id)!] = computed[i]!;
+        insert.run(r.id, key, codec.pack(computed[i]!));
+      });
     })();
   }
-  return { features: features as SparseVector[], computed: missing.length };
+  return { values: values as T[], computed: missing.length };
+}
+
+/** Features of these responses (in order), through the per-response cache. */
+export function loadFeatures(responseIds: readonly number[], featurizer: Featurizer): { features: SparseVector[]; computed: number } {
+  const { values, computed } = loadCachedPerResponse(responseIds, featurizer.key, { compute: (rows) => featurizer.featurize(rows), pack: packSparse, unpack: unpackSparse });
+  return { features: values, computed };
 }
 
 export function loadTrainingData(projectId: number, featurizer: Featurizer): ProjectTrainingData {

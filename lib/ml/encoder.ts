@@ -93,19 +93,35 @@ export class EncoderRewardModel {
   }
 }
 
-export type TokenPairs = { a: number[][]; b: number[][] };
+/** Pairs of token sequences: a is preferred, or the two tie where `tie[k]` (loss −½(log σ(Δ) + log σ(−Δ))). */
+export type TokenPairs = { a: number[][]; b: number[][]; tie?: boolean[] };
 
-/** Trains the encoder and its head on pairs (a preferred); reports pairs per second per epoch. */
+/** The state a fit can continue from: weights in variables() order, Adam's slots, and epochs done. */
+export type EncoderResume = { weights: Float32Array[]; optimizer: { name: string; data: Float32Array; shape: number[] }[]; epoch: number };
+
+export type EncoderEpoch = { epoch: number; loss: number; seconds: number; pairsPerSecond: number; model: EncoderRewardModel; optimizerState: () => Promise<EncoderResume['optimizer']> };
+
+/** Trains the encoder and its head on pairs; reports pairs per second per epoch, and can resume after an epoch. */
 export async function fitEncoderRewardModel(
   pairs: TokenPairs,
   config: EncoderConfig,
-  hooks: { onEpoch?: (r: { epoch: number; loss: number; seconds: number; pairsPerSecond: number }) => void; signal?: AbortSignal } = {},
+  hooks: { onEpoch?: (r: EncoderEpoch) => void | Promise<void>; signal?: AbortSignal; resume?: EncoderResume } = {},
 ): Promise<EncoderRewardModel> {
   const model = new EncoderRewardModel(config);
   const optimizer = tf.train.adam(config.learningRate);
   const rng = createRng(config.seed + 1);
   const n = pairs.a.length;
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+  const start = hooks.resume ? hooks.resume.epoch + 1 : 1;
+  if (hooks.resume) {
+    const vars = model.variables();
+    if (hooks.resume.weights.length !== vars.length) throw new Error('the encoder checkpoint does not match its configuration');
+    vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(hooks.resume!.weights[i]!, v.shape))));
+    await optimizer.setWeights(hooks.resume.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.data, w.shape) })));
+    // The shuffles of the epochs already run, so the next epoch sees the order it would have seen.
+    for (let e = 1; e < start; e++) rng.shuffle([...Array(n).keys()]);
+  }
+  const tieWeight = pairs.tie?.map((t) => (t ? 1 : 0));
+  for (let epoch = start; epoch <= config.epochs; epoch++) {
     const started = performance.now();
     const order = rng.shuffle([...Array(n).keys()]);
     let total = 0;
@@ -115,9 +131,12 @@ export async function fitEncoderRewardModel(
       const idx = order.slice(k, k + config.batchSize);
       const loss = optimizer.minimize(() => {
         const r = model.rewards([...idx.map((i) => pairs.a[i]!), ...idx.map((i) => pairs.b[i]!)]);
-        const ra = tf.slice(r, [0], [idx.length]);
-        const rb = tf.slice(r, [idx.length], [idx.length]);
-        return tf.neg(tf.mean(logSigmoid(tf.sub(ra, rb)))) as tf.Scalar;
+        const delta = tf.sub(tf.slice(r, [0], [idx.length]), tf.slice(r, [idx.length], [idx.length]));
+        const decisive = tf.neg(logSigmoid(delta));
+        if (!tieWeight) return tf.mean(decisive) as tf.Scalar;
+        const tie = tf.tensor1d(idx.map((i) => tieWeight[i]!));
+        const half = tf.mul(tf.add(decisive, tf.neg(logSigmoid(tf.neg(delta)))), 0.5);
+        return tf.mean(tf.add(tf.mul(decisive, tf.sub(1, tie)), tf.mul(half, tie))) as tf.Scalar;
       }, true, model.variables());
       total += loss!.dataSync()[0]!;
       loss!.dispose();
@@ -125,7 +144,14 @@ export async function fitEncoderRewardModel(
       await new Promise((resolve) => setImmediate(resolve));
     }
     const seconds = (performance.now() - started) / 1000;
-    hooks.onEpoch?.({ epoch, loss: total / steps, seconds, pairsPerSecond: n / seconds });
+    await hooks.onEpoch?.({
+      epoch,
+      loss: total / steps,
+      seconds,
+      pairsPerSecond: n / seconds,
+      model,
+      optimizerState: async () => (await optimizer.getWeights()).map((w) => ({ name: w.name, data: w.tensor.dataSync() as Float32Array, shape: w.tensor.shape })),
+    });
   }
   optimizer.dispose();
   return model;

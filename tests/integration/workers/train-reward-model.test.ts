@@ -86,6 +86,33 @@ describe('train-reward-model job', () => {
     expect(scoreRecords(again.scorer, again.featurize, [{ line: 1, record: { prompt: 'Hi?', response: 'Hello.' } }]).rows).toEqual([{ line: 1, kind: 'responses', rewards: [(report.rows[1] as { rewards: number[] }).rewards[0]] }]);
   }, 120_000);
 
+  it('the transformer encoder checkpoints every epoch and a second worker resumes it; token ids are cached per response', async () => {
+    const tokenRows = () => getDb().$client.prepare("select count(*) from response_features where featurizer like 'bpe-tokens:%'").pluck().get() as number;
+    const small = createGeneratedProject({ prompts: 25 });
+    const { model, jobId } = startRewardModelTraining(CLI_ACTOR, small.projectId, { kind: 'bt', featurizer: 'transformer', epochs: 3 });
+    const shutdown = new AbortController();
+    const timer = setInterval(() => metricSteps(jobId).length >= 1 && shutdown.abort(), 5);
+    const first = await runOnce({ workerId: 'enc-a', heartbeatMs: 100, log: quiet, shutdownSignal: shutdown.signal });
+    clearInterval(timer);
+    expect(first?.status).toBe('released');
+    const after = metricSteps(jobId).length;
+    expect(after).toBeGreaterThanOrEqual(1);
+    expect(after).toBeLessThan(3);
+    expect(fs.existsSync(path.join(process.env.ARBITER_DATA_DIR!, 'models', String(model.id), 'checkpoint.bin'))).toBe(true);
+    const cached = tokenRows();
+    expect(cached).toBeGreaterThan(0);
+    const logs: string[] = [];
+    expect((await runOnce({ workerId: 'enc-b', heartbeatMs: 100, log: (m) => logs.push(String(m)) }))?.status).toBe('succeeded');
+    // Each epoch ran once; the second worker reused the tokenizer and every cached token id.
+    expect(metricSteps(jobId)).toEqual([1, 2, 3]);
+    expect(logs.some((l) => /resuming the encoder after epoch [12]/.test(l))).toBe(true);
+    expect(logs.some((l) => /token ids: \d+ cached, 0 computed/.test(l))).toBe(true);
+    expect(tokenRows()).toBe(cached);
+    const done = getRewardModel(CLI_ACTOR, model.id);
+    expect(done).toMatchObject({ status: 'ready', metrics: { counts: { trainTies: expect.any(Number) } } });
+    expect(fs.existsSync(path.join(readRewardModelFiles(done).dir, 'checkpoint.bin'))).toBe(false);
+  }, 180_000);
+
   it('refuses a project without enough comparisons, and sends flagged pairs back for annotation', async () => {
     const empty = createGeneratedProject({ prompts: 2 });
     expect(() => startRewardModelTraining(CLI_ACTOR, empty.projectId, { kind: 'bt' })).toThrow(/needs at least 10/);
