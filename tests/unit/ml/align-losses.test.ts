@@ -148,7 +148,7 @@ describe('DPO-family losses', () => {
     for (const type of LOSS_TYPES) {
       const p = params({ labelSmoothing: type === 'exo_pair' ? 1e-3 : 0.1, beta: type === 'sppo' ? 0.01 : 0.1 });
       const x = inputs();
-      const f = (w: tf.Tensor1D) => tf.sum(alignmentLoss(type, { ...x, w }, p)) as tf.Scalar;
+      const f = (w: tf.Tensor) => tf.sum(alignmentLoss(type, { ...x, w: w as tf.Tensor1D }, p)) as tf.Scalar;
       const g = tf.tidy(() => Array.from(tf.grad(f)(x.w).dataSync()));
       for (let i = 0; i < n; i++) {
         expect(Number.isFinite(g[i]!), `${type} gradient ${i}`).toBe(true);
