@@ -2,6 +2,7 @@ import type { JobKind, JobPayload } from '@/lib/jobs/registry';
 import { handleComputeLeaderboard } from './handlers/compute-leaderboard';
 import { handleExportDataset } from './handlers/export-dataset';
 import { handleTrainRewardModel } from './handlers/train-reward-model';
+import { handleAlignPolicy } from './handlers/align-policy';
 import { handleRecomputeStats } from './handlers/recompute-stats';
 import type { JobHandler } from './types';
 
@@ -11,4 +12,5 @@ export const JOB_HANDLERS = {
   'compute-leaderboard': handleComputeLeaderboard,
   'export-dataset': handleExportDataset,
   'train-reward-model': handleTrainRewardModel,
+  'align-policy': handleAlignPolicy,
 } as const satisfies { [K in JobKind]: JobHandler<JobPayload<K>> };

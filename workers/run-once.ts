@@ -6,6 +6,7 @@ import { getDb } from '@/db/client';
 import { JOB_DEFINITIONS, isJobKind, type JobKind, type JobPayload } from '@/lib/jobs/registry';
 import {
   addJobMetrics,
+  discardJobMetricsAfter,
   claimNextJob,
   completeJob,
   failJob,
@@ -78,6 +79,7 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
     saveCheckpoint: (value) => void saveJobCheckpoint(db, job.id, workerId, value),
     reportProgress: (progress, message) => reportJobProgress(db, job.id, workerId, progress, message),
     addMetrics: (step, values) => addJobMetrics(db, job.id, step, values),
+    discardMetricsAfter: (step) => discardJobMetricsAfter(db, job.id, step),
     log: (message) => log(`${prefix} ${message}`),
   };
 

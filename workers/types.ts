@@ -11,6 +11,8 @@ export type JobContext = {
   saveCheckpoint(value: unknown): void;
   reportProgress(progress: number, message?: string): void;
   addMetrics(step: number, values: Record<string, number>): void;
+  /** Forget metrics after `step` (a resumed job is about to redo those steps). */
+  discardMetricsAfter(step: number): void;
   log(message: string): void;
 };
 

@@ -3,7 +3,7 @@
  * argument, so the web app, the CLI, the workers and the tests share one implementation.
  * Every status change is a compare-and-set: `UPDATE … WHERE id = ? AND status = ?`, checked by `changes`.
  */
-import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { jobMetrics, jobs, type Job, type JobStatus } from '@/db/schema';
 import { nextRunAt } from './backoff';
@@ -105,6 +105,11 @@ export function addJobMetrics(db: Db, jobId: number, step: number, values: Recor
     .filter(([, v]) => Number.isFinite(v))
     .map(([name, value]) => ({ jobId, step, name, value }));
   if (rows.length > 0) db.insert(jobMetrics).values(rows).run();
+}
+
+/** Drops the job's metrics logged after `step`: a resumed job redoes those steps and logs them again. */
+export function discardJobMetricsAfter(db: Db, jobId: number, step: number): void {
+  db.delete(jobMetrics).where(and(eq(jobMetrics.jobId, jobId), gt(jobMetrics.step, step))).run();
 }
 
 export function completeJob(db: Db, jobId: number, workerId: string, result: unknown): boolean {

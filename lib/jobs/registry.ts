@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { computeLeaderboardJob } from './compute-leaderboard';
 import { exportDatasetJob } from './export-dataset';
 import { trainRewardModelJob } from './train-reward-model';
+import { alignPolicyJob } from './align-policy';
 import { recomputeStatsJob } from './recompute-stats';
 
 /** Every job kind the product knows. workers/registry.ts must give each one a handler. */
@@ -10,6 +11,7 @@ export const JOB_DEFINITIONS = {
   [computeLeaderboardJob.kind]: computeLeaderboardJob,
   [exportDatasetJob.kind]: exportDatasetJob,
   [trainRewardModelJob.kind]: trainRewardModelJob,
+  [alignPolicyJob.kind]: alignPolicyJob,
 } as const;
 
 export type JobKind = keyof typeof JOB_DEFINITIONS;

@@ -8,39 +8,9 @@
  * h̄ = ā − b̄. f-DPO replaces a and b by f′-scores of the ratio u = e^a before h is formed.
  */
 import { logSigmoid, tf } from '../backend';
+import type { Divergence, LossType } from '../kinds';
 
-export const LOSS_TYPES = [
-  'sigmoid',
-  'cdpo',
-  'robust',
-  'ipo',
-  'hinge',
-  'sigmoid_norm',
-  'exo_pair',
-  'nca_pair',
-  'bco_pair',
-  'sppo_hard',
-  'sppo',
-  'apo_zero',
-  'apo_down',
-  'discopop',
-  'simpo',
-  'orpo',
-  'kto',
-  'rpo',
-  'npo',
-  'cpl',
-  'sft',
-] as const;
-export type LossType = (typeof LOSS_TYPES)[number];
-
-/** Losses that need no reference model (no reference forward, no precomputed reference log-probs). */
-export const REFERENCE_FREE: readonly LossType[] = ['simpo', 'orpo', 'cpl', 'sft'];
-/** Losses on single samples (desirable / undesirable, or a forget set) rather than pairs. */
-export const UNPAIRED: readonly LossType[] = ['kto', 'npo'];
-
-export const DIVERGENCES = ['reverse_kl', 'forward_kl', 'js', 'alpha'] as const;
-export type Divergence = (typeof DIVERGENCES)[number];
+export { DIVERGENCES, LOSS_TYPES, REFERENCE_FREE, UNPAIRED, type Divergence, type LossType } from '../kinds';
 
 export type LossParams = {
   /** β (IPO's τ, ORPO's λ, KTO's and NPO's β). TRL default 0.1. */

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getDb } from '@/db/client';
+import { getPolicy, readyPolicyDir, startAlignment } from '@/db/queries/policies';
+import { startRewardModelTraining } from '@/db/queries/reward-models';
+import { CLI_ACTOR } from '@/lib/auth/access';
+import { runOnce } from '@/workers/run-once';
+import { createGeneratedProject } from '../../helpers/projects';
+
+process.env.ARBITER_ML_BACKEND = 'wasm';
+const quiet = () => undefined;
+const small = { layers: 1, dModel: 32, heads: 2, contextLength: 64, sftEpochs: 2, epochs: 2, batchSize: 8, evalPrompts: 3, bestOfN: 2, maxNewTokens: 12 } as const;
+const metricNames = (jobId: number) => new Set(getDb().$client.prepare('select distinct name from job_metrics where job_id = ?').pluck().all(jobId) as string[]);
+const steps = (jobId: number) => getDb().$client.prepare("select step from job_metrics where job_id = ? and name = 'loss' order by id").pluck().all(jobId) as number[];
+
+describe('align-policy job', () => {
+  const { projectId } = createGeneratedProject({ prompts: 30 });
+  let rewardModelId = 0;
+
+  it('refuses bad settings before queueing anything', async () => {
+    expect(() => startAlignment(CLI_ACTOR, projectId, { loss: ['sigmoid', 'kto'] })).toThrow(/unpaired losses/);
+    expect(() => startAlignment(CLI_ACTOR, projectId, { loss: 'sigmoid', lossWeights: [1, 2] })).toThrow(/1 loss types but 2 loss weights/);
+    expect(() => startAlignment(CLI_ACTOR, projectId, { base: 'checkpoint:../../etc' })).toThrow(/base must be scratch/);
+    expect(() => startAlignment(CLI_ACTOR, projectId, { base: 'policy:999' })).toThrow(/policy 999 not found/);
+    expect(() => startAlignment(CLI_ACTOR, projectId, { rounds: 2 })).toThrow(/need rewardModelId/);
+    expect(() => startAlignment(CLI_ACTOR, createGeneratedProject({ prompts: 2 }).projectId, {})).toThrow(/needs at least 10/);
+    expect(getDb().$client.prepare("select count(*) from jobs where kind = 'align-policy'").pluck().get()).toBe(0);
+    const rm = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3 });
+    expect((await runOnce({ workerId: 'rm', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    rewardModelId = rm.model.id;
+  }, 60_000);
+
+  it('runs SFT then DPO, logs TRL metrics, judges samples with a reward model, and exports a GPT-2 checkpoint', async () => {
+    const { policy, jobId } = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sigmoid', rewardModelId });
+    expect((await runOnce({ workerId: 'align', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    const done = getPolicy(CLI_ACTOR, policy.id);
+    expect(done.status).toBe('ready');
+    expect([...metricNames(jobId)]).toEqual(expect.arrayContaining(['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected', 'kl', 'tokens_per_second']));
+    const m = done.metrics as { samples: { prompt: string; reference: string; policy: string; rewardPolicy: number }[]; winRate: { winRate: number; prompts: number }; bestOfN: { n: number; analyticKl: number; meanRewardOfBest: Record<string, number> }; parameters: number };
+    expect(m.samples.length).toBeGreaterThan(0);
+    expect(m.samples.length).toBeLessThanOrEqual(3);
+    expect(m.samples[0]).toMatchObject({ prompt: expect.any(String), reference: expect.any(String), policy: expect.any(String), rewardPolicy: expect.any(Number) });
+    expect(m.winRate.winRate).toBeGreaterThanOrEqual(0);
+    expect(m.winRate.winRate).toBeLessThanOrEqual(1);
+    expect(m.bestOfN).toMatchObject({ n: 2, analyticKl: +(Math.log(2) - 0.5).toFixed(4) });
+    expect(Object.keys(m.bestOfN.meanRewardOfBest)).toEqual(['mean', 'worst-case', 'uncertainty-weighted']);
+    const dir = readyPolicyDir(done);
+    expect(fs.readdirSync(dir).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
+    const { loadCheckpoint } = await import('@/lib/ml/gpt/checkpoint');
+    const loaded = loadCheckpoint(dir);
+    expect(loaded.model.parameterCount).toBe(m.parameters);
+    loaded.model.dispose();
+    // Training state is gone once the run is done.
+    const modelDir = path.dirname(dir);
+    expect(fs.readdirSync(modelDir).filter((f) => f.endsWith('-state.bin'))).toEqual([]);
+  }, 180_000);
+
+  it('a stopped run resumes from its last epoch in another worker', async () => {
+    const { policy, jobId } = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'ipo', sftEpochs: 2, epochs: 3 });
+    const shutdown = new AbortController();
+    // Stop once the preference stage has logged a step (SFT done, its epoch checkpoints written).
+    const timer = setInterval(() => metricNames(jobId).has('rewards/accuracies') && shutdown.abort(), 5);
+    const first = await runOnce({ workerId: 'align-a', heartbeatMs: 100, log: quiet, shutdownSignal: shutdown.signal });
+    clearInterval(timer);
+    expect(first?.status).toBe('released');
+    const logs: string[] = [];
+    expect((await runOnce({ workerId: 'align-b', heartbeatMs: 100, log: (l) => logs.push(l) }))?.status).toBe('succeeded');
+    expect(logs.some((l) => /resuming: (sft|preference) stage, round 1, after step \d+/.test(l))).toBe(true);
+    // Every step ran exactly once overall: SFT was not repeated, and the redone steps replaced their first values.
+    const counts = (getPolicy(CLI_ACTOR, policy.id).metrics as { counts: { sftSequences: number; trainExamples: number } }).counts;
+    const expected = 2 * Math.ceil(counts.sftSequences / 8) + 3 * Math.ceil(counts.trainExamples / 8);
+    expect(steps(jobId)).toEqual(Array.from({ length: expected }, (_, k) => k + 1));
+    expect(getPolicy(CLI_ACTOR, policy.id).status).toBe('ready');
+  }, 180_000);
+
+  it('iterative rounds write each round back as a dataset version: judged by the reward model, or as items for annotators', async () => {
+    const judged = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sppo', rewardModelId, rounds: 2, roundCandidates: 3, roundPrompts: 5, epochs: 1 });
+    expect((await runOnce({ workerId: 'rounds', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    const round = getDb().$client.prepare("select count(*) as n, min(label_source) as src from comparisons where group_id like ?").get(`round:${judged.policy.id}:2:%`) as { n: number; src: string };
+    expect(round.n).toBeGreaterThan(0);
+    expect(round.src).toBe('judge');
+    expect((getPolicy(CLI_ACTOR, judged.policy.id).metrics as { rounds: { round: number; judge: string; comparisons: number }[] }).rounds).toEqual([expect.objectContaining({ round: 2, judge: 'reward-model', comparisons: round.n })]);
+    const itemsBefore = getDb().$client.prepare('select count(*) from items where project_id = ?').pluck().get(projectId) as number;
+    const annotated = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sigmoid', rounds: 2, roundJudge: 'annotators', roundCandidates: 2, roundPrompts: 4, epochs: 1 });
+    expect((await runOnce({ workerId: 'rounds', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    const itemsAfter = getDb().$client.prepare('select count(*) from items where project_id = ?').pluck().get(projectId) as number;
+    expect(itemsAfter).toBeGreaterThan(itemsBefore);
+    expect(getDb().$client.prepare('select count(*) from responses where system like ?').pluck().get(`policy-${annotated.policy.id}-round-2-%`)).toBeGreaterThan(0);
+  }, 240_000);
+});

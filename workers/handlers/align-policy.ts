@@ -1,0 +1,216 @@
+/**
+ * align-policy: a GPT policy aligned on the project's preferences.
+ *  1. Data: comparisons with texts → pairs (or, for kto/npo, single samples); prompts split into train and
+ *     evaluation prompts (every 10th prompt, at most `evalPrompts`).
+ *  2. Tokenizer and policy: from scratch (a BPE learned on the train texts, a small GPT), from a local
+ *     GPT-2-family checkpoint, or from an earlier policy. The tokenizer is saved first, so a retry reuses it.
+ *  3. SFT on the chosen responses; the result is saved as `sft.safetensors` and is the reference.
+ *  4. Preference optimisation with the reference's log-probs computed once; metrics with TRL's names.
+ *  5. Iterative rounds (rounds > 1): candidates from the current policy go back into the project (a dataset
+ *     version per round); a reward model labels them and training continues with the previous iterate as
+ *     reference, or annotators get them as items and the run ends.
+ *  6. Evaluation (align-eval.ts): samples of the reference and the policy side by side, win rate and
+ *     best-of-n judged by a reward model; the policy is exported as config.json + model.safetensors + tokenizer.json.
+ * After every epoch the training state (weights, Adam, step) is written beside the model; a retried job resumes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { getPolicyForJob, loadAlignmentPairs, markPolicyFailed, policyCheckpointDir, readyPolicyDir, savePolicyResult, type AlignmentPair } from '@/db/queries/policies';
+import { modelDirectory } from '@/db/queries/reward-models';
+import { projectExists } from '@/db/queries/stats';
+import { resolveCheckpoint } from '@/lib/checkpoints';
+import type { JobPayload } from '@/lib/jobs/registry';
+import type { PreferenceExample } from '@/lib/ml/align/train';
+import type { JobContext } from '../types';
+
+type Payload = JobPayload<'align-policy'>;
+type Stage = { stage: 'sft' | 'preference'; round: number; step: number };
+const isStage = (v: unknown): v is Stage => typeof v === 'object' && v !== null && 'stage' in v && 'round' in v;
+
+export const ALIGN_DEFAULTS = { epochs: 3, learningRate: 5e-4, batchSize: 8, sftEpochs: 3, sftLearningRate: 1e-3, layers: 2, dModel: 128, heads: 4, contextLength: 128, evalPrompts: 16, bestOfN: 4, temperature: 1, topP: 0.95, topK: 0, maxNewTokens: 48, merges: 1500 };
+
+export async function handleAlignPolicy(payload: Payload, ctx: JobContext) {
+  if (!projectExists(payload.projectId)) throw new Error(`project ${payload.projectId} does not exist`);
+  getPolicyForJob(payload.modelId);
+  try {
+    return await align(payload, ctx);
+  } catch (error) {
+    if (ctx.job.attempts >= ctx.job.maxAttempts && !ctx.signal.aborted) markPolicyFailed(payload.modelId, error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+}
+
+/** Every 10th prompt (by id) is an evaluation prompt, at most `max`, at least one. */
+export function splitPrompts(pairs: readonly AlignmentPair[], max: number): { train: AlignmentPair[]; evalPrompts: AlignmentPair['messages'][] } {
+  const ids = [...new Set(pairs.map((p) => p.promptId))].sort((a, b) => a - b);
+  const held = new Set(ids.filter((_, i) => i % 10 === 9).slice(0, max));
+  if (held.size === 0 && ids.length > 1) held.add(ids.at(-1)!);
+  const evalPrompts = new Map<number, AlignmentPair['messages']>();
+  for (const p of pairs) if (held.has(p.promptId)) evalPrompts.set(p.promptId, p.messages);
+  return { train: pairs.filter((p) => !held.has(p.promptId)), evalPrompts: [...evalPrompts.values()] };
+}
+
+async function align(payload: Payload, ctx: JobContext) {
+  const { initBackend } = await import('@/lib/ml/backend');
+  const { Gpt } = await import('@/lib/ml/gpt/model');
+  const { loadCheckpoint, saveCheckpoint } = await import('@/lib/ml/gpt/checkpoint');
+  const { readSafetensors, writeSafetensors } = await import('@/lib/ml/gpt/safetensors');
+  const { HfBpeTokenizer, bpeToTokenizerJson } = await import('@/lib/ml/tokenizer/hf-tokenizer');
+  const { trainBpe } = await import('@/lib/ml/tokenizer/bpe');
+  const { buildSequence } = await import('@/lib/ml/align/sequences');
+  const { sft, preferenceOptimize, referenceLogProbs } = await import('@/lib/ml/align/train');
+  const { DEFAULT_LOSS_PARAMS, LOSS_PRESETS, UNPAIRED } = await import('@/lib/ml/align/losses');
+  const { renderPrompt, renderCompletion } = await import('@/lib/ml/align/chat');
+  const { readTrainState, writeTrainState, removeTrainState } = await import('@/lib/ml/align/state-io');
+  const { evaluatePolicy, runRound } = await import('./align-eval');
+  const backend = await initBackend();
+  ctx.log(`TensorFlow.js backend: ${backend.backend}`);
+  const o = { ...ALIGN_DEFAULTS, ...Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== undefined)) } as typeof ALIGN_DEFAULTS & Payload;
+  const dir = modelDirectory(payload.modelId);
+  fs.mkdirSync(dir, { recursive: true });
+  const resumed = isStage(ctx.checkpoint) ? ctx.checkpoint : null;
+  if (resumed) {
+    ctx.discardMetricsAfter(resumed.step);
+    ctx.log(`resuming: ${resumed.stage} stage, round ${resumed.round}, after step ${resumed.step}`);
+  }
+
+  // 1. Data.
+  ctx.reportProgress(0.01, 'Reading preferences');
+  const all = loadAlignmentPairs(payload.projectId);
+  const { train, evalPrompts } = splitPrompts(all, o.evalPrompts);
+  const unpaired = payload.loss.every((t) => UNPAIRED.includes(t));
+  const decisive = train.filter((p) => !p.tie);
+  if (!unpaired && decisive.length === 0) throw new Error('no decisive training pairs');
+
+  // 2. Tokenizer and policy.
+  const tokenizerFile = path.join(dir, 'tokenizer.json');
+  let baseDir: string | null = null;
+  if (payload.base.startsWith('checkpoint:')) baseDir = resolveCheckpoint(payload.base.slice('checkpoint:'.length));
+  if (payload.base.startsWith('policy:')) baseDir = readyPolicyDir(getPolicyForJob(Number(payload.base.slice('policy:'.length))));
+  if (!fs.existsSync(tokenizerFile)) {
+    if (baseDir) fs.copyFileSync(path.join(baseDir, 'tokenizer.json'), tokenizerFile);
+    else {
+      ctx.reportProgress(0.02, 'Learning a BPE tokenizer');
+      const texts = train.slice(0, 4000).flatMap((p) => [renderPrompt(p.messages), renderCompletion(p.chosen), renderCompletion(p.rejected)]);
+      fs.writeFileSync(tokenizerFile, JSON.stringify(bpeToTokenizerJson(trainBpe(texts, o.merges))));
+    }
+  }
+  const tok = new HfBpeTokenizer(JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')));
+  const policy = baseDir ? loadCheckpoint(baseDir, { trainable: true }).model : new Gpt({ vocabSize: tok.vocabSize, nPositions: o.contextLength, nEmbd: o.dModel, nLayer: o.layers, nHead: o.heads, layerNormEpsilon: 1e-5 }, payload.seed);
+  const ctxLen = Math.min(policy.config.nPositions, o.contextLength);
+  const eos = tok.eosId;
+  const seq = (messages: AlignmentPair['messages'], response: string) => buildSequence(tok.encode(renderPrompt(messages)), tok.encode(renderCompletion(response)), eos, ctxLen);
+  const shapes = policy.variables().map((v) => v.shape);
+  const saveWeights = (file: string, model: InstanceType<typeof Gpt>) => fs.writeFileSync(file, writeSafetensors(model.toTensors()));
+  const loadFrozen = (file: string) => {
+    const m = new Gpt(policy.config, 0, false);
+    m.loadTensors(readSafetensors(fs.readFileSync(file)));
+    return m;
+  };
+  let step = resumed?.step ?? 0;
+  const report = (r: { stage: string; metrics: Record<string, number>; seconds: number; tokens: number }) => {
+    step++;
+    ctx.addMetrics(step, { ...r.metrics, tokens_per_second: r.tokens / Math.max(r.seconds, 1e-6) });
+  };
+
+  // 3. SFT (skipped when resuming in a later stage).
+  const sftFile = path.join(dir, 'sft.safetensors');
+  const sftSeqs = (unpaired ? train.filter((p) => !p.tie || p.tieKind === 'both_good') : decisive).map((p) => seq(p.messages, p.chosen));
+  if (!fs.existsSync(sftFile)) {
+    const state = resumed?.stage === 'sft' ? readTrainState(dir, 'sft-state') : null;
+    if (o.sftEpochs > 0) {
+      ctx.reportProgress(0.05, `SFT on ${sftSeqs.length} chosen responses`);
+      await sft(policy, sftSeqs, eos, { epochs: o.sftEpochs, learningRate: o.sftLearningRate, batchSize: o.batchSize, seed: payload.seed }, {
+        signal: ctx.signal,
+        resume: state?.state,
+        onStep: (r) => {
+          report(r);
+          if (r.step % 5 === 0) ctx.reportProgress(0.05 + (0.25 * r.epoch) / o.sftEpochs, `SFT epoch ${r.epoch}/${o.sftEpochs}: loss ${r.metrics.loss!.toFixed(4)}`);
+        },
+        onEpoch: async (_epoch, capture) => {
+          writeTrainState(dir, 'sft-state', await capture(), shapes);
+          ctx.saveCheckpoint({ stage: 'sft', round: 1, step } satisfies Stage);
+        },
+      });
+    }
+    saveWeights(sftFile, policy);
+    removeTrainState(dir, 'sft-state');
+    ctx.saveCheckpoint({ stage: 'preference', round: 1, step } satisfies Stage);
+  } else {
+    // SFT finished in an earlier attempt: continue from its weights, or from the previous iterate in a later
+    // round (a saved preference state, if any, replaces both below).
+    const later = resumed && resumed.round > 1 && fs.existsSync(path.join(dir, 'reference.safetensors'));
+    policy.loadTensors(readSafetensors(fs.readFileSync(later ? path.join(dir, 'reference.safetensors') : sftFile)));
+  }
+
+  // 4–5. Preference optimisation, round by round.
+  const params = { ...DEFAULT_LOSS_PARAMS, ...Object.assign({}, ...payload.loss.map((t) => LOSS_PRESETS[t] ?? {})), ...pick(payload, ['beta', 'labelSmoothing', 'divergence', 'alpha', 'simpoGamma', 'rpoAlpha', 'cplLambda', 'ipoNormalize']) };
+  const roundsLog: Record<string, unknown>[] = [];
+  let examples: PreferenceExample[] = unpaired
+    ? train.flatMap((p) => (p.tie ? [p.chosen, p.rejected].map((r) => ({ sample: seq(p.messages, r), desirable: p.tieKind !== 'both_bad' })) : [{ sample: seq(p.messages, p.chosen), desirable: true }, { sample: seq(p.messages, p.rejected), desirable: false }]))
+    : decisive.map((p) => ({ chosen: seq(p.messages, p.chosen), rejected: seq(p.messages, p.rejected) }));
+  if (payload.loss.includes('npo')) examples = examples.filter((e) => 'desirable' in e && !e.desirable);
+  const firstRound = resumed?.stage === 'preference' ? resumed.round : 1;
+  const refFile = path.join(dir, 'reference.safetensors');
+  for (let round = firstRound; round <= payload.rounds; round++) {
+    if (round > 1) {
+      const state = readTrainState(dir, 'round-data');
+      if (state?.info.round === round) examples = state.info.examples as PreferenceExample[];
+      else {
+        const made = await runRound(payload, round, policy, tok, train, seq, ctx);
+        roundsLog.push(made.log);
+        if (payload.roundJudge === 'annotators') break;
+        examples = made.examples;
+        // The previous iterate is the next round's reference.
+        saveWeights(refFile, policy);
+        writeTrainState(dir, 'round-data', { step, weights: [], optimizer: [] }, [], { round, examples });
+      }
+    }
+    const reference = round > 1 && fs.existsSync(refFile) ? loadFrozen(refFile) : loadFrozen(sftFile);
+    const state = resumed?.stage === 'preference' && resumed.round === round ? readTrainState(dir, 'preference-state') : null;
+    ctx.reportProgress(0.32, `Round ${round}: reference log-probs of ${examples.length} examples`);
+    const refLogps = referenceLogProbs(reference, examples, eos);
+    await preferenceOptimize(policy, reference, examples, refLogps, eos, { lossTypes: payload.loss, lossWeights: payload.lossWeights ?? null, params, epochs: o.epochs, learningRate: o.learningRate, batchSize: o.batchSize, seed: payload.seed + round, klEvery: 10 }, {
+      signal: ctx.signal,
+      resume: state?.state,
+      onStep: (r) => {
+        report(r);
+        if (r.step % 5 === 0) ctx.reportProgress(0.32 + (0.5 * ((round - 1) * o.epochs + r.epoch)) / (payload.rounds * o.epochs), `round ${round}, epoch ${r.epoch}/${o.epochs}: loss ${r.metrics.loss!.toFixed(4)}${r.metrics['rewards/accuracies'] !== undefined ? `, reward accuracy ${(r.metrics['rewards/accuracies'] * 100).toFixed(0)}%` : ''}`);
+      },
+      onEpoch: async (_epoch, capture) => {
+        writeTrainState(dir, 'preference-state', await capture(), shapes);
+        ctx.saveCheckpoint({ stage: 'preference', round, step } satisfies Stage);
+      },
+    });
+    removeTrainState(dir, 'preference-state');
+    reference.dispose();
+    if (round < payload.rounds) ctx.saveCheckpoint({ stage: 'preference', round: round + 1, step } satisfies Stage);
+  }
+
+  // 6. Evaluation and export.
+  ctx.reportProgress(0.85, 'Sampling the reference and the policy side by side');
+  const initial = loadFrozen(sftFile);
+  const evaluation = await evaluatePolicy(payload, o, policy, initial, tok, evalPrompts, ctx);
+  initial.dispose();
+  saveCheckpoint(policyCheckpointDir(payload.modelId), policy, JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')), eos);
+  const metrics = {
+    backend: backend.backend,
+    parameters: policy.parameterCount,
+    config: policy.config,
+    counts: { pairs: all.length, trainExamples: examples.length, sftSequences: sftSeqs.length, evalPrompts: evalPrompts.length },
+    lossTypes: payload.loss,
+    params,
+    rounds: roundsLog,
+    ...evaluation,
+  };
+  savePolicyResult(payload.modelId, { metrics, backend: backend.backend });
+  for (const name of ['round-data']) removeTrainState(dir, name);
+  policy.dispose();
+  const w = evaluation.winRate;
+  ctx.reportProgress(1, `policy ready${w ? `: wins ${(w.winRate * 100).toFixed(0)}% against the reference (reward model ${w.rewardModelId})` : ''}`);
+  return { policyId: payload.modelId, winRate: w?.winRate ?? null, backend: backend.backend };
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Partial<Pick<T, K>>;
+}
