@@ -4,6 +4,7 @@ import { closeDb, getDb } from '@/db/client';
 import { stopStatsThread } from '@/lib/threads/stats-pool';
 import { exportCommands } from './commands/export';
 import { modelCommands } from './commands/models';
+import { alignCommands } from './commands/align';
 import { importCommands } from './commands/import';
 import { itemCommands } from './commands/items';
 import { jobCommands } from './commands/jobs';
@@ -13,7 +14,7 @@ import { projectCommands } from './commands/project';
 import { userCommands } from './commands/user';
 import { parseCommandArgs, UsageError, type Command } from './context';
 
-export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands, ...modelCommands];
+export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands, ...modelCommands, ...alignCommands];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,155 @@
+/** CLI: align a policy (DPO family), list policies, sample from one, export one as a GPT-2 checkpoint. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { getJobForActor } from '@/db/queries/jobs';
+import { getPolicy, listPolicies, readyPolicyDir, startAlignment } from '@/db/queries/policies';
+import { CLI_ACTOR } from '@/lib/auth/access';
+import { FINAL_STATUSES } from '@/lib/jobs/queue';
+import { LOSS_TYPES } from '@/lib/ml/kinds';
+import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+
+type PolicyMetrics = { winRate?: { winRate: number; rewardModelId: number } | null; parameters?: number; lossTypes?: string[]; samples?: { prompt: string; reference: string; policy: string }[]; error?: string };
+
+const pct = (x: number | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '–');
+
+/** --ref: scratch, a policy id (7 or policy:7) or a checkpoint name (gpt2 or checkpoint:gpt2). */
+export function parseRef(ref: string | undefined): string {
+  if (ref === undefined || ref === 'scratch') return 'scratch';
+  if (/^policy:\d+$/.test(ref) || ref.startsWith('checkpoint:')) return ref;
+  if (/^\d+$/.test(ref)) return `policy:${ref}`;
+  return `checkpoint:${ref}`;
+}
+
+function describe(m: PolicyMetrics | null): string {
+  if (!m) return '';
+  if (m.error) return `error: ${m.error}`;
+  const lines = [`losses ${m.lossTypes?.join(' + ') ?? '?'}, ${m.parameters?.toLocaleString('en-US') ?? '?'} parameters`];
+  if (m.winRate) lines.push(`win rate against the reference: ${pct(m.winRate.winRate)} (reward model ${m.winRate.rewardModelId})`);
+  for (const s of (m.samples ?? []).slice(0, 3)) lines.push(`prompt: ${s.prompt.slice(0, 80)}\n  reference: ${s.reference.slice(0, 120)}\n  policy:    ${s.policy.slice(0, 120)}`);
+  return lines.join('\n');
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+export const alignCommands: Command[] = [
+  {
+    name: 'align',
+    usage: `align --project <id> --loss <type>[,<type>…] [--weights W,…] [--ref scratch|<policy id>|<checkpoint name>] [--reward-model <id>] [--beta B] [--epochs N] [--sft-epochs N] [--learning-rate LR] [--layers L --d-model D --heads H --context T] [--rounds R] [--round-judge reward-model|annotators] [--name N] [--wait] [--json]`,
+    summary: `align a GPT policy on the project's preferences in a worker (SFT, then ${LOSS_TYPES.length} DPO-family losses); prints the policy id (with --wait, its win rate and samples; a worker must be running)`,
+    options: {
+      project: { type: 'string' },
+      loss: { type: 'string' },
+      weights: { type: 'string' },
+      ref: { type: 'string' },
+      'reward-model': { type: 'string' },
+      beta: { type: 'string' },
+      epochs: { type: 'string' },
+      'sft-epochs': { type: 'string' },
+      'learning-rate': { type: 'string' },
+      layers: { type: 'string' },
+      'd-model': { type: 'string' },
+      heads: { type: 'string' },
+      context: { type: 'string' },
+      rounds: { type: 'string' },
+      'round-judge': { type: 'string' },
+      name: { type: 'string' },
+      wait: { type: 'boolean' },
+    },
+    run: async ({ values }, io) => {
+      const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
+      const loss = parseValue(z.array(z.enum(LOSS_TYPES)).min(1).max(4), String(values.loss ?? 'sigmoid').split(','), '--loss');
+      const num = (name: string, schema: z.ZodType<number | undefined>) => parseValue(schema, values[name], `--${name}`);
+      const { policy, jobId } = startAlignment(CLI_ACTOR, projectId, {
+        loss,
+        lossWeights: values.weights === undefined ? undefined : parseValue(z.array(z.coerce.number().min(0)), String(values.weights).split(','), '--weights'),
+        base: parseRef(str(values.ref)),
+        rewardModelId: num('reward-model', z.coerce.number().int().positive().optional()),
+        beta: num('beta', z.coerce.number().positive().optional()),
+        epochs: num('epochs', z.coerce.number().int().min(1).max(50).optional()),
+        sftEpochs: num('sft-epochs', z.coerce.number().int().min(0).max(50).optional()),
+        learningRate: num('learning-rate', z.coerce.number().positive().max(1).optional()),
+        layers: num('layers', z.coerce.number().int().min(1).max(12).optional()),
+        dModel: num('d-model', z.coerce.number().int().min(16).max(1024).optional()),
+        heads: num('heads', z.coerce.number().int().min(1).max(16).optional()),
+        contextLength: num('context', z.coerce.number().int().min(16).max(1024).optional()),
+        rounds: num('rounds', z.coerce.number().int().min(1).max(5).optional()),
+        roundJudge: parseValue(z.enum(['reward-model', 'annotators']).optional(), values['round-judge'], '--round-judge'),
+        name: str(values.name),
+      });
+      if (!values.wait) return emit(io, { policyId: policy.id, jobId, status: policy.status }, `policy ${policy.id} queued (job ${jobId})`);
+      let last = '';
+      for (;;) {
+        const job = getJobForActor(CLI_ACTOR, jobId);
+        const line = `job ${job.id} ${job.status} ${Math.round(job.progress * 100)}% ${job.message ?? ''}`.trim();
+        if (line !== last && !io.json) io.out(line);
+        last = line;
+        if (FINAL_STATUSES.includes(job.status)) break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const done = getPolicy(CLI_ACTOR, policy.id);
+      emit(io, { policyId: done.id, status: done.status, backend: done.backend, metrics: done.metrics }, `policy ${done.id}: ${done.status}${done.backend ? ` (backend ${done.backend})` : ''}\n${describe(done.metrics as PolicyMetrics | null)}`);
+      if (done.status !== 'ready') process.exitCode = 1;
+    },
+  },
+  {
+    name: 'policies',
+    usage: 'policies --project <id> [--json]',
+    summary: 'list the project’s aligned policies with their losses and win rates',
+    options: { project: { type: 'string' } },
+    run: ({ values }, io) => {
+      const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
+      const policies = listPolicies(CLI_ACTOR, projectId);
+      const rows = policies.map((p) => {
+        const m = p.metrics as PolicyMetrics | null;
+        return { id: p.id, name: p.name, losses: ((p.config as { loss?: string[] }).loss ?? []).join('+'), status: p.status, backend: p.backend ?? '', winRate: pct(m?.winRate?.winRate) };
+      });
+      emit(io, policies, rows.length ? table(rows, ['id', 'name', 'losses', 'status', 'backend', 'winRate']) : 'no policies yet');
+    },
+  },
+  {
+    name: 'generate',
+    usage: 'generate --policy <id> [--n N] [--temperature T] [--top-p P] [--top-k K] [--max-new-tokens M] [--seed S] [--json] <prompt>',
+    summary: 'sample completions of a prompt from an aligned policy',
+    options: { policy: { type: 'string' }, n: { type: 'string' }, temperature: { type: 'string' }, 'top-p': { type: 'string' }, 'top-k': { type: 'string' }, 'max-new-tokens': { type: 'string' }, seed: { type: 'string' } },
+    run: async ({ values, positionals }, io) => {
+      const policyId = parseValue(idSchema, requireValue(values, 'policy'), '--policy');
+      const prompt = positionals.join(' ').trim();
+      if (!prompt) throw new UsageError('give the prompt: generate --policy <id> "<prompt>"');
+      const num = (name: string, schema: z.ZodType<number>) => parseValue(schema, values[name], `--${name}`);
+      const dir = readyPolicyDir(getPolicy(CLI_ACTOR, policyId));
+      const { initBackend } = await import('@/lib/ml/backend');
+      const { loadCheckpoint } = await import('@/lib/ml/gpt/checkpoint');
+      const { generate } = await import('@/lib/ml/align/generate');
+      const { renderPrompt } = await import('@/lib/ml/align/chat');
+      await initBackend();
+      const { model, tokenizer } = loadCheckpoint(dir);
+      const maxNewTokens = num('max-new-tokens', z.coerce.number().int().min(1).max(512).default(64));
+      const ids = tokenizer.encode(renderPrompt([{ role: 'user', content: prompt }])).slice(-(model.config.nPositions - Math.min(maxNewTokens, model.config.nPositions - 8)));
+      const samples = generate(model, ids, num('n', z.coerce.number().int().min(1).max(32).default(1)), tokenizer.eosId, {
+        maxNewTokens: Math.min(maxNewTokens, model.config.nPositions - 8),
+        temperature: num('temperature', z.coerce.number().min(0).max(5).default(1)),
+        topP: num('top-p', z.coerce.number().positive().max(1).default(0.95)),
+        topK: num('top-k', z.coerce.number().int().min(0).default(0)),
+        seed: num('seed', z.coerce.number().int().min(0).default(0)),
+      }).map((s) => tokenizer.decode(s).trim());
+      model.dispose();
+      emit(io, { policyId, prompt, samples }, samples.map((s, i) => `[${i + 1}] ${s}`).join('\n'));
+    },
+  },
+  {
+    name: 'policy export',
+    usage: 'policy export --policy <id> --out <dir> [--json]',
+    summary: 'copy a policy as a GPT-2 checkpoint (config.json, model.safetensors, tokenizer.json) that transformers loads',
+    options: { policy: { type: 'string' }, out: { type: 'string' } },
+    run: ({ values }, io) => {
+      const policyId = parseValue(idSchema, requireValue(values, 'policy'), '--policy');
+      const out = path.resolve(requireValue(values, 'out'));
+      const dir = readyPolicyDir(getPolicy(CLI_ACTOR, policyId));
+      const files = ['config.json', 'model.safetensors', 'tokenizer.json'];
+      fs.mkdirSync(out, { recursive: true });
+      for (const f of files) fs.copyFileSync(path.join(dir, f), path.join(out, f));
+      emit(io, { policyId, out, files }, `wrote ${files.join(', ')} to ${out}`);
+    },
+  },
+];
