@@ -118,22 +118,15 @@ export const alignCommands: Command[] = [
       if (!prompt) throw new UsageError('give the prompt: generate --policy <id> "<prompt>"');
       const num = (name: string, schema: z.ZodType<number>) => parseValue(schema, values[name], `--${name}`);
       const dir = readyPolicyDir(getPolicy(CLI_ACTOR, policyId));
-      const { initBackend } = await import('@/lib/ml/backend');
-      const { loadCheckpoint } = await import('@/lib/ml/gpt/checkpoint');
-      const { generate } = await import('@/lib/ml/align/generate');
-      const { renderPrompt } = await import('@/lib/ml/align/chat');
-      await initBackend();
-      const { model, tokenizer } = loadCheckpoint(dir);
-      const maxNewTokens = num('max-new-tokens', z.coerce.number().int().min(1).max(512).default(64));
-      const ids = tokenizer.encode(renderPrompt([{ role: 'user', content: prompt }])).slice(-(model.config.nPositions - Math.min(maxNewTokens, model.config.nPositions - 8)));
-      const samples = generate(model, ids, num('n', z.coerce.number().int().min(1).max(32).default(1)), tokenizer.eosId, {
-        maxNewTokens: Math.min(maxNewTokens, model.config.nPositions - 8),
+      const { sampleFromCheckpoint } = await import('@/lib/ml/align/sample-checkpoint');
+      const samples = await sampleFromCheckpoint(dir, prompt, {
+        n: num('n', z.coerce.number().int().min(1).max(32).default(1)),
+        maxNewTokens: num('max-new-tokens', z.coerce.number().int().min(1).max(512).default(64)),
         temperature: num('temperature', z.coerce.number().min(0).max(5).default(1)),
         topP: num('top-p', z.coerce.number().positive().max(1).default(0.95)),
         topK: num('top-k', z.coerce.number().int().min(0).default(0)),
         seed: num('seed', z.coerce.number().int().min(0).default(0)),
-      }).map((s) => tokenizer.decode(s).trim());
-      model.dispose();
+      });
       emit(io, { policyId, prompt, samples }, samples.map((s, i) => `[${i + 1}] ${s}`).join('\n'));
     },
   },
