@@ -55,6 +55,10 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
             <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/models`}>
               Models
             </Link>
+            {' · '}
+            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/align`}>
+              Alignment
+            </Link>
           </p>
         ) : null}
       </div>

@@ -1,0 +1,38 @@
+import { expect, test } from '@playwright/test';
+import { cli, E2E_ADMIN, signIn } from './fixtures';
+
+test('a researcher launches a DPO run from a preset, watches it train, and reads reference and policy samples side by side', async ({ page }) => {
+  test.setTimeout(240_000);
+  const findDemo = () => (JSON.parse(cli('project', 'list', '--json')) as { id: number; name: string }[]).find((p) => p.name.startsWith('Demo: helpfulness'))?.id;
+  await expect.poll(findDemo, { timeout: 30_000 }).toBeDefined();
+  const demo = findDemo()!;
+  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  await page.goto(`/projects/${demo}`);
+  await page.getByRole('link', { name: 'Alignment', exact: true }).click();
+  await expect(page.getByText('No alignment runs yet.')).toBeVisible();
+
+  // A β out of range is refused by the server with the field named, and nothing is queued.
+  await page.getByLabel('β (default 0.1)').fill('500');
+  await page.getByRole('button', { name: 'Align' }).click();
+  await expect(page.getByText(/beta/)).toBeVisible();
+  await expect(page.getByText('No alignment runs yet.')).toBeVisible();
+
+  await page.getByLabel('Loss').selectOption('DPO (sigmoid, β 0.1)');
+  await page.getByLabel('β (default 0.1)').fill('0.2');
+  await page.getByLabel('Epochs (default 3)').fill('1');
+  await page.getByLabel('Name (optional)').fill('first dpo');
+  await page.getByRole('button', { name: 'Align' }).click();
+  const runs = page.getByRole('table', { name: 'Alignment runs' });
+  await expect(runs.getByRole('row', { name: /first dpo/ })).toBeVisible();
+  await expect(runs.getByRole('row', { name: /first dpo/ })).toContainText(/ready.*wasm/, { timeout: 200_000 });
+
+  await runs.getByRole('button', { name: 'first dpo' }).click();
+  const details = page.getByRole('region', { name: 'Run details' });
+  await expect(details.getByRole('img', { name: 'Alignment curves' })).toBeVisible();
+  const samples = details.getByRole('table', { name: 'Samples of first dpo' });
+  await expect(samples.getByRole('columnheader', { name: 'Reference (SFT)' })).toBeVisible();
+  expect(await samples.getByRole('row').count()).toBeGreaterThan(1);
+  await page.getByLabel('Compare first dpo').check();
+  await expect(page.getByRole('region', { name: 'Comparison' })).toContainText('Win rate vs reference');
+  await expect(runs.getByRole('link', { name: 'Download' })).toHaveAttribute('href', /\/api\/v1\/policies\/\d+\/export/);
+});
