@@ -6,45 +6,12 @@
  * core, ARBITER_ML_THREADS=0, or a failed bundle, the members train here instead: same results, since
  * every member has its own seed.
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { trainMemberWeights, type MemberRunner, type MemberWeights } from '@/lib/ml/fit';
 import type { PreferenceData } from '@/lib/ml/reward-model';
+import { bundleThread } from './bundle';
 import type { MlRequest, PackedData } from './ml-thread';
-
-let bundled: Promise<string> | null = null;
-
-async function bundle(): Promise<string> {
-  const root = process.env.ARBITER_APP_ROOT ?? process.cwd();
-  const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    entryPoints: [path.join(root, 'lib', 'threads', 'ml-thread.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
-    external: ['@tensorflow/*'],
-    absWorkingDir: root,
-    tsconfig: path.join(root, 'tsconfig.json'),
-    logLevel: 'silent',
-  });
-  await esbuild.stop();
-  const code = result.outputFiles[0]!.text;
-  // Inside the app's node_modules, so the thread resolves @tensorflow/* from there.
-  const dir = path.join(root, 'node_modules', '.cache', 'arbiter');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `ml-thread-${crypto.createHash('sha256').update(code).digest('hex').slice(0, 16)}.cjs`);
-  if (!fs.existsSync(file)) {
-    const partial = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(partial, code);
-    fs.renameSync(partial, file);
-  }
-  return file;
-}
 
 export function pack(data: PreferenceData): PackedData {
   const offsets = new Int32Array(data.features.length + 1);
@@ -64,9 +31,8 @@ export const trainMembersInThreads: MemberRunner = async (data, config, members,
   let file: string | null = null;
   if (os.availableParallelism() >= 2 && process.env.ARBITER_ML_THREADS !== '0') {
     try {
-      file = await (bundled ??= bundle());
+      file = await bundleThread('ml-thread.ts');
     } catch (error) {
-      bundled = null;
       console.warn(`[ml] no worker thread (${error instanceof Error ? error.message : String(error)}); ensemble members train on one thread`);
     }
   }

@@ -170,18 +170,28 @@ async function align(payload: Payload, ctx: JobContext) {
     const state = resumed?.stage === 'preference' && resumed.round === round ? readTrainState(dir, 'preference-state') : null;
     ctx.reportProgress(0.32, `Round ${round}: reference log-probs of ${examples.length} examples`);
     const refLogps = referenceLogProbs(reference, examples, eos);
-    await preferenceOptimize(policy, reference, examples, refLogps, eos, { lossTypes: payload.loss, lossWeights: payload.lossWeights ?? null, params, epochs: o.epochs, learningRate: o.learningRate, batchSize: o.batchSize, seed: payload.seed + round, klEvery: 10 }, {
-      signal: ctx.signal,
-      resume: state?.state,
-      onStep: (r) => {
-        report(r);
-        if (r.step % 5 === 0) ctx.reportProgress(0.32 + (0.5 * ((round - 1) * o.epochs + r.epoch)) / (payload.rounds * o.epochs), `round ${round}, epoch ${r.epoch}/${o.epochs}: loss ${r.metrics.loss!.toFixed(4)}${r.metrics['rewards/accuracies'] !== undefined ? `, reward accuracy ${(r.metrics['rewards/accuracies'] * 100).toFixed(0)}%` : ''}`);
-      },
-      onEpoch: async (_epoch, capture) => {
-        writeTrainState(dir, 'preference-state', await capture(), shapes);
-        ctx.saveCheckpoint({ stage: 'preference', round, step } satisfies Stage);
-      },
-    });
+    // Two cores: a worker thread computes half of every batch (lib/threads/align-pool.ts).
+    const { openGradientPeer } = await import('@/lib/threads/align-pool');
+    const lossConfig = { lossTypes: payload.loss, lossWeights: payload.lossWeights ?? null, params };
+    const peer = unpaired || o.batchSize < 2 ? null : await openGradientPeer(policy, examples, eos, lossConfig);
+    if (peer) ctx.log('data-parallel: a worker thread takes half of every batch');
+    try {
+      await preferenceOptimize(policy, reference, examples, refLogps, eos, { lossTypes: payload.loss, lossWeights: payload.lossWeights ?? null, params, epochs: o.epochs, learningRate: o.learningRate, batchSize: o.batchSize, seed: payload.seed + round, klEvery: 10 }, {
+        signal: ctx.signal,
+        resume: state?.state,
+        onStep: (r) => {
+          report(r);
+          if (r.step % 5 === 0) ctx.reportProgress(0.32 + (0.5 * ((round - 1) * o.epochs + r.epoch)) / (payload.rounds * o.epochs), `round ${round}, epoch ${r.epoch}/${o.epochs}: loss ${r.metrics.loss!.toFixed(4)}${r.metrics['rewards/accuracies'] !== undefined ? `, reward accuracy ${(r.metrics['rewards/accuracies'] * 100).toFixed(0)}%` : ''}`);
+        },
+        onEpoch: async (_epoch, capture) => {
+          writeTrainState(dir, 'preference-state', await capture(), shapes);
+          ctx.saveCheckpoint({ stage: 'preference', round, step } satisfies Stage);
+        },
+        peer: peer ?? undefined,
+      });
+    } finally {
+      await peer?.close();
+    }
     removeTrainState(dir, 'preference-state');
     reference.dispose();
     if (round < payload.rounds) ctx.saveCheckpoint({ stage: 'preference', round: round + 1, step } satisfies Stage);

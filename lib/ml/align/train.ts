@@ -22,6 +22,14 @@ type Hooks = {
   /** After each epoch: a callback that captures the state (weights, Adam, step) for a checkpoint. */
   onEpoch?: (epoch: number, state: () => Promise<TrainState>) => void | Promise<void>;
   resume?: TrainState;
+  /** A data-parallel peer (lib/threads/align-pool.ts): computes the gradients of the second half of each batch. */
+  peer?: GradientPeer;
+};
+
+/** The other side of a data-parallel step: gradients of some examples (by index), and the weights after each update. */
+export type GradientPeer = {
+  grads(idx: number[], refW: number[], refL: number[]): Promise<{ loss: number; logps: Float32Array; grads: Float32Array[]; tokens: number }>;
+  publish(vars: readonly tf.Variable[]): void;
 };
 
 async function restore(model: Gpt, optimizer: tf.Optimizer, resume: TrainState | undefined) {
@@ -100,6 +108,8 @@ export async function preferenceOptimize(
   const optimizer = tf.train.adam(config.learningRate);
   const perEpoch = Math.ceil(examples.length / config.batchSize);
   let step = await restore(policy, optimizer, hooks.resume);
+  // The peer's replica starts from the weights it was opened with: send the restored ones.
+  if (hooks.resume) hooks.peer?.publish(policy.variables());
   const rng = createRng(config.seed + 23);
   const probe = examples.slice(0, 8).map((e) => ('chosen' in e ? e.chosen : e.sample));
   const refFree = config.lossTypes.every((t) => REFERENCE_FREE.includes(t));
@@ -112,40 +122,49 @@ export async function preferenceOptimize(
       hooks.signal?.throwIfAborted();
       const started = performance.now();
       const idx = order.slice(k, k + config.batchSize);
-      const items = idx.map((i) => examples[i]!);
-      const first = items.map((e) => ('chosen' in e ? e.chosen : e.sample));
-      const second = unpaired ? [] : items.map((e) => (e as { rejected: Sequence }).rejected);
-      const batch = batchSequences([...first, ...second], pad);
-      const n = items.length;
-      const refW = tf.tensor1d(idx.map((i) => referenceLogps.chosen[i]!));
-      const refL = tf.tensor1d(idx.map((i) => referenceLogps.rejected[i] ?? 0));
-      const lenW = tf.tensor1d(batch.lengths.slice(0, n));
-      const lenL = tf.tensor1d(unpaired ? batch.lengths.slice(0, n) : batch.lengths.slice(n));
-      const pW = tf.tensor1d(items.map((e) => ('pW' in e && e.pW !== undefined ? e.pW : 1)));
-      const pL = tf.tensor1d(items.map((e) => ('pL' in e && e.pL !== undefined ? e.pL : 0)));
-      const desirable = tf.tensor1d(items.map((e) => ('desirable' in e && !e.desirable ? 0 : 1)));
-      let logps: Float32Array = new Float32Array(0);
+      const n = idx.length;
+      const refW = idx.map((i) => referenceLogps.chosen[i]!);
+      const refL = idx.map((i) => referenceLogps.rejected[i] ?? 0);
       let z0 = 0;
       if (unpaired) {
         // KTO's reference point: the batch's mean implicit reward ℓθ − ℓref, detached and clamped at 0.
+        const batch = batchSequences(idx.map((i) => sampleOf(examples[i]!)), pad);
         const now = tf.tidy(() => sequenceLogProbs(policy, batch).dataSync() as Float32Array);
-        z0 = Math.max(0, now.reduce((s, v, i) => s + v - referenceLogps.chosen[idx[i]!]!, 0) / n);
+        batch.mask.dispose();
+        z0 = Math.max(0, now.reduce((s, v, i) => s + v - refW[i]!, 0) / n);
       }
-      const loss = optimizer.minimize(
-        () => {
-          const lp = sequenceLogProbs(policy, batch);
-          const w = tf.slice(lp, [0], [n]) as tf.Tensor1D;
-          const l = unpaired ? undefined : (tf.slice(lp, [n], [n]) as tf.Tensor1D);
-          logps = lp.dataSync() as Float32Array;
-          const per = alignmentLossMix(config.lossTypes, config.lossWeights, { w, l, refW, refL, lenW, lenL, pW, pL, desirable, z0 }, config.params);
-          return tf.mean(per) as tf.Scalar;
-        },
-        true,
-        policy.variables(),
-      )!;
-      const metrics: Record<string, number> = { loss: loss.dataSync()[0]! };
-      loss.dispose();
-      [refW, refL, lenW, lenL, pW, pL, desirable, batch.mask].forEach((t) => t.dispose());
+      let logps: Float32Array;
+      let lossValue: number;
+      let tokens: number;
+      if (hooks.peer && !unpaired && n >= 2) {
+        // Data parallel: the peer thread takes the second half of the batch; gradients are averaged
+        // (weighted by half sizes), applied here, and the new weights published to the peer.
+        const half = Math.ceil(n / 2);
+        const pending = hooks.peer.grads(idx.slice(half), refW.slice(half), refL.slice(half));
+        const own = preferenceGrads(policy, idx.slice(0, half).map((i) => examples[i]!), refW.slice(0, half), refL.slice(0, half), pad, config, 0);
+        const other = await pending;
+        const vars = policy.variables();
+        const named: tf.NamedTensorMap = {};
+        vars.forEach((v, i) => {
+          named[v.name] = tf.tidy(() => tf.add(tf.mul(own.grads[v.name]!, half / n), tf.mul(tf.tensor(other.grads[i]!, v.shape), (n - half) / n)));
+        });
+        optimizer.applyGradients(Object.entries(named).map(([name, tensor]) => ({ name, tensor })));
+        Object.values(named).forEach((t) => t.dispose());
+        Object.values(own.grads).forEach((t) => t.dispose());
+        hooks.peer.publish(vars);
+        const cat = (a: Float32Array, b: Float32Array, k: number, m: number) => Float32Array.from([...a.subarray(k * half, (k + 1) * half), ...b.subarray(k * (n - half), (k + 1) * (n - half))].slice(0, m));
+        logps = Float32Array.from([...cat(own.logps, other.logps, 0, n), ...cat(own.logps, other.logps, 1, n)]);
+        lossValue = (own.loss * half + other.loss * (n - half)) / n;
+        tokens = own.tokens + other.tokens;
+      } else {
+        const r = preferenceGrads(policy, idx.map((i) => examples[i]!), refW, refL, pad, config, z0);
+        optimizer.applyGradients(Object.entries(r.grads).map(([name, tensor]) => ({ name, tensor })));
+        Object.values(r.grads).forEach((t) => t.dispose());
+        logps = r.logps;
+        lossValue = r.loss;
+        tokens = r.tokens;
+      }
+      const metrics: Record<string, number> = { loss: lossValue };
       const w = logps.slice(0, n);
       if (!unpaired) {
         const rw = refFree ? null : Float32Array.from(idx.map((i) => referenceLogps.chosen[i]!));
@@ -157,12 +176,52 @@ export async function preferenceOptimize(
       }
       step++;
       if (config.klEvery > 0 && step % config.klEvery === 0) metrics.kl = completionKl(policy, reference, probe, pad);
-      hooks.onStep?.({ step, epoch, stage: 'preference', metrics, seconds: (performance.now() - started) / 1000, tokens: batch.B * batch.T });
+      hooks.onStep?.({ step, epoch, stage: 'preference', metrics, seconds: (performance.now() - started) / 1000, tokens });
       await yieldToLoop();
     }
     await hooks.onEpoch?.(epoch, stateOf(policy, optimizer, step));
   }
   optimizer.dispose();
+}
+
+const sampleOf = (e: PreferenceExample) => ('chosen' in e ? e.chosen : e.sample);
+
+/**
+ * The loss of a batch of examples and its gradients with respect to every policy variable (by name),
+ * with the batch's sequence log-probs (chosen then rejected, or the samples) for metrics. The caller
+ * applies and disposes the gradients. Used by the single-thread loop and by both sides of a data-parallel step.
+ */
+export function preferenceGrads(
+  policy: Gpt,
+  items: readonly PreferenceExample[],
+  refWValues: readonly number[],
+  refLValues: readonly number[],
+  pad: number,
+  config: Pick<PreferenceConfig, 'lossTypes' | 'lossWeights' | 'params'>,
+  z0: number,
+): { loss: number; logps: Float32Array; grads: tf.NamedTensorMap; tokens: number } {
+  const unpaired = items.length > 0 && !('chosen' in items[0]!);
+  const n = items.length;
+  const batch = batchSequences([...items.map(sampleOf), ...(unpaired ? [] : items.map((e) => (e as { rejected: Sequence }).rejected))], pad);
+  const refW = tf.tensor1d(refWValues as number[]);
+  const refL = tf.tensor1d(refLValues as number[]);
+  const lenW = tf.tensor1d(batch.lengths.slice(0, n));
+  const lenL = tf.tensor1d(unpaired ? batch.lengths.slice(0, n) : batch.lengths.slice(n));
+  const pW = tf.tensor1d(items.map((e) => ('pW' in e && e.pW !== undefined ? e.pW : 1)));
+  const pL = tf.tensor1d(items.map((e) => ('pL' in e && e.pL !== undefined ? e.pL : 0)));
+  const desirable = tf.tensor1d(items.map((e) => ('desirable' in e && !e.desirable ? 0 : 1)));
+  let logps: Float32Array = new Float32Array(0);
+  const { value, grads } = tf.variableGrads(() => {
+    const lp = sequenceLogProbs(policy, batch);
+    logps = lp.dataSync() as Float32Array;
+    const w = tf.slice(lp, [0], [n]) as tf.Tensor1D;
+    const l = unpaired ? undefined : (tf.slice(lp, [n], [n]) as tf.Tensor1D);
+    return tf.mean(alignmentLossMix(config.lossTypes, config.lossWeights, { w, l, refW, refL, lenW, lenL, pW, pL, desirable, z0 }, config.params)) as tf.Scalar;
+  }, policy.variables());
+  const loss = value.dataSync()[0]!;
+  value.dispose();
+  [refW, refL, lenW, lenL, pW, pL, desirable, batch.mask].forEach((t) => t.dispose());
+  return { loss, logps: logps.slice(), grads, tokens: batch.B * batch.T };
 }
 
 /** The reference's sequence log-probs of every example, once (no gradients). */
