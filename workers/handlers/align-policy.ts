@@ -145,7 +145,15 @@ async function align(payload: Payload, ctx: JobContext) {
 
   // 4–5. Preference optimisation, round by round.
   const params = { ...DEFAULT_LOSS_PARAMS, ...Object.assign({}, ...payload.loss.map((t) => LOSS_PRESETS[t] ?? {})), ...pick(payload, ['beta', 'labelSmoothing', 'divergence', 'alpha', 'simpoGamma', 'rpoAlpha', 'cplLambda', 'ipoNormalize']) };
-  const roundsLog: Record<string, unknown>[] = [];
+  // Each round is a dataset version tied to its checkpoint: rounds.json records both (kept across retries).
+  const roundsFile = path.join(dir, 'rounds.json');
+  const roundsLog: Record<string, unknown>[] = fs.existsSync(roundsFile) ? (JSON.parse(fs.readFileSync(roundsFile, 'utf8')) as Record<string, unknown>[]) : [];
+  const logRound = (entry: Record<string, unknown>) => {
+    const at = roundsLog.findIndex((r) => r.round === entry.round);
+    if (at >= 0) roundsLog[at] = { ...roundsLog[at], ...entry };
+    else roundsLog.push(entry);
+    fs.writeFileSync(roundsFile, JSON.stringify(roundsLog));
+  };
   let examples: PreferenceExample[] = unpaired
     ? train.flatMap((p) => (p.tie ? [p.chosen, p.rejected].map((r) => ({ sample: seq(p.messages, r), desirable: p.tieKind !== 'both_bad' })) : [{ sample: seq(p.messages, p.chosen), desirable: true }, { sample: seq(p.messages, p.rejected), desirable: false }]))
     : decisive.map((p) => ({ chosen: seq(p.messages, p.chosen), rejected: seq(p.messages, p.rejected) }));
@@ -158,7 +166,7 @@ async function align(payload: Payload, ctx: JobContext) {
       if (state?.info.round === round) examples = state.info.examples as PreferenceExample[];
       else {
         const made = await runRound(payload, round, policy, tok, train, seq, ctx);
-        roundsLog.push(made.log);
+        logRound(made.log);
         if (payload.roundJudge === 'annotators') break;
         examples = made.examples;
         // The previous iterate is the next round's reference.
@@ -194,6 +202,8 @@ async function align(payload: Payload, ctx: JobContext) {
     }
     removeTrainState(dir, 'preference-state');
     reference.dispose();
+    saveWeights(path.join(dir, `round-${round}.safetensors`), policy);
+    logRound({ round, ...(round === 1 ? { judge: 'project preferences' } : {}), examples: examples.length, checkpoint: `round-${round}.safetensors` });
     if (round < payload.rounds) ctx.saveCheckpoint({ stage: 'preference', round: round + 1, step } satisfies Stage);
   }
 

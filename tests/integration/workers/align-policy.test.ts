@@ -80,7 +80,11 @@ describe('align-policy job', () => {
     const round = getDb().$client.prepare("select count(*) as n, min(label_source) as src from comparisons where group_id like ?").get(`round:${judged.policy.id}:2:%`) as { n: number; src: string };
     expect(round.n).toBeGreaterThan(0);
     expect(round.src).toBe('judge');
-    expect((getPolicy(CLI_ACTOR, judged.policy.id).metrics as { rounds: { round: number; judge: string; comparisons: number }[] }).rounds).toEqual([expect.objectContaining({ round: 2, judge: 'reward-model', comparisons: round.n })]);
+    const rounds = (getPolicy(CLI_ACTOR, judged.policy.id).metrics as { rounds: { round: number; judge: string; comparisons?: number; checkpoint: string }[] }).rounds;
+    expect(rounds).toEqual([expect.objectContaining({ round: 1, checkpoint: 'round-1.safetensors' }), expect.objectContaining({ round: 2, judge: 'reward-model', comparisons: round.n, checkpoint: 'round-2.safetensors' })]);
+    // Each round's checkpoint is kept beside the policy: the dataset version and the weights it produced.
+    const modelDir = path.join(process.env.ARBITER_DATA_DIR!, 'models', String(judged.policy.id));
+    for (const r of rounds) expect(fs.existsSync(path.join(modelDir, r.checkpoint))).toBe(true);
     const itemsBefore = getDb().$client.prepare('select count(*) from items where project_id = ?').pluck().get(projectId) as number;
     const annotated = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sigmoid', rounds: 2, roundJudge: 'annotators', roundCandidates: 2, roundPrompts: 4, epochs: 1 });
     expect((await runOnce({ workerId: 'rounds', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
