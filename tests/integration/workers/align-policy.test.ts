@@ -5,8 +5,12 @@ import { getDb } from '@/db/client';
 import { getPolicy, readyPolicyDir, startAlignment } from '@/db/queries/policies';
 import { startRewardModelTraining } from '@/db/queries/reward-models';
 import { CLI_ACTOR } from '@/lib/auth/access';
+import { resetEnvCache } from '@/lib/env';
+import { trainBpe } from '@/lib/ml/tokenizer/bpe';
+import { bpeToTokenizerJson } from '@/lib/ml/tokenizer/hf-tokenizer';
 import { runOnce } from '@/workers/run-once';
 import { createGeneratedProject } from '../../helpers/projects';
+import { writeTinyCheckpoint } from '../../helpers/tiny-gpt';
 
 process.env.ARBITER_ML_BACKEND = 'wasm';
 const quiet = () => undefined;
@@ -92,4 +96,26 @@ describe('align-policy job', () => {
     expect(itemsAfter).toBeGreaterThan(itemsBefore);
     expect(getDb().$client.prepare('select count(*) from responses where system like ?').pluck().get(`policy-${annotated.policy.id}-round-2-%`)).toBeGreaterThan(0);
   }, 240_000);
+
+  it('starts from a local GPT-2 checkpoint (by name) or from an earlier policy, keeping its architecture and tokenizer', async () => {
+    const texts = getDb().$client.prepare('select content from responses limit 200').pluck().all() as string[];
+    const bpe = trainBpe(texts, 120);
+    const root = path.join(process.env.ARBITER_DATA_DIR!, 'align-checkpoints');
+    writeTinyCheckpoint(path.join(root, 'tiny'), { vocab: bpe.vocabSize, d: 24, layers: 2, heads: 2, positions: 48, tokenizerJson: bpeToTokenizerJson(bpe) });
+    process.env.ARBITER_CHECKPOINTS_DIR = root;
+    resetEnvCache();
+    try {
+      const fromCheckpoint = startAlignment(CLI_ACTOR, projectId, { ...small, base: 'checkpoint:tiny', loss: 'simpo', sftEpochs: 1, epochs: 1 });
+      expect((await runOnce({ workerId: 'base', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+      const dir = readyPolicyDir(getPolicy(CLI_ACTOR, fromCheckpoint.policy.id));
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ n_embd: 24, n_layer: 2, n_positions: 48, vocab_size: bpe.vocabSize });
+      expect(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')).toBe(fs.readFileSync(path.join(root, 'tiny', 'tokenizer.json'), 'utf8'));
+      const fromPolicy = startAlignment(CLI_ACTOR, projectId, { ...small, base: `policy:${fromCheckpoint.policy.id}`, loss: 'sigmoid', sftEpochs: 0, epochs: 1 });
+      expect((await runOnce({ workerId: 'base', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+      expect(JSON.parse(fs.readFileSync(path.join(readyPolicyDir(getPolicy(CLI_ACTOR, fromPolicy.policy.id)), 'config.json'), 'utf8'))).toMatchObject({ n_embd: 24, n_layer: 2 });
+    } finally {
+      delete process.env.ARBITER_CHECKPOINTS_DIR;
+      resetEnvCache();
+    }
+  }, 120_000);
 });
