@@ -61,6 +61,7 @@ async function align(payload: Payload, ctx: JobContext) {
   const { sft, preferenceOptimize, referenceLogProbs } = await import('@/lib/ml/align/train');
   const { DEFAULT_LOSS_PARAMS, LOSS_PRESETS, UNPAIRED } = await import('@/lib/ml/align/losses');
   const { renderPrompt, renderCompletion } = await import('@/lib/ml/align/chat');
+  const { alignmentExamples } = await import('@/lib/ml/align/examples');
   const { readTrainState, writeTrainState, removeTrainState } = await import('@/lib/ml/align/state-io');
   const { evaluatePolicy, runRound } = await import('./align-eval');
   const backend = await initBackend();
@@ -154,10 +155,7 @@ async function align(payload: Payload, ctx: JobContext) {
     else roundsLog.push(entry);
     fs.writeFileSync(roundsFile, JSON.stringify(roundsLog));
   };
-  let examples: PreferenceExample[] = unpaired
-    ? train.flatMap((p) => (p.tie ? [p.chosen, p.rejected].map((r) => ({ sample: seq(p.messages, r), desirable: p.tieKind !== 'both_bad' })) : [{ sample: seq(p.messages, p.chosen), desirable: true }, { sample: seq(p.messages, p.rejected), desirable: false }]))
-    : decisive.map((p) => ({ chosen: seq(p.messages, p.chosen), rejected: seq(p.messages, p.rejected) }));
-  if (payload.loss.includes('npo')) examples = examples.filter((e) => 'desirable' in e && !e.desirable);
+  let examples = alignmentExamples(train, payload.loss, seq);
   const firstRound = resumed?.stage === 'preference' ? resumed.round : 1;
   const refFile = path.join(dir, 'reference.safetensors');
   for (let round = firstRound; round <= payload.rounds; round++) {

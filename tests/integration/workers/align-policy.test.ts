@@ -97,6 +97,24 @@ describe('align-policy job', () => {
     expect(getDb().$client.prepare('select count(*) from responses where system like ?').pluck().get(`policy-${annotated.policy.id}-round-2-%`)).toBeGreaterThan(0);
   }, 240_000);
 
+  it('KTO learns from single samples: chosen and both-good are desirable, rejected and both-bad undesirable; NPO unlearns the undesirable ones', async () => {
+    const ties = getDb().$client.prepare("select tie_kind as kind, count(*) as n from comparisons where project_id = ? and is_tie = 1 group by tie_kind").all(projectId) as { kind: string; n: number }[];
+    const kto = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'kto', epochs: 1 });
+    expect((await runOnce({ workerId: 'kto', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    const m = getPolicy(CLI_ACTOR, kto.policy.id).metrics as { counts: { pairs: number; trainExamples: number } };
+    // Every training comparison gives two samples (a decisive pair: one of each kind; a tie: two of its kind).
+    expect(m.counts.trainExamples % 2).toBe(0);
+    expect(metricNames(kto.jobId).has('kl_reference_point')).toBe(true);
+    expect(metricNames(kto.jobId).has('rewards/accuracies')).toBe(false);
+    const npo = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'npo', epochs: 1 });
+    expect((await runOnce({ workerId: 'npo', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    const n = (getPolicy(CLI_ACTOR, npo.policy.id).metrics as { counts: { trainExamples: number } }).counts.trainExamples;
+    // The forget set: one rejected response per decisive pair plus both sides of both-bad ties.
+    const bothBad = ties.find((t) => t.kind === 'both_bad')?.n ?? 0;
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(m.counts.trainExamples / 2 + 2 * bothBad + 1);
+  }, 120_000);
+
   it('starts from a local GPT-2 checkpoint (by name) or from an earlier policy, keeping its architecture and tokenizer', async () => {
     const texts = getDb().$client.prepare('select content from responses limit 200').pluck().all() as string[];
     const bpe = trainBpe(texts, 120);

@@ -110,3 +110,21 @@ describe('DPO on a GPT policy', () => {
     [straight, interrupted, resumed].forEach((m) => m.dispose());
   }, 60_000);
 });
+
+describe('alignment examples from comparisons', () => {
+  const seq = (m: string, r: string) => ({ ids: [m.length, r.length], start: 1 });
+  const pairs = [
+    { messages: 'q1', chosen: 'good', rejected: 'bad', tie: false, tieKind: null },
+    { messages: 'q2', chosen: 'fine', rejected: 'also fine', tie: true, tieKind: 'both_good' as const },
+    { messages: 'q3', chosen: 'awful', rejected: 'worse', tie: true, tieKind: 'both_bad' as const },
+  ];
+  it('paired losses take decisive pairs; KTO reads chosen and both-good as desirable, rejected and both-bad as undesirable; NPO forgets the undesirable', async () => {
+    const { alignmentExamples } = await import('@/lib/ml/align/examples');
+    expect(alignmentExamples(pairs, ['sigmoid'], seq)).toEqual([{ chosen: seq('q1', 'good'), rejected: seq('q1', 'bad') }]);
+    const kto = alignmentExamples(pairs, ['kto'], seq) as { sample: { ids: number[] }; desirable: boolean }[];
+    expect(kto.map((e) => e.desirable)).toEqual([true, false, true, true, false, false]);
+    expect(kto.map((e) => e.sample.ids[1])).toEqual([4, 3, 4, 9, 5, 5]);
+    const npo = alignmentExamples(pairs, ['npo'], seq) as { sample: { ids: number[] }; desirable: boolean }[];
+    expect(npo.map((e) => e.sample.ids[1])).toEqual([3, 5, 5]);
+  });
+});
