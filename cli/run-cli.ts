@@ -5,6 +5,7 @@ import { stopStatsThread } from '@/lib/threads/stats-pool';
 import { exportCommands } from './commands/export';
 import { modelCommands } from './commands/models';
 import { alignCommands } from './commands/align';
+import { backupCommands } from './commands/backup';
 import { importCommands } from './commands/import';
 import { itemCommands } from './commands/items';
 import { jobCommands } from './commands/jobs';
@@ -14,7 +15,7 @@ import { projectCommands } from './commands/project';
 import { userCommands } from './commands/user';
 import { parseCommandArgs, UsageError, type Command } from './context';
 
-export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands, ...modelCommands, ...alignCommands];
+export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands, ...modelCommands, ...alignCommands, ...backupCommands];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
