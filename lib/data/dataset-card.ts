@@ -46,6 +46,7 @@ ${c.files.map((f) => `- \`${f}\``).join('\n')}
 - Margin: ${margin}${n.fromRatings > 0 ? '; pairs made from attribute ratings carry margin = rating difference / 4' : ''}.
 - \`strength\` is the mean annotated strength (1 slightly, 2 clearly, 3 much better) of the agreeing votes.
 - Split: by prompt (a prompt's pairs are all in one split), ${Math.round(o.testShare * 100)}% of prompts to test, seed ${o.seed}.
+- \`csv/train.csv\` / \`csv/test.csv\` (format csv) hold the same pairs for spreadsheets: the conversation as "role: content" lines, the two replies as text. Any text a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) begins with an apostrophe.
 - Pairs with identical chosen and rejected text were dropped (${n.sameTextDropped}).${n.textless ? `\n- ${n.textless} pairs without response texts (imported battles or rankings that name systems only) count for leaderboards but are not in these files.` : ''}
 
 ## Pre-flight validation

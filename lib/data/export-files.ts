@@ -9,7 +9,7 @@ import { datasetCard, type CardInput } from './dataset-card';
 import { LLAMAFACTORY_DATASET_INFO, type Part, type RowKind, type RowSink, type Vote } from './export';
 import { dawidSkene } from '@/lib/stats/dawid-skene';
 
-export const EXPORT_FORMATS = ['trl', 'implicit', 'standard', 'kto', 'llamafactory', 'battles', 'raw', 'all'] as const;
+export const EXPORT_FORMATS = ['trl', 'implicit', 'standard', 'kto', 'llamafactory', 'battles', 'raw', 'csv', 'all'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Dawid–Skene vote weights per annotator, from the votes themselves (4 classes in pair orientation). */
@@ -25,6 +25,39 @@ export function dawidSkeneWeights(votes: readonly Vote[]): Map<string, number> {
 }
 
 const FLUSH_CHARS = 1 << 20;
+
+/**
+ * One CSV cell (RFC 4180 quoting), with spreadsheet formula injection neutralised (OWASP): text that a
+ * spreadsheet would run as a formula — starting with =, +, -, @, a tab or a carriage return, after any
+ * leading spaces — gets a leading apostrophe, so it shows as text. Numbers Arbiter computes pass as numbers.
+ */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  let text = typeof value === 'string' ? value : Array.isArray(value) ? value.join(';') : JSON.stringify(value);
+  if (/^[\s]*[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export const CSV_COLUMNS = ['id', 'prompt_id', 'prompt', 'chosen', 'rejected', 'margin', 'agreement', 'annotator_ids', 'source'] as const;
+
+/** A canonical pair as a CSV line: the conversation as "role: content" lines, the two replies as text. */
+export function csvLine(row: Record<string, unknown>): string {
+  const messages = (row.prompt as { role: string; content: string }[] | undefined) ?? [];
+  const reply = (m: unknown) => ((m as { content: string }[] | undefined) ?? []).map((x) => x.content).join('\n');
+  const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
+    id: row.id,
+    prompt_id: row.prompt_id,
+    prompt: messages.map((m) => `${m.role}: ${m.content}`).join('\n'),
+    chosen: reply(row.chosen),
+    rejected: reply(row.rejected),
+    margin: row.margin,
+    agreement: row.agreement,
+    annotator_ids: row.annotator_ids,
+    source: row.source,
+  };
+  return `${CSV_COLUMNS.map((c) => csvCell(values[c])).join(',')}\r\n`;
+}
 
 /** A file written through a 1 MiB string buffer with synchronous writes; opened on first use unless eager. */
 export class BufferedFile {
@@ -96,11 +129,25 @@ export function createExportWriter(dir: string, format: ExportFormat) {
   // train.jsonl of each wanted format exists even when empty; test.jsonl only when it has rows.
   for (const kind of Object.keys(kinds) as RowKind[]) if (kinds[kind]) file(`${SPLIT_DIRS[kind === 'canonical' ? 'trl' : kind]}train.jsonl`, true);
   const llama = want('llamafactory') ? file('llamafactory/data.json', true) : null;
+  const csv = want('csv');
+  const csvFiles = new Map<Part, BufferedFile>();
+  const csvFile = (part: Part) => {
+    let f = csvFiles.get(part);
+    if (!f) {
+      f = file(`csv/${part}.csv`, true);
+      f.write(`${CSV_COLUMNS.join(',')}\r\n`);
+      csvFiles.set(part, f);
+    }
+    return f;
+  };
+  // train.csv exists (with its header) even when empty, as train.jsonl does.
+  if (csv) csvFile('train');
   let llamaRows = 0;
   const sink: RowSink = {
     wants: (kind) => (kind === 'llamafactory' ? llama !== null : kinds[kind]),
     row(kind: RowKind, part: Part, row: Record<string, unknown>) {
       if (kinds[kind]) file(`${SPLIT_DIRS[kind === 'canonical' ? 'trl' : kind]}${part}.jsonl`).line(row);
+      if (csv && kind === 'canonical') csvFile(part).write(csvLine(row));
     },
     llamafactory(row) {
       llama!.write(`${llamaRows++ ? ',\n' : '[\n'}${arrayElement(row)}`);

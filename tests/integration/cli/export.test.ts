@@ -49,7 +49,7 @@ describe('CLI: export', () => {
   });
 
   it('refuses bad options with the option named, and a project with nothing to export', async () => {
-    const bad = await cli('export', '--project', '1', '--format', 'csv', '--out', '/tmp/x');
+    const bad = await cli('export', '--project', '1', '--format', 'xlsx', '--out', '/tmp/x');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format: /);
     const empty = JSON.parse((await cli('project', 'create', '--name', 'nothing', '--json')).stdout) as { id: number };

@@ -76,7 +76,7 @@ describe('export-dataset job and download', async () => {
   });
 
   it('refuses bad settings before queueing anything', async () => {
-    const bad = await startExport(apiRequest('/x', { method: 'POST', token, body: { format: 'csv' } }), p());
+    const bad = await startExport(apiRequest('/x', { method: 'POST', token, body: { format: 'xlsx' } }), p());
     expect(bad.status).toBe(400);
     expect((await json(bad)).error).toMatch(/^format: /);
     expect((await runOnce({ workerId: 'export', heartbeatMs: 50, log: quiet })) ?? null).toBeNull();

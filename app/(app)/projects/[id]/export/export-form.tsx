@@ -67,7 +67,7 @@ export function ExportForm({ projectId }: { projectId: number }) {
           }
         }}
       >
-        <Choice label="Format" name="format" options={['all', 'trl', 'implicit', 'standard', 'kto', 'llamafactory', 'battles', 'raw']} value="all" />
+        <Choice label="Format" name="format" options={['all', 'trl', 'implicit', 'standard', 'kto', 'llamafactory', 'battles', 'raw', 'csv']} value="all" />
         <Choice label="Aggregation" name="aggregation" options={['majority', 'strength-weighted', 'dawid-skene', 'bt-consensus']} value="majority" />
         <Choice label="Ties" name="ties" options={['drop', 'both-orderings']} value="drop" />
         <Choice label="Margin" name="margin" options={['off', 'abs', 'llama2']} value="off" />
