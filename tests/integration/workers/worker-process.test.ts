@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
+import { getPolicy, startAlignment } from '@/db/queries/policies';
 import { getProjectForActor } from '@/db/queries/projects';
 import { jobs } from '@/db/schema';
 import { CLI_ACTOR } from '@/lib/auth/access';
@@ -46,6 +47,33 @@ describe('worker process', () => {
     expect(result.comparisons).toBe(project.comparisons);
     expect(getProjectForActor(CLI_ACTOR, project.projectId).stats?.comparisons).toBe(project.comparisons);
   });
+
+  it('kill -9 in the middle of alignment training: another worker resumes from the last checkpoint and the policy is ready', async () => {
+    const project = createGeneratedProject({ prompts: 30 });
+    const { policy, jobId } = startAlignment(CLI_ACTOR, project.projectId, { layers: 1, dModel: 32, heads: 2, contextLength: 64, sftEpochs: 3, epochs: 6, batchSize: 8, evalPrompts: 2, maxNewTokens: 8 });
+    const env = { ...FAST, ARBITER_ML_BACKEND: 'wasm', ARBITER_STALE_MS: '1500' };
+    const first = spawnTs('workers/main.ts', [], env);
+    const firstDone = collect(first);
+    // Kill as soon as a checkpoint exists (after an SFT epoch or later): mid-training, holding the lock.
+    const checkpoint = await waitFor(() => (jobRow(jobId).checkpoint as { stage?: string; step?: number } | null) ?? undefined, 60_000, 2);
+    first.kill('SIGKILL');
+    expect((await firstDone).signal).toBe('SIGKILL');
+    expect(jobRow(jobId).status).toBe('running');
+    expect(getPolicy(CLI_ACTOR, policy.id).status).toBe('training');
+
+    const second = spawnTs('workers/main.ts', [], env);
+    const secondDone = collect(second);
+    await waitFor(() => ['succeeded', 'failed'].includes(jobRow(jobId).status) || undefined, 120_000, 50);
+    second.kill('SIGTERM');
+    const exit = await secondDone;
+    expect(jobRow(jobId)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(exit.stdout).toMatch(/recovered stale jobs/);
+    expect(exit.stdout).toMatch(new RegExp(`resuming: (sft|preference) stage, round 1, after step ${checkpoint.step}`));
+    expect(getPolicy(CLI_ACTOR, policy.id).status).toBe('ready');
+    // Every training step is in the metrics exactly once, across both workers.
+    const steps = getDb().$client.prepare("select step from job_metrics where job_id = ? and name = 'loss' order by step").pluck().all(jobId) as number[];
+    expect(steps).toEqual(Array.from({ length: steps.length }, (_, k) => k + 1));
+  }, 200_000);
 
   it('SIGTERM during a job: the worker hands the job back and exits cleanly', async () => {
     const project = createGeneratedProject({ prompts: 6000 });
