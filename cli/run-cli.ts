@@ -1,6 +1,7 @@
 /** Dispatches `arbiter <command> …` to the command table; turns every expected error into one line and an exit code. */
 import { ZodError } from 'zod';
 import { closeDb, getDb } from '@/db/client';
+import { describeStorageError } from '@/lib/errors';
 import { stopStatsThread } from '@/lib/threads/stats-pool';
 import { exportCommands } from './commands/export';
 import { modelCommands } from './commands/models';
@@ -33,6 +34,8 @@ function messageOf(error: unknown): string {
     const issue = error.issues[0];
     return `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`;
   }
+  const storage = describeStorageError(error);
+  if (storage) return storage.message;
   return error instanceof Error ? error.message : String(error);
 }
 

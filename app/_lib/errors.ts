@@ -3,7 +3,7 @@ import { DuplicateEmailError } from '@/db/queries/users';
 import { InviteError } from '@/db/queries/invites';
 import { AccessDeniedError, NotFoundError } from '@/lib/auth/access';
 import { JudgmentValidationError } from '@/lib/annotation/judgment-input';
-import { ConflictError, InvalidRequestError } from '@/lib/errors';
+import { ConflictError, InvalidRequestError, describeStorageError } from '@/lib/errors';
 import { JobPayloadError } from '@/lib/jobs/queue';
 
 /** Maps an error to an HTTP status and a message safe to show; unexpected errors are logged, not shown. */
@@ -23,6 +23,11 @@ export function describeError(error: unknown): { status: number; message: string
   if (error instanceof ConflictError) return { status: 409, message: error.message };
   if (error instanceof BadRequestError || error instanceof InvalidRequestError) return { status: 400, message: error.message };
   if (error instanceof InviteError || error instanceof JobPayloadError) return { status: 400, message: error.message };
+  const storage = describeStorageError(error);
+  if (storage) {
+    console.error(error);
+    return storage;
+  }
   console.error(error);
   return { status: 500, message: 'Something went wrong on the server; the error was logged.' };
 }

@@ -50,6 +50,10 @@ export function getUserByApiToken(token: string): TokenUser | undefined {
     .where(and(eq(apiTokens.tokenHash, hashSecretToken(token)), isNull(apiTokens.revokedAt)))
     .get();
   if (!row) return undefined;
-  db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId)).run();
+  try {
+    db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId)).run();
+  } catch {
+    // Best effort: on read-only or full storage the token still authenticates (writes fail on their own, clearly).
+  }
   return { id: row.id, name: row.name, email: row.email, role: row.role };
 }

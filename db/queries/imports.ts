@@ -98,7 +98,9 @@ export function openImport(actor: Actor, projectId: number) {
       open = false;
     },
     rollback() {
-      if (open) client.exec('ROLLBACK');
+      // SQLite has already rolled back after some errors (SQLITE_FULL, SQLITE_IOERR): a second ROLLBACK
+      // would throw "no transaction is active" and hide the real error.
+      if (open && client.inTransaction) client.exec('ROLLBACK');
       open = false;
     },
   };
