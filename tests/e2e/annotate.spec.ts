@@ -138,7 +138,16 @@ test.describe('the annotation workbench', () => {
       throw new Error('a dialog opened: hostile content ran');
     });
     await signIn(page, 'admin@e2e.test', 'e2e-admin-password');
+    // Hostile guidelines, written through the settings form like any researcher would.
+    await page.goto(`/projects/${id}/settings`);
+    await page.getByLabel(/^Guidelines \(markdown; version \d+\)/).fill('# Rules\n\n<script>window.__xss=5</script> and <img src=x onerror="window.__xss=6"> and [read me](javascript:window.__xss=7) and <iframe src="javascript:window.__xss=8"></iframe>');
+    await page.getByRole('button', { name: 'Save guidelines' }).click();
+    await expect(page.getByText(/Saved as version \d+\./)).toBeVisible();
     await page.goto(`/projects/${id}/annotate`);
+    const guidelines = page.getByRole('region', { name: 'Guidelines' });
+    await expect(guidelines).toContainText('<script>window.__xss=5</script>');
+    await expect(guidelines).toContainText('<iframe src="javascript:window.__xss=8"></iframe>');
+    expect(await guidelines.locator('script, img, iframe, [onerror], a[href^="javascript"]').count()).toBe(0);
     const conversation = page.getByRole('region', { name: 'Conversation' });
     await expect(conversation).toContainText('system');
     await expect(conversation).toContainText('First answer.');
