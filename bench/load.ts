@@ -32,7 +32,7 @@ process.env.ARBITER_DATA_DIR = dataDir;
 process.env.ARBITER_DEMO = 'false';
 
 // Seed in this process, before the server starts: a project of pair items and N annotators with tokens.
-const { getDb, closeDb } = await import('@/db/client');
+const { closeDb } = await import('@/db/client');
 const { createUserWithPassword } = await import('@/db/queries/users');
 const { createApiToken } = await import('@/db/queries/api-tokens');
 const { createProject, addProjectMember } = await import('@/db/queries/projects');
