@@ -2,11 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { getJobForActor } from '@/db/queries/jobs';
 import { getPolicy, listPolicies, readyPolicyDir, startAlignment } from '@/db/queries/policies';
 import { CLI_ACTOR } from '@/lib/auth/access';
-import { FINAL_STATUSES } from '@/lib/jobs/queue';
 import { LOSS_TYPES } from '@/lib/ml/kinds';
+import { watchJob } from './jobs';
 import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
 
 type PolicyMetrics = { winRate?: { winRate: number; rewardModelId: number } | null; parameters?: number; lossTypes?: string[]; samples?: { prompt: string; reference: string; policy: string }[]; error?: string };
@@ -78,15 +77,7 @@ export const alignCommands: Command[] = [
         name: str(values.name),
       });
       if (!values.wait) return emit(io, { policyId: policy.id, jobId, status: policy.status }, `policy ${policy.id} queued (job ${jobId})`);
-      let last = '';
-      for (;;) {
-        const job = getJobForActor(CLI_ACTOR, jobId);
-        const line = `job ${job.id} ${job.status} ${Math.round(job.progress * 100)}% ${job.message ?? ''}`.trim();
-        if (line !== last && !io.json) io.out(line);
-        last = line;
-        if (FINAL_STATUSES.includes(job.status)) break;
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      await watchJob(jobId, io);
       const done = getPolicy(CLI_ACTOR, policy.id);
       emit(io, { policyId: done.id, status: done.status, backend: done.backend, metrics: done.metrics }, `policy ${done.id}: ${done.status}${done.backend ? ` (backend ${done.backend})` : ''}\n${describe(done.metrics as PolicyMetrics | null)}`);
       if (done.status !== 'ready') process.exitCode = 1;

@@ -8,7 +8,8 @@ import { emit, idSchema, parseValue, requireValue, table, type CliIO, type Comma
 
 const percent = (p: number) => `${Math.round(p * 100)}%`;
 
-async function watchJob(id: number, io: CliIO): Promise<JobView> {
+/** Prints a job's status line whenever it changes until the job is final (nothing with --json); returns the final job. */
+export async function watchJob(id: number, io: CliIO): Promise<JobView> {
   let last = '';
   for (;;) {
     const job = getJobForActor(CLI_ACTOR, id);

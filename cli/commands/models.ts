@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { getJobForActor } from '@/db/queries/jobs';
 import { getRewardModel, listRewardModels, readRewardModelFiles, startRewardModelTraining } from '@/db/queries/reward-models';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { resolveCheckpoint } from '@/lib/checkpoints';
-import { FINAL_STATUSES } from '@/lib/jobs/queue';
 import { REWARD_MODEL_KINDS } from '@/lib/ml/kinds';
 import { ImportFileError, readRecords } from '@/lib/data/read-records';
+import { watchJob } from './jobs';
 import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
 
 const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : 'n/a');
@@ -47,15 +46,7 @@ export const modelCommands: Command[] = [
         testShare: num('test-share', z.coerce.number().min(0.05).max(0.5).optional()),
       });
       if (!values.wait) return emit(io, { modelId: model.id, jobId, status: model.status }, `model ${model.id} queued (job ${jobId})`);
-      let last = '';
-      for (;;) {
-        const job = getJobForActor(CLI_ACTOR, jobId);
-        const line = `job ${job.id} ${job.status} ${Math.round(job.progress * 100)}% ${job.message ?? ''}`.trim();
-        if (line !== last && !io.json) io.out(line);
-        last = line;
-        if (FINAL_STATUSES.includes(job.status)) break;
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      await watchJob(jobId, io);
       const done = getRewardModel(CLI_ACTOR, model.id);
       emit(io, { modelId: done.id, status: done.status, backend: done.backend, metrics: done.metrics }, `model ${done.id}: ${done.status}${done.backend ? ` (backend ${done.backend})` : ''}\n${describe(done.metrics)}`);
       if (done.status !== 'ready') process.exitCode = 1;

@@ -18,39 +18,13 @@ import { jobs, models } from '../schema';
 import { getDb } from '../client';
 import { addCandidates } from './candidates';
 import { assertCanManageProject, getProjectForActor } from './projects';
-import { getRewardModel, modelDirectory, type RewardModelRecord } from './reward-models';
+import { getRewardModel, modelDirectory, modelRecord, usablePairs, type RewardModelRecord } from './reward-models';
 
 export const POLICY_KIND = 'policy';
 
 export type PolicyRecord = Omit<RewardModelRecord, 'kind'> & { kind: 'policy' };
 
-function toRecord(row: typeof models.$inferSelect, job: typeof jobs.$inferSelect | null): PolicyRecord {
-  return {
-    id: row.id,
-    projectId: row.projectId,
-    jobId: row.jobId,
-    kind: 'policy',
-    name: row.name,
-    status: row.status,
-    config: row.config as Record<string, unknown>,
-    metrics: (row.metrics as Record<string, unknown> | null) ?? null,
-    backend: row.backend,
-    artifactPath: row.artifactPath,
-    createdAt: row.createdAt,
-    job: job ? { status: job.status, progress: job.progress, message: job.message, lastError: job.lastError } : null,
-  };
-}
-
-/** Comparisons with response texts on both sides: what preference optimisation can use. */
-function usablePairs(projectId: number): number {
-  return getDb()
-    .$client.prepare(
-      `select count(*) from comparisons c join responses a on a.id = c.winner_response_id join responses b on b.id = c.loser_response_id
-       where c.project_id = ? and c.winner_response_id != c.loser_response_id and a.content != '' and b.content != ''`,
-    )
-    .pluck()
-    .get(projectId) as number;
-}
+const toRecord = (row: typeof models.$inferSelect, job: typeof jobs.$inferSelect | null) => modelRecord(row, job, 'policy') as PolicyRecord;
 
 /** Creates the policy record and enqueues its alignment job, in one transaction; every reference is checked first. */
 export function startAlignment(actor: Actor, projectId: number, input: AlignSettings & { name?: string }): { policy: PolicyRecord; jobId: number } {

@@ -31,12 +31,13 @@ export const REWARD_KIND_PREFIX = 'reward-';
 
 export const modelDirectory = (modelId: number) => path.join(dataDir(), 'models', String(modelId));
 
-function toRecord(row: typeof models.$inferSelect, job: typeof jobs.$inferSelect | null): RewardModelRecord {
+/** A `models` row with its job, as the doors show it (reward models and policies alike). */
+export function modelRecord(row: typeof models.$inferSelect, job: typeof jobs.$inferSelect | null, kind: string): RewardModelRecord {
   return {
     id: row.id,
     projectId: row.projectId,
     jobId: row.jobId,
-    kind: row.kind.slice(REWARD_KIND_PREFIX.length),
+    kind,
     name: row.name,
     status: row.status,
     config: row.config as Record<string, unknown>,
@@ -46,6 +47,19 @@ function toRecord(row: typeof models.$inferSelect, job: typeof jobs.$inferSelect
     createdAt: row.createdAt,
     job: job ? { status: job.status, progress: job.progress, message: job.message, lastError: job.lastError } : null,
   };
+}
+
+const toRecord = (row: typeof models.$inferSelect, job: typeof jobs.$inferSelect | null) => modelRecord(row, job, row.kind.slice(REWARD_KIND_PREFIX.length));
+
+/** Comparisons with response texts on both sides: what reward models and alignment can train on. */
+export function usablePairs(projectId: number): number {
+  return getDb()
+    .$client.prepare(
+      `select count(*) from comparisons c join responses a on a.id = c.winner_response_id join responses b on b.id = c.loser_response_id
+       where c.project_id = ? and c.winner_response_id != c.loser_response_id and a.content != '' and b.content != ''`,
+    )
+    .pluck()
+    .get(projectId) as number;
 }
 
 /** Creates the model record and enqueues its training job, in one transaction. */
@@ -62,13 +76,7 @@ export function startRewardModelTraining(actor: Actor, projectId: number, input:
     }
   } else if (settings.checkpoint) throw new InvalidRequestError('a checkpoint is read only with featurizer checkpoint');
   const db = getDb();
-  const usable = db.$client
-    .prepare(
-      `select count(*) from comparisons c join responses a on a.id = c.winner_response_id join responses b on b.id = c.loser_response_id
-       where c.project_id = ? and c.winner_response_id != c.loser_response_id and a.content != '' and b.content != ''`,
-    )
-    .pluck()
-    .get(projectId) as number;
+  const usable = usablePairs(projectId);
   const rated = db.$client.prepare('select count(*) from judgments where project_id = ? and ratings is not null').pluck().get(projectId) as number;
   if (usable < 10 && !(settings.kind === 'regression' && rated >= 10)) throw new InvalidRequestError(`project ${projectId} has ${usable} comparisons with response texts; a reward model needs at least 10`);
   const name = input.name?.trim() || `${settings.kind} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
