@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Button, ErrorText, ProgressBar } from '@/app/_components/ui';
+import { useJobMetrics } from '@/app/_lib/use-job-metrics';
 
 type Sample = { prompt: string; reference: string; policy: string; rewardReference?: number; rewardPolicy?: number };
 type PolicyMetrics = {
@@ -44,34 +45,7 @@ const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 1
 const KEYS = ['loss', 'rewards/accuracies', 'rewards/margins', 'kl'] as const;
 
 function LiveCurve({ jobId, live }: { jobId: number; live: boolean }) {
-  const [points, setPoints] = useState<Record<string, number>[]>([]);
-  useEffect(() => {
-    let stop = false;
-    const load = async () => {
-      try {
-        const res = await fetch(`/api/v1/jobs/${jobId}/metrics`);
-        if (!res.ok) return;
-        const { metrics } = (await res.json()) as { metrics: { step: number; name: string; value: number }[] };
-        const bySteps = new Map<number, Record<string, number>>();
-        for (const m of metrics) {
-          if (!(KEYS as readonly string[]).includes(m.name)) continue;
-          const row = bySteps.get(m.step) ?? { step: m.step };
-          row[m.name] = m.value;
-          bySteps.set(m.step, row);
-        }
-        if (!stop) setPoints([...bySteps.values()].sort((a, b) => a.step! - b.step!));
-      } catch {
-        // retried on the next tick
-      }
-    };
-    void load();
-    if (!live) return;
-    const timer = setInterval(load, 1500);
-    return () => {
-      stop = true;
-      clearInterval(timer);
-    };
-  }, [jobId, live]);
+  const points = useJobMetrics(jobId, KEYS, live);
   if (!points.length) return <p className="text-xs text-slate-500">Waiting for the first step…</p>;
   return (
     <div className="h-56 w-full" role="img" aria-label="Alignment curves">

@@ -2,6 +2,7 @@
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { Button, ErrorText, ProgressBar } from '@/app/_components/ui';
+import { useJobMetrics } from '@/app/_lib/use-job-metrics';
 import { ReliabilityChart, TrainingCurve, type ReliabilityBin } from './charts';
 
 type Evaluation = { accuracy: number | null; tieAwareAccuracy: number | null; logLoss: number | null; ece: number | null; decisive: number; reliability: ReliabilityBin[]; bestOf4: { accuracy: number; prompts: number } | null };
@@ -29,34 +30,10 @@ export const PRESETS = {
 const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '–');
 const num = (x: number | null | undefined, d = 3) => (typeof x === 'number' ? x.toFixed(d) : '–');
 
+const CURVE = ['loss', 'test_accuracy'] as const;
+
 function LiveCurve({ jobId }: { jobId: number }) {
-  const [points, setPoints] = useState<{ step: number; loss?: number; test_accuracy?: number }[]>([]);
-  useEffect(() => {
-    let stop = false;
-    const load = async () => {
-      try {
-        const res = await fetch(`/api/v1/jobs/${jobId}/metrics`);
-        if (!res.ok) return;
-        const { metrics } = (await res.json()) as { metrics: { step: number; name: string; value: number }[] };
-        const bySteps = new Map<number, { step: number; loss?: number; test_accuracy?: number }>();
-        for (const m of metrics) {
-          if (m.name !== 'loss' && m.name !== 'test_accuracy') continue;
-          const row = bySteps.get(m.step) ?? { step: m.step };
-          row[m.name] = m.value;
-          bySteps.set(m.step, row);
-        }
-        if (!stop) setPoints([...bySteps.values()].sort((a, b) => a.step - b.step));
-      } catch {
-        // retried on the next tick
-      }
-    };
-    void load();
-    const timer = setInterval(load, 1500);
-    return () => {
-      stop = true;
-      clearInterval(timer);
-    };
-  }, [jobId]);
+  const points = useJobMetrics(jobId, CURVE);
   return points.length ? <TrainingCurve points={points} /> : <p className="text-xs text-slate-500">Waiting for the first epoch…</p>;
 }
 
