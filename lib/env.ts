@@ -31,8 +31,21 @@ export const envSchema = z.object({
   ARBITER_SIGNIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** Largest import upload accepted over HTTP, in MiB (the CLI reads files of any size). */
   ARBITER_MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(100_000).default(512),
-  /** Longest single record (one JSON Lines line) an import accepts, in MB. */
+  /** Longest single record (one JSON Lines line, one CSV row, one JSON array element) an import accepts, in MB. */
   ARBITER_MAX_RECORD_MB: z.coerce.number().min(0.001).max(1000).default(16),
+  /** Most bytes an import may read after decompression (.gz, Parquet pages), in MB, counted while streaming. */
+  ARBITER_MAX_IMPORT_MB: z.coerce.number().min(0.001).max(1_000_000).default(2048),
+  /** Largest JSON request body a REST endpoint reads, in KB (routes may set a smaller one), enforced while reading. */
+  ARBITER_MAX_JSON_BODY_KB: z.coerce.number().int().min(1).max(1_000_000).default(1024),
+  /** Most rows one synchronous /reward-models/:id/score call scores in the web process; larger calls go to a worker. */
+  ARBITER_MAX_SYNC_SCORE_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /**
+   * Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated IP addresses or
+   * CIDR ranges (e.g. "127.0.0.1,10.0.0.0/8"). Unset: those headers are ignored and the socket's address is the client.
+   */
+  ARBITER_TRUSTED_PROXIES: z.string().min(1).optional(),
+  /** Failed sign-in attempts allowed per account (email) per 15 minutes, beside the per-IP limit. */
+  ARBITER_SIGNIN_ACCOUNT_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** A directory of local GPT-2-family checkpoints (one per subdirectory: config.json, model.safetensors, tokenizer.json). */
   ARBITER_CHECKPOINTS_DIR: z.string().min(1).optional(),
 });

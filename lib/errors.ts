@@ -3,6 +3,9 @@
 /** The request is valid but clashes with stored state (HTTP 409): a reused id, an item already answered, a lease given away. */
 export class ConflictError extends Error {}
 
+/** The request or upload is larger than a configured limit (HTTP 413); the message names the limit and how to raise it. */
+export class PayloadTooLargeError extends Error {}
+
 /** The request is well formed but cannot be carried out on the stored data (HTTP 400), e.g. an export of a project with no comparisons. */
 export class InvalidRequestError extends Error {}
 

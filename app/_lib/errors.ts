@@ -3,7 +3,7 @@ import { DuplicateEmailError } from '@/db/queries/users';
 import { InviteError } from '@/db/queries/invites';
 import { AccessDeniedError, NotFoundError } from '@/lib/auth/access';
 import { JudgmentValidationError } from '@/lib/annotation/judgment-input';
-import { ConflictError, InvalidRequestError, describeStorageError } from '@/lib/errors';
+import { ConflictError, InvalidRequestError, PayloadTooLargeError, describeStorageError } from '@/lib/errors';
 import { JobPayloadError } from '@/lib/jobs/queue';
 
 /** Maps an error to an HTTP status and a message safe to show; unexpected errors are logged, not shown. */
@@ -21,6 +21,7 @@ export function describeError(error: unknown): { status: number; message: string
   if (error instanceof DuplicateEmailError) return { status: 409, message: error.message };
   if (error instanceof JudgmentValidationError) return { status: 400, message: `${error.field}: ${error.message}`, field: error.field };
   if (error instanceof ConflictError) return { status: 409, message: error.message };
+  if (error instanceof PayloadTooLargeError) return { status: 413, message: error.message };
   if (error instanceof BadRequestError || error instanceof InvalidRequestError) return { status: 400, message: error.message };
   if (error instanceof InviteError || error instanceof JobPayloadError) return { status: 400, message: error.message };
   const storage = describeStorageError(error);
