@@ -2,6 +2,7 @@ import { getAuth } from '@/db/queries/auth';
 import { getUserByApiToken } from '@/db/queries/api-tokens';
 import { AccessDeniedError, type Actor } from '@/lib/auth/access';
 import { userRoleSchema } from '@/lib/auth/schemas';
+import { baseUrl } from '@/lib/env';
 import { BadRequestError, describeError } from '@/app/_lib/errors';
 
 export class UnauthorizedError extends Error {}
@@ -27,16 +28,71 @@ export function requireAdmin(actor: Actor): void {
 
 type Handler<P> = (ctx: { request: Request; actor: Actor; params: P }) => Promise<unknown> | unknown;
 
+export type ApiRouteOptions = {
+  /** Status of a successful answer that is not already a Response (default 200). */
+  status?: number;
+  /**
+   * What the request body is, for the cross-site rule on cookie-authenticated changes (see assertSameOriginRequest):
+   * 'json' (default) requires Content-Type: application/json; 'file' (an upload taken as the raw body) accepts
+   * any declared type except the three a cross-site form or no-cors fetch can send without a CORS preflight.
+   */
+  body?: 'json' | 'file';
+};
+
 function errorResponse(status: number, message: string, field?: string): Response {
   return Response.json(field ? { error: message, field } : { error: message }, { status });
 }
 
-/** Wraps every /api/v1 handler: authenticate, run, turn expected errors into JSON with a status. */
-export function apiRoute<P = Record<string, never>>(handler: Handler<P>, options: { status?: number } = {}) {
+/** Methods that change nothing (RFC 9110 §9.2.1 safe methods); every other one is a state change. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * The request content types a page on another origin can send without a CORS preflight (Fetch standard,
+ * "CORS-safelisted request-header" for Content-Type): a form post or a no-cors fetch carries one of these.
+ */
+const SIMPLE_CONTENT_TYPES = new Set(['text/plain', 'multipart/form-data', 'application/x-www-form-urlencoded']);
+const USE_A_TOKEN = 'scripts and other sites must use an API token (Authorization: Bearer …)';
+
+/** The origins a request counts as same-origin with: the one it was addressed to (URL, Host header) and ARBITER_BASE_URL. */
+function ownOrigins(request: Request): Set<string> {
+  const url = new URL(request.url);
+  const origins = new Set([url.origin, new URL(baseUrl()).origin]);
+  const host = request.headers.get('host');
+  if (host) origins.add(`${url.protocol}//${host}`.toLowerCase());
+  return origins;
+}
+
+/**
+ * Cross-site request forgery defence for cookie sessions (OWASP CSRF cheat sheet: verify the origin with
+ * standard headers, plus a content type no cross-site form can send). The browser attaches the session
+ * cookie to requests any page makes — SameSite=Lax does not stop another port of the same host, which is
+ * same-site but not same-origin — so a change is accepted only when the browser says it comes from one of
+ * our own pages: `Origin` equal to our origin, or, without Origin, `Sec-Fetch-Site: same-origin`.
+ * Throws AccessDeniedError (403) naming what was wrong.
+ */
+export function assertSameOriginRequest(request: Request, body: 'json' | 'file' = 'json'): void {
+  const origin = request.headers.get('origin');
+  if (origin !== null) {
+    if (!ownOrigins(request).has(origin.toLowerCase())) throw new AccessDeniedError(`cross-origin request refused: a signed-in change must come from Arbiter's own pages, not from ${origin}; ${USE_A_TOKEN}`);
+  } else if (request.headers.get('sec-fetch-site') !== 'same-origin') {
+    throw new AccessDeniedError(`request refused: a signed-in change must come from Arbiter's own pages (the browser's Origin header is missing); ${USE_A_TOKEN}`);
+  }
+  const declared = request.headers.get('content-type');
+  const type = declared?.split(';')[0]!.trim().toLowerCase() ?? '';
+  if (body === 'json') {
+    if (type !== 'application/json') throw new AccessDeniedError(`request refused: a signed-in change must send Content-Type: application/json (got ${declared ? JSON.stringify(declared) : 'none'})`);
+  } else if (!type || SIMPLE_CONTENT_TYPES.has(type)) {
+    throw new AccessDeniedError(`request refused: send the file with a Content-Type such as application/octet-stream (got ${declared ? JSON.stringify(declared) : 'none'}; text/plain and form types are refused)`);
+  }
+}
+
+/** Wraps every /api/v1 handler: authenticate, refuse cross-site changes, run, turn expected errors into JSON with a status. */
+export function apiRoute<P = Record<string, never>>(handler: Handler<P>, options: ApiRouteOptions = {}) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     try {
       const actor = await resolveActor(request);
       if (!actor) return errorResponse(401, 'sign in or send an API token (Authorization: Bearer …)');
+      // Bearer tokens are never sent by a browser on its own, so only cookie sessions can be forged.
+      if (actor.via === 'session' && !SAFE_METHODS.has(request.method.toUpperCase())) assertSameOriginRequest(request, options.body);
       const result = await handler({ request, actor, params: await context.params });
       return result instanceof Response ? result : Response.json(result ?? { ok: true }, { status: options.status ?? 200 });
     } catch (error) {

@@ -26,6 +26,9 @@ function emptyAnswer(task: AnnotationTask): Answer {
   };
 }
 
+/** The API refuses signed-in changes without this content type (cross-site request defence), bodiless ones included. */
+const JSON_BODY = { 'content-type': 'application/json' };
+
 async function api<T>(url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, init);
   const body = (await res.json().catch(() => ({}))) as T & { error?: string };
@@ -87,7 +90,7 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
   const loadNext = useCallback(async () => {
     setState('loading');
     try {
-      const res = await api<{ task: AnnotationTask | null; progress: AnnotatorProgress }>(`/api/v1/projects/${projectId}/assignments/next`, { method: 'POST' });
+      const res = await api<{ task: AnnotationTask | null; progress: AnnotatorProgress }>(`/api/v1/projects/${projectId}/assignments/next`, { method: 'POST', headers: JSON_BODY });
       setProgress(res.progress);
       show(res.task);
     } catch (error) {
@@ -176,7 +179,7 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
     }
     busy.current = true;
     try {
-      await api(`/api/v1/projects/${projectId}/assignments/${task.assignmentId}/skip`, { method: 'POST' });
+      await api(`/api/v1/projects/${projectId}/assignments/${task.assignmentId}/skip`, { method: 'POST', headers: JSON_BODY });
       await loadNext();
     } catch (error) {
       setMessage((error as Error).message);

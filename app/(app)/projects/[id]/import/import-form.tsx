@@ -39,6 +39,9 @@ export function ImportForm({ projectId }: { projectId: number }) {
     const query = new URLSearchParams({ filename: file.name, format, map: mapping, validOnly: validOnly ? '1' : '0', dryRun: dryRun ? '1' : '0' });
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/api/v1/projects/${projectId}/imports?${query}`);
+    // Always a declared, non-form type: the API refuses signed-in uploads sent as text/plain, form data or with
+    // no type (what a cross-site page could send), and a file's own type depends on the browser and the OS.
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
     xhr.upload.onprogress = (e) => e.lengthComputable && setProgress(e.loaded / e.total);
     xhr.onload = () => {
       setProgress(null);
