@@ -2,7 +2,8 @@ import { getAuth } from '@/db/queries/auth';
 import { getUserByApiToken } from '@/db/queries/api-tokens';
 import { AccessDeniedError, type Actor } from '@/lib/auth/access';
 import { userRoleSchema } from '@/lib/auth/schemas';
-import { baseUrl } from '@/lib/env';
+import { baseUrl, getEnv } from '@/lib/env';
+import { PayloadTooLargeError } from '@/lib/errors';
 import { BadRequestError, describeError } from '@/app/_lib/errors';
 
 export class UnauthorizedError extends Error {}
@@ -37,6 +38,8 @@ export type ApiRouteOptions = {
    * any declared type except the three a cross-site form or no-cors fetch can send without a CORS preflight.
    */
   body?: 'json' | 'file';
+  /** Largest body readJson reads on this route, in KB; never more than ARBITER_MAX_JSON_BODY_KB (the default). */
+  maxJsonBodyKb?: number;
 };
 
 function errorResponse(status: number, message: string, field?: string): Response {
@@ -85,6 +88,9 @@ export function assertSameOriginRequest(request: Request, body: 'json' | 'file' 
   }
 }
 
+/** The body limit each wrapped request was given, for readJson (a Request carries no route options). */
+const jsonBodyLimitKb = new WeakMap<Request, number>();
+
 /** Wraps every /api/v1 handler: authenticate, refuse cross-site changes, run, turn expected errors into JSON with a status. */
 export function apiRoute<P = Record<string, never>>(handler: Handler<P>, options: ApiRouteOptions = {}) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
@@ -93,6 +99,7 @@ export function apiRoute<P = Record<string, never>>(handler: Handler<P>, options
       if (!actor) return errorResponse(401, 'sign in or send an API token (Authorization: Bearer …)');
       // Bearer tokens are never sent by a browser on its own, so only cookie sessions can be forged.
       if (actor.via === 'session' && !SAFE_METHODS.has(request.method.toUpperCase())) assertSameOriginRequest(request, options.body);
+      if (options.maxJsonBodyKb !== undefined) jsonBodyLimitKb.set(request, options.maxJsonBodyKb);
       const result = await handler({ request, actor, params: await context.params });
       return result instanceof Response ? result : Response.json(result ?? { ok: true }, { status: options.status ?? 200 });
     } catch (error) {
@@ -103,9 +110,50 @@ export function apiRoute<P = Record<string, never>>(handler: Handler<P>, options
   };
 }
 
-/** Reads a JSON body, answering 400 (not 500) for malformed JSON; an empty body reads as `emptyAs`. */
+function tooLarge(limitKb: number, envKb: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(
+    limitKb < envKb
+      ? `the request body is larger than ${limitKb} KB, the most this endpoint reads (ARBITER_MAX_JSON_BODY_KB caps every endpoint, now ${envKb} KB)`
+      : `the request body is larger than ${limitKb} KB, the most this server reads as JSON (ARBITER_MAX_JSON_BODY_KB)`,
+  );
+}
+
+/**
+ * The body as text, read chunk by chunk and abandoned as soon as it passes `limitKb` (and before reading
+ * when Content-Length already says so), so an oversized body never sits in memory. The rest is left unread,
+ * not cancelled: cancelling the stream destroys the socket under Node's HTTP server, and the client would
+ * get a reset instead of the 413 (Node discards what is left once the answer is sent).
+ */
+async function readBodyText(request: Request, limitKb: number, envKb: number): Promise<string> {
+  const limit = limitKb * 1024;
+  const declared = Number(request.headers.get('content-length') ?? 'NaN');
+  if (declared > limit) throw tooLarge(limitKb, envKb);
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) throw tooLarge(limitKb, envKb);
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  // As Request.text() decodes: UTF-8, a leading BOM dropped, bad sequences replaced.
+  return new TextDecoder().decode(Buffer.concat(chunks, size));
+}
+
+/**
+ * Reads a JSON body, answering 400 (not 500) for malformed JSON and 413 past the route's limit
+ * (ApiRouteOptions.maxJsonBodyKb, else ARBITER_MAX_JSON_BODY_KB); an empty body reads as `emptyAs`.
+ */
 export async function readJson(request: Request, emptyAs?: unknown): Promise<unknown> {
-  const text = await request.text();
+  const envKb = getEnv().ARBITER_MAX_JSON_BODY_KB;
+  const text = await readBodyText(request, Math.min(jsonBodyLimitKb.get(request) ?? envKb, envKb), envKb);
   if (!text.trim() && emptyAs !== undefined) return emptyAs;
   try {
     return JSON.parse(text);
