@@ -4,6 +4,7 @@
  * Run several on one database: each claims in its own IMMEDIATE transaction.
  */
 import os from 'node:os';
+import { retryWhileBusy } from '@/db/busy';
 import { closeDb, getDb } from '@/db/client';
 import { getEnv } from '@/lib/env';
 import { requeueStaleJobs } from '@/lib/jobs/queue';
@@ -42,7 +43,7 @@ export async function runWorker(options: { workerId?: string; exitWhenIdle?: boo
   let lastSweep = 0;
   while (!shutdown.signal.aborted) {
     if (Date.now() - lastSweep > env.ARBITER_STALE_MS / 2) {
-      const swept = requeueStaleJobs(db, env.ARBITER_STALE_MS);
+      const swept = await retryWhileBusy(() => requeueStaleJobs(db, env.ARBITER_STALE_MS));
       if (swept.requeued.length + swept.failed.length + swept.cancelled.length > 0) console.log(`[worker ${workerId}] recovered stale jobs`, swept);
       lastSweep = Date.now();
     }

@@ -3,6 +3,7 @@
  * (shutdown). Heartbeats on a timer; a heartbeat that sees `cancelling` fires the job's AbortSignal.
  */
 import { getDb } from '@/db/client';
+import { isBusyError, retryWhileBusy, retryWhileBusySync } from '@/db/busy';
 import { JOB_DEFINITIONS, isJobKind, type JobKind, type JobPayload } from '@/lib/jobs/registry';
 import {
   addJobMetrics,
@@ -57,7 +58,7 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
   const { workerId } = options;
   const log = options.log ?? ((m: string) => console.log(m));
   if (options.shutdownSignal?.aborted) return null;
-  const job = claimNextJob(db, workerId);
+  const job = await retryWhileBusy(() => claimNextJob(db, workerId), undefined, () => log(`[worker ${workerId}] database busy; waiting to claim`));
   if (!job) return null;
 
   const prefix = `[${job.kind} #${job.id}]`;
@@ -66,7 +67,14 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
   const onShutdown = () => abort('shutdown');
   options.shutdownSignal?.addEventListener('abort', onShutdown);
   const timer = setInterval(() => {
-    const status = heartbeatJob(db, job.id, workerId);
+    let status: JobStatus | null;
+    try {
+      status = heartbeatJob(db, job.id, workerId);
+    } catch (error) {
+      // A busy database skips this beat; the next one tries again (the stale timeout is many beats long).
+      if (isBusyError(error)) return;
+      throw error;
+    }
     if (status === 'cancelling') abort('cancel');
     else if (status === null) abort('lock-lost');
   }, options.heartbeatMs);
@@ -76,10 +84,11 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
     workerId,
     signal: controller.signal,
     checkpoint: job.checkpoint ?? null,
-    saveCheckpoint: (value) => void saveJobCheckpoint(db, job.id, workerId, value),
-    reportProgress: (progress, message) => reportJobProgress(db, job.id, workerId, progress, message),
-    addMetrics: (step, values) => addJobMetrics(db, job.id, step, values),
-    discardMetricsAfter: (step) => discardJobMetricsAfter(db, job.id, step),
+    // Handlers write synchronously; a busy database makes these wait and retry instead of failing the job.
+    saveCheckpoint: (value) => void retryWhileBusySync(() => saveJobCheckpoint(db, job.id, workerId, value)),
+    reportProgress: (progress, message) => retryWhileBusySync(() => reportJobProgress(db, job.id, workerId, progress, message)),
+    addMetrics: (step, values) => retryWhileBusySync(() => addJobMetrics(db, job.id, step, values)),
+    discardMetricsAfter: (step) => retryWhileBusySync(() => discardJobMetricsAfter(db, job.id, step)),
     log: (message) => log(`${prefix} ${message}`),
   };
 
@@ -87,18 +96,18 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
   try {
     const result = await runHandler(job, ctx);
     if (controller.signal.aborted) throw controller.signal.reason;
-    completeJob(db, job.id, workerId, result);
+    await retryWhileBusy(() => completeJob(db, job.id, workerId, result));
     log(`${prefix} succeeded`);
     return { jobId: job.id, kind: job.kind, status: 'succeeded' };
   } catch (error) {
     const reason = controller.signal.aborted ? controller.signal.reason : error;
     if (reason instanceof JobAbort) {
       log(`${prefix} ${reason.message}`);
-      if (reason.kind === 'cancel') return markJobCancelled(db, job.id, workerId), { jobId: job.id, kind: job.kind, status: 'cancelled' };
-      if (reason.kind === 'shutdown') return releaseJob(db, job.id, workerId), { jobId: job.id, kind: job.kind, status: 'released' };
+      if (reason.kind === 'cancel') return await retryWhileBusy(() => markJobCancelled(db, job.id, workerId)), { jobId: job.id, kind: job.kind, status: 'cancelled' };
+      if (reason.kind === 'shutdown') return await retryWhileBusy(() => releaseJob(db, job.id, workerId)), { jobId: job.id, kind: job.kind, status: 'released' };
       return { jobId: job.id, kind: job.kind, status: 'lock-lost' };
     }
-    const status = failJob(db, job.id, workerId, describeError(error));
+    const status = await retryWhileBusy(() => failJob(db, job.id, workerId, describeError(error)));
     log(`${prefix} failed: ${describeError(error).split('\n')[0]} → ${status ?? 'lock lost'}`);
     return { jobId: job.id, kind: job.kind, status: status ?? 'lock-lost' };
   } finally {
