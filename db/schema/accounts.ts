@@ -99,5 +99,23 @@ export const invites = sqliteTable('invites', {
   expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
   usedAt: integer('used_at', { mode: 'timestamp_ms' }),
   usedBy: text('used_by').references(() => users.id, { onDelete: 'set null' }),
+  /** Refused acceptances with an email that already has an account; the link locks at INVITE_MAX_FAILED_ATTEMPTS (db/queries/invites.ts). */
+  failedAttempts: integer('failed_attempts').notNull().default(0),
   createdAt: createdAt(),
 });
+
+/**
+ * Sign-in attempts per account (email, lower case) for the per-account limit (db/queries/auth.ts):
+ * a row is written before the password is checked and the email's rows are deleted when a sign-in
+ * succeeds, so what remains are failed (or in-flight) attempts. Rows older than the window are pruned.
+ * Unknown emails are counted the same way, so the limit says nothing about which accounts exist.
+ */
+export const signInAttempts = sqliteTable(
+  'sign_in_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    email: text('email').notNull(),
+    attemptedAt: integer('attempted_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('sign_in_attempts_email_idx').on(t.email, t.attemptedAt), index('sign_in_attempts_time_idx').on(t.attemptedAt)],
+);
