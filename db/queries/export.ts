@@ -13,7 +13,7 @@ import { ConflictError, InvalidRequestError } from '@/lib/errors';
 import { dataDir } from '@/lib/env';
 import { qualityReport } from '@/lib/stats/quality-report';
 import { getDb } from '../client';
-import { getJobForActor } from './jobs';
+import { getProjectJobForActor, type JobView } from './jobs';
 import { assertCanManageProject } from './projects';
 import { listPairwiseJudgments } from './quality';
 
@@ -197,11 +197,15 @@ export function exportDirectory(jobId: number): string {
   return path.join(dataDir(), 'exports', String(jobId));
 }
 
+/** An export job of the project, for its researchers (any other job id: the same 404 as a missing one). */
+export function getExportJob(actor: Actor, projectId: number, jobId: number): JobView {
+  assertCanManageProject(actor, projectId);
+  return getProjectJobForActor(actor, jobId, { kind: 'export-dataset', projectId }, `export ${jobId} not found in project ${projectId}`);
+}
+
 /** A finished export job of the project, for its researchers: where its files are and their names. */
 export function getExportFiles(actor: Actor, projectId: number, jobId: number): { dir: string; files: string[] } {
-  assertCanManageProject(actor, projectId);
-  const job = getJobForActor(actor, jobId);
-  if (job.kind !== 'export-dataset' || job.projectId !== projectId) throw new NotFoundError(`export ${jobId} not found in project ${projectId}`);
+  const job = getExportJob(actor, projectId, jobId);
   if (job.status !== 'succeeded') throw new ConflictError(`export ${jobId} is ${job.status}, not finished`);
   const dir = exportDirectory(jobId);
   const files = (job.result as { files?: string[] } | null)?.files ?? [];

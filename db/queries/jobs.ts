@@ -85,6 +85,23 @@ export function getJobForActor(actor: Actor, jobId: number): JobView {
   return toView(row.job, row.projectName);
 }
 
+/**
+ * A job of one kind and one project that the actor may see (e.g. an export of project 3). Any other id —
+ * missing, hidden from the actor, another kind or another project's — gets the same NotFoundError(notFound),
+ * so the answer tells nothing about jobs the caller cannot see.
+ */
+export function getProjectJobForActor(actor: Actor, jobId: number, expected: { kind: JobKind; projectId: number }, notFound: string): JobView {
+  let job: JobView;
+  try {
+    job = getJobForActor(actor, jobId);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError(notFound);
+    throw error;
+  }
+  if (job.kind !== expected.kind || job.projectId !== expected.projectId) throw new NotFoundError(notFound);
+  return job;
+}
+
 export type MetricPoint = { id: number; step: number; name: string; value: number };
 
 export function listJobMetrics(jobId: number, afterId = 0, limit = 5000): MetricPoint[] {

@@ -17,8 +17,8 @@ import { enqueueJob } from '@/lib/jobs/queue';
 import { jobs, models } from '../schema';
 import { getDb } from '../client';
 import { addCandidates } from './candidates';
-import { assertCanManageProject, getProjectForActor } from './projects';
-import { getRewardModel, modelDirectory, modelRecord, usablePairs, type RewardModelRecord } from './reward-models';
+import { assertCanManageProject } from './projects';
+import { assertCanManageProjectOf, getRewardModel, modelDirectory, modelRecord, usablePairs, type RewardModelRecord } from './reward-models';
 
 export const POLICY_KIND = 'policy';
 
@@ -79,12 +79,12 @@ export function listPolicies(actor: Actor, projectId: number): PolicyRecord[] {
     .map((r) => toRecord(r.model, r.job));
 }
 
-/** A policy, for researchers of its project (404 for anyone who cannot see the project). */
+/** A policy, for researchers of its project (for anyone who cannot see the project: the same 404 as a missing id). */
 export function getPolicy(actor: Actor, id: number): PolicyRecord {
+  const notFound = `policy ${id} not found`;
   const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, id)).get();
-  if (!row || row.model.kind !== POLICY_KIND) throw new NotFoundError(`policy ${id} not found`);
-  getProjectForActor(actor, row.model.projectId);
-  assertCanManageProject(actor, row.model.projectId);
+  if (!row || row.model.kind !== POLICY_KIND) throw new NotFoundError(notFound);
+  assertCanManageProjectOf(actor, row.model.projectId, notFound);
   return toRecord(row.model, row.job);
 }
 

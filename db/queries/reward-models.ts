@@ -10,7 +10,7 @@ import { enqueueJob } from '@/lib/jobs/queue';
 import { rewardModelSettingsSchema, type RewardModelSettings } from '@/lib/jobs/train-reward-model';
 import { items, jobs, models } from '../schema';
 import { getDb } from '../client';
-import { assertCanManageProject, getProjectForActor } from './projects';
+import { assertCanManageProject } from './projects';
 
 export type RewardModelRecord = {
   id: number;
@@ -105,12 +105,26 @@ export function listRewardModels(actor: Actor, projectId: number): RewardModelRe
     .map((r) => toRecord(r.model, r.job));
 }
 
-/** A reward model, for researchers of its project (404 for anyone who cannot see the project). */
+/**
+ * assertCanManageProject for a resource reached by its own id: when the caller cannot see the resource's
+ * project, the answer is `notFound` — exactly what a missing id gets — so neither the resource's existence
+ * nor its project's id is told (a project member who is not a researcher still gets 403).
+ */
+export function assertCanManageProjectOf(actor: Actor, projectId: number, notFound: string): void {
+  try {
+    assertCanManageProject(actor, projectId);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError(notFound);
+    throw error;
+  }
+}
+
+/** A reward model, for researchers of its project (for anyone who cannot see the project: the same 404 as a missing id). */
 export function getRewardModel(actor: Actor, modelId: number): RewardModelRecord {
+  const notFound = `model ${modelId} not found`;
   const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, modelId)).get();
-  if (!row || !row.model.kind.startsWith(REWARD_KIND_PREFIX)) throw new NotFoundError(`model ${modelId} not found`);
-  getProjectForActor(actor, row.model.projectId); // 404 when the project is invisible
-  assertCanManageProject(actor, row.model.projectId);
+  if (!row || !row.model.kind.startsWith(REWARD_KIND_PREFIX)) throw new NotFoundError(notFound);
+  assertCanManageProjectOf(actor, row.model.projectId, notFound);
   return toRecord(row.model, row.job);
 }
 
