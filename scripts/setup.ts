@@ -1,9 +1,11 @@
 /**
  * First-start set-up, in its own short-lived process so `npm start`'s launcher stays small:
- * apply migrations, create the admin (or print a setup link), seed the demo project.
+ * apply migrations, create the admin (or print a setup link), seed the demo project, and remove the
+ * temporary import files that a process killed mid-import left in <data dir>/uploads.
  */
 import { closeDb, getDb } from '@/db/client';
 import { bootstrap } from '@/db/seed/bootstrap';
+import { sweepOrphanUploads } from '@/lib/data/upload-files';
 import { baseUrl, dataDir, getEnv, loadEnvFiles } from '@/lib/env';
 
 loadEnvFiles();
@@ -11,8 +13,11 @@ const env = getEnv();
 getDb();
 const setup = await bootstrap();
 closeDb();
+// Before the server and workers start: files of imports whose process died (their pid is gone) or older than a day.
+const orphans = sweepOrphanUploads();
 
 console.log(`\nArbiter at ${baseUrl(env)}  (data: ${dataDir(env)})`);
 if (setup.adminEmail) console.log(`Admin account created: ${setup.adminEmail}`);
 if (setup.setupUrl) console.log(`No users yet. Create the admin account here (one-time link, valid 24 h):\n  ${setup.setupUrl}`);
 if (setup.demoProjectId) console.log(`Demo project created: ${baseUrl(env)}/projects/${setup.demoProjectId}`);
+if (orphans.length) console.log(`Removed ${orphans.length} temporary import file(s) left by a stopped process in ${dataDir(env)}/uploads`);

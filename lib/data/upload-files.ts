@@ -1,0 +1,75 @@
+/**
+ * Temporary files of imports (uploaded bodies, unpacked .parquet.gz, the importer's staging databases) live
+ * in `<data dir>/uploads/`, named `<pid>-<uuid><suffix>` by the process that owns them. Every exit path of
+ * an import removes its own files; a process that dies (kill -9, out of memory, power cut) cannot, so
+ * `sweepOrphanUploads()` runs at start-up and removes what no living process owns.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { dataDir } from '@/lib/env';
+
+/** A file left longer than this is an orphan even if its pid is alive again (pids are reused). */
+export const ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
+
+const OWNED = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+export function uploadsDir(): string {
+  return path.join(dataDir(), 'uploads');
+}
+
+/**
+ * A fresh path in `<data dir>/uploads/` owned by this process: `<pid>-<uuid><suffix>` (suffix such as
+ * ".jsonl.gz", ".parquet" or ".stage.db"; SQLite's "-journal" / "-wal" beside it share the prefix). Only
+ * this name and a suffix the caller has checked reach the file system, never a client's file name.
+ */
+export function uploadTempPath(suffix: string): string {
+  if (!/^[.\w-]*$/.test(suffix)) throw new Error(`unsafe temporary file suffix ${JSON.stringify(suffix)}`);
+  const dir = uploadsDir();
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, `${process.pid}-${crypto.randomUUID()}${suffix}`);
+}
+
+/** process.kill(pid, 0) sends nothing: it only asks whether the process exists (EPERM: it does, as another user). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the orphans in `<data dir>/uploads/`: files whose owning pid is no longer alive, and any file
+ * older than a day (a reused pid, or a name from before this naming rule). Files of living processes are
+ * kept, so it is safe while imports run (the CLI, another server on the same data dir). Returns the names
+ * removed.
+ */
+export function sweepOrphanUploads(now = Date.now()): string[] {
+  const dir = uploadsDir();
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      continue; // removed meanwhile by its owner
+    }
+    if (!stat.isFile()) continue;
+    const owner = OWNED.exec(name);
+    const orphan = (owner !== null && !isAlive(Number(owner[1]))) || now - stat.mtimeMs > ORPHAN_AGE_MS;
+    if (!orphan) continue;
+    fs.rmSync(file, { force: true });
+    removed.push(name);
+  }
+  return removed;
+}

@@ -1,0 +1,76 @@
+/** Temporary import files: named by their owning process, and swept at start-up once that process is gone. */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { createProject } from '@/db/queries/projects';
+import { CLI_ACTOR } from '@/lib/auth/access';
+import { ORPHAN_AGE_MS, sweepOrphanUploads, uploadsDir, uploadTempPath } from '@/lib/data/upload-files';
+import { collect, runTs, spawnTs, waitFor } from '../../helpers/spawn';
+
+const OWNED = (pid: number, suffix: string) => new RegExp(`^${pid}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}${suffix.replace(/\./g, '\\.')}$`);
+
+/** The pid of a process that has exited (so is no longer alive). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
+
+const touch = (name: string, ageMs = 0) => {
+  const file = path.join(uploadsDir(), name);
+  fs.writeFileSync(file, 'x');
+  if (ageMs) fs.utimesSync(file, new Date(Date.now() - ageMs), new Date(Date.now() - ageMs));
+  return name;
+};
+
+describe('temporary import files', () => {
+  it('are named <pid>-<uuid><suffix> under <data dir>/uploads; a suffix can never carry a path', () => {
+    const file = uploadTempPath('.stage.db');
+    expect(path.dirname(file)).toBe(path.join(process.env.ARBITER_DATA_DIR!, 'uploads'));
+    expect(path.basename(file)).toMatch(OWNED(process.pid, '.stage.db'));
+    expect(uploadTempPath('.jsonl.gz')).not.toBe(uploadTempPath('.jsonl.gz'));
+    expect(() => uploadTempPath('/../../etc/passwd')).toThrow(/unsafe temporary file suffix/);
+  });
+
+  it('the sweep removes the files of dead processes and anything older than a day, and keeps those of living processes', async () => {
+    const dead = await deadPid();
+    const uuid = () => crypto.randomUUID();
+    fs.mkdirSync(uploadsDir(), { recursive: true });
+    const orphanUpload = touch(`${dead}-${uuid()}.jsonl.gz`);
+    const orphanJournal = touch(`${dead}-${uuid()}.stage.db-journal`);
+    const mine = touch(`${process.pid}-${uuid()}.parquet`);
+    const parents = touch(`${process.ppid}-${uuid()}.stage.db`);
+    const mineButStale = touch(`${process.pid}-${uuid()}.csv`, ORPHAN_AGE_MS + 60_000);
+    const legacyFresh = touch(`${uuid()}.jsonl`);
+    const legacyStale = touch(`${uuid()}.jsonl`, ORPHAN_AGE_MS + 60_000);
+    fs.mkdirSync(path.join(uploadsDir(), 'a-folder'));
+
+    const removed = sweepOrphanUploads();
+    expect(removed.sort()).toEqual([orphanUpload, orphanJournal, mineButStale, legacyStale].sort());
+    expect(fs.readdirSync(uploadsDir()).sort()).toEqual([mine, parents, legacyFresh, 'a-folder'].sort());
+    expect(sweepOrphanUploads()).toEqual([]);
+    for (const name of fs.readdirSync(uploadsDir())) fs.rmSync(path.join(uploadsDir(), name), { recursive: true });
+  });
+
+  it("npm start's set-up removes the unpack file of an import killed (kill -9) in the middle of a .parquet.gz", async () => {
+    const projectId = createProject(CLI_ACTOR, { name: 'killed import' }).id;
+    // 1 GB of zeros in 1,000 gzip members of 1 MB (1 MB on disk): the unpack takes long enough to be caught in the act.
+    const member = zlib.gzipSync(Buffer.alloc(1 << 20));
+    const bomb = path.join(process.env.ARBITER_DATA_DIR!, 'slow.parquet.gz');
+    fs.writeFileSync(bomb, Buffer.concat(Array.from({ length: 1000 }, () => member)));
+    const child = spawnTs('cli/main.ts', ['import', '--project', String(projectId), bomb], { ARBITER_MAX_IMPORT_MB: '100000' });
+    const done = collect(child);
+    const unpacking = await waitFor(() => fs.existsSync(uploadsDir()) && fs.readdirSync(uploadsDir()).find((n) => OWNED(child.pid!, '.parquet').test(n)), 30_000, 10);
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    expect(fs.readdirSync(uploadsDir())).toContain(unpacking);
+
+    const setup = await runTs('scripts/setup.ts');
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(setup.stdout).toMatch(/Removed [1-9]\d* temporary import file\(s\) left by a stopped process/);
+    expect(fs.readdirSync(uploadsDir())).toEqual([]);
+  });
+});
