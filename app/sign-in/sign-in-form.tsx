@@ -18,7 +18,11 @@ export function SignInForm() {
         void submit(async () => {
           if (!email || !password) return 'Enter your email and password.';
           const { error: failure } = await authClient.signIn.email({ email, password });
-          if (failure) return failure.status === 429 ? 'Too many attempts; wait a minute and try again.' : (failure.message ?? 'Sign-in failed.');
+          if (failure) {
+            // The per-account limit says how long to wait; the per-address one (better-auth's) is one minute.
+            if (failure.status === 429) return failure.code === 'ACCOUNT_SIGN_IN_LIMIT' && failure.message ? failure.message : 'Too many attempts from this address; wait a minute and try again.';
+            return failure.message ?? 'Sign-in failed.';
+          }
           router.replace('/projects');
           router.refresh();
         });

@@ -1,5 +1,10 @@
-// GET|POST /api/auth/* – better-auth's endpoints (sign-in, sign-out, session)
+// GET|POST /api/auth/* – better-auth's endpoints (sign-in, sign-out, session); cookies Secure when the request came over https
 import { getAuth } from '@/db/queries/auth';
+import { withSecureCookies } from '@/lib/auth/secure-cookies';
 
-export const GET = (request: Request) => getAuth().handler(request);
-export const POST = (request: Request) => getAuth().handler(request);
+async function handle(request: Request): Promise<Response> {
+  return withSecureCookies(request, await getAuth().handler(request));
+}
+
+export const GET = handle;
+export const POST = handle;

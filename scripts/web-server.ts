@@ -1,0 +1,83 @@
+/**
+ * Arbiter's web server (`npm start` runs it; `npm run serve` alone; `-- --dev` for development): Next's
+ * own request handler behind a plain http.Server — Next's documented custom server, next({ dev, dir })
+ * + getRequestHandler() — for one reason: only here is the socket's peer address known. Next copies it
+ * into X-Forwarded-For only when the client sent no such header (next/src/server/base-server.ts,
+ * "Update the `x-forwarded-*` headers": `req.headers['x-forwarded-for'] ??= socket.remoteAddress`), and
+ * route handlers never see the socket. So every request's forwarding headers are rewritten here first
+ * (lib/auth/trusted-proxies.ts): from an untrusted peer they are dropped and X-Forwarded-For becomes the
+ * peer; from a proxy listed in ARBITER_TRUSTED_PROXIES, the client it reports.
+ *
+ * It behaves as `next start` does otherwise: same handler (router-server's initialize), "Ready in" on
+ * stdout, graceful close on SIGINT/SIGTERM. Started by scripts/start.ts, it tells its parent it is ready
+ * over the IPC channel.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { applyForwarding, parseTrustedProxies, resolveForwarding, type TrustedProxies } from '@/lib/auth/trusted-proxies';
+import { getEnv, loadEnvFiles } from '@/lib/env';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
+
+/** An http.Server that rewrites each request's forwarding headers from its socket, then hands it to `handler`. */
+export function createWebServer(handler: Handler, trusted: TrustedProxies): http.Server {
+  return http.createServer((req, res) => {
+    const socket = req.socket as typeof req.socket & { encrypted?: boolean };
+    applyForwarding(req.headers, resolveForwarding(socket.remoteAddress ?? '', req.headers, trusted, socket.encrypted === true));
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch((error: unknown) => {
+        console.error(`Failed to handle request for ${req.url}`, error);
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
+      });
+  });
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  loadEnvFiles();
+  const dev = process.argv.includes('--dev');
+  // As the `next` binary does for `next start` / `next dev` (next/src/bin/next.ts).
+  (process.env as Record<string, string | undefined>).NODE_ENV ??= dev ? 'development' : 'production';
+  const env = getEnv();
+  const trusted = parseTrustedProxies(env.ARBITER_TRUSTED_PROXIES);
+  const { default: next } = await import('next');
+
+  const app = next({ dev, dir: path.resolve('.'), hostname: env.HOSTNAME, port: env.PORT });
+  await app.prepare();
+  // Next finds this server from the first request's socket for its upgrade (dev HMR) handler.
+  const server = createWebServer(app.getRequestHandler(), trusted);
+
+  server.on('error', (error) => {
+    console.error('Failed to start the web server:', error.message);
+    process.exit(1);
+  });
+  server.listen(env.PORT, env.HOSTNAME, () => {
+    const proxies = trusted.networks.length > 0 ? `trusting X-Forwarded-* from ${trusted.source}` : 'no trusted proxy: X-Forwarded-* headers ignored';
+    console.log(` ✓ Ready in ${Date.now() - started}ms on http://${env.HOSTNAME}:${env.PORT} (${proxies})`);
+    process.send?.({ type: 'ready' });
+  });
+
+  let closing = false;
+  const close = () => {
+    if (closing) return;
+    closing = true;
+    // Stop accepting, let open requests finish (at most 5 s), then close Next's own resources.
+    const force = setTimeout(() => server.closeAllConnections(), 5000).unref();
+    server.close(() => {
+      clearTimeout(force);
+      void app.close().finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGINT', close);
+  process.on('SIGTERM', close);
+}
+
+if (import.meta.url === `file://${path.resolve(process.argv[1] ?? '')}`) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
