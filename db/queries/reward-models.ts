@@ -10,6 +10,7 @@ import { enqueueJob } from '@/lib/jobs/queue';
 import { rewardModelSettingsSchema, type RewardModelSettings } from '@/lib/jobs/train-reward-model';
 import { items, jobs, models } from '../schema';
 import { getDb } from '../client';
+import { getJobForActor, getProjectJobForActor, type JobView } from './jobs';
 import { assertCanManageProject } from './projects';
 
 export type RewardModelRecord = {
@@ -152,9 +153,13 @@ export function markRewardModelFailed(modelId: number, reason: string): void {
   getDb().update(models).set({ status: 'failed', metrics: { error: reason } }).where(eq(models.id, modelId)).run();
 }
 
+function assertRewardModelReady(record: RewardModelRecord): asserts record is RewardModelRecord & { artifactPath: string } {
+  if (record.status !== 'ready' || !record.artifactPath) throw new ConflictError(`model ${record.id} is ${record.status}, not ready`);
+}
+
 /** model.json (parsed) and weights.bin of a ready model. */
 export function readRewardModelFiles(record: RewardModelRecord): { manifest: unknown; weights: Buffer; dir: string } {
-  if (record.status !== 'ready' || !record.artifactPath) throw new ConflictError(`model ${record.id} is ${record.status}, not ready`);
+  assertRewardModelReady(record);
   const dir = path.join(dataDir(), record.artifactPath);
   if (!dir.startsWith(path.join(dataDir(), 'models') + path.sep)) throw new NotFoundError(`model ${record.id} has no files`);
   return { manifest: JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as unknown, weights: fs.readFileSync(path.join(dir, 'weights.bin')), dir };
@@ -162,6 +167,53 @@ export function readRewardModelFiles(record: RewardModelRecord): { manifest: unk
 
 /** Checkpoint files of a training run (weights so far), kept beside the model. */
 export const checkpointFile = (modelId: number) => path.join(modelDirectory(modelId), 'checkpoint.json');
+
+/** Where a score-records job keeps the records it scores (SCORE_INPUT) and writes its report (SCORE_REPORT). */
+export const scoreJobDirectory = (jobId: number) => path.join(dataDir(), 'scores', String(jobId));
+export const SCORE_INPUT = 'records.json';
+export const SCORE_REPORT = 'scores.json';
+
+/**
+ * Queues the scoring of `records` with a ready model in a worker (score calls larger than
+ * ARBITER_MAX_SYNC_SCORE_ROWS). The input file is written inside the transaction that enqueues the job, so
+ * no worker can claim the job before its file exists, and a failed write leaves no job behind.
+ */
+export function startScoringJob(actor: Actor, record: RewardModelRecord, records: unknown[]): JobView {
+  assertCanManageProjectOf(actor, record.projectId, `model ${record.id} not found`);
+  assertRewardModelReady(record);
+  const db = getDb();
+  let dir: string | undefined;
+  let jobId: number;
+  try {
+    jobId = db.transaction(() => {
+      const job = enqueueJob(db, 'score-records', { projectId: record.projectId, modelId: record.id, rows: records.length }, { projectId: record.projectId, createdBy: actor.id });
+      dir = scoreJobDirectory(job.id);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, SCORE_INPUT), JSON.stringify(records));
+      return job.id;
+    });
+  } catch (error) {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return getJobForActor(actor, jobId);
+}
+
+/**
+ * The report file (the JSON a synchronous score call answers) of a succeeded score-records job of this
+ * model. Any other job id — missing, hidden, another kind, another model's — gets the same 404.
+ */
+export function getScoringReportFile(actor: Actor, modelId: number, jobId: number): string {
+  const model = getRewardModel(actor, modelId);
+  const notFound = `scoring job ${jobId} not found for model ${modelId}`;
+  const job = getProjectJobForActor(actor, jobId, { kind: 'score-records', projectId: model.projectId }, notFound);
+  const payload = getDb().select({ payload: jobs.payload }).from(jobs).where(eq(jobs.id, jobId)).get()?.payload as { modelId?: unknown } | undefined;
+  if (payload?.modelId !== modelId) throw new NotFoundError(notFound);
+  if (job.status !== 'succeeded') throw new ConflictError(`scoring job ${jobId} is ${job.status}, not finished; follow it at GET /api/v1/jobs/${jobId}`);
+  const file = path.join(scoreJobDirectory(jobId), SCORE_REPORT);
+  if (!fs.existsSync(file)) throw new NotFoundError(`the scores of job ${jobId} are no longer on the server`);
+  return file;
+}
 
 /**
  * Sends the items behind these comparisons back for annotation: each gets one more required

@@ -4,6 +4,7 @@ import { exportDatasetJob } from './export-dataset';
 import { trainRewardModelJob } from './train-reward-model';
 import { alignPolicyJob } from './align-policy';
 import { recomputeStatsJob } from './recompute-stats';
+import { scoreRecordsJob } from './score-records';
 
 /** Every job kind the product knows. workers/registry.ts must give each one a handler. */
 export const JOB_DEFINITIONS = {
@@ -12,6 +13,7 @@ export const JOB_DEFINITIONS = {
   [exportDatasetJob.kind]: exportDatasetJob,
   [trainRewardModelJob.kind]: trainRewardModelJob,
   [alignPolicyJob.kind]: alignPolicyJob,
+  [scoreRecordsJob.kind]: scoreRecordsJob,
 } as const;
 
 export type JobKind = keyof typeof JOB_DEFINITIONS;

@@ -10,7 +10,7 @@ import type { PreferenceScorer } from './model-evaluation';
 import { deserializeModel, MODEL_FORMAT, type ModelManifest } from './model-io';
 import { BpeTokenizer, type BpeModel } from './tokenizer/bpe';
 import { initBackend, tf } from './backend';
-import { scoreRecords, type ScoreReport } from './scoring';
+import { scoreRecords, scoreRecordsStepwise, type ScoreReport } from './scoring';
 
 export const ENCODER_FORMAT = 'arbiter-encoder-reward-model/1';
 
@@ -122,12 +122,28 @@ export function loadScorer(
   throw new Error(`not an Arbiter reward model (format ${JSON.stringify(format)})`);
 }
 
-/** Scores records with a saved model (the CLI's `score` and the score route): backend, load, score, free. */
-export async function scoreWithSavedModel(manifest: unknown, weights: Uint8Array, records: readonly { line: number; record: unknown }[], resolveCheckpoint?: CheckpointResolver): Promise<ScoreReport> {
+/**
+ * Scores records with a saved model (the CLI's `score`, the score route, the score-records job): backend,
+ * load, score, free. With `steps`, `steps.between(done, total)` is awaited after every `steps.every` records
+ * (a worker's heartbeat and cancellation run then); without, the scoring runs in one go.
+ */
+export async function scoreWithSavedModel(
+  manifest: unknown,
+  weights: Uint8Array,
+  records: readonly { line: number; record: unknown }[],
+  resolveCheckpoint?: CheckpointResolver,
+  steps?: { every: number; between: (done: number, total: number) => Promise<void> },
+): Promise<ScoreReport> {
   await initBackend();
   const loaded = loadScorer(manifest, weights, resolveCheckpoint);
   try {
-    return scoreRecords(loaded.scorer, loaded.featurize, records);
+    if (!steps) return scoreRecords(loaded.scorer, loaded.featurize, records);
+    const stepwise = scoreRecordsStepwise(loaded.scorer, loaded.featurize, records, steps.every);
+    for (;;) {
+      const step = stepwise.next();
+      if (step.done) return step.value;
+      await steps.between(step.value, records.length);
+    }
   } finally {
     loaded.dispose();
   }

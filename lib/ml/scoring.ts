@@ -47,14 +47,36 @@ function parse(records: readonly { line: number; record: unknown }[]): Parsed[] 
   });
 }
 
-/** `featurize` turns (prompt text, response) into the model's input row (hashed features, or token ids). */
+/**
+ * `featurize` turns (prompt text, response) into the model's input row (hashed features, or token ids).
+ * Scores every record at once; scoreRecordsStepwise is the same work in steps, for callers that must yield.
+ */
 export function scoreRecords<R>(model: PreferenceScorer<R>, featurize: (prompt: string, response: string) => R, records: readonly { line: number; record: unknown }[]): ScoreReport {
+  const steps = scoreRecordsStepwise(model, featurize, records, Infinity);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The one scoring loop: yields the number of records done after every `everyRecords` of them (a worker awaits
+ * between steps for its heartbeat and cancellation, docs/architecture.md "Jobs") and returns the report.
+ * The file's format is detected once from all records, so steps change nothing in the result.
+ */
+export function* scoreRecordsStepwise<R>(
+  model: PreferenceScorer<R>,
+  featurize: (prompt: string, response: string) => R,
+  records: readonly { line: number; record: unknown }[],
+  everyRecords: number,
+): Generator<number, ScoreReport, void> {
   const parsed = parse(records);
   const rows: ScoredRow[] = [];
   let pairs = 0;
   let correct = 0;
   let logLoss = 0;
-  for (const x of parsed) {
+  for (const [k, x] of parsed.entries()) {
+    if (k > 0 && k % everyRecords === 0) yield k;
     if ('error' in x) {
       rows.push({ line: x.line, kind: 'error', error: x.error });
       continue;

@@ -60,6 +60,7 @@ describe('authorization matrix (REST)', async () => {
   const job = enqueueJob(db, 'recompute-stats', { projectId }, { projectId, createdBy: researcher.id });
   const exportJob = enqueueJob(db, 'export-dataset', { projectId, format: 'trl' }, { projectId, createdBy: researcher.id });
   const rewardModel = startRewardModelTraining(researcher, projectId, { kind: 'bt' }).model.id;
+  const scoreJob = enqueueJob(db, 'score-records', { projectId, modelId: rewardModel, rows: 1 }, { projectId, createdBy: researcher.id });
   const policy = startAlignment(researcher, projectId, {}).policy.id;
   const task = leaseNextTask(annotator, projectId)!;
   const judgmentId = crypto.randomUUID();
@@ -109,6 +110,7 @@ describe('authorization matrix (REST)', async () => {
     { route: 'reward-models/[id]', method: 'GET', params: () => ({ id: String(rewardModel) }), expect: researchers },
     { route: 'reward-models/[id]/export', method: 'GET', params: () => ({ id: String(rewardModel) }), expect: researchers },
     { route: 'reward-models/[id]/score', method: 'POST', params: () => ({ id: String(rewardModel) }), body: () => ({ records: [{ prompt: 'q', response: 'a' }] }), expect: researchers },
+    { route: 'reward-models/[id]/scores/[jobId]', method: 'GET', params: () => ({ id: String(rewardModel), jobId: String(scoreJob.id) }), expect: researchers },
     { route: 'policies/[id]', method: 'GET', params: () => ({ id: String(policy) }), expect: researchers },
     { route: 'policies/[id]/export', method: 'GET', params: () => ({ id: String(policy) }), expect: researchers },
     { route: 'policies/[id]/generate', method: 'POST', params: () => ({ id: String(policy) }), body: () => ({ prompt: 'hi' }), expect: researchers },

@@ -28,7 +28,9 @@ describe('no id leaks through by-id routes', async () => {
   const policy = startAlignment(owner, projectId, {}).policy.id;
   const job = enqueueJob(db, 'recompute-stats', { projectId }, { projectId, createdBy: owner.id }).id;
   const exportJob = enqueueJob(db, 'export-dataset', { projectId, format: 'trl' }, { projectId, createdBy: owner.id }).id;
+  const scoreJob = enqueueJob(db, 'score-records', { projectId, modelId: rewardModel, rows: 1 }, { projectId, createdBy: owner.id }).id;
   // A job of the outsider's own project that is not an export, and one of their exports.
+  const ownModel = startRewardModelTraining(outsider, other, { kind: 'bt' }).model.id;
   const ownStats = enqueueJob(db, 'recompute-stats', { projectId: other }, { projectId: other, createdBy: outsider.id }).id;
 
   const load = async (route: string) => (await import(`@/app/api/v1/${route}/route`)) as Record<string, Route>;
@@ -47,6 +49,9 @@ describe('no id leaks through by-id routes', async () => {
     { route: 'policies/[id]', method: 'GET', key: 'id', id: policy },
     { route: 'policies/[id]/export', method: 'GET', key: 'id', id: policy },
     { route: 'policies/[id]/generate', method: 'POST', key: 'id', id: policy, body: { prompt: 'hi' } },
+    // A scoring job's report, asked for through the model (unseen) and through the outsider's own model.
+    { route: 'reward-models/[id]/scores/[jobId]', method: 'GET', key: 'id', id: rewardModel, params: { jobId: String(scoreJob) } },
+    { route: 'reward-models/[id]/scores/[jobId]', method: 'GET', key: 'jobId', id: scoreJob, params: { id: String(ownModel) } },
     { route: 'jobs/[id]', method: 'GET', key: 'id', id: job },
     { route: 'jobs/[id]/metrics', method: 'GET', key: 'id', id: job },
     { route: 'jobs/[id]/events', method: 'GET', key: 'id', id: job },

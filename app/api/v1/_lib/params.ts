@@ -17,4 +17,5 @@ const positiveId = (name: string) => z.coerce.number({ message: `${name} must be
 export const assignmentParamsSchema = idParamsSchema.extend({ assignmentId: positiveId('assignmentId') });
 export const itemParamsSchema = idParamsSchema.extend({ itemId: positiveId('itemId') });
 export const judgmentParamsSchema = idParamsSchema.extend({ judgmentId: z.uuid('judgmentId must be a UUID') });
-export const exportParamsSchema = idParamsSchema.extend({ jobId: positiveId('jobId') });
+/** A job under a resource: /projects/:id/exports/:jobId, /reward-models/:id/scores/:jobId. */
+export const jobParamsSchema = idParamsSchema.extend({ jobId: positiveId('jobId') });

@@ -8,12 +8,12 @@ import { z } from 'zod';
 import { getExportFiles } from '@/db/queries/export';
 import { NotFoundError } from '@/lib/auth/access';
 import { apiRoute } from '../../../../../_lib/api-route';
-import { exportParamsSchema, queryObject } from '../../../../../_lib/params';
+import { jobParamsSchema, queryObject } from '../../../../../_lib/params';
 
 const CONTENT_TYPES: Record<string, string> = { '.jsonl': 'application/jsonl; charset=utf-8', '.json': 'application/json; charset=utf-8', '.md': 'text/markdown; charset=utf-8' };
 
 export const GET = apiRoute<{ id: string; jobId: string }>(({ request, actor, params }) => {
-  const { id, jobId } = exportParamsSchema.parse(params);
+  const { id, jobId } = jobParamsSchema.parse(params);
   const { file } = z.object({ file: z.string().optional() }).parse(queryObject(request));
   const { dir, files } = getExportFiles(actor, id, jobId);
   if (file !== undefined) {
