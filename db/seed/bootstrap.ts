@@ -2,6 +2,7 @@
  * First-start set-up, run by `npm start` (and the CLI's `setup`): an admin from the environment or a
  * one-time setup link when there is no user yet, and the demo project when there is no project.
  */
+import { ZodError } from 'zod';
 import { CLI_ACTOR, type Actor } from '@/lib/auth/access';
 import { getEnv } from '@/lib/env';
 import { countProjects } from '../queries/projects';
@@ -16,7 +17,12 @@ export async function bootstrap(): Promise<BootstrapResult> {
   const out: BootstrapResult = {};
   if (countUsers() === 0) {
     if (env.ARBITER_ADMIN_EMAIL && env.ARBITER_ADMIN_PASSWORD) {
-      const admin = await createUserWithPassword({ name: 'Admin', email: env.ARBITER_ADMIN_EMAIL, password: env.ARBITER_ADMIN_PASSWORD, role: 'admin' });
+      const admin = await createUserWithPassword({ name: 'Admin', email: env.ARBITER_ADMIN_EMAIL, password: env.ARBITER_ADMIN_PASSWORD, role: 'admin' }).catch((error: unknown) => {
+        // A refused password (lib/auth/password-policy.ts) or email is reported against the variable to change.
+        if (!(error instanceof ZodError)) throw error;
+        const issue = error.issues[0];
+        throw new Error(`${issue?.path[0] === 'email' ? 'ARBITER_ADMIN_EMAIL' : 'ARBITER_ADMIN_PASSWORD'}: ${issue?.message ?? 'invalid'}`);
+      });
       out.adminEmail = admin.email;
     } else {
       out.setupUrl = createInvite(null, { role: 'admin', expiresInDays: 1 }).url;
