@@ -1,12 +1,21 @@
-import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { acceptInviteSchema, createInviteSchema, type CreateInviteInput } from '@/lib/auth/schemas';
 import { generateSecretToken, hashSecretToken } from '@/lib/auth/secret-token';
 import { baseUrl } from '@/lib/env';
 import { invites, projectMembers, projects, type Invite, type UserRole } from '../schema';
 import { getDb } from '../client';
-import { getUserSummary, hashPassword, insertCredentialUser, type UserSummary } from './users';
+import { DuplicateEmailError, getUserSummary, hashPassword, insertCredentialUser, type UserSummary } from './users';
 
 export class InviteError extends Error {}
+
+/**
+ * Refused acceptances an invite link survives. Accepting with an email that already has an account is
+ * refused without naming that account and counted on the invite; at this many the link is locked (it
+ * reads as invalid, and an admin makes a new one). So whoever holds a link can test at most this many
+ * addresses for existing accounts, and cannot keep doing so. Other mistakes (a weak password, a bad
+ * name, the wrong email for an email-bound invite) reveal nothing about other accounts and are not counted.
+ */
+export const INVITE_MAX_FAILED_ATTEMPTS = 3;
 
 export function inviteUrl(token: string): string {
   return `${baseUrl()}/invite/${token}`;
@@ -37,14 +46,39 @@ export function createInvite(createdBy: string | null, input: CreateInviteInput)
 
 export type OpenInvite = { id: number; role: UserRole; email: string | null; projectName: string | null; expiresAt: Date };
 
-/** The invite behind a token if it is unused and unexpired. */
+/** The invite behind a token if it is unused, unexpired and not locked. */
 export function getOpenInvite(token: string): OpenInvite | undefined {
   return getDb()
     .select({ id: invites.id, role: invites.role, email: invites.email, projectName: projects.name, expiresAt: invites.expiresAt })
     .from(invites)
     .leftJoin(projects, eq(projects.id, invites.projectId))
-    .where(and(eq(invites.tokenHash, hashSecretToken(token)), isNull(invites.usedAt), gt(invites.expiresAt, new Date())))
+    .where(
+      and(
+        eq(invites.tokenHash, hashSecretToken(token)),
+        isNull(invites.usedAt),
+        gt(invites.expiresAt, new Date()),
+        lt(invites.failedAttempts, INVITE_MAX_FAILED_ATTEMPTS),
+      ),
+    )
     .get();
+}
+
+/** Whether an invite row is locked by refused acceptances. */
+export function isInviteLocked(invite: Pick<Invite, 'failedAttempts'>): boolean {
+  return invite.failedAttempts >= INVITE_MAX_FAILED_ATTEMPTS;
+}
+
+/** Counts a refused acceptance on the invite and says what is left, without naming the account that exists. */
+function refuseTakenEmail(inviteId: number): InviteError {
+  const row = getDb()
+    .update(invites)
+    .set({ failedAttempts: sql`${invites.failedAttempts} + 1` })
+    .where(eq(invites.id, inviteId))
+    .returning({ failedAttempts: invites.failedAttempts })
+    .get();
+  const left = INVITE_MAX_FAILED_ATTEMPTS - (row?.failedAttempts ?? INVITE_MAX_FAILED_ATTEMPTS);
+  if (left <= 0) return new InviteError('no account can be created with this email address through this invite, and the invite link is now locked; ask an admin for a new one');
+  return new InviteError(`no account can be created with this email address through this invite; use another address (${left} attempt${left === 1 ? '' : 's'} left before the link locks)`);
 }
 
 export function listInvites(): Invite[] {
@@ -55,25 +89,31 @@ export function listInvites(): Invite[] {
 export async function acceptInvite(input: { token: string; name: string; email: string; password: string }): Promise<UserSummary> {
   const data = acceptInviteSchema.parse(input);
   const open = getOpenInvite(data.token);
-  if (!open) throw new InviteError('this invite link is invalid, expired or already used');
+  if (!open) throw new InviteError('this invite link is invalid, expired, already used or locked');
   if (open.email && open.email !== data.email) throw new InviteError(`this invite is for ${open.email}`);
   const hash = await hashPassword(data.password);
   const db = getDb();
-  const userId = db.transaction((tx) => {
-    const invite = tx.select().from(invites).where(eq(invites.id, open.id)).get();
-    if (!invite || invite.usedAt) throw new InviteError('this invite link was used a moment ago');
-    const id = insertCredentialUser(tx, { name: data.name, email: data.email, role: invite.role }, hash);
-    const used = tx
-      .update(invites)
-      .set({ usedAt: new Date(), usedBy: id })
-      .where(and(eq(invites.id, invite.id), isNull(invites.usedAt)))
-      .run();
-    if (used.changes !== 1) throw new InviteError('this invite link was used a moment ago');
-    if (invite.projectId !== null) {
-      const memberRole = invite.role === 'annotator' ? 'annotator' : 'researcher';
-      tx.insert(projectMembers).values({ projectId: invite.projectId, userId: id, role: memberRole }).onConflictDoNothing().run();
-    }
-    return id;
-  });
+  let userId: string;
+  try {
+    userId = db.transaction((tx) => {
+      const invite = tx.select().from(invites).where(eq(invites.id, open.id)).get();
+      if (!invite || invite.usedAt || isInviteLocked(invite)) throw new InviteError('this invite link was used or locked a moment ago');
+      const id = insertCredentialUser(tx, { name: data.name, email: data.email, role: invite.role }, hash);
+      const used = tx
+        .update(invites)
+        .set({ usedAt: new Date(), usedBy: id })
+        .where(and(eq(invites.id, invite.id), isNull(invites.usedAt)))
+        .run();
+      if (used.changes !== 1) throw new InviteError('this invite link was used a moment ago');
+      if (invite.projectId !== null) {
+        const memberRole = invite.role === 'annotator' ? 'annotator' : 'researcher';
+        tx.insert(projectMembers).values({ projectId: invite.projectId, userId: id, role: memberRole }).onConflictDoNothing().run();
+      }
+      return id;
+    });
+  } catch (error) {
+    if (error instanceof DuplicateEmailError) throw refuseTakenEmail(open.id);
+    throw error;
+  }
   return getUserSummary(userId)!;
 }

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { listInvites } from '@/db/queries/invites';
+import { isInviteLocked, listInvites } from '@/db/queries/invites';
 import { listProjectsForActor } from '@/db/queries/projects';
 import { listUsers } from '@/db/queries/users';
 import { requireActor } from '@/app/_lib/session';
@@ -45,7 +45,7 @@ export default async function AdminPage() {
           {invites.map((i) => (
             <li key={i.id}>
               #{i.id} {i.role}
-              {i.email ? ` for ${i.email}` : ''} · {i.usedAt ? 'used' : i.expiresAt < new Date() ? 'expired' : `open until ${i.expiresAt.toISOString().slice(0, 10)}`}
+              {i.email ? ` for ${i.email}` : ''} · {i.usedAt ? 'used' : isInviteLocked(i) ? 'locked (too many refused attempts)' : i.expiresAt < new Date() ? 'expired' : `open until ${i.expiresAt.toISOString().slice(0, 10)}`}
             </li>
           ))}
         </ul>

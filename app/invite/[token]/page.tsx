@@ -27,7 +27,7 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
         </>
       ) : (
         <p role="alert" className="text-sm text-rose-700">
-          This invite link is invalid, expired or already used. Ask an admin for a new one, or <Link className="underline" href="/sign-in">sign in</Link>.
+          This invite link is invalid, expired, already used or locked (after too many refused attempts). Ask an admin for a new one, or <Link className="underline" href="/sign-in">sign in</Link>.
         </p>
       )}
     </main>

@@ -68,7 +68,7 @@ describe('invites', () => {
     const ann = { id: user.id, role: user.role, name: user.name, email: user.email, via: 'session' as const };
     expect(listProjectsForActor(ann).map((p) => p.id)).toEqual([project.id]);
     expect(getProjectForActor(ann, project.id).memberRole).toBe('annotator');
-    await expect(acceptInvite({ token, name: 'Ann 2', email: 'ann2@example.com', password: 'annotates a lot' })).rejects.toThrow(/invalid, expired or already used/);
+    await expect(acceptInvite({ token, name: 'Ann 2', email: 'ann2@example.com', password: 'annotates a lot' })).rejects.toThrow(/invalid, expired, already used or locked/);
     expect(getUserByEmail('ann2@example.com')).toBeUndefined();
   });
 
