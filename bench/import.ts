@@ -1,6 +1,6 @@
 /**
  * Streaming import at scale: writes N preference pairs as JSON Lines (distinct prompts, TRL explicit
- * standard form), imports them through the same path as `arbiter import` (one transaction), and reports
+ * standard form), imports them through the same path as `arbiter import` (staged, then one transaction), and reports
  * rows per second and the process's peak resident memory (it must not grow with the file).
  * Then exports the same pairs, streamed (canonical TRL files, 10% test split), and reports its time and peak memory.
  * Writes bench/results/import.json.   node --import tsx bench/import.ts [--rows 1000000]
@@ -61,6 +61,8 @@ const result = {
   rows: ROWS,
   fileMiB: +(bytes / 2 ** 20).toFixed(1),
   importSeconds: +seconds.toFixed(1),
+  /** The commit alone: how long the live database's write lock was held (parsing and staging hold none). */
+  writeLockSeconds: +(report.writeLockMs / 1000).toFixed(1),
   rowsPerSecond: Math.round(ROWS / seconds),
   rssBeforeMiB: Math.round(rssBefore / 2 ** 20),
   peakRssMiB: Math.round(peak / 2 ** 20),

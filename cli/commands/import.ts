@@ -25,13 +25,13 @@ export const importCommands: Command[] = [
         if (error instanceof ImportFileError) throw new UsageError(error.message);
         throw error;
       }
-      const { counts: c, errors } = report;
+      const { counts: c, errors, errorCount: bad } = report;
       const refused = !report.imported && !dryRun;
       const lines = [
         `format: ${report.format} — ${report.mapping}`,
-        dryRun ? `dry run: ${c.rows} valid rows, ${errors.length} bad rows; nothing was written` : refused ? `${errors.length} bad rows; nothing was imported (fix them, or pass --valid-only to import the ${c.rows} valid rows)` : `imported ${c.rows} rows: ${c.promptsAdded} new prompts, ${c.responsesAdded} new responses, ${c.comparisonsAdded} comparisons, ${c.itemsAdded} items${errors.length ? `; skipped ${errors.length} bad rows` : ''}`,
-        ...errors.slice(0, 50).map((e) => `line ${e.line}: ${e.message}`),
-        ...(errors.length > 50 ? [`… and ${errors.length - 50} more`] : []),
+        dryRun ? `dry run: ${c.rows} valid rows, ${bad} bad rows; nothing was written` : refused ? `${bad} bad rows; nothing was imported (fix them, or pass --valid-only to import the ${c.rows} valid rows)` : `imported ${c.rows} rows: ${c.promptsAdded} new prompts, ${c.responsesAdded} new responses, ${c.comparisonsAdded} comparisons, ${c.itemsAdded} items${bad ? `; skipped ${bad} bad rows` : ''}`,
+        ...errors.map((e) => `line ${e.line}: ${e.message}`),
+        ...(bad > errors.length ? [`… and ${bad - errors.length} more; by kind:`, ...report.errorKinds.map((k) => `  ${k.count} × ${k.kind} (first at line ${k.firstLine})`)] : []),
       ];
       emit(io, { ...report, preview: dryRun ? report.preview : undefined }, lines.join('\n'));
       if (refused) process.exitCode = 2;

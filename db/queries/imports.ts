@@ -1,110 +1,21 @@
 /**
- * Writes imported rows into a project inside one explicit transaction that spans the whole (streamed)
- * file: `begin`, then `write` per valid row, then `commit` — or `rollback`, which leaves the project
- * exactly as it was. Identical prompts and responses are stored once (content hash).
+ * Imports a file into a project: stream and parse it into a scratch store, then — unless it is a dry run
+ * or has bad rows — move everything into the live tables in one short transaction (db/queries/import-stage.ts
+ * says why it is done in two phases). Identical prompts and responses are stored once (content hash).
  */
-import crypto from 'node:crypto';
-import { comparisonsFromRanking } from '@/lib/annotation/derive-comparisons';
-import { planItems } from '@/lib/annotation/items-from-candidates';
 import type { Actor } from '@/lib/auth/access';
-import { contentHash } from '@/lib/data/content-hash';
 import { detectFormat, IMPORT_FORMATS, ImportRowError, parseRecord, type ImportedRow, type ImportFormat } from '@/lib/data/import-formats';
 import type { ColumnMapping } from '@/lib/data/column-mapping';
+import { ImportErrorLog, type ImportErrorReport } from '@/lib/data/import-error-log';
 import { ImportFileError, readRecords, type RecordOrError } from '@/lib/data/read-records';
+import { uploadTempPath } from '@/lib/data/upload-files';
+import { PayloadTooLargeError } from '@/lib/errors';
 import { projectSettingsSchema } from '@/lib/projects/settings';
 import { getDb } from '../client';
+import { openImportStage, type ImportCounts } from './import-stage';
 import { assertCanManageProject } from './projects';
 
-export type ImportCounts = { rows: number; promptsAdded: number; responsesAdded: number; comparisonsAdded: number; itemsAdded: number };
-
-export function openImport(actor: Actor, projectId: number) {
-  assertCanManageProject(actor, projectId);
-  const client = getDb().$client;
-  const settings = projectSettingsSchema.parse(JSON.parse((client.prepare('select settings from projects where id = ?').get(projectId) as { settings: string }).settings));
-  const findPrompt = client.prepare('select id from prompts where project_id = ? and content_hash = ?');
-  const insertPrompt = client.prepare('insert into prompts (project_id, messages, content_hash) values (?, ?, ?)');
-  const findResponse = client.prepare('select id from responses where prompt_id = ? and system = ? and content_hash = ?');
-  const insertResponse = client.prepare('insert into responses (project_id, prompt_id, system, content, content_hash) values (?, ?, ?, ?, ?)');
-  const findItem = client.prepare('select id from items where project_id = ? and prompt_id = ? and kind = ? and response_ids = ?');
-  const insertItem = client.prepare("insert into items (project_id, prompt_id, kind, response_ids, required_annotations, status) values (?, ?, ?, ?, ?, 'open')");
-  const insertComparison = client.prepare(
-    "insert into comparisons (project_id, prompt_id, winner_response_id, loser_response_id, is_tie, tie_kind, strength, weight, annotator_id, label_source, group_id) values (?, ?, ?, ?, ?, ?, ?, 1, ?, 'imported', ?)",
-  );
-  // Imported ratings become a complete rating item with one judgment (no annotator account: label_source 'imported').
-  const insertRatedItem = client.prepare("insert into items (project_id, prompt_id, kind, response_ids, required_annotations, annotation_count, status) values (?, ?, 'rating', ?, 1, 1, 'complete')");
-  const insertRatingJudgment = client.prepare(
-    "insert into judgments (id, project_id, item_id, ratings, shown_order, label_source) values (?, ?, ?, ?, ?, 'imported')",
-  );
-  const counts: ImportCounts = { rows: 0, promptsAdded: 0, responsesAdded: 0, comparisonsAdded: 0, itemsAdded: 0 };
-  let open = false;
-
-  const promptId = (messages: unknown) => {
-    const hash = contentHash(messages);
-    const found = findPrompt.get(projectId, hash) as { id: number } | undefined;
-    if (found) return found.id;
-    counts.promptsAdded++;
-    return Number(insertPrompt.run(projectId, JSON.stringify(messages), hash).lastInsertRowid);
-  };
-  const responseId = (prompt: number, r: { content: string; system: string }) => {
-    const hash = contentHash(r.content);
-    const found = findResponse.get(prompt, r.system, hash) as { id: number } | undefined;
-    if (found) return found.id;
-    counts.responsesAdded++;
-    return Number(insertResponse.run(projectId, prompt, r.system, r.content, hash).lastInsertRowid);
-  };
-
-  return {
-    counts,
-    begin() {
-      client.exec('BEGIN IMMEDIATE');
-      open = true;
-    },
-    write(row: ImportedRow) {
-      const p = promptId(row.messages);
-      counts.rows++;
-      if (row.kind === 'ratings') {
-        const ids = row.responses.map((r) => responseId(p, r));
-        const item = Number(insertRatedItem.run(projectId, p, JSON.stringify(ids)).lastInsertRowid);
-        insertRatingJudgment.run(crypto.randomUUID(), projectId, item, JSON.stringify(Object.fromEntries(ids.map((id, k) => [String(id), row.ratings[k]!]))), JSON.stringify(ids));
-        counts.itemsAdded++;
-        return;
-      }
-      if (row.kind === 'ranking') {
-        const ids = row.responses.map((r) => responseId(p, r));
-        const groupId = `import-${crypto.randomUUID()}`;
-        for (const c of comparisonsFromRanking(row.groups.map((g) => g.map((i) => ids[i]!)))) {
-          insertComparison.run(projectId, p, c.winnerResponseId, c.loserResponseId, c.isTie ? 1 : 0, c.tieKind, null, row.annotator ?? 'imported', groupId);
-          counts.comparisonsAdded++;
-        }
-        return;
-      }
-      if (row.kind === 'comparison') {
-        const w = responseId(p, row.chosen);
-        const l = responseId(p, row.rejected);
-        insertComparison.run(projectId, p, w, l, row.tie ? 1 : 0, row.tie, row.tie ? 0 : row.strength, row.annotator ?? 'imported', null);
-        counts.comparisonsAdded++;
-        return;
-      }
-      const ids = [...new Set(row.responses.map((r) => responseId(p, r)))];
-      for (const planned of planItems(ids.length, settings)) {
-        const json = JSON.stringify(planned.indexes.map((i) => ids[i]!));
-        if (findItem.get(projectId, p, planned.kind, json)) continue;
-        insertItem.run(projectId, p, planned.kind, json, settings.overlap);
-        counts.itemsAdded++;
-      }
-    },
-    commit() {
-      client.exec('COMMIT');
-      open = false;
-    },
-    rollback() {
-      // SQLite has already rolled back after some errors (SQLITE_FULL, SQLITE_IOERR): a second ROLLBACK
-      // would throw "no transaction is active" and hide the real error.
-      if (open && client.inTransaction) client.exec('ROLLBACK');
-      open = false;
-    },
-  };
-}
+export type { ImportCounts };
 
 export type ImportReport = {
   format: ImportFormat;
@@ -113,9 +24,10 @@ export type ImportReport = {
   columns: string[];
   imported: boolean;
   counts: ImportCounts;
-  errors: { line: number; message: string }[];
+  /** How long the live database's write lock was held (the commit; 0 when nothing was written), in ms. */
+  writeLockMs: number;
   preview: ImportedRow[];
-};
+} & ImportErrorReport;
 
 export const FORMAT_MAPPING: Record<ImportFormat, string> = {
   candidates: '{prompt | messages, responses: [string | {content, system}]} → items to annotate',
@@ -143,17 +55,22 @@ export class UnknownFormatError extends ImportFileError {
 }
 
 /**
- * Streams a file into a project: detect (or take) the format from the first 20 records, then parse and
- * write every record inside one transaction. Any bad row rolls everything back unless `validOnly`;
- * `dryRun` always rolls back (a preview). Returns the report either way.
+ * Streams a file into a project: detect (or take) the format from the first 20 records, then parse every
+ * record into the scratch store. Any bad row refuses the whole file unless `validOnly`; `dryRun` never
+ * writes (a preview). Either way the report counts what the import adds (or would add) to the project.
+ * `signal` stops the import (the client went away): nothing is written.
  */
 export async function runImport(
   actor: Actor,
   projectId: number,
   file: string,
-  options: { format?: ImportFormat | 'auto'; validOnly?: boolean; dryRun?: boolean; mapping?: ColumnMapping } = {},
+  options: { format?: ImportFormat | 'auto'; validOnly?: boolean; dryRun?: boolean; mapping?: ColumnMapping; signal?: AbortSignal } = {},
 ): Promise<ImportReport> {
-  const records = readRecords(file, { mapping: options.mapping });
+  assertCanManageProject(actor, projectId);
+  const db = getDb();
+  const project = db.$client.prepare('select settings from projects where id = ?').get(projectId) as { settings: string };
+  const settings = projectSettingsSchema.parse(JSON.parse(project.settings));
+  const records = readRecords(file, { mapping: options.mapping, signal: options.signal });
   const head: RecordOrError[] = [];
   try {
     // Manual next(): a for-await loop that breaks would close the stream.
@@ -163,6 +80,7 @@ export async function runImport(
       head.push(next.value);
     }
   } catch (error) {
+    if (error instanceof ImportFileError || error instanceof PayloadTooLargeError || options.signal?.aborted) throw error;
     throw new ImportFileError(error instanceof Error ? error.message : String(error));
   }
   const requested = options.format ?? 'auto';
@@ -174,36 +92,40 @@ export async function runImport(
       columns,
     );
 
-  const writer = openImport(actor, projectId);
-  const errors: ImportReport['errors'] = [];
-  const preview: ImportedRow[] = [];
-  const handle = (r: RecordOrError) => {
-    if ('error' in r) return void errors.push({ line: r.line, message: r.error });
-    try {
-      // Parse the whole record before writing any of it: a bad record writes nothing.
-      for (const row of parseRecord(r.record, format)) {
-        if (preview.length < 3) preview.push(row);
-        writer.write(row);
-      }
-    } catch (error) {
-      if (!(error instanceof ImportRowError)) throw error;
-      errors.push({ line: r.line, message: error.message });
-    }
-  };
-  writer.begin();
+  const stage = openImportStage(uploadTempPath('.stage.db'), projectId, settings);
   try {
+    const errors = new ImportErrorLog();
+    const preview: ImportedRow[] = [];
+    const handle = (r: RecordOrError) => {
+      if ('error' in r) return errors.add(r.line, r.error);
+      try {
+        // Parse the whole record before writing any of it: a bad record writes nothing.
+        for (const row of parseRecord(r.record, format)) {
+          if (preview.length < 3) preview.push(row);
+          stage.write(row);
+        }
+      } catch (error) {
+        if (!(error instanceof ImportRowError)) throw error;
+        errors.add(r.line, error.message);
+      }
+    };
     head.forEach(handle);
     for (;;) {
+      options.signal?.throwIfAborted();
       const next = await records.next();
       if (next.done) break;
       handle(next.value);
     }
-  } catch (error) {
-    writer.rollback();
-    throw error;
+    options.signal?.throwIfAborted();
+    const refused = errors.count > 0 && !options.validOnly;
+    const write = !(refused || options.dryRun);
+    const livePath = db.$client.name;
+    const started = performance.now();
+    const counts = write ? stage.commit(livePath) : stage.preview(livePath);
+    const writeLockMs = write ? Math.round(performance.now() - started) : 0;
+    return { format, mapping: FORMAT_MAPPING[format], columns, imported: write, counts, writeLockMs, ...errors.report(), preview };
+  } finally {
+    stage.close();
+    await records.return(undefined);
   }
-  const refused = errors.length > 0 && !options.validOnly;
-  if (refused || options.dryRun) writer.rollback();
-  else writer.commit();
-  return { format, mapping: FORMAT_MAPPING[format], columns, imported: !(refused || options.dryRun), counts: writer.counts, errors, preview };
 }

@@ -12,6 +12,8 @@ type Report = {
   imported: boolean;
   counts: { rows: number; promptsAdded: number; responsesAdded: number; comparisonsAdded: number; itemsAdded: number };
   errors: { line: number; message: string }[];
+  errorCount: number;
+  errorKinds: { kind: string; count: number; firstLine: number }[];
   preview: unknown[];
 };
 
@@ -152,19 +154,33 @@ export function ImportForm({ projectId }: { projectId: number }) {
           </p>
           <p role="status">
             {report.dryRun
-              ? `Preview: ${report.counts.rows} valid rows, ${report.errors.length} bad rows. Nothing was written.`
+              ? `Preview: ${report.counts.rows} valid rows, ${report.errorCount} bad rows. Nothing was written.`
               : report.imported
-                ? `Imported ${report.counts.rows} rows: ${report.counts.promptsAdded} new prompts, ${report.counts.responsesAdded} new responses, ${report.counts.comparisonsAdded} comparisons, ${report.counts.itemsAdded} items${report.errors.length ? `; skipped ${report.errors.length} bad rows` : ''}.`
-                : `Nothing was imported: ${report.errors.length} bad rows. Fix them, or tick "Import the valid rows".`}
+                ? `Imported ${report.counts.rows} rows: ${report.counts.promptsAdded} new prompts, ${report.counts.responsesAdded} new responses, ${report.counts.comparisonsAdded} comparisons, ${report.counts.itemsAdded} items${report.errorCount ? `; skipped ${report.errorCount} bad rows` : ''}.`
+                : `Nothing was imported: ${report.errorCount} bad rows. Fix them, or tick "Import the valid rows".`}
           </p>
           {report.errors.length ? (
             <ul className="max-h-48 list-disc overflow-y-auto pl-5 text-rose-800">
-              {report.errors.slice(0, 200).map((e) => (
+              {report.errors.map((e) => (
                 <li key={e.line}>
                   line {e.line}: {e.message}
                 </li>
               ))}
             </ul>
+          ) : null}
+          {report.errorCount > report.errors.length ? (
+            <div data-testid="import-error-kinds">
+              <p className="text-slate-600">
+                The first {report.errors.length} bad rows are listed; all {report.errorCount}, by kind:
+              </p>
+              <ul className="list-disc pl-5 text-rose-800">
+                {report.errorKinds.map((k) => (
+                  <li key={k.kind}>
+                    {k.count} × {k.kind} (first at line {k.firstLine})
+                  </li>
+                ))}
+              </ul>
+            </div>
           ) : null}
           {report.dryRun && report.preview.length ? (
             <details open>
