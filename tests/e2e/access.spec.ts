@@ -45,3 +45,25 @@ test('an admin invites an annotator by link, who joins and sees only that projec
   await expect(invited.getByRole('heading', { name: 'Access denied' })).toBeVisible();
   await guest.close();
 });
+
+test('pages carry a Content-Security-Policy that forbids framing, and still hydrate under it', async ({ page }) => {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  const signInPage = await page.goto('/sign-in');
+  const headers = signInPage!.headers();
+  const csp = headers['content-security-policy'] ?? '';
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).toContain("object-src 'none'");
+  expect(csp).toContain("base-uri 'self'");
+  expect(csp).toContain("form-action 'self'");
+  expect(csp).toMatch(/script-src 'self' 'unsafe-inline'(;|$)/); // no 'unsafe-eval' outside next dev
+  expect(headers['x-frame-options']).toBe('DENY');
+  // Signing in needs the hydrated form; the project page and the Jobs page's live list need client code too.
+  await signIn(page, 'admin@e2e.test', 'e2e-admin-password');
+  const projectPage = await page.goto('/projects/1');
+  expect(projectPage!.headers()['content-security-policy']).toBe(csp);
+  await expect(page.getByRole('heading', { name: 'Demo: helpfulness of five assistants' })).toBeVisible();
+  expect(violations).toEqual([]);
+});
