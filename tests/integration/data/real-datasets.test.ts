@@ -1,4 +1,4 @@
-/** Every data set in ../shared/data/real imports by a built-in format or a documented column mapping; counts checked against SOURCES.md. */
+/** Every real data set the resolver finds (tests/helpers/real-data.ts) imports by a built-in format or a documented column mapping; counts checked against docs/data-sources.md. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
