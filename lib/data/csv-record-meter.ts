@@ -3,7 +3,8 @@
  * current record (one row, quoted multi-line cells included) holds since the last record boundary. A quote
  * opens a quoted cell only at the start of a cell, `""` inside one is an escaped quote, and a line break
  * (\n or \r) outside quotes ends the record — the rules papaparse parses by. A record above `maxChars`
- * throws CsvRecordTooLongError naming its row (the header is row 1, empty lines are not rows).
+ * throws CsvRecordTooLongError naming its row (the header is row 1, empty lines are not rows). `push`
+ * also says where the last record of a piece ends, so the parser can be given whole records only.
  */
 
 export class CsvRecordTooLongError extends Error {
@@ -37,9 +38,11 @@ export class CsvRecordMeter {
     this.delimiter = delimiter.charCodeAt(0);
   }
 
-  push(chunk: string): void {
+  /** Measures the next piece of text; returns the offset just past its last record boundary (-1: the piece ends none). */
+  push(chunk: string): number {
     const n = chunk.length;
     let i = 0;
+    let cut = -1;
     while (i < n) {
       if (this.state === 'quoted') {
         // Inside quotes only a quote matters: jump to it.
@@ -58,6 +61,9 @@ export class CsvRecordMeter {
         // Outside quotes (the quoted state never gets here): the record ends.
         this.boundary();
         i++;
+        // A CR ending the piece may be the first half of a CRLF: the cut waits for what follows, so that
+        // the parser never gets the pair split.
+        if (c === LF || (i < n && chunk.charCodeAt(i) !== LF)) cut = i;
         continue;
       }
       if (this.state === 'quote-in-quoted') this.state = c === QUOTE ? 'quoted' : c === this.delimiter ? 'cell-start' : 'unquoted';
@@ -67,6 +73,7 @@ export class CsvRecordMeter {
       i++;
     }
     this.check();
+    return cut;
   }
 
   private boundary() {

@@ -79,7 +79,7 @@ async function* readBytes(file: string, gz: boolean, budget: DecompressedBudget,
   } finally {
     // Closing a file is asynchronous: wait for it, so that whoever gets our error finds the file closed.
     raw.destroy();
-    if (!raw.closed) await new Promise((resolve) => raw.once('close', resolve));
+    if (!raw.closed) await new Promise<void>((resolve) => raw.once('close', () => resolve()));
   }
 }
 
@@ -140,28 +140,6 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 /** One record above ARBITER_MAX_RECORD_MB: `where` is "line N" or "row N", `hint` what usually causes it. */
 const tooLong = (where: string, chars: number, limitMb: number, hint: string) =>
   new ImportFileError(`${where} is longer than the ${limitMb} MB limit on one record (${(chars / 1e6).toFixed(1)}+ MB so far)${hint} (ARBITER_MAX_RECORD_MB raises the limit)`);
-
-/** Text pieces of at least `minChars`: papaparse re-scans a row it has not finished at every chunk, so few large chunks keep a long quoted cell linear. */
-async function* coalesce(texts: AsyncGenerator<string>, minChars: number): AsyncGenerator<string> {
-  let pending: string[] = [];
-  let length = 0;
-  try {
-    for (;;) {
-      const next = await texts.next();
-      if (next.done) break;
-      pending.push(next.value);
-      length += next.value.length;
-      if (length >= minChars) {
-        yield pending.join('');
-        pending = [];
-        length = 0;
-      }
-    }
-    if (length) yield pending.join('');
-  } finally {
-    await texts.return(undefined);
-  }
-}
 
 export type ReadRecordsOptions = {
   mapping?: ColumnMapping;
@@ -232,7 +210,7 @@ async function* readContainer(file: string, { mapping, signal }: ReadRecordsOpti
   }
   if (/\.csv$/i.test(name)) {
     let row = 1; // the header is row 1
-    const texts = coalesce(decodeUtf8(bytes(), gz, () => `after row ${row}`), 1 << 20);
+    const texts = decodeUtf8(bytes(), gz, () => `after row ${row}`);
     try {
       const first = await texts.next();
       if (first.done) return;
@@ -240,18 +218,29 @@ async function* readContainer(file: string, { mapping, signal }: ReadRecordsOpti
       // record meter and the parser, so that they split cells the same way.
       const delimiter = Papa.parse(first.value, { preview: 10, skipEmptyLines: true }).meta.delimiter;
       const meter = new CsvRecordMeter(delimiter, maxChars);
-      // Every piece is measured before papaparse sees it: a record (a quoted cell left open, say) stops at
-      // the limit instead of being buffered and re-scanned whole.
+      // papaparse is given whole records only: the text after the last record boundary is held here (in
+      // pieces, at most ARBITER_MAX_RECORD_MB, measured as it comes) until its record ends. A record that
+      // passes the limit (a quote left open, say) stops there, before papaparse buffers and re-scans it.
       const measured = async function* (): AsyncGenerator<string> {
+        let held: string[] = [];
         for (let next: IteratorResult<string> = first; !next.done; next = await texts.next()) {
+          let cut: number;
           try {
-            meter.push(next.value);
+            cut = meter.push(next.value);
           } catch (error) {
             if (error instanceof CsvRecordTooLongError) throw tooLong(`row ${error.row}`, error.chars, limitMb, ': is a quote left open?');
             throw error;
           }
-          yield next.value;
+          if (cut < 0) {
+            held.push(next.value);
+            continue;
+          }
+          held.push(next.value.slice(0, cut));
+          yield held.join('');
+          held = [next.value.slice(cut)];
         }
+        const rest = held.join('');
+        if (rest) yield rest;
       };
       const text = Readable.from(measured());
       const rows = Papa.parse(Papa.NODE_STREAM_INPUT, { header: true, skipEmptyLines: true, delimiter });

@@ -3,21 +3,24 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { CsvRecordMeter, CsvRecordTooLongError } from '@/lib/data/csv-record-meter';
 
-/** Feeds `text` in pieces of the given sizes (cycled); returns the error thrown, if any. */
-function measure(text: string, delimiter: string, maxChars: number, sizes: number[] = [text.length || 1]): CsvRecordTooLongError | null {
+/** Feeds `text` in pieces of the given sizes (cycled); returns the error thrown, if any, and where in `text` the meter cut. */
+function measureCuts(text: string, delimiter: string, maxChars: number, sizes: number[] = [text.length || 1]): { error: CsvRecordTooLongError | null; cuts: number[] } {
   const meter = new CsvRecordMeter(delimiter, maxChars);
+  const cuts: number[] = [];
   try {
     for (let at = 0, k = 0; at < text.length; k++) {
       const size = Math.max(1, sizes[k % sizes.length]!);
-      meter.push(text.slice(at, at + size));
+      const cut = meter.push(text.slice(at, at + size));
+      if (cut >= 0) cuts.push(at + cut);
       at += size;
     }
   } catch (error) {
-    if (error instanceof CsvRecordTooLongError) return error;
+    if (error instanceof CsvRecordTooLongError) return { error, cuts };
     throw error;
   }
-  return null;
+  return { error: null, cuts };
 }
+const measure = (text: string, delimiter: string, maxChars: number, sizes?: number[]) => measureCuts(text, delimiter, maxChars, sizes).error;
 
 const quote = (cell: string, delimiter: string) => (/["\r\n]/.test(cell) || cell.includes(delimiter) || cell === '' ? `"${cell.replace(/"/g, '""')}"` : cell);
 
@@ -37,7 +40,12 @@ describe('CSV record meter', () => {
           // The generated text is CSV as papaparse reads it: the same rows come back.
           expect(Papa.parse<string[]>(text, { delimiter, skipEmptyLines: true }).data).toEqual(table);
           const longest = Math.max(...lines.map((l) => l.length));
-          expect(measure(text, delimiter, longest, sizes)).toBeNull();
+          const { error: none, cuts } = measureCuts(text, delimiter, longest, sizes);
+          expect(none).toBeNull();
+          // Cuts fall only where a record ends (never inside a quoted cell or between CR and LF), the last at the end.
+          const ends = new Set(lines.map((_, k) => lines.slice(0, k + 1).join(newline).length + newline.length));
+          for (const cut of cuts) expect(ends.has(cut), `cut at ${cut}`).toBe(true);
+          expect(cuts.at(-1)).toBe(text.length);
           const error = measure(text, delimiter, longest - 1, sizes);
           expect(error?.row).toBe(lines.findIndex((l) => l.length === longest) + 1);
         },
