@@ -115,44 +115,43 @@ export function openImportStage(file: string, projectId: number, settings: Pick<
   /**
    * Runs on a connection of the import's own with the live database as `main` and this file as `stage`.
    * Staged rows are matched to live ones by the live tables' unique keys (prompts: project and content
-   * hash; responses: prompt, system and content hash) inside the statement that needs them, so nothing is
-   * written to the scratch file here and a match always sees the live tables as they are at that moment.
-   * `insert`: add what is new (inside the caller's write transaction); otherwise only count it.
+   * hash; responses: prompt, system and content hash), once each, into two temporary maps (scratch id →
+   * live id) that every later statement joins on by primary key. Nothing is written to the scratch file.
+   * `insert`: add what is new first (inside the caller's write transaction); otherwise only count it.
    */
   const moveToLive = (live: Database.Database, insert: boolean): ImportCounts => {
     const counts: ImportCounts = { rows, promptsAdded: 0, responsesAdded: 0, comparisonsAdded: 0, itemsAdded: 0 };
-    const count = (sql: string, ...params: unknown[]) => (live.prepare(sql).get(...params) as { n: number }).n;
+    const count = (sql: string) => (live.prepare(sql).get() as { n: number }).n;
+    // OR IGNORE: a prompt or response already in the project is the one rows refer to (the unique index decides).
+    const promptsInserted = insert ? live.prepare('insert or ignore into main.prompts (project_id, messages, content_hash) select ?, messages, content_hash from stage.prompts order by sid').run(projectId).changes : null;
+    live.exec('create temp table prompt_ids (sid integer primary key, id integer not null)');
+    live.prepare('insert into temp.prompt_ids select sp.sid, mp.id from stage.prompts sp join main.prompts mp on mp.project_id = ? and mp.content_hash = sp.content_hash').run(projectId);
+    counts.promptsAdded = promptsInserted ?? count('select count(*) as n from stage.prompts') - count('select count(*) as n from temp.prompt_ids');
+    const responsesInserted = insert
+      ? live
+          .prepare(
+            `insert or ignore into main.responses (project_id, prompt_id, system, content, content_hash)
+             select ?, pi.id, sr.system, sr.content, sr.content_hash from stage.responses sr join temp.prompt_ids pi on pi.sid = sr.prompt_sid order by sr.sid`,
+          )
+          .run(projectId).changes
+      : null;
+    live.exec('create temp table response_ids (sid integer primary key, id integer not null)');
+    live.exec(
+      `insert into temp.response_ids select sr.sid, mr.id from stage.responses sr join temp.prompt_ids pi on pi.sid = sr.prompt_sid
+       join main.responses mr on mr.prompt_id = pi.id and mr.system = sr.system and mr.content_hash = sr.content_hash`,
+    );
+    // Responses of prompts new to the project have no live match in a preview: they count as new.
+    counts.responsesAdded = responsesInserted ?? count('select count(*) as n from stage.responses') - count('select count(*) as n from temp.response_ids');
+    counts.comparisonsAdded = count('select count(*) as n from stage.comparisons');
     if (insert) {
-      // OR IGNORE: a prompt or response already in the project is the one rows refer to (the unique index decides).
-      counts.promptsAdded = live.prepare('insert or ignore into main.prompts (project_id, messages, content_hash) select ?, messages, content_hash from stage.prompts order by sid').run(projectId).changes;
-      counts.responsesAdded = live
-        .prepare(
-          `insert or ignore into main.responses (project_id, prompt_id, system, content, content_hash)
-           select ?, mp.id, sr.system, sr.content, sr.content_hash
-           from stage.responses sr join stage.prompts sp on sp.sid = sr.prompt_sid join main.prompts mp on mp.project_id = ? and mp.content_hash = sp.content_hash
-           order by sr.sid`,
-        )
-        .run(projectId, projectId).changes;
-      counts.comparisonsAdded = live
+      live
         .prepare(
           `insert into main.comparisons (project_id, prompt_id, winner_response_id, loser_response_id, is_tie, tie_kind, strength, weight, annotator_id, label_source, group_id)
-           select ?, mp.id, mw.id, ml.id, c.is_tie, c.tie_kind, c.strength, 1, c.annotator_id, 'imported', c.group_id
-           from stage.comparisons c
-           join stage.prompts sp on sp.sid = c.prompt_sid join main.prompts mp on mp.project_id = ? and mp.content_hash = sp.content_hash
-           join stage.responses sw on sw.sid = c.winner_sid join main.responses mw on mw.prompt_id = mp.id and mw.system = sw.system and mw.content_hash = sw.content_hash
-           join stage.responses sl on sl.sid = c.loser_sid join main.responses ml on ml.prompt_id = mp.id and ml.system = sl.system and ml.content_hash = sl.content_hash
+           select ?, pi.id, w.id, l.id, c.is_tie, c.tie_kind, c.strength, 1, c.annotator_id, 'imported', c.group_id
+           from stage.comparisons c join temp.prompt_ids pi on pi.sid = c.prompt_sid join temp.response_ids w on w.sid = c.winner_sid join temp.response_ids l on l.sid = c.loser_sid
            order by c.rowid`,
         )
-        .run(projectId, projectId).changes;
-    } else {
-      counts.promptsAdded = count('select count(*) as n from stage.prompts sp where not exists (select 1 from main.prompts mp where mp.project_id = ? and mp.content_hash = sp.content_hash)', projectId);
-      counts.responsesAdded = count(
-        `select count(*) as n from stage.responses sr join stage.prompts sp on sp.sid = sr.prompt_sid
-         where not exists (select 1 from main.prompts mp join main.responses mr on mr.prompt_id = mp.id
-                           where mp.project_id = ? and mp.content_hash = sp.content_hash and mr.system = sr.system and mr.content_hash = sr.content_hash)`,
-        projectId,
-      );
-      counts.comparisonsAdded = count('select count(*) as n from stage.comparisons');
+        .run(projectId);
     }
     counts.itemsAdded = moveItems(live, insert) + moveRatedItems(live, insert);
     return counts;
@@ -160,18 +159,13 @@ export function openImportStage(file: string, projectId: number, settings: Pick<
 
   /** A staged prompt's live id, or null where it is not in the live database (yet: a preview). */
   const livePromptOf = (live: Database.Database) => {
-    const lookup = live.prepare<[number, number], { id: number }>('select mp.id from stage.prompts sp join main.prompts mp on mp.project_id = ? and mp.content_hash = sp.content_hash where sp.sid = ?');
-    return (sid: number) => lookup.get(projectId, sid)?.id ?? null;
+    const lookup = live.prepare<[number], { id: number }>('select id from temp.prompt_ids where sid = ?');
+    return (sid: number) => lookup.get(sid)?.id ?? null;
   };
   /** Staged responses' live ids (null where not in the live database yet). */
   const liveResponsesOf = (live: Database.Database) => {
-    const lookup = live.prepare<[number, number], { id: number }>(
-      `select mr.id from stage.responses sr join stage.prompts sp on sp.sid = sr.prompt_sid
-       join main.prompts mp on mp.project_id = ? and mp.content_hash = sp.content_hash
-       join main.responses mr on mr.prompt_id = mp.id and mr.system = sr.system and mr.content_hash = sr.content_hash
-       where sr.sid = ?`,
-    );
-    return (sids: number[]) => sids.map((sid) => lookup.get(projectId, sid)?.id ?? null);
+    const lookup = live.prepare<[number], { id: number }>('select id from temp.response_ids where sid = ?');
+    return (sids: number[]) => sids.map((sid) => lookup.get(sid)?.id ?? null);
   };
   /** Pages through a staged table (better-sqlite3 cannot run other statements while iterating one). */
   function* pages<R extends { sid: number }>(live: Database.Database, sql: string): Generator<R> {
@@ -226,6 +220,9 @@ export function openImportStage(file: string, projectId: number, settings: Pick<
     try {
       live.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       live.pragma('foreign_keys = ON');
+      // The commit walks the unique indexes of prompts and responses at random (content hashes): give them room.
+      live.pragma('cache_size = -262144');
+      live.pragma('cache_size = -262144');
       live.prepare('attach database ? as stage').run(file);
       return fn(live);
     } finally {
