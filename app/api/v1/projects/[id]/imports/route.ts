@@ -1,10 +1,9 @@
 // POST /api/v1/projects/:id/imports?filename=data.jsonl&format=auto|…&map=target=source,…&validOnly=1&dryRun=1 — the request body is the file.
-// Streamed to a temporary file in the data directory, then imported in one transaction (researchers and admins).
-// → { format, mapping, columns, imported, counts, errors: [{line, message}], preview }; 413 before reading when the body is too large;
-// 400 { error, columns } when no format fits (map the file's fields, `map=target=source,…`, and try again).
-import crypto from 'node:crypto';
+// Streamed to a temporary file of this process in <data dir>/uploads, then imported (researchers and admins).
+// → { format, mapping, columns, imported, counts, errors: [{line, message}], preview }; 413 before reading when the body is too large,
+// and when the file holds more than ARBITER_MAX_IMPORT_MB once decompressed; 400 { error, columns } when no format fits
+// (map the file's fields, `map=target=source,…`, and try again). A client that disconnects cancels the import.
 import fs from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -13,7 +12,9 @@ import { ImportFileError, runImport, UnknownFormatError } from '@/db/queries/imp
 import { assertCanManageProject } from '@/db/queries/projects';
 import { IMPORT_FORMATS } from '@/lib/data/import-formats';
 import { parseColumnMapping } from '@/lib/data/column-mapping';
-import { dataDir, getEnv } from '@/lib/env';
+import { uploadTempPath } from '@/lib/data/upload-files';
+import { getEnv } from '@/lib/env';
+import { PayloadTooLargeError } from '@/lib/errors';
 import { BadRequestError } from '@/app/_lib/errors';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema, queryObject } from '../../../_lib/params';
@@ -44,22 +45,27 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
     throw error;
   }
   const limit = getEnv().ARBITER_MAX_UPLOAD_MB * 1024 * 1024;
+  const tooLarge = `the file is larger than the ${getEnv().ARBITER_MAX_UPLOAD_MB} MiB upload limit (ARBITER_MAX_UPLOAD_MB); use the CLI (arbiter import) for large files`;
   const declared = Number(request.headers.get('content-length') ?? 'NaN');
-  if (declared > limit) return Response.json({ error: `the file is larger than the ${getEnv().ARBITER_MAX_UPLOAD_MB} MiB upload limit; use the CLI (arbiter import) for large files` }, { status: 413 });
+  if (declared > limit) throw new PayloadTooLargeError(tooLarge);
   if (!request.body) throw new BadRequestError('send the file as the request body');
-  const dir = path.join(dataDir(), 'uploads');
-  fs.mkdirSync(dir, { recursive: true });
-  // Only our own random name and the checked extension reach the file system (never the client's path).
-  const file = path.join(dir, `${crypto.randomUUID()}${/\.[a-z]+(\.gz)?$/i.exec(q.filename)![0].toLowerCase()}`);
+  // Only our own name (<pid>-<uuid>, which the start-up sweep recognises) and the checked extension reach
+  // the file system, never the client's path.
+  const file = uploadTempPath(/\.[a-z]+(\.gz)?$/i.exec(q.filename)![0].toLowerCase());
   let received = 0;
   try {
     const counted = Readable.fromWeb(request.body as WebReadableStream).on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received > limit) counted.destroy(new BadRequestError(`the file is larger than the ${getEnv().ARBITER_MAX_UPLOAD_MB} MiB upload limit`));
+      if (received > limit) counted.destroy(new PayloadTooLargeError(tooLarge));
     });
     await pipeline(counted, fs.createWriteStream(file));
-    return await runImport(actor, id, file, { format: q.format, mapping, validOnly: q.validOnly, dryRun: q.dryRun });
+    // request.signal fires when the HTTP client disconnects (Next's route handlers abort it when the
+    // response closes before it is finished): the import stops instead of running on for nobody.
+    return await runImport(actor, id, file, { format: q.format, mapping, validOnly: q.validOnly, dryRun: q.dryRun, signal: request.signal });
   } catch (error) {
+    // The client is gone (mid-upload or mid-import): whatever the error, nobody reads the answer, and
+    // nothing was imported. 499 is nginx's "client closed request", kept out of the error log.
+    if (request.signal.aborted) return Response.json({ error: 'the import was cancelled: the client disconnected; nothing was imported' }, { status: 499 });
     // The file's field names come back with "cannot tell the format", for the column-mapping editor.
     if (error instanceof UnknownFormatError) return Response.json({ error: error.message, columns: error.columns }, { status: 400 });
     if (error instanceof ImportFileError) throw new BadRequestError(error.message);
