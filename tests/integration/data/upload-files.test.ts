@@ -4,10 +4,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
+import { POST as importFile } from '@/app/api/v1/projects/[id]/imports/route';
+import { createApiToken } from '@/db/queries/api-tokens';
 import { createProject } from '@/db/queries/projects';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { ORPHAN_AGE_MS, sweepOrphanUploads, uploadsDir, uploadTempPath } from '@/lib/data/upload-files';
+import { resetEnvCache } from '@/lib/env';
+import { createActor } from '../../helpers/actors';
+import { params } from '../../helpers/http';
+import { createGeneratedProject } from '../../helpers/projects';
 import { collect, runTs, spawnTs, waitFor } from '../../helpers/spawn';
 
 const OWNED = (pid: number, suffix: string) => new RegExp(`^${pid}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}${suffix.replace(/\./g, '\\.')}$`);
@@ -72,5 +79,42 @@ describe('temporary import files', () => {
     expect(setup.code, setup.stderr).toBe(0);
     expect(setup.stdout).toMatch(/Removed [1-9]\d* temporary import file\(s\) left by a stopped process/);
     expect(fs.readdirSync(uploadsDir())).toEqual([]);
+  });
+
+  it('every way an import ends removes its temporary files: the upload, the unpacked .parquet.gz and the scratch database', async () => {
+    const researcher = await createActor('researcher');
+    const token = createApiToken(researcher.id, { name: 't' }).token;
+    const { projectId } = createGeneratedProject({ prompts: 3 }, researcher);
+    // 100 rows: more than the 20 the importer reads to detect the format, so the reader is mid-file when it decides.
+    const parquet = (columns: Record<string, string[]>) =>
+      zlib.gzipSync(Buffer.from(parquetWriteBuffer({ columnData: Object.entries(columns).map(([name, data]) => ({ name, data, type: 'STRING' as const })) })));
+    const rows = Array.from({ length: 100 }, (_, k) => k);
+    const pairs = parquet({ prompt: rows.map((k) => `Question ${k}?`), chosen: rows.map((k) => `Yes ${k}.`), rejected: rows.map((k) => `No ${k}.`) });
+    const badRow = parquet({ prompt: rows.map((k) => `Question ${k}?`), chosen: rows.map((k) => `Same ${k}.`), rejected: rows.map((k) => (k === 50 ? `Same ${k}.` : `No ${k}.`)) });
+    const unknown = parquet({ text: rows.map((k) => `Text ${k}`) });
+    const cases: [string, Buffer, string, number][] = [
+      ['a dry run', pairs, '&dryRun=1', 200],
+      ['an import', pairs, '', 200],
+      ['a bad row', badRow, '', 200],
+      ['an unknown format', unknown, '', 400],
+      ['a truncated .gz', pairs.subarray(0, pairs.length - 20), '', 400],
+      ['a .gz of something else', zlib.gzipSync('not parquet at all'), '', 400],
+      ['more than ARBITER_MAX_IMPORT_MB', pairs, '&max', 413],
+    ];
+    for (const [what, body, query, status] of cases) {
+      if (query === '&max') process.env.ARBITER_MAX_IMPORT_MB = '0.001';
+      resetEnvCache();
+      try {
+        const res = await importFile(
+          new Request(`http://localhost:3000/api/v1/projects/${projectId}/imports?filename=data.parquet.gz${query === '&max' ? '' : query}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(body) }),
+          params({ id: String(projectId) }),
+        );
+        expect(res.status, `${what}: ${JSON.stringify(await res.json())}`).toBe(status);
+      } finally {
+        delete process.env.ARBITER_MAX_IMPORT_MB;
+        resetEnvCache();
+      }
+      expect(fs.readdirSync(uploadsDir()), what).toEqual([]);
+    }
   });
 });
