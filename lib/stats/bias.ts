@@ -1,5 +1,5 @@
 /**
- * Preference-specific biases of the annotators (PRODUCT.md "Preference-native QC"):
+ * Preference-specific biases of the annotators (docs/algorithms.md#annotator-biases):
  * position bias — under randomised sides, how often the response shown on the left wins;
  * length bias — how often the longer response wins. Ties are left out of both. Each comes with an
  * exact two-sided binomial test against ½ (no bias).

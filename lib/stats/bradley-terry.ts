@@ -1,7 +1,9 @@
 /**
- * Bradley–Terry maximum likelihood exactly as Chatbot Arena computes it (PRODUCT.md, "Chatbot Arena
- * Bradley-Terry computation"): P(i beats j) = 1 / (1 + 10^−(θi − θj)), a tie is half a win and half a
- * loss, θ starts at 0 and keeps Σθ = 0, ratings are 400·θ + 1000 with an optional anchor.
+ * Bradley–Terry maximum likelihood exactly as Chatbot Arena computes it (Chiang et al. 2024, arXiv
+ * 2403.04132; `compute_bt` in lm-sys/FastChat fastchat/serve/monitor/rating_systems.py; formulas and
+ * golden values in docs/algorithms.md#bradley-terry-arena): P(i beats j) = 1 / (1 + 10^−(θi − θj)), a
+ * tie is half a win and half a loss, θ starts at 0 and keeps Σθ = 0, ratings are 400·θ + 1000 with an
+ * optional anchor.
  * Arena minimises with L-BFGS; we take Newton steps on the same objective (the Hessian is m × m,
  * a few hundred systems at most), which converges to machine precision in a handful of iterations.
  * An optional L2 prior λ/2·‖θ‖² makes the estimate finite on any comparison graph.

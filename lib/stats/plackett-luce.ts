@@ -1,6 +1,6 @@
 /**
- * Plackett–Luce for rankings (ALGORITHMS.md §2.3), fitted by Hunter's MM algorithm (Ann. Stat. 2004):
- * P(ranking) = Πk γ(chosen at stage k) / Σ γ(remaining at stage k). A ranking is a list of tie groups,
+ * Plackett–Luce for rankings (docs/algorithms.md#plackett-luce), fitted by Hunter's MM algorithm
+ * (Ann. Stat. 2004): P(ranking) = Πk γ(chosen at stage k) / Σ γ(remaining at stage k). A ranking is a list of tie groups,
  * best first; members of a tie group are each "chosen" against the same remaining set (Breslow's
  * approximation — the exact Davidson–Luce tie model is not built). With two items per ranking this is
  * Bradley–Terry on the natural-log scale.

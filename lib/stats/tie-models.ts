@@ -1,6 +1,7 @@
 /**
- * Leaderboards that model ties instead of counting them as half a win (ALGORITHMS.md §2.4), with
- * strengths π = e^r and a tie parameter fitted jointly by maximum likelihood:
+ * Leaderboards that model ties instead of counting them as half a win, with strengths π = e^r and a
+ * tie parameter fitted jointly by maximum likelihood (sources and golden values in
+ * docs/algorithms.md#tie-models):
  *   Davidson (1970):   P(i≻j) = πi / (πi + πj + ν√(πiπj)),  P(tie) = ν√(πiπj) / (same)
  *   Rao–Kupper (1967): P(i≻j) = σ(ri − rj − η),  P(tie) = 1 − σ(ri − rj − η) − σ(rj − ri − η)
  * Ratings use the BT scale: R = 400·r / ln 10 + 1000 (Σr = 0), so they read like Elo points.
