@@ -3,8 +3,8 @@
  * loads and sees a GPU) → tfjs-node (optional) → WebAssembly → the pure-JS CPU backend.
  * ARBITER_ML_BACKEND=auto|tensorflow-gpu|tensorflow|wasm|cpu forces one. On wasm the stock BatchMatMul
  * falls into a scalar loop for every transposed or batched product (every gradient): it is re-registered
- * to run those on XNNPACK (../shared/docs/TFJS-PERFORMANCE.md §1.2, pinned to tfjs-backend-wasm 4.22.0),
- * and UnsortedSegmentSum (the gradient of gather) gets an O(N) kernel on wasm and cpu.
+ * to run those on XNNPACK (pinned to tfjs-backend-wasm 4.22.0), and UnsortedSegmentSum (the gradient of
+ * gather) gets an O(N) kernel on wasm and cpu. Why and how much: docs/performance.md#kernel-fixes-on-wasm.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';

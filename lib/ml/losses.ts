@@ -1,5 +1,5 @@
 /**
- * Preference losses on tensors (ALGORITHMS.md 2.1, 2.3, 2.4, 2.6). log σ is always −softplus(−x).
+ * Preference losses on tensors (docs/algorithms.md#reward-model-losses). log σ is always −softplus(−x).
  * Each returns per-example negative log-likelihoods; the caller weights and averages.
  */
 import { logSigmoid, tf } from './backend';

@@ -1,7 +1,7 @@
 /**
  * Building blocks shared by the transformer encoder and the GPT: layer norm, GELU in its tanh form
- * written on the fast Sigmoid kernel, and a log-sum-exp on the fast Softmax kernel (TFJS-PERFORMANCE.md
- * §1, "fastOps": tf.logSumExp's max-gradient costs a slow broadcast Equal on wasm).
+ * written on the fast Sigmoid kernel, and a log-sum-exp on the fast Softmax kernel (tf.logSumExp's
+ * max-gradient costs a slow broadcast Equal on wasm; docs/performance.md#fast-element-wise-substitutes).
  */
 import { tf } from './backend';
 

@@ -1,5 +1,6 @@
 /**
- * Reward models behind one interface — fit (fit.ts), score, save, load (model-io.ts) (ALGORITHMS.md 2.1–2.6):
+ * Reward models behind one interface — fit (fit.ts), score, save, load (model-io.ts); the losses and
+ * their sources are in docs/algorithms.md#reward-model-losses:
  * - 'bt': Bradley–Terry on a tower (MLP or linear) over cached response features, with margins from
  *   annotated strength, label smoothing, reward centring; ties through a Davidson head (or ½ / dropped);
  *   rankings through Plackett–Luce;

@@ -1,10 +1,11 @@
 /**
  * Data-parallel preference optimisation on two cores: a worker thread holds a replica of the policy and
  * computes the gradients of half of every batch while the calling thread computes the other half
- * (align-thread.ts; TFJS-PERFORMANCE.md §3 measured 1.87× for a GPT of this size on 2 threads, since
- * wasm runs one thread per TensorFlow.js instance). Gradients come back through a SharedArrayBuffer;
- * the caller averages them, applies Adam, and publishes the new weights through a second one. Null
- * where only one core is available, ARBITER_ML_THREADS=0, or the thread cannot start: training then runs on one thread.
+ * (align-thread.ts). Wasm runs one thread per TensorFlow.js instance, so this is how a second core
+ * helps: about 1.7× for the benchmarked 5.3M-parameter GPT (bench/dpo.ts; docs/performance.md#threads).
+ * Gradients come back through a SharedArrayBuffer; the caller averages them, applies Adam, and
+ * publishes the new weights through a second one. Null where only one core is available,
+ * ARBITER_ML_THREADS=0, or the thread cannot start: training then runs on one thread.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';

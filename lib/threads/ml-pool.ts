@@ -1,10 +1,10 @@
 /**
  * Parallel ensemble members: a worker thread with its own TensorFlow.js (wasm runs one thread per
- * instance in Node) trains some members while the calling thread trains the others — 1.55× measured
- * for small heads on 2 cores (TFJS-PERFORMANCE.md §3). The thread's code is `ml-thread.ts` bundled by
- * esbuild into node_modules/.cache/arbiter (tfjs stays external, loaded from node_modules). With one
- * core, ARBITER_ML_THREADS=0, or a failed bundle, the members train here instead: same results, since
- * every member has its own seed.
+ * instance in Node) trains some members while the calling thread trains the others — 1.32–1.46× for a
+ * 4-member ensemble on 2 cores (bench/reward-head.ts; docs/performance.md#threads). The thread's code is
+ * `ml-thread.ts` bundled by esbuild into node_modules/.cache/arbiter (tfjs stays external, loaded from
+ * node_modules). With one core, ARBITER_ML_THREADS=0, or a failed bundle, the members train here
+ * instead: same results, since every member has its own seed.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';

@@ -1,8 +1,8 @@
 /**
- * The DPO-family loss catalogue (ALGORITHMS.md 2.7–2.24): one pure function with one switch over
- * `loss_type`, element-wise on per-sequence log-prob sums, returning the per-example loss. Names follow
- * TRL's `loss_type`. Several losses combine with weights (alignmentLossMix), as TRL's list of loss types
- * does. log σ is −softplus(−x) (tfjs 4.22's logSigmoid gradient is broken).
+ * The DPO-family loss catalogue (docs/algorithms.md#dpo-family-losses): one pure function with one
+ * switch over `loss_type`, element-wise on per-sequence log-prob sums, returning the per-example loss.
+ * Names follow TRL's `loss_type`. Several losses combine with weights (alignmentLossMix), as TRL's list
+ * of loss types does. log σ is −softplus(−x) (tfjs 4.22's logSigmoid gradient is broken).
  *
  * Notation: a = ℓθ(y_w) − ℓref(y_w), b = ℓθ(y_l) − ℓref(y_l), h = a − b; ā = a/|y_w|, b̄ = b/|y_l|,
  * h̄ = ā − b̄. f-DPO replaces a and b by f′-scores of the ratio u = e^a before h is formed.
@@ -85,7 +85,7 @@ const need = <T>(v: T | undefined, what: string, type: LossType): T => {
   return v;
 };
 
-/** f′-score of the log-ratio a (ALGORITHMS.md 2.10): reverse KL a; forward KL −e^{−a}; JS log σ(a); α (1 − e^{−αa})/α. */
+/** f′-score of the log-ratio a (f-DPO, Wang et al., arXiv 2309.16240; docs/algorithms.md#f-dpo): reverse KL a; forward KL −e^{−a}; JS log σ(a); α (1 − e^{−αa})/α. */
 export function divergenceScore(a: tf.Tensor, divergence: Divergence, alpha: number): tf.Tensor {
   switch (divergence) {
     case 'reverse_kl':
