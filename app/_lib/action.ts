@@ -4,7 +4,7 @@ import type { Actor } from '@/lib/auth/access';
 import { getActor } from './session';
 import { describeError } from './errors';
 
-/** What every server action returns (STYLE.md 3.3): success with data, or a message naming the field. */
+/** What every server action returns, so every form handles one shape: success with data, or a message naming the field. */
 export type ActionResult<T = undefined> = { ok: true; data: T } | { ok: false; error: string; field?: string };
 
 /**

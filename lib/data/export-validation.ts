@@ -1,4 +1,4 @@
-/** The pre-flight checks of PRODUCT.md §4, run on every export row by row and shown to the user (pure). */
+/** The pre-flight checks (docs/datasets.md#pre-flight-validation-every-export), run on every export row by row and shown to the user (pure). */
 import type { ExportCounts, ExportRows, Message, Part } from './export';
 
 /** Rough token estimate (≈ 4 characters per token for English text) for the length report. */
@@ -33,8 +33,8 @@ export function hash53(text: string, seed = 0): number {
 }
 
 /**
- * The pre-flight checks of PRODUCT.md §4, fed one canonical row at a time (memory holds one number per
- * row and per train prompt), then summarised with the export's counts.
+ * The pre-flight checks, fed one canonical row at a time (memory holds one number per row and per train
+ * prompt), then summarised with the export's counts.
  */
 export function createValidator() {
   const errors: string[] = [];

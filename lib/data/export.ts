@@ -1,5 +1,5 @@
 /**
- * Trainer-ready exports (PRODUCT.md, "Export formats"): votes from judgments and imported comparisons
+ * Trainer-ready exports (docs/datasets.md#what-is-exported): votes from judgments and imported comparisons
  * are aggregated per response pair, ties handled by policy, split by prompt with a seed, and written as
  * the canonical conversational JSONL (TRL DPO / reward trainers and OpenRLHF read it unchanged) plus
  * sibling formats. Pure: the caller loads the votes and writes the files.
@@ -182,9 +182,10 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /**
- * Pairs from per-response attribute ratings (PRODUCT.md §3): within one rated item, every two responses
- * whose ratings on `attribute` differ by at least `threshold` become a vote for the higher-rated one,
- * with margin = difference / 4 (the 0–4 scale).
+ * Pairs from per-response attribute ratings (the export's ratings attribute and threshold;
+ * docs/datasets.md#import): within one rated item, every two responses whose ratings on `attribute`
+ * differ by at least `threshold` become a vote for the higher-rated one, with margin = difference / 4
+ * (the 0–4 scale).
  */
 export function votesFromRatings(
   rated: readonly { promptId: number; annotator: string; ratings: Record<string, Record<string, number>> }[],

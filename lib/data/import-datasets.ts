@@ -1,5 +1,5 @@
 /**
- * Built-in readers for real data sets whose shape no generic format covers (../shared/data/real):
+ * Built-in readers for real data sets whose shape no generic format covers (sources in docs/data-sources.md):
  * WMT human rankings (text-less), PandaLM's three-annotator test set, BIG-bench HHH wrapped in
  * Prometheus grading prompts, and SQuALITY's human evaluation (rankings per question and reviewer).
  */

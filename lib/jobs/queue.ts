@@ -1,5 +1,5 @@
 /**
- * The job queue over the `jobs` table (ARCHITECTURE.md "Jobs"). It takes the db handle as an
+ * The job queue over the `jobs` table (docs/architecture.md#jobs). It takes the db handle as an
  * argument, so the web app, the CLI, the workers and the tests share one implementation.
  * Every status change is a compare-and-set: `UPDATE … WHERE id = ? AND status = ?`, checked by `changes`.
  */

@@ -26,7 +26,7 @@ export type PolicyRow = {
   job: { status: string; progress: number; message: string | null; lastError: string | null } | null;
 };
 
-/** Presets (papers' settings where they differ from β 0.1; ALGORITHMS.md 2.24). */
+/** Presets (papers' settings where they differ from β 0.1; docs/algorithms.md#presets). */
 export const ALIGN_PRESETS = {
   'DPO (sigmoid, β 0.1)': { loss: ['sigmoid'] },
   'IPO': { loss: ['ipo'] },
