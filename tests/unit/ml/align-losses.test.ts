@@ -1,4 +1,4 @@
-/** The DPO-family loss catalogue against values computed here, in plain float64, from ALGORITHMS.md 2.24's formulas. */
+/** The DPO-family loss catalogue against values computed here, in plain float64, from the formulas in docs/algorithms.md#dpo-family-losses. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alignmentLoss, alignmentLossMix, DEFAULT_LOSS_PARAMS, LOSS_TYPES, preferenceMetrics, type LossInputs, type LossParams, type LossType } from '@/lib/ml/align/losses';
 import { initBackend, tf } from '@/lib/ml/backend';
@@ -39,7 +39,7 @@ const sig = (z: number) => 1 / (1 + Math.exp(-z));
 const lsig = (z: number) => -Math.log1p(Math.exp(-z));
 const relu = (z: number) => Math.max(0, z);
 
-/** Each loss from its formula, row by row (a, b, h, h̄ as in ALGORITHMS.md 2.0). */
+/** Each loss from its formula, row by row (a, b, h, h̄ as in docs/algorithms.md#notation). */
 function expected(type: LossType, p: LossParams, i: number): number {
   const B = p.beta;
   const e = p.labelSmoothing;

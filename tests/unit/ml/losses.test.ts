@@ -11,7 +11,7 @@ beforeAll(async () => {
   await initBackend('wasm');
 });
 
-describe('losses (ALGORITHMS.md 2.1–2.6)', () => {
+describe('reward-model losses (docs/algorithms.md)', () => {
   it('log σ is −softplus(−x), with a working gradient (tf.logSigmoid’s is broken in 4.22)', () => {
     const x = tf.tensor1d([-30, -2, 0, 3, 40]);
     v(logSigmoid(x)).forEach((y, i) => expect(y).toBeCloseTo(Math.log(sig([-30, -2, 0, 3, 40][i]!)), 5));
