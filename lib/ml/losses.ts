@@ -27,8 +27,9 @@ export function davidsonLoss(delta: tf.Tensor1D, isTie: tf.Tensor1D, logNu: tf.T
 
 /**
  * GPM preference score s(i≻j) = ⟨R v_i, v_j⟩ with R = blockdiag(λ_l [[0, −1], [1, 0]]):
- * Σ_l λ_l (v_i[2l] v_j[2l+1] − v_i[2l+1] v_j[2l]). Skew-symmetric, so it can represent cycles.
- * vi, vj: [B, 2k] with columns interleaved as (x₁, y₁, x₂, y₂, …) given as separate even/odd halves.
+ * Σ_l λ_l (x_i,l y_j,l − y_i,l x_j,l). Skew-symmetric, so it can represent cycles.
+ * Each vector is passed as its two halves [B, k]: the x-coordinates ("even") and the y-coordinates ("odd")
+ * of the k blocks, the layout the GPM head outputs (x₁…x_k, then y₁…y_k).
  */
 export function gpmScore(viEven: tf.Tensor2D, viOdd: tf.Tensor2D, vjEven: tf.Tensor2D, vjOdd: tf.Tensor2D, scales: tf.Tensor2D | null): tf.Tensor1D {
   const per = tf.sub(tf.mul(viEven, vjOdd), tf.mul(viOdd, vjEven));
