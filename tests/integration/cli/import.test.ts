@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { REAL_DATA } from '../../helpers/real-data';
+import { realFiles } from '../../helpers/real-data';
 import { runTs } from '../../helpers/spawn';
 
 const cli = (...args: string[]) => runTs('cli/main.ts', args);
@@ -12,11 +12,10 @@ const count = (sql: string, ...args: unknown[]) => (getDb().$client.prepare(sql)
 const newProject = async (name: string) => (JSON.parse((await cli('project', 'create', '--name', name, '--json')).stdout) as { id: number }).id;
 
 describe('CLI: import', () => {
-  it('imports real Anthropic HH transcripts all-or-nothing: bad rows by line, then --valid-only', async () => {
-    const file = path.join(REAL_DATA, 'hh-rlhf-harmless', 'harmless-base', 'test.jsonl.gz');
-    expect(fs.existsSync(file), `real data missing: ${file}`).toBe(true);
+  it('imports real Anthropic HH transcripts all-or-nothing: bad rows by line, then --valid-only', async (ctx) => {
+    const [file] = realFiles(ctx, 'hh-rlhf-harmless/harmless-base/test.jsonl.gz');
     const id = await newProject('hh');
-    const refused = await cli('import', '--project', String(id), file, '--json');
+    const refused = await cli('import', '--project', String(id), file!, '--json');
     expect(refused.code).toBe(2);
     const report = JSON.parse(refused.stdout) as { format: string; imported: boolean; errors: { line: number; message: string }[]; counts: { rows: number } };
     expect(report).toMatchObject({ format: 'hh', imported: false });
@@ -24,7 +23,7 @@ describe('CLI: import', () => {
     expect(report.errors[0]).toEqual({ line: expect.any(Number), message: expect.stringMatching(/must be a non-empty string|same conversation/) });
     expect(count('select count(*) as n from prompts where project_id = ?', id)).toBe(0);
 
-    const imported = await cli('import', '--project', String(id), file, '--valid-only', '--json');
+    const imported = await cli('import', '--project', String(id), file!, '--valid-only', '--json');
     expect(imported.code, imported.stderr).toBe(0);
     const done = JSON.parse(imported.stdout) as { counts: { rows: number; comparisonsAdded: number } };
     expect(done.counts.rows).toBe(report.counts.rows);
@@ -55,14 +54,18 @@ describe('CLI: import', () => {
     expect(count("select count(*) as n from comparisons where project_id = ? and tie_kind = 'both_bad'", id)).toBe(1);
   });
 
-  it('reads CSV with quoted multi-line cells (real Copilot Arena battles) and Parquet', async () => {
-    const csv = path.join(REAL_DATA, 'copilot-arena', 'copilot_arena_examples_v1.csv');
+  it('reads CSV with quoted multi-line cells (real Copilot Arena battles)', async (ctx) => {
+    const [csv] = realFiles(ctx, 'copilot-arena/copilot_arena_examples_v1.csv');
     const id = await newProject('copilot');
-    const run = await cli('import', '--project', String(id), csv, '--json');
+    const run = await cli('import', '--project', String(id), csv!, '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ format: 'battles', counts: { rows: 112, comparisonsAdded: 112 } });
     expect(count('select count(distinct system) as n from responses where project_id = ?', id)).toBeGreaterThan(3);
+  });
 
+  // Apart from the real-data test above, so it runs where no copy of the real data sets is found.
+  it('reads Parquet, plain and .gz', async () => {
+    const id = await newProject('parquet');
     const parquet = path.join(process.env.ARBITER_DATA_DIR!, 'pairs.parquet');
     const buffer = parquetWriteBuffer({
       columnData: [
@@ -83,16 +86,21 @@ describe('CLI: import', () => {
     expect(JSON.parse(gz.stdout)).toMatchObject({ format: 'pairs', counts: { rows: 2, responsesAdded: 0 } });
   });
 
-  it('imports real OpenAssistant trees as rankings (every implied pair, one group per ranked turn) and k-wise rankings with ties', async () => {
+  it('imports real OpenAssistant trees as rankings (every implied pair, one group per ranked turn)', async (ctx) => {
+    const [trees] = realFiles(ctx, 'oasst-trees/en_100_tree.jsonl');
     const id = await newProject('oasst');
-    const run = await cli('import', '--project', String(id), path.join(REAL_DATA, 'oasst-trees', 'en_100_tree.jsonl'), '--json');
+    const run = await cli('import', '--project', String(id), trees!, '--json');
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { format: string; counts: { rows: number; comparisonsAdded: number } };
     expect(report.format).toBe('oasst');
     expect(report.counts.rows).toBeGreaterThan(100);
     expect(count('select count(distinct group_id) as n from comparisons where project_id = ?', id)).toBe(report.counts.rows);
     expect(count('select count(*) as n from comparisons where project_id = ?', id)).toBe(report.counts.comparisonsAdded);
+  });
 
+  // Apart from the real-data test above, so it runs where no copy of the real data sets is found.
+  it('imports k-wise rankings with ties as every implied pair', async () => {
+    const id = await newProject('ranks');
     const file = path.join(process.env.ARBITER_DATA_DIR!, 'ranks.jsonl');
     fs.writeFileSync(file, `${JSON.stringify({ prompt: 'Rank these', responses: [{ content: 'ok', system: 'm1' }, { content: 'best', system: 'm2' }, { content: 'also ok', system: 'm3' }], ranks: [2, 1, 2] })}\n`);
     const ranked = await cli('import', '--project', String(id), file, '--json');

@@ -9,29 +9,25 @@ import { createProject } from '@/db/queries/projects';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { DEFAULT_EXPORT_OPTIONS } from '@/lib/data/export';
 import { parseColumnMapping } from '@/lib/data/column-mapping';
-import { REAL_DATA, readRealFile } from '../../helpers/real-data';
+import { realFiles } from '../../helpers/real-data';
 
 const count = (sql: string, ...args: unknown[]) => (getDb().$client.prepare(sql).get(...args) as { n: number }).n;
 let projects = 0;
 const project = () => createProject(CLI_ACTOR, { name: `real ${++projects}` }).id;
-const file = (...parts: string[]) => {
-  const f = path.join(REAL_DATA, ...parts);
-  expect(fs.existsSync(f), `real data missing: ${f}`).toBe(true);
-  return f;
-};
 
 describe('real data sets', () => {
-  it('PandaLM: 999 pairs × 3 annotators, ties included; rows with an empty (or non-text) generation or instruction are reported by line', async () => {
-    const records = JSON.parse(readRealFile('pandalm', 'testset-v1.json')) as { instruction: string; response1: unknown; response2: unknown; annotator1: number; annotator2: number; annotator3: number }[];
+  it('PandaLM: 999 pairs × 3 annotators, ties included; rows with an empty (or non-text) generation or instruction are reported by line', async (ctx) => {
+    const [testset] = realFiles(ctx, 'pandalm/testset-v1.json');
+    const records = JSON.parse(fs.readFileSync(testset!, 'utf8')) as { instruction: string; response1: unknown; response2: unknown; annotator1: number; annotator2: number; annotator3: number }[];
     const usable = (r: (typeof records)[number]) => [r.instruction, r.response1, r.response2].every((x) => typeof x === 'string' && x.trim() !== '');
     expect(records).toHaveLength(999);
     const blank = records.flatMap((r, k) => (usable(r) ? [] : [k + 1]));
     const id = project();
-    const refused = await runImport(CLI_ACTOR, id, file('pandalm', 'testset-v1.json'));
+    const refused = await runImport(CLI_ACTOR, id, testset!);
     expect(refused).toMatchObject({ format: 'pandalm', imported: false });
     expect(refused.errors.map((e) => e.line)).toEqual(blank);
     expect(count('select count(*) as n from comparisons where project_id = ?', id)).toBe(0);
-    const report = await runImport(CLI_ACTOR, id, file('pandalm', 'testset-v1.json'), { validOnly: true });
+    const report = await runImport(CLI_ACTOR, id, testset!, { validOnly: true });
     const kept = records.filter(usable);
     expect(report.counts.comparisonsAdded).toBe(3 * kept.length);
     const ties = kept.reduce((n, r) => n + [r.annotator1, r.annotator2, r.annotator3].filter((v) => v === 0).length, 0);
@@ -40,9 +36,10 @@ describe('real data sets', () => {
     expect(count('select count(distinct system) as n from responses where project_id = ?', id)).toBe(5);
   });
 
-  it('LLMFAO crowd votes through a column mapping: 8,931 votes by 124 workers on 13 prompts, 3,471 ties', async () => {
+  it('LLMFAO crowd votes through a column mapping: 8,931 votes by 124 workers on 13 prompts, 3,471 ties', async (ctx) => {
+    const [crowd] = realFiles(ctx, 'llmfao/crowd-comparisons.csv');
     const id = project();
-    const report = await runImport(CLI_ACTOR, id, file('llmfao', 'crowd-comparisons.csv'), { mapping: parseColumnMapping('model_a=left, model_b=right, judge=worker, question_id=prompt') });
+    const report = await runImport(CLI_ACTOR, id, crowd!, { mapping: parseColumnMapping('model_a=left, model_b=right, judge=worker, question_id=prompt') });
     expect(report).toMatchObject({ format: 'battles', imported: true, errors: [] });
     expect(report.counts.comparisonsAdded).toBe(8931);
     expect(count('select count(*) as n from comparisons where project_id = ? and is_tie = 1', id)).toBe(3471);
@@ -57,9 +54,10 @@ describe('real data sets', () => {
     expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toMatch(/pairs without response texts/);
   });
 
-  it('BIG-bench HHH in Prometheus prompts: 221 pairs, query and responses cut out of the grading prompts', async () => {
+  it('BIG-bench HHH in Prometheus prompts: 221 pairs, query and responses cut out of the grading prompts', async (ctx) => {
+    const [hhh] = realFiles(ctx, 'hhh-alignment/hhh_alignment_eval.json');
     const id = project();
-    const report = await runImport(CLI_ACTOR, id, file('hhh-alignment', 'hhh_alignment_eval.json'));
+    const report = await runImport(CLI_ACTOR, id, hhh!);
     expect(report).toMatchObject({ format: 'prometheus', imported: true, errors: [] });
     expect(report.counts.comparisonsAdded).toBe(221);
     const sources = getDb().$client.prepare('select annotator_id as a, count(*) as n from comparisons where project_id = ? group by annotator_id order by a').all(id);
@@ -73,9 +71,10 @@ describe('real data sets', () => {
     expect(prompt).not.toMatch(/###|Score Rubrics/);
   });
 
-  it('SQuALITY: 100 questions × 3 reviewers = 300 rankings of 3 summaries (900 reviews)', async () => {
+  it('SQuALITY: 100 questions × 3 reviewers = 300 rankings of 3 summaries (900 reviews)', async (ctx) => {
+    const [squality] = realFiles(ctx, 'squality-human-eval/all-responses.jsonl');
     const id = project();
-    const report = await runImport(CLI_ACTOR, id, file('squality-human-eval', 'all-responses.jsonl'));
+    const report = await runImport(CLI_ACTOR, id, squality!);
     expect(report).toMatchObject({ format: 'squality', imported: true, errors: [] });
     expect(report.counts.rows).toBe(300);
     expect(report.counts.comparisonsAdded).toBe(900);
@@ -83,9 +82,10 @@ describe('real data sets', () => {
     expect(count('select count(*) as n from prompts where project_id = ?', id)).toBe(100);
   });
 
-  it('WMT13 fr-en: 9,996 five-way rankings with ties from 218 judges over 13 systems and 2,278 segments', async () => {
+  it('WMT13 fr-en: 9,996 five-way rankings with ties from 218 judges over 13 systems and 2,278 segments', async (ctx) => {
+    const [wmt] = realFiles(ctx, 'wmt13-fr-en-rankings/sample-fr-en-train.csv');
     const id = project();
-    const report = await runImport(CLI_ACTOR, id, file('wmt13-fr-en-rankings', 'sample-fr-en-train.csv'));
+    const report = await runImport(CLI_ACTOR, id, wmt!);
     expect(report).toMatchObject({ format: 'rankings', imported: true, errors: [] });
     expect(report.counts.rows).toBe(9996);
     expect(count('select count(distinct annotator_id) as n from comparisons where project_id = ?', id)).toBe(218);

@@ -1,21 +1,23 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { battlesFromRecords, collapseBattles, type Outcome } from '@/lib/stats/battles';
 import { DisconnectedComparisonsError, fitBradleyTerry, toRatings, toStrengths } from '@/lib/stats/bradley-terry';
 import { createRng } from '@/lib/random';
-import { parsePlainCsv, readRealFile } from '../../helpers/real-data';
+import { parsePlainCsv, realFiles } from '../../helpers/real-data';
 
-function llmfaoBattles() {
-  const rows = parsePlainCsv(readRealFile('llmfao', 'crowd-comparisons.csv'));
+function llmfaoBattles(file: string) {
+  const rows = parsePlainCsv(fs.readFileSync(file, 'utf8'));
   return rows.map((r) => ({ a: r.left!, b: r.right!, outcome: (r.winner === 'left' ? 'a' : r.winner === 'right' ? 'b' : 'tie') as Outcome }));
 }
 
 describe('Bradley–Terry (Arena method)', () => {
-  it('reproduces the LLMFAO golden bradley_terry scores to 1e-9 (strengths normalised to sum 1)', () => {
-    const cells = collapseBattles(battlesFromRecords(llmfaoBattles()));
+  it('reproduces the LLMFAO golden bradley_terry scores to 1e-9 (strengths normalised to sum 1)', (ctx) => {
+    const [crowd, goldenFile] = realFiles(ctx, 'llmfao/crowd-comparisons.csv', 'llmfao/llmfao-golden.csv');
+    const cells = collapseBattles(battlesFromRecords(llmfaoBattles(crowd!)));
     const fit = fitBradleyTerry(cells);
     expect(fit.converged).toBe(true);
     const strengths = toStrengths(fit.theta);
-    const golden = parsePlainCsv(readRealFile('llmfao', 'llmfao-golden.csv')).filter((r) => r.algorithm === 'bradley_terry');
+    const golden = parsePlainCsv(fs.readFileSync(goldenFile!, 'utf8')).filter((r) => r.algorithm === 'bradley_terry');
     expect(golden).toHaveLength(59);
     expect(cells.systems).toHaveLength(59);
     let worst = 0;
