@@ -1,7 +1,9 @@
 /**
- * `npm test`: every tier, then one plain line `N passed, N failed` summing them.
+ * `npm test`: every tier, then one plain closing line summing them: `N passed, N failed`, or
+ * `N passed, N failed, N skipped` when any test was skipped (e.g. real data sets not found: docs/data-sources.md).
  * Tiers: static (lint incl. import boundaries, typecheck), unit + integration (vitest), e2e (Playwright).
  * A tier that crashes before reporting counts as one failure, so a run that tested nothing is visible.
+ * Skips never fail the run, but they are counted and their reasons listed above the closing line.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,14 +12,24 @@ import path from 'node:path';
 const TMP = path.join('tests', '.tmp');
 fs.mkdirSync(TMP, { recursive: true });
 const only = process.argv.slice(2);
-type Tally = { name: string; passed: number; failed: number; seconds: number };
+type Tally = { name: string; passed: number; failed: number; skipped: number; seconds: number };
 const tallies: Tally[] = [];
+/** Why tests were skipped (tests/helpers/real-data.ts puts the reason in the test's meta), reason → test names. */
+const skipReasons = new Map<string, string[]>();
 
 function run(cmd: string, args: string[]): { ok: boolean; seconds: number } {
   const started = Date.now();
   const result = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.CI ? '0' : '1' } });
   return { ok: result.status === 0, seconds: (Date.now() - started) / 1000 };
 }
+
+type VitestReport = {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  testResults: { name: string; assertionResults: { fullName: string; status: string; meta?: { skipReason?: string; skipDetail?: string } }[] }[];
+};
 
 function readJson<T>(file: string): T | undefined {
   try {
@@ -34,10 +46,10 @@ const wanted = (tier: string) => only.length === 0 || only.includes(tier);
 if (wanted('static')) {
   console.log('\n── static: lint (with import boundaries) ──');
   const lint = run(bin('eslint'), ['.']);
-  tallies.push({ name: 'lint', passed: lint.ok ? 1 : 0, failed: lint.ok ? 0 : 1, seconds: lint.seconds });
+  tallies.push({ name: 'lint', passed: lint.ok ? 1 : 0, failed: lint.ok ? 0 : 1, skipped: 0, seconds: lint.seconds });
   console.log('\n── static: typecheck ──');
   const tsc = run(bin('tsc'), ['--noEmit']);
-  tallies.push({ name: 'typecheck', passed: tsc.ok ? 1 : 0, failed: tsc.ok ? 0 : 1, seconds: tsc.seconds });
+  tallies.push({ name: 'typecheck', passed: tsc.ok ? 1 : 0, failed: tsc.ok ? 0 : 1, skipped: 0, seconds: tsc.seconds });
 }
 
 for (const tier of ['unit', 'integration']) {
@@ -46,9 +58,20 @@ for (const tier of ['unit', 'integration']) {
   const out = path.join(TMP, `vitest-${tier}.json`);
   fs.rmSync(out, { force: true });
   const res = run(bin('vitest'), ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
-  const report = readJson<{ numPassedTests: number; numFailedTests: number; numTotalTests: number }>(out);
-  if (!report) tallies.push({ name: tier, passed: 0, failed: 1, seconds: res.seconds });
-  else tallies.push({ name: tier, passed: report.numPassedTests, failed: report.numFailedTests + (res.ok || report.numFailedTests > 0 ? 0 : 1), seconds: res.seconds });
+  const report = readJson<VitestReport>(out);
+  if (!report) tallies.push({ name: tier, passed: 0, failed: 1, skipped: 0, seconds: res.seconds });
+  else {
+    // Vitest counts skipped tests (it.skip, skipIf, ctx.skip) as pending; todos apart.
+    const skipped = report.numPendingTests + report.numTodoTests;
+    tallies.push({ name: tier, passed: report.numPassedTests, failed: report.numFailedTests + (res.ok || report.numFailedTests > 0 ? 0 : 1), skipped, seconds: res.seconds });
+    for (const file of report.testResults) {
+      for (const test of file.assertionResults) {
+        if (test.status !== 'skipped' && test.status !== 'pending' && test.status !== 'todo') continue;
+        const reason = test.meta?.skipReason ?? (test.status === 'todo' ? 'todo' : 'skipped in the test file (no reason given)');
+        skipReasons.set(reason, [...(skipReasons.get(reason) ?? []), `${tier}: ${path.relative(process.cwd(), file.name)} > ${test.fullName}${test.meta?.skipDetail ? ` (${test.meta.skipDetail})` : ''}`]);
+      }
+    }
+  }
 }
 
 if (wanted('e2e')) {
@@ -56,14 +79,23 @@ if (wanted('e2e')) {
   const out = path.join(TMP, 'playwright.json');
   fs.rmSync(out, { force: true });
   const res = run(node, [path.join('node_modules', '@playwright', 'test', 'cli.js'), 'test']);
-  const report = readJson<{ stats: { expected: number; unexpected: number; flaky: number } }>(out);
-  if (!report) tallies.push({ name: 'e2e', passed: 0, failed: 1, seconds: res.seconds });
-  else tallies.push({ name: 'e2e', passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected + (res.ok || report.stats.unexpected > 0 ? 0 : 1), seconds: res.seconds });
+  const report = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(out);
+  if (!report) tallies.push({ name: 'e2e', passed: 0, failed: 1, skipped: 0, seconds: res.seconds });
+  else {
+    tallies.push({ name: 'e2e', passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected + (res.ok || report.stats.unexpected > 0 ? 0 : 1), skipped: report.stats.skipped, seconds: res.seconds });
+    if (report.stats.skipped > 0) skipReasons.set('skipped in Playwright (see the list above)', [`e2e: ${report.stats.skipped} tests`]);
+  }
 }
 
 console.log('\n── summary ──');
-for (const t of tallies) console.log(`${t.name.padEnd(12)} ${String(t.passed).padStart(4)} passed ${String(t.failed).padStart(3)} failed  (${t.seconds.toFixed(1)} s)`);
+for (const t of tallies) console.log(`${t.name.padEnd(12)} ${String(t.passed).padStart(4)} passed ${String(t.failed).padStart(3)} failed${t.skipped > 0 ? ` ${String(t.skipped).padStart(3)} skipped` : ''}  (${t.seconds.toFixed(1)} s)`);
+for (const [reason, tests] of skipReasons) {
+  console.log(`\nskipped ${tests.length}: ${reason}`);
+  for (const name of tests) console.log(`  ${name}`);
+}
 const passed = tallies.reduce((s, t) => s + t.passed, 0);
 const failed = tallies.reduce((s, t) => s + t.failed, 0);
-console.log(`${passed} passed, ${failed} failed`);
+const skipped = tallies.reduce((s, t) => s + t.skipped, 0);
+// The closing line: `N passed, N failed`, with `, N skipped` only when something was skipped.
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || tallies.length === 0 ? 1 : 0);
