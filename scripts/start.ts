@@ -1,8 +1,9 @@
 /**
  * `npm start`: build if needed, migrate, first-start set-up (admin or setup link, demo project),
- * then the web server and ARBITER_WORKERS workers together. One Ctrl-C stops them all.
+ * then the web server (scripts/web-server.ts) and ARBITER_WORKERS workers together, each restarted
+ * with backoff if it dies. One Ctrl-C (or SIGTERM) stops them all.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { getEnv, loadEnvFiles } from '@/lib/env';
 import { buildIfNeeded } from './build-if-needed';
 
@@ -16,9 +17,12 @@ if (setup.status !== 0) process.exit(setup.status ?? 1);
 const children = new Set<ChildProcess>();
 let stopping = false;
 
-function run(name: string, args: string[], onExit: (code: number | null) => void): ChildProcess {
-  const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+function run(name: string, args: string[], onExit: (code: number | null) => void, onMessage?: (message: unknown) => void): ChildProcess {
+  // An IPC channel only for a child that reports readiness (it would keep any other child's event loop alive).
+  const stdio: StdioOptions = onMessage ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit';
+  const child = spawn(process.execPath, args, { stdio, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
   children.add(child);
+  if (onMessage) child.on('message', onMessage);
   child.on('exit', (code, signal) => {
     children.delete(child);
     if (!stopping) console.error(`${name} exited (${signal ?? code})`);
@@ -43,22 +47,37 @@ function stop(code: number): void {
   }, 50);
 }
 
-const restartDelays = new Map<number, number>();
-
-/** A crashed worker is restarted, waiting 1 s, then twice as long after each quick crash (30 s at most). */
-function startWorker(index: number): void {
-  const startedAt = Date.now();
-  run(`worker ${index}`, ['--import', 'tsx', 'workers/main.ts'], () => {
-    if (stopping) return;
-    const delay = Date.now() - startedAt > 60_000 ? 1000 : Math.min(30_000, (restartDelays.get(index) ?? 500) * 2);
-    restartDelays.set(index, delay);
-    console.error(`restarting worker ${index} in ${delay / 1000} s`);
-    setTimeout(() => !stopping && startWorker(index), delay);
-  });
+/**
+ * Runs a child and restarts it whenever it dies (out of memory, a crash, a kill -9) until Ctrl-C or
+ * SIGTERM: after 1 s, then twice as long after each quick crash (30 s at most); a child that ran for
+ * a minute starts again from 1 s.
+ */
+function supervise(name: string, args: string[], options: { onFirstStartFailure?: () => void } = {}): void {
+  let delay = 500;
+  let everReady = false;
+  const start = () => {
+    const startedAt = Date.now();
+    run(
+      name,
+      args,
+      () => {
+        if (stopping) return;
+        // A web server that never became ready (port taken, bad configuration) would fail the same way again.
+        if (!everReady && options.onFirstStartFailure) return options.onFirstStartFailure();
+        delay = Date.now() - startedAt > 60_000 ? 1000 : Math.min(30_000, delay * 2);
+        console.error(`restarting ${name} in ${delay / 1000} s`);
+        setTimeout(() => !stopping && start(), delay);
+      },
+      (message) => {
+        if ((message as { type?: unknown } | null)?.type === 'ready') everReady = true;
+      },
+    );
+  };
+  start();
 }
 
-run('web server', ['node_modules/next/dist/bin/next', 'start', '-p', String(env.PORT), '-H', env.HOSTNAME], (code) => stop(code ?? 1));
-for (let i = 1; i <= env.ARBITER_WORKERS; i++) startWorker(i);
+supervise('web server', ['scripts/web-server-entry.mjs'], { onFirstStartFailure: () => stop(1) });
+for (let i = 1; i <= env.ARBITER_WORKERS; i++) supervise(`worker ${i}`, ['--import', 'tsx', 'workers/main.ts']);
 
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));

@@ -1,20 +1,22 @@
 /**
- * Arbiter's web server (`npm start` runs it; `npm run serve` alone; `-- --dev` for development): Next's
- * own request handler behind a plain http.Server — Next's documented custom server, next({ dev, dir })
- * + getRequestHandler() — for one reason: only here is the socket's peer address known. Next copies it
- * into X-Forwarded-For only when the client sent no such header (next/src/server/base-server.ts,
- * "Update the `x-forwarded-*` headers": `req.headers['x-forwarded-for'] ??= socket.remoteAddress`), and
- * route handlers never see the socket. So every request's forwarding headers are rewritten here first
- * (lib/auth/trusted-proxies.ts): from an untrusted peer they are dropped and X-Forwarded-For becomes the
- * peer; from a proxy listed in ARBITER_TRUSTED_PROXIES, the client it reports.
+ * Arbiter's web server (entry: scripts/web-server-entry.mjs; `npm start` runs it, `npm run serve` alone):
+ * Next's own request handler behind a plain http.Server — Next's documented custom server,
+ * next({ dev, dir }) + getRequestHandler() — for one reason: only here is the socket's peer address
+ * known. Next copies it into X-Forwarded-For only when the client sent no such header
+ * (next/src/server/base-server.ts, "Update the `x-forwarded-*` headers":
+ * `req.headers['x-forwarded-for'] ??= socket.remoteAddress`), and route handlers never see the socket.
+ * So every request's forwarding headers are rewritten here first (lib/auth/trusted-proxies.ts): from an
+ * untrusted peer they are dropped and X-Forwarded-For becomes the peer; from a proxy listed in
+ * ARBITER_TRUSTED_PROXIES, the client it reports.
  *
- * It behaves as `next start` does otherwise: same handler (router-server's initialize), "Ready in" on
+ * It behaves as `next start` does otherwise: the same handler (router-server's initialize), "Ready in" on
  * stdout, graceful close on SIGINT/SIGTERM. Started by scripts/start.ts, it tells its parent it is ready
  * over the IPC channel.
  */
 import http from 'node:http';
 import path from 'node:path';
 import { applyForwarding, parseTrustedProxies, resolveForwarding, type TrustedProxies } from '@/lib/auth/trusted-proxies';
+import type NextFactory from 'next';
 import { getEnv, loadEnvFiles } from '@/lib/env';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
@@ -34,15 +36,19 @@ export function createWebServer(handler: Handler, trusted: TrustedProxies): http
   });
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
+export type WebServerOptions = {
+  /** Next's factory (`import next from 'next'`), loaded by scripts/web-server-entry.mjs outside tsx's loader hooks. */
+  next: typeof NextFactory;
+  dev: boolean;
+  /** When the process started (ms), for the "Ready in" line. */
+  started: number;
+};
+
+/** Prepares Next, then listens on HOSTNAME:PORT with the forwarding-header rewrite in front; closes gracefully on SIGINT/SIGTERM. */
+export async function runWebServer({ next, dev, started }: WebServerOptions): Promise<void> {
   loadEnvFiles();
-  const dev = process.argv.includes('--dev');
-  // As the `next` binary does for `next start` / `next dev` (next/src/bin/next.ts).
-  (process.env as Record<string, string | undefined>).NODE_ENV ??= dev ? 'development' : 'production';
   const env = getEnv();
   const trusted = parseTrustedProxies(env.ARBITER_TRUSTED_PROXIES);
-  const { default: next } = await import('next');
 
   const app = next({ dev, dir: path.resolve('.'), hostname: env.HOSTNAME, port: env.PORT });
   await app.prepare();
@@ -73,11 +79,4 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', close);
   process.on('SIGTERM', close);
-}
-
-if (import.meta.url === `file://${path.resolve(process.argv[1] ?? '')}`) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
 }
