@@ -34,7 +34,7 @@ export const envSchema = z.object({
   /** Longest single record (one JSON Lines line, one CSV row, one JSON array element) an import accepts, in MB. */
   ARBITER_MAX_RECORD_MB: z.coerce.number().min(0.001).max(1000).default(16),
   /** Most bytes an import may read after decompression (.gz, Parquet pages), in MB, counted while streaming. */
-  ARBITER_MAX_IMPORT_MB: z.coerce.number().min(0.001).max(1_000_000).default(2048),
+  ARBITER_MAX_IMPORT_MB: z.coerce.number().min(0.001).max(1_000_000).default(1024),
   /** Largest JSON request body a REST endpoint reads, in KB (routes may set a smaller one), enforced while reading. */
   ARBITER_MAX_JSON_BODY_KB: z.coerce.number().int().min(1).max(1_000_000).default(1024),
   /** Most rows one synchronous /reward-models/:id/score call scores in the web process; larger calls go to a worker. */

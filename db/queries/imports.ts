@@ -10,7 +10,7 @@ import { ImportErrorLog, type ImportErrorReport } from '@/lib/data/import-error-
 import { ImportFileError, readRecords, type RecordOrError } from '@/lib/data/read-records';
 import { uploadTempPath } from '@/lib/data/upload-files';
 import { PayloadTooLargeError } from '@/lib/errors';
-import { projectSettingsSchema } from '@/lib/projects/settings';
+import { projectSettingsSchema, type ProjectSettings } from '@/lib/projects/settings';
 import { getDb } from '../client';
 import { openImportStage, type ImportCounts } from './import-stage';
 import { assertCanManageProject } from './projects';
@@ -71,6 +71,20 @@ export async function runImport(
   const project = db.$client.prepare('select settings from projects where id = ?').get(projectId) as { settings: string };
   const settings = projectSettingsSchema.parse(JSON.parse(project.settings));
   const records = readRecords(file, { mapping: options.mapping, signal: options.signal });
+  try {
+    return await importRecords(records, projectId, settings, options);
+  } finally {
+    // However the import ends, the reader closes its file (and removes a .parquet.gz's unpacked copy) now.
+    await records.return(undefined);
+  }
+}
+
+async function importRecords(
+  records: AsyncGenerator<RecordOrError>,
+  projectId: number,
+  settings: ProjectSettings,
+  options: { format?: ImportFormat | 'auto'; validOnly?: boolean; dryRun?: boolean; signal?: AbortSignal },
+): Promise<ImportReport> {
   const head: RecordOrError[] = [];
   try {
     // Manual next(): a for-await loop that breaks would close the stream.
@@ -119,13 +133,12 @@ export async function runImport(
     options.signal?.throwIfAborted();
     const refused = errors.count > 0 && !options.validOnly;
     const write = !(refused || options.dryRun);
-    const livePath = db.$client.name;
+    const livePath = getDb().$client.name;
     const started = performance.now();
     const counts = write ? stage.commit(livePath) : stage.preview(livePath);
     const writeLockMs = write ? Math.round(performance.now() - started) : 0;
     return { format, mapping: FORMAT_MAPPING[format], columns, imported: write, counts, writeLockMs, ...errors.report(), preview };
   } finally {
     stage.close();
-    await records.return(undefined);
   }
 }

@@ -73,4 +73,4 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   } finally {
     fs.rmSync(file, { force: true });
   }
-});
+}, { body: 'file' });
