@@ -20,7 +20,7 @@ import { noParams, params } from '../../helpers/http';
 const HOST = 'http://localhost:3000';
 const EVIL = 'http://localhost:4000';
 
-type Options = { method?: string; cookie?: string; token?: string; origin?: string | null; secFetchSite?: string; contentType?: string | null; body?: string; host?: string; url?: string };
+type Options = { method?: string; cookie?: string; token?: string; origin?: string | null; secFetchSite?: string; contentType?: string | null; body?: string; host?: string; url?: string; forwarded?: { host: string; proto: string } };
 
 /** A request as a browser (or a hostile page) would send it; every header is explicit. */
 function request(path: string, o: Options = {}): Request {
@@ -31,6 +31,7 @@ function request(path: string, o: Options = {}): Request {
   if (o.secFetchSite) headers['sec-fetch-site'] = o.secFetchSite;
   if (o.contentType) headers['content-type'] = o.contentType;
   if (o.host) headers.host = o.host;
+  if (o.forwarded) Object.assign(headers, { 'x-forwarded-host': o.forwarded.host, 'x-forwarded-proto': o.forwarded.proto });
   // Bytes, not a string: a string body would get an automatic text/plain content type.
   return new Request(`${o.url ?? HOST}${path}`, { method: o.method ?? 'POST', headers, body: o.body === undefined ? undefined : new TextEncoder().encode(o.body) });
 }
@@ -125,6 +126,15 @@ describe('cross-site requests with a session cookie', async () => {
     process.env.ARBITER_BASE_URL = 'https://arbiter.example.org';
     resetEnvCache();
     expect((await createProjectRoute(request('/api/v1/projects', proxied), noParams)).status).toBe(201);
+  });
+
+  it('behind a trusted TLS proxy, counts the public origin the proxy reports (X-Forwarded-Host and -Proto) as its own', async () => {
+    const viaProxy = { cookie, origin: 'https://studio.example.org', contentType: 'application/json', body: JSON.stringify({ name: 'Via the proxy' }) };
+    expect((await createProjectRoute(request('/api/v1/projects', viaProxy), noParams)).status).toBe(403);
+    const forwarded = { host: 'studio.example.org', proto: 'https' };
+    expect((await createProjectRoute(request('/api/v1/projects', { ...viaProxy, forwarded }), noParams)).status).toBe(201);
+    // The forwarded origin is the only one added: another site is still refused.
+    expect((await createProjectRoute(request('/api/v1/projects', { ...viaProxy, origin: EVIL, forwarded }), noParams)).status).toBe(403);
   });
 
   it('leaves reads alone: a cross-origin GET still answers (CORS keeps the body from the other page)', async () => {

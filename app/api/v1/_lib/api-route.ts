@@ -61,6 +61,12 @@ function ownOrigins(request: Request): Set<string> {
   const origins = new Set([url.origin, new URL(baseUrl()).origin]);
   const host = request.headers.get('host');
   if (host) origins.add(`${url.protocol}//${host}`.toLowerCase());
+  // Behind a TLS-terminating proxy the browser's origin is the proxy's (https://public-host). The web server
+  // (scripts/web-server.ts) keeps X-Forwarded-Host/Proto only from ARBITER_TRUSTED_PROXIES, and a cross-site
+  // page cannot set them itself (custom headers need a CORS preflight, which is never granted).
+  const forwardedHost = request.headers.get('x-forwarded-host');
+  const forwardedProto = request.headers.get('x-forwarded-proto');
+  if (forwardedHost && forwardedProto) origins.add(`${forwardedProto}://${forwardedHost}`.toLowerCase());
   return origins;
 }
 
