@@ -42,6 +42,9 @@ export function realDataRequired(env: RealDataEnv = process.env): boolean {
   return v !== undefined && v !== '' && v !== '0' && v !== 'false';
 }
 
+/** A file list for one line: all of a few, or the count and the first three. */
+const listFiles = (files: string[]) => (files.length <= 3 ? files.join(', ') : `${files.length} files (${files.slice(0, 3).join(', ')}, …)`);
+
 /** `explanation` names the missing files; `reason` is the same without them, shared by every test that lacks data. */
 export type RealDataLookup = { found: string[] } | { missing: string[]; explanation: string; reason: string; fail: boolean };
 
@@ -68,7 +71,7 @@ export function lookUpRealData(files: string[], env: RealDataEnv = process.env, 
   const looked = [env.ARBITER_REAL_DATA ? undefined : 'ARBITER_REAL_DATA (unset)', ...roots].filter(Boolean).join(', ');
   const required = realDataRequired(env);
   const tail = `(looked in ${looked}); ${FIX}${required ? '. ARBITER_REQUIRE_REAL_DATA is set, so a missing data set fails the test' : ''}`;
-  return { missing, fail: required, explanation: `real data not found: ${missing.join(', ')} ${tail}`, reason: `real data not found ${tail}` };
+  return { missing, fail: required, explanation: `real data not found: ${listFiles(missing)} ${tail}`, reason: `real data not found ${tail}` };
 }
 
 /**
@@ -81,7 +84,7 @@ export function realFiles(ctx: TestContext, ...files: string[]): string[] {
   if ('found' in lookup) return lookup.found;
   if (lookup.fail) throw new Error(lookup.explanation);
   ctx.task.meta.skipReason = lookup.reason;
-  ctx.task.meta.skipDetail = `missing: ${lookup.missing.join(', ')}`;
+  ctx.task.meta.skipDetail = `missing: ${listFiles(lookup.missing)}`;
   // The default reporter lists a skipped test without its note when not on a terminal; this line always shows.
   console.warn(`skipped: ${lookup.explanation}`);
   return ctx.skip(lookup.explanation);

@@ -217,6 +217,8 @@ describe('the real-data resolver', () => {
       explanation: `real data not found: ${someFile}, pandalm/testset-v1.json (looked in ARBITER_REAL_DATA (unset), ${empty}); run \`npm run data:fetch\` (or set ARBITER_REAL_DATA=<folder with a copy>)`,
       reason: `real data not found (looked in ARBITER_REAL_DATA (unset), ${empty}); run \`npm run data:fetch\` (or set ARBITER_REAL_DATA=<folder with a copy>)`,
     });
+    const many = ['llmfao/crowd-comparisons.csv', 'llmfao/models.jsonl', 'llmfao/prompts.jsonl', someFile];
+    expect(lookUpRealData(many, {}, [empty])).toMatchObject({ missing: many, explanation: expect.stringMatching(/^real data not found: 4 files \(llmfao\/crowd-comparisons.csv, llmfao\/models.jsonl, llmfao\/prompts.jsonl, …\) \(looked in/) });
     for (const required of ['1', 'true', 'yes']) {
       expect(lookUpRealData([someFile], { ARBITER_REQUIRE_REAL_DATA: required }, [empty])).toMatchObject({ fail: true, explanation: expect.stringMatching(/npm run data:fetch.*\. ARBITER_REQUIRE_REAL_DATA is set, so a missing data set fails the test$/) });
     }
