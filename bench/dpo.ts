@@ -20,6 +20,7 @@ import { openGradientPeer } from '@/lib/threads/align-pool';
 import { initBackend, tf } from '@/lib/ml/backend';
 import { Gpt } from '@/lib/ml/gpt/model';
 import { createRng } from '@/lib/random';
+import { mlBackendOptions } from '@/lib/env';
 
 const i = process.argv.indexOf('--steps');
 const STEPS = i >= 0 ? Number(process.argv[i + 1]) : 8;
@@ -27,7 +28,7 @@ const WARMUP = 2;
 const config = { vocabSize: 8192, nPositions: 128, nEmbd: 256, nLayer: 4, nHead: 4, layerNormEpsilon: 1e-5 };
 const PAIRS = 4;
 const PROMPT = 32;
-const info = await initBackend();
+const info = await initBackend(mlBackendOptions());
 const rng = createRng(7);
 const seqs: Sequence[] = Array.from({ length: 2 * PAIRS }, () => ({ ids: Array.from({ length: 128 }, () => rng.int(0, config.vocabSize - 1)), start: PROMPT }));
 const batch = batchSequences(seqs, 0);

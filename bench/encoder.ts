@@ -13,11 +13,12 @@ import { initBackend } from '@/lib/ml/backend';
 import { DEFAULT_ENCODER, EncoderRewardModel, fitEncoderRewardModel } from '@/lib/ml/encoder';
 import { linearPreferences } from '@/lib/ml/synthetic';
 import { trainBpe } from '@/lib/ml/tokenizer/bpe';
+import { mlBackendOptions } from '@/lib/env';
 
 const i = process.argv.indexOf('--pairs');
 const PAIRS = i >= 0 ? Number(process.argv[i + 1]) : 800;
 const EPOCHS = 4;
-const info = await initBackend();
+const info = await initBackend(mlBackendOptions());
 const { pairs } = linearPreferences(PAIRS, 3, { wordsPerResponse: 24 });
 const tok = trainBpe(pairs.flatMap((p) => [p.chosen, p.rejected]), 500);
 const a = pairs.map((p) => tok.encode(p.chosen));

@@ -15,12 +15,13 @@ import { densify } from '@/lib/ml/features/hashed-ngrams';
 import { fitRewardModel } from '@/lib/ml/fit';
 import { DEFAULT_CONFIG } from '@/lib/ml/reward-model';
 import { linearPreferences, syntheticData } from '@/lib/ml/synthetic';
+import { mlBackendOptions } from '@/lib/env';
 
 const i = process.argv.indexOf('--pairs');
 const PAIRS = i >= 0 ? Number(process.argv[i + 1]) : 6000;
 const EPOCHS = 6;
 const BATCH = 128;
-const info = await initBackend();
+const info = await initBackend(mlBackendOptions());
 const data = syntheticData(linearPreferences(PAIRS, 3).pairs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

@@ -15,6 +15,7 @@ import { qualityCommands } from './commands/quality';
 import { projectCommands } from './commands/project';
 import { userCommands } from './commands/user';
 import { parseCommandArgs, UsageError, type Command } from './context';
+import { getEnv } from '@/lib/env';
 
 export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands, ...modelCommands, ...alignCommands, ...backupCommands];
 
@@ -60,7 +61,7 @@ export async function runCli(argv: string[], out: (text: string) => void = conso
   } catch (error) {
     const message = messageOf(error);
     err(json ? JSON.stringify({ error: message }) : `error: ${message}`);
-    if (process.env.ARBITER_DEBUG && error instanceof Error) err(error.stack ?? '');
+    if (getEnv().ARBITER_DEBUG && error instanceof Error) err(error.stack ?? '');
     return error instanceof UsageError || error instanceof ZodError ? 2 : 1;
   } finally {
     closeDb();

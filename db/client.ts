@@ -7,13 +7,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { databasePath } from '@/lib/env';
+import { appRoot, databasePath } from '@/lib/env';
 import * as schema from './schema';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-/** The app's root: the working directory, or where the `arbiter` bin says the package lives. */
-const MIGRATIONS_DIR = path.join(process.env.ARBITER_APP_ROOT ?? process.cwd(), 'db', 'migrations');
 const BUSY_TIMEOUT_MS = 5000;
 
 /**
@@ -27,7 +25,8 @@ function migrateSerialised(db: Db, file: string): void {
     lock.pragma('busy_timeout = 60000');
     lock.exec('BEGIN EXCLUSIVE');
     try {
-      migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+      // The app's root: the working directory, or where the `arbiter` bin says the package lives.
+      migrate(db, { migrationsFolder: path.join(appRoot(), 'db', 'migrations') });
     } finally {
       lock.exec('COMMIT');
     }

@@ -48,6 +48,16 @@ export const envSchema = z.object({
   ARBITER_SIGNIN_ACCOUNT_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** A directory of local GPT-2-family checkpoints (one per subdirectory: config.json, model.safetensors, tokenizer.json). */
   ARBITER_CHECKPOINTS_DIR: z.string().min(1).optional(),
+  /** TensorFlow.js backend: auto (tfjs-node-gpu → tfjs-node → wasm → cpu) or one of them. */
+  ARBITER_ML_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], { message: 'ARBITER_ML_BACKEND must be auto, tensorflow-gpu, tensorflow, wasm or cpu' }).default('auto'),
+  /** A second thread for ensemble members and data-parallel alignment where the machine has two cores (false: one thread). */
+  ARBITER_ML_THREADS: booleanish.default(true),
+  /** A second thread for the statistics bootstrap where the machine has two cores (false: one thread). */
+  ARBITER_STATS_THREADS: booleanish.default(true),
+  /** Where Arbiter's files (db/migrations, lib/threads, node_modules) are; the `arbiter` bin sets it, otherwise the working directory. */
+  ARBITER_APP_ROOT: z.string().min(1).optional(),
+  /** The CLI prints the stack of an error besides its message. */
+  ARBITER_DEBUG: booleanish.default(false),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -85,6 +95,16 @@ export function dataDir(env: Env = getEnv()): string {
 
 export function databasePath(env: Env = getEnv()): string {
   return path.join(dataDir(env), 'arbiter.db');
+}
+
+/** The folder Arbiter's own files are read from (migrations, thread entry points, packages). */
+export function appRoot(env: Env = getEnv()): string {
+  return path.resolve(env.ARBITER_APP_ROOT ?? process.cwd());
+}
+
+/** What lib/ml's backend chooser needs (lib/ml reads no environment itself). */
+export function mlBackendOptions(env: Env = getEnv()): { preference: Env['ARBITER_ML_BACKEND']; appRoot: string } {
+  return { preference: env.ARBITER_ML_BACKEND, appRoot: appRoot(env) };
 }
 
 export function baseUrl(env: Env = getEnv()): string {

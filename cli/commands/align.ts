@@ -7,6 +7,7 @@ import { CLI_ACTOR } from '@/lib/auth/access';
 import { LOSS_TYPES } from '@/lib/ml/kinds';
 import { watchJob } from './jobs';
 import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+import { mlBackendOptions } from '@/lib/env';
 
 type PolicyMetrics = { winRate?: { winRate: number; rewardModelId: number } | null; parameters?: number; lossTypes?: string[]; samples?: { prompt: string; reference: string; policy: string }[]; error?: string };
 
@@ -111,6 +112,7 @@ export const alignCommands: Command[] = [
       const dir = readyPolicyDir(getPolicy(CLI_ACTOR, policyId));
       const { sampleFromCheckpoint } = await import('@/lib/ml/align/sample-checkpoint');
       const samples = await sampleFromCheckpoint(dir, prompt, {
+        backend: mlBackendOptions(),
         n: num('n', z.coerce.number().int().min(1).max(32).default(1)),
         maxNewTokens: num('max-new-tokens', z.coerce.number().int().min(1).max(512).default(64)),
         temperature: num('temperature', z.coerce.number().min(0).max(5).default(1)),

@@ -8,6 +8,7 @@ import { REWARD_MODEL_KINDS } from '@/lib/ml/kinds';
 import { ImportFileError, readRecords } from '@/lib/data/read-records';
 import { watchJob } from './jobs';
 import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+import { mlBackendOptions } from '@/lib/env';
 
 const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : 'n/a');
 
@@ -86,7 +87,7 @@ export const modelCommands: Command[] = [
         throw error;
       }
       const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
-      const report = await scoreWithSavedModel(manifest, weights, records, (name) => resolveCheckpoint(name));
+      const report = await scoreWithSavedModel(manifest, weights, records, { backend: mlBackendOptions(), resolveCheckpoint: (name) => resolveCheckpoint(name) });
       const lines = report.rows.map((r) => (r.kind === 'pair' ? `line ${r.line}: P(chosen ≻ rejected) = ${r.p.toFixed(4)}${r.margin === null ? '' : `, margin ${r.margin.toFixed(4)}`}` : r.kind === 'responses' ? `line ${r.line}: ${r.rewards.map((x) => x.toFixed(4)).join(', ')}` : `line ${r.line}: ${r.error}`));
       if (report.pairs) lines.push(`${report.pairs} labelled pairs: accuracy ${pct(report.accuracy)}, log-loss ${report.logLoss!.toFixed(4)}`);
       emit(io, { modelId, ...report }, lines.join('\n'));

@@ -14,13 +14,20 @@ export const ML_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as co
 export type MlBackend = (typeof ML_BACKENDS)[number];
 export type BackendInfo = { backend: MlBackend; tfBackend: string; tried: { backend: MlBackend; error: string }[] };
 
-// Resolved from the app root (works from tsx, a bundled worker thread, and the Next server alike).
-const require_ = createRequire(path.join(process.env.ARBITER_APP_ROOT ?? process.cwd(), 'package.json'));
+/**
+ * How to choose: `preference` is ARBITER_ML_BACKEND; `appRoot` is where the optional native packages are
+ * resolved from (works from tsx, a bundled worker thread, and the Next server alike). Callers pass
+ * lib/env.ts's mlBackendOptions(): lib/ml reads no environment itself.
+ */
+export type BackendOptions = { preference: 'auto' | MlBackend; appRoot: string };
+
 let chosen: Promise<BackendInfo> | null = null;
+let require_: NodeJS.Require;
 
 /** The backend of this process (chosen on the first call; later calls return the same). */
-export function initBackend(preference: string = process.env.ARBITER_ML_BACKEND || 'auto'): Promise<BackendInfo> {
-  chosen ??= choose(preference);
+export function initBackend(options: BackendOptions): Promise<BackendInfo> {
+  require_ ??= createRequire(path.join(options.appRoot, 'package.json'));
+  chosen ??= choose(options.preference);
   return chosen;
 }
 

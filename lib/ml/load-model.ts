@@ -9,7 +9,7 @@ import { hashedNgramFeaturizer, standardize } from './features/featurizer';
 import type { PreferenceScorer } from './model-evaluation';
 import { deserializeModel, MODEL_FORMAT, type ModelManifest } from './model-io';
 import { BpeTokenizer, type BpeModel } from './tokenizer/bpe';
-import { initBackend, tf } from './backend';
+import { initBackend, tf, type BackendOptions } from './backend';
 import { scoreRecords, scoreRecordsStepwise, type ScoreReport } from './scoring';
 
 export const ENCODER_FORMAT = 'arbiter-encoder-reward-model/1';
@@ -131,10 +131,14 @@ export async function scoreWithSavedModel(
   manifest: unknown,
   weights: Uint8Array,
   records: readonly { line: number; record: unknown }[],
-  resolveCheckpoint?: CheckpointResolver,
-  steps?: { every: number; between: (done: number, total: number) => Promise<void> },
+  options: {
+    backend: BackendOptions;
+    resolveCheckpoint?: CheckpointResolver;
+    steps?: { every: number; between: (done: number, total: number) => Promise<void> };
+  },
 ): Promise<ScoreReport> {
-  await initBackend();
+  const { resolveCheckpoint, steps } = options;
+  await initBackend(options.backend);
   const loaded = loadScorer(manifest, weights, resolveCheckpoint);
   try {
     if (!steps) return scoreRecords(loaded.scorer, loaded.featurize, records);

@@ -13,6 +13,7 @@ import type { GradientPeer, PreferenceConfig, PreferenceExample } from '@/lib/ml
 import type { Gpt } from '@/lib/ml/gpt/model';
 import type { AlignThreadInit, AlignThreadStep } from './align-thread';
 import { bundleThread } from './bundle';
+import { getEnv } from '@/lib/env';
 
 export type OpenPeer = GradientPeer & { close(): Promise<void> };
 
@@ -23,7 +24,7 @@ export async function openGradientPeer(
   config: Pick<PreferenceConfig, 'lossTypes' | 'lossWeights' | 'params'>,
   reference: Gpt | null = null,
 ): Promise<OpenPeer | null> {
-  if (os.availableParallelism() < 2 || process.env.ARBITER_ML_THREADS === '0') return null;
+  if (os.availableParallelism() < 2 || !getEnv().ARBITER_ML_THREADS) return null;
   let file: string;
   try {
     file = await bundleThread('align-thread.ts');

@@ -9,6 +9,7 @@ import { scoreSequences } from '@/lib/ml/align/sequences';
 import { preferenceGrads, type PreferenceConfig, type PreferenceExample } from '@/lib/ml/align/train';
 import { initBackend, tf } from '@/lib/ml/backend';
 import { Gpt, type GptConfig } from '@/lib/ml/gpt/model';
+import { mlBackendOptions } from '@/lib/env';
 
 export type AlignThreadInit = {
   type: 'init';
@@ -45,7 +46,7 @@ function views(buffer: SharedArrayBuffer, model: Gpt): Float32Array[] {
 parentPort?.on('message', async (msg: AlignThreadInit | AlignThreadStep) => {
   try {
     if (msg.type === 'init') {
-      await initBackend();
+      await initBackend(mlBackendOptions());
       init = msg;
       policy = new Gpt(msg.gpt, 0);
       assign(policy, msg.weights);

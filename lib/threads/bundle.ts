@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { appRoot } from '@/lib/env';
 
 const built = new Map<string, Promise<string>>();
 
@@ -20,7 +21,7 @@ export function bundleThread(entry: string): Promise<string> {
 }
 
 async function build(entry: string): Promise<string> {
-  const root = process.env.ARBITER_APP_ROOT ?? process.cwd();
+  const root = appRoot();
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     entryPoints: [path.join(root, 'lib', 'threads', entry)],

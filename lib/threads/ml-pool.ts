@@ -12,6 +12,7 @@ import { trainMemberWeights, type MemberRunner, type MemberWeights } from '@/lib
 import type { PreferenceData } from '@/lib/ml/reward-model';
 import { bundleThread } from './bundle';
 import type { MlRequest, PackedData } from './ml-thread';
+import { getEnv } from '@/lib/env';
 
 export function pack(data: PreferenceData): PackedData {
   const offsets = new Int32Array(data.features.length + 1);
@@ -29,7 +30,7 @@ export function pack(data: PreferenceData): PackedData {
 export const trainMembersInThreads: MemberRunner = async (data, config, members, onEpoch) => {
   if (members.length === 0) return [];
   let file: string | null = null;
-  if (os.availableParallelism() >= 2 && process.env.ARBITER_ML_THREADS !== '0') {
+  if (os.availableParallelism() >= 2 && getEnv().ARBITER_ML_THREADS) {
     try {
       file = await bundleThread('ml-thread.ts');
     } catch (error) {

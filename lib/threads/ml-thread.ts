@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { initBackend } from '@/lib/ml/backend';
 import { trainMemberWeights } from '@/lib/ml/fit';
 import type { PreferenceData, RewardModelConfig } from '@/lib/ml/reward-model';
+import { mlBackendOptions } from '@/lib/env';
 
 export type PackedData = Omit<PreferenceData, 'features'> & { index: Int32Array; value: Float32Array; offsets: Int32Array };
 export type MlRequest = { data: PackedData; config: RewardModelConfig; members: number[] };
@@ -14,7 +15,7 @@ export function unpack(d: PackedData): PreferenceData {
 
 parentPort?.on('message', async (request: MlRequest) => {
   try {
-    await initBackend();
+    await initBackend(mlBackendOptions());
     const data = unpack(request.data);
     for (const m of request.members) {
       const result = await trainMemberWeights(data, request.config, m, (r) => parentPort!.postMessage({ type: 'epoch', member: m, ...r }));

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BtBootstrapInput, BtBootstrapRounds, BtRoundRunner } from '@/lib/stats/bt-leaderboard';
+import { appRoot, getEnv } from '@/lib/env';
 
 type Reply = ({ id: number; ok: true } & BtBootstrapRounds) | { id: number; ok: false; error: string };
 
@@ -21,7 +22,7 @@ let nextId = 1;
 const pending = new Map<number, { resolve: (r: BtBootstrapRounds) => void; reject: (e: Error) => void }>();
 
 async function bundle(): Promise<string> {
-  const root = process.env.ARBITER_APP_ROOT ?? process.cwd();
+  const root = appRoot();
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     entryPoints: [path.join(root, 'lib', 'threads', 'stats-thread.ts')],
@@ -46,7 +47,7 @@ async function bundle(): Promise<string> {
 }
 
 async function start(): Promise<Worker | null> {
-  if (os.availableParallelism() < 2 || process.env.ARBITER_STATS_THREADS === '0') return null;
+  if (os.availableParallelism() < 2 || !getEnv().ARBITER_STATS_THREADS) return null;
   try {
     const w = new Worker(await bundle());
     w.unref();

@@ -22,6 +22,7 @@ import { resolveCheckpoint } from '@/lib/checkpoints';
 import type { JobPayload } from '@/lib/jobs/registry';
 import type { PreferenceExample } from '@/lib/ml/align/train';
 import type { JobContext } from '../types';
+import { mlBackendOptions } from '@/lib/env';
 
 type Payload = JobPayload<'align-policy'>;
 type Stage = { stage: 'sft' | 'preference'; round: number; step: number };
@@ -64,7 +65,7 @@ async function align(payload: Payload, ctx: JobContext) {
   const { alignmentExamples } = await import('@/lib/ml/align/examples');
   const { readTrainState, writeTrainState, removeTrainState } = await import('@/lib/ml/align/state-io');
   const { evaluatePolicy, runRound } = await import('./align-eval');
-  const backend = await initBackend();
+  const backend = await initBackend(mlBackendOptions());
   ctx.log(`TensorFlow.js backend: ${backend.backend}`);
   const o = { ...ALIGN_DEFAULTS, ...Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== undefined)) } as typeof ALIGN_DEFAULTS & Payload;
   const dir = modelDirectory(payload.modelId);

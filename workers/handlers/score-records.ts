@@ -11,6 +11,7 @@ import { resolveCheckpoint } from '@/lib/checkpoints';
 import type { JobPayload } from '@/lib/jobs/registry';
 import type { ScoreReport } from '@/lib/ml/scoring';
 import type { JobContext } from '../types';
+import { mlBackendOptions } from '@/lib/env';
 
 /** Records per step: about 0.2 s of scoring on one core (5,000 rows took ~11 s in the web process). */
 const SCORE_STEP = 100;
@@ -36,13 +37,16 @@ async function score(input: string, output: string, payload: JobPayload<'score-r
     manifest,
     weights,
     records.map((record, k) => ({ line: k + 1, record })),
-    (name) => resolveCheckpoint(name),
     {
+      backend: mlBackendOptions(),
+      resolveCheckpoint: (name) => resolveCheckpoint(name),
+      steps: {
       every: SCORE_STEP,
       between: async (done, total) => {
         ctx.reportProgress(done / total, `${done} of ${total} records scored`);
         await new Promise((resolve) => setImmediate(resolve));
         ctx.signal.throwIfAborted();
+      },
       },
     },
   );

@@ -14,6 +14,7 @@ import { resolveCheckpoint } from '@/lib/checkpoints';
 import { fitStandardization, hashedNgramFeaturizer, standardize, type Featurizer, type InputStandardization } from '@/lib/ml/features/featurizer';
 import { DEFAULT_HASHED_NGRAMS } from '@/lib/ml/features/hashed-ngrams';
 import type { JobContext } from '../types';
+import { mlBackendOptions } from '@/lib/env';
 
 type Checkpoint = { member: number; epoch: number; step: number };
 const isCheckpoint = (v: unknown): v is Checkpoint => typeof v === 'object' && v !== null && 'member' in v && 'epoch' in v;
@@ -32,7 +33,7 @@ export async function handleTrainRewardModel(payload: JobPayload<'train-reward-m
 
 async function train(payload: JobPayload<'train-reward-model'>, ctx: JobContext) {
   const { initBackend } = await import('@/lib/ml/backend');
-  const backend = await initBackend();
+  const backend = await initBackend(mlBackendOptions());
   ctx.log(`TensorFlow.js backend: ${backend.backend}`);
   const featurizer = await openFeaturizer(payload);
   try {

@@ -9,7 +9,7 @@ import { createRng } from '@/lib/random';
 import { openGradientPeer } from '@/lib/threads/align-pool';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend({ preference: 'wasm', appRoot: process.cwd() });
 });
 
 describe('data-parallel DPO', () => {

@@ -8,7 +8,7 @@ import { trainMembersInThreads } from '@/lib/threads/ml-pool';
 
 describe('ensemble members on a worker thread', () => {
   it('gives the same members as training them one after another, and reports every epoch', async () => {
-    await initBackend('wasm');
+    await initBackend({ preference: 'wasm', appRoot: process.cwd() });
     const pairs = linearPreferences(1200, 21).pairs;
     const data = syntheticData(pairs.slice(0, 1000));
     const test = syntheticData(pairs.slice(1000));

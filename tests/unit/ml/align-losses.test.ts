@@ -4,7 +4,7 @@ import { alignmentLoss, alignmentLossMix, DEFAULT_LOSS_PARAMS, LOSS_TYPES, prefe
 import { initBackend, tf } from '@/lib/ml/backend';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend({ preference: 'wasm', appRoot: process.cwd() });
 });
 
 // Four pairs: policy and reference log-prob sums, lengths, win rates, KTO flags.

@@ -10,7 +10,7 @@ import { trainBpe } from '@/lib/ml/tokenizer/bpe';
 import { createRng } from '@/lib/random';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend({ preference: 'wasm', appRoot: process.cwd() });
 });
 
 describe('sequences', () => {

@@ -18,17 +18,17 @@ const close = (a: number[][], b: number[][]) => {
 
 describe('TensorFlow.js backend', () => {
   it('falls back past the native packages that cannot load here, to wasm, and says why', async () => {
-    const info = await initBackend('auto');
+    const info = await initBackend({ preference: 'auto', appRoot: process.cwd() });
     expect(info.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(info.tried.map((t) => t.backend)).toEqual(['tensorflow-gpu', 'tensorflow']);
     expect(info.tried[0]!.error).toMatch(/tfjs-node-gpu/);
     // Idempotent: a second call returns the same choice.
-    expect(await initBackend('cpu')).toBe(info);
+    expect(await initBackend({ preference: 'cpu', appRoot: process.cwd() })).toBe(info);
   });
 
   it('makes transposed products as fast as plain ones on wasm (the stock kernel is 10–30× slower)', async () => {
-    await initBackend('auto');
+    await initBackend({ preference: 'auto', appRoot: process.cwd() });
     await tf.setBackend('wasm');
     expect((tf.getKernel('BatchMatMul', 'wasm') as unknown as { __patched?: boolean }).__patched).toBe(true);
     const a = tf.randomNormal([384, 384]);
@@ -50,7 +50,7 @@ describe('TensorFlow.js backend', () => {
   });
 
   it('the re-registered wasm BatchMatMul equals the cpu backend on transposed, batched and broadcast products and their gradients', async () => {
-    await initBackend('auto');
+    await initBackend({ preference: 'auto', appRoot: process.cwd() });
     patchWasmBatchMatMul(); // a second patch is a no-op
     const seed = (shape: number[], s: number) => tf.randomNormal(shape, 0, 1, 'float32', s);
     const cases: [number[], number[], boolean, boolean][] = [
@@ -76,7 +76,7 @@ describe('TensorFlow.js backend', () => {
   });
 
   it('the row-gather kernel equals the cpu backend for widths 1 and 3', async () => {
-    await initBackend('auto');
+    await initBackend({ preference: 'auto', appRoot: process.cwd() });
     for (const shape of [[40, 1], [40, 3]]) {
       const [cpu, wasm] = await onBoth(() => tf.gather(tf.randomNormal(shape, 0, 1, 'float32', 5), tf.tensor1d([0, 39, 7, 7, 12], 'int32')));
       expect(wasm).toEqual(cpu);
@@ -84,7 +84,7 @@ describe('TensorFlow.js backend', () => {
   });
 
   it('registers UnsortedSegmentSum, so embedding lookups train on wasm (and run in O(N) on cpu)', async () => {
-    await initBackend('auto');
+    await initBackend({ preference: 'auto', appRoot: process.cwd() });
     const [cpu, wasm] = await onBoth(() => {
       const table = tf.randomNormal([50, 6], 0, 1, 'float32', 3);
       const ids = tf.tensor1d([3, 7, 7, 49, 0, 3], 'int32');

@@ -5,7 +5,7 @@ import { trainBpe } from '@/lib/ml/tokenizer/bpe';
 import { createRng } from '@/lib/random';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend({ preference: 'wasm', appRoot: process.cwd() });
 });
 
 const small = { dModel: 32, layers: 1, heads: 2, maxLen: 32, seed: 0, learningRate: 3e-3, batchSize: 16 };

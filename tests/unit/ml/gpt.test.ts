@@ -66,7 +66,7 @@ function referenceLogits(w: Map<string, NamedTensor>, cfg: { d: number; layers: 
 describe('GPT-2-family checkpoints: safetensors, tokenizer.json, the tfjs GPT', () => {
   let root: string;
   beforeAll(async () => {
-    await initBackend();
+    await initBackend({ preference: 'auto', appRoot: process.cwd() });
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-gpt-'));
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ const v = (t: tf.Tensor) => Array.from(t.dataSync());
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend({ preference: 'wasm', appRoot: process.cwd() });
 });
 
 describe('reward-model losses (docs/algorithms.md)', () => {

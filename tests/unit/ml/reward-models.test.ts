@@ -10,7 +10,7 @@ import { cyclicPreferences, linearPreferences, linearRankings, syntheticData, ty
 import { createRng } from '@/lib/random';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend({ preference: 'wasm', appRoot: process.cwd() });
 });
 
 const heldOut = (pairs: SyntheticPair[]) => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { getPolicy, readyPolicyDir } from '@/db/queries/policies';
 import { apiRoute, readJson } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
+import { mlBackendOptions } from '@/lib/env';
 
 const bodySchema = z.object({
   prompt: z.string().trim().min(1, 'prompt must not be empty').max(20_000),
@@ -20,5 +21,5 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   const body = bodySchema.parse(await readJson(request));
   const dir = readyPolicyDir(record);
   const { sampleFromCheckpoint } = await import('@/lib/ml/align/sample-checkpoint');
-  return { policyId: record.id, prompt: body.prompt, samples: await sampleFromCheckpoint(dir, body.prompt, body) };
+  return { policyId: record.id, prompt: body.prompt, samples: await sampleFromCheckpoint(dir, body.prompt, { ...body, backend: mlBackendOptions() }) };
 });

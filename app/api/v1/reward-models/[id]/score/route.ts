@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { getRewardModel, readRewardModelFiles, startScoringJob } from '@/db/queries/reward-models';
 import { resolveCheckpoint } from '@/lib/checkpoints';
-import { getEnv } from '@/lib/env';
+import { getEnv, mlBackendOptions } from '@/lib/env';
 import { apiRoute, readJson } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 
@@ -24,5 +24,5 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   }
   const { manifest, weights } = readRewardModelFiles(record);
   const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
-  return scoreWithSavedModel(manifest, weights, records.map((r, k) => ({ line: k + 1, record: r })), (name) => resolveCheckpoint(name));
+  return scoreWithSavedModel(manifest, weights, records.map((r, k) => ({ line: k + 1, record: r })), { backend: mlBackendOptions(), resolveCheckpoint: (name) => resolveCheckpoint(name) });
 });
