@@ -43,7 +43,7 @@ result.startToReadySeconds = (Date.now() - started) / 1000;
 
 await new Promise((r) => setTimeout(r, idleSeconds * 1000));
 const processes = descendantsOf(child.pid!).map((pid) => ({ pid, cmd: commandLine(pid), rssMiB: rssMiB(pid) }));
-const server = processes.filter((p) => /next/.test(p.cmd));
+const server = processes.filter((p) => /web-server-entry|next/.test(p.cmd));
 const workers = processes.filter((p) => /workers\/main\.ts/.test(p.cmd));
 result.idleSeconds = idleSeconds;
 result.launcherRssMiB = Number(rssMiB(child.pid!).toFixed(1));

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTrustedProxies } from '@/lib/auth/trusted-proxies';
 
 /** Every environment variable Arbiter reads, parsed once. `.env.example` lists them with their defaults. */
 const booleanish = z
@@ -43,7 +44,18 @@ export const envSchema = z.object({
    * Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated IP addresses or
    * CIDR ranges (e.g. "127.0.0.1,10.0.0.0/8"). Unset: those headers are ignored and the socket's address is the client.
    */
-  ARBITER_TRUSTED_PROXIES: z.string().min(1).optional(),
+  ARBITER_TRUSTED_PROXIES: z
+    .string()
+    .min(1)
+    .optional()
+    .superRefine((value, ctx) => {
+      // Every process refuses a malformed list at start, not only the web server that uses it.
+      try {
+        parseTrustedProxies(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      }
+    }),
   /** Failed sign-in attempts allowed per account (email) per 15 minutes, beside the per-IP limit. */
   ARBITER_SIGNIN_ACCOUNT_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** A directory of local GPT-2-family checkpoints (one per subdirectory: config.json, model.safetensors, tokenizer.json). */

@@ -11,7 +11,14 @@ import { baseUrl, dataDir, getEnv, loadEnvFiles } from '@/lib/env';
 loadEnvFiles();
 const env = getEnv();
 getDb();
-const setup = await bootstrap();
+let setup: Awaited<ReturnType<typeof bootstrap>>;
+try {
+  setup = await bootstrap();
+} catch (error) {
+  // A refused ARBITER_ADMIN_PASSWORD (or any set-up error) is one line to fix, not a stack trace.
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 closeDb();
 // Before the server and workers start: files of imports whose process died (their pid is gone) or older than a day.
 const orphans = sweepOrphanUploads();

@@ -17,6 +17,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { applyForwarding, parseTrustedProxies, resolveForwarding, type TrustedProxies } from '@/lib/auth/trusted-proxies';
 import type NextFactory from 'next';
+import { sweepOrphanUploads } from '@/lib/data/upload-files';
 import { getEnv, loadEnvFiles } from '@/lib/env';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
@@ -49,6 +50,11 @@ export async function runWebServer({ next, dev, started }: WebServerOptions): Pr
   loadEnvFiles();
   const env = getEnv();
   const trusted = parseTrustedProxies(env.ARBITER_TRUSTED_PROXIES);
+
+  // A web server restarted after a crash (scripts/start.ts) may find import files its previous self
+  // left in <data>/uploads; files of living processes (a CLI import) are kept.
+  const orphans = sweepOrphanUploads();
+  if (orphans.length) console.log(`Removed ${orphans.length} temporary import file(s) left by a stopped process`);
 
   const app = next({ dev, dir: path.resolve('.'), hostname: env.HOSTNAME, port: env.PORT });
   await app.prepare();

@@ -21,6 +21,15 @@ describe('parseEnv', () => {
   it('requires the admin email and password together', () => {
     expect(() => parseEnv({ ARBITER_ADMIN_EMAIL: 'a@example.com' })).toThrow(/must be set together/);
   });
+  it('refuses a malformed trusted-proxy list in every process, naming the bad entry', () => {
+    expect(() => parseEnv({ ARBITER_TRUSTED_PROXIES: '127.0.0.1,proxy.lan' })).toThrow(/ARBITER_TRUSTED_PROXIES[\s\S]*proxy\.lan/);
+    expect(parseEnv({ ARBITER_TRUSTED_PROXIES: '127.0.0.1,10.0.0.0/8' }).ARBITER_TRUSTED_PROXIES).toBe('127.0.0.1,10.0.0.0/8');
+  });
+  it('reads the ML and thread switches', () => {
+    expect(parseEnv({}).ARBITER_ML_THREADS).toBe(true);
+    expect(parseEnv({ ARBITER_ML_THREADS: '0', ARBITER_STATS_THREADS: 'false' })).toMatchObject({ ARBITER_ML_THREADS: false, ARBITER_STATS_THREADS: false });
+    expect(() => parseEnv({ ARBITER_ML_BACKEND: 'cuda' })).toThrow(/ARBITER_ML_BACKEND must be auto, tensorflow-gpu/);
+  });
   it('reads booleans and treats empty strings as unset', () => {
     expect(parseEnv({ ARBITER_DEMO: 'false', PORT: '' }).ARBITER_DEMO).toBe(false);
     expect(parseEnv({ PORT: '' }).PORT).toBe(3000);

@@ -42,6 +42,13 @@ describe('weak passwords are refused at every door', () => {
     }
   });
 
+  it("npm start's set-up says so in one line and exits 1 (no stack trace)", async () => {
+    const run = await runTs('scripts/setup.ts', [], { ARBITER_ADMIN_EMAIL: 'boss@example.com', ARBITER_ADMIN_PASSWORD: 'password123' });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toMatch(/^error: ARBITER_ADMIN_PASSWORD: password is one of the most common passwords[^\n]*$/);
+    expect(countUsers()).toBe(0);
+  });
+
   it('the first-start setup link (an admin invite) and an ordinary invite link, directly and through the form action', async () => {
     const setup = await bootstrap();
     const setupToken = setup.setupUrl!.split('/').at(-1)!;

@@ -4,6 +4,7 @@
  * killer does) is started again while the launcher and the workers keep running. Builds the app if needed.
  */
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,6 +93,11 @@ describe('npm start: the web server', () => {
       expect(webServer, `launcher children: ${kids.map(commandLine).join(' | ')}`).toBeDefined();
       expect(workers).toHaveLength(1);
 
+      // An upload the dying server leaves behind (its pid in the name) is swept when the new one starts.
+      const orphan = path.join(dataDir, 'uploads', `${webServer}-${crypto.randomUUID()}.jsonl`);
+      fs.mkdirSync(path.dirname(orphan), { recursive: true });
+      fs.writeFileSync(orphan, '{}\n');
+
       const killedAt = Date.now();
       process.kill(webServer!, 'SIGKILL');
       await waitFor(() => !alive(webServer!), 5000, 20);
@@ -110,6 +116,7 @@ describe('npm start: the web server', () => {
       expect(restarted).toBeDefined();
       expect(restarted).not.toBe(webServer);
       expect(out).toMatch(/web server exited \(SIGKILL\)\nrestarting web server in 1 s/);
+      expect(fs.existsSync(orphan), 'the dead server\'s upload is removed at restart').toBe(false);
 
       // The restarted server serves sign-in; its session records 127.0.0.1, not the forwarded address.
       const signedIn = await signIn(ADMIN.email, ADMIN.password, '6.6.6.6');
