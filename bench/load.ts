@@ -5,8 +5,11 @@
  * outbox does the same), so a judgment is stored at most once. With --kill-at T the whole server is
  * killed with SIGKILL at T seconds and started again; annotators keep retrying meanwhile.
  * Afterwards the database is checked: every acknowledged judgment is stored exactly once, with its
- * comparison, and PRAGMA integrity_check is ok. Bounded in time and count. Writes bench/results/load[-kill].json.
- *   node --import tsx bench/load.ts [--annotators 100] [--seconds 120] [--kill-at 60] [--items 20000]
+ * comparison, and PRAGMA integrity_check is ok. With --import-at T a researcher uploads an import of
+ * --import-rows new candidate prompts at T seconds (--import-dry-run: a preview that writes nothing), and the
+ * annotators' latencies inside the import's window are reported beside those outside it.
+ * Bounded in time and count. Writes bench/results/load[-kill|-import].json.
+ *   node --import tsx bench/load.ts [--annotators 100] [--seconds 120] [--kill-at 60] [--items 20000] [--import-at 20 --import-rows 100000 [--import-dry-run]]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -24,6 +27,9 @@ const ANNOTATORS = arg('annotators', 100);
 const SECONDS = arg('seconds', 120);
 const KILL_AT = arg('kill-at', 0);
 const ITEMS = arg('items', 20_000);
+const IMPORT_AT = arg('import-at', 0);
+const IMPORT_ROWS = arg('import-rows', 100_000);
+const IMPORT_DRY_RUN = process.argv.includes('--import-dry-run');
 const PORT = 3294;
 const BASE = `http://127.0.0.1:${PORT}`;
 
@@ -49,6 +55,8 @@ for (let a = 0; a < ANNOTATORS; a++) {
   addProjectMember(project.id, user.id, 'annotator');
   tokens.push(createApiToken(user.id, { name: 'load' }).token);
 }
+const researcher = await createUserWithPassword({ name: 'researcher', email: 'researcher@load.test', password: 'load-researcher-password', role: 'admin' });
+const researcherToken = createApiToken(researcher.id, { name: 'load' }).token;
 closeDb();
 console.log(`seeded ${ITEMS} items and ${ANNOTATORS} annotators in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
 
@@ -83,6 +91,8 @@ console.log(`server up in ${firstStart.toFixed(1)} s`);
 
 const acknowledged = new Set<string>();
 const latency = { next: [] as number[], submit: [] as number[] };
+/** [ms since start at which the request ended, its latency] of every sample, to split them by the import's window. */
+const timeline = { next: [] as [number, number][], submit: [] as [number, number][] };
 let errors = 0;
 let retries = 0;
 let noWork = 0;
@@ -109,6 +119,7 @@ async function annotator(token: string) {
       continue;
     }
     latency.next.push(performance.now() - t);
+    timeline.next.push([Date.now() - started, performance.now() - t]);
     const task = (next.json as { task: { assignmentId: number } | null }).task;
     if (!task) {
       noWork++;
@@ -121,6 +132,7 @@ async function annotator(token: string) {
       const res = await call(token, `/api/v1/projects/${project.id}/judgments`, judgment);
       if (res && (res.status === 201 || res.status === 200)) {
         latency.submit.push(performance.now() - t);
+        timeline.submit.push([Date.now() - started, performance.now() - t]);
         acknowledged.add(judgment.id);
         break;
       }
@@ -146,7 +158,28 @@ if (KILL_AT > 0) {
     console.log(`back up after ${upAgainAfter.toFixed(1)} s`);
   }, KILL_AT * 1000);
 }
+type ImportRun = { rows: number; dryRun: boolean; startedAt: number; endedAt: number; status: number; writeLockMs: number | null; imported: boolean | null };
+let importRun: ImportRun | null = null;
+const importDone =
+  IMPORT_AT > 0
+    ? new Promise<void>((resolve) =>
+        setTimeout(async () => {
+          const body = Array.from({ length: IMPORT_ROWS }, (_, k) => JSON.stringify({ prompt: `Imported question ${k}: what is ${k} - 1?`, responses: [`${k - 1}.`, `About ${k}.`] })).join('\n');
+          const startedAt = Date.now() - started;
+          const res = await fetch(`${BASE}/api/v1/projects/${project.id}/imports?filename=import.jsonl${IMPORT_DRY_RUN ? '&dryRun=1' : ''}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${researcherToken}`, 'content-type': 'application/octet-stream' },
+            body,
+          });
+          const report = (await res.json().catch(() => null)) as { writeLockMs?: number; imported?: boolean } | null;
+          importRun = { rows: IMPORT_ROWS, dryRun: IMPORT_DRY_RUN, startedAt, endedAt: Date.now() - started, status: res.status, writeLockMs: report?.writeLockMs ?? null, imported: report?.imported ?? null };
+          console.log('import', importRun);
+          resolve();
+        }, IMPORT_AT * 1000),
+      )
+    : Promise.resolve();
 await Promise.all(tokens.map((t) => annotator(t)));
+await importDone;
 const elapsed = (Date.now() - started) / 1000;
 killServer('SIGTERM');
 await new Promise((r) => setTimeout(r, 3000));
@@ -165,6 +198,19 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? +s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(1) : null;
 };
+/**
+ * p50/p99 of next and submit before the import (from 10 s after the start: the first seconds are the
+ * server warming up), during it, and after it (2 s on; the project then holds the imported items too).
+ */
+function byWindow(run: ImportRun) {
+  const within = (xs: [number, number][], from: number, to: number) => xs.filter(([at]) => at >= from && at <= to).map(([, ms]) => ms);
+  const summary = (from: number, to: number) => {
+    const next = within(timeline.next, from, to);
+    const submit = within(timeline.submit, from, to);
+    return { next: { n: next.length, p50: pct(next, 0.5), p99: pct(next, 0.99) }, submit: { n: submit.length, p50: pct(submit, 0.5), p99: pct(submit, 0.99) } };
+  };
+  return { beforeImport: summary(10_000, run.startedAt), duringImport: summary(run.startedAt, run.endedAt), afterImport: summary(run.endedAt + 2000, Infinity) };
+}
 const result = {
   date: new Date().toISOString(),
   cpus: os.cpus().length,
@@ -178,10 +224,12 @@ const result = {
   retries,
   annotatorsOutOfWork: noWork,
   kill: downtime,
+  import: importRun,
+  ...(importRun ? { latencyByImportWindowMs: byWindow(importRun) } : {}),
   check: { stored: stored.length, storedNotAcknowledged: stored.length - (acknowledged.size - missing.length), missing: missing.length, duplicates, withoutComparison, integrity },
 };
 console.log(result);
 fs.mkdirSync('bench/results', { recursive: true });
-fs.writeFileSync(`bench/results/load${KILL_AT > 0 ? '-kill' : ''}.json`, `${JSON.stringify(result, null, 2)}\n`);
+fs.writeFileSync(`bench/results/load${KILL_AT > 0 ? '-kill' : IMPORT_AT > 0 ? '-import' : ''}.json`, `${JSON.stringify(result, null, 2)}\n`);
 fs.rmSync(dataDir, { recursive: true, force: true });
 if (missing.length || duplicates || integrity !== 'ok') process.exit(1);
