@@ -13,7 +13,7 @@ const N = flag >= 0 ? Number(process.argv[flag + 1]) : 5000;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-queue-'));
 process.env.ARBITER_DATA_DIR = dataDir;
 const { getDb } = await import('@/db/client');
-const { enqueueJob } = await import('@/lib/jobs/queue');
+const { enqueueJob } = await import('@/db/queries/queue');
 const { createDemoProject } = await import('@/db/queries/demo');
 const { CLI_ACTOR } = await import('@/lib/auth/access');
 

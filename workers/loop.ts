@@ -7,7 +7,7 @@ import os from 'node:os';
 import { retryWhileBusy } from '@/db/busy';
 import { closeDb, getDb } from '@/db/client';
 import { getEnv } from '@/lib/env';
-import { requeueStaleJobs } from '@/lib/jobs/queue';
+import { requeueStaleJobs } from '@/db/queries/queue';
 import { runOnce } from './run-once';
 
 const sleep = (ms: number, signal: AbortSignal) =>

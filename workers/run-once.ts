@@ -16,7 +16,7 @@ import {
   releaseJob,
   reportJobProgress,
   saveJobCheckpoint,
-} from '@/lib/jobs/queue';
+} from '@/db/queries/queue';
 import type { Job, JobStatus } from '@/db/schema';
 import { JOB_HANDLERS } from './registry';
 import { JobAbort, type JobContext, type JobHandler } from './types';

@@ -4,7 +4,7 @@ import { InviteError } from '@/db/queries/invites';
 import { AccessDeniedError, NotFoundError } from '@/lib/auth/access';
 import { JudgmentValidationError } from '@/lib/annotation/judgment-input';
 import { ConflictError, InvalidRequestError, PayloadTooLargeError, describeStorageError } from '@/lib/errors';
-import { JobPayloadError } from '@/lib/jobs/queue';
+import { JobPayloadError } from '@/db/queries/queue';
 
 /** Maps an error to an HTTP status and a message safe to show; unexpected errors are logged, not shown. */
 /** A malformed request (bad JSON, bad query string). */

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { AccessDeniedError, NotFoundError, isAdmin, type Actor } from '@/lib/auth/access';
-import { enqueueJob, requestJobCancel } from '@/lib/jobs/queue';
+import { enqueueJob, requestJobCancel } from './queue';
 import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from '@/lib/jobs/registry';
 import { jobMetrics, jobs, projectMembers, projects, type Job, type JobStatus } from '../schema';
 import { getDb } from '../client';

@@ -13,7 +13,7 @@ import { contentHash } from '@/lib/data/content-hash';
 import { dataDir } from '@/lib/env';
 import { ConflictError, InvalidRequestError } from '@/lib/errors';
 import { alignSettingsSchema, type AlignSettings } from '@/lib/jobs/align-policy';
-import { enqueueJob } from '@/lib/jobs/queue';
+import { enqueueJob } from './queue';
 import { jobs, models } from '../schema';
 import { getDb } from '../client';
 import { addCandidates } from './candidates';

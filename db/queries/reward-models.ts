@@ -6,7 +6,7 @@ import { NotFoundError, type Actor } from '@/lib/auth/access';
 import { dataDir } from '@/lib/env';
 import { resolveCheckpoint } from '@/lib/checkpoints';
 import { ConflictError, InvalidRequestError } from '@/lib/errors';
-import { enqueueJob } from '@/lib/jobs/queue';
+import { enqueueJob } from './queue';
 import { rewardModelSettingsSchema, type RewardModelSettings } from '@/lib/jobs/train-reward-model';
 import { items, jobs, models } from '../schema';
 import { getDb } from '../client';

@@ -1,6 +1,6 @@
 // Claims and completes jobs until none is left; prints the ids it claimed (one line of JSON).
 import { getDb } from '@/db/client';
-import { claimNextJob, completeJob } from '@/lib/jobs/queue';
+import { claimNextJob, completeJob } from '@/db/queries/queue';
 
 const workerId = process.argv[2] ?? `claimer-${process.pid}`;
 const db = getDb();

@@ -8,7 +8,7 @@ import { createApiToken } from '@/db/queries/api-tokens';
 import { startAlignment } from '@/db/queries/policies';
 import { startRewardModelTraining } from '@/db/queries/reward-models';
 import { getDb } from '@/db/client';
-import { enqueueJob } from '@/lib/jobs/queue';
+import { enqueueJob } from '@/db/queries/queue';
 import { createActor } from '../../helpers/actors';
 import { apiRequest } from '../../helpers/http';
 import { createGeneratedProject } from '../../helpers/projects';

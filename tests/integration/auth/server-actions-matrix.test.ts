@@ -15,7 +15,7 @@ import { addProjectMember } from '@/db/queries/projects';
 import { getDb } from '@/db/client';
 import type * as ErrorsModule from '@/app/_lib/errors';
 import type { Actor } from '@/lib/auth/access';
-import { enqueueJob } from '@/lib/jobs/queue';
+import { enqueueJob } from '@/db/queries/queue';
 import { createActor } from '../../helpers/actors';
 import { createGeneratedProject } from '../../helpers/projects';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { enqueueJob } from '@/lib/jobs/queue';
+import { enqueueJob } from '@/db/queries/queue';
 import { createGeneratedProject } from '../../helpers/projects';
 import { collect, spawnTs } from '../../helpers/spawn';
 

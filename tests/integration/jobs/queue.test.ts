@@ -14,7 +14,7 @@ import {
   reportJobProgress,
   requestJobCancel,
   requeueStaleJobs,
-} from '@/lib/jobs/queue';
+} from '@/db/queries/queue';
 import { createGeneratedProject } from '../../helpers/projects';
 
 const db = () => getDb();

@@ -5,7 +5,7 @@ import { listLatestLeaderboards } from '@/db/queries/leaderboards';
 import { addProjectMember, createProject } from '@/db/queries/projects';
 import { jobs } from '@/db/schema';
 import { CLI_ACTOR } from '@/lib/auth/access';
-import { enqueueJob } from '@/lib/jobs/queue';
+import { enqueueJob } from '@/db/queries/queue';
 import { runOnce } from '@/workers/run-once';
 import { leaseNextTask, submitJudgment } from '@/db/queries/annotation';
 import { addCandidates } from '@/db/queries/candidates';

@@ -4,7 +4,7 @@ import { getDb } from '@/db/client';
 import { getProjectForActor } from '@/db/queries/projects';
 import { jobMetrics, jobs } from '@/db/schema';
 import { CLI_ACTOR } from '@/lib/auth/access';
-import { enqueueJob, requestJobCancel } from '@/lib/jobs/queue';
+import { enqueueJob, requestJobCancel } from '@/db/queries/queue';
 import { runOnce } from '@/workers/run-once';
 import { createGeneratedProject } from '../../helpers/projects';
 import { waitFor } from '../../helpers/spawn';

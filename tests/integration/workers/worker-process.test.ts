@@ -5,7 +5,7 @@ import { getPolicy, startAlignment } from '@/db/queries/policies';
 import { getProjectForActor } from '@/db/queries/projects';
 import { jobs } from '@/db/schema';
 import { CLI_ACTOR } from '@/lib/auth/access';
-import { enqueueJob } from '@/lib/jobs/queue';
+import { enqueueJob } from '@/db/queries/queue';
 import { createGeneratedProject } from '../../helpers/projects';
 import { collect, spawnTs, waitFor } from '../../helpers/spawn';
 

@@ -1,6 +1,6 @@
 // GET /api/v1/jobs/:id/events – SSE: `job` on every change, `metrics` as points arrive; ends when the job does
 import { getJobForActor, listJobMetrics } from '@/db/queries/jobs';
-import { FINAL_STATUSES } from '@/lib/jobs/queue';
+import { FINAL_STATUSES } from '@/lib/jobs/statuses';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 import { sseResponse, type SseEvent } from '../../../_lib/sse';

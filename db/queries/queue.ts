@@ -1,16 +1,16 @@
 /**
  * The job queue over the `jobs` table (docs/architecture.md#jobs). It takes the db handle as an
- * argument, so the web app, the CLI, the workers and the tests share one implementation.
+ * argument, so the web app, the CLI, the workers and the tests share one implementation (and tests can
+ * pass their own handle). It lives in db/ because it reads and writes tables; the job kinds, their
+ * payload schemas and statuses are domain rules and stay in lib/jobs.
  * Every status change is a compare-and-set: `UPDATE … WHERE id = ? AND status = ?`, checked by `changes`.
  */
 import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
-import type { Db } from '@/db/client';
-import { jobMetrics, jobs, type Job, type JobStatus } from '@/db/schema';
-import { nextRunAt } from './backoff';
-import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from './registry';
-
-export const ACTIVE_STATUSES: JobStatus[] = ['queued', 'running', 'cancelling'];
-export const FINAL_STATUSES: JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+import { nextRunAt } from '@/lib/jobs/backoff';
+import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from '@/lib/jobs/registry';
+import type { JobStatus } from '@/lib/jobs/statuses';
+import type { Db } from '../client';
+import { jobMetrics, jobs, type Job } from '../schema';
 
 export class JobPayloadError extends Error {}
 
