@@ -17,7 +17,8 @@ import {
   reportJobProgress,
   saveJobCheckpoint,
 } from '@/db/queries/queue';
-import type { Job, JobStatus } from '@/db/schema';
+import type { Job } from '@/db/schema';
+import type { JobStatus } from '@/lib/jobs/statuses';
 import { JOB_HANDLERS } from './registry';
 import { JobAbort, type JobContext, type JobHandler } from './types';
 

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { cancelJobForActor, enqueueProjectJob, getJobForActor, listJobsForActor, type JobView } from '@/db/queries/jobs';
 import { createDemoProject } from '@/db/queries/demo';
 import { CLI_ACTOR } from '@/lib/auth/access';
-import { FINAL_STATUSES } from '@/lib/jobs/statuses';
-import { JOB_STATUSES } from '@/db/schema';
+import { FINAL_STATUSES, JOB_STATUSES } from '@/lib/jobs/statuses';
 import { emit, idSchema, parseValue, requireValue, table, type CliIO, type Command } from '../context';
 
 const percent = (p: number) => `${Math.round(p * 100)}%`;

@@ -2,7 +2,7 @@
 import { goldAnswerSchema, matchesGold, tallyGold, type GoldAnswer, type GoldTally } from '@/lib/annotation/gold';
 import { NotFoundError, type Actor } from '@/lib/auth/access';
 import { ConflictError } from '@/lib/errors';
-import type { Winner } from '../schema';
+import type { Winner } from '@/lib/annotation/kinds';
 import { getDb } from '../client';
 import { assertCanManageProject } from './projects';
 

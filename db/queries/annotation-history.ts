@@ -2,7 +2,7 @@
 import type { ItemShape } from '@/lib/annotation/judgment-input';
 import type { Actor } from '@/lib/auth/access';
 import { NotFoundError } from '@/lib/auth/access';
-import type { Winner } from '../schema';
+import type { Winner } from '@/lib/annotation/kinds';
 import { getDb } from '../client';
 import { loadTask, requireAnnotator, type AnnotationTask, type AssignmentRow, type ChatMessage, type ItemRow, type JudgmentRow, type PreviousAnswer } from './annotation';
 

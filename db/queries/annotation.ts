@@ -12,7 +12,8 @@ import { AccessDeniedError, NotFoundError, type Actor } from '@/lib/auth/access'
 import { ConflictError } from '@/lib/errors';
 import { projectSettingsSchema, type ProjectSettings } from '@/lib/projects/settings';
 import { createRng, type Rng } from '@/lib/random';
-import type { MemberRole, Winner } from '../schema';
+import type { Winner } from '@/lib/annotation/kinds';
+import type { MemberRole } from '@/lib/auth/roles';
 import { getDb } from '../client';
 
 export type ChatMessage = { role: string; content: string };

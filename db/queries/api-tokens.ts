@@ -1,7 +1,8 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { generateSecretToken, hashSecretToken } from '@/lib/auth/secret-token';
 import { createTokenSchema } from '@/lib/auth/schemas';
-import { apiTokens, users, type UserRole } from '../schema';
+import type { UserRole } from '@/lib/auth/roles';
+import { apiTokens, users } from '../schema';
 import { getDb } from '../client';
 
 export type ApiTokenSummary = { id: number; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };

@@ -2,7 +2,8 @@ import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { acceptInviteSchema, createInviteSchema, type CreateInviteInput } from '@/lib/auth/schemas';
 import { generateSecretToken, hashSecretToken } from '@/lib/auth/secret-token';
 import { baseUrl } from '@/lib/env';
-import { invites, projectMembers, projects, type Invite, type UserRole } from '../schema';
+import type { UserRole } from '@/lib/auth/roles';
+import { invites, projectMembers, projects, type Invite } from '../schema';
 import { getDb } from '../client';
 import { DuplicateEmailError, getUserSummary, hashPassword, insertCredentialUser, type UserSummary } from './users';
 

@@ -2,7 +2,8 @@ import { and, asc, desc, eq, gt, inArray, isNull, or, sql, type SQL } from 'driz
 import { AccessDeniedError, NotFoundError, isAdmin, type Actor } from '@/lib/auth/access';
 import { enqueueJob, requestJobCancel } from './queue';
 import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from '@/lib/jobs/registry';
-import { jobMetrics, jobs, projectMembers, projects, type Job, type JobStatus } from '../schema';
+import type { JobStatus } from '@/lib/jobs/statuses';
+import { jobMetrics, jobs, projectMembers, projects, type Job } from '../schema';
 import { getDb } from '../client';
 import { assertCanManageProject } from './projects';
 

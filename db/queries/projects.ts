@@ -3,7 +3,8 @@ import { AccessDeniedError, canCreateProjects, canManageProject, canViewProject,
 import { emailSchema, memberRoleSchema } from '@/lib/auth/schemas';
 import { createProjectSchema, projectSettingsSchema, type CreateProjectInput, type ProjectSettings } from '@/lib/projects/settings';
 import type { WinRateSummary } from '@/lib/stats/win-rates';
-import { projectGuidelines, projectMembers, projects, users, type MemberRole } from '../schema';
+import type { MemberRole } from '@/lib/auth/roles';
+import { projectGuidelines, projectMembers, projects, users } from '../schema';
 import { getDb } from '../client';
 
 export type ProjectSummary = {

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { PairwiseJudgment } from '@/lib/stats/quality-report';
 import type { RatingRow } from '@/lib/stats/ratings-agreement';
 import type { RepeatPair } from '@/lib/stats/self-consistency';
-import type { Winner } from '../schema';
+import type { Winner } from '@/lib/annotation/kinds';
 import { items, judgments, responses, users } from '../schema';
 import { getDb } from '../client';
 

@@ -1,6 +1,6 @@
 import { asc, count, eq } from 'drizzle-orm';
 import { createUserSchema, type CreateUserInput } from '@/lib/auth/schemas';
-import type { UserRole } from '../schema';
+import type { UserRole } from '@/lib/auth/roles';
 import { accounts, users } from '../schema';
 import { getDb } from '../client';
 

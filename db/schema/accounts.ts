@@ -1,10 +1,8 @@
 /** Accounts: better-auth's users / sessions / accounts / verifications, plus API tokens and invites. */
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { USER_ROLES } from '../../lib/auth/roles';
 import { createdAt, updatedAt } from './columns';
 import { projects } from './projects';
-
-export const USER_ROLES = ['admin', 'researcher', 'annotator'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
 
 export const users = sqliteTable('users', {
   id: text('id').primaryKey(),

@@ -14,7 +14,6 @@ export * from './content';
 export * from './jobs';
 export * from './models';
 export * from './projects';
-export { JOB_STATUSES, type JobStatus } from '../../lib/jobs/statuses';
 
 export type User = typeof users.$inferSelect;
 export type Project = typeof projects.$inferSelect;

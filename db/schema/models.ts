@@ -1,11 +1,10 @@
 /** What jobs produce: models, per-response model scores, leaderboards. */
 import { blob, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { MODEL_STATUSES } from '../../lib/ml/kinds';
 import { createdAt } from './columns';
 import { responses } from './content';
 import { jobs } from './jobs';
 import { projectRef } from './projects';
-
-export const MODEL_STATUSES = ['training', 'ready', 'failed'] as const;
 
 /** A fitted reward model or policy; weights live under the data directory at `artifactPath`. */
 export const models = sqliteTable(

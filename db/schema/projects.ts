@@ -1,10 +1,8 @@
 /** Projects, their guideline history and per-project membership. */
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { MEMBER_ROLES } from '../../lib/auth/roles';
 import { users } from './accounts';
 import { createdAt } from './columns';
-
-export const MEMBER_ROLES = ['researcher', 'annotator'] as const;
-export type MemberRole = (typeof MEMBER_ROLES)[number];
 
 export const projects = sqliteTable('projects', {
   id: integer('id').primaryKey({ autoIncrement: true }),

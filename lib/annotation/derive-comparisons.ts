@@ -1,4 +1,4 @@
-import type { Winner } from '@/db/schema';
+import type { Winner } from './kinds';
 
 /** A pairwise fact, as stored in `comparisons` (ids are response ids). */
 export type ComparisonFact = {

@@ -3,7 +3,7 @@
  * A pair's gold answer is the canonical winner; a ranking's is the id of the best response.
  */
 import { z } from 'zod';
-import { WINNERS, type Winner } from '@/db/schema';
+import { WINNERS, type Winner } from './kinds';
 
 export const goldAnswerSchema = z.union([
   z.object({ winner: z.enum(WINNERS) }).strict(),

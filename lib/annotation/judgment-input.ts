@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { ProjectSettings } from '@/lib/projects/settings';
-import type { Winner } from '@/db/schema';
+import type { Winner } from './kinds';
 
 export const STRENGTH_LABELS = { 1: 'slightly better', 2: 'clearly better', 3: 'much better' } as const;
 export const RATING_MIN = 0;

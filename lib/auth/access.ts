@@ -1,4 +1,4 @@
-import type { MemberRole, UserRole } from '@/db/schema';
+import type { MemberRole, UserRole } from './roles';
 
 /** Who is acting: a signed-in user, an API token's user, or the local CLI (full access to its data directory). */
 export type Actor = { id: string | null; role: UserRole; name: string; email: string | null; via: 'session' | 'token' | 'cli' };

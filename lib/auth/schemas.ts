@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MEMBER_ROLES, USER_ROLES } from '@/db/schema';
+import { MEMBER_ROLES, USER_ROLES } from './roles';
 import { passwordProblem } from './password-policy';
 
 export const emailSchema = z.string().trim().toLowerCase().pipe(z.email('email must be a valid email address'));

@@ -4,7 +4,7 @@
  * tests and benchmarks all call it, and the hidden qualities are returned so estimates can be checked.
  */
 import { createRng, type Rng } from '@/lib/random';
-import type { Winner } from '@/db/schema';
+import type { Winner } from '@/lib/annotation/kinds';
 import * as bank from './text-bank';
 
 export type GeneratorConfig = {

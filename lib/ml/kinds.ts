@@ -3,6 +3,8 @@ export const REWARD_MODEL_KINDS = ['bt', 'ensemble', 'gpm', 'regression'] as con
 export type RewardModelKind = (typeof REWARD_MODEL_KINDS)[number];
 export const AGGREGATIONS = ['mean', 'worst-case', 'uncertainty-weighted'] as const;
 export type EnsembleAggregation = (typeof AGGREGATIONS)[number];
+/** A reward model's or policy's life: trained by its job, then ready or failed (models.status). */
+export const MODEL_STATUSES = ['training', 'ready', 'failed'] as const;
 
 /** DPO-family loss types (TRL's `loss_type` names; lib/ml/align/losses.ts implements each). */
 export const LOSS_TYPES = [

@@ -3,7 +3,7 @@
  * on signed strength, Fleiss' κ, Cohen's κ per annotator pair), position and length bias, and
  * intransitivity per annotator and across annotators. Pure: the caller loads the judgments.
  */
-import type { Winner } from '@/db/schema';
+import type { Winner } from '@/lib/annotation/kinds';
 import { cohenKappa, fleissKappa, krippendorffAlpha } from './agreement';
 import { lengthBias, positionBias, type BiasReport } from './bias';
 import { dawidSkene } from './dawid-skene';

@@ -4,7 +4,7 @@
  * in canonical terms; one who follows the side ("always left") flips. Reported per annotator and overall,
  * with the share of repeats whose first answer was decisive (A or B) and was reversed.
  */
-import type { Winner } from '@/db/schema';
+import type { Winner } from '@/lib/annotation/kinds';
 
 export type RepeatPair = { annotator: string; first: Winner; second: Winner };
 export type ConsistencyTally = { repeats: number; consistent: number; rate: number; reversed: number };

@@ -1,6 +1,6 @@
 import { createUserWithPassword } from '@/db/queries/users';
 import type { Actor } from '@/lib/auth/access';
-import type { UserRole } from '@/db/schema';
+import type { UserRole } from '@/lib/auth/roles';
 
 let counter = 0;
 
