@@ -1,8 +1,7 @@
-/** Accounts: better-auth's users / sessions / accounts / verifications, plus API tokens and invites. */
+/** Accounts: better-auth's users / sessions / accounts / verifications, plus API tokens and sign-in attempts. */
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { USER_ROLES } from '../../lib/auth/roles';
 import { createdAt, updatedAt } from './columns';
-import { projects } from './projects';
 
 export const users = sqliteTable('users', {
   id: text('id').primaryKey(),
@@ -85,22 +84,6 @@ export const apiTokens = sqliteTable(
   },
   (t) => [index('api_tokens_user_idx').on(t.userId)],
 );
-
-/** One-time links: admin invitations and the first-start setup link (role admin). */
-export const invites = sqliteTable('invites', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  tokenHash: text('token_hash').notNull().unique(),
-  role: text('role', { enum: USER_ROLES }).notNull(),
-  email: text('email'),
-  projectId: integer('project_id').references(() => projects.id, { onDelete: 'cascade' }),
-  createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
-  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
-  usedAt: integer('used_at', { mode: 'timestamp_ms' }),
-  usedBy: text('used_by').references(() => users.id, { onDelete: 'set null' }),
-  /** Refused acceptances with an email that already has an account; the link locks at INVITE_MAX_FAILED_ATTEMPTS (db/queries/invites.ts). */
-  failedAttempts: integer('failed_attempts').notNull().default(0),
-  createdAt: createdAt(),
-});
 
 /**
  * Sign-in attempts per account (email, lower case) for the per-account limit (db/queries/auth.ts):

@@ -2,15 +2,17 @@
  * Every table of Arbiter, one file per domain (docs/architecture.md "Data model"). Import from
  * `@/db/schema`. Times are integer milliseconds since the epoch (`timestamp_ms`).
  */
-import type { apiTokens, invites, users } from './accounts';
+import type { apiTokens, users } from './accounts';
 import type { comparisons, items, judgments } from './annotation';
 import type { prompts, responses } from './content';
+import type { invites } from './invites';
 import type { jobMetrics, jobs } from './jobs';
 import type { projects } from './projects';
 
 export * from './accounts';
 export * from './annotation';
 export * from './content';
+export * from './invites';
 export * from './jobs';
 export * from './models';
 export * from './projects';
