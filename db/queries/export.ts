@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { aggregateVotes, createRowBuilder, createValidator, selectRankingPairs, splitPrompts, votesFromRatings, type ExportCounts, type Message, type Part, type ValidationReport, type Vote } from '@/lib/data/export';
+import { aggregateVotes, createRowBuilder, selectRankingPairs, splitPrompts, votesFromRatings, type ExportCounts, type Message, type Part, type Vote } from '@/lib/data/export';
+import { createValidator, type ValidationReport } from '@/lib/data/export-validation';
 import { createExportWriter, dawidSkeneWeights } from '@/lib/data/export-files';
 import type { ExportRequest } from '@/lib/data/export-settings';
 import { NotFoundError, type Actor } from '@/lib/auth/access';

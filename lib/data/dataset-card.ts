@@ -1,5 +1,6 @@
 /** The README.md written with every export: what is in the files, how labels were made, how to train. */
-import type { ExportCounts, ExportOptions, ValidationReport } from './export';
+import type { ExportCounts, ExportOptions } from './export';
+import type { ValidationReport } from './export-validation';
 
 export type CardInput = {
   projectName: string;

@@ -381,5 +381,3 @@ export const LLAMAFACTORY_DATASET_INFO = (name: string) => ({
     columns: { messages: 'conversations', chosen: 'chosen', rejected: 'rejected', system: 'system' },
   },
 });
-
-export { createValidator, estimateTokens, hash53, validateExport, type ValidationReport } from './export-validation';

@@ -4,7 +4,7 @@
  * hashed words of the prompt in a separate block, and a few surface features (length, lines, code,
  * lists). Sparse output: a response has a few hundred non-zeros, which is what the cache stores.
  */
-import { hash53 } from '@/lib/data/export';
+import { hash53 } from '@/lib/data/export-validation';
 
 export type SparseVector = { index: Int32Array; value: Float32Array };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateVotes, buildRows, DEFAULT_EXPORT_OPTIONS, marginOf, selectRankingPairs, splitPrompts, validateExport, votesFromRatings, type ExportContext, type Vote } from '@/lib/data/export';
+import { aggregateVotes, buildRows, DEFAULT_EXPORT_OPTIONS, marginOf, selectRankingPairs, splitPrompts, votesFromRatings, type ExportContext, type Vote } from '@/lib/data/export';
+import { validateExport } from '@/lib/data/export-validation';
 
 const vote = (a: number, b: number, outcome: Vote['outcome'], annotator: string, strength: number | null = null, groupId: string | null = null): Vote => ({ promptId: 1, a, b, outcome, strength, annotator, groupId });
 
