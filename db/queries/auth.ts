@@ -5,7 +5,7 @@ import path from 'node:path';
 import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
 import { createAuth, type AccountSignInLimiter, type Auth } from '@/lib/auth/create-auth';
 import { baseUrl, dataDir, getEnv } from '@/lib/env';
-import { signInAttempts } from '../schema';
+import { accounts, sessions, signInAttempts, users, verifications } from '../schema';
 import { getDb } from '../client';
 
 /** ARBITER_SECRET, or a random secret created once and kept (mode 600) in the data directory. */
@@ -63,6 +63,7 @@ export function getAuth(): Auth {
   if (!shared) {
     const env = getEnv();
     shared = createAuth(getDb(), {
+      tables: { users, sessions, accounts, verifications },
       secret: getAuthSecret(),
       baseURL: baseUrl(env),
       signInRateLimit: env.ARBITER_SIGNIN_RATE_LIMIT,

@@ -2,14 +2,15 @@
  * better-auth, configured for Arbiter: email + password, sessions in SQLite through the drizzle
  * adapter, a global `role` on every user, no public sign-up (people join by invite or are created
  * by an admin), a sign-in limit per IP and one per account, and the password policy on
- * /change-password. The db handle and the account limiter's store are passed in, so this module does no I/O.
+ * /change-password. The db handle, its tables and the account limiter's store are passed in, so this module
+ * does no I/O and imports only types from db/.
  */
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { APIError, createAuthMiddleware, getSessionFromCtx, isAPIError } from 'better-auth/api';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import * as schema from '@/db/schema';
+import type { accounts, sessions, users, verifications } from '@/db/schema';
 import { passwordProblem } from './password-policy';
 
 /** The per-account sign-in limit counts attempts over this window (ARBITER_SIGNIN_ACCOUNT_RATE_LIMIT per 15 minutes). */
@@ -30,7 +31,11 @@ export type AccountSignInLimiter = {
   succeeded(email: string): void;
 };
 
+/** better-auth's four tables (db/schema/accounts.ts), under the plural names the adapter is told to use. */
+export type AuthTables = { users: typeof users; sessions: typeof sessions; accounts: typeof accounts; verifications: typeof verifications };
+
 export type CreateAuthOptions = {
+  tables: AuthTables;
   secret: string;
   baseURL: string;
   /** Sign-in attempts per IP per minute. */
@@ -55,12 +60,7 @@ export function createAuth(db: Db, options: CreateAuthOptions) {
     database: drizzleAdapter(db, {
       provider: 'sqlite',
       usePlural: true,
-      schema: {
-        users: schema.users,
-        sessions: schema.sessions,
-        accounts: schema.accounts,
-        verifications: schema.verifications,
-      },
+      schema: options.tables,
     }),
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8, maxPasswordLength: 256 },
     user: {
