@@ -54,6 +54,8 @@ export function startAlignment(actor: Actor, projectId: number, input: AlignSett
     if (rm.status !== 'ready') throw new InvalidRequestError(`reward model ${rm.id} is ${rm.status}, not ready`);
   }
   if (settings.rounds > 1 && settings.roundJudge === 'reward-model' && settings.rewardModelId === undefined) throw new InvalidRequestError('iterative rounds judged by a reward model need rewardModelId');
+  // Greedy sampling gives every one of a round's candidates the same text: nothing to compare.
+  if (settings.rounds > 1 && settings.temperature === 0) throw new InvalidRequestError('iterative rounds sample several candidates per prompt: temperature 0 (greedy) makes them identical');
   const usable = usablePairs(projectId);
   if (usable < 10) throw new InvalidRequestError(`project ${projectId} has ${usable} comparisons with response texts; alignment needs at least 10`);
   const name = input.name?.trim() || `${settings.loss.join('+')} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;

@@ -8,9 +8,13 @@ const lossList = z
   .refine((v) => v.every((t) => UNPAIRED.includes(t)) || v.every((t) => !UNPAIRED.includes(t)), 'unpaired losses (kto, npo) do not combine with paired ones');
 
 /**
- * The choices of one alignment run (defaults in workers/handlers/align-policy.ts). `base` names where the
- * policy starts: `scratch` (a small GPT trained on the project's responses with its own BPE),
- * `checkpoint:<name>` (a local GPT-2-family checkpoint), or `policy:<id>` (an earlier run's policy).
+ * The choices of one alignment run, each with its default here and nowhere else: every door (the REST
+ * route and the CLI through startAlignment, enqueueJob, the worker's parse of the stored payload) runs
+ * this schema, so the handler reads settled values. An omitted or undefined field gets its default; a
+ * given value, 0 included, is kept. The loss parameters (beta, labelSmoothing, …) have no default here:
+ * theirs depend on the loss (DEFAULT_LOSS_PARAMS and LOSS_PRESETS in lib/ml/align/losses.ts).
+ * `base` names where the policy starts: `scratch` (a small GPT trained on the project's responses with its
+ * own BPE), `checkpoint:<name>` (a local GPT-2-family checkpoint), or `policy:<id>` (an earlier run's policy).
  */
 export const alignSettingsSchema = z.object({
   loss: lossList.default(['sigmoid']),
@@ -27,24 +31,27 @@ export const alignSettingsSchema = z.object({
     .string()
     .regex(/^(scratch|checkpoint:[^/\\]+|policy:\d+)$/, 'base must be scratch, checkpoint:<name> or policy:<id>')
     .default('scratch'),
-  epochs: z.coerce.number().int().min(1).max(50).optional(),
-  learningRate: z.coerce.number().positive().max(1).optional(),
-  batchSize: z.coerce.number().int().min(1).max(256).optional(),
-  sftEpochs: z.coerce.number().int().min(0).max(50).optional(),
-  sftLearningRate: z.coerce.number().positive().max(1).optional(),
-  /** From scratch: the GPT's size and context. */
-  layers: z.coerce.number().int().min(1).max(12).optional(),
-  dModel: z.coerce.number().int().min(16).max(1024).refine((v) => v % 8 === 0, 'dModel must be a multiple of 8').optional(),
-  heads: z.coerce.number().int().min(1).max(16).optional(),
-  contextLength: z.coerce.number().int().min(16).max(1024).optional(),
+  epochs: z.coerce.number().int().min(1).max(50).default(3),
+  learningRate: z.coerce.number().positive().max(1).default(5e-4),
+  batchSize: z.coerce.number().int().min(1).max(256).default(8),
+  sftEpochs: z.coerce.number().int().min(0).max(50).default(3),
+  sftLearningRate: z.coerce.number().positive().max(1).default(1e-3),
+  /** From scratch: the BPE's merges and the GPT's size. */
+  merges: z.coerce.number().int().min(0).max(50_000).default(1500),
+  layers: z.coerce.number().int().min(1).max(12).default(2),
+  dModel: z.coerce.number().int().min(16).max(1024).refine((v) => v % 8 === 0, 'dModel must be a multiple of 8').default(128),
+  heads: z.coerce.number().int().min(1).max(16).default(4),
+  /** The context: the scratch GPT's positions; a checkpoint's sequences are cut to the smaller of this and its own. */
+  contextLength: z.coerce.number().int().min(16).max(1024).default(128),
   /** A reward model of the project: judges win rates, picks best-of-n, labels iterative rounds. */
   rewardModelId: z.coerce.number().int().positive().optional(),
-  bestOfN: z.coerce.number().int().min(1).max(64).optional(),
-  evalPrompts: z.coerce.number().int().min(1).max(200).optional(),
-  temperature: z.coerce.number().min(0).max(5).optional(),
-  topP: z.coerce.number().positive().max(1).optional(),
-  topK: z.coerce.number().int().min(0).max(100_000).optional(),
-  maxNewTokens: z.coerce.number().int().min(1).max(512).optional(),
+  bestOfN: z.coerce.number().int().min(1).max(64).default(4),
+  evalPrompts: z.coerce.number().int().min(1).max(200).default(16),
+  /** Sampling, for the evaluation and for round candidates: temperature 0 is greedy; topK 0 and topP 1 are off. */
+  temperature: z.coerce.number().min(0).max(5).default(1),
+  topP: z.coerce.number().positive().max(1).default(0.95),
+  topK: z.coerce.number().int().min(0).max(100_000).default(0),
+  maxNewTokens: z.coerce.number().int().min(1).max(512).default(48),
   /** Iterative rounds (DNO / SPPO style): after round 1, each round samples k candidates per prompt from the current policy. */
   rounds: z.coerce.number().int().min(1).max(5).default(1),
   roundCandidates: z.coerce.number().int().min(2).max(8).default(4),

@@ -12,12 +12,11 @@ import type { JobPayload } from '@/lib/jobs/registry';
 import type { Sequence } from '@/lib/ml/align/sequences';
 import type { PreferenceExample } from '@/lib/ml/align/train';
 import type { Gpt } from '@/lib/ml/gpt/model';
-import type { EnsembleAggregation } from '@/lib/ml/kinds';
+import { UNPAIRED, type EnsembleAggregation } from '@/lib/ml/kinds';
 import type { TextTokenizer } from '@/lib/ml/tokenizer/hf-tokenizer';
 import type { JobContext } from '../types';
-import type { ALIGN_DEFAULTS } from './align-policy';
 
-type Options = typeof ALIGN_DEFAULTS & JobPayload<'align-policy'>;
+type Payload = JobPayload<'align-policy'>;
 type Judge = { score(prompt: AlignmentPair['messages'], responses: string[], aggregation?: EnsembleAggregation): number[]; kind: string; dispose(): void };
 
 /** The reward model as a judge of (prompt, responses): scalar rewards (GPM: mean win probability against the others). */
@@ -42,12 +41,20 @@ async function openJudge(rewardModelId: number): Promise<Judge> {
   };
 }
 
+/**
+ * How the evaluation and a round's candidates sample: the run's settings as parsed (temperature 0 stays 0,
+ * greedy), with new tokens capped so at least 8 positions of the policy's window are left for the prompt.
+ */
+export function samplingOptions(payload: Payload, nPositions: number): { temperature: number; topP: number; topK: number; maxNewTokens: number } {
+  return { temperature: payload.temperature, topP: payload.topP, topK: payload.topK, maxNewTokens: Math.min(payload.maxNewTokens, nPositions - 8) };
+}
+
 const promptIds = (tok: TextTokenizer, messages: AlignmentPair['messages'], room: number, render: (m: AlignmentPair['messages']) => string) => tok.encode(render(messages)).slice(-Math.max(1, room));
 
-export async function evaluatePolicy(payload: JobPayload<'align-policy'>, o: Options, policy: Gpt, reference: Gpt, tok: TextTokenizer, evalPrompts: AlignmentPair['messages'][], ctx: JobContext) {
+export async function evaluatePolicy(payload: Payload, policy: Gpt, reference: Gpt, tok: TextTokenizer, evalPrompts: AlignmentPair['messages'][], ctx: JobContext) {
   const { generate } = await import('@/lib/ml/align/generate');
   const { renderPrompt, bestOfNKl } = await import('@/lib/ml/align/chat');
-  const sampling = { temperature: o.temperature, topP: o.topP, topK: o.topK, maxNewTokens: Math.min(o.maxNewTokens, policy.config.nPositions - 8) };
+  const sampling = samplingOptions(payload, policy.config.nPositions);
   const room = policy.config.nPositions - sampling.maxNewTokens;
   const samples = evalPrompts.map((messages, k) => {
     ctx.signal.throwIfAborted();
@@ -69,7 +76,7 @@ export async function evaluatePolicy(payload: JobPayload<'align-policy'>, o: Opt
       return { prompt: s.prompt, reference: s.reference, policy: s.policy, rewardReference: +rRef!.toFixed(4), rewardPolicy: +rPol!.toFixed(4) };
     });
     // Best-of-n from the policy, picked by the reward model under each aggregation an ensemble offers.
-    const n = o.bestOfN;
+    const n = payload.bestOfN;
     const aggregations: EnsembleAggregation[] = judge.kind === 'ensemble' ? ['mean', 'worst-case', 'uncertainty-weighted'] : ['mean'];
     const picked: Record<string, number[]> = Object.fromEntries(aggregations.map((a) => [a, []]));
     const single: number[] = [];
@@ -101,7 +108,7 @@ export async function evaluatePolicy(payload: JobPayload<'align-policy'>, o: Opt
  * win rates P̂(y_i ≻ π_t) = mean_j σ(s_i − s_j)) or added as items for annotators.
  */
 export async function runRound(
-  payload: JobPayload<'align-policy'>,
+  payload: Payload,
   round: number,
   policy: Gpt,
   tok: TextTokenizer,
@@ -111,19 +118,17 @@ export async function runRound(
 ): Promise<{ examples: PreferenceExample[]; log: Record<string, unknown> }> {
   const { generate } = await import('@/lib/ml/align/generate');
   const { renderPrompt } = await import('@/lib/ml/align/chat');
-  const { ALIGN_DEFAULTS } = await import('./align-policy');
-  const o = { ...ALIGN_DEFAULTS, ...payload };
   const prompts = new Map<number, AlignmentPair['messages']>();
   for (const p of train) if (!prompts.has(p.promptId)) prompts.set(p.promptId, p.messages);
   const all = [...prompts];
   const offset = ((round - 2) * payload.roundPrompts) % Math.max(all.length, 1);
   const chosen = [...all.slice(offset), ...all.slice(0, offset)].slice(0, payload.roundPrompts);
-  const maxNew = Math.min(o.maxNewTokens, policy.config.nPositions - 8);
+  const sampling = samplingOptions(payload, policy.config.nPositions);
   ctx.reportProgress(0.3, `Round ${round}: sampling ${payload.roundCandidates} candidates for ${chosen.length} prompts`);
   const rows = chosen.map(([promptId, messages], k) => {
     ctx.signal.throwIfAborted();
-    const ids = promptIds(tok, messages, policy.config.nPositions - maxNew, renderPrompt);
-    const candidates = generate(policy, ids, payload.roundCandidates, tok.eosId, { temperature: o.temperature || 1, topP: o.topP, topK: o.topK, maxNewTokens: maxNew, seed: payload.seed * 100_003 + round * 1009 + k });
+    const ids = promptIds(tok, messages, policy.config.nPositions - sampling.maxNewTokens, renderPrompt);
+    const candidates = generate(policy, ids, payload.roundCandidates, tok.eosId, { ...sampling, seed: payload.seed * 100_003 + round * 1009 + k });
     return { promptId, messages, responses: candidates.map((c) => tok.decode(c).trim()) };
   });
   if (payload.roundJudge === 'annotators') {
@@ -132,7 +137,7 @@ export async function runRound(
     return { examples: [], log: { round, judge: 'annotators', prompts: rows.length, ...written } };
   }
   const judge = await openJudge(payload.rewardModelId!);
-  const unpaired = payload.loss.every((t) => t === 'kto' || t === 'npo');
+  const unpaired = payload.loss.every((t) => UNPAIRED.includes(t));
   const examples: PreferenceExample[] = [];
   const pairs: [number, number][][] = [];
   try {

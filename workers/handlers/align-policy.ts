@@ -28,8 +28,6 @@ type Payload = JobPayload<'align-policy'>;
 type Stage = { stage: 'sft' | 'preference'; round: number; step: number };
 const isStage = (v: unknown): v is Stage => typeof v === 'object' && v !== null && 'stage' in v && 'round' in v;
 
-export const ALIGN_DEFAULTS = { epochs: 3, learningRate: 5e-4, batchSize: 8, sftEpochs: 3, sftLearningRate: 1e-3, layers: 2, dModel: 128, heads: 4, contextLength: 128, evalPrompts: 16, bestOfN: 4, temperature: 1, topP: 0.95, topK: 0, maxNewTokens: 48, merges: 1500 };
-
 export async function handleAlignPolicy(payload: Payload, ctx: JobContext) {
   if (!projectExists(payload.projectId)) throw new Error(`project ${payload.projectId} does not exist`);
   getPolicyForJob(payload.modelId);
@@ -67,7 +65,6 @@ async function align(payload: Payload, ctx: JobContext) {
   const { evaluatePolicy, runRound } = await import('./align-eval');
   const backend = await initBackend(mlBackendOptions());
   ctx.log(`TensorFlow.js backend: ${backend.backend}`);
-  const o = { ...ALIGN_DEFAULTS, ...Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== undefined)) } as typeof ALIGN_DEFAULTS & Payload;
   const dir = modelDirectory(payload.modelId);
   fs.mkdirSync(dir, { recursive: true });
   const resumed = isStage(ctx.checkpoint) ? ctx.checkpoint : null;
@@ -79,7 +76,7 @@ async function align(payload: Payload, ctx: JobContext) {
   // 1. Data.
   ctx.reportProgress(0.01, 'Reading preferences');
   const all = loadAlignmentPairs(payload.projectId);
-  const { train, evalPrompts } = splitPrompts(all, o.evalPrompts);
+  const { train, evalPrompts } = splitPrompts(all, payload.evalPrompts);
   const unpaired = payload.loss.every((t) => UNPAIRED.includes(t));
   const decisive = train.filter((p) => !p.tie);
   if (!unpaired && decisive.length === 0) throw new Error('no decisive training pairs');
@@ -94,12 +91,12 @@ async function align(payload: Payload, ctx: JobContext) {
     else {
       ctx.reportProgress(0.02, 'Learning a BPE tokenizer');
       const texts = train.slice(0, 4000).flatMap((p) => [renderPrompt(p.messages), renderCompletion(p.chosen), renderCompletion(p.rejected)]);
-      fs.writeFileSync(tokenizerFile, JSON.stringify(bpeToTokenizerJson(trainBpe(texts, o.merges))));
+      fs.writeFileSync(tokenizerFile, JSON.stringify(bpeToTokenizerJson(trainBpe(texts, payload.merges))));
     }
   }
   const tok = new HfBpeTokenizer(JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')));
-  const policy = baseDir ? loadCheckpoint(baseDir, { trainable: true }).model : new Gpt({ vocabSize: tok.vocabSize, nPositions: o.contextLength, nEmbd: o.dModel, nLayer: o.layers, nHead: o.heads, layerNormEpsilon: 1e-5 }, payload.seed);
-  const ctxLen = Math.min(policy.config.nPositions, o.contextLength);
+  const policy = baseDir ? loadCheckpoint(baseDir, { trainable: true }).model : new Gpt({ vocabSize: tok.vocabSize, nPositions: payload.contextLength, nEmbd: payload.dModel, nLayer: payload.layers, nHead: payload.heads, layerNormEpsilon: 1e-5 }, payload.seed);
+  const ctxLen = Math.min(policy.config.nPositions, payload.contextLength);
   const eos = tok.eosId;
   const seq = (messages: AlignmentPair['messages'], response: string) => buildSequence(tok.encode(renderPrompt(messages)), tok.encode(renderCompletion(response)), eos, ctxLen);
   const shapes = policy.variables().map((v) => v.shape);
@@ -120,14 +117,14 @@ async function align(payload: Payload, ctx: JobContext) {
   const sftSeqs = (unpaired ? train.filter((p) => !p.tie || p.tieKind === 'both_good') : decisive).map((p) => seq(p.messages, p.chosen));
   if (!fs.existsSync(sftFile)) {
     const state = resumed?.stage === 'sft' ? readTrainState(dir, 'sft-state') : null;
-    if (o.sftEpochs > 0) {
+    if (payload.sftEpochs > 0) {
       ctx.reportProgress(0.05, `SFT on ${sftSeqs.length} chosen responses`);
-      await sft(policy, sftSeqs, eos, { epochs: o.sftEpochs, learningRate: o.sftLearningRate, batchSize: o.batchSize, seed: payload.seed }, {
+      await sft(policy, sftSeqs, eos, { epochs: payload.sftEpochs, learningRate: payload.sftLearningRate, batchSize: payload.batchSize, seed: payload.seed }, {
         signal: ctx.signal,
         resume: state?.state,
         onStep: (r) => {
           report(r);
-          if (r.step % 5 === 0) ctx.reportProgress(0.05 + (0.25 * r.epoch) / o.sftEpochs, `SFT epoch ${r.epoch}/${o.sftEpochs}: loss ${r.metrics.loss!.toFixed(4)}`);
+          if (r.step % 5 === 0) ctx.reportProgress(0.05 + (0.25 * r.epoch) / payload.sftEpochs, `SFT epoch ${r.epoch}/${payload.sftEpochs}: loss ${r.metrics.loss!.toFixed(4)}`);
         },
         onEpoch: async (_epoch, capture) => {
           writeTrainState(dir, 'sft-state', await capture(), shapes);
@@ -180,15 +177,15 @@ async function align(payload: Payload, ctx: JobContext) {
     // Two cores: a worker thread computes half of every batch (lib/threads/align-pool.ts).
     const { openGradientPeer } = await import('@/lib/threads/align-pool');
     const lossConfig = { lossTypes: payload.loss, lossWeights: payload.lossWeights ?? null, params };
-    const peer = unpaired || o.batchSize < 2 ? null : await openGradientPeer(policy, examples, eos, lossConfig);
+    const peer = unpaired || payload.batchSize < 2 ? null : await openGradientPeer(policy, examples, eos, lossConfig);
     if (peer) ctx.log('data-parallel: a worker thread takes half of every batch');
     try {
-      await preferenceOptimize(policy, reference, examples, refLogps, eos, { lossTypes: payload.loss, lossWeights: payload.lossWeights ?? null, params, epochs: o.epochs, learningRate: o.learningRate, batchSize: o.batchSize, seed: payload.seed + round, klEvery: 10 }, {
+      await preferenceOptimize(policy, reference, examples, refLogps, eos, { lossTypes: payload.loss, lossWeights: payload.lossWeights ?? null, params, epochs: payload.epochs, learningRate: payload.learningRate, batchSize: payload.batchSize, seed: payload.seed + round, klEvery: 10 }, {
         signal: ctx.signal,
         resume: state?.state,
         onStep: (r) => {
           report(r);
-          if (r.step % 5 === 0) ctx.reportProgress(0.32 + (0.5 * ((round - 1) * o.epochs + r.epoch)) / (payload.rounds * o.epochs), `round ${round}, epoch ${r.epoch}/${o.epochs}: loss ${r.metrics.loss!.toFixed(4)}${r.metrics['rewards/accuracies'] !== undefined ? `, reward accuracy ${(r.metrics['rewards/accuracies'] * 100).toFixed(0)}%` : ''}`);
+          if (r.step % 5 === 0) ctx.reportProgress(0.32 + (0.5 * ((round - 1) * payload.epochs + r.epoch)) / (payload.rounds * payload.epochs), `round ${round}, epoch ${r.epoch}/${payload.epochs}: loss ${r.metrics.loss!.toFixed(4)}${r.metrics['rewards/accuracies'] !== undefined ? `, reward accuracy ${(r.metrics['rewards/accuracies'] * 100).toFixed(0)}%` : ''}`);
         },
         onEpoch: async (_epoch, capture) => {
           writeTrainState(dir, 'preference-state', await capture(), shapes);
@@ -209,7 +206,7 @@ async function align(payload: Payload, ctx: JobContext) {
   // 6. Evaluation and export.
   ctx.reportProgress(0.85, 'Sampling the reference and the policy side by side');
   const initial = loadFrozen(sftFile);
-  const evaluation = await evaluatePolicy(payload, o, policy, initial, tok, evalPrompts, ctx);
+  const evaluation = await evaluatePolicy(payload, policy, initial, tok, evalPrompts, ctx);
   initial.dispose();
   saveCheckpoint(policyCheckpointDir(payload.modelId), policy, JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')), eos);
   const metrics = {
