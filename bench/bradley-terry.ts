@@ -14,6 +14,7 @@ import { createRng } from '@/lib/random';
 import { collapseBattles, type BattleTable } from '@/lib/stats/battles';
 import { bradleyTerryLeaderboard, bradleyTerryLeaderboardSplit } from '@/lib/stats/bt-leaderboard';
 import { runBtRoundsInThread, stopStatsThread, warmStatsThread } from '@/lib/threads/stats-pool';
+import { peerEnv, type PeerBlas } from './lib/peer-blas';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -69,13 +70,10 @@ for (let r = 0; r < REPEATS; r++) {
 }
 await stopStatsThread();
 
-const peerEnv = { ...process.env };
-delete peerEnv.OPENBLAS_CORETYPE;
-delete peerEnv.OPENBLAS_L2_SIZE;
 const peer: number[] = [];
-let peerResult: { ratings: number[]; ratings_tight: number[]; lower: number[]; upper: number[]; seconds: Record<string, number>; cells: number; processes: number } | undefined;
+let peerResult: { ratings: number[]; ratings_tight: number[]; lower: number[]; upper: number[]; seconds: Record<string, number>; cells: number; processes: number; blas: PeerBlas } | undefined;
 for (let r = 0; r < REPEATS; r++) {
-  const run = spawnSync('/usr/bin/python3', ['bench/peers/arena_bt.py', OUT, String(SYSTEMS), String(ROUNDS)], { env: peerEnv, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const run = spawnSync('/usr/bin/python3', ['bench/peers/arena_bt.py', OUT, String(SYSTEMS), String(ROUNDS)], { env: peerEnv(), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`peer failed (is python3-scipy installed?):\n${run.stderr}`);
   peerResult = JSON.parse(run.stdout) as NonNullable<typeof peerResult>;
   peer.push(peerResult.seconds.total!);
@@ -105,6 +103,7 @@ const result = {
   oursSeconds: { median: median(ours), all: ours, threads: 2 },
   oursOneThreadSeconds: { median: median(oursOneThread), all: oursOneThread },
   peerSeconds: { median: median(peer), all: peer, lastBreakdown: peerResult!.seconds, processes: peerResult!.processes },
+  peerBlas: peerResult!.blas,
   speedup: median(peer) / median(ours),
   speedupOneThread: median(peer) / median(oursOneThread),
   cells: peerResult!.cells,

@@ -21,6 +21,7 @@ import { initBackend, tf } from '@/lib/ml/backend';
 import { Gpt } from '@/lib/ml/gpt/model';
 import { createRng } from '@/lib/random';
 import { mlBackendOptions } from '@/lib/env';
+import { peerEnv, peerRatio, ratioFields, type PeerBlas } from './lib/peer-blas';
 
 const i = process.argv.indexOf('--steps');
 const STEPS = i >= 0 ? Number(process.argv[i + 1]) : 8;
@@ -65,12 +66,12 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-dpo-'));
 const file = path.join(dir, 'batch.json');
 const mask = batch.mask.arraySync();
 fs.writeFileSync(file, JSON.stringify({ ids: seqs.map((s) => s.ids), mask }));
-type TorchRun = { version: string; step: number; peakRssMiB: number; params: number; firstLoss: number };
+type TorchRun = { version: string; blas: PeerBlas; step: number; peakRssMiB: number; params: number; firstLoss: number };
 const runTorch = (threads: number): TorchRun | null => {
   try {
-    const out = execFileSync('/usr/bin/python3', ['bench/peers/dpo_step.py', file, String(config.vocabSize), String(config.nEmbd), String(config.nLayer), String(config.nHead), String(config.nPositions), String(WARMUP + STEPS), String(threads)], { encoding: 'utf8' });
-    const peer = JSON.parse(out) as { torch: string; params: number; stepSeconds: number[]; losses: number[]; peakRssMiB: number };
-    return { version: peer.torch, step: median(peer.stepSeconds.slice(WARMUP)), peakRssMiB: Math.round(peer.peakRssMiB), params: peer.params, firstLoss: peer.losses[0]! };
+    const out = execFileSync('/usr/bin/python3', ['bench/peers/dpo_step.py', file, String(config.vocabSize), String(config.nEmbd), String(config.nLayer), String(config.nHead), String(config.nPositions), String(WARMUP + STEPS), String(threads)], { encoding: 'utf8', env: peerEnv() });
+    const peer = JSON.parse(out) as { torch: string; blas: PeerBlas; params: number; stepSeconds: number[]; losses: number[]; peakRssMiB: number };
+    return { version: peer.torch, blas: peer.blas, step: median(peer.stepSeconds.slice(WARMUP)), peakRssMiB: Math.round(peer.peakRssMiB), params: peer.params, firstLoss: peer.losses[0]! };
   } catch (error) {
     console.error(`PyTorch peer not run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     return null;
@@ -123,12 +124,13 @@ const result = {
   batch: { pairs: PAIRS, sequences: batch.B, tokens: tokensPerStep, completionTokensPerSequence: 128 - PROMPT },
   steps: STEPS,
   tfjs: { medianStepSeconds: +tfjsStep.toFixed(3), tokensPerSecond: Math.round(tokensPerStep / tfjsStep), peakRssMiB: Math.round(singlePeak / 2 ** 20), firstLoss: +losses[0]!.toFixed(5), lastLoss: +losses.at(-1)!.toFixed(5) },
-  torch: torch && { version: torch.version, parameters: torch.params, medianStepSeconds: +torch.step.toFixed(3), tokensPerSecond: Math.round(tokensPerStep / torch.step), peakRssMiB: torch.peakRssMiB, firstLoss: +torch.firstLoss.toFixed(5) },
-  ratio: torch ? +(torch.step / tfjsStep).toFixed(2) : null,
+  torch: torch && { version: torch.version, blas: torch.blas, parameters: torch.params, medianStepSeconds: +torch.step.toFixed(3), tokensPerSecond: Math.round(tokensPerStep / torch.step), peakRssMiB: torch.peakRssMiB, firstLoss: +torch.firstLoss.toFixed(5) },
+  // Step times: the ratio is the peer's time over ours (above 1: we are faster).
+  ...ratioFields(peerRatio(tfjsStep, torch?.step ?? null, torch?.blas ?? null, { higherIsBetter: false })),
   twoThreads: {
     tfjsDataParallel: dp,
-    torch: torch2 && { medianStepSeconds: +torch2.step.toFixed(3), tokensPerSecond: Math.round(tokensPerStep / torch2.step), peakRssMiB: torch2.peakRssMiB },
-    ratio: dp && torch2 ? +(torch2.step / dp.medianStepSeconds).toFixed(2) : null,
+    torch: torch2 && { blas: torch2.blas, medianStepSeconds: +torch2.step.toFixed(3), tokensPerSecond: Math.round(tokensPerStep / torch2.step), peakRssMiB: torch2.peakRssMiB },
+    ...ratioFields(dp ? peerRatio(dp.medianStepSeconds, torch2?.step ?? null, torch2?.blas ?? null, { higherIsBetter: false }) : { ratio: null, refused: 'the data-parallel thread did not start' }),
   },
   note: `medians after ${WARMUP} warm-up steps; two threads: tfjs peak RSS is the main thread's process (both replicas live in it); tokens/s counts the policy's ${tokensPerStep} tokens per step (the reference forward runs on the same tokens); peak memory is the process's resident set`,
 };

@@ -14,6 +14,7 @@ import { DEFAULT_ENCODER, EncoderRewardModel, fitEncoderRewardModel } from '@/li
 import { linearPreferences } from '@/lib/ml/synthetic';
 import { trainBpe } from '@/lib/ml/tokenizer/bpe';
 import { mlBackendOptions } from '@/lib/env';
+import { peerEnv, peerRatio, ratioFields, type PeerBlas } from './lib/peer-blas';
 
 const i = process.argv.indexOf('--pairs');
 const PAIRS = i >= 0 ? Number(process.argv[i + 1]) : 800;
@@ -39,11 +40,13 @@ const file = path.join(dir, 'tokens.json');
 fs.writeFileSync(file, JSON.stringify({ a, b }));
 let torch: number | null = null;
 let torchVersion: string | null = null;
+let peerBlas: PeerBlas | null = null;
 try {
-  const out = execFileSync('/usr/bin/python3', ['bench/peers/encoder.py', file, String(tok.vocabSize), String(config.dModel), String(config.layers), String(config.heads), String(config.maxLen), String(config.batchSize), String(EPOCHS), String(config.learningRate), '1'], { encoding: 'utf8' });
-  const peer = JSON.parse(out) as { torch: string; epochs: { pairsPerSecond: number }[] };
+  const out = execFileSync('/usr/bin/python3', ['bench/peers/encoder.py', file, String(tok.vocabSize), String(config.dModel), String(config.layers), String(config.heads), String(config.maxLen), String(config.batchSize), String(EPOCHS), String(config.learningRate), '1'], { encoding: 'utf8', env: peerEnv() });
+  const peer = JSON.parse(out) as { torch: string; blas: PeerBlas; epochs: { pairsPerSecond: number }[] };
   torch = median(peer.epochs.slice(1).map((e) => e.pairsPerSecond));
   torchVersion = peer.torch;
+  peerBlas = peer.blas;
 } catch (error) {
   console.error(`PyTorch peer not run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
 }
@@ -59,9 +62,10 @@ const result = {
   tfjsTokensPerSecond: Math.round(tfjs * tokensPerPair),
   torchPairsPerSecond: torch === null ? null : +torch.toFixed(1),
   torchTokensPerSecond: torch === null ? null : Math.round(torch * tokensPerPair),
-  ratio: torch === null ? null : +(tfjs / torch).toFixed(2),
+  ...ratioFields(peerRatio(tfjs, torch, peerBlas)),
   torchVersion,
-  note: 'medians of epochs 2–4 (epoch 1 includes the wasm warm-up); forward and backward of both sides of every pair; OPENBLAS_* as the environment sets them',
+  peerBlas,
+  note: 'medians of epochs 2–4 (epoch 1 includes the wasm warm-up); forward and backward of both sides of every pair; one thread each; the peer runs with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (its best kernel)',
 };
 console.log(result);
 fs.mkdirSync('bench/results', { recursive: true });

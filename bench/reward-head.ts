@@ -16,6 +16,7 @@ import { fitRewardModel } from '@/lib/ml/fit';
 import { DEFAULT_CONFIG } from '@/lib/ml/reward-model';
 import { linearPreferences, syntheticData } from '@/lib/ml/synthetic';
 import { mlBackendOptions } from '@/lib/env';
+import { peerEnv, peerRatio, ratioFields, type PeerBlas } from './lib/peer-blas';
 
 const i = process.argv.indexOf('--pairs');
 const PAIRS = i >= 0 ? Number(process.argv[i + 1]) : 6000;
@@ -41,15 +42,17 @@ for (const [hidden, lr] of [
   const tfjs = median(epochs.slice(1));
   let torch: number | null = null;
   let torchVersion: string | null = null;
+  let peerBlas: PeerBlas | null = null;
   try {
-    const out = execFileSync('/usr/bin/python3', ['bench/peers/bt_head.py', file, String(2 * PAIRS), String(data.dims), String(PAIRS), String(hidden), String(lr), String(BATCH), String(EPOCHS), '1'], { encoding: 'utf8' });
-    const peer = JSON.parse(out) as { torch: string; epochs: { pairsPerSecond: number }[] };
+    const out = execFileSync('/usr/bin/python3', ['bench/peers/bt_head.py', file, String(2 * PAIRS), String(data.dims), String(PAIRS), String(hidden), String(lr), String(BATCH), String(EPOCHS), '1'], { encoding: 'utf8', env: peerEnv() });
+    const peer = JSON.parse(out) as { torch: string; blas: PeerBlas; epochs: { pairsPerSecond: number }[] };
     torch = median(peer.epochs.slice(1).map((e) => e.pairsPerSecond));
     torchVersion = peer.torch;
+    peerBlas = peer.blas;
   } catch (error) {
     console.error(`PyTorch peer not run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
-  const row = { head: hidden ? `MLP ${data.dims}→${hidden}→1` : `linear ${data.dims}→1`, batchPairs: BATCH, tfjsPairsPerSecond: Math.round(tfjs), torchPairsPerSecond: torch === null ? null : Math.round(torch), ratio: torch === null ? null : +(tfjs / torch).toFixed(2), torchVersion };
+  const row = { head: hidden ? `MLP ${data.dims}→${hidden}→1` : `linear ${data.dims}→1`, batchPairs: BATCH, tfjsPairsPerSecond: Math.round(tfjs), torchPairsPerSecond: torch === null ? null : Math.round(torch), ...ratioFields(peerRatio(tfjs, torch, peerBlas)), torchVersion, peerBlas };
   console.log(row);
   results.push(row);
 }

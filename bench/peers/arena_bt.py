@@ -19,6 +19,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
 
+from blas_info import blas_info
+
 
 def bt_loss_and_grad(ratings, matchups, outcomes, weights, alpha=1.0):
     matchup_ratings = ratings[matchups]
@@ -87,6 +89,7 @@ def main():
         "seconds": {"collapse": t1 - t0, "fit": t2 - t1, "bootstrap": t3 - t2, "total": t3 - t0},
         "cells": int(len(weights)),
         "processes": os.cpu_count(),
+        "blas": blas_info(os.cpu_count()),
     }))
 
 

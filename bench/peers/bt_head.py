@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import torch
+from blas_info import blas_info
 
 path, rows, dims, pairs, hidden, lr, batch, epochs, threads = sys.argv[1:10]
 rows, dims, pairs, hidden, batch, epochs, threads = map(int, (rows, dims, pairs, hidden, batch, epochs, threads))
@@ -48,4 +49,4 @@ for epoch in range(epochs):
         opt.step()
         total += float(loss)
     per_epoch.append({"epoch": epoch + 1, "seconds": time.perf_counter() - start, "pairsPerSecond": pairs / (time.perf_counter() - start), "loss": total / ((pairs + batch - 1) // batch)})
-print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "epochs": per_epoch}))
+print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info(torch.get_num_threads()), "epochs": per_epoch}))

@@ -12,6 +12,7 @@ import sys
 import time
 
 import torch
+from blas_info import blas_info
 
 path, vocab, d, layers, heads, ctx, steps, threads = sys.argv[1:9]
 vocab, d, layers, heads, ctx, steps, threads = map(int, (vocab, d, layers, heads, ctx, steps, threads))
@@ -97,4 +98,4 @@ for s in range(steps):
     opt.step()
     times.append(time.perf_counter() - t0)
     losses.append(loss.item())
-print(json.dumps({"torch": torch.__version__, "params": params, "stepSeconds": times, "losses": losses, "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"torch": torch.__version__, "blas": blas_info(torch.get_num_threads()), "params": params, "stepSeconds": times, "losses": losses, "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

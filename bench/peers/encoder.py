@@ -10,6 +10,7 @@ import sys
 import time
 
 import torch
+from blas_info import blas_info
 
 path, vocab, d, layers, heads, max_len, batch, epochs, lr, threads = sys.argv[1:11]
 vocab, d, layers, heads, max_len, batch, epochs, threads = map(int, (vocab, d, layers, heads, max_len, batch, epochs, threads))
@@ -95,4 +96,4 @@ for epoch in range(epochs):
         steps += 1
     seconds = time.perf_counter() - start
     per_epoch.append({"epoch": epoch + 1, "seconds": seconds, "pairsPerSecond": n / seconds, "loss": total / steps})
-print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "epochs": per_epoch}))
+print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info(torch.get_num_threads()), "epochs": per_epoch}))
