@@ -99,79 +99,62 @@ export class Gpt {
     return tf.mul(tf.reshape(tf.sub(picked, logSumExpRows(logits)), [B, T]), last) as tf.Tensor2D;
   }
 
+  /**
+   * The one table of Hugging Face GPT2Model names, in the order GPT2Model lists them: each name with its
+   * shape and the variables it holds. Saving and loading both read it, so they cannot drift apart. A name
+   * with several variables is fused along its last axis: c_attn holds q, k and v, kept apart here because
+   * separate products are faster on wasm.
+   */
+  private hfWeights(): { name: string; shape: number[]; parts: tf.Variable[] }[] {
+    const { vocabSize, nPositions, nEmbd: d } = this.config;
+    return [
+      { name: 'wte.weight', shape: [vocabSize, d], parts: [this.wte] },
+      { name: 'wpe.weight', shape: [nPositions, d], parts: [this.wpe] },
+      ...this.blocks.flatMap((b, i) => {
+        const p = `h.${i}.`;
+        return [
+          { name: `${p}ln_1.weight`, shape: [d], parts: [b.ln1g] },
+          { name: `${p}ln_1.bias`, shape: [d], parts: [b.ln1b] },
+          { name: `${p}attn.c_attn.weight`, shape: [d, 3 * d], parts: [b.wq, b.wk, b.wv] },
+          { name: `${p}attn.c_attn.bias`, shape: [3 * d], parts: [b.bq, b.bk, b.bv] },
+          { name: `${p}attn.c_proj.weight`, shape: [d, d], parts: [b.wo] },
+          { name: `${p}attn.c_proj.bias`, shape: [d], parts: [b.bo] },
+          { name: `${p}ln_2.weight`, shape: [d], parts: [b.ln2g] },
+          { name: `${p}ln_2.bias`, shape: [d], parts: [b.ln2b] },
+          { name: `${p}mlp.c_fc.weight`, shape: [d, 4 * d], parts: [b.wfc] },
+          { name: `${p}mlp.c_fc.bias`, shape: [4 * d], parts: [b.bfc] },
+          { name: `${p}mlp.c_proj.weight`, shape: [4 * d, d], parts: [b.wproj] },
+          { name: `${p}mlp.c_proj.bias`, shape: [d], parts: [b.bproj] },
+        ];
+      }),
+      { name: 'ln_f.weight', shape: [d], parts: [this.lnfg] },
+      { name: 'ln_f.bias', shape: [d], parts: [this.lnfb] },
+    ];
+  }
+
   /** Weights under Hugging Face GPT2Model names (c_attn fused), for safetensors. */
   toTensors(): NamedTensor[] {
-    const get = (v: tf.Tensor) => v.dataSync() as Float32Array;
-    const out: NamedTensor[] = [
-      { name: 'wte.weight', shape: this.wte.shape, data: get(this.wte) },
-      { name: 'wpe.weight', shape: this.wpe.shape, data: get(this.wpe) },
-    ];
-    const d = this.config.nEmbd;
-    this.blocks.forEach((b, i) => {
-      const p = `h.${i}.`;
-      const cAttn = tf.tidy(() => tf.concat([b.wq, b.wk, b.wv], 1));
-      const cAttnBias = tf.tidy(() => tf.concat([b.bq, b.bk, b.bv]));
-      out.push(
-        { name: `${p}ln_1.weight`, shape: [d], data: get(b.ln1g) },
-        { name: `${p}ln_1.bias`, shape: [d], data: get(b.ln1b) },
-        { name: `${p}attn.c_attn.weight`, shape: [d, 3 * d], data: get(cAttn) },
-        { name: `${p}attn.c_attn.bias`, shape: [3 * d], data: get(cAttnBias) },
-        { name: `${p}attn.c_proj.weight`, shape: [d, d], data: get(b.wo) },
-        { name: `${p}attn.c_proj.bias`, shape: [d], data: get(b.bo) },
-        { name: `${p}ln_2.weight`, shape: [d], data: get(b.ln2g) },
-        { name: `${p}ln_2.bias`, shape: [d], data: get(b.ln2b) },
-        { name: `${p}mlp.c_fc.weight`, shape: [d, 4 * d], data: get(b.wfc) },
-        { name: `${p}mlp.c_fc.bias`, shape: [4 * d], data: get(b.bfc) },
-        { name: `${p}mlp.c_proj.weight`, shape: [4 * d, d], data: get(b.wproj) },
-        { name: `${p}mlp.c_proj.bias`, shape: [d], data: get(b.bproj) },
-      );
-      cAttn.dispose();
-      cAttnBias.dispose();
+    return this.hfWeights().map(({ name, shape, parts }) => {
+      if (parts.length === 1) return { name, shape, data: parts[0]!.dataSync() as Float32Array };
+      const fused = tf.tidy(() => tf.concat(parts, shape.length - 1));
+      const data = fused.dataSync() as Float32Array;
+      fused.dispose();
+      return { name, shape, data };
     });
-    out.push({ name: 'ln_f.weight', shape: [d], data: get(this.lnfg) }, { name: 'ln_f.bias', shape: [d], data: get(this.lnfb) });
-    return out;
   }
 
   /** Loads Hugging Face GPT-2 weights (with or without the `transformer.` prefix); every tensor is checked by shape. */
   loadTensors(tensors: ReadonlyMap<string, NamedTensor>): void {
-    const d = this.config.nEmbd;
-    const take = (name: string, shape: number[]): Float32Array => {
+    for (const { name, shape, parts } of this.hfWeights()) {
       const t = tensors.get(name) ?? tensors.get(`transformer.${name}`);
       if (!t) throw new Error(`checkpoint: tensor ${name} is missing`);
       if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) throw new Error(`checkpoint: tensor ${name} has shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(shape)} from config.json`);
-      return t.data;
-    };
-    const set = (v: tf.Variable, data: Float32Array, shape = v.shape) => tf.tidy(() => v.assign(tf.tensor(data, shape)));
-    const { vocabSize, nPositions } = this.config;
-    set(this.wte, take('wte.weight', [vocabSize, d]));
-    set(this.wpe, take('wpe.weight', [nPositions, d]));
-    this.blocks.forEach((b, i) => {
-      const p = `h.${i}.`;
-      const cAttn = tf.tensor2d(take(`${p}attn.c_attn.weight`, [d, 3 * d]), [d, 3 * d]);
-      const [q, k, v] = tf.split(cAttn, 3, 1);
-      const cBias = take(`${p}attn.c_attn.bias`, [3 * d]);
       tf.tidy(() => {
-        b.wq.assign(q!);
-        b.wk.assign(k!);
-        b.wv.assign(v!);
+        const whole = tf.tensor(t.data, shape);
+        const pieces = parts.length === 1 ? [whole] : tf.split(whole, parts.length, shape.length - 1);
+        parts.forEach((v, k) => v.assign(pieces[k]!));
       });
-      [cAttn, q!, k!, v!].forEach((t) => t.dispose());
-      set(b.bq, cBias.slice(0, d));
-      set(b.bk, cBias.slice(d, 2 * d));
-      set(b.bv, cBias.slice(2 * d));
-      set(b.ln1g, take(`${p}ln_1.weight`, [d]));
-      set(b.ln1b, take(`${p}ln_1.bias`, [d]));
-      set(b.wo, take(`${p}attn.c_proj.weight`, [d, d]));
-      set(b.bo, take(`${p}attn.c_proj.bias`, [d]));
-      set(b.ln2g, take(`${p}ln_2.weight`, [d]));
-      set(b.ln2b, take(`${p}ln_2.bias`, [d]));
-      set(b.wfc, take(`${p}mlp.c_fc.weight`, [d, 4 * d]));
-      set(b.bfc, take(`${p}mlp.c_fc.bias`, [4 * d]));
-      set(b.wproj, take(`${p}mlp.c_proj.weight`, [4 * d, d]));
-      set(b.bproj, take(`${p}mlp.c_proj.bias`, [d]));
-    });
-    set(this.lnfg, take('ln_f.weight', [d]));
-    set(this.lnfb, take('ln_f.bias', [d]));
+    }
   }
 
   /** A frozen copy (the reference policy), sharing nothing with this model. */
