@@ -10,6 +10,7 @@
  */
 import { pairStats, type Cells, type PairStats } from './battles';
 import { checkConnectivity, type ConnectivityReport, type ScoredPairs } from './connectivity';
+import { choleskyInPlace, choleskySolve } from './linear-algebra';
 
 export const LN10 = Math.LN10;
 
@@ -109,39 +110,6 @@ function gradientFast(m: number, pairs: ScoredPairs, theta: Float64Array, l2: nu
   }
   if (l2 > 0) for (let i = 0; i < m; i++) grad[i]! += l2 * theta[i]!;
   return true;
-}
-
-/** Cholesky factor of a symmetric positive-definite A, in place (lower triangle); false if A is not definite. */
-function choleskyInPlace(m: number, a: Float64Array): boolean {
-  for (let j = 0; j < m; j++) {
-    const rowJ = j * m;
-    let d = a[rowJ + j]!;
-    for (let k = 0; k < j; k++) d -= a[rowJ + k]! * a[rowJ + k]!;
-    if (!(d > 0)) return false;
-    const root = Math.sqrt(d);
-    a[rowJ + j] = root;
-    for (let i = j + 1; i < m; i++) {
-      const rowI = i * m;
-      let v = a[rowI + j]!;
-      for (let k = 0; k < j; k++) v -= a[rowI + k]! * a[rowJ + k]!;
-      a[rowI + j] = v / root;
-    }
-  }
-  return true;
-}
-
-/** x ← L⁻ᵀ L⁻¹ x for a Cholesky factor L. */
-function choleskySolve(m: number, l: Float64Array, x: Float64Array): void {
-  for (let i = 0; i < m; i++) {
-    let v = x[i]!;
-    for (let k = 0; k < i; k++) v -= l[i * m + k]! * x[k]!;
-    x[i] = v / l[i * m + i]!;
-  }
-  for (let i = m - 1; i >= 0; i--) {
-    let v = x[i]!;
-    for (let k = i + 1; k < m; k++) v -= l[k * m + i]! * x[k]!;
-    x[i] = v / l[i * m + i]!;
-  }
 }
 
 /**
