@@ -52,7 +52,7 @@ export default tseslint.config(
     rules: restrict(
       forbid(
         NEXT_REACT,
-        [{ group: ['@/db/client', '@/db/queries', '@/db/queries/*', '@/db/seed/*', '**/db/client'], message: 'lib/ does no I/O of its own; take the db handle as an argument.' }],
+        [{ group: ['@/db', '@/db/*', '**/db/*'], message: 'lib/ imports only types from db/: take the db handle (and tables) as arguments; domain constants live in lib/.' }],
         APP,
         WORKERS,
         CLI,
