@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AppError, describeStorageError, ERROR_CODES, formatZodIssues, isAppError, type AppErrorCode } from '@/lib/errors';
+
+describe('the error codes', () => {
+  it('answer each code with its HTTP status and CLI exit code', () => {
+    const table = Object.fromEntries(Object.entries(ERROR_CODES).map(([code, { status, exit }]) => [code, `${status} / ${exit}`]));
+    expect(table).toEqual({
+      invalid: '400 / 1',
+      usage: '400 / 2',
+      'bad-file': '400 / 2',
+      'bad-row': '400 / 1',
+      unauthorized: '401 / 1',
+      forbidden: '403 / 1',
+      'not-found': '404 / 1',
+      conflict: '409 / 1',
+      'too-large': '413 / 1',
+      cancelled: '499 / 1',
+      damaged: '500 / 1',
+      unavailable: '503 / 1',
+      'insufficient-storage': '507 / 1',
+    } satisfies Record<AppErrorCode, string>);
+  });
+
+  it('give an AppError its status and exit code, and keep its message and details', () => {
+    const error = new AppError('not-found', 'project 3 not found');
+    expect([error.status, error.exitCode, error.message, error.details]).toEqual([404, 1, 'project 3 not found', {}]);
+    expect(new AppError('invalid', 'choose one', { field: 'winner' }).details.field).toBe('winner');
+    expect(new AppError('usage', '--project is required').exitCode).toBe(2);
+    expect(isAppError(error, 'conflict', 'not-found')).toBe(true);
+    expect(isAppError(error, 'conflict')).toBe(false);
+    expect(isAppError(new Error('project 3 not found'), 'not-found')).toBe(false);
+  });
+
+  it('translate SQLite failures into what they mean', () => {
+    expect(describeStorageError({ code: 'SQLITE_FULL' })).toMatchObject({ code: 'insufficient-storage', status: 507 });
+    expect(describeStorageError({ code: 'SQLITE_IOERR_WRITE' })).toMatchObject({ code: 'unavailable', status: 503 });
+    expect(describeStorageError({ code: 'SQLITE_CORRUPT' })).toMatchObject({ code: 'damaged', status: 500 });
+    expect(describeStorageError(new AppError('not-found', 'x'))).toBeNull();
+  });
+});
+
+describe('formatZodIssues', () => {
+  const schema = z.object({ name: z.string().min(1, 'must not be empty'), tags: z.array(z.string()) });
+  const issuesOf = (value: unknown) => schema.safeParse(value).error!;
+
+  it('names the field of the first issue by its dotted path', () => {
+    expect(formatZodIssues(issuesOf({ name: '', tags: [] }))).toEqual({ message: 'name: must not be empty', field: 'name', reason: 'must not be empty' });
+    expect(formatZodIssues(issuesOf({ name: 'x', tags: [1] }))).toMatchObject({ message: expect.stringMatching(/^tags\.0: /), field: 'tags.0' });
+  });
+
+  it('shows an issue about the whole input bare, or under the name the caller gives it', () => {
+    const whole = z.string().min(3, 'too short').safeParse('ab').error!;
+    expect(formatZodIssues(whole)).toEqual({ message: 'too short', field: undefined, reason: 'too short' });
+    expect(formatZodIssues(whole, 'payload').message).toBe('payload: too short');
+    // A field, when there is one, wins over the caller's name.
+    expect(formatZodIssues(issuesOf({ name: '', tags: [] }), 'input').message).toBe('name: must not be empty');
+  });
+});
