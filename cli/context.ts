@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
+import { formatZodIssues } from '@/lib/errors';
 
 /** A bad command line: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {}
@@ -32,7 +33,7 @@ export function parseCommandArgs(command: Command, argv: string[]) {
 /** Parses one option or positional with zod, naming it in the error. */
 export function parseValue<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new UsageError(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
+  if (!parsed.success) throw new UsageError(`${name}: ${formatZodIssues(parsed.error).reason}`);
   return parsed.data;
 }
 

@@ -1,7 +1,7 @@
 /** Dispatches `arbiter <command> …` to the command table; turns every expected error into one line and an exit code. */
 import { ZodError } from 'zod';
 import { closeDb, getDb } from '@/db/client';
-import { describeStorageError } from '@/lib/errors';
+import { describeStorageError, formatZodIssues } from '@/lib/errors';
 import { stopStatsThread } from '@/lib/threads/stats-pool';
 import { exportCommands } from './commands/export';
 import { modelCommands } from './commands/models';
@@ -31,10 +31,7 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | und
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof ZodError) {
-    const issue = error.issues[0];
-    return `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`;
-  }
+  if (error instanceof ZodError) return formatZodIssues(error, 'input').message;
   const storage = describeStorageError(error);
   if (storage) return storage.message;
   return error instanceof Error ? error.message : String(error);

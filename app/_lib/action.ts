@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ZodError } from 'zod';
 import type { Actor } from '@/lib/auth/access';
+import { formatZodIssues } from '@/lib/errors';
 import { getActor } from './session';
 import { describeError } from './errors';
 
@@ -14,19 +15,15 @@ export type ActionResult<T = undefined> = { ok: true; data: T } | { ok: false; e
 export async function runAction<S extends z.ZodType, T>(schema: S, input: unknown, fn: (data: z.output<S>, actor: Actor) => Promise<T> | T): Promise<ActionResult<T>> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || undefined;
-    return { ok: false, error: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`, field };
+    const { message, field } = formatZodIssues(parsed.error);
+    return { ok: false, error: message, field };
   }
   const actor = await getActor();
   if (!actor) return { ok: false, error: 'You are signed out. Sign in again.' };
   try {
     return { ok: true, data: await fn(parsed.data, actor) };
   } catch (error) {
-    if (error instanceof ZodError) {
-      const issue = error.issues[0];
-      return { ok: false, error: `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}` };
-    }
+    if (error instanceof ZodError) return { ok: false, error: formatZodIssues(error, 'input').message };
     return { ok: false, error: describeError(error).message };
   }
 }

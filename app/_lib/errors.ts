@@ -3,7 +3,7 @@ import { DuplicateEmailError } from '@/db/queries/users';
 import { InviteError } from '@/db/queries/invites';
 import { AccessDeniedError, NotFoundError } from '@/lib/auth/access';
 import { JudgmentValidationError } from '@/lib/annotation/judgment-input';
-import { ConflictError, InvalidRequestError, PayloadTooLargeError, describeStorageError } from '@/lib/errors';
+import { ConflictError, InvalidRequestError, PayloadTooLargeError, describeStorageError, formatZodIssues } from '@/lib/errors';
 import { JobPayloadError } from '@/db/queries/queue';
 
 /** Maps an error to an HTTP status and a message safe to show; unexpected errors are logged, not shown. */
@@ -12,9 +12,8 @@ export class BadRequestError extends Error {}
 
 export function describeError(error: unknown): { status: number; message: string; field?: string } {
   if (error instanceof ZodError) {
-    const issue = error.issues[0];
-    const field = issue?.path.join('.') || undefined;
-    return { status: 400, message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`, field };
+    const { message, field } = formatZodIssues(error);
+    return { status: 400, message, field };
   }
   if (error instanceof NotFoundError) return { status: 404, message: error.message };
   if (error instanceof AccessDeniedError) return { status: 403, message: error.message };

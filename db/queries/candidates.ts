@@ -8,6 +8,7 @@ import { normalizeCandidate, planItems, type Candidate } from '@/lib/annotation/
 import { contentHash } from '@/lib/data/content-hash';
 import { projectSettingsSchema } from '@/lib/projects/settings';
 import type { Actor } from '@/lib/auth/access';
+import { formatZodIssues } from '@/lib/errors';
 import { getDb } from '../client';
 import { assertCanManageProject } from './projects';
 
@@ -22,11 +23,7 @@ export class CandidateRowsError extends Error {
 export type AddCandidatesResult = { rows: number; promptsAdded: number; responsesAdded: number; itemsAdded: number; itemsExisting: number };
 
 function describeRowError(error: unknown): string {
-  if (error instanceof ZodError) {
-    const issue = error.issues[0]!;
-    const path = issue.path.join('.');
-    return path ? `${path}: ${issue.message}` : issue.message;
-  }
+  if (error instanceof ZodError) return formatZodIssues(error).message;
   return error instanceof Error ? error.message : String(error);
 }
 

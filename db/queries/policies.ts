@@ -11,7 +11,7 @@ import { NotFoundError, type Actor } from '@/lib/auth/access';
 import { resolveCheckpoint } from '@/lib/checkpoints';
 import { contentHash } from '@/lib/data/content-hash';
 import { dataDir } from '@/lib/env';
-import { ConflictError, InvalidRequestError } from '@/lib/errors';
+import { ConflictError, formatZodIssues, InvalidRequestError } from '@/lib/errors';
 import { alignSettingsSchema, type AlignSettings } from '@/lib/jobs/align-policy';
 import { enqueueJob } from './queue';
 import { jobs, models } from '../schema';
@@ -30,10 +30,7 @@ const toRecord = (row: typeof models.$inferSelect, job: typeof jobs.$inferSelect
 export function startAlignment(actor: Actor, projectId: number, input: AlignSettings & { name?: string }): { policy: PolicyRecord; jobId: number } {
   assertCanManageProject(actor, projectId);
   const parsed = alignSettingsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidRequestError(`${issue.path.join('.') || 'settings'}: ${issue.message}`);
-  }
+  if (!parsed.success) throw new InvalidRequestError(formatZodIssues(parsed.error, 'settings').message);
   const settings = parsed.data;
   if (settings.lossWeights && settings.lossWeights.length !== settings.loss.length) throw new InvalidRequestError(`${settings.loss.length} loss types but ${settings.lossWeights.length} loss weights`);
   if (settings.base.startsWith('checkpoint:')) {

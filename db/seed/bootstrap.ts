@@ -5,6 +5,7 @@
 import { ZodError } from 'zod';
 import { CLI_ACTOR, type Actor } from '@/lib/auth/access';
 import { getEnv } from '@/lib/env';
+import { formatZodIssues } from '@/lib/errors';
 import { countProjects } from '../queries/projects';
 import { createInvite } from '../queries/invites';
 import { countUsers, createUserWithPassword, listUsers } from '../queries/users';
@@ -20,8 +21,8 @@ export async function bootstrap(): Promise<BootstrapResult> {
       const admin = await createUserWithPassword({ name: 'Admin', email: env.ARBITER_ADMIN_EMAIL, password: env.ARBITER_ADMIN_PASSWORD, role: 'admin' }).catch((error: unknown) => {
         // A refused password (lib/auth/password-policy.ts) or email is reported against the variable to change.
         if (!(error instanceof ZodError)) throw error;
-        const issue = error.issues[0];
-        throw new Error(`${issue?.path[0] === 'email' ? 'ARBITER_ADMIN_EMAIL' : 'ARBITER_ADMIN_PASSWORD'}: ${issue?.message ?? 'invalid'}`);
+        const { field, reason } = formatZodIssues(error);
+        throw new Error(`${field === 'email' ? 'ARBITER_ADMIN_EMAIL' : 'ARBITER_ADMIN_PASSWORD'}: ${reason}`);
       });
       out.adminEmail = admin.email;
     } else {

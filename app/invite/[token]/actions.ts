@@ -1,6 +1,7 @@
 'use server';
 import { acceptInvite } from '@/db/queries/invites';
 import { acceptInviteSchema } from '@/lib/auth/schemas';
+import { formatZodIssues } from '@/lib/errors';
 import type { ActionResult } from '@/app/_lib/action';
 import { describeError } from '@/app/_lib/errors';
 
@@ -8,8 +9,8 @@ import { describeError } from '@/app/_lib/errors';
 export async function acceptInviteAction(input: { token: string; name: string; email: string; password: string }): Promise<ActionResult<{ email: string }>> {
   const parsed = acceptInviteSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, error: `${issue?.path.join('.') ?? 'input'}: ${issue?.message ?? 'invalid'}`, field: issue?.path.join('.') };
+    const { message, field } = formatZodIssues(parsed.error, 'input');
+    return { ok: false, error: message, field };
   }
   try {
     const user = await acceptInvite(parsed.data);
