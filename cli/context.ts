@@ -1,9 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
-import { formatZodIssues } from '@/lib/errors';
-
-/** A bad command line: printed without a stack trace, exit code 2. */
-export class UsageError extends Error {}
+import { AppError, formatZodIssues } from '@/lib/errors';
 
 export type CliIO = { json: boolean; out: (text: string) => void };
 
@@ -26,14 +23,14 @@ export function parseCommandArgs(command: Command, argv: string[]) {
     });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\nusage: arbiter ${command.usage}`);
+    throw new AppError('usage', `${error instanceof Error ? error.message : String(error)}\nusage: arbiter ${command.usage}`);
   }
 }
 
 /** Parses one option or positional with zod, naming it in the error. */
 export function parseValue<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new UsageError(`${name}: ${formatZodIssues(parsed.error).reason}`);
+  if (!parsed.success) throw new AppError('usage', `${name}: ${formatZodIssues(parsed.error).reason}`);
   return parsed.data;
 }
 
@@ -41,7 +38,7 @@ export const idSchema = z.coerce.number({ message: 'must be a number' }).int('mu
 
 export function requireValue(values: Record<string, unknown>, name: string): string {
   const v = values[name];
-  if (typeof v !== 'string' || v.length === 0) throw new UsageError(`--${name} is required`);
+  if (typeof v !== 'string' || v.length === 0) throw new AppError('usage', `--${name} is required`);
   return v;
 }
 

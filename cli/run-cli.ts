@@ -1,7 +1,7 @@
 /** Dispatches `arbiter <command> …` to the command table; turns every expected error into one line and an exit code. */
 import { ZodError } from 'zod';
 import { closeDb, getDb } from '@/db/client';
-import { describeStorageError, formatZodIssues } from '@/lib/errors';
+import { AppError, describeStorageError, ERROR_CODES, formatZodIssues } from '@/lib/errors';
 import { stopStatsThread } from '@/lib/threads/stats-pool';
 import { exportCommands } from './commands/export';
 import { modelCommands } from './commands/models';
@@ -14,7 +14,7 @@ import { leaderboardCommands } from './commands/leaderboard';
 import { qualityCommands } from './commands/quality';
 import { projectCommands } from './commands/project';
 import { userCommands } from './commands/user';
-import { parseCommandArgs, UsageError, type Command } from './context';
+import { parseCommandArgs, type Command } from './context';
 import { getEnv } from '@/lib/env';
 
 export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands, ...modelCommands, ...alignCommands, ...backupCommands];
@@ -37,6 +37,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The exit code of a failed command (lib/errors.ts has the table): 2 for a bad command line or file, 1 for a refused operation or a bug. */
+function exitCodeOf(error: unknown): number {
+  if (error instanceof ZodError) return ERROR_CODES.usage.exit;
+  return error instanceof AppError ? error.exitCode : 1;
+}
+
 /** Returns the exit code. */
 export async function runCli(argv: string[], out: (text: string) => void = console.log, err: (text: string) => void = console.error): Promise<number> {
   const json = argv.includes('--json');
@@ -46,7 +52,7 @@ export async function runCli(argv: string[], out: (text: string) => void = conso
   }
   const found = findCommand(argv);
   try {
-    if (!found) throw new UsageError(`unknown command '${argv.slice(0, 2).join(' ')}'\n\n${helpText()}`);
+    if (!found) throw new AppError('usage', `unknown command '${argv.slice(0, 2).join(' ')}'\n\n${helpText()}`);
     const args = parseCommandArgs(found.command, found.rest);
     if (args.values.help) {
       out(`usage: arbiter ${found.command.usage}\n${found.command.summary}`);
@@ -59,7 +65,7 @@ export async function runCli(argv: string[], out: (text: string) => void = conso
     const message = messageOf(error);
     err(json ? JSON.stringify({ error: message }) : `error: ${message}`);
     if (getEnv().ARBITER_DEBUG && error instanceof Error) err(error.stack ?? '');
-    return error instanceof UsageError || error instanceof ZodError ? 2 : 1;
+    return exitCodeOf(error);
   } finally {
     closeDb();
     await stopStatsThread();

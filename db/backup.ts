@@ -10,29 +10,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { databasePath } from '@/lib/env';
+import { AppError, isAppError } from '@/lib/errors';
 import { closeDb, getDb } from './client';
 
-export class BackupError extends Error {}
+// A refusal — a file that is not an intact Arbiter database, a target that exists, a failed copy — is an
+// AppError 'bad-file' naming the file (the CLI exits 2).
 
 /** Opens a candidate file read-only and checks it: SQLite, intact, Arbiter's tables, a schema no newer than ours. */
 function inspect(file: string): { migrations: number; projects: number; comparisons: number } {
-  if (!fs.existsSync(file)) throw new BackupError(`${file} does not exist`);
+  if (!fs.existsSync(file)) throw new AppError('bad-file', `${file} does not exist`);
   let db: Database.Database;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
   } catch (error) {
-    throw new BackupError(`${file} cannot be opened as a SQLite database (${(error as Error).message})`);
+    throw new AppError('bad-file', `${file} cannot be opened as a SQLite database (${(error as Error).message})`);
   }
   try {
     let check: string;
     try {
       check = db.pragma('integrity_check', { simple: true }) as string;
     } catch (error) {
-      throw new BackupError(`${file} is not a SQLite database (${(error as Error).message})`);
+      throw new AppError('bad-file', `${file} is not a SQLite database (${(error as Error).message})`);
     }
-    if (check !== 'ok') throw new BackupError(`${file} fails PRAGMA integrity_check: ${check}`);
+    if (check !== 'ok') throw new AppError('bad-file', `${file} fails PRAGMA integrity_check: ${check}`);
     const tables = new Set((db.prepare("select name from sqlite_master where type = 'table'").pluck().all() as string[]));
-    for (const t of ['__drizzle_migrations', 'projects', 'comparisons', 'users']) if (!tables.has(t)) throw new BackupError(`${file} is not an Arbiter database (no ${t} table)`);
+    for (const t of ['__drizzle_migrations', 'projects', 'comparisons', 'users']) if (!tables.has(t)) throw new AppError('bad-file', `${file} is not an Arbiter database (no ${t} table)`);
     const count = (t: string) => db.prepare(`select count(*) from ${t}`).pluck().get() as number;
     return { migrations: count('__drizzle_migrations'), projects: count('projects'), comparisons: count('comparisons') };
   } finally {
@@ -43,8 +45,8 @@ function inspect(file: string): { migrations: number; projects: number; comparis
 /** A consistent copy of the live database at `out` (written beside it, checked, then renamed into place). */
 export async function backupDatabase(out: string, { force = false } = {}): Promise<{ file: string; bytes: number; projects: number; comparisons: number; migrations: number }> {
   const file = path.resolve(out);
-  if (file === path.resolve(databasePath())) throw new BackupError('the backup cannot replace the live database');
-  if (fs.existsSync(file) && !force) throw new BackupError(`${file} exists; choose another name or pass --force`);
+  if (file === path.resolve(databasePath())) throw new AppError('bad-file', 'the backup cannot replace the live database');
+  if (fs.existsSync(file) && !force) throw new AppError('bad-file', `${file} exists; choose another name or pass --force`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const partial = `${file}.partial`;
   fs.rmSync(partial, { force: true });
@@ -55,18 +57,18 @@ export async function backupDatabase(out: string, { force = false } = {}): Promi
     return { file, bytes: fs.statSync(file).size, ...facts };
   } catch (error) {
     fs.rmSync(partial, { force: true });
-    if (error instanceof BackupError) throw error;
-    throw new BackupError(`backup failed: ${(error as Error).message}`);
+    if (isAppError(error, 'bad-file')) throw error;
+    throw new AppError('bad-file', `backup failed: ${(error as Error).message}`);
   }
 }
 
 /** Replaces the live database's content with a checked backup; returns what the backup held. */
 export async function restoreDatabase(from: string): Promise<{ projects: number; comparisons: number; migrations: number }> {
   const file = path.resolve(from);
-  if (file === path.resolve(databasePath())) throw new BackupError('that is the live database');
+  if (file === path.resolve(databasePath())) throw new AppError('bad-file', 'that is the live database');
   const facts = inspect(file);
   const live = getDb().$client.prepare('select count(*) from __drizzle_migrations').pluck().get() as number;
-  if (facts.migrations > live) throw new BackupError(`${file} has ${facts.migrations} migrations, this Arbiter knows ${live}: restore it with a newer version`);
+  if (facts.migrations > live) throw new AppError('bad-file', `${file} has ${facts.migrations} migrations, this Arbiter knows ${live}: restore it with a newer version`);
   const source = new Database(file, { readonly: true, fileMustExist: true });
   try {
     await source.backup(databasePath());

@@ -100,9 +100,3 @@ export function describeStorageError(error: unknown): AppError | null {
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new AppError('damaged', 'the database file is damaged: stop Arbiter and restore the latest backup (arbiter restore --from <file> --yes)');
   return null;
 }
-
-// The three classes below are replaced by AppError codes ('conflict', 'too-large', 'invalid'); they go with
-// their last users in the commit that moves every door and every throw to AppError.
-export class ConflictError extends Error {}
-export class PayloadTooLargeError extends Error {}
-export class InvalidRequestError extends Error {}

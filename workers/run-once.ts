@@ -4,7 +4,7 @@
  */
 import { getDb } from '@/db/client';
 import { isBusyError, retryWhileBusy, retryWhileBusySync } from '@/db/busy';
-import { formatZodIssues } from '@/lib/errors';
+import { AppError, formatZodIssues } from '@/lib/errors';
 import { JOB_DEFINITIONS, isJobKind, type JobKind, type JobPayload } from '@/lib/jobs/registry';
 import {
   addJobMetrics,
@@ -45,7 +45,7 @@ async function runHandler(job: Job, ctx: JobContext): Promise<unknown> {
   if (!isJobKind(job.kind)) throw new Error(`no handler for job kind '${job.kind}'`);
   const kind: JobKind = job.kind;
   const parsed = JOB_DEFINITIONS[kind].payload.safeParse(job.payload);
-  if (!parsed.success) throw new Error(`invalid payload: ${formatZodIssues(parsed.error, 'payload').message}`);
+  if (!parsed.success) throw new AppError('invalid', `invalid payload: ${formatZodIssues(parsed.error, 'payload').message}`);
   // The registry pairs each kind with its handler (checked in workers/registry.ts); TypeScript cannot
   // correlate the two lookups through a union of kinds, hence the widening here.
   const handler = JOB_HANDLERS[kind] as JobHandler<JobPayload<typeof kind>>;

@@ -1,5 +1,5 @@
 import { notFound } from 'next/navigation';
-import { NotFoundError } from '@/lib/auth/access';
+import { isAppError } from '@/lib/errors';
 
 /** Parses a route's numeric id and loads the record, answering 404 for a bad id or one the viewer may not see. */
 export function loadOr404<T>(rawId: string, load: (id: number) => T): T {
@@ -8,7 +8,7 @@ export function loadOr404<T>(rawId: string, load: (id: number) => T): T {
   try {
     return load(id);
   } catch (error) {
-    if (error instanceof NotFoundError) notFound();
+    if (isAppError(error, 'not-found')) notFound();
     throw error;
   }
 }

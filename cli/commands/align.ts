@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { getPolicy, listPolicies, readyPolicyDir, startAlignment } from '@/db/queries/policies';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { LOSS_TYPES } from '@/lib/ml/kinds';
+import { AppError } from '@/lib/errors';
 import { watchJob } from './jobs';
-import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+import { emit, idSchema, parseValue, requireValue, table, type Command } from '../context';
 import { mlBackendOptions } from '@/lib/env';
 
 type PolicyMetrics = { winRate?: { winRate: number; rewardModelId: number } | null; parameters?: number; lossTypes?: string[]; samples?: { prompt: string; reference: string; policy: string }[]; error?: string };
@@ -107,7 +108,7 @@ export const alignCommands: Command[] = [
     run: async ({ values, positionals }, io) => {
       const policyId = parseValue(idSchema, requireValue(values, 'policy'), '--policy');
       const prompt = positionals.join(' ').trim();
-      if (!prompt) throw new UsageError('give the prompt: generate --policy <id> "<prompt>"');
+      if (!prompt) throw new AppError('usage', 'give the prompt: generate --policy <id> "<prompt>"');
       const num = (name: string, schema: z.ZodType<number>) => parseValue(schema, values[name], `--${name}`);
       const dir = readyPolicyDir(getPolicy(CLI_ACTOR, policyId));
       const { sampleFromCheckpoint } = await import('@/lib/ml/align/sample-checkpoint');

@@ -1,9 +1,9 @@
 /** CLI: online backup of the database, and restore from one. */
-import { backupDatabase, BackupError, restoreDatabase } from '@/db/backup';
-import { emit, requireValue, UsageError, type Command } from '../context';
+import { backupDatabase, restoreDatabase } from '@/db/backup';
+import { AppError } from '@/lib/errors';
+import { emit, requireValue, type Command } from '../context';
 
-const usage = (error: unknown) => (error instanceof BackupError ? new UsageError(error.message) : error);
-
+// A file that is not an intact Arbiter backup (or one that would be overwritten) is an AppError 'bad-file': exit 2.
 export const backupCommands: Command[] = [
   {
     name: 'backup',
@@ -11,12 +11,8 @@ export const backupCommands: Command[] = [
     summary: 'copy the database while Arbiter runs (SQLite online backup), checked with PRAGMA integrity_check; models/ and exports/ are plain files beside it',
     options: { out: { type: 'string' }, force: { type: 'boolean' } },
     run: async ({ values }, io) => {
-      try {
-        const r = await backupDatabase(requireValue(values, 'out'), { force: values.force === true });
-        emit(io, r, `backed up ${r.projects} projects and ${r.comparisons} comparisons to ${r.file} (${(r.bytes / 2 ** 20).toFixed(1)} MiB, integrity ok)`);
-      } catch (error) {
-        throw usage(error);
-      }
+      const r = await backupDatabase(requireValue(values, 'out'), { force: values.force === true });
+      emit(io, r, `backed up ${r.projects} projects and ${r.comparisons} comparisons to ${r.file} (${(r.bytes / 2 ** 20).toFixed(1)} MiB, integrity ok)`);
     },
   },
   {
@@ -26,13 +22,9 @@ export const backupCommands: Command[] = [
     options: { from: { type: 'string' }, yes: { type: 'boolean' } },
     run: async ({ values }, io) => {
       const from = requireValue(values, 'from');
-      if (values.yes !== true) throw new UsageError('restore replaces every project, user and judgment with the backup’s: pass --yes to confirm');
-      try {
-        const r = await restoreDatabase(from);
-        emit(io, r, `restored ${r.projects} projects and ${r.comparisons} comparisons from ${from}`);
-      } catch (error) {
-        throw usage(error);
-      }
+      if (values.yes !== true) throw new AppError('usage', 'restore replaces every project, user and judgment with the backup’s: pass --yes to confirm');
+      const r = await restoreDatabase(from);
+      emit(io, r, `restored ${r.projects} projects and ${r.comparisons} comparisons from ${from}`);
     },
   },
 ];

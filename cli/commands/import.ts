@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { ImportFileError, runImport } from '@/db/queries/imports';
+import { runImport } from '@/db/queries/imports';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { IMPORT_FORMATS } from '@/lib/data/import-formats';
 import { parseColumnMapping } from '@/lib/data/column-mapping';
-import { emit, idSchema, parseValue, requireValue, UsageError, type Command } from '../context';
+import { AppError } from '@/lib/errors';
+import { emit, idSchema, parseValue, requireValue, type Command } from '../context';
 
 export const importCommands: Command[] = [
   {
@@ -15,16 +16,11 @@ export const importCommands: Command[] = [
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const format = parseValue(z.enum(['auto', ...IMPORT_FORMATS]).default('auto'), values.format, '--format');
       const file = positionals[0];
-      if (!file) throw new UsageError('give the file to import: import --project <id> <file>');
+      if (!file) throw new AppError('usage', 'give the file to import: import --project <id> <file>');
       const dryRun = values['dry-run'] === true;
-      let report;
-      try {
-        const mapping = typeof values.map === 'string' ? parseColumnMapping(values.map) : undefined;
-        report = await runImport(CLI_ACTOR, projectId, file, { format, mapping, validOnly: values['valid-only'] === true, dryRun });
-      } catch (error) {
-        if (error instanceof ImportFileError) throw new UsageError(error.message);
-        throw error;
-      }
+      // A file that cannot be read (AppError 'bad-file') exits 2, like a bad command line.
+      const mapping = typeof values.map === 'string' ? parseColumnMapping(values.map) : undefined;
+      const report = await runImport(CLI_ACTOR, projectId, file, { format, mapping, validOnly: values['valid-only'] === true, dryRun });
       const { counts: c, errors, errorCount: bad } = report;
       const refused = !report.imported && !dryRun;
       const lines = [

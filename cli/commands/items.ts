@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import { ITEM_FILTERS, listAnnotatorWork, listItemStatuses, setGoldAnswer } from '@/db/queries/annotation-admin';
-import { addCandidates, CandidateRowsError } from '@/db/queries/candidates';
+import { addCandidates } from '@/db/queries/candidates';
 import { CLI_ACTOR } from '@/lib/auth/access';
+import { AppError, isAppError } from '@/lib/errors';
 import { z } from 'zod';
-import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+import { emit, idSchema, parseValue, requireValue, table, type Command } from '../context';
 
 /** Reads a JSON Lines file of candidates; a line that is not JSON is reported with its number. */
 function readJsonLines(file: string): unknown[] {
-  if (!fs.existsSync(file)) throw new UsageError(`file not found: ${file}`);
+  if (!fs.existsSync(file)) throw new AppError('usage', `file not found: ${file}`);
   const rows: unknown[] = [];
   const errors: string[] = [];
   fs.readFileSync(file, 'utf8')
@@ -20,7 +21,7 @@ function readJsonLines(file: string): unknown[] {
         errors.push(`line ${i + 1}: not valid JSON`);
       }
     });
-  if (errors.length) throw new UsageError(`${errors.length} bad line(s); nothing was added\n${errors.slice(0, 20).join('\n')}`);
+  if (errors.length) throw new AppError('usage', `${errors.length} bad line(s); nothing was added\n${errors.slice(0, 20).join('\n')}`);
   return rows;
 }
 
@@ -35,14 +36,13 @@ export const itemCommands: Command[] = [
     run: ({ values, positionals }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const file = positionals[0];
-      if (!file) throw new UsageError('give the candidates file: items add --project <id> <file.jsonl>');
+      if (!file) throw new AppError('usage', 'give the candidates file: items add --project <id> <file.jsonl>');
       try {
         const result = addCandidates(CLI_ACTOR, projectId, readJsonLines(file));
         emit(io, result, `${result.rows} rows: ${result.promptsAdded} new prompts, ${result.responsesAdded} new responses, ${result.itemsAdded} new items (${result.itemsExisting} already there)`);
       } catch (error) {
-        if (error instanceof CandidateRowsError) {
-          throw new UsageError(`${error.errors.length} invalid row(s); nothing was added\n${error.errors.slice(0, 20).map((e) => `line ${e.row}: ${e.message}`).join('\n')}`);
-        }
+        const rows = isAppError(error, 'invalid') ? error.details.rows : undefined;
+        if (rows) throw new AppError('usage', `${rows.length} invalid row(s); nothing was added\n${rows.slice(0, 20).map((e) => `line ${e.row}: ${e.message}`).join('\n')}`);
         throw error;
       }
     },

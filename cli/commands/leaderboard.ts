@@ -9,7 +9,8 @@ import { runBtRoundsInThread, warmStatsThread } from '@/lib/threads/stats-pool';
 import { eloLeaderboard, plackettLuceLeaderboard } from '@/lib/stats/ranking-leaderboards';
 import { styleControlLeaderboard } from '@/lib/stats/style-control';
 import { tieModelLeaderboard } from '@/lib/stats/tie-leaderboard';
-import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+import { AppError } from '@/lib/errors';
+import { emit, idSchema, parseValue, requireValue, table, type Command } from '../context';
 
 const anchorSchema = z
   .string()
@@ -34,8 +35,8 @@ export const leaderboardCommands: Command[] = [
       const anchor = values.anchor === undefined ? undefined : parseValue(anchorSchema, values.anchor, '--anchor');
       const project = getProjectForActor(CLI_ACTOR, projectId);
       const battles = loadProjectBattles(projectId);
-      if (battles.a.length === 0) throw new UsageError(`project ${projectId} has no comparisons between different systems yet`);
-      if (anchor && !battles.systems.includes(anchor.system)) throw new UsageError(`--anchor: no system named '${anchor.system}' in this project`);
+      if (battles.a.length === 0) throw new AppError('usage', `project ${projectId} has no comparisons between different systems yet`);
+      if (anchor && !battles.systems.includes(anchor.system)) throw new AppError('usage', `--anchor: no system named '${anchor.system}' in this project`);
       const cells = collapseBattles(battles);
       const settings = `${battles.a.length} battles, ${rounds} bootstrap rounds, seed ${seed}`;
       let board;
@@ -46,7 +47,7 @@ export const leaderboardCommands: Command[] = [
         board = await bradleyTerryLeaderboardSplit(cells, { rounds, seed, l2, scale: { scale: 400, base: 1000, anchor } }, runBtRoundsInThread);
         header = `${project.name}: Bradley–Terry (Arena), ${settings}, L2 prior ${l2}${anchor ? `, ${anchor.system} anchored at ${anchor.rating}` : ''}`;
       } else if (anchor || l2 > 0) {
-        throw new UsageError('--anchor and --l2 apply to --method bt only');
+        throw new AppError('usage', '--anchor and --l2 apply to --method bt only');
       } else if (method === 'pl') {
         board = plackettLuceLeaderboard(loadProjectRankings(projectId), { rounds, seed });
         header = `${project.name}: Plackett–Luce over ${board.rankings} rankings (k-wise judgments whole, pairs as rankings of two), ${rounds} bootstrap rounds over rankings, seed ${seed}`;

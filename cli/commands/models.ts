@@ -5,9 +5,10 @@ import { getRewardModel, listRewardModels, readRewardModelFiles, startRewardMode
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { resolveCheckpoint } from '@/lib/checkpoints';
 import { REWARD_MODEL_KINDS } from '@/lib/ml/kinds';
-import { ImportFileError, readRecords } from '@/lib/data/read-records';
+import { readRecords } from '@/lib/data/read-records';
+import { AppError } from '@/lib/errors';
 import { watchJob } from './jobs';
-import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+import { emit, idSchema, parseValue, requireValue, table, type Command } from '../context';
 import { mlBackendOptions } from '@/lib/env';
 
 const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : 'n/a');
@@ -76,16 +77,11 @@ export const modelCommands: Command[] = [
     run: async ({ values, positionals }, io) => {
       const modelId = parseValue(idSchema, requireValue(values, 'model'), '--model');
       const file = positionals[0];
-      if (!file) throw new UsageError('give the file to score: score --model <id> <file>');
+      if (!file) throw new AppError('usage', 'give the file to score: score --model <id> <file>');
       const record = getRewardModel(CLI_ACTOR, modelId);
       const { manifest, weights } = readRewardModelFiles(record);
       const records: { line: number; record: unknown }[] = [];
-      try {
-        for await (const r of readRecords(file)) if ('record' in r) records.push(r);
-      } catch (error) {
-        if (error instanceof ImportFileError) throw new UsageError(error.message);
-        throw error;
-      }
+      for await (const r of readRecords(file)) if ('record' in r) records.push(r); // an unreadable file: AppError 'bad-file', exit 2
       const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
       const report = await scoreWithSavedModel(manifest, weights, records, { backend: mlBackendOptions(), resolveCheckpoint: (name) => resolveCheckpoint(name) });
       const lines = report.rows.map((r) => (r.kind === 'pair' ? `line ${r.line}: P(chosen ≻ rejected) = ${r.p.toFixed(4)}${r.margin === null ? '' : `, margin ${r.margin.toFixed(4)}`}` : r.kind === 'responses' ? `line ${r.line}: ${r.rewards.map((x) => x.toFixed(4)).join(', ')}` : `line ${r.line}: ${r.error}`));

@@ -4,7 +4,8 @@ import { ratingsAgreement } from '@/lib/stats/ratings-agreement';
 import { selfConsistency } from '@/lib/stats/self-consistency';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { qualityReport } from '@/lib/stats/quality-report';
-import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+import { AppError } from '@/lib/errors';
+import { emit, idSchema, parseValue, requireValue, table, type Command } from '../context';
 
 const f = (x: number | null, digits = 3) => (x === null || Number.isNaN(x) ? '–' : x.toFixed(digits));
 const p = (x: number) => (x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
@@ -21,7 +22,7 @@ export const qualityCommands: Command[] = [
       const judgments = listPairwiseJudgments(projectId);
       const ratingRows = listRatingRows(projectId);
       const ratings = ratingRows.length ? ratingsAgreement(ratingRows, project.settings.attributes.length ? project.settings.attributes : [...new Set(ratingRows.flatMap((x) => Object.keys(x.ratings)))]) : [];
-      if (judgments.length === 0 && ratings.length === 0) throw new UsageError(`project ${projectId} has no pairwise judgments or ratings yet`);
+      if (judgments.length === 0 && ratings.length === 0) throw new AppError('usage', `project ${projectId} has no pairwise judgments or ratings yet`);
       const ratingsText = ratings.length
         ? `\n\nRatings agreement per attribute (0–4)\n${table(
             ratings.map((a) => ({ attribute: a.attribute, ratings: a.ratings, mean: f(a.mean, 2), 'α ordinal': f(a.alphaOrdinal), 'Fleiss κ': f(a.fleissKappa) })),

@@ -3,12 +3,13 @@ import { createApiToken, listApiTokens, revokeApiToken } from '@/db/queries/api-
 import { createInvite } from '@/db/queries/invites';
 import { createUserWithPassword, getUserByEmail, listUsers } from '@/db/queries/users';
 import { emailSchema, userRoleSchema } from '@/lib/auth/schemas';
-import { emit, idSchema, parseValue, requireValue, table, UsageError, type Command } from '../context';
+import { AppError } from '@/lib/errors';
+import { emit, idSchema, parseValue, requireValue, table, type Command } from '../context';
 
 function userByEmailOption(values: Record<string, unknown>) {
   const email = parseValue(emailSchema, requireValue(values, 'user'), '--user');
   const user = getUserByEmail(email);
-  if (!user) throw new UsageError(`--user: no user with email ${email}`);
+  if (!user) throw new AppError('usage', `--user: no user with email ${email}`);
   return user;
 }
 
@@ -81,7 +82,7 @@ export const userCommands: Command[] = [
     options: { user: { type: 'string' } },
     run: ({ values, positionals }, io) => {
       const id = parseValue(idSchema, positionals[0], 'token id');
-      if (!revokeApiToken(userByEmailOption(values).id, id)) throw new UsageError(`token ${id}: no live token with this id for that user`);
+      if (!revokeApiToken(userByEmailOption(values).id, id)) throw new AppError('usage', `token ${id}: no live token with this id for that user`);
       emit(io, { id, revoked: true }, `revoked token ${id}`);
     },
   },

@@ -1,7 +1,7 @@
 /** What researchers see of annotation: per-item status, per-annotator throughput and gold accuracy, gold answers. */
 import { goldAnswerSchema, matchesGold, tallyGold, type GoldAnswer, type GoldTally } from '@/lib/annotation/gold';
-import { NotFoundError, type Actor } from '@/lib/auth/access';
-import { ConflictError } from '@/lib/errors';
+import type { Actor } from '@/lib/auth/access';
+import { AppError } from '@/lib/errors';
 import type { Winner } from '@/lib/annotation/kinds';
 import { getDb } from '../client';
 import { assertCanManageProject } from './projects';
@@ -157,16 +157,16 @@ export function setGoldAnswer(actor: Actor, projectId: number, itemId: number, r
   const item = client.prepare('select id, kind, response_ids, annotation_count, required_annotations from items where id = ? and project_id = ?').get(itemId, projectId) as
     | { id: number; kind: string; response_ids: string; annotation_count: number; required_annotations: number }
     | undefined;
-  if (!item) throw new NotFoundError(`item ${itemId} not found in project ${projectId}`);
+  if (!item) throw new AppError('not-found', `item ${itemId} not found in project ${projectId}`);
   if (rawAnswer === null) {
     const status = item.annotation_count >= item.required_annotations ? 'complete' : 'open';
     client.prepare('update items set is_gold = 0, gold_answer = null, status = ? where id = ?').run(status, itemId);
     return;
   }
   const answer: GoldAnswer = goldAnswerSchema.parse(rawAnswer);
-  if (item.kind === 'pair' && !('winner' in answer)) throw new ConflictError('a pair item takes a gold winner (a, b, tie or both_bad)');
-  if (item.kind === 'ranking' && !('best' in answer)) throw new ConflictError('a ranking item takes the id of its best response as gold');
-  if (item.kind === 'rating') throw new ConflictError('rating items cannot be gold');
-  if ('best' in answer && !(JSON.parse(item.response_ids) as number[]).includes(answer.best)) throw new ConflictError(`response ${answer.best} is not part of item ${itemId}`);
+  if (item.kind === 'pair' && !('winner' in answer)) throw new AppError('conflict', 'a pair item takes a gold winner (a, b, tie or both_bad)');
+  if (item.kind === 'ranking' && !('best' in answer)) throw new AppError('conflict', 'a ranking item takes the id of its best response as gold');
+  if (item.kind === 'rating') throw new AppError('conflict', 'rating items cannot be gold');
+  if ('best' in answer && !(JSON.parse(item.response_ids) as number[]).includes(answer.best)) throw new AppError('conflict', `response ${answer.best} is not part of item ${itemId}`);
   client.prepare("update items set is_gold = 1, gold_answer = ?, status = 'open' where id = ?").run(JSON.stringify(answer), itemId);
 }

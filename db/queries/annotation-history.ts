@@ -1,7 +1,7 @@
 /** The annotator's own history: recent answers, and re-opening one of them to revise it. */
 import type { ItemShape } from '@/lib/annotation/judgment-input';
 import type { Actor } from '@/lib/auth/access';
-import { NotFoundError } from '@/lib/auth/access';
+import { AppError } from '@/lib/errors';
 import type { Winner } from '@/lib/annotation/kinds';
 import { getDb } from '../client';
 import { loadTask, requireAnnotator, type AnnotationTask, type AssignmentRow, type ChatMessage, type ItemRow, type JudgmentRow, type PreviousAnswer } from './annotation';
@@ -62,7 +62,7 @@ export function getTaskForRevision(actor: Actor, projectId: number, judgmentId: 
   const project = requireAnnotator(actor, projectId);
   const client = getDb().$client;
   const j = client.prepare('select * from judgments where id = ? and project_id = ?').get(judgmentId, projectId) as JudgmentRow | undefined;
-  if (!j || j.user_id !== actor.id || j.assignment_id === null) throw new NotFoundError(`judgment ${judgmentId} not found`);
+  if (!j || j.user_id !== actor.id || j.assignment_id === null) throw new AppError('not-found', `judgment ${judgmentId} not found`);
   const assignment = client.prepare('select * from assignments where id = ?').get(j.assignment_id) as AssignmentRow;
   const item = client.prepare('select * from items where id = ?').get(j.item_id) as ItemRow;
   const responseIds = JSON.parse(item.response_ids) as number[];

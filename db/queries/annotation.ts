@@ -8,8 +8,8 @@
  */
 import { comparisonFromPairwise, comparisonsFromRanking, type ComparisonFact } from '@/lib/annotation/derive-comparisons';
 import { judgmentInputSchema, normalizeJudgment, type ItemShape, type NormalizedJudgment } from '@/lib/annotation/judgment-input';
-import { AccessDeniedError, NotFoundError, type Actor } from '@/lib/auth/access';
-import { ConflictError } from '@/lib/errors';
+import type { Actor } from '@/lib/auth/access';
+import { AppError } from '@/lib/errors';
 import { projectSettingsSchema, type ProjectSettings } from '@/lib/projects/settings';
 import { createRng, type Rng } from '@/lib/random';
 import type { Winner } from '@/lib/annotation/kinds';
@@ -55,11 +55,11 @@ function memberRole(projectId: number, userId: string): MemberRole | null {
 
 /** Annotation needs a person: any member of the project (admins too). Returns the project row. */
 export function requireAnnotator(actor: Actor, projectId: number): ProjectRow & { parsedSettings: ProjectSettings } {
-  if (!actor.id) throw new AccessDeniedError('annotation needs a signed-in user, not the CLI');
+  if (!actor.id) throw new AppError('forbidden', 'annotation needs a signed-in user, not the CLI');
   const project = getDb().$client.prepare('select id, settings, guidelines_version, archived_at from projects where id = ?').get(projectId) as ProjectRow | undefined;
-  if (!project) throw new NotFoundError(`project ${projectId} not found`);
-  if (actor.role !== 'admin' && memberRole(projectId, actor.id) === null) throw new NotFoundError(`project ${projectId} not found`);
-  if (project.archived_at !== null) throw new ConflictError('this project is archived');
+  if (!project) throw new AppError('not-found', `project ${projectId} not found`);
+  if (actor.role !== 'admin' && memberRole(projectId, actor.id) === null) throw new AppError('not-found', `project ${projectId} not found`);
+  if (project.archived_at !== null) throw new AppError('conflict', 'this project is archived');
   return { ...project, parsedSettings: projectSettingsSchema.parse(JSON.parse(project.settings as string)) };
 }
 
@@ -242,7 +242,7 @@ export function submitJudgment(actor: Actor, projectId: number, rawInput: unknow
       const assignment = client.prepare('select a.* from assignments a join items i on i.id = a.item_id where a.id = ? and i.project_id = ?').get(input.assignmentId, projectId) as
         | AssignmentRow
         | undefined;
-      if (!assignment || assignment.user_id !== actor.id) throw new NotFoundError(`assignment ${input.assignmentId} not found`);
+      if (!assignment || assignment.user_id !== actor.id) throw new AppError('not-found', `assignment ${input.assignmentId} not found`);
       const item = client.prepare('select * from items where id = ?').get(assignment.item_id) as ItemRow;
       const shape: ItemShape = { kind: item.kind, responseIds: JSON.parse(item.response_ids) as number[] };
       const shown = JSON.parse(assignment.shown_order) as number[];
@@ -250,18 +250,18 @@ export function submitJudgment(actor: Actor, projectId: number, rawInput: unknow
 
       const existing = client.prepare('select * from judgments where id = ?').get(input.id) as JudgmentRow | undefined;
       if (existing) {
-        if (existing.user_id !== actor.id || existing.item_id !== item.id) throw new ConflictError(`judgment id ${input.id} is already used for another answer`);
+        if (existing.user_id !== actor.id || existing.item_id !== item.id) throw new AppError('conflict', `judgment id ${input.id} is already used for another answer`);
         if (sameAnswer(existing, judgment)) return { judgmentId: existing.id, itemId: item.id, created: false, revised: false };
         reviseStored(existing.id, project.id, item.prompt_id, actor.id!, shape, judgment, project.guidelines_version, input.timeSpentMs ?? null, now);
         return { judgmentId: existing.id, itemId: item.id, created: false, revised: true };
       }
-      if (assignment.status === 'submitted') throw new ConflictError('you already answered this item; revise it from your history');
-      if (assignment.status === 'skipped') throw new ConflictError('you skipped this item');
+      if (assignment.status === 'submitted') throw new AppError('conflict', 'you already answered this item; revise it from your history');
+      if (assignment.status === 'skipped') throw new AppError('conflict', 'you skipped this item');
       const leaseRunning = assignment.status === 'active' && assignment.expires_at > now;
       if (!leaseRunning && !item.is_gold) {
         const others = client.prepare("select count(*) as n from assignments where item_id = ? and id != ? and status = 'active' and expires_at > ?").get(item.id, assignment.id, now) as { n: number };
         if (item.annotation_count + others.n >= item.required_annotations || item.status !== 'open') {
-          throw new ConflictError('your time on this item ran out and it was completed by others; this answer was not stored');
+          throw new AppError('conflict', 'your time on this item ran out and it was completed by others; this answer was not stored');
         }
       }
 
@@ -312,8 +312,8 @@ export function skipAssignment(actor: Actor, projectId: number, assignmentId: nu
   requireAnnotator(actor, projectId);
   const client = getDb().$client;
   const row = client.prepare('select a.* from assignments a join items i on i.id = a.item_id where a.id = ? and i.project_id = ?').get(assignmentId, projectId) as AssignmentRow | undefined;
-  if (!row || row.user_id !== actor.id) throw new NotFoundError(`assignment ${assignmentId} not found`);
-  if (row.status === 'submitted') throw new ConflictError('this item is already answered');
+  if (!row || row.user_id !== actor.id) throw new AppError('not-found', `assignment ${assignmentId} not found`);
+  if (row.status === 'submitted') throw new AppError('conflict', 'this item is already answered');
   client.prepare("update assignments set status = 'skipped' where id = ? and status in ('active', 'expired')").run(assignmentId);
 }
 

@@ -8,16 +8,15 @@ import { normalizeCandidate, planItems, type Candidate } from '@/lib/annotation/
 import { contentHash } from '@/lib/data/content-hash';
 import { projectSettingsSchema } from '@/lib/projects/settings';
 import type { Actor } from '@/lib/auth/access';
-import { formatZodIssues } from '@/lib/errors';
+import { AppError, formatZodIssues } from '@/lib/errors';
 import { getDb } from '../client';
 import { assertCanManageProject } from './projects';
 
 export type CandidateRowError = { row: number; message: string };
 
-export class CandidateRowsError extends Error {
-  constructor(readonly errors: CandidateRowError[]) {
-    super(`${errors.length} invalid row${errors.length === 1 ? '' : 's'}; nothing was added. First: row ${errors[0]!.row}: ${errors[0]!.message}`);
-  }
+/** Every invalid row, as one AppError 'invalid' whose details list them (`rows`). */
+function invalidRows(rows: CandidateRowError[]): AppError {
+  return new AppError('invalid', `${rows.length} invalid row${rows.length === 1 ? '' : 's'}; nothing was added. First: row ${rows[0]!.row}: ${rows[0]!.message}`, { rows });
 }
 
 export type AddCandidatesResult = { rows: number; promptsAdded: number; responsesAdded: number; itemsAdded: number; itemsExisting: number };
@@ -39,7 +38,7 @@ export function addCandidates(actor: Actor, projectId: number, rows: readonly un
       errors.push({ row: i + 1, message: describeRowError(error) });
     }
   });
-  if (errors.length) throw new CandidateRowsError(errors);
+  if (errors.length) throw invalidRows(errors);
 
   const db = getDb();
   const client = db.$client;

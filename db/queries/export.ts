@@ -9,8 +9,8 @@ import { aggregateVotes, createRowBuilder, selectRankingPairs, splitPrompts, vot
 import { createValidator, type ValidationReport } from '@/lib/data/export-validation';
 import { createExportWriter, dawidSkeneWeights } from '@/lib/data/export-files';
 import type { ExportRequest } from '@/lib/data/export-settings';
-import { NotFoundError, type Actor } from '@/lib/auth/access';
-import { ConflictError, InvalidRequestError } from '@/lib/errors';
+import type { Actor } from '@/lib/auth/access';
+import { AppError } from '@/lib/errors';
 import { dataDir } from '@/lib/env';
 import { qualityReport } from '@/lib/stats/quality-report';
 import { getDb } from '../client';
@@ -46,7 +46,7 @@ function ratedJudgments(projectId: number, promptIds: readonly number[] | null) 
 export async function writeProjectExport(projectId: number, outDir: string, request: ExportRequest, hooks: ExportHooks = {}): Promise<ExportSummary> {
   const client = getDb().$client;
   const project = client.prepare('select name from projects where id = ?').get(projectId) as { name: string } | undefined;
-  if (!project) throw new NotFoundError(`project ${projectId} not found`);
+  if (!project) throw new AppError('not-found', `project ${projectId} not found`);
   const ratings = request.ratingsAttribute ? { attribute: request.ratingsAttribute, threshold: request.ratingsThreshold ?? 1 } : null;
   const ratingVotes = (promptIds: readonly number[] | null) => (ratings ? votesFromRatings(ratedJudgments(projectId, promptIds), ratings.attribute, ratings.threshold) : []);
 
@@ -55,7 +55,7 @@ export async function writeProjectExport(projectId: number, outDir: string, requ
     (client.prepare('select distinct prompt_id from comparisons where project_id = ? and winner_response_id != loser_response_id').pluck().all(projectId) as number[]),
   );
   for (const v of ratingVotes(null)) promptSet.add(v.promptId);
-  if (promptSet.size === 0) throw new InvalidRequestError(`project ${projectId} has no comparisons to export yet`);
+  if (promptSet.size === 0) throw new AppError('invalid', `project ${projectId} has no comparisons to export yet`);
   const promptIds = [...promptSet].sort((a, b) => a - b);
   const split = splitPrompts(promptIds, request.options.testShare, request.options.seed);
 
@@ -207,9 +207,9 @@ export function getExportJob(actor: Actor, projectId: number, jobId: number): Jo
 /** A finished export job of the project, for its researchers: where its files are and their names. */
 export function getExportFiles(actor: Actor, projectId: number, jobId: number): { dir: string; files: string[] } {
   const job = getExportJob(actor, projectId, jobId);
-  if (job.status !== 'succeeded') throw new ConflictError(`export ${jobId} is ${job.status}, not finished`);
+  if (job.status !== 'succeeded') throw new AppError('conflict', `export ${jobId} is ${job.status}, not finished`);
   const dir = exportDirectory(jobId);
   const files = (job.result as { files?: string[] } | null)?.files ?? [];
-  if (!fs.existsSync(dir)) throw new NotFoundError(`the files of export ${jobId} are no longer on the server`);
+  if (!fs.existsSync(dir)) throw new AppError('not-found', `the files of export ${jobId} are no longer on the server`);
   return { dir, files };
 }

@@ -4,12 +4,12 @@
  * says why it is done in two phases). Identical prompts and responses are stored once (content hash).
  */
 import type { Actor } from '@/lib/auth/access';
-import { detectFormat, IMPORT_FORMATS, ImportRowError, parseRecord, type ImportedRow, type ImportFormat } from '@/lib/data/import-formats';
+import { detectFormat, IMPORT_FORMATS, parseRecord, type ImportedRow, type ImportFormat } from '@/lib/data/import-formats';
 import type { ColumnMapping } from '@/lib/data/column-mapping';
 import { ImportErrorLog, type ImportErrorReport } from '@/lib/data/import-error-log';
-import { ImportFileError, readRecords, type RecordOrError } from '@/lib/data/read-records';
+import { readRecords, type RecordOrError } from '@/lib/data/read-records';
 import { uploadTempPath } from '@/lib/data/upload-files';
-import { PayloadTooLargeError } from '@/lib/errors';
+import { AppError, isAppError } from '@/lib/errors';
 import { projectSettingsSchema, type ProjectSettings } from '@/lib/projects/settings';
 import { getDb } from '../client';
 import { openImportStage, type ImportCounts } from './import-stage';
@@ -41,18 +41,6 @@ export const FORMAT_MAPPING: Record<ImportFormat, string> = {
   prometheus: 'Prometheus grading prompts {chosen_instruction, rejected_instruction, source} (BIG-bench HHH): query and responses cut out → comparisons',
   squality: 'SQuALITY human eval {passage-id, questions: {i: {system: {response, reviews: [{worker_id, overall-rank}]}}}} → one ranking per question and reviewer',
 };
-
-export { ImportFileError };
-
-/** No format fits the file: carries the file's field names, so a mapping can be offered. */
-export class UnknownFormatError extends ImportFileError {
-  constructor(
-    message: string,
-    readonly columns: string[],
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Streams a file into a project: detect (or take) the format from the first 20 records, then parse every
@@ -94,16 +82,18 @@ async function importRecords(
       head.push(next.value);
     }
   } catch (error) {
-    if (error instanceof ImportFileError || error instanceof PayloadTooLargeError || options.signal?.aborted) throw error;
-    throw new ImportFileError(error instanceof Error ? error.message : String(error));
+    if (isAppError(error, 'bad-file', 'too-large') || options.signal?.aborted) throw error;
+    throw new AppError('bad-file', error instanceof Error ? error.message : String(error));
   }
   const requested = options.format ?? 'auto';
   const format = requested === 'auto' ? detectFormat(head.flatMap((r) => ('record' in r ? [r.record] : []))) : requested;
   const columns = head.flatMap((r) => ('columns' in r && r.columns ? [r.columns] : []))[0] ?? [];
+  // No format fits: the error carries the file's field names, so a mapping can be offered.
   if (!format)
-    throw new UnknownFormatError(
+    throw new AppError(
+      'bad-file',
       `cannot tell the format of the file (its fields: ${columns.slice(0, 30).join(', ') || 'none'}); choose one of ${IMPORT_FORMATS.join(', ')}, or map its fields to the ones a format reads (--map target=source)`,
-      columns,
+      { columns },
     );
 
   const stage = openImportStage(uploadTempPath('.stage.db'), projectId, settings);
@@ -119,7 +109,7 @@ async function importRecords(
           stage.write(row);
         }
       } catch (error) {
-        if (!(error instanceof ImportRowError)) throw error;
+        if (!isAppError(error, 'bad-row')) throw error;
         errors.add(r.line, error.message);
       }
     };

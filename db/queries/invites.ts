@@ -2,12 +2,11 @@ import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { acceptInviteSchema, createInviteSchema, type CreateInviteInput } from '@/lib/auth/schemas';
 import { generateSecretToken, hashSecretToken } from '@/lib/auth/secret-token';
 import { baseUrl } from '@/lib/env';
+import { AppError, isAppError } from '@/lib/errors';
 import type { UserRole } from '@/lib/auth/roles';
 import { invites, projectMembers, projects, type Invite } from '../schema';
 import { getDb } from '../client';
-import { DuplicateEmailError, getUserSummary, hashPassword, insertCredentialUser, type UserSummary } from './users';
-
-export class InviteError extends Error {}
+import { getUserSummary, hashPassword, insertCredentialUser, type UserSummary } from './users';
 
 /**
  * Refused acceptances an invite link survives. Accepting with an email that already has an account is
@@ -27,7 +26,7 @@ export function createInvite(createdBy: string | null, input: CreateInviteInput)
   const data = createInviteSchema.parse(input);
   const db = getDb();
   if (data.projectId !== undefined && !db.select({ id: projects.id }).from(projects).where(eq(projects.id, data.projectId)).get()) {
-    throw new InviteError(`project ${data.projectId} does not exist`);
+    throw new AppError('invalid', `project ${data.projectId} does not exist`);
   }
   const token = generateSecretToken('inv');
   const invite = db
@@ -70,7 +69,7 @@ export function isInviteLocked(invite: Pick<Invite, 'failedAttempts'>): boolean 
 }
 
 /** Counts a refused acceptance on the invite and says what is left, without naming the account that exists. */
-function refuseTakenEmail(inviteId: number): InviteError {
+function refuseTakenEmail(inviteId: number): AppError {
   const row = getDb()
     .update(invites)
     .set({ failedAttempts: sql`${invites.failedAttempts} + 1` })
@@ -78,8 +77,8 @@ function refuseTakenEmail(inviteId: number): InviteError {
     .returning({ failedAttempts: invites.failedAttempts })
     .get();
   const left = INVITE_MAX_FAILED_ATTEMPTS - (row?.failedAttempts ?? INVITE_MAX_FAILED_ATTEMPTS);
-  if (left <= 0) return new InviteError('no account can be created with this email address through this invite, and the invite link is now locked; ask an admin for a new one');
-  return new InviteError(`no account can be created with this email address through this invite; use another address (${left} attempt${left === 1 ? '' : 's'} left before the link locks)`);
+  if (left <= 0) return new AppError('invalid', 'no account can be created with this email address through this invite, and the invite link is now locked; ask an admin for a new one');
+  return new AppError('invalid', `no account can be created with this email address through this invite; use another address (${left} attempt${left === 1 ? '' : 's'} left before the link locks)`);
 }
 
 export function listInvites(): Invite[] {
@@ -90,22 +89,22 @@ export function listInvites(): Invite[] {
 export async function acceptInvite(input: { token: string; name: string; email: string; password: string }): Promise<UserSummary> {
   const data = acceptInviteSchema.parse(input);
   const open = getOpenInvite(data.token);
-  if (!open) throw new InviteError('this invite link is invalid, expired, already used or locked');
-  if (open.email && open.email !== data.email) throw new InviteError(`this invite is for ${open.email}`);
+  if (!open) throw new AppError('invalid', 'this invite link is invalid, expired, already used or locked');
+  if (open.email && open.email !== data.email) throw new AppError('invalid', `this invite is for ${open.email}`);
   const hash = await hashPassword(data.password);
   const db = getDb();
   let userId: string;
   try {
     userId = db.transaction((tx) => {
       const invite = tx.select().from(invites).where(eq(invites.id, open.id)).get();
-      if (!invite || invite.usedAt || isInviteLocked(invite)) throw new InviteError('this invite link was used or locked a moment ago');
+      if (!invite || invite.usedAt || isInviteLocked(invite)) throw new AppError('invalid', 'this invite link was used or locked a moment ago');
       const id = insertCredentialUser(tx, { name: data.name, email: data.email, role: invite.role }, hash);
       const used = tx
         .update(invites)
         .set({ usedAt: new Date(), usedBy: id })
         .where(and(eq(invites.id, invite.id), isNull(invites.usedAt)))
         .run();
-      if (used.changes !== 1) throw new InviteError('this invite link was used a moment ago');
+      if (used.changes !== 1) throw new AppError('invalid', 'this invite link was used a moment ago');
       if (invite.projectId !== null) {
         const memberRole = invite.role === 'annotator' ? 'annotator' : 'researcher';
         tx.insert(projectMembers).values({ projectId: invite.projectId, userId: id, role: memberRole }).onConflictDoNothing().run();
@@ -113,7 +112,8 @@ export async function acceptInvite(input: { token: string; name: string; email: 
       return id;
     });
   } catch (error) {
-    if (error instanceof DuplicateEmailError) throw refuseTakenEmail(open.id);
+    // The one conflict in there: the email belongs to an account already (insertCredentialUser).
+    if (isAppError(error, 'conflict')) throw refuseTakenEmail(open.id);
     throw error;
   }
   return getUserSummary(userId)!;

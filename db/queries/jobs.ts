@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
-import { AccessDeniedError, NotFoundError, isAdmin, type Actor } from '@/lib/auth/access';
+import { isAdmin, type Actor } from '@/lib/auth/access';
+import { AppError, isAppError } from '@/lib/errors';
 import { enqueueJob, requestJobCancel } from './queue';
 import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from '@/lib/jobs/registry';
 import type { JobStatus } from '@/lib/jobs/statuses';
@@ -82,13 +83,13 @@ export function getJobForActor(actor: Actor, jobId: number): JobView {
     .leftJoin(projects, eq(projects.id, jobs.projectId))
     .where(and(eq(jobs.id, jobId), visibility(actor)))
     .get();
-  if (!row) throw new NotFoundError(`job ${jobId} not found`);
+  if (!row) throw new AppError('not-found', `job ${jobId} not found`);
   return toView(row.job, row.projectName);
 }
 
 /**
  * A job of one kind and one project that the actor may see (e.g. an export of project 3). Any other id —
- * missing, hidden from the actor, another kind or another project's — gets the same NotFoundError(notFound),
+ * missing, hidden from the actor, another kind or another project's — gets the same 'not-found' error (notFound),
  * so the answer tells nothing about jobs the caller cannot see.
  */
 export function getProjectJobForActor(actor: Actor, jobId: number, expected: { kind: JobKind; projectId: number }, notFound: string): JobView {
@@ -96,10 +97,10 @@ export function getProjectJobForActor(actor: Actor, jobId: number, expected: { k
   try {
     job = getJobForActor(actor, jobId);
   } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError(notFound);
+    if (isAppError(error, 'not-found')) throw new AppError('not-found', notFound);
     throw error;
   }
-  if (job.kind !== expected.kind || job.projectId !== expected.projectId) throw new NotFoundError(notFound);
+  if (job.kind !== expected.kind || job.projectId !== expected.projectId) throw new AppError('not-found', notFound);
   return job;
 }
 
@@ -124,7 +125,7 @@ export function enqueueProjectJob<K extends JobKind>(actor: Actor, kind: K, payl
 
 export function cancelJobForActor(actor: Actor, jobId: number): JobView {
   const job = getJobForActor(actor, jobId);
-  if (actor.role === 'annotator') throw new AccessDeniedError();
+  if (actor.role === 'annotator') throw new AppError('forbidden', 'You do not have access to this resource');
   requestJobCancel(getDb(), job.id);
   return getJobForActor(actor, jobId);
 }

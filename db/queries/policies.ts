@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { and, desc, eq } from 'drizzle-orm';
-import { NotFoundError, type Actor } from '@/lib/auth/access';
+import type { Actor } from '@/lib/auth/access';
+import { AppError, formatZodIssues } from '@/lib/errors';
 import { resolveCheckpoint } from '@/lib/checkpoints';
 import { contentHash } from '@/lib/data/content-hash';
 import { dataDir } from '@/lib/env';
-import { ConflictError, formatZodIssues, InvalidRequestError } from '@/lib/errors';
 import { alignSettingsSchema, type AlignSettings } from '@/lib/jobs/align-policy';
 import { enqueueJob } from './queue';
 import { jobs, models } from '../schema';
@@ -30,31 +30,31 @@ const toRecord = (row: typeof models.$inferSelect, job: typeof jobs.$inferSelect
 export function startAlignment(actor: Actor, projectId: number, input: AlignSettings & { name?: string }): { policy: PolicyRecord; jobId: number } {
   assertCanManageProject(actor, projectId);
   const parsed = alignSettingsSchema.safeParse(input);
-  if (!parsed.success) throw new InvalidRequestError(formatZodIssues(parsed.error, 'settings').message);
+  if (!parsed.success) throw new AppError('invalid', formatZodIssues(parsed.error, 'settings').message);
   const settings = parsed.data;
-  if (settings.lossWeights && settings.lossWeights.length !== settings.loss.length) throw new InvalidRequestError(`${settings.loss.length} loss types but ${settings.lossWeights.length} loss weights`);
+  if (settings.lossWeights && settings.lossWeights.length !== settings.loss.length) throw new AppError('invalid', `${settings.loss.length} loss types but ${settings.lossWeights.length} loss weights`);
   if (settings.base.startsWith('checkpoint:')) {
     try {
       resolveCheckpoint(settings.base.slice('checkpoint:'.length));
     } catch (error) {
-      throw new InvalidRequestError((error as Error).message);
+      throw new AppError('invalid', (error as Error).message);
     }
   }
   if (settings.base.startsWith('policy:')) {
     const base = getPolicy(actor, Number(settings.base.slice('policy:'.length)));
-    if (base.projectId !== projectId) throw new InvalidRequestError(`policy ${base.id} belongs to another project`);
-    if (base.status !== 'ready') throw new InvalidRequestError(`policy ${base.id} is ${base.status}, not ready`);
+    if (base.projectId !== projectId) throw new AppError('invalid', `policy ${base.id} belongs to another project`);
+    if (base.status !== 'ready') throw new AppError('invalid', `policy ${base.id} is ${base.status}, not ready`);
   }
   if (settings.rewardModelId !== undefined) {
     const rm = getRewardModel(actor, settings.rewardModelId);
-    if (rm.projectId !== projectId) throw new InvalidRequestError(`reward model ${rm.id} belongs to another project`);
-    if (rm.status !== 'ready') throw new InvalidRequestError(`reward model ${rm.id} is ${rm.status}, not ready`);
+    if (rm.projectId !== projectId) throw new AppError('invalid', `reward model ${rm.id} belongs to another project`);
+    if (rm.status !== 'ready') throw new AppError('invalid', `reward model ${rm.id} is ${rm.status}, not ready`);
   }
-  if (settings.rounds > 1 && settings.roundJudge === 'reward-model' && settings.rewardModelId === undefined) throw new InvalidRequestError('iterative rounds judged by a reward model need rewardModelId');
+  if (settings.rounds > 1 && settings.roundJudge === 'reward-model' && settings.rewardModelId === undefined) throw new AppError('invalid', 'iterative rounds judged by a reward model need rewardModelId');
   // Greedy sampling gives every one of a round's candidates the same text: nothing to compare.
-  if (settings.rounds > 1 && settings.temperature === 0) throw new InvalidRequestError('iterative rounds sample several candidates per prompt: temperature 0 (greedy) makes them identical');
+  if (settings.rounds > 1 && settings.temperature === 0) throw new AppError('invalid', 'iterative rounds sample several candidates per prompt: temperature 0 (greedy) makes them identical');
   const usable = usablePairs(projectId);
-  if (usable < 10) throw new InvalidRequestError(`project ${projectId} has ${usable} comparisons with response texts; alignment needs at least 10`);
+  if (usable < 10) throw new AppError('invalid', `project ${projectId} has ${usable} comparisons with response texts; alignment needs at least 10`);
   const name = input.name?.trim() || `${settings.loss.join('+')} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
   const db = getDb();
   const { modelId, jobId } = db.transaction(() => {
@@ -82,14 +82,14 @@ export function listPolicies(actor: Actor, projectId: number): PolicyRecord[] {
 export function getPolicy(actor: Actor, id: number): PolicyRecord {
   const notFound = `policy ${id} not found`;
   const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, id)).get();
-  if (!row || row.model.kind !== POLICY_KIND) throw new NotFoundError(notFound);
+  if (!row || row.model.kind !== POLICY_KIND) throw new AppError('not-found', notFound);
   assertCanManageProjectOf(actor, row.model.projectId, notFound);
   return toRecord(row.model, row.job);
 }
 
 export function getPolicyForJob(id: number): PolicyRecord {
   const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, id)).get();
-  if (!row || row.model.kind !== POLICY_KIND) throw new NotFoundError(`policy ${id} not found`);
+  if (!row || row.model.kind !== POLICY_KIND) throw new AppError('not-found', `policy ${id} not found`);
   return toRecord(row.model, row.job);
 }
 
@@ -115,9 +115,9 @@ export function markPolicyFailed(id: number, reason: string): void {
 
 /** The directory holding a ready policy's three files. */
 export function readyPolicyDir(record: PolicyRecord): string {
-  if (record.status !== 'ready' || !record.artifactPath) throw new ConflictError(`policy ${record.id} is ${record.status}, not ready`);
+  if (record.status !== 'ready' || !record.artifactPath) throw new AppError('conflict', `policy ${record.id} is ${record.status}, not ready`);
   const dir = path.join(dataDir(), record.artifactPath);
-  if (!dir.startsWith(path.join(dataDir(), 'models') + path.sep) || !fs.existsSync(path.join(dir, 'model.safetensors'))) throw new NotFoundError(`policy ${record.id} has no files`);
+  if (!dir.startsWith(path.join(dataDir(), 'models') + path.sep) || !fs.existsSync(path.join(dir, 'model.safetensors'))) throw new AppError('not-found', `policy ${record.id} has no files`);
   return dir;
 }
 

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
-import { AccessDeniedError, canCreateProjects, canManageProject, canViewProject, NotFoundError, type Actor } from '@/lib/auth/access';
+import { canCreateProjects, canManageProject, canViewProject, type Actor } from '@/lib/auth/access';
+import { AppError } from '@/lib/errors';
 import { emailSchema, memberRoleSchema } from '@/lib/auth/schemas';
 import { createProjectSchema, projectSettingsSchema, type CreateProjectInput, type ProjectSettings } from '@/lib/projects/settings';
 import type { WinRateSummary } from '@/lib/stats/win-rates';
@@ -65,10 +66,10 @@ export function listProjectsForActor(actor: Actor): ProjectSummary[] {
   return rows.map(toSummary).filter((p) => canViewProject(actor, { memberRole: p.memberRole }));
 }
 
-/** One project, or NotFoundError / AccessDeniedError (a non-member is told "not found" so ids do not leak). */
+/** One project, or AppError 'not-found' / 'forbidden' (a non-member is told "not found" so ids do not leak). */
 export function getProjectForActor(actor: Actor, projectId: number): ProjectDetail {
   const row = selectSummaries(actor).where(eq(projects.id, projectId)).get();
-  if (!row || !canViewProject(actor, { memberRole: row.memberRole })) throw new NotFoundError(`project ${projectId} not found`);
+  if (!row || !canViewProject(actor, { memberRole: row.memberRole })) throw new AppError('not-found', `project ${projectId} not found`);
   const extra = getDb().select().from(projects).where(eq(projects.id, projectId)).get()!;
   return {
     ...toSummary(row),
@@ -84,11 +85,11 @@ export function getProjectForActor(actor: Actor, projectId: number): ProjectDeta
 /** Throws unless the actor may manage the project (researcher member or admin). */
 export function assertCanManageProject(actor: Actor, projectId: number): void {
   const project = getProjectForActor(actor, projectId);
-  if (!project.canManage) throw new AccessDeniedError('only researchers of this project can do that');
+  if (!project.canManage) throw new AppError('forbidden', 'only researchers of this project can do that');
 }
 
 export function createProject(actor: Actor, input: CreateProjectInput, options: { isDemo?: boolean } = {}): ProjectSummary {
-  if (!canCreateProjects(actor)) throw new AccessDeniedError('only researchers and admins can create projects');
+  if (!canCreateProjects(actor)) throw new AppError('forbidden', 'only researchers and admins can create projects');
   const data = createProjectSchema.parse(input);
   const db = getDb();
   const id = db.transaction((tx) => {
@@ -107,8 +108,8 @@ export function createProject(actor: Actor, input: CreateProjectInput, options: 
 export function addProjectMember(projectId: number, userId: string, role: MemberRole): void {
   const parsedRole = memberRoleSchema.parse(role);
   const db = getDb();
-  if (!db.select({ id: projects.id }).from(projects).where(eq(projects.id, projectId)).get()) throw new NotFoundError(`project ${projectId} not found`);
-  if (!db.select({ id: users.id }).from(users).where(eq(users.id, userId)).get()) throw new NotFoundError(`user ${userId} not found`);
+  if (!db.select({ id: projects.id }).from(projects).where(eq(projects.id, projectId)).get()) throw new AppError('not-found', `project ${projectId} not found`);
+  if (!db.select({ id: users.id }).from(users).where(eq(users.id, userId)).get()) throw new AppError('not-found', `user ${userId} not found`);
   db.insert(projectMembers)
     .values({ projectId, userId, role: parsedRole })
     .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role: parsedRole } })
@@ -142,7 +143,7 @@ export function addProjectMemberByEmail(actor: Actor, projectId: number, input: 
   const email = emailSchema.parse(input.email);
   const role = memberRoleSchema.parse(input.role);
   const user = getDb().select({ id: users.id, name: users.name, email: users.email, isSimulated: users.isSimulated }).from(users).where(eq(users.email, email)).get();
-  if (!user || user.isSimulated) throw new NotFoundError(`no user with email ${email}; invite them first`);
+  if (!user || user.isSimulated) throw new AppError('not-found', `no user with email ${email}; invite them first`);
   addProjectMember(projectId, user.id, role);
   return { userId: user.id, name: user.name, email: user.email, role };
 }
@@ -195,6 +196,6 @@ export function listGuidelineVersions(projectId: number): GuidelineVersion[] {
 /** A project's settings without an actor (workers). */
 export function getProjectSettings(projectId: number): ProjectSettings {
   const row = getDb().select({ settings: projects.settings }).from(projects).where(eq(projects.id, projectId)).get();
-  if (!row) throw new NotFoundError(`project ${projectId} not found`);
+  if (!row) throw new AppError('not-found', `project ${projectId} not found`);
   return projectSettingsSchema.parse(row.settings);
 }

@@ -9,11 +9,9 @@ import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
 import { nextRunAt } from '@/lib/jobs/backoff';
 import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from '@/lib/jobs/registry';
 import type { JobStatus } from '@/lib/jobs/statuses';
-import { formatZodIssues } from '@/lib/errors';
+import { AppError, formatZodIssues } from '@/lib/errors';
 import type { Db } from '../client';
 import { jobMetrics, jobs, type Job } from '../schema';
-
-export class JobPayloadError extends Error {}
 
 export type EnqueueOptions = { projectId?: number | null; createdBy?: string | null; priority?: number; runAt?: Date };
 
@@ -21,7 +19,7 @@ export type EnqueueOptions = { projectId?: number | null; createdBy?: string | n
 export function enqueueJob<K extends JobKind>(db: Db, kind: K, payload: JobPayloadInput<K>, options: EnqueueOptions = {}): Job {
   const definition = JOB_DEFINITIONS[kind];
   const parsed = definition.payload.safeParse(payload);
-  if (!parsed.success) throw new JobPayloadError(`Invalid payload for ${kind}: ${formatZodIssues(parsed.error, 'payload').message}`);
+  if (!parsed.success) throw new AppError('invalid', `Invalid payload for ${kind}: ${formatZodIssues(parsed.error, 'payload').message}`);
   const rows = db
     .insert(jobs)
     .values({

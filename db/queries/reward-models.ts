@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { and, desc, eq, like } from 'drizzle-orm';
-import { NotFoundError, type Actor } from '@/lib/auth/access';
+import type { Actor } from '@/lib/auth/access';
+import { AppError, isAppError } from '@/lib/errors';
 import { dataDir } from '@/lib/env';
 import { resolveCheckpoint } from '@/lib/checkpoints';
-import { ConflictError, InvalidRequestError } from '@/lib/errors';
 import { enqueueJob } from './queue';
 import { rewardModelSettingsSchema, type RewardModelSettings } from '@/lib/jobs/train-reward-model';
 import { items, jobs, models } from '../schema';
@@ -67,19 +67,19 @@ export function usablePairs(projectId: number): number {
 export function startRewardModelTraining(actor: Actor, projectId: number, input: RewardModelSettings & { name?: string }): { model: RewardModelRecord; jobId: number } {
   assertCanManageProject(actor, projectId);
   const settings = rewardModelSettingsSchema.parse(input);
-  if (settings.featurizer === 'transformer' && settings.kind !== 'bt') throw new InvalidRequestError('the transformer featurizer is offered with kind bt');
+  if (settings.featurizer === 'transformer' && settings.kind !== 'bt') throw new AppError('invalid', 'the transformer featurizer is offered with kind bt');
   if (settings.featurizer === 'checkpoint') {
-    if (!settings.checkpoint) throw new InvalidRequestError('the checkpoint featurizer needs a checkpoint name (checkpoint)');
+    if (!settings.checkpoint) throw new AppError('invalid', 'the checkpoint featurizer needs a checkpoint name (checkpoint)');
     try {
       resolveCheckpoint(settings.checkpoint);
     } catch (error) {
-      throw new InvalidRequestError((error as Error).message);
+      throw new AppError('invalid', (error as Error).message);
     }
-  } else if (settings.checkpoint) throw new InvalidRequestError('a checkpoint is read only with featurizer checkpoint');
+  } else if (settings.checkpoint) throw new AppError('invalid', 'a checkpoint is read only with featurizer checkpoint');
   const db = getDb();
   const usable = usablePairs(projectId);
   const rated = db.$client.prepare('select count(*) from judgments where project_id = ? and ratings is not null').pluck().get(projectId) as number;
-  if (usable < 10 && !(settings.kind === 'regression' && rated >= 10)) throw new InvalidRequestError(`project ${projectId} has ${usable} comparisons with response texts; a reward model needs at least 10`);
+  if (usable < 10 && !(settings.kind === 'regression' && rated >= 10)) throw new AppError('invalid', `project ${projectId} has ${usable} comparisons with response texts; a reward model needs at least 10`);
   const name = input.name?.trim() || `${settings.kind} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
   const { modelId, jobId } = db.transaction(() => {
     const model = db
@@ -115,7 +115,7 @@ export function assertCanManageProjectOf(actor: Actor, projectId: number, notFou
   try {
     assertCanManageProject(actor, projectId);
   } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError(notFound);
+    if (isAppError(error, 'not-found')) throw new AppError('not-found', notFound);
     throw error;
   }
 }
@@ -124,7 +124,7 @@ export function assertCanManageProjectOf(actor: Actor, projectId: number, notFou
 export function getRewardModel(actor: Actor, modelId: number): RewardModelRecord {
   const notFound = `model ${modelId} not found`;
   const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, modelId)).get();
-  if (!row || !row.model.kind.startsWith(REWARD_KIND_PREFIX)) throw new NotFoundError(notFound);
+  if (!row || !row.model.kind.startsWith(REWARD_KIND_PREFIX)) throw new AppError('not-found', notFound);
   assertCanManageProjectOf(actor, row.model.projectId, notFound);
   return toRecord(row.model, row.job);
 }
@@ -132,7 +132,7 @@ export function getRewardModel(actor: Actor, modelId: number): RewardModelRecord
 /** The worker's view (no actor): the record by id. */
 export function getRewardModelForJob(modelId: number): RewardModelRecord {
   const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, modelId)).get();
-  if (!row) throw new NotFoundError(`model ${modelId} not found`);
+  if (!row) throw new AppError('not-found', `model ${modelId} not found`);
   return toRecord(row.model, row.job);
 }
 
@@ -154,14 +154,14 @@ export function markRewardModelFailed(modelId: number, reason: string): void {
 }
 
 function assertRewardModelReady(record: RewardModelRecord): asserts record is RewardModelRecord & { artifactPath: string } {
-  if (record.status !== 'ready' || !record.artifactPath) throw new ConflictError(`model ${record.id} is ${record.status}, not ready`);
+  if (record.status !== 'ready' || !record.artifactPath) throw new AppError('conflict', `model ${record.id} is ${record.status}, not ready`);
 }
 
 /** model.json (parsed) and weights.bin of a ready model. */
 export function readRewardModelFiles(record: RewardModelRecord): { manifest: unknown; weights: Buffer; dir: string } {
   assertRewardModelReady(record);
   const dir = path.join(dataDir(), record.artifactPath);
-  if (!dir.startsWith(path.join(dataDir(), 'models') + path.sep)) throw new NotFoundError(`model ${record.id} has no files`);
+  if (!dir.startsWith(path.join(dataDir(), 'models') + path.sep)) throw new AppError('not-found', `model ${record.id} has no files`);
   return { manifest: JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as unknown, weights: fs.readFileSync(path.join(dir, 'weights.bin')), dir };
 }
 
@@ -208,10 +208,10 @@ export function getScoringReportFile(actor: Actor, modelId: number, jobId: numbe
   const notFound = `scoring job ${jobId} not found for model ${modelId}`;
   const job = getProjectJobForActor(actor, jobId, { kind: 'score-records', projectId: model.projectId }, notFound);
   const payload = getDb().select({ payload: jobs.payload }).from(jobs).where(eq(jobs.id, jobId)).get()?.payload as { modelId?: unknown } | undefined;
-  if (payload?.modelId !== modelId) throw new NotFoundError(notFound);
-  if (job.status !== 'succeeded') throw new ConflictError(`scoring job ${jobId} is ${job.status}, not finished; follow it at GET /api/v1/jobs/${jobId}`);
+  if (payload?.modelId !== modelId) throw new AppError('not-found', notFound);
+  if (job.status !== 'succeeded') throw new AppError('conflict', `scoring job ${jobId} is ${job.status}, not finished; follow it at GET /api/v1/jobs/${jobId}`);
   const file = path.join(scoreJobDirectory(jobId), SCORE_REPORT);
-  if (!fs.existsSync(file)) throw new NotFoundError(`the scores of job ${jobId} are no longer on the server`);
+  if (!fs.existsSync(file)) throw new AppError('not-found', `the scores of job ${jobId} are no longer on the server`);
   return file;
 }
 

@@ -1,16 +1,13 @@
 import { asc, count, eq } from 'drizzle-orm';
 import { createUserSchema, type CreateUserInput } from '@/lib/auth/schemas';
+import { AppError } from '@/lib/errors';
 import type { UserRole } from '@/lib/auth/roles';
 import { accounts, users } from '../schema';
 import { getDb } from '../client';
 
 export type UserSummary = { id: string; name: string; email: string; role: UserRole; isSimulated: boolean; createdAt: Date };
 
-export class DuplicateEmailError extends Error {
-  constructor(email: string) {
-    super(`a user with email ${email} already exists`);
-  }
-}
+const duplicateEmail = (email: string) => new AppError('conflict', `a user with email ${email} already exists`);
 
 const summaryColumns = { id: users.id, name: users.name, email: users.email, role: users.role, isSimulated: users.isSimulated, createdAt: users.createdAt };
 
@@ -27,7 +24,7 @@ type Tx = Parameters<Parameters<ReturnType<typeof getDb>['transaction']>[0]>[0];
 /** Inserts a user and its credential account inside the caller's transaction. */
 export function insertCredentialUser(tx: Tx, user: { name: string; email: string; role: UserRole }, passwordHash: string): string {
   const existing = tx.select({ id: users.id }).from(users).where(eq(users.email, user.email)).get();
-  if (existing) throw new DuplicateEmailError(user.email);
+  if (existing) throw duplicateEmail(user.email);
   const id = crypto.randomUUID();
   tx.insert(users).values({ id, name: user.name, email: user.email, role: user.role }).run();
   tx.insert(accounts).values({ id: crypto.randomUUID(), accountId: id, providerId: 'credential', userId: id, password: passwordHash }).run();
@@ -37,7 +34,7 @@ export function insertCredentialUser(tx: Tx, user: { name: string; email: string
 /** Creates a user who signs in with email + password. */
 export async function createUserWithPassword(input: CreateUserInput): Promise<UserSummary> {
   const data = createUserSchema.parse(input);
-  if (getUserByEmail(data.email)) throw new DuplicateEmailError(data.email);
+  if (getUserByEmail(data.email)) throw duplicateEmail(data.email);
   const hash = await hashPassword(data.password);
   const id = getDb().transaction((tx) => insertCredentialUser(tx, data, hash));
   return getUserSummary(id)!;

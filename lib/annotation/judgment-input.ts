@@ -6,6 +6,7 @@
  * shown order, so position bias stays measurable and every row means the same thing.
  */
 import { z } from 'zod';
+import { AppError } from '@/lib/errors';
 import type { ProjectSettings } from '@/lib/projects/settings';
 import type { Winner } from './kinds';
 
@@ -43,15 +44,6 @@ export type NormalizedJudgment = {
   ratings: Record<string, Record<string, number>> | null;
 };
 
-export class JudgmentValidationError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Which answers an item of this kind needs under these settings. */
 export function requiredParts(item: ItemShape, settings: ProjectSettings): { pairwise: boolean; ranking: boolean; ratings: boolean } {
   const ratings = settings.tasks.includes('rating') && settings.attributes.length > 0;
@@ -69,11 +61,11 @@ export function canonicalWinner(winner: Winner, item: ItemShape, shownOrder: rea
   return shownId === item.responseIds[0] ? 'a' : 'b';
 }
 
-/** Validates an answer against the item and the project's settings; throws JudgmentValidationError naming the field. */
+/** Validates an answer against the item and the project's settings; throws AppError 'invalid' naming the field. */
 export function normalizeJudgment(input: JudgmentInput, item: ItemShape, settings: ProjectSettings, shownOrder: readonly number[]): NormalizedJudgment {
   const parts = requiredParts(item, settings);
   const fail = (field: string, message: string): never => {
-    throw new JudgmentValidationError(message, field);
+    throw new AppError('invalid', message, { field });
   };
 
   let winner: Winner | null = null;

@@ -25,11 +25,3 @@ export function canViewProject(actor: Actor, access: ProjectAccess): boolean {
 export function canManageProject(actor: Actor, access: ProjectAccess): boolean {
   return isAdmin(actor) || (access.memberRole === 'researcher' && actor.role !== 'annotator');
 }
-
-export class AccessDeniedError extends Error {
-  constructor(message = 'You do not have access to this resource') {
-    super(message);
-  }
-}
-
-export class NotFoundError extends Error {}

@@ -1,5 +1,5 @@
 /** Column mappings: rename a file's fields to the ones the import formats read (pure; the import page uses it too). */
-import { ImportFileError } from './import-rows';
+import { AppError } from '@/lib/errors';
 
 /** `{ target: source }`: every record's `source` field is read as `target`. */
 export type ColumnMapping = Record<string, string>;
@@ -27,7 +27,7 @@ export const MAPPABLE_FIELDS = [
 
 /**
  * Reads a column mapping written `target=source, target=source` (or as a JSON object {target: source}):
- * each target is a field the formats read, each source a field of the file. Throws ImportFileError.
+ * each target is a field the formats read, each source a field of the file. Throws AppError 'bad-file'.
  */
 export function parseColumnMapping(text: string): ColumnMapping {
   const trimmed = text.trim();
@@ -37,20 +37,20 @@ export function parseColumnMapping(text: string): ColumnMapping {
     try {
       entries = Object.entries(JSON.parse(trimmed) as Record<string, unknown>);
     } catch {
-      throw new ImportFileError('the column mapping is not valid JSON; write it as target=source, target=source');
+      throw new AppError('bad-file', 'the column mapping is not valid JSON; write it as target=source, target=source');
     }
   } else {
     entries = trimmed.split(',').map((part) => {
       const eq = part.indexOf('=');
-      if (eq < 0) throw new ImportFileError(`column mapping "${part.trim()}": write target=source, e.g. model_a=left`);
+      if (eq < 0) throw new AppError('bad-file', `column mapping "${part.trim()}": write target=source, e.g. model_a=left`);
       return [part.slice(0, eq).trim(), part.slice(eq + 1).trim()];
     });
   }
   const mapping: ColumnMapping = {};
   for (const [target, source] of entries) {
-    if (!(MAPPABLE_FIELDS as readonly string[]).includes(target)) throw new ImportFileError(`column mapping: "${target}" is not a field the formats read (${MAPPABLE_FIELDS.join(', ')})`);
-    if (typeof source !== 'string' || !source) throw new ImportFileError(`column mapping: give the file's column for "${target}"`);
-    if (target in mapping) throw new ImportFileError(`column mapping: "${target}" is mapped twice`);
+    if (!(MAPPABLE_FIELDS as readonly string[]).includes(target)) throw new AppError('bad-file', `column mapping: "${target}" is not a field the formats read (${MAPPABLE_FIELDS.join(', ')})`);
+    if (typeof source !== 'string' || !source) throw new AppError('bad-file', `column mapping: give the file's column for "${target}"`);
+    if (target in mapping) throw new AppError('bad-file', `column mapping: "${target}" is mapped twice`);
     mapping[target] = source;
   }
   return mapping;

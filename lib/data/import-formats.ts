@@ -2,25 +2,26 @@
  * Import formats: each record of a file becomes either candidates (a prompt and responses to annotate)
  * or preference comparisons (prompt, chosen, rejected, optional tie / margin / annotator / systems).
  * Pure: `detectFormat` looks at the first records, `parseRecord` turns one record into rows or throws
- * an ImportRowError naming what is wrong.
+ * an AppError 'bad-row' naming what is wrong.
  */
+import { AppError } from '@/lib/errors';
 import type { Message } from './export';
 import { parsePandaLm, parsePrometheus, parseSquality, parseWmtRanking } from './import-datasets';
-import { ImportRowError, isObject, optionalString, ROLES, text, type ImportedRow } from './import-rows';
+import { isObject, optionalString, ROLES, text, type ImportedRow } from './import-rows';
 
-export { ImportFileError, ImportRowError, type ImportedComparison, type ImportedRow } from './import-rows';
+export type { ImportedComparison, ImportedRow } from './import-rows';
 
 export const IMPORT_FORMATS = ['candidates', 'pairs', 'hh', 'battles', 'rankings', 'oasst', 'ratings', 'pandalm', 'prometheus', 'squality'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 function messagesOf(value: unknown, field: string): Message[] {
-  if (!Array.isArray(value) || value.length === 0) throw new ImportRowError(`${field} must be a non-empty list of messages`);
+  if (!Array.isArray(value) || value.length === 0) throw new AppError('bad-row', `${field} must be a non-empty list of messages`);
   return value.map((m, k) => {
-    if (!isObject(m)) throw new ImportRowError(`${field}[${k}] must be an object with role and content`);
+    if (!isObject(m)) throw new AppError('bad-row', `${field}[${k}] must be an object with role and content`);
     const role = m.role === 'human' ? 'user' : m.role === 'gpt' || m.role === 'bot' ? 'assistant' : m.role;
-    if (typeof role !== 'string' || !ROLES.has(role)) throw new ImportRowError(`${field}[${k}].role must be system, user or assistant (got ${JSON.stringify(m.role ?? null)})`);
+    if (typeof role !== 'string' || !ROLES.has(role)) throw new AppError('bad-row', `${field}[${k}].role must be system, user or assistant (got ${JSON.stringify(m.role ?? null)})`);
     // An empty system prompt is a real (and common) conversation; empty user or assistant turns are not.
-    if (typeof m.content !== 'string' || (role !== 'system' && !m.content.trim())) throw new ImportRowError(`${field}[${k}].content must be a non-empty string`);
+    if (typeof m.content !== 'string' || (role !== 'system' && !m.content.trim())) throw new AppError('bad-row', `${field}[${k}].content must be a non-empty string`);
     return { role: role as Message['role'], content: m.content };
   });
 }
@@ -30,7 +31,7 @@ export function parseHhTranscript(transcript: string, field: string): Message[] 
   const parts = transcript.split(/\n\n(Human|Assistant): ?/);
   const messages: Message[] = [];
   for (let k = 1; k < parts.length; k += 2) messages.push({ role: parts[k] === 'Human' ? 'user' : 'assistant', content: (parts[k + 1] ?? '').trim() });
-  if (messages.length === 0) throw new ImportRowError(`${field} is not an HH transcript ("\\n\\nHuman: … \\n\\nAssistant: …")`);
+  if (messages.length === 0) throw new AppError('bad-row', `${field} is not an HH transcript ("\\n\\nHuman: … \\n\\nAssistant: …")`);
   return messages;
 }
 
@@ -38,14 +39,14 @@ export function parseHhTranscript(transcript: string, field: string): Message[] 
 function splitImplicit(chosen: Message[], rejected: Message[]): { messages: Message[]; chosen: string; rejected: string } {
   const lastC = chosen[chosen.length - 1]!;
   const lastR = rejected[rejected.length - 1]!;
-  if (lastC.role !== 'assistant' || lastR.role !== 'assistant') throw new ImportRowError('chosen and rejected must each end with an assistant message');
+  if (lastC.role !== 'assistant' || lastR.role !== 'assistant') throw new AppError('bad-row', 'chosen and rejected must each end with an assistant message');
   const prompt = chosen.slice(0, -1);
-  if (JSON.stringify(prompt) !== JSON.stringify(rejected.slice(0, -1))) throw new ImportRowError('chosen and rejected must share the same conversation before their last message');
+  if (JSON.stringify(prompt) !== JSON.stringify(rejected.slice(0, -1))) throw new AppError('bad-row', 'chosen and rejected must share the same conversation before their last message');
   return { messages: prompt, chosen: lastC.content, rejected: lastR.content };
 }
 
 function endsWithUser(messages: Message[], field: string): Message[] {
-  if (messages.length === 0 || messages[messages.length - 1]!.role !== 'user') throw new ImportRowError(`${field} must end with a user turn`);
+  if (messages.length === 0 || messages[messages.length - 1]!.role !== 'user') throw new AppError('bad-row', `${field} must end with a user turn`);
   return messages;
 }
 
@@ -53,7 +54,7 @@ function endsWithUser(messages: Message[], field: string): Message[] {
 function strengthOf(record: Record<string, unknown>): number | null {
   const v = record.strength ?? record.margin;
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ImportRowError('margin / strength must be a number ≥ 0');
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new AppError('bad-row', 'margin / strength must be a number ≥ 0');
   return Math.abs(v);
 }
 
@@ -116,7 +117,7 @@ export function detectFormat(records: readonly unknown[]): ImportFormat | null {
 
 /** One record → the rows it holds (an OpenAssistant tree holds one ranking per prompter turn with ranked replies). */
 export function parseRecord(record: unknown, format: ImportFormat): ImportedRow[] {
-  if (!isObject(record)) throw new ImportRowError('each record must be a JSON object');
+  if (!isObject(record)) throw new AppError('bad-row', 'each record must be a JSON object');
   if (format === 'oasst') return parseOasstTree(record);
   if (format === 'rankings') return [parseRanking(record)];
   if (format === 'ratings') return [parseRatings(record)];
@@ -127,14 +128,14 @@ export function parseRecord(record: unknown, format: ImportFormat): ImportedRow[
 }
 
 function responsesOf(value: unknown): { content: string; system: string }[] {
-  if (!Array.isArray(value) || value.length === 0) throw new ImportRowError('responses must be a non-empty list');
+  if (!Array.isArray(value) || value.length === 0) throw new AppError('bad-row', 'responses must be a non-empty list');
   return value.map((r, k) =>
     typeof r === 'string'
       ? { content: text(r, `responses[${k}]`), system: `response-${k + 1}` }
       : isObject(r)
         ? { content: text(r.content ?? r.response ?? r.text, `responses[${k}].content`), system: optionalString(r.system ?? r.model) ?? `response-${k + 1}` }
         : (() => {
-            throw new ImportRowError(`responses[${k}] must be a string or {content, system}`);
+            throw new AppError('bad-row', `responses[${k}] must be a string or {content, system}`);
           })(),
   );
 }
@@ -150,23 +151,23 @@ function parseRanking(record: Record<string, unknown>): ImportedRow {
   const responses = responsesOf(record.responses);
   let groups: number[][];
   if (record.ranking !== undefined) {
-    if (!Array.isArray(record.ranking) || record.ranking.length === 0) throw new ImportRowError('ranking must be a non-empty list of tie groups');
+    if (!Array.isArray(record.ranking) || record.ranking.length === 0) throw new AppError('bad-row', 'ranking must be a non-empty list of tie groups');
     groups = record.ranking.map((g, k) => {
       const group = Array.isArray(g) ? g : [g];
-      if (group.length === 0 || !group.every((i) => Number.isInteger(i) && i >= 0 && i < responses.length)) throw new ImportRowError(`ranking[${k}] must hold response indexes 0..${responses.length - 1}`);
+      if (group.length === 0 || !group.every((i) => Number.isInteger(i) && i >= 0 && i < responses.length)) throw new AppError('bad-row', `ranking[${k}] must hold response indexes 0..${responses.length - 1}`);
       return group as number[];
     });
   } else {
     const ranks = record.ranks;
-    if (!Array.isArray(ranks) || ranks.length !== responses.length || !ranks.every((r) => typeof r === 'number' && Number.isFinite(r))) throw new ImportRowError('ranks must give one number per response');
+    if (!Array.isArray(ranks) || ranks.length !== responses.length || !ranks.every((r) => typeof r === 'number' && Number.isFinite(r))) throw new AppError('bad-row', 'ranks must give one number per response');
     const distinct = [...new Set(ranks as number[])].sort((a, b) => a - b);
     groups = distinct.map((r) => (ranks as number[]).flatMap((x, i) => (x === r ? [i] : [])));
   }
   const seen = groups.flat();
-  if (new Set(seen).size !== seen.length) throw new ImportRowError('a response appears twice in the ranking');
-  if (seen.length !== responses.length) throw new ImportRowError(`rank all ${responses.length} responses (got ${seen.length})`);
-  if (responses.length < 2) throw new ImportRowError('a ranking needs at least two responses');
-  if (new Set(responses.map((r) => `${r.system}\u0000${r.content}`)).size !== responses.length) throw new ImportRowError('two responses of the ranking are identical');
+  if (new Set(seen).size !== seen.length) throw new AppError('bad-row', 'a response appears twice in the ranking');
+  if (seen.length !== responses.length) throw new AppError('bad-row', `rank all ${responses.length} responses (got ${seen.length})`);
+  if (responses.length < 2) throw new AppError('bad-row', 'a ranking needs at least two responses');
+  if (new Set(responses.map((r) => `${r.system}\u0000${r.content}`)).size !== responses.length) throw new AppError('bad-row', 'two responses of the ranking are identical');
   return { kind: 'ranking', messages, responses, groups, annotator: optionalString(record.annotator ?? record.annotator_id) };
 }
 
@@ -176,13 +177,13 @@ const ATTRIBUTE = /^[a-z][a-z0-9_]{0,39}$/;
 function parseRatings(record: Record<string, unknown>): ImportedRow {
   const messages = promptOf(record);
   const responses = responsesOf(record.responses);
-  if (!Array.isArray(record.ratings) || record.ratings.length !== responses.length) throw new ImportRowError('ratings must give one object of attribute ratings per response');
+  if (!Array.isArray(record.ratings) || record.ratings.length !== responses.length) throw new AppError('bad-row', 'ratings must give one object of attribute ratings per response');
   const ratings = record.ratings.map((r, k) => {
-    if (!isObject(r) || Object.keys(r).length === 0) throw new ImportRowError(`ratings[${k}] must be an object such as {"helpfulness": 3}`);
+    if (!isObject(r) || Object.keys(r).length === 0) throw new AppError('bad-row', `ratings[${k}] must be an object such as {"helpfulness": 3}`);
     const out: Record<string, number> = {};
     for (const [attribute, value] of Object.entries(r)) {
-      if (!ATTRIBUTE.test(attribute)) throw new ImportRowError(`ratings[${k}]: attribute names are lower-case letters, digits and _ ("${attribute}")`);
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 4) throw new ImportRowError(`ratings[${k}].${attribute} must be a whole number from 0 to 4`);
+      if (!ATTRIBUTE.test(attribute)) throw new AppError('bad-row', `ratings[${k}]: attribute names are lower-case letters, digits and _ ("${attribute}")`);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 4) throw new AppError('bad-row', `ratings[${k}].${attribute} must be a whole number from 0 to 4`);
       out[attribute] = value;
     }
     return out;
@@ -213,7 +214,7 @@ function parseOasstTree(record: Record<string, unknown>): ImportedRow[] {
     for (const reply of replies) visit(reply, path);
   };
   visit(root, []);
-  if (rows.length === 0) throw new ImportRowError('the tree has no prompter turn with two or more ranked replies');
+  if (rows.length === 0) throw new AppError('bad-row', 'the tree has no prompter turn with two or more ranked replies');
   return rows;
 }
 
@@ -221,10 +222,10 @@ function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat,
   switch (format) {
     case 'candidates': {
       const messages = record.messages !== undefined ? endsWithUser(messagesOf(record.messages, 'messages'), 'messages') : [{ role: 'user' as const, content: text(record.prompt, 'prompt') }];
-      if (!Array.isArray(record.responses) || record.responses.length === 0) throw new ImportRowError('responses must be a non-empty list');
+      if (!Array.isArray(record.responses) || record.responses.length === 0) throw new AppError('bad-row', 'responses must be a non-empty list');
       const responses = record.responses.map((r, k) =>
         typeof r === 'string' ? { content: text(r, `responses[${k}]`), system: `response-${k + 1}` } : isObject(r) ? { content: text(r.content ?? r.response ?? r.text, `responses[${k}].content`), system: optionalString(r.system ?? r.model) ?? `response-${k + 1}` } : (() => {
-              throw new ImportRowError(`responses[${k}] must be a string or {content, system}`);
+              throw new AppError('bad-row', `responses[${k}] must be a string or {content, system}`);
             })(),
       );
       return { kind: 'candidates', messages, responses };
@@ -238,14 +239,14 @@ function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat,
         chosen = Array.isArray(record.chosen) ? (messagesOf(record.chosen, 'chosen').at(-1)!.content) : text(record.chosen, 'chosen');
         rejected = Array.isArray(record.rejected) ? (messagesOf(record.rejected, 'rejected').at(-1)!.content) : text(record.rejected, 'rejected');
       } else {
-        if (!Array.isArray(record.chosen) || !Array.isArray(record.rejected)) throw new ImportRowError('without a prompt, chosen and rejected must be full conversations (implicit prompt)');
+        if (!Array.isArray(record.chosen) || !Array.isArray(record.rejected)) throw new AppError('bad-row', 'without a prompt, chosen and rejected must be full conversations (implicit prompt)');
         const split = splitImplicit(messagesOf(record.chosen, 'chosen'), messagesOf(record.rejected, 'rejected'));
         messages = endsWithUser(split.messages, 'the shared conversation');
         chosen = split.chosen;
         rejected = split.rejected;
       }
       const tie = record.tie === true;
-      if (chosen === rejected) throw new ImportRowError('chosen and rejected are the same text');
+      if (chosen === rejected) throw new AppError('bad-row', 'chosen and rejected are the same text');
       return {
         kind: 'comparison',
         messages,
@@ -267,7 +268,7 @@ function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat,
       const modelB = text(record.model_b, 'model_b');
       // Copilot Arena's completion battles: acceptedIndex 0 / 1 picks completion_a / completion_b.
       const winner = WINNER_SYNONYMS[String(record.winner)] ?? record.winner ?? (record.acceptedIndex === 0 ? 'model_a' : record.acceptedIndex === 1 ? 'model_b' : undefined);
-      if (winner !== 'model_a' && winner !== 'model_b' && winner !== 'tie' && winner !== 'tie (bothbad)') throw new ImportRowError(`winner must be model_a, model_b, tie or tie (bothbad) (also a / b, left / right, both_bad; or acceptedIndex 0 / 1); got ${JSON.stringify(record.winner ?? null)}`);
+      if (winner !== 'model_a' && winner !== 'model_b' && winner !== 'tie' && winner !== 'tie (bothbad)') throw new AppError('bad-row', `winner must be model_a, model_b, tie or tie (bothbad) (also a / b, left / right, both_bad; or acceptedIndex 0 / 1); got ${JSON.stringify(record.winner ?? null)}`);
       let messages: Message[];
       let a: string;
       let b: string;
@@ -280,7 +281,7 @@ function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat,
       } else if (record.prefix !== undefined) {
         const prefix = typeof record.prefix === 'string' ? record.prefix : '';
         const suffix = typeof record.suffix === 'string' ? record.suffix : '';
-        if (!prefix.trim() && !suffix.trim()) throw new ImportRowError('prefix and suffix are both empty');
+        if (!prefix.trim() && !suffix.trim()) throw new AppError('bad-row', 'prefix and suffix are both empty');
         messages = [{ role: 'user', content: `Complete the code at <CURSOR>.\n\n${prefix}<CURSOR>${suffix}` }];
         a = text(record.completion_a, 'completion_a');
         b = text(record.completion_b, 'completion_b');
@@ -288,7 +289,7 @@ function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat,
         // A battle without texts (Arena's clean battles, LLMFAO's crowd votes): it counts for leaderboards
         // and agreement; its responses are stored empty and exports leave it out.
         const question = record.question_id ?? record.prompt ?? record.question;
-        if (question === undefined || question === null || String(question).trim() === '') throw new ImportRowError('a battle without response texts needs question_id (or prompt) to group its votes');
+        if (question === undefined || question === null || String(question).trim() === '') throw new AppError('bad-row', 'a battle without response texts needs question_id (or prompt) to group its votes');
         messages = [{ role: 'user', content: typeof question === 'string' && !/^\d+$/.test(question.trim()) ? question : `question ${String(question).trim()}` }];
         a = '';
         b = '';
@@ -297,7 +298,7 @@ function parseOne(record: Record<string, unknown>, format: Exclude<ImportFormat,
         a = text(record.response_a, 'response_a');
         b = text(record.response_b, 'response_b');
       }
-      if (modelA === modelB) throw new ImportRowError('model_a and model_b are the same system');
+      if (modelA === modelB) throw new AppError('bad-row', 'model_a and model_b are the same system');
       const aWins = winner !== 'model_b';
       return {
         kind: 'comparison',

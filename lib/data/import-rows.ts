@@ -1,10 +1,10 @@
 /** What an import record becomes, and the small checks every format shares (pure). */
+import { AppError } from '@/lib/errors';
 import type { Message } from './export';
 
-export class ImportRowError extends Error {}
-
-/** The file as a whole cannot be read (container, encoding, compression, size of a record, mapping): nothing is written. */
-export class ImportFileError extends Error {}
+// One record that cannot be parsed throws AppError 'bad-row' (the import reports its line and goes on); a file
+// that cannot be read as a whole (container, encoding, compression, size of a record, mapping) throws
+// AppError 'bad-file', and nothing is written.
 
 export type ImportedComparison = {
   messages: Message[];
@@ -28,7 +28,7 @@ export const ROLES = new Set(['system', 'user', 'assistant']);
 
 
 export function text(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !value.trim()) throw new ImportRowError(`${field} must be a non-empty string`);
+  if (typeof value !== 'string' || !value.trim()) throw new AppError('bad-row', `${field} must be a non-empty string`);
   return value;
 }
 

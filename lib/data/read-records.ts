@@ -6,10 +6,10 @@
  * element number with each record, or the parse error of that line. Nothing is ever held whole:
  * - text is decoded as strict UTF-8, and one record may not exceed ARBITER_MAX_RECORD_MB (measured
  *   while streaming, before any parser buffers it): a file that breaks either, or a truncated .gz, stops
- *   with an ImportFileError;
+ *   with an AppError 'bad-file';
  * - a file may not hold more than ARBITER_MAX_IMPORT_MB once decompressed (counted while streaming; for
- *   Parquet also declared in its metadata and counted page by page): PayloadTooLargeError (HTTP 413);
- * - `signal` cancels the read (the client went away): ImportCancelledError, and any gunzip or Parquet
+ *   Parquet also declared in its metadata and counted page by page): AppError 'too-large' (HTTP 413);
+ * - `signal` cancels the read (the client went away): AppError 'cancelled', and any gunzip or Parquet
  *   work in progress stops with it.
  */
 import fs from 'node:fs';
@@ -21,23 +21,17 @@ import Papa from 'papaparse';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, snappyUncompress } from 'hyparquet';
 import { applyMapping, type ColumnMapping } from '@/lib/data/column-mapping';
 import { CsvRecordMeter, CsvRecordTooLongError } from '@/lib/data/csv-record-meter';
-import { ImportFileError, normalizeTableRecord } from '@/lib/data/import-formats';
+import { normalizeTableRecord } from '@/lib/data/import-formats';
 import { JsonArraySplitter, JsonSplitError } from '@/lib/data/json-array-splitter';
 import { uploadTempPath } from '@/lib/data/upload-files';
 import { getEnv } from '@/lib/env';
-import { PayloadTooLargeError } from '@/lib/errors';
+import { AppError, isAppError } from '@/lib/errors';
 
 /** `columns`: the field names of the file's first record, before any mapping (for the mapping editor). */
 export type RecordOrError = { line: number; record: unknown; columns?: string[] } | { line: number; error: string };
 
-export { ImportFileError };
-
 /** The read was stopped by its AbortSignal (the HTTP client disconnected): nothing was, or will be, imported. */
-export class ImportCancelledError extends Error {
-  constructor() {
-    super('the import was cancelled before it finished (the client went away); nothing was imported');
-  }
-}
+const cancelled = () => new AppError('cancelled', 'the import was cancelled before it finished (the client went away); nothing was imported');
 
 const MB = 1e6;
 
@@ -49,15 +43,15 @@ class DecompressedBudget {
   add(bytes: number) {
     this.read += bytes;
     if (this.read > this.limitMb * MB)
-      throw new PayloadTooLargeError(`the import stopped after ${(this.read / MB).toFixed(1)} MB of decompressed data: a file may hold at most ${this.limitMb} MB once decompressed (ARBITER_MAX_IMPORT_MB raises the limit); nothing was imported`);
+      throw new AppError('too-large', `the import stopped after ${(this.read / MB).toFixed(1)} MB of decompressed data: a file may hold at most ${this.limitMb} MB once decompressed (ARBITER_MAX_IMPORT_MB raises the limit); nothing was imported`);
   }
 }
 
 /** Errors that mean what they say, passed on unchanged (never reworded as a corrupt .gz or an unreadable file). */
-const passesThrough = (error: unknown) => error instanceof PayloadTooLargeError || error instanceof ImportCancelledError;
+const passesThrough = (error: unknown) => isAppError(error, 'too-large', 'cancelled');
 
 const gzipError = (error: unknown, where: string) =>
-  new ImportFileError(`the .gz file is truncated or corrupt (${error instanceof Error ? error.message : String(error)}) ${where}; nothing was imported`);
+  new AppError('bad-file', `the .gz file is truncated or corrupt (${error instanceof Error ? error.message : String(error)}) ${where}; nothing was imported`);
 
 /** The file's bytes, gunzipped when `gz`, counted against the budget, stopping when `signal` fires. */
 async function* readBytes(file: string, gz: boolean, budget: DecompressedBudget, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
@@ -72,7 +66,7 @@ async function* readBytes(file: string, gz: boolean, budget: DecompressedBudget,
   try {
     // Leaving this loop early (an error, the consumer stopping) destroys the stream.
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (signal?.aborted) throw new ImportCancelledError();
+      if (signal?.aborted) throw cancelled();
       budget.add(chunk.length);
       yield chunk;
     }
@@ -104,7 +98,7 @@ async function* decodeUtf8(bytes: AsyncGenerator<Buffer>, gz: boolean, where: (n
         const bad = firstInvalidUtf8(next.value);
         let newlines = 0;
         for (let k = next.value.indexOf(10); k >= 0 && k < bad; k = next.value.indexOf(10, k + 1)) newlines++;
-        throw new ImportFileError(`the file is not valid UTF-8 (${where(newlines)}, byte ${offset + bad}${gz ? ' after gunzip' : ''}); save it as UTF-8 and try again`);
+        throw new AppError('bad-file', `the file is not valid UTF-8 (${where(newlines)}, byte ${offset + bad}${gz ? ' after gunzip' : ''}); save it as UTF-8 and try again`);
       }
       yield text;
       offset += next.value.length;
@@ -113,7 +107,7 @@ async function* decodeUtf8(bytes: AsyncGenerator<Buffer>, gz: boolean, where: (n
       const rest = decoder.decode();
       if (rest) yield rest;
     } catch {
-      throw new ImportFileError(`the file is not valid UTF-8 (it ends inside a multi-byte character); save it as UTF-8 and try again`);
+      throw new AppError('bad-file', `the file is not valid UTF-8 (it ends inside a multi-byte character); save it as UTF-8 and try again`);
     }
   } finally {
     // Stopped early (an error, or the consumer is done): close the file and the gunzip now, not at GC.
@@ -139,20 +133,20 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 
 /** One record above ARBITER_MAX_RECORD_MB: `where` is "line N" or "row N", `hint` what usually causes it. */
 const tooLong = (where: string, chars: number, limitMb: number, hint: string) =>
-  new ImportFileError(`${where} is longer than the ${limitMb} MB limit on one record (${(chars / 1e6).toFixed(1)}+ MB so far)${hint} (ARBITER_MAX_RECORD_MB raises the limit)`);
+  new AppError('bad-file', `${where} is longer than the ${limitMb} MB limit on one record (${(chars / 1e6).toFixed(1)}+ MB so far)${hint} (ARBITER_MAX_RECORD_MB raises the limit)`);
 
 export type ReadRecordsOptions = {
   mapping?: ColumnMapping;
-  /** Stops the read with ImportCancelledError when it fires (checked between chunks, records and Parquet pages). */
+  /** Stops the read with AppError 'cancelled' when it fires (checked between chunks, records and Parquet pages). */
   signal?: AbortSignal;
 };
 
 export async function* readRecords(file: string, options: ReadRecordsOptions = {}): AsyncGenerator<RecordOrError> {
   const { signal } = options;
-  if (signal?.aborted) throw new ImportCancelledError();
+  if (signal?.aborted) throw cancelled();
   // Leaving this loop (cancelled, or the consumer stops) closes the container's reader and its files.
   for await (const r of readContainer(file, options)) {
-    if (signal?.aborted) throw new ImportCancelledError();
+    if (signal?.aborted) throw cancelled();
     yield r;
   }
 }
@@ -253,7 +247,7 @@ async function* readContainer(file: string, { mapping, signal }: ReadRecordsOpti
           if (row === 2) {
             const fields = Object.keys(record).filter((k) => k !== '__parsed_extra');
             if (fields.length === 1 && /[^\w\s"-]/.test(fields[0]!))
-              throw new ImportFileError(`the CSV header has a single column ${JSON.stringify(fields[0]!.slice(0, 80))}: the delimiter could not be recognised (comma, semicolon, tab and | are); check how the file was saved`);
+              throw new AppError('bad-file', `the CSV header has a single column ${JSON.stringify(fields[0]!.slice(0, 80))}: the delimiter could not be recognised (comma, semicolon, tab and | are); check how the file was saved`);
           }
           if ('__parsed_extra' in record) {
             yield { line: row, error: `the row has more fields than the header (${Object.keys(record).length - 1 + (record.__parsed_extra as unknown[]).length} > ${Object.keys(record).length - 1}): check the delimiter and the quoting` };
@@ -290,7 +284,7 @@ async function* readContainer(file: string, { mapping, signal }: ReadRecordsOpti
           );
         } catch (error) {
           if (passesThrough(error)) throw error;
-          if (signal?.aborted) throw new ImportCancelledError();
+          if (signal?.aborted) throw cancelled();
           throw gzipError(error, 'while unpacking');
         }
       }
@@ -323,7 +317,7 @@ async function* readContainer(file: string, { mapping, signal }: ReadRecordsOpti
     }
     return;
   }
-  throw new ImportFileError(`cannot read ${path.basename(file)}: supported containers are .jsonl, .ndjson, .json, .csv and .parquet, each optionally .gz`);
+  throw new AppError('bad-file', `cannot read ${path.basename(file)}: supported containers are .jsonl, .ndjson, .json, .csv and .parquet, each optionally .gz`);
 }
 
 /**
@@ -338,7 +332,7 @@ async function* readParquet(file: string, limitMb: number, signal: AbortSignal |
     buffer = await asyncBufferFromFile(file);
     metadata = await parquetMetadataAsync(buffer);
   } catch (error) {
-    throw new ImportFileError(`the file is not a readable Parquet file (${error instanceof Error ? error.message : String(error)})`);
+    throw new AppError('bad-file', `the file is not a readable Parquet file (${error instanceof Error ? error.message : String(error)})`);
   }
   let declared = 0;
   for (const group of metadata.row_groups) {
@@ -346,13 +340,13 @@ async function* readParquet(file: string, limitMb: number, signal: AbortSignal |
     declared += Math.max(Number(group.total_byte_size), columns);
   }
   if (declared > limitMb * MB)
-    throw new PayloadTooLargeError(`the Parquet file declares ${(declared / MB).toFixed(1)} MB of uncompressed data (0 MB read): a file may hold at most ${limitMb} MB once decompressed (ARBITER_MAX_IMPORT_MB raises the limit); nothing was imported`);
+    throw new AppError('too-large', `the Parquet file declares ${(declared / MB).toFixed(1)} MB of uncompressed data (0 MB read): a file may hold at most ${limitMb} MB once decompressed (ARBITER_MAX_IMPORT_MB raises the limit); nothing was imported`);
   const pages = new DecompressedBudget(limitMb);
   // hyparquet calls this for every compressed page, with the size the page header declares: counted (and
   // the signal checked) before the page's memory is allocated.
   const compressors = {
     SNAPPY: (input: Uint8Array, outputLength: number) => {
-      if (signal?.aborted) throw new ImportCancelledError();
+      if (signal?.aborted) throw cancelled();
       pages.add(outputLength);
       const output = new Uint8Array(outputLength);
       snappyUncompress(input, output);
@@ -361,14 +355,14 @@ async function* readParquet(file: string, limitMb: number, signal: AbortSignal |
   };
   let row = 0;
   for (const group of metadata.row_groups) {
-    if (signal?.aborted) throw new ImportCancelledError();
+    if (signal?.aborted) throw cancelled();
     const count = Number(group.num_rows);
     let objects: Record<string, unknown>[];
     try {
       objects = await parquetReadObjects({ file: buffer, metadata, rowStart: row, rowEnd: row + count, compressors });
     } catch (error) {
       if (passesThrough(error)) throw error;
-      throw new ImportFileError(`the Parquet file could not be read (${error instanceof Error ? error.message : String(error)}) in the row group starting at row ${row + 1}; nothing was imported`);
+      throw new AppError('bad-file', `the Parquet file could not be read (${error instanceof Error ? error.message : String(error)}) in the row group starting at row ${row + 1}; nothing was imported`);
     }
     for (const record of objects) yield { line: ++row, record };
   }

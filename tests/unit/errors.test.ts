@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { describeError } from '@/app/_lib/errors';
 import { AppError, describeStorageError, ERROR_CODES, formatZodIssues, isAppError, type AppErrorCode } from '@/lib/errors';
 
 describe('the error codes', () => {
@@ -55,5 +56,21 @@ describe('formatZodIssues', () => {
     expect(formatZodIssues(whole, 'payload').message).toBe('payload: too short');
     // A field, when there is one, wins over the caller's name.
     expect(formatZodIssues(issuesOf({ name: '', tags: [] }), 'input').message).toBe('name: must not be empty');
+  });
+});
+
+describe('describeError (REST and server actions)', () => {
+  it('answers an AppError with its status, naming its field; a ZodError with 400; anything else with a logged 500', () => {
+    expect(describeError(new AppError('conflict', 'item 4 is already answered'))).toEqual({ status: 409, message: 'item 4 is already answered' });
+    expect(describeError(new AppError('invalid', 'choose one', { field: 'winner' }))).toEqual({ status: 400, message: 'winner: choose one', field: 'winner' });
+    expect(describeError(z.object({ n: z.number() }).safeParse({ n: 'x' }).error)).toMatchObject({ status: 400, field: 'n', message: expect.stringMatching(/^n: /) });
+    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(describeError(new TypeError('x is undefined'))).toEqual({ status: 500, message: 'Something went wrong on the server; the error was logged.' });
+      expect(describeError(Object.assign(new Error('disk'), { code: 'SQLITE_FULL' }))).toMatchObject({ status: 507 });
+      expect(log).toHaveBeenCalledTimes(2);
+    } finally {
+      log.mockRestore();
+    }
   });
 });

@@ -3,12 +3,13 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { createInvite } from '@/db/queries/invites';
 import { createUserWithPassword } from '@/db/queries/users';
-import { AccessDeniedError, type Actor } from '@/lib/auth/access';
+import type { Actor } from '@/lib/auth/access';
+import { AppError } from '@/lib/errors';
 import { createUserSchema, emailSchema, userRoleSchema } from '@/lib/auth/schemas';
 import { runAction, type ActionResult } from '@/app/_lib/action';
 
 function assertAdmin(actor: Actor): void {
-  if (actor.role !== 'admin') throw new AccessDeniedError('only admins can do that');
+  if (actor.role !== 'admin') throw new AppError('forbidden', 'only admins can do that');
 }
 
 export async function createUserAction(input: Record<string, string>): Promise<ActionResult<{ email: string }>> {

@@ -5,13 +5,11 @@ import { getDb } from '@/db/client';
 import { annotatorProgress, leaseNextTask, skipAssignment, submitJudgment } from '@/db/queries/annotation';
 import { getTaskForRevision, listMyHistory } from '@/db/queries/annotation-history';
 import { listAnnotatorWork, listItemStatuses, setGoldAnswer } from '@/db/queries/annotation-admin';
-import { addCandidates, CandidateRowsError } from '@/db/queries/candidates';
+import { addCandidates } from '@/db/queries/candidates';
 import { addProjectMember, createProject, listGuidelineVersions, updateGuidelines, updateProjectSettings } from '@/db/queries/projects';
-import { JudgmentValidationError } from '@/lib/annotation/judgment-input';
-import { ConflictError } from '@/lib/errors';
+import { AppError } from '@/lib/errors';
 import { listRepeatPairs } from '@/db/queries/quality';
 import { selfConsistency } from '@/lib/stats/self-consistency';
-import { NotFoundError } from '@/lib/auth/access';
 import type { ProjectSettingsInput } from '@/lib/projects/settings';
 import { createRng } from '@/lib/random';
 import { createActor } from '../../helpers/actors';
@@ -58,8 +56,8 @@ describe('candidates become items per project settings', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(CandidateRowsError);
-    expect((error as CandidateRowsError).errors).toEqual([
+    expect(error).toMatchObject({ code: 'invalid' });
+    expect((error as AppError).details.rows).toEqual([
       { row: 3, message: 'responses.0: a response must not be empty' },
       { row: 4, message: 'messages: messages must end with a user turn' },
     ]);
@@ -119,7 +117,7 @@ describe('leases', () => {
     const taken = leaseNextTask(b!, projectId)!;
     expect(taken.itemId).toBe(held.itemId);
     submitJudgment(b!, projectId, { id: crypto.randomUUID(), assignmentId: taken.assignmentId, winner: 'b' });
-    expect(() => submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: held.assignmentId, winner: 'a' })).toThrow(ConflictError);
+    expect(() => submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: held.assignmentId, winner: 'a' })).toThrow(expect.objectContaining({ code: 'conflict' }));
     expect(count('select count(*) as n from judgments where item_id = ?', held.itemId)).toBe(1);
   });
 
@@ -209,7 +207,7 @@ describe('submitting', () => {
       try {
         submitJudgment(a!, projectId, { ...base, ...input });
       } catch (e) {
-        return e instanceof JudgmentValidationError ? e.field : (e as Error).constructor.name;
+        return e instanceof AppError && e.details.field ? e.details.field : (e as Error).constructor.name;
       }
       return 'stored';
     };
@@ -221,15 +219,15 @@ describe('submitting', () => {
     expect(fieldOf({ winner: 'a', strength: 1, justification: 'x', ranking: [[1]] })).toBe('ranking');
     expect(count('select count(*) as n from judgments where project_id = ?', projectId)).toBe(0);
     // Another annotator cannot answer (or even see) someone else's lease.
-    expect(() => submitJudgment(b!, projectId, { ...base, winner: 'a', strength: 1, justification: 'x' })).toThrow(NotFoundError);
+    expect(() => submitJudgment(b!, projectId, { ...base, winner: 'a', strength: 1, justification: 'x' })).toThrow(expect.objectContaining({ code: 'not-found' }));
     expect(fieldOf({ winner: 'a', strength: 1, justification: 'x' })).toBe('stored');
   });
 
   it('refuses people who are not members of the project', async () => {
     const { projectId } = await setup({ tasks: ['pairwise'] }, 0, 1, 2);
     const outsider = await createActor('annotator');
-    expect(() => leaseNextTask(outsider, projectId)).toThrow(NotFoundError);
-    expect(() => listMyHistory(outsider, projectId)).toThrow(NotFoundError);
+    expect(() => leaseNextTask(outsider, projectId)).toThrow(expect.objectContaining({ code: 'not-found' }));
+    expect(() => listMyHistory(outsider, projectId)).toThrow(expect.objectContaining({ code: 'not-found' }));
   });
 
   it('ranks with tie groups and rates attributes on one screen, deriving every implied pair', async () => {

@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { getAuth } from '@/db/queries/auth';
 import { acceptInvite, createInvite, getOpenInvite } from '@/db/queries/invites';
 import { addProjectMember, createProject, getProjectForActor, listProjectsForActor } from '@/db/queries/projects';
-import { countUsers, createUserWithPassword, DuplicateEmailError, getUserByEmail } from '@/db/queries/users';
+import { countUsers, createUserWithPassword, getUserByEmail } from '@/db/queries/users';
 import { getDb } from '@/db/client';
 import { accounts } from '@/db/schema';
-import { AccessDeniedError, NotFoundError } from '@/lib/auth/access';
 import { createActor } from '../../helpers/actors';
 
 async function signIn(email: string, password: string) {
@@ -35,7 +34,7 @@ describe('accounts', () => {
 
   it('refuses a duplicate email and bad input without writing anything', async () => {
     const before = countUsers();
-    await expect(createUserWithPassword({ name: 'Rae 2', email: 'rae@example.com', password: 'another one', role: 'annotator' })).rejects.toBeInstanceOf(DuplicateEmailError);
+    await expect(createUserWithPassword({ name: 'Rae 2', email: 'rae@example.com', password: 'another one', role: 'annotator' })).rejects.toMatchObject({ code: 'conflict', message: 'a user with email rae@example.com already exists' });
     await expect(createUserWithPassword({ name: 'X', email: 'not-an-email', password: 'long enough' })).rejects.toThrow(/email must be a valid email address/);
     await expect(createUserWithPassword({ name: 'X', email: 'x@example.com', password: 'short' })).rejects.toThrow(/at least 8 characters/);
     expect(countUsers()).toBe(before);
@@ -90,10 +89,10 @@ describe('project visibility', () => {
     const theirs = createProject(other, { name: 'Theirs' });
     addProjectMember(mine.id, annotator.id, 'annotator');
     expect(listProjectsForActor(annotator).map((p) => p.name)).toEqual(['Mine']);
-    expect(() => getProjectForActor(annotator, theirs.id)).toThrow(NotFoundError);
+    expect(() => getProjectForActor(annotator, theirs.id)).toThrow(expect.objectContaining({ code: 'not-found' }));
     expect(getProjectForActor(annotator, mine.id).canManage).toBe(false);
     expect(getProjectForActor(researcher, mine.id).canManage).toBe(true);
-    expect(() => getProjectForActor(researcher, theirs.id)).toThrow(NotFoundError);
-    expect(() => createProject(annotator, { name: 'Nope' })).toThrow(AccessDeniedError);
+    expect(() => getProjectForActor(researcher, theirs.id)).toThrow(expect.objectContaining({ code: 'not-found' }));
+    expect(() => createProject(annotator, { name: 'Nope' })).toThrow(expect.objectContaining({ code: 'forbidden' }));
   });
 });

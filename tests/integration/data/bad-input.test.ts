@@ -4,7 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { ImportFileError, runImport } from '@/db/queries/imports';
+import { runImport } from '@/db/queries/imports';
 import { createProject } from '@/db/queries/projects';
 import { CLI_ACTOR } from '@/lib/auth/access';
 
@@ -28,7 +28,7 @@ describe('bad import files', () => {
       () => null,
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(ImportFileError);
+    expect(error).toMatchObject({ code: 'bad-file' });
     expect((error as Error).message).toMatch(message);
     expect(snapshot()).toEqual(before);
   }

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { POST as importFile } from '@/app/api/v1/projects/[id]/imports/route';
 import { getDb } from '@/db/client';
 import { createApiToken } from '@/db/queries/api-tokens';
-import { ImportCancelledError, readRecords } from '@/lib/data/read-records';
+import { readRecords } from '@/lib/data/read-records';
 import { uploadsDir } from '@/lib/data/upload-files';
 import { resetEnvCache } from '@/lib/env';
 import { createActor } from '../../helpers/actors';
@@ -64,7 +64,7 @@ describe('cancelled imports', async () => {
     resetEnvCache();
   });
 
-  it('the reader stops with ImportCancelledError in every container, closing its file and gunzip', async () => {
+  it('the reader stops with a \'cancelled\' error in every container, closing its file and gunzip', async () => {
     const lines = Array.from({ length: 100 }, (_, k) => pairOfSize(10_000, k)).join('\n') + '\n';
     const files = [
       write('c.jsonl.gz', gzipBomb('', lines, 100)),
@@ -79,7 +79,7 @@ describe('cancelled imports', async () => {
     const baseline = openFiles();
     for (const file of files) {
       const { error, read, stoppedMs } = await cancelRead(file, 5);
-      expect(error, path.basename(file)).toBeInstanceOf(ImportCancelledError);
+      expect(error, path.basename(file)).toMatchObject({ code: 'cancelled' });
       expect((error as Error).message).toBe('the import was cancelled before it finished (the client went away); nothing was imported');
       expect(read, path.basename(file)).toBe(5);
       expect(stoppedMs).toBeLessThan(1000);
@@ -94,7 +94,7 @@ describe('cancelled imports', async () => {
     // 1 GB of zeros (1 MB on disk): unpacking it whole would take seconds.
     const file = write('unpack.parquet.gz', gzipBomb('', '\0'.repeat(1 << 20), 1000));
     const { error, read, stoppedMs } = await cancelRead(file, 0, 150);
-    expect(error).toBeInstanceOf(ImportCancelledError);
+    expect(error).toMatchObject({ code: 'cancelled' });
     expect(read).toBe(0);
     expect(stoppedMs).toBeLessThan(1000);
     expect(fs.readdirSync(uploadsDir())).toEqual([]);

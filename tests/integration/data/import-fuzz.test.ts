@@ -9,7 +9,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { ImportFileError, runImport } from '@/db/queries/imports';
+import { runImport } from '@/db/queries/imports';
+import { isAppError } from '@/lib/errors';
 import { createProject } from '@/db/queries/projects';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { IMPORT_FORMATS } from '@/lib/data/import-formats';
@@ -58,7 +59,7 @@ describe('import file fuzzing', () => {
         expect(after[3]!.n - before[3]!.n).toBe(report.counts.itemsAdded);
       }
     } catch (error) {
-      if (!(error instanceof ImportFileError)) throw error;
+      if (!isAppError(error, 'bad-file')) throw error;
       outcomes.refusedFile++;
       expect(snapshot()).toEqual(before);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalWinner, type JudgmentValidationError, normalizeJudgment, requiredParts } from '@/lib/annotation/judgment-input';
+import { canonicalWinner, normalizeJudgment, requiredParts } from '@/lib/annotation/judgment-input';
+import type { AppError } from '@/lib/errors';
 import { planItems } from '@/lib/annotation/items-from-candidates';
 import { matchesGold, tallyGold } from '@/lib/annotation/gold';
 import { projectSettingsSchema } from '@/lib/projects/settings';
@@ -35,7 +36,7 @@ describe('shown terms → canonical terms', () => {
         normalizeJudgment({ id, assignmentId: 1, ...input }, pair, settings, [10, 20]);
         return 'ok';
       } catch (e) {
-        return (e as JudgmentValidationError).field;
+        return (e as AppError).details.field;
       }
     };
     expect(field({ winner: 'a' })).toBe('ratings');

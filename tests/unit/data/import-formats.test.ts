@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectFormat, ImportRowError, parseHhTranscript, parseRecord, type ImportFormat } from '@/lib/data/import-formats';
+import { detectFormat, parseHhTranscript, parseRecord, type ImportFormat } from '@/lib/data/import-formats';
+import { isAppError } from '@/lib/errors';
 
 const one = (record: unknown, format: ImportFormat) => {
   const rows = parseRecord(record, format);
@@ -11,7 +12,7 @@ const error = (fn: () => unknown) => {
   try {
     fn();
   } catch (e) {
-    return e instanceof ImportRowError ? e.message : `unexpected ${String(e)}`;
+    return isAppError(e, 'bad-row') ? e.message : `unexpected ${String(e)}`;
   }
   return 'no error';
 };

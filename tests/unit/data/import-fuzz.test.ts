@@ -1,24 +1,24 @@
 /**
  * Fuzzing every importer's record parser: random JSON values and mutated valid records. The property is
- * that a record either parses into rows or is refused with an ImportRowError (a message for its line) —
+ * that a record either parses into rows or is refused with an AppError 'bad-row' (a message for its line) —
  * never a TypeError or any other crash. Format detection never throws either.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, IMPORT_FORMATS, parseRecord, type ImportFormat } from '@/lib/data/import-formats';
-import { ImportRowError } from '@/lib/data/import-rows';
+import { isAppError } from '@/lib/errors';
 import { mutate, SEEDS, type Mutation } from '../../helpers/import-fuzz';
 
 const outcomes = { parsed: 0, refused: 0 };
 
-/** Parses or refuses: anything other than rows or an ImportRowError fails the property. */
+/** Parses or refuses: anything other than rows or an AppError 'bad-row' fails the property. */
 function parsesOrRefuses(record: unknown, format: ImportFormat): boolean {
   try {
     const rows = parseRecord(record, format);
     outcomes.parsed++;
     return Array.isArray(rows);
   } catch (error) {
-    if (error instanceof ImportRowError) {
+    if (isAppError(error, 'bad-row')) {
       outcomes.refused++;
       return error.message.length > 0;
     }

@@ -2,13 +2,13 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { createApiToken, revokeApiToken } from '@/db/queries/api-tokens';
-import { AccessDeniedError, NotFoundError } from '@/lib/auth/access';
+import { AppError } from '@/lib/errors';
 import { createTokenSchema } from '@/lib/auth/schemas';
 import { runAction, type ActionResult } from '@/app/_lib/action';
 
 export async function createTokenAction(input: { name: string }): Promise<ActionResult<{ token: string }>> {
   return runAction(createTokenSchema, input, (data, actor) => {
-    if (!actor.id) throw new AccessDeniedError();
+    if (!actor.id) throw new AppError('forbidden', 'You do not have access to this resource');
     const { token } = createApiToken(actor.id, data);
     revalidatePath('/settings/tokens');
     return { token };
@@ -17,7 +17,7 @@ export async function createTokenAction(input: { name: string }): Promise<Action
 
 export async function revokeTokenAction(input: { id: number }): Promise<ActionResult<{ id: number }>> {
   return runAction(z.object({ id: z.number().int().positive() }), input, (data, actor) => {
-    if (!actor.id || !revokeApiToken(actor.id, data.id)) throw new NotFoundError(`token ${data.id} not found`);
+    if (!actor.id || !revokeApiToken(actor.id, data.id)) throw new AppError('not-found', `token ${data.id} not found`);
     revalidatePath('/settings/tokens');
     return { id: data.id };
   });

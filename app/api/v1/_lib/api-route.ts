@@ -1,12 +1,10 @@
 import { getAuth } from '@/db/queries/auth';
 import { getUserByApiToken } from '@/db/queries/api-tokens';
-import { AccessDeniedError, type Actor } from '@/lib/auth/access';
+import type { Actor } from '@/lib/auth/access';
 import { userRoleSchema } from '@/lib/auth/schemas';
 import { baseUrl, getEnv } from '@/lib/env';
-import { PayloadTooLargeError } from '@/lib/errors';
-import { BadRequestError, describeError } from '@/app/_lib/errors';
-
-export class UnauthorizedError extends Error {}
+import { AppError } from '@/lib/errors';
+import { describeError } from '@/app/_lib/errors';
 
 /** Bearer API token first (scripts), then the browser's session cookie. */
 export async function resolveActor(request: Request): Promise<Actor | null> {
@@ -14,7 +12,7 @@ export async function resolveActor(request: Request): Promise<Actor | null> {
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const user = match ? getUserByApiToken(match[1]!) : undefined;
-    if (!user) throw new UnauthorizedError('invalid or revoked API token');
+    if (!user) throw new AppError('unauthorized', 'invalid or revoked API token');
     return { id: user.id, role: user.role, name: user.name, email: user.email, via: 'token' };
   }
   const session = await getAuth().api.getSession({ headers: request.headers });
@@ -24,7 +22,7 @@ export async function resolveActor(request: Request): Promise<Actor | null> {
 }
 
 export function requireAdmin(actor: Actor): void {
-  if (actor.role !== 'admin') throw new AccessDeniedError('only admins can do that');
+  if (actor.role !== 'admin') throw new AppError('forbidden', 'only admins can do that');
 }
 
 type Handler<P> = (ctx: { request: Request; actor: Actor; params: P }) => Promise<unknown> | unknown;
@@ -76,21 +74,21 @@ function ownOrigins(request: Request): Set<string> {
  * cookie to requests any page makes — SameSite=Lax does not stop another port of the same host, which is
  * same-site but not same-origin — so a change is accepted only when the browser says it comes from one of
  * our own pages: `Origin` equal to our origin, or, without Origin, `Sec-Fetch-Site: same-origin`.
- * Throws AccessDeniedError (403) naming what was wrong.
+ * Throws AppError 'forbidden' (403) naming what was wrong.
  */
 export function assertSameOriginRequest(request: Request, body: 'json' | 'file' = 'json'): void {
   const origin = request.headers.get('origin');
   if (origin !== null) {
-    if (!ownOrigins(request).has(origin.toLowerCase())) throw new AccessDeniedError(`cross-origin request refused: a signed-in change must come from Arbiter's own pages, not from ${origin}; ${USE_A_TOKEN}`);
+    if (!ownOrigins(request).has(origin.toLowerCase())) throw new AppError('forbidden', `cross-origin request refused: a signed-in change must come from Arbiter's own pages, not from ${origin}; ${USE_A_TOKEN}`);
   } else if (request.headers.get('sec-fetch-site') !== 'same-origin') {
-    throw new AccessDeniedError(`request refused: a signed-in change must come from Arbiter's own pages (the browser's Origin header is missing); ${USE_A_TOKEN}`);
+    throw new AppError('forbidden', `request refused: a signed-in change must come from Arbiter's own pages (the browser's Origin header is missing); ${USE_A_TOKEN}`);
   }
   const declared = request.headers.get('content-type');
   const type = declared?.split(';')[0]!.trim().toLowerCase() ?? '';
   if (body === 'json') {
-    if (type !== 'application/json') throw new AccessDeniedError(`request refused: a signed-in change must send Content-Type: application/json (got ${declared ? JSON.stringify(declared) : 'none'})`);
+    if (type !== 'application/json') throw new AppError('forbidden', `request refused: a signed-in change must send Content-Type: application/json (got ${declared ? JSON.stringify(declared) : 'none'})`);
   } else if (!type || SIMPLE_CONTENT_TYPES.has(type)) {
-    throw new AccessDeniedError(`request refused: send the file with a Content-Type such as application/octet-stream (got ${declared ? JSON.stringify(declared) : 'none'}; text/plain and form types are refused)`);
+    throw new AppError('forbidden', `request refused: send the file with a Content-Type such as application/octet-stream (got ${declared ? JSON.stringify(declared) : 'none'}; text/plain and form types are refused)`);
   }
 }
 
@@ -109,15 +107,15 @@ export function apiRoute<P = Record<string, never>>(handler: Handler<P>, options
       const result = await handler({ request, actor, params: await context.params });
       return result instanceof Response ? result : Response.json(result ?? { ok: true }, { status: options.status ?? 200 });
     } catch (error) {
-      if (error instanceof UnauthorizedError) return errorResponse(401, error.message);
       const { status, message, field } = describeError(error);
       return errorResponse(status, message, field);
     }
   };
 }
 
-function tooLarge(limitKb: number, envKb: number): PayloadTooLargeError {
-  return new PayloadTooLargeError(
+function tooLarge(limitKb: number, envKb: number): AppError {
+  return new AppError(
+    'too-large',
     limitKb < envKb
       ? `the request body is larger than ${limitKb} KB, the most this endpoint reads (ARBITER_MAX_JSON_BODY_KB caps every endpoint, now ${envKb} KB)`
       : `the request body is larger than ${limitKb} KB, the most this server reads as JSON (ARBITER_MAX_JSON_BODY_KB)`,
@@ -164,6 +162,6 @@ export async function readJson(request: Request, emptyAs?: unknown): Promise<unk
   try {
     return JSON.parse(text);
   } catch {
-    throw new BadRequestError('the request body must be JSON');
+    throw new AppError('invalid', 'the request body must be JSON');
   }
 }

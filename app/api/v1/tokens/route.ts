@@ -1,6 +1,6 @@
 // GET /api/v1/tokens – the caller's API tokens; POST – create one (the secret is in the response, once)
 import { createApiToken, listApiTokens } from '@/db/queries/api-tokens';
-import { AccessDeniedError } from '@/lib/auth/access';
+import { AppError } from '@/lib/errors';
 import { createTokenSchema } from '@/lib/auth/schemas';
 import { apiRoute, readJson } from '../_lib/api-route';
 
@@ -8,7 +8,7 @@ export const GET = apiRoute(({ actor }) => ({ tokens: actor.id ? listApiTokens(a
 
 export const POST = apiRoute(
   async ({ request, actor }) => {
-    if (!actor.id) throw new AccessDeniedError('tokens belong to users');
+    if (!actor.id) throw new AppError('forbidden', 'tokens belong to users');
     const { token, summary } = createApiToken(actor.id, createTokenSchema.parse(await readJson(request)));
     return { token, ...summary };
   },

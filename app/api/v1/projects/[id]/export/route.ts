@@ -9,7 +9,7 @@ import { countProjectComparisons } from '@/db/queries/stats';
 import { writeProjectExport } from '@/db/queries/export';
 import { assertCanManageProject } from '@/db/queries/projects';
 import { exportSettingsSchema, toExportRequest } from '@/lib/data/export-settings';
-import { InvalidRequestError } from '@/lib/errors';
+import { AppError } from '@/lib/errors';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema, queryObject } from '../../../_lib/params';
 
@@ -20,7 +20,7 @@ export const GET = apiRoute<{ id: string }>(async ({ request, actor, params }) =
   assertCanManageProject(actor, id);
   const settings = exportSettingsSchema.parse(queryObject(request));
   const comparisons = countProjectComparisons(id);
-  if (comparisons > INLINE_LIMIT) throw new InvalidRequestError(`project ${id} has ${comparisons} comparisons, more than an inline export returns (${INLINE_LIMIT}): POST /api/v1/projects/${id}/exports runs it as a background job with a zip download`);
+  if (comparisons > INLINE_LIMIT) throw new AppError('invalid', `project ${id} has ${comparisons} comparisons, more than an inline export returns (${INLINE_LIMIT}): POST /api/v1/projects/${id}/exports runs it as a background job with a zip download`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-export-'));
   try {
     const summary = await writeProjectExport(id, dir, toExportRequest(settings));

@@ -8,14 +8,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
-import { ImportFileError, runImport, UnknownFormatError } from '@/db/queries/imports';
+import { runImport } from '@/db/queries/imports';
 import { assertCanManageProject } from '@/db/queries/projects';
 import { IMPORT_FORMATS } from '@/lib/data/import-formats';
 import { parseColumnMapping } from '@/lib/data/column-mapping';
 import { uploadTempPath } from '@/lib/data/upload-files';
 import { getEnv } from '@/lib/env';
-import { PayloadTooLargeError } from '@/lib/errors';
-import { BadRequestError } from '@/app/_lib/errors';
+import { AppError, isAppError } from '@/lib/errors';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema, queryObject } from '../../../_lib/params';
 
@@ -37,18 +36,12 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   const { id } = idParamsSchema.parse(params);
   assertCanManageProject(actor, id);
   const q = querySchema.parse(queryObject(request));
-  let mapping;
-  try {
-    mapping = parseColumnMapping(q.map);
-  } catch (error) {
-    if (error instanceof ImportFileError) throw new BadRequestError(error.message);
-    throw error;
-  }
+  const mapping = parseColumnMapping(q.map);
   const limit = getEnv().ARBITER_MAX_UPLOAD_MB * 1024 * 1024;
   const tooLarge = `the file is larger than the ${getEnv().ARBITER_MAX_UPLOAD_MB} MiB upload limit (ARBITER_MAX_UPLOAD_MB); use the CLI (arbiter import) for large files`;
   const declared = Number(request.headers.get('content-length') ?? 'NaN');
-  if (declared > limit) throw new PayloadTooLargeError(tooLarge);
-  if (!request.body) throw new BadRequestError('send the file as the request body');
+  if (declared > limit) throw new AppError('too-large', tooLarge);
+  if (!request.body) throw new AppError('invalid', 'send the file as the request body');
   // Only our own name (<pid>-<uuid>, which the start-up sweep recognises) and the checked extension reach
   // the file system, never the client's path.
   const file = uploadTempPath(/\.[a-z]+(\.gz)?$/i.exec(q.filename)![0].toLowerCase());
@@ -56,7 +49,7 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   try {
     const counted = Readable.fromWeb(request.body as WebReadableStream).on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received > limit) counted.destroy(new PayloadTooLargeError(tooLarge));
+      if (received > limit) counted.destroy(new AppError('too-large', tooLarge));
     });
     await pipeline(counted, fs.createWriteStream(file));
     // request.signal fires when the HTTP client disconnects (Next's route handlers abort it when the
@@ -67,8 +60,7 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
     // nothing was imported. 499 is nginx's "client closed request", kept out of the error log.
     if (request.signal.aborted) return Response.json({ error: 'the import was cancelled: the client disconnected; nothing was imported' }, { status: 499 });
     // The file's field names come back with "cannot tell the format", for the column-mapping editor.
-    if (error instanceof UnknownFormatError) return Response.json({ error: error.message, columns: error.columns }, { status: 400 });
-    if (error instanceof ImportFileError) throw new BadRequestError(error.message);
+    if (isAppError(error, 'bad-file') && error.details.columns) return Response.json({ error: error.message, columns: error.details.columns }, { status: error.status });
     throw error;
   } finally {
     fs.rmSync(file, { force: true });

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { z } from 'zod';
 import { getExportFiles } from '@/db/queries/export';
-import { NotFoundError } from '@/lib/auth/access';
+import { AppError } from '@/lib/errors';
 import { apiRoute } from '../../../../../_lib/api-route';
 import { jobParamsSchema, queryObject } from '../../../../../_lib/params';
 
@@ -17,7 +17,7 @@ export const GET = apiRoute<{ id: string; jobId: string }>(({ request, actor, pa
   const { file } = z.object({ file: z.string().optional() }).parse(queryObject(request));
   const { dir, files } = getExportFiles(actor, id, jobId);
   if (file !== undefined) {
-    if (!files.includes(file)) throw new NotFoundError(`export ${jobId} has no file ${JSON.stringify(file)}`);
+    if (!files.includes(file)) throw new AppError('not-found', `export ${jobId} has no file ${JSON.stringify(file)}`);
     const full = path.join(dir, file);
     return new Response(Readable.toWeb(fs.createReadStream(full)) as ReadableStream, {
       headers: {
