@@ -23,7 +23,11 @@ export const CACHE_DIR = path.join(REPO, 'tests', '.cache', 'real-data');
 
 export type ManifestFile = { path: string; url: string; bytes: number; sha256: string; licence: string };
 
-/** A refusal that is not about the network: a bad manifest, an HTTP error status, a size or hash mismatch. */
+/**
+ * A refusal that is not about the network: a bad manifest, an HTTP error status, a size or hash mismatch.
+ * This developer tool (npm run data:fetch, and the tests' data resolver) is no door of the app, so its two
+ * errors are its own, not AppErrors: main() prints either in one line, and callers tell no-network apart.
+ */
 export class DataFetchError extends Error {}
 
 /** The address could not be reached at all (no DNS, refused, reset): the caller has no network to fetch from. */

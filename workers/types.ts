@@ -21,6 +21,10 @@ export type JobHandler<P> = (payload: P, ctx: JobContext) => Promise<unknown>;
 /** Why a job's signal fired. */
 export type AbortKind = 'cancel' | 'shutdown' | 'lock-lost';
 
+/**
+ * Internal control flow, not an AppError: the job's AbortSignal carries it, and run-once.ts reads `kind` to
+ * cancel, release or drop the job. Its message goes to the worker log only.
+ */
 export class JobAbort extends Error {
   constructor(readonly kind: AbortKind) {
     super(kind === 'cancel' ? 'Cancelled' : kind === 'shutdown' ? 'Worker shutting down' : 'Worker lost its lock on the job');

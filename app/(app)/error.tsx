@@ -1,7 +1,7 @@
 'use client';
 import { Button } from '@/app/_components/ui';
 
-export default function AppError({ reset }: { error: Error; reset: () => void }) {
+export default function ErrorPage({ reset }: { error: Error; reset: () => void }) {
   return (
     <div role="alert" className="rounded-lg border border-rose-200 bg-rose-50 p-6">
       <h1 className="text-lg font-semibold text-rose-800">Something went wrong</h1>

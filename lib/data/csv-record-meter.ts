@@ -7,6 +7,7 @@
  * also says where the last record of a piece ends, so the parser can be given whole records only.
  */
 
+/** Internal: read-records.ts catches it and names the limit in an AppError 'bad-file'; it is never an answer on its own, so it is not an AppError. */
 export class CsvRecordTooLongError extends Error {
   constructor(
     readonly row: number,

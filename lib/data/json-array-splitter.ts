@@ -5,6 +5,10 @@
  * is then parsed with JSON.parse by the caller. An element may not exceed `maxChars` characters.
  */
 
+/**
+ * Internal: read-records.ts catches it and turns it into what the person sees (AppError 'bad-file' for a
+ * record above the limit, a bad line for a syntax error); it is never an answer on its own, so it is not an AppError.
+ */
 export class JsonSplitError extends Error {
   constructor(
     readonly kind: 'too-long' | 'syntax',
