@@ -10,8 +10,8 @@
  *    own, `<data>/uploads/<pid>-<uuid>.stage.db` (journal and fsync off: it is thrown away). Prompts and
  *    responses are deduplicated by content hash within the file, under the same unique keys as the live
  *    tables; comparisons and items refer to staged rows by their scratch ids (`sid`).
- * 2. **Commit** (synchronous, one transaction): a connection of the import's own opens the live database,
- *    attaches the scratch file, takes the write lock (`BEGIN IMMEDIATE`), matches staged prompts and
+ * 2. **Commit** (synchronous, one transaction): the process's connection to the live database attaches
+ *    the scratch file, takes the write lock (`BEGIN IMMEDIATE`), matches staged prompts and
  *    responses to live ones by their unique keys, inserts the new ones with `INSERT … SELECT`, resolves
  *    every reference to a live id, and commits. It never awaits, so nothing else in this process runs
  *    while it is open, and no other request's statement can land inside it; other processes wait for it
@@ -33,8 +33,6 @@ import type { ProjectSettings } from '@/lib/projects/settings';
 
 export type ImportCounts = { rows: number; promptsAdded: number; responsesAdded: number; comparisonsAdded: number; itemsAdded: number };
 
-const BUSY_TIMEOUT_MS = 5000;
-
 const STAGE_SCHEMA = `
   create table prompts (sid integer primary key, messages text not null, content_hash text not null unique);
   create table responses (sid integer primary key, prompt_sid integer not null, system text not null, content text not null, content_hash text not null, unique (prompt_sid, system, content_hash));
@@ -49,9 +47,9 @@ export type ImportStage = {
   readonly rows: number;
   write(row: ImportedRow): void;
   /** What committing would add now (the live tables as they are), without writing them. */
-  preview(liveFile: string): ImportCounts;
+  preview(live: Database.Database): ImportCounts;
   /** Moves the staged rows into the live database in one transaction; returns what was added. */
-  commit(liveFile: string): ImportCounts;
+  commit(live: Database.Database): ImportCounts;
   /** Closes and deletes the scratch file (idempotent; every exit path calls it). */
   close(): void;
 };
@@ -113,7 +111,7 @@ export function openImportStage(file: string, projectId: number, settings: Pick<
   };
 
   /**
-   * Runs on a connection of the import's own with the live database as `main` and this file as `stage`.
+   * Runs on the live database's connection with the live tables as `main` and this file as `stage`.
    * Staged rows are matched to live ones by the live tables' unique keys (prompts: project and content
    * hash; responses: prompt, system and content hash), once each, into two temporary maps (scratch id →
    * live id) that every later statement joins on by primary key. Nothing is written to the scratch file.
@@ -214,19 +212,23 @@ export function openImportStage(file: string, projectId: number, settings: Pick<
     return added;
   };
 
-  /** A connection of the import's own to the live database, with the scratch file attached as `stage`. */
-  const withLive = <T>(liveFile: string, fn: (live: Database.Database) => T): T => {
-    const live = new Database(liveFile, { fileMustExist: true });
+  /**
+   * The live database's connection — the process's one (db/client.ts), so its settings and any fault
+   * apply — with the scratch file attached as `stage` for the length of `fn`. Safe on the shared connection
+   * because nothing here awaits: no other request's statement can run between the attach and the detach,
+   * or inside the transaction.
+   */
+  const withLive = <T>(live: Database.Database, fn: (live: Database.Database) => T): T => {
+    if (live.inTransaction) throw new Error('an import cannot be moved into the live tables from inside another transaction');
+    const cacheSize = live.pragma('cache_size', { simple: true }) as number;
+    // The commit walks the unique indexes of prompts and responses at random (content hashes): give them room.
+    live.pragma('cache_size = -262144');
+    live.prepare('attach database ? as stage').run(file);
     try {
-      live.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      live.pragma('foreign_keys = ON');
-      // The commit walks the unique indexes of prompts and responses at random (content hashes): give them room.
-      live.pragma('cache_size = -262144');
-      live.pragma('cache_size = -262144');
-      live.prepare('attach database ? as stage').run(file);
       return fn(live);
     } finally {
-      live.close();
+      live.exec('drop table if exists temp.prompt_ids; drop table if exists temp.response_ids; detach database stage');
+      live.pragma(`cache_size = ${cacheSize}`);
     }
   };
 
@@ -235,13 +237,13 @@ export function openImportStage(file: string, projectId: number, settings: Pick<
       return rows;
     },
     write: (row) => writeRow(row),
-    preview: (liveFile) => {
+    preview: (connection) => {
       flush();
-      return withLive(liveFile, (live) => moveToLive(live, false));
+      return withLive(connection, (live) => moveToLive(live, false));
     },
-    commit: (liveFile) => {
+    commit: (connection) => {
       flush();
-      return withLive(liveFile, (live) => {
+      return withLive(connection, (live) => {
         live.exec('BEGIN IMMEDIATE');
         try {
           const counts = moveToLive(live, true);

@@ -123,9 +123,9 @@ async function importRecords(
     options.signal?.throwIfAborted();
     const refused = errors.count > 0 && !options.validOnly;
     const write = !(refused || options.dryRun);
-    const livePath = getDb().$client.name;
+    const live = getDb().$client;
     const started = performance.now();
-    const counts = write ? stage.commit(livePath) : stage.preview(livePath);
+    const counts = write ? stage.commit(live) : stage.preview(live);
     const writeLockMs = write ? Math.round(performance.now() - started) : 0;
     return { format, mapping: FORMAT_MAPPING[format], columns, imported: write, counts, writeLockMs, ...errors.report(), preview };
   } finally {
