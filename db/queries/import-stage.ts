@@ -222,7 +222,7 @@ export function openImportStage(file: string, projectId: number, settings: Pick<
     if (live.inTransaction) throw new Error('an import cannot be moved into the live tables from inside another transaction');
     const cacheSize = live.pragma('cache_size', { simple: true }) as number;
     // The commit walks the unique indexes of prompts and responses at random (content hashes): give them room.
-    live.pragma('cache_size = -262144');
+    live.pragma('cache_size = -65536');
     live.prepare('attach database ? as stage').run(file);
     try {
       return fn(live);
