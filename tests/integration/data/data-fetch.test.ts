@@ -3,7 +3,6 @@
  * server stands in for raw.githubusercontent.com, serving made-up files, or the real copies where the resolver
  * finds them; an address nothing listens on stands in for a machine with no network.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -144,9 +143,9 @@ describe('data:fetch', () => {
   it('removes the partial file a killed run left behind, but not one a running fetch is writing', async () => {
     const server = await serve(routes());
     const dir = tmpDir();
-    // A pid that has exited: a child we started and waited for.
-    const exited = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
-    const deadPid = Number(exited.stdout.trim());
+    // A pid no process can have: Linux's pid_max is at most 2^22 (a child we started and waited for could
+    // have its pid reused while other test files spawn processes).
+    const deadPid = 2 ** 22 + 1;
     fs.mkdirSync(path.join(dir, 'set-a'), { recursive: true });
     const stale = path.join(dir, 'set-a', `battles.csv.partial-${deadPid}`);
     const live = path.join(dir, 'set-a', `battles.csv.partial-${process.ppid}`);
