@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { dataDir } from '@/lib/env';
+import { isProcessAlive } from '@/lib/process-alive';
 
 /** A file left longer than this is an orphan even if its pid is alive again (pids are reused). */
 export const ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
@@ -28,16 +29,6 @@ export function uploadTempPath(suffix: string): string {
   const dir = uploadsDir();
   fs.mkdirSync(dir, { recursive: true });
   return path.join(dir, `${process.pid}-${crypto.randomUUID()}${suffix}`);
-}
-
-/** process.kill(pid, 0) sends nothing: it only asks whether the process exists (EPERM: it does, as another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -66,7 +57,7 @@ export function sweepOrphanUploads(now = Date.now()): string[] {
     }
     if (!stat.isFile()) continue;
     const owner = OWNED.exec(name);
-    const orphan = (owner !== null && !isAlive(Number(owner[1]))) || now - stat.mtimeMs > ORPHAN_AGE_MS;
+    const orphan = (owner !== null && !isProcessAlive(Number(owner[1]))) || now - stat.mtimeMs > ORPHAN_AGE_MS;
     if (!orphan) continue;
     fs.rmSync(file, { force: true });
     removed.push(name);
