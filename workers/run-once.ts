@@ -102,8 +102,14 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
     const reason = controller.signal.aborted ? controller.signal.reason : error;
     if (reason instanceof JobAbort) {
       log(`${prefix} ${reason.message}`);
-      if (reason.kind === 'cancel') return await retryWhileBusy(() => markJobCancelled(db, job.id, workerId)), { jobId: job.id, kind: job.kind, status: 'cancelled' };
-      if (reason.kind === 'shutdown') return await retryWhileBusy(() => releaseJob(db, job.id, workerId)), { jobId: job.id, kind: job.kind, status: 'released' };
+      if (reason.kind === 'cancel') {
+        await retryWhileBusy(() => markJobCancelled(db, job.id, workerId));
+        return { jobId: job.id, kind: job.kind, status: 'cancelled' };
+      }
+      if (reason.kind === 'shutdown') {
+        await retryWhileBusy(() => releaseJob(db, job.id, workerId));
+        return { jobId: job.id, kind: job.kind, status: 'released' };
+      }
       return { jobId: job.id, kind: job.kind, status: 'lock-lost' };
     }
     const status = await retryWhileBusy(() => failJob(db, job.id, workerId, describeError(error)));
