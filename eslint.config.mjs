@@ -31,6 +31,16 @@ export default tseslint.config(
     },
   },
   {
+    // The data layer is asynchronous (db/client.ts): a query whose promise is dropped, or handed to
+    // something expecting a plain value, is a write that may never happen or a check that always passes.
+    files: ['**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+    },
+  },
+  {
     files: ['app/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     rules: {

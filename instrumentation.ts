@@ -1,6 +1,6 @@
 /** Runs once when the Next server starts: open the database so migrations apply before the first request. */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { getDb } = await import('@/db/client');
-  getDb();
+  const { openDatabase } = await import('@/db/client');
+  openDatabase();
 }

@@ -24,12 +24,12 @@ const { CLI_ACTOR } = await import('@/lib/auth/access');
 const { createUserWithPassword } = await import('@/db/queries/users');
 
 getDb();
-const project = createProject(CLI_ACTOR, { name: 'bench', settings: { tasks: ['pairwise'], overlap: 3 } });
+const project = await createProject(CLI_ACTOR, { name: 'bench', settings: { tasks: ['pairwise'], overlap: 3 } });
 let t = performance.now();
 const batch = 10_000;
 for (let start = 0; start < ITEMS; start += batch) {
   const rows = Array.from({ length: Math.min(batch, ITEMS - start) }, (_, k) => ({ prompt: `prompt ${start + k}`, responses: [`answer A ${start + k}`, `answer B ${start + k}`] }));
-  addCandidates(CLI_ACTOR, project.id, rows);
+  await addCandidates(CLI_ACTOR, project.id, rows);
 }
 const addSeconds = (performance.now() - t) / 1000;
 console.log(`added ${ITEMS} items in ${addSeconds.toFixed(1)} s`);
@@ -37,7 +37,7 @@ console.log(`added ${ITEMS} items in ${addSeconds.toFixed(1)} s`);
 const users: { id: string; role: 'annotator'; name: string; email: string; via: 'session' }[] = [];
 for (let i = 0; i < 9; i++) {
   const u = await createUserWithPassword({ name: `bench ${i}`, email: `bench${i}@example.com`, password: 'bench-password', role: 'annotator' });
-  addProjectMember(project.id, u.id, 'annotator');
+  await addProjectMember(project.id, u.id, 'annotator');
   users.push({ id: u.id, role: 'annotator', name: u.name, email: u.email, via: 'session' });
 }
 
@@ -48,10 +48,10 @@ t = performance.now();
 for (let i = 0; i < JUDGMENTS; i++) {
   const actor = users[i % 3]!;
   let s = performance.now();
-  const task = leaseNextTask(actor, project.id)!;
+  const task = (await leaseNextTask(actor, project.id))!;
   lease.push(performance.now() - s);
   s = performance.now();
-  submitJudgment(actor, project.id, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a', timeSpentMs: 1000 });
+  await submitJudgment(actor, project.id, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a', timeSpentMs: 1000 });
   submit.push(performance.now() - s);
 }
 const oneProcessSeconds = (performance.now() - t) / 1000;
@@ -61,7 +61,7 @@ submit.sort((a, b) => a - b);
 const progress: number[] = [];
 for (let i = 0; i < 200; i++) {
   const s = performance.now();
-  annotatorProgress(users[i % 3]!, project.id);
+  await annotatorProgress(users[i % 3]!, project.id);
   progress.push(performance.now() - s);
 }
 progress.sort((a, b) => a - b);

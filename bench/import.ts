@@ -30,7 +30,7 @@ const writeSeconds = (performance.now() - t) / 1000;
 const bytes = fs.statSync(file).size;
 
 getDb();
-const project = createProject(CLI_ACTOR, { name: 'bench import' });
+const project = await createProject(CLI_ACTOR, { name: 'bench import' });
 let peak = process.memoryUsage().rss;
 const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
 const rssBefore = process.memoryUsage().rss;

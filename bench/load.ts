@@ -45,18 +45,18 @@ const { createProject, addProjectMember } = await import('@/db/queries/projects'
 const { addCandidates } = await import('@/db/queries/candidates');
 const { CLI_ACTOR } = await import('@/lib/auth/access');
 const seedStarted = Date.now();
-const project = createProject(CLI_ACTOR, { name: 'load' });
+const project = await createProject(CLI_ACTOR, { name: 'load' });
 for (let k = 0; k < ITEMS; k += 2000) {
-  addCandidates(CLI_ACTOR, project.id, Array.from({ length: Math.min(2000, ITEMS - k) }, (_, i) => ({ prompt: `Question ${k + i}: what is ${k + i} + 1?`, responses: [`${k + i + 1}.`, `It is ${k + i + 2}, probably.`] })));
+  await addCandidates(CLI_ACTOR, project.id, Array.from({ length: Math.min(2000, ITEMS - k) }, (_, i) => ({ prompt: `Question ${k + i}: what is ${k + i} + 1?`, responses: [`${k + i + 1}.`, `It is ${k + i + 2}, probably.`] })));
 }
 const tokens: string[] = [];
 for (let a = 0; a < ANNOTATORS; a++) {
   const user = await createUserWithPassword({ name: `annotator ${a}`, email: `a${a}@load.test`, password: `load-password-${a}`, role: 'annotator' });
-  addProjectMember(project.id, user.id, 'annotator');
-  tokens.push(createApiToken(user.id, { name: 'load' }).token);
+  await addProjectMember(project.id, user.id, 'annotator');
+  tokens.push((await createApiToken(user.id, { name: 'load' })).token);
 }
 const researcher = await createUserWithPassword({ name: 'researcher', email: 'researcher@load.test', password: 'load-researcher-password', role: 'admin' });
-const researcherToken = createApiToken(researcher.id, { name: 'load' }).token;
+const researcherToken = (await createApiToken(researcher.id, { name: 'load' })).token;
 closeDb();
 console.log(`seeded ${ITEMS} items and ${ANNOTATORS} annotators in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
 
@@ -149,35 +149,31 @@ async function annotator(token: string) {
 
 let downtime: { killedAt: number; upAgainAfter: number } | null = null;
 if (KILL_AT > 0) {
-  setTimeout(async () => {
-    const killedAt = (Date.now() - started) / 1000;
-    killServer('SIGKILL');
-    console.log(`SIGKILL at ${killedAt.toFixed(1)} s with ${acknowledged.size} judgments acknowledged`);
-    const upAgainAfter = await startServer();
-    downtime = { killedAt, upAgainAfter };
-    console.log(`back up after ${upAgainAfter.toFixed(1)} s`);
-  }, KILL_AT * 1000);
+  setTimeout(() => void killAndRestart(), KILL_AT * 1000);
+}
+async function killAndRestart(): Promise<void> {
+  const killedAt = (Date.now() - started) / 1000;
+  killServer('SIGKILL');
+  console.log(`SIGKILL at ${killedAt.toFixed(1)} s with ${acknowledged.size} judgments acknowledged`);
+  const upAgainAfter = await startServer();
+  downtime = { killedAt, upAgainAfter };
+  console.log(`back up after ${upAgainAfter.toFixed(1)} s`);
 }
 type ImportRun = { rows: number; dryRun: boolean; startedAt: number; endedAt: number; status: number; writeLockMs: number | null; imported: boolean | null };
 let importRun: ImportRun | null = null;
-const importDone =
-  IMPORT_AT > 0
-    ? new Promise<void>((resolve) =>
-        setTimeout(async () => {
-          const body = Array.from({ length: IMPORT_ROWS }, (_, k) => JSON.stringify({ prompt: `Imported question ${k}: what is ${k} - 1?`, responses: [`${k - 1}.`, `About ${k}.`] })).join('\n');
-          const startedAt = Date.now() - started;
-          const res = await fetch(`${BASE}/api/v1/projects/${project.id}/imports?filename=import.jsonl${IMPORT_DRY_RUN ? '&dryRun=1' : ''}`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${researcherToken}`, 'content-type': 'application/octet-stream' },
-            body,
-          });
-          const report = (await res.json().catch(() => null)) as { writeLockMs?: number; imported?: boolean } | null;
-          importRun = { rows: IMPORT_ROWS, dryRun: IMPORT_DRY_RUN, startedAt, endedAt: Date.now() - started, status: res.status, writeLockMs: report?.writeLockMs ?? null, imported: report?.imported ?? null };
-          console.log('import', importRun);
-          resolve();
-        }, IMPORT_AT * 1000),
-      )
-    : Promise.resolve();
+const runImportMidway = async () => {
+  const body = Array.from({ length: IMPORT_ROWS }, (_, k) => JSON.stringify({ prompt: `Imported question ${k}: what is ${k} - 1?`, responses: [`${k - 1}.`, `About ${k}.`] })).join('\n');
+  const startedAt = Date.now() - started;
+  const res = await fetch(`${BASE}/api/v1/projects/${project.id}/imports?filename=import.jsonl${IMPORT_DRY_RUN ? '&dryRun=1' : ''}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${researcherToken}`, 'content-type': 'application/octet-stream' },
+    body,
+  });
+  const report = (await res.json().catch(() => null)) as { writeLockMs?: number; imported?: boolean } | null;
+  importRun = { rows: IMPORT_ROWS, dryRun: IMPORT_DRY_RUN, startedAt, endedAt: Date.now() - started, status: res.status, writeLockMs: report?.writeLockMs ?? null, imported: report?.imported ?? null };
+  console.log('import', importRun);
+};
+const importDone = IMPORT_AT > 0 ? new Promise<void>((resolve) => setTimeout(() => void runImportMidway().then(resolve), IMPORT_AT * 1000)) : Promise.resolve();
 await Promise.all(tokens.map((t) => annotator(t)));
 await importDone;
 const elapsed = (Date.now() - started) / 1000;

@@ -12,18 +12,16 @@ const flag = process.argv.indexOf('--jobs');
 const N = flag >= 0 ? Number(process.argv[flag + 1]) : 5000;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-queue-'));
 process.env.ARBITER_DATA_DIR = dataDir;
-const { getDb } = await import('@/db/client');
 const { enqueueJob } = await import('@/db/queries/queue');
 const { createDemoProject } = await import('@/db/queries/demo');
 const { CLI_ACTOR } = await import('@/lib/auth/access');
 
-const db = getDb();
-const { projectId } = createDemoProject(CLI_ACTOR, { prompts: 2 });
+const { projectId } = await createDemoProject(CLI_ACTOR, { prompts: 2 });
 const result: Record<string, unknown> = { date: new Date().toISOString(), jobs: N };
 
 for (const workers of [1, 2]) {
   let t = performance.now();
-  for (let i = 0; i < N; i++) enqueueJob(db, 'recompute-stats', { projectId });
+  for (let i = 0; i < N; i++) await enqueueJob('recompute-stats', { projectId });
   if (workers === 1) result.enqueuePerSecond = Math.round(N / ((performance.now() - t) / 1000));
   t = performance.now();
   const counts = await Promise.all(

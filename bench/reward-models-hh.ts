@@ -22,7 +22,7 @@ const { createRng } = await import('@/lib/random');
 const { runOnce } = await import('@/workers/run-once');
 
 async function train(projectId: number, settings: Parameters<typeof startRewardModelTraining>[2]) {
-  const { model } = startRewardModelTraining(CLI_ACTOR, projectId, settings);
+  const { model } = await startRewardModelTraining(CLI_ACTOR, projectId, settings);
   for (;;) {
     const r = await runOnce({ workerId: 'bench', heartbeatMs: 1000, log: () => undefined });
     if (!r) break;
@@ -32,7 +32,7 @@ async function train(projectId: number, settings: Parameters<typeof startRewardM
 
 type Metrics = { evaluation: { accuracy: number; decisive: number; logLoss: number; ece: number; bestOf4: unknown }; baseline: { accuracy: number }; trainSeconds: number; examplesPerSecond: number; flags: { mislabelled: number; ambiguous: number; pairs: { comparisonId: number; kind: string }[] }; counts: Record<string, number> };
 
-const clean = createProject(CLI_ACTOR, { name: 'HH harmless' }).id;
+const clean = (await createProject(CLI_ACTOR, { name: 'HH harmless' })).id;
 const imported = await runImport(CLI_ACTOR, clean, source, { validOnly: true });
 const runs: Record<string, unknown>[] = [];
 for (const [label, settings] of [
@@ -59,7 +59,7 @@ const noisy = rows.map((r) => {
 });
 const noisyFile = path.join(dir, 'hh-flipped.jsonl');
 fs.writeFileSync(noisyFile, noisy.map((r) => JSON.stringify(r)).join('\n') + '\n');
-const flippedProject = createProject(CLI_ACTOR, { name: 'HH harmless, 20% flipped' }).id;
+const flippedProject = (await createProject(CLI_ACTOR, { name: 'HH harmless, 20% flipped' })).id;
 await runImport(CLI_ACTOR, flippedProject, noisyFile, { validOnly: true });
 const ensemble = await train(flippedProject, { kind: 'ensemble', members: 5 });
 const em = ensemble.metrics as unknown as Metrics;
@@ -75,7 +75,7 @@ const flaggedAny = new Set(em.flags.pairs.map((f) => f.comparisonId));
 const { loadTrainingData, splitTrainingData } = await import('@/db/queries/reward-data');
 const { DEFAULT_HASHED_NGRAMS } = await import('@/lib/ml/features/hashed-ngrams');
 const { hashedNgramFeaturizer } = await import('@/lib/ml/features/featurizer');
-const split = splitTrainingData(loadTrainingData(flippedProject, hashedNgramFeaturizer(DEFAULT_HASHED_NGRAMS)), { testShare: 0.2, seed: 0, rankings: 'plackett-luce' });
+const split = splitTrainingData(await loadTrainingData(flippedProject, hashedNgramFeaturizer(DEFAULT_HASHED_NGRAMS)), { testShare: 0.2, seed: 0, rankings: 'plackett-luce' });
 const trainIds = new Set(split.trainPairs.map((p) => p.comparisonId));
 const trainFlipped = [...flippedIds].filter((id) => trainIds.has(id));
 const flipped = {

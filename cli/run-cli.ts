@@ -1,6 +1,6 @@
 /** Dispatches `arbiter <command> …` to the command table; turns every expected error into one line and an exit code. */
 import { ZodError } from 'zod';
-import { closeDb, getDb } from '@/db/client';
+import { closeDb, openDatabase } from '@/db/client';
 import { AppError, describeStorageError, ERROR_CODES, formatZodIssues } from '@/lib/errors';
 import { stopStatsThread } from '@/lib/threads/stats-pool';
 import { exportCommands } from './commands/export';
@@ -58,7 +58,7 @@ export async function runCli(argv: string[], out: (text: string) => void = conso
       out(`usage: arbiter ${found.command.usage}\n${found.command.summary}`);
       return 0;
     }
-    getDb(); // migrate before any command
+    openDatabase(); // migrate before any command
     await found.command.run(args, { json, out });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {

@@ -9,9 +9,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { databasePath } from '@/lib/env';
 import { AppError, isAppError } from '@/lib/errors';
-import { closeDb, getDb } from './client';
+import { backupTo, closeDb, db, openDatabase } from './client';
 
 // A refusal — a file that is not an intact Arbiter database, a target that exists, a failed copy — is an
 // AppError 'bad-file' naming the file (the CLI exits 2).
@@ -51,7 +52,7 @@ export async function backupDatabase(out: string, { force = false } = {}): Promi
   const partial = `${file}.partial`;
   fs.rmSync(partial, { force: true });
   try {
-    await getDb().$client.backup(partial);
+    await backupTo(partial);
     const facts = inspect(partial);
     fs.renameSync(partial, file);
     return { file, bytes: fs.statSync(file).size, ...facts };
@@ -67,7 +68,7 @@ export async function restoreDatabase(from: string): Promise<{ projects: number;
   const file = path.resolve(from);
   if (file === path.resolve(databasePath())) throw new AppError('bad-file', 'that is the live database');
   const facts = inspect(file);
-  const live = getDb().$client.prepare('select count(*) from __drizzle_migrations').pluck().get() as number;
+  const live = (await db().get<{ n: number }>(sql`select count(*) as n from __drizzle_migrations`)).n;
   if (facts.migrations > live) throw new AppError('bad-file', `${file} has ${facts.migrations} migrations, this Arbiter knows ${live}: restore it with a newer version`);
   const source = new Database(file, { readonly: true, fileMustExist: true });
   try {
@@ -75,8 +76,8 @@ export async function restoreDatabase(from: string): Promise<{ projects: number;
   } finally {
     source.close();
   }
-  // An older backup gets the migrations it lacks (openDb migrates on the next open).
+  // An older backup gets the migrations it lacks (openDatabase migrates on the next open).
   closeDb();
-  getDb();
+  openDatabase();
   return facts;
 }

@@ -86,13 +86,25 @@ export function formatZodIssues(error: ZodError, whole?: string): { message: str
 }
 
 /**
+ * The database driver's error code (`SQLITE_BUSY`, …) of an error or of the error it wraps: drizzle
+ * rethrows a failed statement as a DrizzleQueryError whose `cause` is the driver's error.
+ */
+export function databaseErrorCode(error: unknown): string | null {
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) return code;
+  }
+  return null;
+}
+
+/**
  * What a storage failure means to the person who hit it, from better-sqlite3's error codes: a full disk
  * (HTTP 507), read-only storage or an I/O error (503), a damaged file (500 with what to do). SQLite rolls
  * the statement's transaction back in each case, so nothing was half-written. Null for anything else.
  */
 export function describeStorageError(error: unknown): AppError | null {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return null;
+  const code = databaseErrorCode(error);
+  if (code === null) return null;
   if (code === 'SQLITE_FULL') return new AppError('insufficient-storage', 'the disk holding the data directory is full: nothing was written (the change was rolled back); free some space and try again');
   if (code.startsWith('SQLITE_READONLY')) return new AppError('unavailable', 'the data directory is read-only: nothing was written; make it writable for the user running Arbiter');
   if (code.startsWith('SQLITE_IOERR')) return new AppError('unavailable', `the disk reported an error (${code}): nothing was written; check the data directory's storage`);

@@ -3,14 +3,14 @@
  * apply migrations, create the admin (or print a setup link), seed the demo project, and remove the
  * temporary import files that a process killed mid-import left in <data dir>/uploads.
  */
-import { closeDb, getDb } from '@/db/client';
+import { closeDb, openDatabase } from '@/db/client';
 import { bootstrap } from '@/db/seed/bootstrap';
 import { sweepOrphanUploads } from '@/lib/data/upload-files';
 import { baseUrl, dataDir, getEnv, loadEnvFiles } from '@/lib/env';
 
 loadEnvFiles();
 const env = getEnv();
-getDb();
+openDatabase();
 let setup: Awaited<ReturnType<typeof bootstrap>>;
 try {
   setup = await bootstrap();

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { retryWhileBusy } from '@/db/busy';
-import { closeDb, getDb } from '@/db/client';
+import { closeDb, openDatabase } from '@/db/client';
 import { getEnv } from '@/lib/env';
 import { requeueStaleJobs } from '@/db/queries/queue';
 import { runOnce } from './run-once';
@@ -24,7 +24,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export async function runWorker(options: { workerId?: string; exitWhenIdle?: boolean } = {}): Promise<void> {
   const env = getEnv();
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}`;
-  const db = getDb();
+  openDatabase();
   const shutdown = new AbortController();
   let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -39,14 +39,21 @@ export async function runWorker(options: { workerId?: string; exitWhenIdle?: boo
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  console.log(`[worker ${workerId}] ready (poll ${env.ARBITER_WORKER_POLL_MS} ms, heartbeat ${env.ARBITER_HEARTBEAT_MS} ms)`);
   let lastSweep = 0;
+  const sweep = async () => {
+    const swept = await retryWhileBusy(
+      () => requeueStaleJobs(env.ARBITER_STALE_MS),
+      undefined,
+      () => console.log(`[worker ${workerId}] database busy; waiting to sweep stale jobs`),
+    );
+    if (swept.requeued.length + swept.failed.length + swept.cancelled.length > 0) console.log(`[worker ${workerId}] recovered stale jobs`, swept);
+    lastSweep = Date.now();
+  };
+  // The first sweep runs before the worker says it is ready: from then on it only claims (and sweeps now and then).
+  await sweep();
+  console.log(`[worker ${workerId}] ready (poll ${env.ARBITER_WORKER_POLL_MS} ms, heartbeat ${env.ARBITER_HEARTBEAT_MS} ms)`);
   while (!shutdown.signal.aborted) {
-    if (Date.now() - lastSweep > env.ARBITER_STALE_MS / 2) {
-      const swept = await retryWhileBusy(() => requeueStaleJobs(db, env.ARBITER_STALE_MS));
-      if (swept.requeued.length + swept.failed.length + swept.cancelled.length > 0) console.log(`[worker ${workerId}] recovered stale jobs`, swept);
-      lastSweep = Date.now();
-    }
+    if (Date.now() - lastSweep > env.ARBITER_STALE_MS / 2) await sweep();
     const ran = await runOnce({ workerId, heartbeatMs: env.ARBITER_HEARTBEAT_MS, shutdownSignal: shutdown.signal });
     if (!ran) {
       if (options.exitWhenIdle) break;

@@ -1,9 +1,9 @@
 /**
  * Claims one job and runs it to a settled state: succeeded, retried/failed, cancelled, or released
- * (shutdown). Heartbeats on a timer; a heartbeat that sees `cancelling` fires the job's AbortSignal.
+ * (shutdown). Heartbeats on a timer while the handler runs (one at a time); a heartbeat that sees
+ * `cancelling` fires the job's AbortSignal.
  */
-import { getDb } from '@/db/client';
-import { isBusyError, retryWhileBusy, retryWhileBusySync } from '@/db/busy';
+import { isBusyError, retryWhileBusy } from '@/db/busy';
 import { AppError, formatZodIssues } from '@/lib/errors';
 import { JOB_DEFINITIONS, isJobKind, type JobKind, type JobPayload } from '@/lib/jobs/registry';
 import {
@@ -53,11 +53,10 @@ async function runHandler(job: Job, ctx: JobContext): Promise<unknown> {
 }
 
 export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
-  const db = getDb();
   const { workerId } = options;
   const log = options.log ?? ((m: string) => console.log(m));
   if (options.shutdownSignal?.aborted) return null;
-  const job = await retryWhileBusy(() => claimNextJob(db, workerId), undefined, () => log(`[worker ${workerId}] database busy; waiting to claim`));
+  const job = await retryWhileBusy(() => claimNextJob(workerId), undefined, () => log(`[worker ${workerId}] database busy; waiting to claim`));
   if (!job) return null;
 
   const prefix = `[${job.kind} #${job.id}]`;
@@ -65,29 +64,45 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
   const abort = (kind: JobAbort['kind']) => !controller.signal.aborted && controller.abort(new JobAbort(kind));
   const onShutdown = () => abort('shutdown');
   options.shutdownSignal?.addEventListener('abort', onShutdown);
-  const timer = setInterval(() => {
+  // The heartbeat is asynchronous (a write transaction that may wait for the write lock), so it is not an
+  // interval: each beat is scheduled once the previous one has settled, and beats never overlap.
+  const beat = async () => {
     let status: JobStatus | null;
     try {
-      status = heartbeatJob(db, job.id, workerId);
+      status = await heartbeatJob(job.id, workerId);
     } catch (error) {
       // A busy database skips this beat; the next one tries again (the stale timeout is many beats long).
-      if (isBusyError(error)) return;
-      throw error;
+      // Any other error is logged and the beats go on: if the lock was really lost, a later beat says so.
+      if (!isBusyError(error)) log(`${prefix} heartbeat failed: ${describeError(error).split('\n')[0]}`);
+      return;
     }
     if (status === 'cancelling') abort('cancel');
     else if (status === null) abort('lock-lost');
-  }, options.heartbeatMs);
+  };
+  let stopped = false;
+  let beating: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const scheduleBeat = () => {
+    timer = setTimeout(() => {
+      beating = beat().finally(() => {
+        if (!stopped) scheduleBeat();
+      });
+    }, options.heartbeatMs);
+  };
+  scheduleBeat();
 
   const ctx: JobContext = {
     job,
     workerId,
     signal: controller.signal,
     checkpoint: job.checkpoint ?? null,
-    // Handlers write synchronously; a busy database makes these wait and retry instead of failing the job.
-    saveCheckpoint: (value) => void retryWhileBusySync(() => saveJobCheckpoint(db, job.id, workerId, value)),
-    reportProgress: (progress, message) => retryWhileBusySync(() => reportJobProgress(db, job.id, workerId, progress, message)),
-    addMetrics: (step, values) => retryWhileBusySync(() => addJobMetrics(db, job.id, step, values)),
-    discardMetricsAfter: (step) => retryWhileBusySync(() => discardJobMetricsAfter(db, job.id, step)),
+    // A busy database makes these wait and retry (yielding, so heartbeats go on) instead of failing the job.
+    saveCheckpoint: async (value) => {
+      await retryWhileBusy(() => saveJobCheckpoint(job.id, workerId, value));
+    },
+    reportProgress: (progress, message) => retryWhileBusy(() => reportJobProgress(job.id, workerId, progress, message)),
+    addMetrics: (step, values) => retryWhileBusy(() => addJobMetrics(job.id, step, values)),
+    discardMetricsAfter: (step) => retryWhileBusy(() => discardJobMetricsAfter(job.id, step)),
     log: (message) => log(`${prefix} ${message}`),
   };
 
@@ -95,7 +110,7 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
   try {
     const result = await runHandler(job, ctx);
     if (controller.signal.aborted) throw controller.signal.reason;
-    await retryWhileBusy(() => completeJob(db, job.id, workerId, result));
+    await retryWhileBusy(() => completeJob(job.id, workerId, result));
     log(`${prefix} succeeded`);
     return { jobId: job.id, kind: job.kind, status: 'succeeded' };
   } catch (error) {
@@ -103,20 +118,23 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
     if (reason instanceof JobAbort) {
       log(`${prefix} ${reason.message}`);
       if (reason.kind === 'cancel') {
-        await retryWhileBusy(() => markJobCancelled(db, job.id, workerId));
+        await retryWhileBusy(() => markJobCancelled(job.id, workerId));
         return { jobId: job.id, kind: job.kind, status: 'cancelled' };
       }
       if (reason.kind === 'shutdown') {
-        await retryWhileBusy(() => releaseJob(db, job.id, workerId));
+        await retryWhileBusy(() => releaseJob(job.id, workerId));
         return { jobId: job.id, kind: job.kind, status: 'released' };
       }
       return { jobId: job.id, kind: job.kind, status: 'lock-lost' };
     }
-    const status = await retryWhileBusy(() => failJob(db, job.id, workerId, describeError(error)));
+    const status = await retryWhileBusy(() => failJob(job.id, workerId, describeError(error)));
     log(`${prefix} failed: ${describeError(error).split('\n')[0]} → ${status ?? 'lock lost'}`);
     return { jobId: job.id, kind: job.kind, status: status ?? 'lock-lost' };
   } finally {
-    clearInterval(timer);
+    stopped = true;
+    clearTimeout(timer);
+    // A beat already under way finishes before runOnce returns: nothing of this job's runs after it (or after closeDb).
+    await beating;
     options.shutdownSignal?.removeEventListener('abort', onShutdown);
   }
 }

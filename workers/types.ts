@@ -8,11 +8,15 @@ export type JobContext = {
   signal: AbortSignal;
   /** The checkpoint a previous attempt saved, or null on a first run. */
   checkpoint: unknown;
-  saveCheckpoint(value: unknown): void;
-  reportProgress(progress: number, message?: string): void;
-  addMetrics(step: number, values: Record<string, number>): void;
+  /**
+   * The job's own writes, each one write transaction (retried while the database is busy). They are
+   * asynchronous: a handler awaits each one, so a checkpoint is stored before the step after it begins.
+   */
+  saveCheckpoint(value: unknown): Promise<void>;
+  reportProgress(progress: number, message?: string): Promise<void>;
+  addMetrics(step: number, values: Record<string, number>): Promise<void>;
   /** Forget metrics after `step` (a resumed job is about to redo those steps). */
-  discardMetricsAfter(step: number): void;
+  discardMetricsAfter(step: number): Promise<void>;
   log(message: string): void;
 };
 

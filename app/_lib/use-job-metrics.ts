@@ -31,7 +31,7 @@ export function useJobMetrics(jobId: number, names: readonly string[], live = tr
       }
     };
     void load();
-    const timer = live ? setInterval(load, 1500) : null;
+    const timer = live ? setInterval(() => void load(), 1500) : null;
     return () => {
       stop = true;
       if (timer) clearInterval(timer);

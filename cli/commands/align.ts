@@ -61,7 +61,7 @@ export const alignCommands: Command[] = [
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const loss = parseValue(z.array(z.enum(LOSS_TYPES)).min(1).max(4), String(values.loss ?? 'sigmoid').split(','), '--loss');
       const num = (name: string, schema: z.ZodType<number | undefined>) => parseValue(schema, values[name], `--${name}`);
-      const { policy, jobId } = startAlignment(CLI_ACTOR, projectId, {
+      const { policy, jobId } = await startAlignment(CLI_ACTOR, projectId, {
         loss,
         lossWeights: values.weights === undefined ? undefined : parseValue(z.array(z.coerce.number().min(0)), String(values.weights).split(','), '--weights'),
         base: parseRef(str(values.ref)),
@@ -80,7 +80,7 @@ export const alignCommands: Command[] = [
       });
       if (!values.wait) return emit(io, { policyId: policy.id, jobId, status: policy.status }, `policy ${policy.id} queued (job ${jobId})`);
       await watchJob(jobId, io);
-      const done = getPolicy(CLI_ACTOR, policy.id);
+      const done = await getPolicy(CLI_ACTOR, policy.id);
       emit(io, { policyId: done.id, status: done.status, backend: done.backend, metrics: done.metrics }, `policy ${done.id}: ${done.status}${done.backend ? ` (backend ${done.backend})` : ''}\n${describe(done.metrics as PolicyMetrics | null)}`);
       if (done.status !== 'ready') process.exitCode = 1;
     },
@@ -90,9 +90,9 @@ export const alignCommands: Command[] = [
     usage: 'policies --project <id> [--json]',
     summary: 'list the project’s aligned policies with their losses and win rates',
     options: { project: { type: 'string' } },
-    run: ({ values }, io) => {
+    run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
-      const policies = listPolicies(CLI_ACTOR, projectId);
+      const policies = await listPolicies(CLI_ACTOR, projectId);
       const rows = policies.map((p) => {
         const m = p.metrics as PolicyMetrics | null;
         return { id: p.id, name: p.name, losses: ((p.config as { loss?: string[] }).loss ?? []).join('+'), status: p.status, backend: p.backend ?? '', winRate: pct(m?.winRate?.winRate) };
@@ -110,7 +110,7 @@ export const alignCommands: Command[] = [
       const prompt = positionals.join(' ').trim();
       if (!prompt) throw new AppError('usage', 'give the prompt: generate --policy <id> "<prompt>"');
       const num = (name: string, schema: z.ZodType<number>) => parseValue(schema, values[name], `--${name}`);
-      const dir = readyPolicyDir(getPolicy(CLI_ACTOR, policyId));
+      const dir = readyPolicyDir(await getPolicy(CLI_ACTOR, policyId));
       const { sampleFromCheckpoint } = await import('@/lib/ml/align/sample-checkpoint');
       const samples = await sampleFromCheckpoint(dir, prompt, {
         backend: mlBackendOptions(),
@@ -129,10 +129,10 @@ export const alignCommands: Command[] = [
     usage: 'policy export --policy <id> --out <dir> [--json]',
     summary: 'copy a policy as a GPT-2 checkpoint (config.json, model.safetensors, tokenizer.json) that transformers loads',
     options: { policy: { type: 'string' }, out: { type: 'string' } },
-    run: ({ values }, io) => {
+    run: async ({ values }, io) => {
       const policyId = parseValue(idSchema, requireValue(values, 'policy'), '--policy');
       const out = path.resolve(requireValue(values, 'out'));
-      const dir = readyPolicyDir(getPolicy(CLI_ACTOR, policyId));
+      const dir = readyPolicyDir(await getPolicy(CLI_ACTOR, policyId));
       const files = ['config.json', 'model.safetensors', 'tokenizer.json'];
       fs.mkdirSync(out, { recursive: true });
       for (const f of files) fs.copyFileSync(path.join(dir, f), path.join(out, f));

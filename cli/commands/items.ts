@@ -33,12 +33,12 @@ export const itemCommands: Command[] = [
     usage: 'items add --project <id> <candidates.jsonl> [--json]',
     summary: 'add prompts with candidate responses ({prompt | messages, responses}) as items to annotate, all or nothing',
     options: { project: { type: 'string' } },
-    run: ({ values, positionals }, io) => {
+    run: async ({ values, positionals }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const file = positionals[0];
       if (!file) throw new AppError('usage', 'give the candidates file: items add --project <id> <file.jsonl>');
       try {
-        const result = addCandidates(CLI_ACTOR, projectId, readJsonLines(file));
+        const result = await addCandidates(CLI_ACTOR, projectId, readJsonLines(file));
         emit(io, result, `${result.rows} rows: ${result.promptsAdded} new prompts, ${result.responsesAdded} new responses, ${result.itemsAdded} new items (${result.itemsExisting} already there)`);
       } catch (error) {
         const rows = isAppError(error, 'invalid') ? error.details.rows : undefined;
@@ -52,11 +52,11 @@ export const itemCommands: Command[] = [
     usage: `items list --project <id> [--filter ${ITEM_FILTERS.join('|')}] [--limit N] [--json]`,
     summary: 'per-item annotation status: judgments / overlap, live leases, skips, gold',
     options: { project: { type: 'string' }, filter: { type: 'string' }, limit: { type: 'string' } },
-    run: ({ values }, io) => {
+    run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const filter = parseValue(z.enum(ITEM_FILTERS).default('all'), values.filter, '--filter');
       const limit = parseValue(z.coerce.number().int().min(1).max(500).default(50), values.limit, '--limit');
-      const result = listItemStatuses(CLI_ACTOR, projectId, { filter, limit });
+      const result = await listItemStatuses(CLI_ACTOR, projectId, { filter, limit });
       const rows = result.rows.map((r) => ({ item: r.id, kind: r.kind, judgments: `${r.annotationCount}/${r.isGold ? 'all' : r.required}`, leased: r.activeLeases, skips: r.skips, status: r.status, gold: r.isGold ? JSON.stringify(r.goldAnswer) : '', prompt: r.promptPreview.slice(0, 50) }));
       emit(io, result, `${result.total} items (${filter})\n${table(rows, ['item', 'kind', 'judgments', 'leased', 'skips', 'status', 'gold', 'prompt'])}`);
     },
@@ -66,7 +66,7 @@ export const itemCommands: Command[] = [
     usage: 'items gold --project <id> --item <id> --answer a|b|tie|both_bad|none [--json]   (ranking items: --best <responseId>)',
     summary: 'mark an item as gold with its known answer (stored order), or clear it',
     options: { project: { type: 'string' }, item: { type: 'string' }, answer: { type: 'string' }, best: { type: 'string' } },
-    run: ({ values }, io) => {
+    run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const itemId = parseValue(idSchema, requireValue(values, 'item'), '--item');
       let answer: unknown;
@@ -75,7 +75,7 @@ export const itemCommands: Command[] = [
         const given = parseValue(z.enum(['a', 'b', 'tie', 'both_bad', 'none']), requireValue(values, 'answer'), '--answer');
         answer = given === 'none' ? null : { winner: given };
       }
-      setGoldAnswer(CLI_ACTOR, projectId, itemId, answer);
+      await setGoldAnswer(CLI_ACTOR, projectId, itemId, answer);
       emit(io, { itemId, gold: answer }, answer === null ? `item ${itemId} is no longer gold` : `item ${itemId} is gold: ${JSON.stringify(answer)}`);
     },
   },
@@ -84,9 +84,9 @@ export const itemCommands: Command[] = [
     usage: 'annotators --project <id> [--json]',
     summary: 'per-annotator judgments, time per judgment, throughput, skips and gold accuracy',
     options: { project: { type: 'string' } },
-    run: ({ values }, io) => {
+    run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
-      const work = listAnnotatorWork(CLI_ACTOR, projectId);
+      const work = await listAnnotatorWork(CLI_ACTOR, projectId);
       const rows = work.map((w) => ({
         annotator: w.name,
         judgments: w.judgments,

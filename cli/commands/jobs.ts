@@ -11,7 +11,7 @@ const percent = (p: number) => `${Math.round(p * 100)}%`;
 export async function watchJob(id: number, io: CliIO): Promise<JobView> {
   let last = '';
   for (;;) {
-    const job = getJobForActor(CLI_ACTOR, id);
+    const job = await getJobForActor(CLI_ACTOR, id);
     const line = `#${job.id} ${job.status} ${percent(job.progress)} ${job.message ?? ''}`.trim();
     if (line !== last && !io.json) io.out(line);
     last = line;
@@ -34,8 +34,8 @@ export const jobCommands: Command[] = [
     usage: 'jobs list [--project <id>] [--status <status>] [--json]',
     summary: 'recent jobs with status and progress',
     options: { project: { type: 'string' }, status: { type: 'string' } },
-    run: ({ values }, io) => {
-      const jobs = listJobsForActor(CLI_ACTOR, {
+    run: async ({ values }, io) => {
+      const jobs = await listJobsForActor(CLI_ACTOR, {
         projectId: values.project === undefined ? undefined : parseValue(idSchema, values.project, '--project'),
         status: values.status === undefined ? undefined : [parseValue(z.enum(JOB_STATUSES), values.status, '--status')],
       });
@@ -52,8 +52,8 @@ export const jobCommands: Command[] = [
     name: 'jobs cancel',
     usage: 'jobs cancel <id> [--json]',
     summary: 'cancel a queued job, or ask a running one to stop',
-    run: ({ positionals }, io) => {
-      const job = cancelJobForActor(CLI_ACTOR, parseValue(idSchema, positionals[0], 'job id'));
+    run: async ({ positionals }, io) => {
+      const job = await cancelJobForActor(CLI_ACTOR, parseValue(idSchema, positionals[0], 'job id'));
       emit(io, job, `job ${job.id}: ${job.status}`);
     },
   },
@@ -64,7 +64,7 @@ export const jobCommands: Command[] = [
     options: { project: { type: 'string' }, wait: { type: 'boolean' } },
     run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
-      const job = enqueueProjectJob(CLI_ACTOR, 'recompute-stats', { projectId });
+      const job = await enqueueProjectJob(CLI_ACTOR, 'recompute-stats', { projectId });
       if (!values.wait) return emit(io, job, `queued job ${job.id} (${job.kind})`);
       finish(await watchJob(job.id, io), io);
     },
@@ -74,10 +74,10 @@ export const jobCommands: Command[] = [
     usage: 'demo create [--seed <n>] [--prompts <n>] [--json]',
     summary: 'generate the demo project (prompts, responses, simulated judgments) and print its id',
     options: { seed: { type: 'string' }, prompts: { type: 'string' } },
-    run: ({ values }, io) => {
+    run: async ({ values }, io) => {
       const seed = values.seed === undefined ? undefined : parseValue(z.coerce.number().int().min(0), values.seed, '--seed');
       const prompts = values.prompts === undefined ? undefined : parseValue(z.coerce.number().int().min(1).max(100_000), values.prompts, '--prompts');
-      const created = createDemoProject(CLI_ACTOR, { ...(seed === undefined ? {} : { seed }), ...(prompts === undefined ? {} : { prompts }) });
+      const created = await createDemoProject(CLI_ACTOR, { ...(seed === undefined ? {} : { seed }), ...(prompts === undefined ? {} : { prompts }) });
       emit(io, created, `created demo project ${created.projectId} (${created.prompts} prompts, ${created.items} items, ${created.judgments} judgments)`);
     },
   },

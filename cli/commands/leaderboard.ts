@@ -33,8 +33,8 @@ export const leaderboardCommands: Command[] = [
       const seed = values.seed === undefined ? 0 : parseValue(z.coerce.number().int().min(0), values.seed, '--seed');
       const l2 = values.l2 === undefined ? 0 : parseValue(z.coerce.number().min(0), values.l2, '--l2');
       const anchor = values.anchor === undefined ? undefined : parseValue(anchorSchema, values.anchor, '--anchor');
-      const project = getProjectForActor(CLI_ACTOR, projectId);
-      const battles = loadProjectBattles(projectId);
+      const project = await getProjectForActor(CLI_ACTOR, projectId);
+      const battles = await loadProjectBattles(projectId);
       if (battles.a.length === 0) throw new AppError('usage', `project ${projectId} has no comparisons between different systems yet`);
       if (anchor && !battles.systems.includes(anchor.system)) throw new AppError('usage', `--anchor: no system named '${anchor.system}' in this project`);
       const cells = collapseBattles(battles);
@@ -49,10 +49,10 @@ export const leaderboardCommands: Command[] = [
       } else if (anchor || l2 > 0) {
         throw new AppError('usage', '--anchor and --l2 apply to --method bt only');
       } else if (method === 'pl') {
-        board = plackettLuceLeaderboard(loadProjectRankings(projectId), { rounds, seed });
+        board = plackettLuceLeaderboard(await loadProjectRankings(projectId), { rounds, seed });
         header = `${project.name}: Plackett–Luce over ${board.rankings} rankings (k-wise judgments whole, pairs as rankings of two), ${rounds} bootstrap rounds over rankings, seed ${seed}`;
       } else if (method === 'style') {
-        board = styleControlLeaderboard(loadProjectStyledBattles(projectId), { rounds, seed });
+        board = styleControlLeaderboard(await loadProjectStyledBattles(projectId), { rounds, seed });
         header = `${project.name}: Bradley–Terry with style control (length, headers, lists, bold as covariates), ${settings}\nstyle coefficients (per RMS unit of the normalised difference, 95% CI): ${board.style.map((s) => `${s.feature} ${s.coefficient.toFixed(3)} (${s.lower.toFixed(3)} – ${s.upper.toFixed(3)})`).join(', ')}`;
       } else if (method === 'elo') {
         board = eloLeaderboard(battles, { rounds, seed });

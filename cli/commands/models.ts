@@ -36,7 +36,7 @@ export const modelCommands: Command[] = [
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
       const kind = parseValue(z.enum(REWARD_MODEL_KINDS), values.kind ?? 'bt', '--kind');
       const num = (name: string, schema: z.ZodType<number | undefined>) => parseValue(schema, values[name], `--${name}`);
-      const { model, jobId } = startRewardModelTraining(CLI_ACTOR, projectId, {
+      const { model, jobId } = await startRewardModelTraining(CLI_ACTOR, projectId, {
         kind,
         featurizer: parseValue(z.enum(['hashed-ngrams', 'transformer', 'checkpoint']).optional(), values.featurizer, '--featurizer'),
         checkpoint: typeof values.checkpoint === 'string' ? values.checkpoint : undefined,
@@ -49,7 +49,7 @@ export const modelCommands: Command[] = [
       });
       if (!values.wait) return emit(io, { modelId: model.id, jobId, status: model.status }, `model ${model.id} queued (job ${jobId})`);
       await watchJob(jobId, io);
-      const done = getRewardModel(CLI_ACTOR, model.id);
+      const done = await getRewardModel(CLI_ACTOR, model.id);
       emit(io, { modelId: done.id, status: done.status, backend: done.backend, metrics: done.metrics }, `model ${done.id}: ${done.status}${done.backend ? ` (backend ${done.backend})` : ''}\n${describe(done.metrics)}`);
       if (done.status !== 'ready') process.exitCode = 1;
     },
@@ -59,9 +59,9 @@ export const modelCommands: Command[] = [
     usage: 'models --project <id> [--json]',
     summary: 'list the project’s reward models with their held-out accuracy',
     options: { project: { type: 'string' } },
-    run: ({ values }, io) => {
+    run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
-      const models = listRewardModels(CLI_ACTOR, projectId);
+      const models = await listRewardModels(CLI_ACTOR, projectId);
       const rows = models.map((m) => {
         const e = (m.metrics as Metrics | null)?.evaluation;
         return { id: m.id, name: m.name, kind: m.kind, status: m.status, backend: m.backend ?? '', accuracy: pct(e?.accuracy), baseline: pct((m.metrics as Metrics | null)?.baseline?.accuracy) };
@@ -78,7 +78,7 @@ export const modelCommands: Command[] = [
       const modelId = parseValue(idSchema, requireValue(values, 'model'), '--model');
       const file = positionals[0];
       if (!file) throw new AppError('usage', 'give the file to score: score --model <id> <file>');
-      const record = getRewardModel(CLI_ACTOR, modelId);
+      const record = await getRewardModel(CLI_ACTOR, modelId);
       const { manifest, weights } = readRewardModelFiles(record);
       const records: { line: number; record: unknown }[] = [];
       for await (const r of readRecords(file)) if ('record' in r) records.push(r); // an unreadable file: AppError 'bad-file', exit 2
@@ -94,10 +94,10 @@ export const modelCommands: Command[] = [
     usage: 'model export --model <id> --out <dir> [--json]',
     summary: 'copy a model’s weights (weights.bin) and config (model.json) into a directory',
     options: { model: { type: 'string' }, out: { type: 'string' } },
-    run: ({ values }, io) => {
+    run: async ({ values }, io) => {
       const modelId = parseValue(idSchema, requireValue(values, 'model'), '--model');
       const out = path.resolve(requireValue(values, 'out'));
-      const { dir } = readRewardModelFiles(getRewardModel(CLI_ACTOR, modelId));
+      const { dir } = readRewardModelFiles(await getRewardModel(CLI_ACTOR, modelId));
       fs.mkdirSync(out, { recursive: true });
       for (const f of ['model.json', 'weights.bin']) fs.copyFileSync(path.join(dir, f), path.join(out, f));
       emit(io, { modelId, out, files: ['model.json', 'weights.bin'] }, `wrote model.json and weights.bin to ${out}`);

@@ -16,11 +16,11 @@ export const qualityCommands: Command[] = [
     usage: 'quality --project <id> [--json]',
     summary: "annotator agreement (Krippendorff's α, Fleiss' and Cohen's κ), position and length bias, intransitivity",
     options: { project: { type: 'string' } },
-    run: ({ values }, io) => {
+    run: async ({ values }, io) => {
       const projectId = parseValue(idSchema, requireValue(values, 'project'), '--project');
-      const project = getProjectForActor(CLI_ACTOR, projectId);
-      const judgments = listPairwiseJudgments(projectId);
-      const ratingRows = listRatingRows(projectId);
+      const project = await getProjectForActor(CLI_ACTOR, projectId);
+      const judgments = await listPairwiseJudgments(projectId);
+      const ratingRows = await listRatingRows(projectId);
       const ratings = ratingRows.length ? ratingsAgreement(ratingRows, project.settings.attributes.length ? project.settings.attributes : [...new Set(ratingRows.flatMap((x) => Object.keys(x.ratings)))]) : [];
       if (judgments.length === 0 && ratings.length === 0) throw new AppError('usage', `project ${projectId} has no pairwise judgments or ratings yet`);
       const ratingsText = ratings.length
@@ -34,7 +34,7 @@ export const qualityCommands: Command[] = [
         return;
       }
       const r = qualityReport(judgments);
-      const repeats = selfConsistency(listRepeatPairs(projectId));
+      const repeats = selfConsistency(await listRepeatPairs(projectId));
       const a = r.agreement;
       const lines = [
         `${project.name}: ${r.judgments} pairwise judgments by ${r.annotators} annotators`,

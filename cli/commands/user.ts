@@ -6,9 +6,9 @@ import { emailSchema, userRoleSchema } from '@/lib/auth/schemas';
 import { AppError } from '@/lib/errors';
 import { emit, idSchema, parseValue, requireValue, table, type Command } from '../context';
 
-function userByEmailOption(values: Record<string, unknown>) {
+async function userByEmailOption(values: Record<string, unknown>) {
   const email = parseValue(emailSchema, requireValue(values, 'user'), '--user');
-  const user = getUserByEmail(email);
+  const user = await getUserByEmail(email);
   if (!user) throw new AppError('usage', `--user: no user with email ${email}`);
   return user;
 }
@@ -18,8 +18,8 @@ export const userCommands: Command[] = [
     name: 'user list',
     usage: 'user list [--json]',
     summary: 'list users and their roles',
-    run: (_a, io) => {
-      const users = listUsers().filter((u) => !u.isSimulated);
+    run: async (_a, io) => {
+      const users = (await listUsers()).filter((u) => !u.isSimulated);
       emit(io, users, table(users, ['email', 'name', 'role']));
     },
   },
@@ -44,8 +44,8 @@ export const userCommands: Command[] = [
     usage: 'user invite [--role annotator|researcher|admin] [--email <email>] [--project <id>] [--days <n>] [--json]',
     summary: 'print a one-time sign-up link (optionally for one email and one project)',
     options: { role: { type: 'string' }, email: { type: 'string' }, project: { type: 'string' }, days: { type: 'string' } },
-    run: ({ values }, io) => {
-      const { url, invite } = createInvite(null, {
+    run: async ({ values }, io) => {
+      const { url, invite } = await createInvite(null, {
         role: values.role === undefined ? 'annotator' : parseValue(userRoleSchema, values.role, '--role'),
         email: typeof values.email === 'string' ? parseValue(emailSchema, values.email, '--email') : undefined,
         projectId: values.project === undefined ? undefined : parseValue(idSchema, values.project, '--project'),
@@ -59,9 +59,9 @@ export const userCommands: Command[] = [
     usage: 'token create --user <email> --name <name> [--json]',
     summary: 'create an API token for a user (printed once)',
     options: { user: { type: 'string' }, name: { type: 'string' } },
-    run: ({ values }, io) => {
-      const user = userByEmailOption(values);
-      const { token, summary } = createApiToken(user.id, { name: requireValue(values, 'name') });
+    run: async ({ values }, io) => {
+      const user = await userByEmailOption(values);
+      const { token, summary } = await createApiToken(user.id, { name: requireValue(values, 'name') });
       emit(io, { token, ...summary }, `${token}\n(token ${summary.id} for ${user.email}; it is shown only once)`);
     },
   },
@@ -70,8 +70,8 @@ export const userCommands: Command[] = [
     usage: 'token list --user <email> [--json]',
     summary: "list a user's API tokens",
     options: { user: { type: 'string' } },
-    run: ({ values }, io) => {
-      const tokens = listApiTokens(userByEmailOption(values).id);
+    run: async ({ values }, io) => {
+      const tokens = await listApiTokens((await userByEmailOption(values)).id);
       emit(io, tokens, table(tokens.map((t) => ({ ...t, revoked: t.revokedAt ? 'yes' : '' })), ['id', 'name', 'prefix', 'revoked']));
     },
   },
@@ -80,9 +80,9 @@ export const userCommands: Command[] = [
     usage: 'token revoke <id> --user <email> [--json]',
     summary: 'revoke an API token',
     options: { user: { type: 'string' } },
-    run: ({ values, positionals }, io) => {
+    run: async ({ values, positionals }, io) => {
       const id = parseValue(idSchema, positionals[0], 'token id');
-      if (!revokeApiToken(userByEmailOption(values).id, id)) throw new AppError('usage', `token ${id}: no live token with this id for that user`);
+      if (!(await revokeApiToken((await userByEmailOption(values)).id, id))) throw new AppError('usage', `token ${id}: no live token with this id for that user`);
       emit(io, { id, revoked: true }, `revoked token ${id}`);
     },
   },

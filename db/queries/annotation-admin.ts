@@ -1,9 +1,10 @@
 /** What researchers see of annotation: per-item status, per-annotator throughput and gold accuracy, gold answers. */
+import { and, asc, count, eq, gt, or, sql, type SQL } from 'drizzle-orm';
 import { goldAnswerSchema, matchesGold, tallyGold, type GoldAnswer, type GoldTally } from '@/lib/annotation/gold';
 import type { Actor } from '@/lib/auth/access';
 import { AppError } from '@/lib/errors';
-import type { Winner } from '@/lib/annotation/kinds';
-import { getDb } from '../client';
+import { db, withWriteTransaction } from '../client';
+import { assignments, items, judgments, prompts, users } from '../schema';
 import { assertCanManageProject } from './projects';
 
 export const ITEM_FILTERS = ['all', 'open', 'in-progress', 'complete', 'gold'] as const;
@@ -23,56 +24,72 @@ export type ItemStatusRow = {
   status: string;
 };
 
-const FILTER_SQL: Record<ItemFilter, string> = {
-  all: '',
-  open: "and i.status = 'open' and i.is_gold = 0",
-  'in-progress': "and i.status = 'open' and (i.annotation_count > 0 or active > 0)",
-  complete: "and i.status = 'complete'",
-  gold: 'and i.is_gold = 1',
-};
+/** The filter's condition; `active` counts an item's live leases. */
+function filterCondition(filter: ItemFilter, active: SQL<number>): SQL | undefined {
+  switch (filter) {
+    case 'all':
+      return undefined;
+    case 'open':
+      return and(eq(items.status, 'open'), eq(items.isGold, false));
+    case 'in-progress':
+      return and(eq(items.status, 'open'), or(gt(items.annotationCount, 0), sql`${active} > 0`));
+    case 'complete':
+      return eq(items.status, 'complete');
+    case 'gold':
+      return eq(items.isGold, true);
+  }
+}
 
 /** Items of a project with their annotation state, for researchers. */
-export function listItemStatuses(actor: Actor, projectId: number, options: { filter?: ItemFilter; limit?: number; offset?: number } = {}): { rows: ItemStatusRow[]; total: number } {
-  assertCanManageProject(actor, projectId);
-  const client = getDb().$client;
+export async function listItemStatuses(
+  actor: Actor,
+  projectId: number,
+  options: { filter?: ItemFilter; limit?: number; offset?: number } = {},
+): Promise<{ rows: ItemStatusRow[]; total: number }> {
+  await assertCanManageProject(actor, projectId);
   const now = Date.now();
-  const base = `
-    select i.id, i.kind, i.response_ids, i.annotation_count, i.required_annotations, i.is_gold, i.gold_answer, i.status, p.messages,
-      (select count(*) from assignments a where a.item_id = i.id and a.status = 'active' and a.expires_at > @now) as active,
-      (select count(*) from assignments a where a.item_id = i.id and a.status = 'skipped') as skips
-    from items i join prompts p on p.id = i.prompt_id
-    where i.project_id = @projectId ${FILTER_SQL[options.filter ?? 'all']}`;
-  const total = (client.prepare(`select count(*) as n from (${base})`).get({ projectId, now }) as { n: number }).n;
+  const active = sql<number>`(select count(*) from ${assignments} where ${assignments.itemId} = ${items.id} and ${assignments.status} = 'active' and ${assignments.expiresAt} > ${now})`;
+  const skips = sql<number>`(select count(*) from ${assignments} where ${assignments.itemId} = ${items.id} and ${assignments.status} = 'skipped')`;
+  const where = and(eq(items.projectId, projectId), filterCondition(options.filter ?? 'all', active));
+  const [counted] = await db().select({ n: count() }).from(items).innerJoin(prompts, eq(prompts.id, items.promptId)).where(where);
+  const total = counted?.n ?? 0;
   const limit = Math.max(1, Math.min(options.limit ?? 50, 500));
-  const rows = client.prepare(`${base} order by i.id limit @limit offset @offset`).all({ projectId, now, limit, offset: Math.max(0, options.offset ?? 0) }) as {
-    id: number;
-    kind: string;
-    response_ids: string;
-    annotation_count: number;
-    required_annotations: number;
-    is_gold: number;
-    gold_answer: string | null;
-    status: string;
-    messages: string;
-    active: number;
-    skips: number;
-  }[];
+  const rows = await db()
+    .select({
+      id: items.id,
+      kind: items.kind,
+      responseIds: items.responseIds,
+      annotationCount: items.annotationCount,
+      requiredAnnotations: items.requiredAnnotations,
+      isGold: items.isGold,
+      goldAnswer: items.goldAnswer,
+      status: items.status,
+      messages: prompts.messages,
+      active,
+      skips,
+    })
+    .from(items)
+    .innerJoin(prompts, eq(prompts.id, items.promptId))
+    .where(where)
+    .orderBy(asc(items.id))
+    .limit(limit)
+    .offset(Math.max(0, options.offset ?? 0));
   return {
     total,
     rows: rows.map((r) => {
-      const messages = JSON.parse(r.messages) as { role: string; content: string }[];
+      const messages = r.messages as { role: string; content: string }[];
       const text = ([...messages].reverse().find((m) => m.role === 'user')?.content ?? '').replace(/\s+/g, ' ').trim();
       return {
         id: r.id,
         kind: r.kind,
         promptPreview: text.length > 100 ? `${text.slice(0, 99)}…` : text,
-        responses: (JSON.parse(r.response_ids) as number[]).length,
-        annotationCount: r.annotation_count,
-        required: r.required_annotations,
+        responses: r.responseIds.length,
+        annotationCount: r.annotationCount,
+        required: r.requiredAnnotations,
         activeLeases: r.active,
         skips: r.skips,
-        isGold: r.is_gold === 1,
-        goldAnswer: r.gold_answer ? (JSON.parse(r.gold_answer) as GoldAnswer) : null,
+        isGold: r.isGold,
+        goldAnswer: r.goldAnswer ? (r.goldAnswer as GoldAnswer) : null,
         status: r.status,
       };
     }),
@@ -102,45 +119,57 @@ function median(sorted: number[]): number | null {
 }
 
 /** Per-annotator throughput, time per judgment and gold accuracy. */
-export function listAnnotatorWork(actor: Actor, projectId: number): AnnotatorWork[] {
-  assertCanManageProject(actor, projectId);
-  const client = getDb().$client;
-  const rows = client
-    .prepare(
-      `select j.user_id, u.name, u.email, u.is_simulated, j.time_spent_ms, j.created_at, j.winner, j.ranking, i.is_gold, i.gold_answer
-       from judgments j join users u on u.id = j.user_id join items i on i.id = j.item_id where j.project_id = ?`,
-    )
-    .all(projectId) as { user_id: string; name: string; email: string; is_simulated: number; time_spent_ms: number | null; created_at: number; winner: Winner | null; ranking: string | null; is_gold: number; gold_answer: string | null }[];
-  const skips = new Map(
-    (client.prepare("select a.user_id, count(*) as n from assignments a join items i on i.id = a.item_id where i.project_id = ? and a.status = 'skipped' group by a.user_id").all(projectId) as { user_id: string; n: number }[]).map(
-      (r) => [r.user_id, r.n],
-    ),
-  );
+export async function listAnnotatorWork(actor: Actor, projectId: number): Promise<AnnotatorWork[]> {
+  await assertCanManageProject(actor, projectId);
+  const rows = await db()
+    .select({
+      userId: users.id,
+      name: users.name,
+      email: users.email,
+      isSimulated: users.isSimulated,
+      timeSpentMs: judgments.timeSpentMs,
+      createdAt: judgments.createdAt,
+      winner: judgments.winner,
+      ranking: judgments.ranking,
+      isGold: items.isGold,
+      goldAnswer: items.goldAnswer,
+    })
+    .from(judgments)
+    .innerJoin(users, eq(users.id, judgments.userId))
+    .innerJoin(items, eq(items.id, judgments.itemId))
+    .where(eq(judgments.projectId, projectId));
+  const skipRows = await db()
+    .select({ userId: assignments.userId, n: count() })
+    .from(assignments)
+    .innerJoin(items, eq(items.id, assignments.itemId))
+    .where(and(eq(items.projectId, projectId), eq(assignments.status, 'skipped')))
+    .groupBy(assignments.userId);
+  const skips = new Map(skipRows.map((r) => [r.userId, r.n]));
   const since = Date.now() - 24 * 3600 * 1000;
   const byUser = new Map<string, typeof rows>();
-  for (const r of rows) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r]);
+  for (const r of rows) byUser.set(r.userId, [...(byUser.get(r.userId) ?? []), r]);
   return [...byUser.values()]
     .map((list) => {
       const first = list[0]!;
-      const times = list.map((r) => r.time_spent_ms).filter((t): t is number => t !== null).sort((a, b) => a - b);
+      const times = list.map((r) => r.timeSpentMs).filter((t): t is number => t !== null).sort((a, b) => a - b);
       const totalMs = times.reduce((s, t) => s + t, 0);
       const gold = list
-        .filter((r) => r.is_gold === 1 && r.gold_answer)
+        .filter((r) => r.isGold && r.goldAnswer)
         .map((r) => {
-          const parsed = goldAnswerSchema.safeParse(JSON.parse(r.gold_answer!));
-          return parsed.success ? matchesGold(parsed.data, { winner: r.winner, ranking: r.ranking ? (JSON.parse(r.ranking) as number[][]) : null }) : null;
+          const parsed = goldAnswerSchema.safeParse(r.goldAnswer);
+          return parsed.success ? matchesGold(parsed.data, { winner: r.winner, ranking: r.ranking }) : null;
         });
       return {
-        userId: first.user_id,
+        userId: first.userId,
         name: first.name,
         email: first.email,
-        simulated: first.is_simulated === 1,
+        simulated: first.isSimulated,
         judgments: list.length,
-        last24h: list.filter((r) => r.created_at >= since).length,
+        last24h: list.filter((r) => r.createdAt.getTime() >= since).length,
         medianMs: median(times),
         meanMs: times.length ? totalMs / times.length : null,
         perHour: totalMs > 0 ? times.length / (totalMs / 3_600_000) : null,
-        skips: skips.get(first.user_id) ?? 0,
+        skips: skips.get(first.userId) ?? 0,
         gold: tallyGold(gold),
       };
     })
@@ -151,22 +180,25 @@ export function listAnnotatorWork(actor: Actor, projectId: number): AnnotatorWor
  * Marks an item as gold with its known answer (canonical terms), or clears it (answer null).
  * A gold item stays open: each annotator meets it once, mixed in at the project's gold rate.
  */
-export function setGoldAnswer(actor: Actor, projectId: number, itemId: number, rawAnswer: unknown): void {
-  assertCanManageProject(actor, projectId);
-  const client = getDb().$client;
-  const item = client.prepare('select id, kind, response_ids, annotation_count, required_annotations from items where id = ? and project_id = ?').get(itemId, projectId) as
-    | { id: number; kind: string; response_ids: string; annotation_count: number; required_annotations: number }
-    | undefined;
-  if (!item) throw new AppError('not-found', `item ${itemId} not found in project ${projectId}`);
-  if (rawAnswer === null) {
-    const status = item.annotation_count >= item.required_annotations ? 'complete' : 'open';
-    client.prepare('update items set is_gold = 0, gold_answer = null, status = ? where id = ?').run(status, itemId);
-    return;
-  }
-  const answer: GoldAnswer = goldAnswerSchema.parse(rawAnswer);
-  if (item.kind === 'pair' && !('winner' in answer)) throw new AppError('conflict', 'a pair item takes a gold winner (a, b, tie or both_bad)');
-  if (item.kind === 'ranking' && !('best' in answer)) throw new AppError('conflict', 'a ranking item takes the id of its best response as gold');
-  if (item.kind === 'rating') throw new AppError('conflict', 'rating items cannot be gold');
-  if ('best' in answer && !(JSON.parse(item.response_ids) as number[]).includes(answer.best)) throw new AppError('conflict', `response ${answer.best} is not part of item ${itemId}`);
-  client.prepare("update items set is_gold = 1, gold_answer = ?, status = 'open' where id = ?").run(JSON.stringify(answer), itemId);
+export async function setGoldAnswer(actor: Actor, projectId: number, itemId: number, rawAnswer: unknown): Promise<void> {
+  await assertCanManageProject(actor, projectId);
+  await withWriteTransaction(async (tx) => {
+    const [item] = await tx
+      .select({ id: items.id, kind: items.kind, responseIds: items.responseIds, annotationCount: items.annotationCount, requiredAnnotations: items.requiredAnnotations })
+      .from(items)
+      .where(and(eq(items.id, itemId), eq(items.projectId, projectId)))
+      .limit(1);
+    if (!item) throw new AppError('not-found', `item ${itemId} not found in project ${projectId}`);
+    if (rawAnswer === null) {
+      const status = item.annotationCount >= item.requiredAnnotations ? 'complete' : 'open';
+      await tx.update(items).set({ isGold: false, goldAnswer: null, status }).where(eq(items.id, itemId));
+      return;
+    }
+    const answer: GoldAnswer = goldAnswerSchema.parse(rawAnswer);
+    if (item.kind === 'pair' && !('winner' in answer)) throw new AppError('conflict', 'a pair item takes a gold winner (a, b, tie or both_bad)');
+    if (item.kind === 'ranking' && !('best' in answer)) throw new AppError('conflict', 'a ranking item takes the id of its best response as gold');
+    if (item.kind === 'rating') throw new AppError('conflict', 'rating items cannot be gold');
+    if ('best' in answer && !item.responseIds.includes(answer.best)) throw new AppError('conflict', `response ${answer.best} is not part of item ${itemId}`);
+    await tx.update(items).set({ isGold: true, goldAnswer: answer, status: 'open' }).where(eq(items.id, itemId));
+  });
 }

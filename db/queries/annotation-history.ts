@@ -1,10 +1,12 @@
 /** The annotator's own history: recent answers, and re-opening one of them to revise it. */
+import { and, asc, desc, eq } from 'drizzle-orm';
 import type { ItemShape } from '@/lib/annotation/judgment-input';
 import type { Actor } from '@/lib/auth/access';
 import { AppError } from '@/lib/errors';
 import type { Winner } from '@/lib/annotation/kinds';
-import { getDb } from '../client';
-import { loadTask, requireAnnotator, type AnnotationTask, type AssignmentRow, type ChatMessage, type ItemRow, type JudgmentRow, type PreviousAnswer } from './annotation';
+import { db } from '../client';
+import { assignments, items, judgments, prompts } from '../schema';
+import { ITEM_COLUMNS, LEASE_COLUMNS, loadTask, requireAnnotator, type AnnotationTask, type ChatMessage, type PreviousAnswer } from './annotation';
 
 export type HistoryEntry = {
   judgmentId: string;
@@ -26,53 +28,68 @@ function toShownWinner(winner: Winner | null, responseIds: number[], shown: numb
   return canonicalId === shown[0] ? 'a' : 'b';
 }
 
-function previewOf(messagesJson: string): string {
-  const messages = JSON.parse(messagesJson) as ChatMessage[];
+function previewOf(messages: ChatMessage[]): string {
   const lastUser = [...messages].reverse().find((m) => m.role === 'user') ?? messages[messages.length - 1];
   const text = (lastUser?.content ?? '').replace(/\s+/g, ' ').trim();
   return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
 /** The annotator's own recent answers, newest first (only their own: never anyone else's). */
-export function listMyHistory(actor: Actor, projectId: number, limit = 20): HistoryEntry[] {
-  requireAnnotator(actor, projectId);
-  const rows = getDb()
-    .$client.prepare(
-      `select j.id, j.item_id, i.kind, p.messages, j.winner, j.strength, j.ranking, j.ratings, j.shown_order, i.response_ids, j.created_at, j.updated_at
-       from judgments j join items i on i.id = j.item_id join prompts p on p.id = i.prompt_id
-       where j.project_id = ? and j.user_id = ? order by j.created_at desc, j.id limit ?`,
-    )
-    .all(projectId, actor.id, Math.max(1, Math.min(limit, 200))) as (JudgmentRow & { kind: ItemShape['kind']; messages: string; response_ids: string; created_at: number; updated_at: number })[];
+export async function listMyHistory(actor: Actor, projectId: number, limit = 20): Promise<HistoryEntry[]> {
+  await requireAnnotator(actor, projectId);
+  const rows = await db()
+    .select({
+      id: judgments.id,
+      itemId: judgments.itemId,
+      kind: items.kind,
+      messages: prompts.messages,
+      winner: judgments.winner,
+      strength: judgments.strength,
+      ranking: judgments.ranking,
+      ratings: judgments.ratings,
+      shownOrder: judgments.shownOrder,
+      responseIds: items.responseIds,
+      createdAt: judgments.createdAt,
+      updatedAt: judgments.updatedAt,
+    })
+    .from(judgments)
+    .innerJoin(items, eq(items.id, judgments.itemId))
+    .innerJoin(prompts, eq(prompts.id, items.promptId))
+    .where(and(eq(judgments.projectId, projectId), eq(judgments.userId, actor.id!)))
+    .orderBy(desc(judgments.createdAt), asc(judgments.id))
+    .limit(Math.max(1, Math.min(limit, 200)));
   return rows.map((r) => ({
     judgmentId: r.id,
-    itemId: r.item_id,
+    itemId: r.itemId,
     kind: r.kind,
-    promptPreview: previewOf(r.messages),
-    winner: toShownWinner(r.winner, JSON.parse(r.response_ids) as number[], JSON.parse(r.shown_order ?? r.response_ids) as number[]),
+    promptPreview: previewOf(r.messages as ChatMessage[]),
+    winner: toShownWinner(r.winner, r.responseIds, r.shownOrder ?? r.responseIds),
     strength: r.strength,
     ranked: r.ranking !== null,
     rated: r.ratings !== null,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
+    createdAt: r.createdAt.getTime(),
+    updatedAt: r.updatedAt.getTime(),
   }));
 }
 
 /** Re-opens one of the annotator's own judgments, in the order they saw it, with their answer filled in. */
-export function getTaskForRevision(actor: Actor, projectId: number, judgmentId: string): AnnotationTask {
-  const project = requireAnnotator(actor, projectId);
-  const client = getDb().$client;
-  const j = client.prepare('select * from judgments where id = ? and project_id = ?').get(judgmentId, projectId) as JudgmentRow | undefined;
-  if (!j || j.user_id !== actor.id || j.assignment_id === null) throw new AppError('not-found', `judgment ${judgmentId} not found`);
-  const assignment = client.prepare('select * from assignments where id = ?').get(j.assignment_id) as AssignmentRow;
-  const item = client.prepare('select * from items where id = ?').get(j.item_id) as ItemRow;
-  const responseIds = JSON.parse(item.response_ids) as number[];
+export async function getTaskForRevision(actor: Actor, projectId: number, judgmentId: string): Promise<AnnotationTask> {
+  const project = await requireAnnotator(actor, projectId);
+  const [j] = await db()
+    .select()
+    .from(judgments)
+    .where(and(eq(judgments.id, judgmentId), eq(judgments.projectId, projectId)))
+    .limit(1);
+  if (!j || j.userId !== actor.id || j.assignmentId === null) throw new AppError('not-found', `judgment ${judgmentId} not found`);
+  const [assignment] = await db().select(LEASE_COLUMNS).from(assignments).where(eq(assignments.id, j.assignmentId)).limit(1);
+  const [item] = await db().select(ITEM_COLUMNS).from(items).where(eq(items.id, j.itemId)).limit(1);
   const previous: PreviousAnswer = {
     judgmentId: j.id,
-    winner: toShownWinner(j.winner, responseIds, JSON.parse(assignment.shown_order) as number[]),
+    winner: toShownWinner(j.winner, item!.responseIds, assignment!.shownOrder),
     strength: j.strength,
     justification: j.justification,
-    ranking: j.ranking ? (JSON.parse(j.ranking) as number[][]) : null,
-    ratings: j.ratings ? (JSON.parse(j.ratings) as Record<string, Record<string, number>>) : null,
+    ranking: j.ranking,
+    ratings: j.ratings,
   };
-  return loadTask(assignment, item, project.parsedSettings, project.guidelines_version, previous);
+  return loadTask(assignment!, item!, project.parsedSettings, project.guidelinesVersion, previous);
 }

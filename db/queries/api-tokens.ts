@@ -3,56 +3,56 @@ import { generateSecretToken, hashSecretToken } from '@/lib/auth/secret-token';
 import { createTokenSchema } from '@/lib/auth/schemas';
 import type { UserRole } from '@/lib/auth/roles';
 import { apiTokens, users } from '../schema';
-import { getDb } from '../client';
+import { db, withWriteTransaction } from '../client';
 
 export type ApiTokenSummary = { id: number; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };
 
 /** Creates a token for `userId`; the plain token is returned once and never stored. */
-export function createApiToken(userId: string, input: { name: string }): { token: string; summary: ApiTokenSummary } {
+export async function createApiToken(userId: string, input: { name: string }): Promise<{ token: string; summary: ApiTokenSummary }> {
   const { name } = createTokenSchema.parse(input);
   const token = generateSecretToken('arb');
-  const row = getDb()
-    .insert(apiTokens)
-    .values({ userId, name, tokenHash: hashSecretToken(token), prefix: token.slice(0, 10) })
-    .returning()
-    .all()[0]!;
+  const inserted = await withWriteTransaction((tx) =>
+    tx
+      .insert(apiTokens)
+      .values({ userId, name, tokenHash: hashSecretToken(token), prefix: token.slice(0, 10) })
+      .returning(),
+  );
+  const row = inserted[0]!;
   return { token, summary: { id: row.id, name: row.name, prefix: row.prefix, createdAt: row.createdAt, lastUsedAt: null, revokedAt: null } };
 }
 
-export function listApiTokens(userId: string): ApiTokenSummary[] {
-  return getDb()
+export async function listApiTokens(userId: string): Promise<ApiTokenSummary[]> {
+  return db()
     .select({ id: apiTokens.id, name: apiTokens.name, prefix: apiTokens.prefix, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt, revokedAt: apiTokens.revokedAt })
     .from(apiTokens)
     .where(eq(apiTokens.userId, userId))
-    .orderBy(desc(apiTokens.id))
-    .all();
+    .orderBy(desc(apiTokens.id));
 }
 
 /** Revokes one of the user's own tokens; false when there is no such live token. */
-export function revokeApiToken(userId: string, tokenId: number): boolean {
-  return (
-    getDb()
+export async function revokeApiToken(userId: string, tokenId: number): Promise<boolean> {
+  const result = await withWriteTransaction((tx) =>
+    tx
       .update(apiTokens)
       .set({ revokedAt: new Date() })
-      .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
-      .run().changes === 1
+      .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))),
   );
+  return result.changes === 1;
 }
 
 export type TokenUser = { id: string; name: string; email: string; role: UserRole };
 
 /** The user a live token belongs to (and records its use), or undefined. */
-export function getUserByApiToken(token: string): TokenUser | undefined {
-  const db = getDb();
-  const row = db
+export async function getUserByApiToken(token: string): Promise<TokenUser | undefined> {
+  const [row] = await db()
     .select({ tokenId: apiTokens.id, id: users.id, name: users.name, email: users.email, role: users.role })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(and(eq(apiTokens.tokenHash, hashSecretToken(token)), isNull(apiTokens.revokedAt)))
-    .get();
+    .limit(1);
   if (!row) return undefined;
   try {
-    db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId)).run();
+    await withWriteTransaction((tx) => tx.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId)));
   } catch {
     // Best effort: on read-only or full storage the token still authenticates (writes fail on their own, clearly).
   }

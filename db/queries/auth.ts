@@ -1,12 +1,14 @@
-/** The process-wide better-auth instance, over the shared connection, and the per-account sign-in limit's store. */
+/** The process-wide better-auth instance, its storage over the two connections, and the per-account sign-in limit's store. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DBAdapter, DBAdapterInstance } from 'better-auth';
+import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
 import { createAuth, type AccountSignInLimiter, type Auth } from '@/lib/auth/create-auth';
 import { baseUrl, dataDir, getEnv } from '@/lib/env';
 import { accounts, sessions, signInAttempts, users, verifications } from '../schema';
-import { getDb } from '../client';
+import { db, withWriteTransaction, type Db } from '../client';
 
 /** ARBITER_SECRET, or a random secret created once and kept (mode 600) in the data directory. */
 export function getAuthSecret(): string {
@@ -28,42 +30,81 @@ export function getAuthSecret(): string {
 }
 
 /**
- * The per-account sign-in limit in SQLite: the count, the check and the new row in one IMMEDIATE
+ * The per-account sign-in limit in SQLite: the count, the check and the new row in one write
  * transaction, so concurrent attempts (or two web processes) cannot both take the last place.
  */
 export const accountSignInLimiter: AccountSignInLimiter = {
   begin(email, max, windowMs) {
-    return getDb().transaction(
-      (tx) => {
-        const now = Date.now();
-        const since = new Date(now - windowMs);
-        tx.delete(signInAttempts).where(lt(signInAttempts.attemptedAt, since)).run();
-        const window = and(eq(signInAttempts.email, email), gt(signInAttempts.attemptedAt, since));
-        const counted = tx.select({ n: count() }).from(signInAttempts).where(window).get()?.n ?? 0;
-        if (counted >= max) {
-          // The oldest attempts leave the window first; the one that frees a place is the (counted - max + 1)th.
-          const freeing = tx.select({ at: signInAttempts.attemptedAt }).from(signInAttempts).where(window).orderBy(asc(signInAttempts.attemptedAt)).limit(1).offset(counted - max).get();
-          const retryAfterSeconds = Math.max(1, Math.ceil(((freeing?.at.getTime() ?? now) + windowMs - now) / 1000));
-          return { allowed: false as const, retryAfterSeconds };
-        }
-        tx.insert(signInAttempts).values({ email, attemptedAt: new Date(now) }).run();
-        return { allowed: true as const };
-      },
-      { behavior: 'immediate' },
-    );
+    return withWriteTransaction(async (tx) => {
+      const now = Date.now();
+      const since = new Date(now - windowMs);
+      await tx.delete(signInAttempts).where(lt(signInAttempts.attemptedAt, since));
+      const window = and(eq(signInAttempts.email, email), gt(signInAttempts.attemptedAt, since));
+      const counted = (await tx.select({ n: count() }).from(signInAttempts).where(window))[0]?.n ?? 0;
+      if (counted >= max) {
+        // The oldest attempts leave the window first; the one that frees a place is the (counted - max + 1)th.
+        const [freeing] = await tx.select({ at: signInAttempts.attemptedAt }).from(signInAttempts).where(window).orderBy(asc(signInAttempts.attemptedAt)).limit(1).offset(counted - max);
+        const retryAfterSeconds = Math.max(1, Math.ceil(((freeing?.at.getTime() ?? now) + windowMs - now) / 1000));
+        return { allowed: false as const, retryAfterSeconds };
+      }
+      await tx.insert(signInAttempts).values({ email, attemptedAt: new Date(now) });
+      return { allowed: true as const };
+    });
   },
-  succeeded(email) {
-    getDb().delete(signInAttempts).where(eq(signInAttempts.email, email)).run();
+  async succeeded(email) {
+    await withWriteTransaction((tx) => tx.delete(signInAttempts).where(eq(signInAttempts.email, email)));
   },
 };
+
+/** The adapter methods that only read; every other one writes (or may), and runs in a write transaction. */
+const READ_METHODS = new Set<string>(['findOne', 'findMany', 'count']);
+/** Members of the adapter that are not queries: kept as better-auth made them. */
+const NOT_QUERIES = new Set<string>(['id', 'options', 'transaction', 'createSchema']);
+
+type Query = (query: unknown) => Promise<unknown>;
+
+/**
+ * better-auth's storage over db/client.ts's two connections. better-auth's drizzle adapter runs each call
+ * on the one handle it was given, so there is one drizzle adapter per connection, and the adapter
+ * better-auth holds sends each call on: a read (findOne, findMany, count) to the adapter over `db()` — the
+ * read connection, or the open write transaction's when called inside one — and every write (create,
+ * update, updateMany, delete, deleteMany, consumeOne, incrementOne, and any other method) to the adapter
+ * over the writer, inside `withWriteTransaction` (joining a transaction already open). Adapters are kept
+ * per connection object, so a database closed and opened again (a restore, an in-process CLI run) is
+ * picked up. Each better-auth call was its own statement before (its adapter `transaction` runs the
+ * callback as is), and still is: one call, one transaction.
+ */
+function authDatabase(): DBAdapterInstance {
+  const config = { provider: 'sqlite', usePlural: true, schema: { users, sessions, accounts, verifications } } as const;
+  return (options) => {
+    const byConnection = new WeakMap<Db, DBAdapter>();
+    const over = (connection: Db): DBAdapter => {
+      let adapter = byConnection.get(connection);
+      if (!adapter) byConnection.set(connection, (adapter = drizzleAdapter(connection, config)(options)));
+      return adapter;
+    };
+    const call = (adapter: DBAdapter, method: string, query: unknown) => (adapter[method as keyof DBAdapter] as Query).call(adapter, query);
+    // The adapter better-auth holds is one drizzleAdapter made (so the schema check it registers on its
+    // instance still runs), with every query replaced by the routing above; its `transaction` runs the
+    // callback on this same adapter, as before.
+    const routed = drizzleAdapter(db(), config)(options);
+    for (const [method, member] of Object.entries(routed)) {
+      if (NOT_QUERIES.has(method) || typeof member !== 'function') continue;
+      const route: Query = READ_METHODS.has(method)
+        ? (query) => call(over(db()), method, query)
+        : (query) => withWriteTransaction((tx) => call(over(tx), method, query));
+      Object.assign(routed, { [method]: route });
+    }
+    return routed;
+  };
+}
 
 let shared: Auth | undefined;
 
 export function getAuth(): Auth {
   if (!shared) {
     const env = getEnv();
-    shared = createAuth(getDb(), {
-      tables: { users, sessions, accounts, verifications },
+    shared = createAuth(authDatabase(), {
       secret: getAuthSecret(),
       baseURL: baseUrl(env),
       signInRateLimit: env.ARBITER_SIGNIN_RATE_LIMIT,

@@ -2,14 +2,18 @@
  * Adds unlabelled candidates (a prompt and its responses) to a project as items for annotation.
  * Every row is validated before anything is written; the write is one transaction. Identical prompts
  * and responses are stored once (content hash), and an item that already exists is not created twice.
+ * The rows are written table by table in batches (look up what exists, insert the rest in the rows'
+ * order), so the ids come out as row-by-row inserts would give them.
  */
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { ZodError } from 'zod';
 import { normalizeCandidate, planItems, type Candidate } from '@/lib/annotation/items-from-candidates';
 import { contentHash } from '@/lib/data/content-hash';
-import { projectSettingsSchema } from '@/lib/projects/settings';
+import { projectSettingsSchema, type ProjectSettings } from '@/lib/projects/settings';
 import type { Actor } from '@/lib/auth/access';
 import { AppError, formatZodIssues } from '@/lib/errors';
-import { getDb } from '../client';
+import { withWriteTransaction, type Db } from '../client';
+import { items, projects, prompts, responses } from '../schema';
 import { assertCanManageProject } from './projects';
 
 export type CandidateRowError = { row: number; message: string };
@@ -26,9 +30,32 @@ function describeRowError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * A batch travels as one JSON array parameter, unpacked by SQLite's `json_each` in the array's order
+ * (`key`): one statement per table whatever the batch size, and no SQL built per row.
+ */
+const each = (values: unknown[]) => sql`json_each(${JSON.stringify(values)})`;
+const bare = (...columns: { name: string }[]) => sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
+
+/**
+ * Inserts `count` rows with one INSERT … SELECT over a batch, in the batch's order, and returns the first
+ * one's id: one statement gives consecutive ids (the table's largest so far, plus one, row after row),
+ * the ids row-by-row inserts in the file's order would give.
+ */
+async function insertBatch(tx: Db, insert: SQL, count: number): Promise<number> {
+  const result = await tx.run(insert);
+  if (result.changes !== count) throw new Error(`expected to insert ${count} rows, inserted ${result.changes}`);
+  return Number(result.lastInsertRowid) - count + 1;
+}
+
+/** Rows per round: a round's working data dies young, where a whole file's would tax the garbage collector. */
+const ROUND = 1000;
+
+type Counts = Omit<AddCandidatesResult, 'rows'>;
+
 /** Validates every row (1-based row numbers in errors), then writes all of them or none. */
-export function addCandidates(actor: Actor, projectId: number, rows: readonly unknown[]): AddCandidatesResult {
-  assertCanManageProject(actor, projectId);
+export async function addCandidates(actor: Actor, projectId: number, rows: readonly unknown[]): Promise<AddCandidatesResult> {
+  await assertCanManageProject(actor, projectId);
   const candidates: Candidate[] = [];
   const errors: CandidateRowError[] = [];
   rows.forEach((raw, i) => {
@@ -40,48 +67,133 @@ export function addCandidates(actor: Actor, projectId: number, rows: readonly un
   });
   if (errors.length) throw invalidRows(errors);
 
-  const db = getDb();
-  const client = db.$client;
-  const settingsRow = client.prepare('select settings from projects where id = ?').get(projectId) as { settings: string };
-  const settings = projectSettingsSchema.parse(JSON.parse(settingsRow.settings));
-  return db.transaction(
-    () => {
-      const findPrompt = client.prepare('select id from prompts where project_id = ? and content_hash = ?');
-      const insertPrompt = client.prepare('insert into prompts (project_id, messages, content_hash, tags) values (?, ?, ?, ?)');
-      const findResponse = client.prepare('select id from responses where prompt_id = ? and system = ? and content_hash = ?');
-      const insertResponse = client.prepare('insert into responses (project_id, prompt_id, system, content, content_hash) values (?, ?, ?, ?, ?)');
-      const findItem = client.prepare('select id from items where project_id = ? and prompt_id = ? and kind = ? and response_ids = ?');
-      const insertItem = client.prepare("insert into items (project_id, prompt_id, kind, response_ids, required_annotations, status) values (?, ?, ?, ?, ?, 'open')");
-      const result: AddCandidatesResult = { rows: candidates.length, promptsAdded: 0, responsesAdded: 0, itemsAdded: 0, itemsExisting: 0 };
-      for (const c of candidates) {
-        const hash = contentHash(c.messages);
-        let promptId = (findPrompt.get(projectId, hash) as { id: number } | undefined)?.id;
-        if (promptId === undefined) {
-          promptId = Number(insertPrompt.run(projectId, JSON.stringify(c.messages), hash, JSON.stringify(c.tags)).lastInsertRowid);
-          result.promptsAdded++;
-        }
-        const responseIds: number[] = [];
-        for (const r of c.responses) {
-          const rHash = contentHash(r.content);
-          let id = (findResponse.get(promptId, r.system, rHash) as { id: number } | undefined)?.id;
-          if (id === undefined) {
-            id = Number(insertResponse.run(projectId, promptId, r.system, r.content, rHash).lastInsertRowid);
-            result.responsesAdded++;
-          }
-          if (!responseIds.includes(id)) responseIds.push(id);
-        }
-        for (const planned of planItems(responseIds.length, settings)) {
-          const ids = JSON.stringify(planned.indexes.map((i) => responseIds[i]!));
-          if (findItem.get(projectId, promptId, planned.kind, ids)) {
-            result.itemsExisting++;
-            continue;
-          }
-          insertItem.run(projectId, promptId, planned.kind, ids, settings.overlap);
-          result.itemsAdded++;
-        }
-      }
-      return result;
-    },
-    { behavior: 'immediate' },
+  return withWriteTransaction(async (tx) => {
+    const [project] = await tx.select({ settings: projects.settings }).from(projects).where(eq(projects.id, projectId)).limit(1);
+    const settings = projectSettingsSchema.parse(project!.settings);
+    const result: AddCandidatesResult = { rows: candidates.length, promptsAdded: 0, responsesAdded: 0, itemsAdded: 0, itemsExisting: 0 };
+    // Round after round in the rows' order: a later round finds what an earlier one wrote.
+    for (let start = 0; start < candidates.length; start += ROUND) {
+      const counts = await addRound(tx, projectId, settings, candidates.slice(start, start + ROUND));
+      for (const key of Object.keys(counts) as (keyof Counts)[]) result[key] += counts[key];
+    }
+    return result;
+  });
+}
+
+/** Writes one round of validated rows in the caller's transaction. */
+async function addRound(tx: Db, projectId: number, settings: ProjectSettings, candidates: Candidate[]): Promise<Counts> {
+  const promptHashes = candidates.map((c) => contentHash(c.messages));
+  const responseHashes = candidates.map((c) => c.responses.map((r) => contentHash(r.content)));
+
+  // Prompts, by content hash: those stored already, then the batch's new ones (first occurrence first).
+  const storedPrompts = await tx.all<{ id: number | null }>(
+    sql`select ${prompts.id} as id from ${each(promptHashes)} left join ${prompts} on ${prompts.projectId} = ${projectId} and ${prompts.contentHash} = value order by key`,
   );
+  const promptIds = storedPrompts.map((r) => r.id);
+  const stored = promptIds.map((id) => id !== null);
+  const newPromptAt = new Map<string, number>();
+  const newPrompts: [messages: string, hash: string, tags: string][] = [];
+  candidates.forEach((c, n) => {
+    if (stored[n] || newPromptAt.has(promptHashes[n]!)) return;
+    newPromptAt.set(promptHashes[n]!, newPrompts.length);
+    newPrompts.push([JSON.stringify(c.messages), promptHashes[n]!, JSON.stringify(c.tags)]);
+  });
+  if (newPrompts.length) {
+    const first = await insertBatch(
+      tx,
+      sql`insert into ${prompts} (${bare(prompts.projectId, prompts.messages, prompts.contentHash, prompts.tags)})
+          select ${projectId}, value ->> 0, value ->> 1, value ->> 2 from ${each(newPrompts)} order by key`,
+      newPrompts.length,
+    );
+    promptHashes.forEach((hash, n) => {
+      if (!stored[n]) promptIds[n] = first + newPromptAt.get(hash)!;
+    });
+  }
+
+  // A prompt given in several rows of the batch: their responses and items can repeat one another.
+  const rowsOfPrompt = new Map<number, number>();
+  for (const id of promptIds) rowsOfPrompt.set(id!, (rowsOfPrompt.get(id!) ?? 0) + 1);
+  const repeated = (n: number) => rowsOfPrompt.get(promptIds[n]!)! > 1;
+
+  // Responses, by (prompt, system, content hash): only a prompt stored already can have some stored.
+  // A new one is first noted as -(its place in the batch + 1), then given its id.
+  const responseIds = candidates.map((c) => c.responses.map((): number | null => null));
+  const lookups: [promptId: number, system: string, hash: string][] = [];
+  candidates.forEach((c, n) => {
+    if (stored[n]) c.responses.forEach((r, k) => lookups.push([promptIds[n]!, r.system, responseHashes[n]![k]!]));
+  });
+  if (lookups.length) {
+    const found = await tx.all<{ id: number | null }>(
+      sql`select ${responses.id} as id from ${each(lookups)} left join ${responses}
+          on ${responses.promptId} = value ->> 0 and ${responses.system} = value ->> 1 and ${responses.contentHash} = value ->> 2 order by key`,
+    );
+    let at = 0;
+    candidates.forEach((c, n) => {
+      if (stored[n]) c.responses.forEach((_, k) => (responseIds[n]![k] = found[at++]!.id));
+    });
+  }
+  const newResponseAt = new Map<string, number>(); // for prompts given in several rows
+  const newResponses: [promptId: number, system: string, content: string, hash: string][] = [];
+  candidates.forEach((c, n) => {
+    const ids = responseIds[n]!;
+    const hashes = responseHashes[n]!;
+    c.responses.forEach((r, k) => {
+      if (ids[k] !== null) return;
+      let at: number | undefined;
+      const key = repeated(n) ? `${promptIds[n]}\u0000${r.system}\u0000${hashes[k]}` : undefined;
+      if (key !== undefined) at = newResponseAt.get(key);
+      else for (let j = 0; j < k && at === undefined; j++) if (c.responses[j]!.system === r.system && hashes[j] === hashes[k]) at = -ids[j]! - 1;
+      if (at === undefined) {
+        at = newResponses.length;
+        if (key !== undefined) newResponseAt.set(key, at);
+        newResponses.push([promptIds[n]!, r.system, r.content, hashes[k]!]);
+      }
+      ids[k] = -at - 1;
+    });
+  });
+  if (newResponses.length) {
+    const first = await insertBatch(
+      tx,
+      sql`insert into ${responses} (${bare(responses.projectId, responses.promptId, responses.system, responses.content, responses.contentHash)})
+          select ${projectId}, value ->> 0, value ->> 1, value ->> 2, value ->> 3 from ${each(newResponses)} order by key`,
+      newResponses.length,
+    );
+    for (const ids of responseIds) ids.forEach((id, k) => id! < 0 && (ids[k] = first - id! - 1));
+  }
+
+  // Items, by (prompt, kind, response ids as stored): one planned already in the batch, or (for a prompt
+  // stored already) one in the table, exists already.
+  const planned = new Set<string>(); // for prompts given in several rows
+  const newItems: [promptId: number, kind: string, responseIds: string, check: 0 | 1][] = [];
+  let itemsExisting = 0;
+  candidates.forEach((_, n) => {
+    const ids: number[] = [];
+    for (const id of responseIds[n]!) if (!ids.includes(id!)) ids.push(id!);
+    for (const item of planItems(ids.length, settings)) {
+      const idsJson = JSON.stringify(item.indexes.map((i) => ids[i]!));
+      if (repeated(n)) {
+        const key = `${promptIds[n]}\u0000${item.kind}\u0000${idsJson}`;
+        if (planned.has(key)) {
+          itemsExisting++;
+          continue;
+        }
+        planned.add(key);
+      }
+      newItems.push([promptIds[n]!, item.kind, idsJson, stored[n] ? 1 : 0]);
+    }
+  });
+  const inserted = newItems.length
+    ? await tx.run(
+        sql`insert into ${items} (${bare(items.projectId, items.promptId, items.kind, items.responseIds, items.requiredAnnotations, items.status)})
+            select ${projectId}, value ->> 0, value ->> 1, value ->> 2, ${settings.overlap}, 'open' from ${each(newItems)}
+            where value ->> 3 = 0 or not exists (select 1 from ${items} where ${items.projectId} = ${projectId} and ${items.promptId} = value ->> 0 and ${items.kind} = value ->> 1 and ${items.responseIds} = value ->> 2)
+            order by key`,
+      )
+    : { changes: 0 };
+  return {
+    promptsAdded: newPrompts.length,
+    responsesAdded: newResponses.length,
+    itemsAdded: inserted.changes,
+    itemsExisting: itemsExisting + newItems.length - inserted.changes,
+  };
 }

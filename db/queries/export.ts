@@ -1,10 +1,14 @@
 /**
  * Exports, streamed: the project's comparisons are read prompt by prompt in chunks (index
  * comparisons_project_prompt_idx), aggregated, turned into rows and written to files as they go, so
- * memory stays flat however large the project (bench/import.ts measures a million pairs).
+ * memory stays flat however large the project (bench/import.ts measures a million pairs). Every other
+ * long read (the prompt list, the votes Dawid–Skene weighs, battles, raw annotations) is keyset-paginated:
+ * a bounded page at a time, each page its own statement.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { and, asc, eq, gt, inArray, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import { aggregateVotes, createRowBuilder, selectRankingPairs, splitPrompts, votesFromRatings, type ExportCounts, type Message, type Part, type Vote } from '@/lib/data/export';
 import { createValidator, type ValidationReport } from '@/lib/data/export-validation';
 import { createExportWriter, dawidSkeneWeights } from '@/lib/data/export-files';
@@ -13,56 +17,103 @@ import type { Actor } from '@/lib/auth/access';
 import { AppError } from '@/lib/errors';
 import { dataDir } from '@/lib/env';
 import { qualityReport } from '@/lib/stats/quality-report';
-import { getDb } from '../client';
+import { db, withReadSnapshot } from '../client';
+import { comparisons, items, judgments, projects, prompts, responses } from '../schema';
 import { getProjectJobForActor, type JobView } from './jobs';
 import { assertCanManageProject } from './projects';
 import { listPairwiseJudgments } from './quality';
 
 export type ExportSummary = { out: string; files: string[]; counts: ExportCounts; validation: ValidationReport };
 
-export type ExportHooks = { progress?: (fraction: number, message: string) => void; signal?: AbortSignal };
+/** `progress` may return a promise (a job's progress write): the export waits for it before the next chunk. */
+export type ExportHooks = { progress?: (fraction: number, message: string) => void | Promise<void>; signal?: AbortSignal };
 
 /** Prompts per chunk: bounds memory (their comparisons, prompts and responses) and the IN lists. */
 const CHUNK = 1000;
+/** Rows per page of the keyset-paginated reads (prompt ids, votes, raw annotations). */
+const PAGE = 10_000;
+/** Battles carry the prompt and both responses' texts: smaller pages. */
+const BATTLE_PAGE = 5000;
 
-type VoteRow = { prompt_id: number; w: number; l: number; is_tie: number; tie_kind: string | null; strength: number | null; annotator: string; group_id: string | null };
+type VoteRow = { id: number; prompt_id: number; w: number; l: number; is_tie: number; tie_kind: string | null; strength: number | null; annotator: string; group_id: string | null };
 
 const toVote = (r: VoteRow): Vote => ({ promptId: r.prompt_id, a: r.w, b: r.l, outcome: r.is_tie ? (r.tie_kind === 'both_bad' ? 'both_bad' : 'tie') : 'a', strength: r.strength, annotator: r.annotator, groupId: r.group_id });
 
-const VOTE_COLUMNS = `prompt_id, winner_response_id as w, loser_response_id as l, is_tie, tie_kind, strength, coalesce(annotator_id, label_source) as annotator, group_id`;
+// The hot reads below run as drizzle `sql` and keep SQLite's own values (0/1, text): the rows go straight
+// into the export's aggregation, and a million of them should not pay for the builder's row mapping.
+const VOTE_COLUMNS = sql`${comparisons.id} as id, ${comparisons.promptId} as prompt_id, ${comparisons.winnerResponseId} as w, ${comparisons.loserResponseId} as l, ${comparisons.isTie} as is_tie,
+  ${comparisons.tieKind} as tie_kind, ${comparisons.strength} as strength, coalesce(${comparisons.annotatorId}, ${comparisons.labelSource}) as annotator, ${comparisons.groupId} as group_id`;
 
-function ratedJudgments(projectId: number, promptIds: readonly number[] | null) {
-  const client = getDb().$client;
-  const sql = `select i.prompt_id, coalesce(j.user_id, j.label_source) as annotator, j.ratings from judgments j join items i on i.id = j.item_id
-               where j.project_id = ? and j.ratings is not null${promptIds ? ` and i.prompt_id in (${promptIds.map(() => '?').join(',')})` : ''} order by i.prompt_id, j.id`;
-  return (client.prepare(sql).all(projectId, ...(promptIds ?? [])) as { prompt_id: number; annotator: string; ratings: string }[]).map((r) => ({
-    promptId: r.prompt_id,
-    annotator: r.annotator,
-    ratings: JSON.parse(r.ratings) as Record<string, Record<string, number>>,
-  }));
+/**
+ * A chunk's prompt ids as a literal IN list. They are integers read from the database, so they are written
+ * into the statement rather than bound: binding 1,000 parameters through the query builder, twice a chunk,
+ * cost the million-pair export several per cent.
+ */
+function idList(ids: readonly number[]): SQL {
+  if (!ids.every((id) => Number.isSafeInteger(id))) throw new Error('an IN list takes integer ids only');
+  return sql.raw(`(${ids.join(',')})`);
+}
+
+/** The comparisons an export reads: the project's, between two different responses. */
+const exported = (projectId: number) => sql`${comparisons.projectId} = ${projectId} and ${comparisons.winnerResponseId} != ${comparisons.loserResponseId}`;
+
+async function ratedJudgments(projectId: number, promptIds: readonly number[] | null) {
+  const rows = await db()
+    .select({ promptId: items.promptId, annotator: sql<string>`coalesce(${judgments.userId}, ${judgments.labelSource})`, ratings: judgments.ratings })
+    .from(judgments)
+    .innerJoin(items, eq(items.id, judgments.itemId))
+    .where(and(eq(judgments.projectId, projectId), isNotNull(judgments.ratings), promptIds ? inArray(items.promptId, [...promptIds]) : undefined))
+    .orderBy(asc(items.promptId), asc(judgments.id));
+  return rows.map((r) => ({ promptId: r.promptId, annotator: r.annotator, ratings: r.ratings! }));
+}
+
+/** Every prompt with a vote, ascending, a page at a time along comparisons_project_prompt_idx. */
+async function votedPromptIds(projectId: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let after = 0; ; ) {
+    const page = await db().all<{ prompt_id: number }>(
+      sql`select distinct ${comparisons.promptId} as prompt_id from ${comparisons} where ${exported(projectId)} and ${comparisons.promptId} > ${after} order by ${comparisons.promptId} limit ${PAGE}`,
+    );
+    if (page.length === 0) return ids;
+    for (const r of page) ids.push(r.prompt_id);
+    after = page[page.length - 1]!.prompt_id;
+  }
+}
+
+/** Every vote of the project in id order, a page at a time (Dawid–Skene weighs them all at once). */
+async function allVotes(projectId: number): Promise<Vote[]> {
+  const votes: Vote[] = [];
+  for (let after = 0; ; ) {
+    const page = await db().all<VoteRow>(sql`select ${VOTE_COLUMNS} from ${comparisons} where ${exported(projectId)} and ${comparisons.id} > ${after} order by ${comparisons.id} limit ${PAGE}`);
+    if (page.length === 0) return votes;
+    for (const r of page) votes.push(toVote(r));
+    after = page[page.length - 1]!.id;
+  }
 }
 
 /** Writes one export of the project into `outDir` and returns what was written, with the pre-flight report. */
 export async function writeProjectExport(projectId: number, outDir: string, request: ExportRequest, hooks: ExportHooks = {}): Promise<ExportSummary> {
-  const client = getDb().$client;
-  const project = client.prepare('select name from projects where id = ?').get(projectId) as { name: string } | undefined;
+  // It reads in pages; one snapshot keeps the files consistent with each other while annotators go on.
+  return withReadSnapshot(() => writeExportFromSnapshot(projectId, outDir, request, hooks));
+}
+
+async function writeExportFromSnapshot(projectId: number, outDir: string, request: ExportRequest, hooks: ExportHooks): Promise<ExportSummary> {
+  const [project] = await db().select({ name: projects.name }).from(projects).where(eq(projects.id, projectId)).limit(1);
   if (!project) throw new AppError('not-found', `project ${projectId} not found`);
   const ratings = request.ratingsAttribute ? { attribute: request.ratingsAttribute, threshold: request.ratingsThreshold ?? 1 } : null;
-  const ratingVotes = (promptIds: readonly number[] | null) => (ratings ? votesFromRatings(ratedJudgments(projectId, promptIds), ratings.attribute, ratings.threshold) : []);
+  const ratingVotes = async (promptIds: readonly number[] | null) => (ratings ? votesFromRatings(await ratedJudgments(projectId, promptIds), ratings.attribute, ratings.threshold) : []);
 
   // Every prompt with a vote, ascending: the split is drawn over all of them before any row is written.
-  const promptSet = new Set<number>(
-    (client.prepare('select distinct prompt_id from comparisons where project_id = ? and winner_response_id != loser_response_id').pluck().all(projectId) as number[]),
-  );
-  for (const v of ratingVotes(null)) promptSet.add(v.promptId);
+  const promptSet = new Set<number>(await votedPromptIds(projectId));
+  for (const v of await ratingVotes(null)) promptSet.add(v.promptId);
   if (promptSet.size === 0) throw new AppError('invalid', `project ${projectId} has no comparisons to export yet`);
   const promptIds = [...promptSet].sort((a, b) => a - b);
   const split = splitPrompts(promptIds, request.options.testShare, request.options.seed);
 
   const options = { ...request.options };
   if (options.aggregation === 'dawid-skene' && !options.weights) {
-    const votes = (client.prepare(`select ${VOTE_COLUMNS} from comparisons where project_id = ? and winner_response_id != loser_response_id order by id`).all(projectId) as VoteRow[]).map(toVote);
-    options.weights = dawidSkeneWeights([...votes, ...ratingVotes(null)]);
+    const votes = await allVotes(projectId);
+    options.weights = dawidSkeneWeights([...votes, ...(await ratingVotes(null))]);
   }
 
   fs.mkdirSync(outDir, { recursive: true });
@@ -79,39 +130,47 @@ export async function writeProjectExport(projectId: number, outDir: string, requ
   });
   const annotators = new Set<string>();
   try {
-    const votesIn = client.prepare(`select ${VOTE_COLUMNS} from comparisons where project_id = ? and prompt_id between ? and ? and winner_response_id != loser_response_id order by prompt_id, id`);
     for (let k = 0; k < promptIds.length; k += CHUNK) {
       hooks.signal?.throwIfAborted();
       const chunk = promptIds.slice(k, k + CHUNK);
       const wanted = new Set(chunk);
-      const votes = (votesIn.all(projectId, chunk[0], chunk[chunk.length - 1]) as VoteRow[]).filter((r) => wanted.has(r.prompt_id)).map(toVote);
-      if (ratings) votes.push(...ratingVotes(chunk));
+      // The chunk's comparisons in one range of comparisons_project_prompt_idx, prompt by prompt.
+      const rows = await db().all<VoteRow>(
+        sql`select ${VOTE_COLUMNS} from ${comparisons} where ${exported(projectId)} and ${comparisons.promptId} between ${chunk[0]} and ${chunk[chunk.length - 1]} order by ${comparisons.promptId}, ${comparisons.id}`,
+      );
+      const votes = rows.filter((r) => wanted.has(r.prompt_id)).map(toVote);
+      if (ratings) votes.push(...(await ratingVotes(chunk)));
       for (const v of votes) annotators.add(v.annotator);
-      const marks = chunk.map(() => '?').join(',');
-      const prompts = new Map<number, Message[]>();
+      const promptsOf = new Map<number, Message[]>();
       const promptKeys = new Map<number, string>();
-      for (const p of client.prepare(`select id, messages, content_hash from prompts where id in (${marks})`).all(...chunk) as { id: number; messages: string; content_hash: string }[]) {
-        prompts.set(p.id, JSON.parse(p.messages) as Message[]);
+      const promptRows = await db().all<{ id: number; messages: string; content_hash: string }>(
+        sql`select ${prompts.id} as id, ${prompts.messages} as messages, ${prompts.contentHash} as content_hash from ${prompts} where ${prompts.id} in ${idList(chunk)}`,
+      );
+      for (const p of promptRows) {
+        promptsOf.set(p.id, JSON.parse(p.messages) as Message[]);
         promptKeys.set(p.id, p.content_hash.slice(0, 16));
       }
-      const responses = new Map<number, { content: string; system: string }>();
-      for (const r of client.prepare(`select id, content, system from responses where prompt_id in (${marks})`).all(...chunk) as { id: number; content: string; system: string }[]) responses.set(r.id, { content: r.content, system: r.system });
-      builder.add(aggregateVotes(selectRankingPairs(votes, options.rankingPairs), options), { prompts, responses, promptKeys });
+      const responsesOf = new Map<number, { content: string; system: string }>();
+      const responseRows = await db().all<{ id: number; content: string; system: string }>(
+        sql`select ${responses.id} as id, ${responses.content} as content, ${responses.system} as system from ${responses} where ${responses.promptId} in ${idList(chunk)}`,
+      );
+      for (const r of responseRows) responsesOf.set(r.id, { content: r.content, system: r.system });
+      builder.add(aggregateVotes(selectRankingPairs(votes, options.rankingPairs), options), { prompts: promptsOf, responses: responsesOf, promptKeys });
       if (hooks.progress || hooks.signal) {
-        hooks.progress?.(Math.min(k + CHUNK, promptIds.length) / promptIds.length, `${Math.min(k + CHUNK, promptIds.length)} of ${promptIds.length} prompts written`);
+        await hooks.progress?.(Math.min(k + CHUNK, promptIds.length) / promptIds.length, `${Math.min(k + CHUNK, promptIds.length)} of ${promptIds.length} prompts written`);
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
-    if (writer.battles) writeBattles(projectId, writer.battles);
-    if (writer.raw) writeRawAnnotations(projectId, writer.raw);
+    if (writer.battles) await writeBattles(projectId, writer.battles);
+    if (writer.raw) await writeRawAnnotations(projectId, writer.raw);
     const validation = validator.finish(builder.counts);
-    const judgments = listPairwiseJudgments(projectId);
+    const pairwise = await listPairwiseJudgments(projectId);
     const files = writer.finish({
       projectName: project.name,
       exportedAt: new Date().toISOString(),
-      judgments: judgments.length,
+      judgments: pairwise.length,
       annotators: annotators.size,
-      agreement: { alphaChoice: judgments.length ? qualityReport(judgments).agreement.alphaChoice : null },
+      agreement: { alphaChoice: pairwise.length ? qualityReport(pairwise).agreement.alphaChoice : null },
       options,
       counts: builder.counts,
       validation,
@@ -125,71 +184,105 @@ export async function writeProjectExport(projectId: number, outDir: string, requ
 
 type LineSink = { line(value: unknown): void };
 
-/** One row per (judgment, response): everything an auditor needs to re-aggregate. */
-function writeRawAnnotations(projectId: number, out: LineSink) {
-  const rows = getDb()
-    .$client.prepare(
-      `select j.id, j.item_id, i.kind, i.response_ids, substr(p.content_hash, 1, 16) as prompt_key, j.user_id, j.winner, j.strength, j.justification, j.ranking, j.ratings, j.shown_order,
-              j.guidelines_version, j.time_spent_ms, j.label_source, j.created_at, j.updated_at, i.is_gold, i.repeat_of_item_id
-       from judgments j join items i on i.id = j.item_id join prompts p on p.id = i.prompt_id where j.project_id = ? order by j.created_at, j.id`,
-    )
-    .iterate(projectId) as IterableIterator<Record<string, unknown>>;
-  for (const r of rows) {
-    const ids = JSON.parse(r.response_ids as string) as number[];
-    const shown = r.shown_order ? (JSON.parse(r.shown_order as string) as number[]) : ids;
-    const ratings = r.ratings ? (JSON.parse(r.ratings as string) as Record<string, Record<string, number>>) : {};
-    const ranking = r.ranking ? (JSON.parse(r.ranking as string) as number[][]) : null;
-    for (const responseId of ids) {
-      out.line({
-        judgment_id: r.id,
-        item_id: r.item_id,
-        item_kind: r.kind,
-        prompt_id: `p_${String(r.prompt_key)}`,
-        annotator_id: r.user_id,
-        label_source: r.label_source,
-        response_id: responseId,
-        canonical_position: ids.indexOf(responseId),
-        shown_position: shown.indexOf(responseId),
-        ...(r.winner ? { winner: r.winner, is_winner: r.winner === 'a' ? ids[0] === responseId : r.winner === 'b' ? ids[1] === responseId : null } : {}),
-        ...(r.strength !== null ? { strength: r.strength } : {}),
-        ...(ranking ? { rank: ranking.findIndex((g) => g.includes(responseId)) + 1 } : {}),
-        ...(ratings[String(responseId)] ? { ratings: ratings[String(responseId)] } : {}),
-        ...(r.justification ? { justification: r.justification } : {}),
-        guidelines_version: r.guidelines_version,
-        time_spent_ms: r.time_spent_ms,
-        gold: r.is_gold === 1,
-        repeat_of_item_id: r.repeat_of_item_id,
-        created_at: new Date(r.created_at as number).toISOString(),
-        updated_at: new Date(r.updated_at as number).toISOString(),
-      });
+/** One row per (judgment, response): everything an auditor needs to re-aggregate. In (created_at, id) order, a page at a time. */
+async function writeRawAnnotations(projectId: number, out: LineSink) {
+  let cursor: { createdAt: Date; id: string } | null = null;
+  for (;;) {
+    const after: SQL | undefined = cursor ? or(gt(judgments.createdAt, cursor.createdAt), and(eq(judgments.createdAt, cursor.createdAt), gt(judgments.id, cursor.id))) : undefined;
+    const page: (typeof judgments.$inferSelect)[] = await db()
+      .select()
+      .from(judgments)
+      .where(and(eq(judgments.projectId, projectId), after))
+      .orderBy(asc(judgments.createdAt), asc(judgments.id))
+      .limit(PAGE);
+    if (page.length === 0) return;
+    const last = page[page.length - 1]!;
+    cursor = { createdAt: last.createdAt, id: last.id };
+    const itemRows = await db()
+      .select({ id: items.id, kind: items.kind, responseIds: items.responseIds, isGold: items.isGold, repeatOfItemId: items.repeatOfItemId, promptKey: sql<string>`substr(${prompts.contentHash}, 1, 16)` })
+      .from(items)
+      .innerJoin(prompts, eq(prompts.id, items.promptId))
+      .where(inArray(items.id, [...new Set(page.map((j) => j.itemId))]));
+    const itemOf = new Map(itemRows.map((i) => [i.id, i]));
+    for (const j of page) {
+      const item = itemOf.get(j.itemId);
+      if (!item) continue;
+      const ids = item.responseIds;
+      const shown = j.shownOrder ?? ids;
+      const ratings = j.ratings ?? {};
+      const ranking = j.ranking;
+      for (const responseId of ids) {
+        out.line({
+          judgment_id: j.id,
+          item_id: j.itemId,
+          item_kind: item.kind,
+          prompt_id: `p_${item.promptKey}`,
+          annotator_id: j.userId,
+          label_source: j.labelSource,
+          response_id: responseId,
+          canonical_position: ids.indexOf(responseId),
+          shown_position: shown.indexOf(responseId),
+          ...(j.winner ? { winner: j.winner, is_winner: j.winner === 'a' ? ids[0] === responseId : j.winner === 'b' ? ids[1] === responseId : null } : {}),
+          ...(j.strength !== null ? { strength: j.strength } : {}),
+          ...(ranking ? { rank: ranking.findIndex((g) => g.includes(responseId)) + 1 } : {}),
+          ...(ratings[String(responseId)] ? { ratings: ratings[String(responseId)] } : {}),
+          ...(j.justification ? { justification: j.justification } : {}),
+          guidelines_version: j.guidelinesVersion,
+          time_spent_ms: j.timeSpentMs,
+          gold: item.isGold,
+          repeat_of_item_id: item.repeatOfItemId,
+          created_at: j.createdAt.toISOString(),
+          updated_at: j.updatedAt.toISOString(),
+        });
+      }
     }
   }
 }
 
-/** Battles in FastChat's clean-battle schema, one per comparison (winner first: sides are not stored for comparisons). */
-function writeBattles(projectId: number, out: LineSink) {
-  const rows = getDb()
-    .$client.prepare(
-      `select substr(p.content_hash, 1, 16) as prompt_key, c.is_tie, c.tie_kind, coalesce(c.annotator_id, c.label_source) as annotator, c.created_at, p.messages,
-              a.content as a_content, a.system as a_system, b.content as b_content, b.system as b_system
-       from comparisons c join prompts p on p.id = c.prompt_id join responses a on a.id = c.winner_response_id join responses b on b.id = c.loser_response_id
-       where c.project_id = ? and c.winner_response_id != c.loser_response_id order by c.id`,
-    )
-    .iterate(projectId) as IterableIterator<{ prompt_key: string; is_tie: number; tie_kind: string | null; annotator: string; created_at: number; messages: string; a_content: string; a_system: string; b_content: string; b_system: string }>;
-  for (const r of rows) {
-    const prompt = JSON.parse(r.messages) as Message[];
-    out.line({
-      question_id: `p_${r.prompt_key}`,
-      model_a: r.a_system,
-      model_b: r.b_system,
-      winner: !r.is_tie ? 'model_a' : r.tie_kind === 'both_bad' ? 'tie (bothbad)' : 'tie',
-      judge: r.annotator,
-      turn: prompt.filter((m) => m.role === 'user').length,
-      anony: true,
-      tstamp: Math.floor(r.created_at / 1000),
-      conversation_a: [...prompt, { role: 'assistant', content: r.a_content }],
-      conversation_b: [...prompt, { role: 'assistant', content: r.b_content }],
-    });
+const battleA = alias(responses, 'battle_a');
+const battleB = alias(responses, 'battle_b');
+
+/** Battles in FastChat's clean-battle schema, one per comparison (winner first: sides are not stored for comparisons). In id order, a page at a time. */
+async function writeBattles(projectId: number, out: LineSink) {
+  for (let after = 0; ; ) {
+    const page = await db()
+      .select({
+        id: comparisons.id,
+        promptKey: sql<string>`substr(${prompts.contentHash}, 1, 16)`,
+        isTie: comparisons.isTie,
+        tieKind: comparisons.tieKind,
+        annotator: sql<string>`coalesce(${comparisons.annotatorId}, ${comparisons.labelSource})`,
+        createdAt: comparisons.createdAt,
+        messages: prompts.messages,
+        aContent: battleA.content,
+        aSystem: battleA.system,
+        bContent: battleB.content,
+        bSystem: battleB.system,
+      })
+      .from(comparisons)
+      .innerJoin(prompts, eq(prompts.id, comparisons.promptId))
+      .innerJoin(battleA, eq(battleA.id, comparisons.winnerResponseId))
+      .innerJoin(battleB, eq(battleB.id, comparisons.loserResponseId))
+      .where(and(eq(comparisons.projectId, projectId), ne(comparisons.winnerResponseId, comparisons.loserResponseId), gt(comparisons.id, after)))
+      .orderBy(asc(comparisons.id))
+      .limit(BATTLE_PAGE);
+    if (page.length === 0) return;
+    after = page[page.length - 1]!.id;
+    for (const r of page) {
+      const prompt = r.messages as Message[];
+      out.line({
+        question_id: `p_${r.promptKey}`,
+        model_a: r.aSystem,
+        model_b: r.bSystem,
+        winner: !r.isTie ? 'model_a' : r.tieKind === 'both_bad' ? 'tie (bothbad)' : 'tie',
+        judge: r.annotator,
+        turn: prompt.filter((m) => m.role === 'user').length,
+        anony: true,
+        tstamp: Math.floor(r.createdAt.getTime() / 1000),
+        conversation_a: [...prompt, { role: 'assistant', content: r.aContent }],
+        conversation_b: [...prompt, { role: 'assistant', content: r.bContent }],
+      });
+    }
   }
 }
 
@@ -199,14 +292,14 @@ export function exportDirectory(jobId: number): string {
 }
 
 /** An export job of the project, for its researchers (any other job id: the same 404 as a missing one). */
-export function getExportJob(actor: Actor, projectId: number, jobId: number): JobView {
-  assertCanManageProject(actor, projectId);
+export async function getExportJob(actor: Actor, projectId: number, jobId: number): Promise<JobView> {
+  await assertCanManageProject(actor, projectId);
   return getProjectJobForActor(actor, jobId, { kind: 'export-dataset', projectId }, `export ${jobId} not found in project ${projectId}`);
 }
 
 /** A finished export job of the project, for its researchers: where its files are and their names. */
-export function getExportFiles(actor: Actor, projectId: number, jobId: number): { dir: string; files: string[] } {
-  const job = getExportJob(actor, projectId, jobId);
+export async function getExportFiles(actor: Actor, projectId: number, jobId: number): Promise<{ dir: string; files: string[] }> {
+  const job = await getExportJob(actor, projectId, jobId);
   if (job.status !== 'succeeded') throw new AppError('conflict', `export ${jobId} is ${job.status}, not finished`);
   const dir = exportDirectory(jobId);
   const files = (job.result as { files?: string[] } | null)?.files ?? [];

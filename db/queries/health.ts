@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { getDb } from '../client';
+import { db } from '../client';
 
 /** Throws when the database cannot answer; returns the applied migration count. */
-export function checkDatabase(): { migrations: number } {
-  const row = getDb().get<{ n: number }>(sql`select count(*) as n from __drizzle_migrations`);
+export async function checkDatabase(): Promise<{ migrations: number }> {
+  const row = await db().get<{ n: number }>(sql`select count(*) as n from __drizzle_migrations`);
   return { migrations: row.n };
 }

@@ -10,258 +10,411 @@
  *    own, `<data>/uploads/<pid>-<uuid>.stage.db` (journal and fsync off: it is thrown away). Prompts and
  *    responses are deduplicated by content hash within the file, under the same unique keys as the live
  *    tables; comparisons and items refer to staged rows by their scratch ids (`sid`).
- * 2. **Commit** (synchronous, one transaction): the process's connection to the live database attaches
- *    the scratch file, takes the write lock (`BEGIN IMMEDIATE`), matches staged prompts and
- *    responses to live ones by their unique keys, inserts the new ones with `INSERT … SELECT`, resolves
- *    every reference to a live id, and commits. It never awaits, so nothing else in this process runs
- *    while it is open, and no other request's statement can land inside it; other processes wait for it
- *    on busy_timeout. A dry run, or a file with bad rows, stops after step 1: the live tables are never
- *    written. The alternative, chunked commits with a compensating delete, would show half an import to
- *    annotators and readers while it runs; a scratch file costs one extra write of the data.
+ * 2. **Commit** (one write transaction, `withWriteTransaction`): the writer connection attaches the scratch
+ *    file, takes the write lock (`BEGIN IMMEDIATE`), matches staged prompts and responses to live ones by
+ *    their unique keys, inserts the new ones with `INSERT … SELECT`, resolves every reference to a live id,
+ *    and commits. The writer is used by this transaction alone (db/client.ts): no other request's
+ *    statement can land inside it, however often it awaits; other writers of this process wait for the
+ *    process's write lock, other processes for SQLite's. A dry run, or a file with bad rows, stops after
+ *    step 1: the live tables are never written. The alternative, chunked commits with a compensating
+ *    delete, would show half an import to annotators and readers while it runs; a scratch file costs one
+ *    extra write of the data.
  *
  * The rows written are exactly those the single-transaction importer wrote (same dedup rules, same
  * comparisons, same items), so counts and exports are unchanged.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import Database from 'better-sqlite3';
+import { eq, sql, type SQL } from 'drizzle-orm';
+import { alias, integer, real, sqliteTable, text, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { comparisonsFromRanking } from '@/lib/annotation/derive-comparisons';
 import { planItems } from '@/lib/annotation/items-from-candidates';
 import { contentHash } from '@/lib/data/content-hash';
 import type { ImportedRow } from '@/lib/data/import-formats';
 import type { ProjectSettings } from '@/lib/projects/settings';
+import { closeScratchDb, openScratchDb, withWriteTransaction, type Db } from '../client';
+import { items, judgments, prompts, responses } from '../schema';
+import { insertComparisons } from './comparisons';
 
 export type ImportCounts = { rows: number; promptsAdded: number; responsesAdded: number; comparisonsAdded: number; itemsAdded: number };
 
-const STAGE_SCHEMA = `
-  create table prompts (sid integer primary key, messages text not null, content_hash text not null unique);
-  create table responses (sid integer primary key, prompt_sid integer not null, system text not null, content text not null, content_hash text not null, unique (prompt_sid, system, content_hash));
-  create table comparisons (prompt_sid integer not null, winner_sid integer not null, loser_sid integer not null, is_tie integer not null, tie_kind text, strength real, annotator_id text, group_id text);
-  -- Items to annotate (candidates), unique as the live importer kept them, and rated items with their imported judgment.
-  create table items (sid integer primary key, prompt_sid integer not null, kind text not null, response_sids text not null, required_annotations integer not null, unique (prompt_sid, kind, response_sids));
-  create table rated_items (sid integer primary key, prompt_sid integer not null, response_sids text not null, ratings text not null);
-`;
+// The scratch file's tables: not part of the live schema (no migration creates them), declared here so
+// the staging statements and the commit's INSERT … SELECT name their columns through drizzle.
+const stagedPrompts = sqliteTable('prompts', {
+  sid: integer('sid').primaryKey(),
+  messages: text('messages').notNull(),
+  contentHash: text('content_hash').notNull(),
+});
+const stagedResponses = sqliteTable('responses', {
+  sid: integer('sid').primaryKey(),
+  promptSid: integer('prompt_sid').notNull(),
+  system: text('system').notNull(),
+  content: text('content').notNull(),
+  contentHash: text('content_hash').notNull(),
+});
+const stagedComparisons = sqliteTable('comparisons', {
+  promptSid: integer('prompt_sid').notNull(),
+  winnerSid: integer('winner_sid').notNull(),
+  loserSid: integer('loser_sid').notNull(),
+  isTie: integer('is_tie').notNull(),
+  tieKind: text('tie_kind'),
+  strength: real('strength'),
+  annotatorId: text('annotator_id'),
+  groupId: text('group_id'),
+});
+// Items to annotate (candidates), unique as the live importer kept them, and rated items with their imported judgment.
+const stagedItems = sqliteTable('items', {
+  sid: integer('sid').primaryKey(),
+  promptSid: integer('prompt_sid').notNull(),
+  kind: text('kind').notNull(),
+  responseSids: text('response_sids').notNull(),
+  requiredAnnotations: integer('required_annotations').notNull(),
+});
+const stagedRatedItems = sqliteTable('rated_items', {
+  sid: integer('sid').primaryKey(),
+  promptSid: integer('prompt_sid').notNull(),
+  responseSids: text('response_sids').notNull(),
+  ratings: text('ratings').notNull(),
+});
+
+/** The tables above, as created in the scratch file (the unique keys are the live tables' own). */
+const STAGE_SCHEMA = [
+  'create table prompts (sid integer primary key, messages text not null, content_hash text not null unique)',
+  'create table responses (sid integer primary key, prompt_sid integer not null, system text not null, content text not null, content_hash text not null, unique (prompt_sid, system, content_hash))',
+  'create table comparisons (prompt_sid integer not null, winner_sid integer not null, loser_sid integer not null, is_tie integer not null, tie_kind text, strength real, annotator_id text, group_id text)',
+  'create table items (sid integer primary key, prompt_sid integer not null, kind text not null, response_sids text not null, required_annotations integer not null, unique (prompt_sid, kind, response_sids))',
+  'create table rated_items (sid integer primary key, prompt_sid integer not null, response_sids text not null, ratings text not null)',
+];
+
+// The commit's two temporary maps (scratch id → live id), on the writer connection for the transaction's length.
+const promptIdMap = sqliteTable('prompt_ids', { sid: integer('sid').primaryKey(), id: integer('id').notNull() });
+const responseIdMap = sqliteTable('response_ids', { sid: integer('sid').primaryKey(), id: integer('id').notNull() });
+
+// Aliases for the commit's joins: `main.${prompts} ${mp}` renders `main."prompts" "mp"`, `${mp.id}` `"mp"."id"`.
+const sp = alias(stagedPrompts, 'sp');
+const sr = alias(stagedResponses, 'sr');
+const sc = alias(stagedComparisons, 'c');
+const si = alias(stagedItems, 'si');
+const sri = alias(stagedRatedItems, 'sri');
+const mp = alias(prompts, 'mp');
+const mr = alias(responses, 'mr');
+const mi = alias(items, 'mi');
+const pi = alias(promptIdMap, 'pi');
+const ri = alias(responseIdMap, 'ri');
+const wi = alias(responseIdMap, 'w');
+const li = alias(responseIdMap, 'l');
+
+/**
+ * A statement parameter bound as given. A bare `sql.placeholder` as an insert value is wrapped in the
+ * column's encoder (the identity for these text and number columns), which costs drizzle type checks per
+ * value per row: over a second of the staging loop's time on a million rows.
+ */
+const slot = (name: string) => sql`${sql.placeholder(name)}`;
+
+/** A column list for `insert into t (…)`: bare column names. */
+const columnList = (...columns: SQLiteColumn[]) => sql.join(columns.map((column) => sql.identifier(column.name)), sql`, `);
+
+/** The live ids of a staged JSON array of response sids, as a JSON array in the same order (null where unmatched). */
+const liveResponseIds = (responseSids: SQLiteColumn) =>
+  sql`(select json_group_array(${ri.id} order by je.key) from json_each(${responseSids}) je left join temp.${responseIdMap} ${ri} on ${ri.sid} = je.value)`;
+
+const countRows = async (tx: Db, from: SQL) => (await tx.get<{ n: number }>(sql`select count(*) as n from ${from}`))!.n;
+
+/** Rated items are read back in pages of this many (one batch of inserts each). */
+const RATED_PAGE = 1000;
 
 /** A scratch store for one import: `write` parsed rows, then `commit` them to the live database (or just `close`). */
 export type ImportStage = {
   readonly rows: number;
   write(row: ImportedRow): void;
-  /** What committing would add now (the live tables as they are), without writing them. */
-  preview(live: Database.Database): ImportCounts;
-  /** Moves the staged rows into the live database in one transaction; returns what was added. */
-  commit(live: Database.Database): ImportCounts;
+  /**
+   * What committing would add now (the live tables as they are), without writing them. It too runs in a
+   * write transaction, as briefly as the commit: only the writer may hold the temporary id maps (the
+   * reader is query-only), and the counts come from one consistent state of the live tables.
+   */
+  preview(signal?: AbortSignal): Promise<ImportCounts>;
+  /**
+   * Moves the staged rows into the live database in one transaction; returns what was added, and how long
+   * the live database's write lock was held. `signal` is checked once the lock is taken and just before
+   * the commit: an import whose client went away writes nothing.
+   */
+  commit(signal?: AbortSignal): Promise<{ counts: ImportCounts; writeLockMs: number }>;
   /** Closes and deletes the scratch file (idempotent; every exit path calls it). */
   close(): void;
 };
 
-export function openImportStage(file: string, projectId: number, settings: Pick<ProjectSettings, 'tasks' | 'rankingSize' | 'overlap'>): ImportStage {
-  const stage = new Database(file);
+export async function openImportStage(file: string, projectId: number, settings: Pick<ProjectSettings, 'tasks' | 'rankingSize' | 'overlap'>): Promise<ImportStage> {
   // Scratch data, never rolled back (a failed import throws the whole file away): no journal, no fsync.
-  stage.pragma('journal_mode = OFF');
-  stage.pragma('synchronous = OFF');
-  stage.exec(STAGE_SCHEMA);
+  const stage = openScratchDb(file, ['journal_mode = OFF', 'synchronous = OFF']);
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    closeScratchDb(stage);
+    fs.rmSync(file, { force: true });
+  };
+  try {
+    for (const statement of STAGE_SCHEMA) stage.run(sql.raw(statement));
+    return stageRows(stage, file, projectId, settings, close);
+  } catch (error) {
+    close();
+    throw error;
+  }
+}
+
+function stageRows(stage: Db, file: string, projectId: number, settings: Pick<ProjectSettings, 'tasks' | 'rankingSize' | 'overlap'>, close: () => void): ImportStage {
   // Rows are written in batches of this many, each batch one transaction (one per row would be ~10× slower).
   const BATCH_ROWS = 5000;
-  stage.exec('BEGIN');
-  const findPrompt = stage.prepare<[string], { sid: number }>('select sid from prompts where content_hash = ?');
-  const insertPrompt = stage.prepare<[string, string]>('insert into prompts (messages, content_hash) values (?, ?)');
-  const findResponse = stage.prepare<[number, string, string], { sid: number }>('select sid from responses where prompt_sid = ? and system = ? and content_hash = ?');
-  const insertResponse = stage.prepare<[number, string, string, string]>('insert into responses (prompt_sid, system, content, content_hash) values (?, ?, ?, ?)');
-  const insertComparison = stage.prepare<[number, number, number, number, string | null, number | null, string, string | null]>(
-    'insert into comparisons (prompt_sid, winner_sid, loser_sid, is_tie, tie_kind, strength, annotator_id, group_id) values (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const insertItem = stage.prepare<[number, string, string, number]>('insert or ignore into items (prompt_sid, kind, response_sids, required_annotations) values (?, ?, ?, ?)');
-  const insertRatedItem = stage.prepare<[number, string, string]>('insert into rated_items (prompt_sid, response_sids, ratings) values (?, ?, ?)');
+  stage.run(sql`begin`);
+  let inTransaction = true;
+  // Prepared once, run per row: the staging path is the import's hot loop (a million rows).
+  const findPrompt = stage
+    .select({ sid: stagedPrompts.sid })
+    .from(stagedPrompts)
+    .where(eq(stagedPrompts.contentHash, sql.placeholder('hash')))
+    .prepare();
+  const insertPrompt = stage
+    .insert(stagedPrompts)
+    .values({ messages: slot('messages'), contentHash: slot('hash') })
+    .prepare();
+  const findResponse = stage
+    .select({ sid: stagedResponses.sid })
+    .from(stagedResponses)
+    .where(sql`${stagedResponses.promptSid} = ${slot('prompt')} and ${stagedResponses.system} = ${slot('system')} and ${stagedResponses.contentHash} = ${slot('hash')}`)
+    .prepare();
+  const insertResponse = stage
+    .insert(stagedResponses)
+    .values({ promptSid: slot('prompt'), system: slot('system'), content: slot('content'), contentHash: slot('hash') })
+    .prepare();
+  const insertComparison = stage
+    .insert(stagedComparisons)
+    .values({
+      promptSid: slot('prompt'),
+      winnerSid: slot('winner'),
+      loserSid: slot('loser'),
+      isTie: slot('isTie'),
+      tieKind: slot('tieKind'),
+      strength: slot('strength'),
+      annotatorId: slot('annotator'),
+      groupId: slot('group'),
+    })
+    .prepare();
+  // The old `insert or ignore`: an item planned twice for one prompt is kept once.
+  const insertItem = stage
+    .insert(stagedItems)
+    .values({ promptSid: slot('prompt'), kind: slot('kind'), responseSids: slot('responses'), requiredAnnotations: slot('required') })
+    .onConflictDoNothing()
+    .prepare();
+  const insertRatedItem = stage
+    .insert(stagedRatedItems)
+    .values({ promptSid: slot('prompt'), responseSids: slot('responses'), ratings: slot('ratings') })
+    .prepare();
   let rows = 0;
-  let closed = false;
 
+  // A prompt first staged by the current row has no responses but this row's: they need no lookup in the
+  // file (a preference set of distinct prompts saves two of its five statements a row), only in this map.
+  let newPromptResponses: Map<string, number> | null = null;
   const promptSid = (messages: unknown) => {
     const hash = contentHash(messages);
-    return findPrompt.get(hash)?.sid ?? Number(insertPrompt.run(JSON.stringify(messages), hash).lastInsertRowid);
+    const found = findPrompt.get({ hash });
+    newPromptResponses = found ? null : new Map();
+    return found?.sid ?? Number(insertPrompt.run({ messages: JSON.stringify(messages), hash }).lastInsertRowid);
   };
   const responseSid = (prompt: number, r: { content: string; system: string }) => {
     const hash = contentHash(r.content);
-    return findResponse.get(prompt, r.system, hash)?.sid ?? Number(insertResponse.run(prompt, r.system, r.content, hash).lastInsertRowid);
+    if (!newPromptResponses) return findResponse.get({ prompt, system: r.system, hash })?.sid ?? Number(insertResponse.run({ prompt, system: r.system, content: r.content, hash }).lastInsertRowid);
+    const key = `${r.system}\u0000${hash}`;
+    let sid = newPromptResponses.get(key);
+    if (sid === undefined) newPromptResponses.set(key, (sid = Number(insertResponse.run({ prompt, system: r.system, content: r.content, hash }).lastInsertRowid)));
+    return sid;
   };
   // A row that fails half-written (only a ranking naming one response twice can) aborts the whole import.
   const writeRow = (row: ImportedRow) => {
     const p = promptSid(row.messages);
     if (row.kind === 'ratings') {
       const sids = row.responses.map((r) => responseSid(p, r));
-      insertRatedItem.run(p, JSON.stringify(sids), JSON.stringify(row.ratings));
+      insertRatedItem.run({ prompt: p, responses: JSON.stringify(sids), ratings: JSON.stringify(row.ratings) });
     } else if (row.kind === 'ranking') {
       const sids = row.responses.map((r) => responseSid(p, r));
       const groupId = `import-${crypto.randomUUID()}`;
       for (const c of comparisonsFromRanking(row.groups.map((g) => g.map((i) => sids[i]!)))) {
-        insertComparison.run(p, c.winnerResponseId, c.loserResponseId, c.isTie ? 1 : 0, c.tieKind, null, row.annotator ?? 'imported', groupId);
+        insertComparison.run({ prompt: p, winner: c.winnerResponseId, loser: c.loserResponseId, isTie: c.isTie ? 1 : 0, tieKind: c.tieKind, strength: null, annotator: row.annotator ?? 'imported', group: groupId });
       }
     } else if (row.kind === 'comparison') {
       const w = responseSid(p, row.chosen);
       const l = responseSid(p, row.rejected);
-      insertComparison.run(p, w, l, row.tie ? 1 : 0, row.tie, row.tie ? 0 : row.strength, row.annotator ?? 'imported', null);
+      insertComparison.run({ prompt: p, winner: w, loser: l, isTie: row.tie ? 1 : 0, tieKind: row.tie, strength: row.tie ? 0 : row.strength, annotator: row.annotator ?? 'imported', group: null });
     } else {
       const sids = [...new Set(row.responses.map((r) => responseSid(p, r)))];
-      for (const planned of planItems(sids.length, settings)) insertItem.run(p, planned.kind, JSON.stringify(planned.indexes.map((i) => sids[i]!)), settings.overlap);
+      for (const planned of planItems(sids.length, settings)) {
+        insertItem.run({ prompt: p, kind: planned.kind, responses: JSON.stringify(planned.indexes.map((i) => sids[i]!)), required: settings.overlap });
+      }
     }
     rows++;
-    if (rows % BATCH_ROWS === 0) stage.exec('COMMIT; BEGIN');
+    if (rows % BATCH_ROWS === 0) {
+      stage.run(sql`commit`);
+      stage.run(sql`begin`);
+    }
   };
   const flush = () => {
-    if (stage.inTransaction) stage.exec('COMMIT');
+    if (!inTransaction) return;
+    stage.run(sql`commit`);
+    inTransaction = false;
   };
 
   /**
-   * Runs on the live database's connection with the live tables as `main` and this file as `stage`.
-   * Staged rows are matched to live ones by the live tables' unique keys (prompts: project and content
-   * hash; responses: prompt, system and content hash), once each, into two temporary maps (scratch id →
-   * live id) that every later statement joins on by primary key. Nothing is written to the scratch file.
-   * `insert`: add what is new first (inside the caller's write transaction); otherwise only count it.
+   * Runs on the writer connection, inside the write transaction, with the live tables as `main` and this
+   * file as `stage`. Staged rows are matched to live ones by the live tables' unique keys (prompts: project
+   * and content hash; responses: prompt, system and content hash), once each, into two temporary maps
+   * (scratch id → live id) that every later statement joins on by primary key. Nothing is written to the
+   * scratch file. `insert`: add what is new first; otherwise only count it.
    */
-  const moveToLive = (live: Database.Database, insert: boolean): ImportCounts => {
+  const moveToLive = async (tx: Db, insert: boolean): Promise<ImportCounts> => {
     const counts: ImportCounts = { rows, promptsAdded: 0, responsesAdded: 0, comparisonsAdded: 0, itemsAdded: 0 };
-    const count = (sql: string) => (live.prepare(sql).get() as { n: number }).n;
+    const count = (from: SQL) => countRows(tx, from);
     // OR IGNORE: a prompt or response already in the project is the one rows refer to (the unique index decides).
-    const promptsInserted = insert ? live.prepare('insert or ignore into main.prompts (project_id, messages, content_hash) select ?, messages, content_hash from stage.prompts order by sid').run(projectId).changes : null;
-    live.exec('create temp table prompt_ids (sid integer primary key, id integer not null)');
-    live.prepare('insert into temp.prompt_ids select sp.sid, mp.id from stage.prompts sp join main.prompts mp on mp.project_id = ? and mp.content_hash = sp.content_hash').run(projectId);
-    counts.promptsAdded = promptsInserted ?? count('select count(*) as n from stage.prompts') - count('select count(*) as n from temp.prompt_ids');
-    const responsesInserted = insert
-      ? live
-          .prepare(
-            `insert or ignore into main.responses (project_id, prompt_id, system, content, content_hash)
-             select ?, pi.id, sr.system, sr.content, sr.content_hash from stage.responses sr join temp.prompt_ids pi on pi.sid = sr.prompt_sid order by sr.sid`,
+    const promptsInserted = insert
+      ? (
+          await tx.run(
+            sql`insert or ignore into main.${prompts} (${columnList(prompts.projectId, prompts.messages, prompts.contentHash)})
+                select ${projectId}, ${sp.messages}, ${sp.contentHash} from stage.${stagedPrompts} ${sp} order by ${sp.sid}`,
           )
-          .run(projectId).changes
+        ).changes
       : null;
-    live.exec('create temp table response_ids (sid integer primary key, id integer not null)');
-    live.exec(
-      `insert into temp.response_ids select sr.sid, mr.id from stage.responses sr join temp.prompt_ids pi on pi.sid = sr.prompt_sid
-       join main.responses mr on mr.prompt_id = pi.id and mr.system = sr.system and mr.content_hash = sr.content_hash`,
+    await tx.run(sql`create temp table ${promptIdMap} (sid integer primary key, id integer not null)`);
+    await tx.run(
+      sql`insert into temp.${promptIdMap} select ${sp.sid}, ${mp.id} from stage.${stagedPrompts} ${sp}
+          join main.${prompts} ${mp} on ${mp.projectId} = ${projectId} and ${mp.contentHash} = ${sp.contentHash}`,
+    );
+    counts.promptsAdded = promptsInserted ?? (await count(sql`stage.${stagedPrompts}`)) - (await count(sql`temp.${promptIdMap}`));
+    const responsesInserted = insert
+      ? (
+          await tx.run(
+            sql`insert or ignore into main.${responses} (${columnList(responses.projectId, responses.promptId, responses.system, responses.content, responses.contentHash)})
+                select ${projectId}, ${pi.id}, ${sr.system}, ${sr.content}, ${sr.contentHash}
+                from stage.${stagedResponses} ${sr} join temp.${promptIdMap} ${pi} on ${pi.sid} = ${sr.promptSid} order by ${sr.sid}`,
+          )
+        ).changes
+      : null;
+    await tx.run(sql`create temp table ${responseIdMap} (sid integer primary key, id integer not null)`);
+    await tx.run(
+      sql`insert into temp.${responseIdMap} select ${sr.sid}, ${mr.id} from stage.${stagedResponses} ${sr} join temp.${promptIdMap} ${pi} on ${pi.sid} = ${sr.promptSid}
+          join main.${responses} ${mr} on ${mr.promptId} = ${pi.id} and ${mr.system} = ${sr.system} and ${mr.contentHash} = ${sr.contentHash}`,
     );
     // Responses of prompts new to the project have no live match in a preview: they count as new.
-    counts.responsesAdded = responsesInserted ?? count('select count(*) as n from stage.responses') - count('select count(*) as n from temp.response_ids');
-    counts.comparisonsAdded = count('select count(*) as n from stage.comparisons');
+    counts.responsesAdded = responsesInserted ?? (await count(sql`stage.${stagedResponses}`)) - (await count(sql`temp.${responseIdMap}`));
+    counts.comparisonsAdded = await count(sql`stage.${stagedComparisons}`);
     if (insert) {
-      live
-        .prepare(
-          `insert into main.comparisons (project_id, prompt_id, winner_response_id, loser_response_id, is_tie, tie_kind, strength, weight, annotator_id, label_source, group_id)
-           select ?, pi.id, w.id, l.id, c.is_tie, c.tie_kind, c.strength, 1, c.annotator_id, 'imported', c.group_id
-           from stage.comparisons c join temp.prompt_ids pi on pi.sid = c.prompt_sid join temp.response_ids w on w.sid = c.winner_sid join temp.response_ids l on l.sid = c.loser_sid
-           order by c.rowid`,
-        )
-        .run(projectId);
+      // In COMPARISON_INSERT_COLUMNS order: project, prompt, judgment (none), winner, loser, tie, tie kind, strength, weight, annotator, label source, group.
+      await insertComparisons(
+        tx,
+        sql`select ${projectId}, ${pi.id}, null, ${wi.id}, ${li.id}, ${sc.isTie}, ${sc.tieKind}, ${sc.strength}, 1, ${sc.annotatorId}, 'imported', ${sc.groupId}
+            from stage.${stagedComparisons} ${sc} join temp.${promptIdMap} ${pi} on ${pi.sid} = ${sc.promptSid}
+            join temp.${responseIdMap} ${wi} on ${wi.sid} = ${sc.winnerSid} join temp.${responseIdMap} ${li} on ${li.sid} = ${sc.loserSid}
+            order by ${sc}.rowid`,
+      );
     }
-    counts.itemsAdded = moveItems(live, insert) + moveRatedItems(live, insert);
+    counts.itemsAdded = (await moveItems(tx, insert)) + (await moveRatedItems(tx, insert));
+    await tx.run(sql`drop table temp.${promptIdMap}`);
+    await tx.run(sql`drop table temp.${responseIdMap}`);
     return counts;
   };
 
-  /** A staged prompt's live id, or null where it is not in the live database (yet: a preview). */
-  const livePromptOf = (live: Database.Database) => {
-    const lookup = live.prepare<[number], { id: number }>('select id from temp.prompt_ids where sid = ?');
-    return (sid: number) => lookup.get(sid)?.id ?? null;
-  };
-  /** Staged responses' live ids (null where not in the live database yet). */
-  const liveResponsesOf = (live: Database.Database) => {
-    const lookup = live.prepare<[number], { id: number }>('select id from temp.response_ids where sid = ?');
-    return (sids: number[]) => sids.map((sid) => lookup.get(sid)?.id ?? null);
-  };
-  /** Pages through a staged table (better-sqlite3 cannot run other statements while iterating one). */
-  function* pages<R extends { sid: number }>(live: Database.Database, sql: string): Generator<R> {
-    const page = live.prepare<[number], R>(`${sql} where sid > ? order by sid limit 1000`);
-    for (let after = 0; ; ) {
-      const batch = page.all(after);
-      if (batch.length === 0) return;
-      yield* batch;
-      after = batch[batch.length - 1]!.sid;
-    }
-  }
-
-  const moveItems = (live: Database.Database, insert: boolean): number => {
-    const responsesOf = liveResponsesOf(live);
-    const promptOf = livePromptOf(live);
-    const exists = live.prepare('select 1 from main.items where project_id = ? and prompt_id = ? and kind = ? and response_ids = ?');
-    const add = live.prepare("insert into main.items (project_id, prompt_id, kind, response_ids, required_annotations, status) values (?, ?, ?, ?, ?, 'open')");
-    let added = 0;
-    type Staged = { sid: number; prompt_sid: number; kind: string; response_sids: string; required_annotations: number };
-    for (const item of pages<Staged>(live, 'select sid, prompt_sid, kind, response_sids, required_annotations from stage.items')) {
-      const responseIds = responsesOf(JSON.parse(item.response_sids) as number[]);
-      const promptId = promptOf(item.prompt_sid);
-      const json = JSON.stringify(responseIds);
-      if (promptId !== null && !responseIds.includes(null) && exists.get(projectId, promptId, item.kind, json)) continue;
-      if (insert) add.run(projectId, promptId, item.kind, json, item.required_annotations);
-      added++;
-    }
-    return added;
+  /**
+   * Items to annotate, in staged order, skipping those the project already has (same prompt, kind and
+   * response ids). A staged item whose prompt or responses have no live id yet (a preview) matches no
+   * live item, so it counts as new. Staged items are unique and map one-to-one onto live ids, so no two
+   * of them can stand for the same live item.
+   */
+  const moveItems = async (tx: Db, insert: boolean): Promise<number> => {
+    const mapped = sql`select ${si.sid} as sid, ${pi.id} as prompt_id, ${si.kind} as kind, ${si.requiredAnnotations} as required_annotations,
+        ${liveResponseIds(si.responseSids)} as response_ids
+      from stage.${stagedItems} ${si} left join temp.${promptIdMap} ${pi} on ${pi.sid} = ${si.promptSid}`;
+    const isNew = sql`not exists (select 1 from main.${items} ${mi} where ${mi.projectId} = ${projectId} and ${mi.promptId} = x.prompt_id and ${mi.kind} = x.kind and ${mi.responseIds} = x.response_ids)`;
+    if (!insert) return countRows(tx, sql`(${mapped}) x where ${isNew}`);
+    const result = await tx.run(
+      sql`insert into main.${items} (${columnList(items.projectId, items.promptId, items.kind, items.responseIds, items.requiredAnnotations, items.status)})
+          select ${projectId}, x.prompt_id, x.kind, x.response_ids, x.required_annotations, 'open' from (${mapped}) x where ${isNew} order by x.sid`,
+    );
+    return result.changes;
   };
 
   // Imported ratings become a complete rating item with one judgment (no annotator account: label_source 'imported').
-  const moveRatedItems = (live: Database.Database, insert: boolean): number => {
-    if (!insert) return (live.prepare('select count(*) as n from stage.rated_items').get() as { n: number }).n;
-    const responsesOf = liveResponsesOf(live);
-    const promptOf = livePromptOf(live);
-    const addItem = live.prepare("insert into main.items (project_id, prompt_id, kind, response_ids, required_annotations, annotation_count, status) values (?, ?, 'rating', ?, 1, 1, 'complete')");
-    const addJudgment = live.prepare("insert into main.judgments (id, project_id, item_id, ratings, shown_order, label_source) values (?, ?, ?, ?, ?, 'imported')");
+  const moveRatedItems = async (tx: Db, insert: boolean): Promise<number> => {
+    if (!insert) return countRows(tx, sql`stage.${stagedRatedItems}`);
     let added = 0;
-    for (const rated of pages<{ sid: number; prompt_sid: number; response_sids: string; ratings: string }>(live, 'select sid, prompt_sid, response_sids, ratings from stage.rated_items')) {
-      const responseIds = responsesOf(JSON.parse(rated.response_sids) as number[]);
-      const ratings = JSON.parse(rated.ratings) as Record<string, number>[];
-      const item = Number(addItem.run(projectId, promptOf(rated.prompt_sid), JSON.stringify(responseIds)).lastInsertRowid);
-      addJudgment.run(crypto.randomUUID(), projectId, item, JSON.stringify(Object.fromEntries(responseIds.map((id, k) => [String(id), ratings[k]!]))), JSON.stringify(responseIds));
-      added++;
+    for (let after = 0; ; ) {
+      const page = sql`from stage.${stagedRatedItems} ${sri} left join temp.${promptIdMap} ${pi} on ${pi.sid} = ${sri.promptSid}
+        where ${sri.sid} > ${after} order by ${sri.sid} limit ${RATED_PAGE}`;
+      const staged = await tx.all<{ sid: number; responseIds: string; ratings: string }>(
+        sql`select ${sri.sid} as sid, ${liveResponseIds(sri.responseSids)} as "responseIds", ${sri.ratings} as ratings ${page}`,
+      );
+      if (staged.length === 0) return added;
+      const inserted = await tx.all<{ id: number }>(
+        sql`insert into main.${items} (${columnList(items.projectId, items.promptId, items.kind, items.responseIds, items.requiredAnnotations, items.annotationCount, items.status)})
+            select ${projectId}, ${pi.id}, 'rating', ${liveResponseIds(sri.responseSids)}, 1, 1, 'complete' ${page} returning ${sql.identifier(items.id.name)} as id`,
+      );
+      // RETURNING's row order is unspecified, but AUTOINCREMENT ids grow in insertion order (here the sids' order).
+      const itemIds = inserted.map((r) => r.id).sort((a, b) => a - b);
+      const judgmentRows = staged.map((r, k) => {
+        const responseIds = JSON.parse(r.responseIds) as number[];
+        const ratings = JSON.parse(r.ratings) as Record<string, number>[];
+        return [crypto.randomUUID(), itemIds[k]!, JSON.stringify(Object.fromEntries(responseIds.map((id, j) => [String(id), ratings[j]!]))), r.responseIds];
+      });
+      // The page's judgments in one statement, as one JSON parameter (drizzle's multi-row VALUES costs tens of µs a row to build).
+      await tx.run(
+        sql`insert into main.${judgments} (${columnList(judgments.id, judgments.projectId, judgments.itemId, judgments.ratings, judgments.shownOrder, judgments.labelSource)})
+            select j.value ->> 0, ${projectId}, j.value ->> 1, j.value ->> 2, j.value ->> 3, 'imported' from jsonb_each(${JSON.stringify(judgmentRows)}) j order by j.key`,
+      );
+      added += staged.length;
+      after = staged[staged.length - 1]!.sid;
     }
-    return added;
   };
 
   /**
-   * The live database's connection — the process's one (db/client.ts), so its settings and any fault
-   * apply — with the scratch file attached as `stage` for the length of `fn`. Safe on the shared connection
-   * because nothing here awaits: no other request's statement can run between the attach and the detach,
-   * or inside the transaction.
+   * One write transaction on the writer connection with the scratch file attached as `stage`. The commit
+   * walks the unique indexes of prompts and responses at random (content hashes): the connection's page
+   * cache gets room for its length, and its own size back afterwards.
    */
-  const withLive = <T>(live: Database.Database, fn: (live: Database.Database) => T): T => {
-    if (live.inTransaction) throw new Error('an import cannot be moved into the live tables from inside another transaction');
-    const cacheSize = live.pragma('cache_size', { simple: true }) as number;
-    // The commit walks the unique indexes of prompts and responses at random (content hashes): give them room.
-    live.pragma('cache_size = -65536');
-    live.prepare('attach database ? as stage').run(file);
-    try {
-      return fn(live);
-    } finally {
-      live.exec('drop table if exists temp.prompt_ids; drop table if exists temp.response_ids; detach database stage');
-      live.pragma(`cache_size = ${cacheSize}`);
-    }
-  };
+  const inLiveTransaction = <T>(fn: (tx: Db) => Promise<T>): Promise<T> =>
+    withWriteTransaction(
+      async (tx) => {
+        const cacheSize = (await tx.get<{ cache_size: number }>(sql`pragma cache_size`))!.cache_size;
+        await tx.run(sql`pragma cache_size = -65536`);
+        try {
+          return await fn(tx);
+        } finally {
+          await tx.run(sql.raw(`pragma cache_size = ${Number(cacheSize)}`));
+        }
+      },
+      { attach: { schemaName: 'stage', file } },
+    );
 
   return {
     get rows() {
       return rows;
     },
     write: (row) => writeRow(row),
-    preview: (connection) => {
+    preview: async (signal) => {
       flush();
-      return withLive(connection, (live) => moveToLive(live, false));
-    },
-    commit: (connection) => {
-      flush();
-      return withLive(connection, (live) => {
-        live.exec('BEGIN IMMEDIATE');
-        try {
-          const counts = moveToLive(live, true);
-          live.exec('COMMIT');
-          return counts;
-        } catch (error) {
-          // SQLite has already rolled back after some errors (SQLITE_FULL, SQLITE_IOERR): a second ROLLBACK
-          // would throw "no transaction is active" and hide the real error.
-          if (live.inTransaction) live.exec('ROLLBACK');
-          throw error;
-        }
+      return inLiveTransaction(async (tx) => {
+        signal?.throwIfAborted();
+        return moveToLive(tx, false);
       });
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      stage.close();
-      fs.rmSync(file, { force: true });
+    commit: async (signal) => {
+      flush();
+      let lockedAt = 0;
+      const counts = await inLiveTransaction(async (tx) => {
+        lockedAt = performance.now();
+        signal?.throwIfAborted();
+        const moved = await moveToLive(tx, true);
+        // The last moment to stop: from here only the COMMIT runs, with no I/O callback (a disconnect) in between.
+        signal?.throwIfAborted();
+        return moved;
+      });
+      return { counts, writeLockMs: Math.round(performance.now() - lockedAt) };
     },
+    close,
   };
 }

@@ -10,10 +10,9 @@ import { ImportErrorLog, type ImportErrorReport } from '@/lib/data/import-error-
 import { readRecords, type RecordOrError } from '@/lib/data/read-records';
 import { uploadTempPath } from '@/lib/data/upload-files';
 import { AppError, isAppError } from '@/lib/errors';
-import { projectSettingsSchema, type ProjectSettings } from '@/lib/projects/settings';
-import { getDb } from '../client';
+import type { ProjectSettings } from '@/lib/projects/settings';
 import { openImportStage, type ImportCounts } from './import-stage';
-import { assertCanManageProject } from './projects';
+import { assertCanManageProject, getProjectSettings } from './projects';
 
 export type { ImportCounts };
 
@@ -54,10 +53,8 @@ export async function runImport(
   file: string,
   options: { format?: ImportFormat | 'auto'; validOnly?: boolean; dryRun?: boolean; mapping?: ColumnMapping; signal?: AbortSignal } = {},
 ): Promise<ImportReport> {
-  assertCanManageProject(actor, projectId);
-  const db = getDb();
-  const project = db.$client.prepare('select settings from projects where id = ?').get(projectId) as { settings: string };
-  const settings = projectSettingsSchema.parse(JSON.parse(project.settings));
+  await assertCanManageProject(actor, projectId);
+  const settings = await getProjectSettings(projectId);
   const records = readRecords(file, { mapping: options.mapping, signal: options.signal });
   try {
     return await importRecords(records, projectId, settings, options);
@@ -96,7 +93,7 @@ async function importRecords(
       { columns },
     );
 
-  const stage = openImportStage(uploadTempPath('.stage.db'), projectId, settings);
+  const stage = await openImportStage(uploadTempPath('.stage.db'), projectId, settings);
   try {
     const errors = new ImportErrorLog();
     const preview: ImportedRow[] = [];
@@ -123,10 +120,7 @@ async function importRecords(
     options.signal?.throwIfAborted();
     const refused = errors.count > 0 && !options.validOnly;
     const write = !(refused || options.dryRun);
-    const live = getDb().$client;
-    const started = performance.now();
-    const counts = write ? stage.commit(live) : stage.preview(live);
-    const writeLockMs = write ? Math.round(performance.now() - started) : 0;
+    const { counts, writeLockMs } = write ? await stage.commit(options.signal) : { counts: await stage.preview(options.signal), writeLockMs: 0 };
     return { format, mapping: FORMAT_MAPPING[format], columns, imported: write, counts, writeLockMs, ...errors.report(), preview };
   } finally {
     stage.close();

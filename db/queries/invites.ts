@@ -5,7 +5,7 @@ import { baseUrl } from '@/lib/env';
 import { AppError, isAppError } from '@/lib/errors';
 import type { UserRole } from '@/lib/auth/roles';
 import { invites, projectMembers, projects, type Invite } from '../schema';
-import { getDb } from '../client';
+import { db, withWriteTransaction } from '../client';
 import { getUserSummary, hashPassword, insertCredentialUser, type UserSummary } from './users';
 
 /**
@@ -22,33 +22,34 @@ export function inviteUrl(token: string): string {
 }
 
 /** Creates a one-time link; the plain token is returned once. A project invite adds the new user to it. */
-export function createInvite(createdBy: string | null, input: CreateInviteInput): { token: string; url: string; invite: Invite } {
+export async function createInvite(createdBy: string | null, input: CreateInviteInput): Promise<{ token: string; url: string; invite: Invite }> {
   const data = createInviteSchema.parse(input);
-  const db = getDb();
-  if (data.projectId !== undefined && !db.select({ id: projects.id }).from(projects).where(eq(projects.id, data.projectId)).get()) {
-    throw new AppError('invalid', `project ${data.projectId} does not exist`);
-  }
   const token = generateSecretToken('inv');
-  const invite = db
-    .insert(invites)
-    .values({
-      tokenHash: hashSecretToken(token),
-      role: data.role,
-      email: data.email ?? null,
-      projectId: data.projectId ?? null,
-      createdBy,
-      expiresAt: new Date(Date.now() + data.expiresInDays * 86_400_000),
-    })
-    .returning()
-    .all()[0]!;
+  const invite = await withWriteTransaction(async (tx) => {
+    if (data.projectId !== undefined && !(await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, data.projectId)).limit(1)).length) {
+      throw new AppError('invalid', `project ${data.projectId} does not exist`);
+    }
+    const [row] = await tx
+      .insert(invites)
+      .values({
+        tokenHash: hashSecretToken(token),
+        role: data.role,
+        email: data.email ?? null,
+        projectId: data.projectId ?? null,
+        createdBy,
+        expiresAt: new Date(Date.now() + data.expiresInDays * 86_400_000),
+      })
+      .returning();
+    return row!;
+  });
   return { token, url: inviteUrl(token), invite };
 }
 
 export type OpenInvite = { id: number; role: UserRole; email: string | null; projectName: string | null; expiresAt: Date };
 
 /** The invite behind a token if it is unused, unexpired and not locked. */
-export function getOpenInvite(token: string): OpenInvite | undefined {
-  return getDb()
+export async function getOpenInvite(token: string): Promise<OpenInvite | undefined> {
+  const rows = await db()
     .select({ id: invites.id, role: invites.role, email: invites.email, projectName: projects.name, expiresAt: invites.expiresAt })
     .from(invites)
     .leftJoin(projects, eq(projects.id, invites.projectId))
@@ -60,7 +61,8 @@ export function getOpenInvite(token: string): OpenInvite | undefined {
         lt(invites.failedAttempts, INVITE_MAX_FAILED_ATTEMPTS),
       ),
     )
-    .get();
+    .limit(1);
+  return rows[0];
 }
 
 /** Whether an invite row is locked by refused acceptances. */
@@ -69,52 +71,52 @@ export function isInviteLocked(invite: Pick<Invite, 'failedAttempts'>): boolean 
 }
 
 /** Counts a refused acceptance on the invite and says what is left, without naming the account that exists. */
-function refuseTakenEmail(inviteId: number): AppError {
-  const row = getDb()
-    .update(invites)
-    .set({ failedAttempts: sql`${invites.failedAttempts} + 1` })
-    .where(eq(invites.id, inviteId))
-    .returning({ failedAttempts: invites.failedAttempts })
-    .get();
+async function refuseTakenEmail(inviteId: number): Promise<AppError> {
+  const [row] = await withWriteTransaction((tx) =>
+    tx
+      .update(invites)
+      .set({ failedAttempts: sql`${invites.failedAttempts} + 1` })
+      .where(eq(invites.id, inviteId))
+      .returning({ failedAttempts: invites.failedAttempts }),
+  );
   const left = INVITE_MAX_FAILED_ATTEMPTS - (row?.failedAttempts ?? INVITE_MAX_FAILED_ATTEMPTS);
   if (left <= 0) return new AppError('invalid', 'no account can be created with this email address through this invite, and the invite link is now locked; ask an admin for a new one');
   return new AppError('invalid', `no account can be created with this email address through this invite; use another address (${left} attempt${left === 1 ? '' : 's'} left before the link locks)`);
 }
 
-export function listInvites(): Invite[] {
-  return getDb().select().from(invites).orderBy(desc(invites.id)).limit(100).all();
+export async function listInvites(): Promise<Invite[]> {
+  return db().select().from(invites).orderBy(desc(invites.id)).limit(100);
 }
 
 /** Creates the account an invite allows, marks the invite used and adds the project membership: all or nothing. */
 export async function acceptInvite(input: { token: string; name: string; email: string; password: string }): Promise<UserSummary> {
   const data = acceptInviteSchema.parse(input);
-  const open = getOpenInvite(data.token);
+  const open = await getOpenInvite(data.token);
   if (!open) throw new AppError('invalid', 'this invite link is invalid, expired, already used or locked');
   if (open.email && open.email !== data.email) throw new AppError('invalid', `this invite is for ${open.email}`);
+  // Hashed before the write transaction opens: hashing is slow, and no other write may wait on it.
   const hash = await hashPassword(data.password);
-  const db = getDb();
   let userId: string;
   try {
-    userId = db.transaction((tx) => {
-      const invite = tx.select().from(invites).where(eq(invites.id, open.id)).get();
+    userId = await withWriteTransaction(async (tx) => {
+      const [invite] = await tx.select().from(invites).where(eq(invites.id, open.id)).limit(1);
       if (!invite || invite.usedAt || isInviteLocked(invite)) throw new AppError('invalid', 'this invite link was used or locked a moment ago');
-      const id = insertCredentialUser(tx, { name: data.name, email: data.email, role: invite.role }, hash);
-      const used = tx
+      const id = await insertCredentialUser(tx, { name: data.name, email: data.email, role: invite.role }, hash);
+      const used = await tx
         .update(invites)
         .set({ usedAt: new Date(), usedBy: id })
-        .where(and(eq(invites.id, invite.id), isNull(invites.usedAt)))
-        .run();
+        .where(and(eq(invites.id, invite.id), isNull(invites.usedAt)));
       if (used.changes !== 1) throw new AppError('invalid', 'this invite link was used a moment ago');
       if (invite.projectId !== null) {
         const memberRole = invite.role === 'annotator' ? 'annotator' : 'researcher';
-        tx.insert(projectMembers).values({ projectId: invite.projectId, userId: id, role: memberRole }).onConflictDoNothing().run();
+        await tx.insert(projectMembers).values({ projectId: invite.projectId, userId: id, role: memberRole }).onConflictDoNothing();
       }
       return id;
     });
   } catch (error) {
     // The one conflict in there: the email belongs to an account already (insertCredentialUser).
-    if (isAppError(error, 'conflict')) throw refuseTakenEmail(open.id);
+    if (isAppError(error, 'conflict')) throw await refuseTakenEmail(open.id);
     throw error;
   }
-  return getUserSummary(userId)!;
+  return (await getUserSummary(userId))!;
 }

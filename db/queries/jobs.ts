@@ -5,7 +5,7 @@ import { enqueueJob, requestJobCancel } from './queue';
 import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from '@/lib/jobs/registry';
 import type { JobStatus } from '@/lib/jobs/statuses';
 import { jobMetrics, jobs, projectMembers, projects, type Job } from '../schema';
-import { getDb } from '../client';
+import { db } from '../client';
 import { assertCanManageProject } from './projects';
 
 export type JobView = {
@@ -53,36 +53,35 @@ function toView(job: Job, projectName: string | null): JobView {
 function visibility(actor: Actor): SQL | undefined {
   if (isAdmin(actor)) return undefined;
   if (!actor.id || actor.role === 'annotator') return sql`0`;
-  const managed = getDb()
+  const managed = db()
     .select({ id: projectMembers.projectId })
     .from(projectMembers)
     .where(and(eq(projectMembers.userId, actor.id), eq(projectMembers.role, 'researcher')));
   return or(inArray(jobs.projectId, managed), and(isNull(jobs.projectId), eq(jobs.createdBy, actor.id)));
 }
 
-export function listJobsForActor(actor: Actor, options: { projectId?: number; limit?: number; status?: JobStatus[]; kind?: JobKind } = {}): JobView[] {
+export async function listJobsForActor(actor: Actor, options: { projectId?: number; limit?: number; status?: JobStatus[]; kind?: JobKind } = {}): Promise<JobView[]> {
   const filters = [visibility(actor)];
   if (options.kind) filters.push(eq(jobs.kind, options.kind));
   if (options.projectId !== undefined) filters.push(eq(jobs.projectId, options.projectId));
   if (options.status?.length) filters.push(inArray(jobs.status, options.status));
-  return getDb()
+  const rows = await db()
     .select({ job: jobs, projectName: projects.name })
     .from(jobs)
     .leftJoin(projects, eq(projects.id, jobs.projectId))
     .where(and(...filters))
     .orderBy(desc(jobs.id))
-    .limit(options.limit ?? 50)
-    .all()
-    .map((r) => toView(r.job, r.projectName));
+    .limit(options.limit ?? 50);
+  return rows.map((r) => toView(r.job, r.projectName));
 }
 
-export function getJobForActor(actor: Actor, jobId: number): JobView {
-  const row = getDb()
+export async function getJobForActor(actor: Actor, jobId: number): Promise<JobView> {
+  const [row] = await db()
     .select({ job: jobs, projectName: projects.name })
     .from(jobs)
     .leftJoin(projects, eq(projects.id, jobs.projectId))
     .where(and(eq(jobs.id, jobId), visibility(actor)))
-    .get();
+    .limit(1);
   if (!row) throw new AppError('not-found', `job ${jobId} not found`);
   return toView(row.job, row.projectName);
 }
@@ -92,10 +91,10 @@ export function getJobForActor(actor: Actor, jobId: number): JobView {
  * missing, hidden from the actor, another kind or another project's — gets the same 'not-found' error (notFound),
  * so the answer tells nothing about jobs the caller cannot see.
  */
-export function getProjectJobForActor(actor: Actor, jobId: number, expected: { kind: JobKind; projectId: number }, notFound: string): JobView {
+export async function getProjectJobForActor(actor: Actor, jobId: number, expected: { kind: JobKind; projectId: number }, notFound: string): Promise<JobView> {
   let job: JobView;
   try {
-    job = getJobForActor(actor, jobId);
+    job = await getJobForActor(actor, jobId);
   } catch (error) {
     if (isAppError(error, 'not-found')) throw new AppError('not-found', notFound);
     throw error;
@@ -106,26 +105,28 @@ export function getProjectJobForActor(actor: Actor, jobId: number, expected: { k
 
 export type MetricPoint = { id: number; step: number; name: string; value: number };
 
-export function listJobMetrics(jobId: number, afterId = 0, limit = 5000): MetricPoint[] {
-  return getDb()
+export async function listJobMetrics(jobId: number, afterId = 0, limit = 5000): Promise<MetricPoint[]> {
+  return db()
     .select({ id: jobMetrics.id, step: jobMetrics.step, name: jobMetrics.name, value: jobMetrics.value })
     .from(jobMetrics)
     .where(and(eq(jobMetrics.jobId, jobId), gt(jobMetrics.id, afterId)))
     .orderBy(asc(jobMetrics.id))
-    .limit(limit)
-    .all();
+    .limit(limit);
 }
 
-/** Enqueues a project-scoped job after checking the actor manages that project. */
-export function enqueueProjectJob<K extends JobKind>(actor: Actor, kind: K, payload: JobPayloadInput<K> & { projectId: number }): JobView {
-  assertCanManageProject(actor, payload.projectId);
-  const job = enqueueJob(getDb(), kind, payload, { projectId: payload.projectId, createdBy: actor.id });
+/**
+ * Enqueues a project-scoped job after checking the actor manages that project. The check reads the project's
+ * summary (row counts), so it runs before the insert's write transaction rather than holding the write lock.
+ */
+export async function enqueueProjectJob<K extends JobKind>(actor: Actor, kind: K, payload: JobPayloadInput<K> & { projectId: number }): Promise<JobView> {
+  await assertCanManageProject(actor, payload.projectId);
+  const job = await enqueueJob(kind, payload, { projectId: payload.projectId, createdBy: actor.id });
   return getJobForActor(actor, job.id);
 }
 
-export function cancelJobForActor(actor: Actor, jobId: number): JobView {
-  const job = getJobForActor(actor, jobId);
+export async function cancelJobForActor(actor: Actor, jobId: number): Promise<JobView> {
+  const job = await getJobForActor(actor, jobId);
   if (actor.role === 'annotator') throw new AppError('forbidden', 'You do not have access to this resource');
-  requestJobCancel(getDb(), job.id);
+  await requestJobCancel(job.id);
   return getJobForActor(actor, jobId);
 }

@@ -3,7 +3,7 @@ import type { LeaderboardRow } from '@/lib/stats/bt-leaderboard';
 import type { PairwiseMatrix } from '@/lib/stats/pairwise-matrix';
 import type { StyleCoefficient } from '@/lib/stats/style-control';
 import { leaderboards } from '../schema';
-import { getDb } from '../client';
+import { db, withWriteTransaction } from '../client';
 
 export type StoredLeaderboard = {
   id: number;
@@ -15,13 +15,14 @@ export type StoredLeaderboard = {
   createdAt: Date;
 };
 
-export function saveLeaderboard(input: { projectId: number; jobId: number | null; method: string; config: Record<string, unknown>; result: StoredLeaderboard['result'] }): number {
-  return getDb().insert(leaderboards).values(input).returning({ id: leaderboards.id }).all()[0]!.id;
+export async function saveLeaderboard(input: { projectId: number; jobId: number | null; method: string; config: Record<string, unknown>; result: StoredLeaderboard['result'] }): Promise<number> {
+  const rows = await withWriteTransaction((tx) => tx.insert(leaderboards).values(input).returning({ id: leaderboards.id }));
+  return rows[0]!.id;
 }
 
 /** The newest leaderboard of each method for a project. */
-export function listLatestLeaderboards(projectId: number): StoredLeaderboard[] {
-  const rows = getDb().select().from(leaderboards).where(eq(leaderboards.projectId, projectId)).orderBy(desc(leaderboards.id)).limit(50).all();
+export async function listLatestLeaderboards(projectId: number): Promise<StoredLeaderboard[]> {
+  const rows = await db().select().from(leaderboards).where(eq(leaderboards.projectId, projectId)).orderBy(desc(leaderboards.id)).limit(50);
   const seen = new Set<string>();
   return rows
     .filter((r) => (seen.has(r.method) ? false : (seen.add(r.method), true)))

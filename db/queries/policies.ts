@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Actor } from '@/lib/auth/access';
 import { AppError, formatZodIssues } from '@/lib/errors';
 import { resolveCheckpoint } from '@/lib/checkpoints';
@@ -14,11 +14,23 @@ import { contentHash } from '@/lib/data/content-hash';
 import { dataDir } from '@/lib/env';
 import { alignSettingsSchema, type AlignSettings } from '@/lib/jobs/align-policy';
 import { enqueueJob } from './queue';
-import { jobs, models } from '../schema';
-import { getDb } from '../client';
+import { comparisons, jobs, models, prompts, responses } from '../schema';
+import { db, withWriteTransaction } from '../client';
 import { addCandidates } from './candidates';
+import { insertComparisons, type NewComparison } from './comparisons';
 import { assertCanManageProject } from './projects';
-import { assertCanManageProjectOf, getRewardModel, modelDirectory, modelRecord, usablePairs, type RewardModelRecord } from './reward-models';
+import {
+  assertCanManageProjectOf,
+  findModelWithJob,
+  getRewardModel,
+  loserResponse,
+  modelDirectory,
+  modelRecord,
+  usablePairFilter,
+  usablePairs,
+  winnerResponse,
+  type RewardModelRecord,
+} from './reward-models';
 
 export const POLICY_KIND = 'policy';
 
@@ -27,8 +39,8 @@ export type PolicyRecord = Omit<RewardModelRecord, 'kind'> & { kind: 'policy' };
 const toRecord = (row: typeof models.$inferSelect, job: typeof jobs.$inferSelect | null) => modelRecord(row, job, 'policy') as PolicyRecord;
 
 /** Creates the policy record and enqueues its alignment job, in one transaction; every reference is checked first. */
-export function startAlignment(actor: Actor, projectId: number, input: AlignSettings & { name?: string }): { policy: PolicyRecord; jobId: number } {
-  assertCanManageProject(actor, projectId);
+export async function startAlignment(actor: Actor, projectId: number, input: AlignSettings & { name?: string }): Promise<{ policy: PolicyRecord; jobId: number }> {
+  await assertCanManageProject(actor, projectId);
   const parsed = alignSettingsSchema.safeParse(input);
   if (!parsed.success) throw new AppError('invalid', formatZodIssues(parsed.error, 'settings').message);
   const settings = parsed.data;
@@ -41,54 +53,52 @@ export function startAlignment(actor: Actor, projectId: number, input: AlignSett
     }
   }
   if (settings.base.startsWith('policy:')) {
-    const base = getPolicy(actor, Number(settings.base.slice('policy:'.length)));
+    const base = await getPolicy(actor, Number(settings.base.slice('policy:'.length)));
     if (base.projectId !== projectId) throw new AppError('invalid', `policy ${base.id} belongs to another project`);
     if (base.status !== 'ready') throw new AppError('invalid', `policy ${base.id} is ${base.status}, not ready`);
   }
   if (settings.rewardModelId !== undefined) {
-    const rm = getRewardModel(actor, settings.rewardModelId);
+    const rm = await getRewardModel(actor, settings.rewardModelId);
     if (rm.projectId !== projectId) throw new AppError('invalid', `reward model ${rm.id} belongs to another project`);
     if (rm.status !== 'ready') throw new AppError('invalid', `reward model ${rm.id} is ${rm.status}, not ready`);
   }
   if (settings.rounds > 1 && settings.roundJudge === 'reward-model' && settings.rewardModelId === undefined) throw new AppError('invalid', 'iterative rounds judged by a reward model need rewardModelId');
   // Greedy sampling gives every one of a round's candidates the same text: nothing to compare.
   if (settings.rounds > 1 && settings.temperature === 0) throw new AppError('invalid', 'iterative rounds sample several candidates per prompt: temperature 0 (greedy) makes them identical');
-  const usable = usablePairs(projectId);
+  const usable = await usablePairs(projectId);
   if (usable < 10) throw new AppError('invalid', `project ${projectId} has ${usable} comparisons with response texts; alignment needs at least 10`);
   const name = input.name?.trim() || `${settings.loss.join('+')} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
-  const db = getDb();
-  const { modelId, jobId } = db.transaction(() => {
-    const model = db.insert(models).values({ projectId, kind: POLICY_KIND, name, config: settings, status: 'training' }).returning({ id: models.id }).all()[0]!;
-    const job = enqueueJob(db, 'align-policy', { ...settings, projectId, modelId: model.id }, { projectId, createdBy: actor.id });
-    db.update(models).set({ jobId: job.id }).where(eq(models.id, model.id)).run();
-    return { modelId: model.id, jobId: job.id };
+  const { modelId, jobId } = await withWriteTransaction(async (tx) => {
+    const [model] = await tx.insert(models).values({ projectId, kind: POLICY_KIND, name, config: settings, status: 'training' }).returning({ id: models.id });
+    const job = await enqueueJob('align-policy', { ...settings, projectId, modelId: model!.id }, { projectId, createdBy: actor.id });
+    await tx.update(models).set({ jobId: job.id }).where(eq(models.id, model!.id));
+    return { modelId: model!.id, jobId: job.id };
   });
-  return { policy: getPolicy(actor, modelId), jobId };
+  return { policy: await getPolicy(actor, modelId), jobId };
 }
 
-export function listPolicies(actor: Actor, projectId: number): PolicyRecord[] {
-  assertCanManageProject(actor, projectId);
-  return getDb()
+export async function listPolicies(actor: Actor, projectId: number): Promise<PolicyRecord[]> {
+  await assertCanManageProject(actor, projectId);
+  const rows = await db()
     .select({ model: models, job: jobs })
     .from(models)
     .leftJoin(jobs, eq(jobs.id, models.jobId))
     .where(and(eq(models.projectId, projectId), eq(models.kind, POLICY_KIND)))
-    .orderBy(desc(models.id))
-    .all()
-    .map((r) => toRecord(r.model, r.job));
+    .orderBy(desc(models.id));
+  return rows.map((r) => toRecord(r.model, r.job));
 }
 
 /** A policy, for researchers of its project (for anyone who cannot see the project: the same 404 as a missing id). */
-export function getPolicy(actor: Actor, id: number): PolicyRecord {
+export async function getPolicy(actor: Actor, id: number): Promise<PolicyRecord> {
   const notFound = `policy ${id} not found`;
-  const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, id)).get();
+  const row = await findModelWithJob(id);
   if (!row || row.model.kind !== POLICY_KIND) throw new AppError('not-found', notFound);
-  assertCanManageProjectOf(actor, row.model.projectId, notFound);
+  await assertCanManageProjectOf(actor, row.model.projectId, notFound);
   return toRecord(row.model, row.job);
 }
 
-export function getPolicyForJob(id: number): PolicyRecord {
-  const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, id)).get();
+export async function getPolicyForJob(id: number): Promise<PolicyRecord> {
+  const row = await findModelWithJob(id);
   if (!row || row.model.kind !== POLICY_KIND) throw new AppError('not-found', `policy ${id} not found`);
   return toRecord(row.model, row.job);
 }
@@ -96,21 +106,22 @@ export function getPolicyForJob(id: number): PolicyRecord {
 /** The policy's exported checkpoint (config.json, model.safetensors, tokenizer.json). */
 export const policyCheckpointDir = (id: number) => path.join(modelDirectory(id), 'policy');
 
-export function savePolicyResult(id: number, update: { metrics: Record<string, unknown>; backend: string }): void {
-  getDb()
-    .update(models)
-    .set({ status: 'ready', metrics: update.metrics, backend: update.backend, artifactPath: path.relative(dataDir(), policyCheckpointDir(id)) })
-    .where(eq(models.id, id))
-    .run();
+export async function savePolicyResult(id: number, update: { metrics: Record<string, unknown>; backend: string }): Promise<void> {
+  await withWriteTransaction((tx) =>
+    tx
+      .update(models)
+      .set({ status: 'ready', metrics: update.metrics, backend: update.backend, artifactPath: path.relative(dataDir(), policyCheckpointDir(id)) })
+      .where(eq(models.id, id)),
+  );
 }
 
 /** Live metrics of a run still training (samples, rounds so far), kept beside its status. */
-export function updatePolicyMetrics(id: number, metrics: Record<string, unknown>): void {
-  getDb().update(models).set({ metrics }).where(eq(models.id, id)).run();
+export async function updatePolicyMetrics(id: number, metrics: Record<string, unknown>): Promise<void> {
+  await withWriteTransaction((tx) => tx.update(models).set({ metrics }).where(eq(models.id, id)));
 }
 
-export function markPolicyFailed(id: number, reason: string): void {
-  getDb().update(models).set({ status: 'failed', metrics: { error: reason } }).where(eq(models.id, id)).run();
+export async function markPolicyFailed(id: number, reason: string): Promise<void> {
+  await withWriteTransaction((tx) => tx.update(models).set({ status: 'failed', metrics: { error: reason } }).where(eq(models.id, id)));
 }
 
 /** The directory holding a ready policy's three files. */
@@ -132,16 +143,24 @@ export type AlignmentPair = {
 };
 
 /** The project's comparisons with texts on both sides, in id order. */
-export function loadAlignmentPairs(projectId: number): AlignmentPair[] {
-  const rows = getDb()
-    .$client.prepare(
-      `select c.id, c.prompt_id, p.messages, a.content as chosen, b.content as rejected, c.is_tie, c.tie_kind
-       from comparisons c join prompts p on p.id = c.prompt_id
-       join responses a on a.id = c.winner_response_id join responses b on b.id = c.loser_response_id
-       where c.project_id = ? and c.winner_response_id != c.loser_response_id and a.content != '' and b.content != '' order by c.id`,
-    )
-    .all(projectId) as { id: number; prompt_id: number; messages: string; chosen: string; rejected: string; is_tie: number; tie_kind: 'both_good' | 'both_bad' | null }[];
-  return rows.map((r) => ({ comparisonId: r.id, promptId: r.prompt_id, messages: JSON.parse(r.messages) as AlignmentPair['messages'], chosen: r.chosen, rejected: r.rejected, tie: r.is_tie === 1, tieKind: r.tie_kind }));
+export async function loadAlignmentPairs(projectId: number): Promise<AlignmentPair[]> {
+  const rows = await db()
+    .select({
+      comparisonId: comparisons.id,
+      promptId: comparisons.promptId,
+      messages: prompts.messages,
+      chosen: winnerResponse.content,
+      rejected: loserResponse.content,
+      tie: comparisons.isTie,
+      tieKind: comparisons.tieKind,
+    })
+    .from(comparisons)
+    .innerJoin(prompts, eq(prompts.id, comparisons.promptId))
+    .innerJoin(winnerResponse, eq(winnerResponse.id, comparisons.winnerResponseId))
+    .innerJoin(loserResponse, eq(loserResponse.id, comparisons.loserResponseId))
+    .where(usablePairFilter(projectId))
+    .orderBy(asc(comparisons.id));
+  return rows.map((r) => ({ ...r, messages: r.messages as AlignmentPair['messages'] }));
 }
 
 export type RoundCandidates = { promptId: number; messages: { role: string; content: string }[]; responses: string[] };
@@ -151,47 +170,62 @@ export type RoundCandidates = { promptId: number; messages: { role: string; cont
  * `policy-<id>-round-<r>`, then either judged comparisons (label source `judge`, group `round:<id>:<r>:<prompt>`)
  * or items for annotation. One transaction; returns what was written.
  */
-export function addRoundCandidates(
+export async function addRoundCandidates(
   projectId: number,
   policyId: number,
   round: number,
   rows: readonly RoundCandidates[],
   judged: { pairs: [number, number][][] } | null,
-): { responses: number; comparisons: number; items: number } {
+): Promise<{ responses: number; comparisons: number; items: number }> {
   const system = `policy-${policyId}-round-${round}`;
   if (!judged) {
     const candidates = rows.filter((r) => new Set(r.responses.filter(Boolean)).size >= 2).map((r) => ({ messages: r.messages, responses: [...new Set(r.responses.filter(Boolean))].map((content, i) => ({ content, system: `${system}-${i + 1}` })) }));
     if (candidates.length === 0) return { responses: 0, comparisons: 0, items: 0 };
-    const added = addCandidates({ id: null, role: 'admin', name: `policy ${policyId}`, email: null, via: 'cli' }, projectId, candidates);
+    const added = await addCandidates({ id: null, role: 'admin', name: `policy ${policyId}`, email: null, via: 'cli' }, projectId, candidates);
     return { responses: added.responsesAdded, comparisons: 0, items: added.itemsAdded };
   }
-  const client = getDb().$client;
-  return getDb().transaction(
-    () => {
-      const find = client.prepare('select id from responses where prompt_id = ? and system = ? and content_hash = ?');
-      const insert = client.prepare('insert into responses (project_id, prompt_id, system, content, content_hash) values (?, ?, ?, ?, ?)');
-      const compare = client.prepare("insert into comparisons (project_id, prompt_id, winner_response_id, loser_response_id, is_tie, weight, label_source, group_id, annotator_id) values (?, ?, ?, ?, 0, 1, 'judge', ?, ?)");
-      let responses = 0;
-      let comparisons = 0;
-      rows.forEach((r, k) => {
-        const ids = r.responses.map((content) => {
-          if (!content) return null;
-          const hash = contentHash(content);
-          const found = find.get(r.promptId, system, hash) as { id: number } | undefined;
-          if (found) return found.id;
-          responses++;
-          return Number(insert.run(projectId, r.promptId, system, content, hash).lastInsertRowid);
-        });
-        for (const [w, l] of judged.pairs[k] ?? []) {
-          const a = ids[w];
-          const b = ids[l];
-          if (a == null || b == null || a === b) continue;
-          compare.run(projectId, r.promptId, a, b, `round:${policyId}:${round}:${r.promptId}`, `policy-${policyId}-judge`);
-          comparisons++;
+  return withWriteTransaction(async (tx) => {
+    let written = 0;
+    const judgedPairs: NewComparison[] = [];
+    for (const [k, r] of rows.entries()) {
+      const ids: (number | null)[] = [];
+      for (const content of r.responses) {
+        if (!content) {
+          ids.push(null);
+          continue;
         }
-      });
-      return { responses, comparisons, items: 0 };
-    },
-    { behavior: 'immediate' },
-  );
+        const hash = contentHash(content);
+        const [found] = await tx
+          .select({ id: responses.id })
+          .from(responses)
+          .where(and(eq(responses.promptId, r.promptId), eq(responses.system, system), eq(responses.contentHash, hash)))
+          .limit(1);
+        if (found) {
+          ids.push(found.id);
+          continue;
+        }
+        written++;
+        const [inserted] = await tx.insert(responses).values({ projectId, promptId: r.promptId, system, content, contentHash: hash }).returning({ id: responses.id });
+        ids.push(inserted!.id);
+      }
+      for (const [w, l] of judged.pairs[k] ?? []) {
+        const a = ids[w];
+        const b = ids[l];
+        if (a == null || b == null || a === b) continue;
+        judgedPairs.push({
+          projectId,
+          promptId: r.promptId,
+          winnerResponseId: a,
+          loserResponseId: b,
+          isTie: false,
+          weight: 1,
+          labelSource: 'judge',
+          groupId: `round:${policyId}:${round}:${r.promptId}`,
+          annotatorId: `policy-${policyId}-judge`,
+        });
+      }
+    }
+    const compared = await insertComparisons(tx, judgedPairs);
+    return { responses: written, comparisons: compared, items: 0 };
+  });
 }

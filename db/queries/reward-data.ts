@@ -3,11 +3,14 @@
  * ranking groups rebuilt from comparisons that share a group, attribute ratings, and the features of
  * every response involved — computed once per featurizer and cached in `response_features`.
  */
+import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { splitPrompts } from '@/lib/data/export';
 import type { Featurizer, TextRow } from '@/lib/ml/features/featurizer';
 import { packSparse, unpackSparse, type SparseVector } from '@/lib/ml/features/hashed-ngrams';
 import type { PreferenceData } from '@/lib/ml/reward-model';
-import { getDb } from '../client';
+import { db, withWriteTransaction } from '../client';
+import { comparisons, items, judgments, prompts, responseFeatures, responses } from '../schema';
+import { loserResponse, usablePairFilter, winnerResponse } from './reward-models';
 
 export type LabelledPair = {
   comparisonId: number;
@@ -42,57 +45,92 @@ const MARGIN_OF_STRENGTH: Record<number, number> = { 1: 1 / 3, 2: 2 / 3, 3: 1 };
 
 export const promptText = (messages: { role: string; content: string }[]) => messages.map((m) => `${m.role}: ${m.content}`).join('\n');
 
+/** Ids per IN list: far under SQLite's 32,766 bound parameters. */
+const IDS_PER_QUERY = 5000;
+/** Responses computed, then cached in one write transaction, at a time. */
+const COMPUTE_CHUNK = 2000;
+
+/** (prompt, response) text of these responses, keyed by response id (at most IDS_PER_QUERY of them). */
+async function textRows(ids: readonly number[]): Promise<Map<number, TextRow>> {
+  const rows = await db()
+    .select({ id: responses.id, content: responses.content, messages: prompts.messages })
+    .from(responses)
+    .innerJoin(prompts, eq(prompts.id, responses.promptId))
+    .where(inArray(responses.id, [...ids]));
+  return new Map(rows.map((r) => [r.id, { prompt: promptText(r.messages as { role: string; content: string }[]), response: r.content }]));
+}
+
 /**
  * One value per response (in order) from the `response_features` cache under `key`: cached ones read, the
- * rest computed from (prompt, response) text and cached in one transaction each 2,000.
+ * rest computed from (prompt, response) text and cached in one write transaction each 2,000.
  */
-export function loadCachedPerResponse<T>(
+export async function loadCachedPerResponse<T>(
   responseIds: readonly number[],
   key: string,
   codec: { compute(rows: readonly TextRow[]): T[]; pack(v: T): Buffer; unpack(bytes: Uint8Array): T },
-): { values: T[]; computed: number } {
-  const client = getDb().$client;
+): Promise<{ values: T[]; computed: number }> {
   const rowOf = new Map(responseIds.map((id, i) => [id, i]));
   const values: (T | undefined)[] = new Array(responseIds.length);
-  const cachedStmt = client.prepare('select response_id, data from response_features where featurizer = ? and response_id in (select value from json_each(?))');
-  for (let k = 0; k < responseIds.length; k += 5000) {
-    for (const c of cachedStmt.all(key, JSON.stringify(responseIds.slice(k, k + 5000))) as { response_id: number; data: Buffer }[]) values[rowOf.get(c.response_id)!] = codec.unpack(c.data);
+  for (let k = 0; k < responseIds.length; k += IDS_PER_QUERY) {
+    const cached = await db()
+      .select({ responseId: responseFeatures.responseId, data: responseFeatures.data })
+      .from(responseFeatures)
+      .where(and(eq(responseFeatures.featurizer, key), inArray(responseFeatures.responseId, responseIds.slice(k, k + IDS_PER_QUERY))));
+    for (const c of cached) values[rowOf.get(c.responseId)!] = codec.unpack(c.data);
   }
   const missing = responseIds.filter((_, i) => values[i] === undefined);
-  const texts = client.prepare('select r.id, r.content, p.messages from responses r join prompts p on p.id = r.prompt_id where r.id in (select value from json_each(?))');
-  const insert = client.prepare('insert or replace into response_features (response_id, featurizer, data) values (?, ?, ?)');
-  for (let k = 0; k < missing.length; k += 2000) {
-    const rows = texts.all(JSON.stringify(missing.slice(k, k + 2000))) as { id: number; content: string; messages: string }[];
-    const computed = codec.compute(rows.map((r) => ({ prompt: promptText(JSON.parse(r.messages) as { role: string; content: string }[]), response: r.content })));
-    client.transaction(() => {
-      rows.forEach((r, i) => {
-        values[rowOf.get(r.id)!] = computed[i]!;
-        insert.run(r.id, key, codec.pack(computed[i]!));
-      });
-    })();
+  for (let k = 0; k < missing.length; k += COMPUTE_CHUNK) {
+    const texts = await textRows(missing.slice(k, k + COMPUTE_CHUNK));
+    const ids = [...texts.keys()];
+    const computed = codec.compute(ids.map((id) => texts.get(id)!));
+    const rows = ids.map((id, i) => {
+      values[rowOf.get(id)!] = computed[i]!;
+      return { responseId: id, featurizer: key, data: codec.pack(computed[i]!) };
+    });
+    if (rows.length === 0) continue;
+    await withWriteTransaction(async (tx) => {
+      // 3 parameters a row: one statement for the whole chunk.
+      await tx
+        .insert(responseFeatures)
+        .values(rows)
+        .onConflictDoUpdate({ target: [responseFeatures.responseId, responseFeatures.featurizer], set: { data: sql`excluded.data` } });
+    });
   }
   return { values: values as T[], computed: missing.length };
 }
 
 /** Features of these responses (in order), through the per-response cache. */
-export function loadFeatures(responseIds: readonly number[], featurizer: Featurizer): { features: SparseVector[]; computed: number } {
-  const { values, computed } = loadCachedPerResponse(responseIds, featurizer.key, { compute: (rows) => featurizer.featurize(rows), pack: packSparse, unpack: unpackSparse });
+export async function loadFeatures(responseIds: readonly number[], featurizer: Featurizer): Promise<{ features: SparseVector[]; computed: number }> {
+  const { values, computed } = await loadCachedPerResponse(responseIds, featurizer.key, { compute: (rows) => featurizer.featurize(rows), pack: packSparse, unpack: unpackSparse });
   return { features: values, computed };
 }
 
-export function loadTrainingData(projectId: number, featurizer: Featurizer): ProjectTrainingData {
-  const client = getDb().$client;
-  const comparisons = client
-    .prepare(
-      `select c.id, c.prompt_id, c.judgment_id, c.winner_response_id as w, c.loser_response_id as l, c.is_tie, c.strength, c.group_id, c.label_source, p.tags
-       from comparisons c join prompts p on p.id = c.prompt_id
-       join responses rw on rw.id = c.winner_response_id join responses rl on rl.id = c.loser_response_id
-       where c.project_id = ? and c.winner_response_id != c.loser_response_id and rw.content != '' and rl.content != '' order by c.id`,
-    )
-    .all(projectId) as { id: number; prompt_id: number; judgment_id: string | null; w: number; l: number; is_tie: number; strength: number | null; group_id: string | null; label_source: string; tags: string }[];
-  const rated = client
-    .prepare(`select i.prompt_id, j.ratings from judgments j join items i on i.id = j.item_id where j.project_id = ? and j.ratings is not null order by j.id`)
-    .all(projectId) as { prompt_id: number; ratings: string }[];
+export async function loadTrainingData(projectId: number, featurizer: Featurizer): Promise<ProjectTrainingData> {
+  const labelled = await db()
+    .select({
+      id: comparisons.id,
+      promptId: comparisons.promptId,
+      judgmentId: comparisons.judgmentId,
+      w: comparisons.winnerResponseId,
+      l: comparisons.loserResponseId,
+      isTie: comparisons.isTie,
+      strength: comparisons.strength,
+      groupId: comparisons.groupId,
+      labelSource: comparisons.labelSource,
+      tags: prompts.tags,
+    })
+    .from(comparisons)
+    .innerJoin(prompts, eq(prompts.id, comparisons.promptId))
+    .innerJoin(winnerResponse, eq(winnerResponse.id, comparisons.winnerResponseId))
+    .innerJoin(loserResponse, eq(loserResponse.id, comparisons.loserResponseId))
+    .where(usablePairFilter(projectId))
+    .orderBy(asc(comparisons.id));
+  const rated = await db()
+    .select({ promptId: items.promptId, ratings: judgments.ratings })
+    .from(judgments)
+    .innerJoin(items, eq(items.id, judgments.itemId))
+    .where(and(eq(judgments.projectId, projectId), isNotNull(judgments.ratings)))
+    .orderBy(asc(judgments.id));
 
   const rowOf = new Map<number, number>();
   const responseIds: number[] = [];
@@ -105,30 +143,35 @@ export function loadTrainingData(projectId: number, featurizer: Featurizer): Pro
     }
     return r;
   };
-  const pairs: LabelledPair[] = comparisons.map((c) => ({
+  const pairs: LabelledPair[] = labelled.map((c) => ({
     comparisonId: c.id,
-    promptId: c.prompt_id,
-    judgmentId: c.judgment_id,
+    promptId: c.promptId,
+    judgmentId: c.judgmentId,
     a: row(c.w),
     b: row(c.l),
-    tie: c.is_tie === 1,
-    margin: c.is_tie ? 0 : (MARGIN_OF_STRENGTH[Math.round(c.strength ?? 0)] ?? 0),
-    tags: [...(JSON.parse(c.tags) as string[]), `source:${c.label_source}`],
-    groupId: c.group_id,
+    tie: c.isTie,
+    margin: c.isTie ? 0 : (MARGIN_OF_STRENGTH[Math.round(c.strength ?? 0)] ?? 0),
+    tags: [...(c.tags as string[]), `source:${c.labelSource}`],
+    groupId: c.groupId,
   }));
   const attributes = new Set<string>();
   const ratings: ProjectTrainingData['ratings'] = [];
   for (const r of rated) {
-    for (const [responseId, values] of Object.entries(JSON.parse(r.ratings) as Record<string, Record<string, number>>)) {
+    for (const [responseId, values] of Object.entries(r.ratings ?? {})) {
       Object.keys(values).forEach((a) => attributes.add(a));
-      ratings.push({ row: row(Number(responseId)), promptId: r.prompt_id, values });
+      ratings.push({ row: row(Number(responseId)), promptId: r.promptId, values });
     }
   }
 
-  const { features, computed } = loadFeatures(responseIds, featurizer);
+  const { features, computed } = await loadFeatures(responseIds, featurizer);
   const lengths = new Array<number>(responseIds.length).fill(0);
-  const lengthStmt = client.prepare('select id, length(content) as n from responses where id in (select value from json_each(?))');
-  for (let k = 0; k < responseIds.length; k += 5000) for (const r of lengthStmt.all(JSON.stringify(responseIds.slice(k, k + 5000))) as { id: number; n: number }[]) lengths[rowOf.get(r.id)!] = r.n;
+  for (let k = 0; k < responseIds.length; k += IDS_PER_QUERY) {
+    const rows = await db()
+      .select({ id: responses.id, n: sql<number>`length(${responses.content})` })
+      .from(responses)
+      .where(inArray(responses.id, responseIds.slice(k, k + IDS_PER_QUERY)));
+    for (const r of rows) lengths[rowOf.get(r.id)!] = r.n;
+  }
   return {
     featurizerKey: featurizer.key,
     responseIds,
@@ -190,30 +233,23 @@ export function splitTrainingData(
 }
 
 /** Open, non-gold items of the project with their response ids (what active learning ranks). */
-export function openItemsForScoring(projectId: number): { id: number; responseIds: number[] }[] {
-  return (
-    getDb()
-      .$client.prepare("select id, response_ids from items where project_id = ? and status = 'open' and is_gold = 0 and repeat_of_item_id is null and kind in ('pair', 'ranking')")
-      .all(projectId) as { id: number; response_ids: string }[]
-  ).map((r) => ({ id: r.id, responseIds: JSON.parse(r.response_ids) as number[] }));
+export async function openItemsForScoring(projectId: number): Promise<{ id: number; responseIds: number[] }[]> {
+  return db()
+    .select({ id: items.id, responseIds: items.responseIds })
+    .from(items)
+    .where(and(eq(items.projectId, projectId), eq(items.status, 'open'), eq(items.isGold, false), isNull(items.repeatOfItemId), inArray(items.kind, ['pair', 'ranking'])));
 }
 
 /** Writes serving priorities (higher is served sooner) in one transaction. */
-export function setItemPriorities(projectId: number, priorities: { id: number; priority: number }[]): void {
-  const client = getDb().$client;
-  const update = client.prepare('update items set priority = ? where id = ? and project_id = ?');
-  client.transaction(() => {
-    for (const p of priorities) update.run(p.priority, p.id, projectId);
-  })();
+export async function setItemPriorities(projectId: number, priorities: { id: number; priority: number }[]): Promise<void> {
+  await withWriteTransaction(async (tx) => {
+    for (const p of priorities) await tx.update(items).set({ priority: p.priority }).where(and(eq(items.id, p.id), eq(items.projectId, projectId)));
+  });
 }
 
 /** Prompt text and content of these responses (in order), for featurizers that read text. */
-export function responseTexts(responseIds: readonly number[]): { prompt: string; response: string }[] {
-  const client = getDb().$client;
-  const stmt = client.prepare('select r.id, r.content, p.messages from responses r join prompts p on p.id = r.prompt_id where r.id in (select value from json_each(?))');
-  const byId = new Map<number, { prompt: string; response: string }>();
-  for (let k = 0; k < responseIds.length; k += 5000)
-    for (const r of stmt.all(JSON.stringify(responseIds.slice(k, k + 5000))) as { id: number; content: string; messages: string }[])
-      byId.set(r.id, { prompt: promptText(JSON.parse(r.messages) as { role: string; content: string }[]), response: r.content });
+export async function responseTexts(responseIds: readonly number[]): Promise<{ prompt: string; response: string }[]> {
+  const byId = new Map<number, TextRow>();
+  for (let k = 0; k < responseIds.length; k += IDS_PER_QUERY) for (const [id, text] of await textRows(responseIds.slice(k, k + IDS_PER_QUERY))) byId.set(id, text);
   return responseIds.map((id) => byId.get(id) ?? { prompt: '', response: '' });
 }

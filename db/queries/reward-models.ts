@@ -1,15 +1,17 @@
 /** Reward-model records (`models` rows of kind reward-*), their files under <data dir>/models/<id>/, and re-annotation of flagged pairs. */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, desc, eq, like } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNotNull, like, ne, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { Actor } from '@/lib/auth/access';
 import { AppError, isAppError } from '@/lib/errors';
 import { dataDir } from '@/lib/env';
 import { resolveCheckpoint } from '@/lib/checkpoints';
 import { enqueueJob } from './queue';
 import { rewardModelSettingsSchema, type RewardModelSettings } from '@/lib/jobs/train-reward-model';
-import { items, jobs, models } from '../schema';
-import { getDb } from '../client';
+import { comparisons, items, judgments, jobs, models, prompts, responses } from '../schema';
+import { db, withWriteTransaction } from '../client';
 import { getJobForActor, getProjectJobForActor, type JobView } from './jobs';
 import { assertCanManageProject } from './projects';
 
@@ -52,20 +54,28 @@ export function modelRecord(row: typeof models.$inferSelect, job: typeof jobs.$i
 
 const toRecord = (row: typeof models.$inferSelect, job: typeof jobs.$inferSelect | null) => modelRecord(row, job, row.kind.slice(REWARD_KIND_PREFIX.length));
 
+/** The two sides of a comparison, joined by their own names (winner, loser). */
+export const winnerResponse = alias(responses, 'winner_response');
+export const loserResponse = alias(responses, 'loser_response');
+
+/** The filter of `usablePairs`: a comparison of two different responses, both with text. */
+export const usablePairFilter = (projectId: number) =>
+  and(eq(comparisons.projectId, projectId), ne(comparisons.winnerResponseId, comparisons.loserResponseId), ne(winnerResponse.content, ''), ne(loserResponse.content, ''));
+
 /** Comparisons with response texts on both sides: what reward models and alignment can train on. */
-export function usablePairs(projectId: number): number {
-  return getDb()
-    .$client.prepare(
-      `select count(*) from comparisons c join responses a on a.id = c.winner_response_id join responses b on b.id = c.loser_response_id
-       where c.project_id = ? and c.winner_response_id != c.loser_response_id and a.content != '' and b.content != ''`,
-    )
-    .pluck()
-    .get(projectId) as number;
+export async function usablePairs(projectId: number): Promise<number> {
+  const [row] = await db()
+    .select({ n: count() })
+    .from(comparisons)
+    .innerJoin(winnerResponse, eq(winnerResponse.id, comparisons.winnerResponseId))
+    .innerJoin(loserResponse, eq(loserResponse.id, comparisons.loserResponseId))
+    .where(usablePairFilter(projectId));
+  return row?.n ?? 0;
 }
 
 /** Creates the model record and enqueues its training job, in one transaction. */
-export function startRewardModelTraining(actor: Actor, projectId: number, input: RewardModelSettings & { name?: string }): { model: RewardModelRecord; jobId: number } {
-  assertCanManageProject(actor, projectId);
+export async function startRewardModelTraining(actor: Actor, projectId: number, input: RewardModelSettings & { name?: string }): Promise<{ model: RewardModelRecord; jobId: number }> {
+  await assertCanManageProject(actor, projectId);
   const settings = rewardModelSettingsSchema.parse(input);
   if (settings.featurizer === 'transformer' && settings.kind !== 'bt') throw new AppError('invalid', 'the transformer featurizer is offered with kind bt');
   if (settings.featurizer === 'checkpoint') {
@@ -76,34 +86,40 @@ export function startRewardModelTraining(actor: Actor, projectId: number, input:
       throw new AppError('invalid', (error as Error).message);
     }
   } else if (settings.checkpoint) throw new AppError('invalid', 'a checkpoint is read only with featurizer checkpoint');
-  const db = getDb();
-  const usable = usablePairs(projectId);
-  const rated = db.$client.prepare('select count(*) from judgments where project_id = ? and ratings is not null').pluck().get(projectId) as number;
+  // Counted before the write transaction, as before: the threshold is a sanity check, not an invariant (the job
+  // reads whatever comparisons there are when it runs), and counting a large project need not hold the write lock.
+  const usable = await usablePairs(projectId);
+  const [ratedRow] = await db().select({ n: count() }).from(judgments).where(and(eq(judgments.projectId, projectId), isNotNull(judgments.ratings)));
+  const rated = ratedRow?.n ?? 0;
   if (usable < 10 && !(settings.kind === 'regression' && rated >= 10)) throw new AppError('invalid', `project ${projectId} has ${usable} comparisons with response texts; a reward model needs at least 10`);
   const name = input.name?.trim() || `${settings.kind} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
-  const { modelId, jobId } = db.transaction(() => {
-    const model = db
+  const { modelId, jobId } = await withWriteTransaction(async (tx) => {
+    const [model] = await tx
       .insert(models)
       .values({ projectId, kind: `${REWARD_KIND_PREFIX}${settings.kind}`, name, config: settings, status: 'training' })
-      .returning({ id: models.id })
-      .all()[0]!;
-    const job = enqueueJob(db, 'train-reward-model', { ...settings, projectId, modelId: model.id }, { projectId, createdBy: actor.id });
-    db.update(models).set({ jobId: job.id }).where(eq(models.id, model.id)).run();
-    return { modelId: model.id, jobId: job.id };
+      .returning({ id: models.id });
+    const job = await enqueueJob('train-reward-model', { ...settings, projectId, modelId: model!.id }, { projectId, createdBy: actor.id });
+    await tx.update(models).set({ jobId: job.id }).where(eq(models.id, model!.id));
+    return { modelId: model!.id, jobId: job.id };
   });
-  return { model: getRewardModel(actor, modelId), jobId };
+  return { model: await getRewardModel(actor, modelId), jobId };
 }
 
-export function listRewardModels(actor: Actor, projectId: number): RewardModelRecord[] {
-  assertCanManageProject(actor, projectId);
-  return getDb()
+export async function listRewardModels(actor: Actor, projectId: number): Promise<RewardModelRecord[]> {
+  await assertCanManageProject(actor, projectId);
+  const rows = await db()
     .select({ model: models, job: jobs })
     .from(models)
     .leftJoin(jobs, eq(jobs.id, models.jobId))
     .where(and(eq(models.projectId, projectId), like(models.kind, `${REWARD_KIND_PREFIX}%`)))
-    .orderBy(desc(models.id))
-    .all()
-    .map((r) => toRecord(r.model, r.job));
+    .orderBy(desc(models.id));
+  return rows.map((r) => toRecord(r.model, r.job));
+}
+
+/** A `models` row (of any kind) with its job, or undefined. */
+export async function findModelWithJob(modelId: number): Promise<{ model: typeof models.$inferSelect; job: typeof jobs.$inferSelect | null } | undefined> {
+  const [row] = await db().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, modelId)).limit(1);
+  return row;
 }
 
 /**
@@ -111,9 +127,9 @@ export function listRewardModels(actor: Actor, projectId: number): RewardModelRe
  * project, the answer is `notFound` — exactly what a missing id gets — so neither the resource's existence
  * nor its project's id is told (a project member who is not a researcher still gets 403).
  */
-export function assertCanManageProjectOf(actor: Actor, projectId: number, notFound: string): void {
+export async function assertCanManageProjectOf(actor: Actor, projectId: number, notFound: string): Promise<void> {
   try {
-    assertCanManageProject(actor, projectId);
+    await assertCanManageProject(actor, projectId);
   } catch (error) {
     if (isAppError(error, 'not-found')) throw new AppError('not-found', notFound);
     throw error;
@@ -121,36 +137,37 @@ export function assertCanManageProjectOf(actor: Actor, projectId: number, notFou
 }
 
 /** A reward model, for researchers of its project (for anyone who cannot see the project: the same 404 as a missing id). */
-export function getRewardModel(actor: Actor, modelId: number): RewardModelRecord {
+export async function getRewardModel(actor: Actor, modelId: number): Promise<RewardModelRecord> {
   const notFound = `model ${modelId} not found`;
-  const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, modelId)).get();
+  const row = await findModelWithJob(modelId);
   if (!row || !row.model.kind.startsWith(REWARD_KIND_PREFIX)) throw new AppError('not-found', notFound);
-  assertCanManageProjectOf(actor, row.model.projectId, notFound);
+  await assertCanManageProjectOf(actor, row.model.projectId, notFound);
   return toRecord(row.model, row.job);
 }
 
 /** The worker's view (no actor): the record by id. */
-export function getRewardModelForJob(modelId: number): RewardModelRecord {
-  const row = getDb().select({ model: models, job: jobs }).from(models).leftJoin(jobs, eq(jobs.id, models.jobId)).where(eq(models.id, modelId)).get();
+export async function getRewardModelForJob(modelId: number): Promise<RewardModelRecord> {
+  const row = await findModelWithJob(modelId);
   if (!row) throw new AppError('not-found', `model ${modelId} not found`);
   return toRecord(row.model, row.job);
 }
 
 /** Writes model.json + weights.bin and marks the model ready with its metrics. */
-export function saveRewardModelFiles(modelId: number, files: { manifest: unknown; weights: Buffer }, update: { metrics: Record<string, unknown>; backend: string }): void {
+export async function saveRewardModelFiles(modelId: number, files: { manifest: unknown; weights: Buffer }, update: { metrics: Record<string, unknown>; backend: string }): Promise<void> {
   const dir = modelDirectory(modelId);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'weights.bin'), files.weights);
   fs.writeFileSync(path.join(dir, 'model.json'), `${JSON.stringify(files.manifest, null, 1)}\n`);
-  getDb()
-    .update(models)
-    .set({ status: 'ready', metrics: update.metrics, backend: update.backend, artifactPath: path.relative(dataDir(), dir) })
-    .where(eq(models.id, modelId))
-    .run();
+  await withWriteTransaction((tx) =>
+    tx
+      .update(models)
+      .set({ status: 'ready', metrics: update.metrics, backend: update.backend, artifactPath: path.relative(dataDir(), dir) })
+      .where(eq(models.id, modelId)),
+  );
 }
 
-export function markRewardModelFailed(modelId: number, reason: string): void {
-  getDb().update(models).set({ status: 'failed', metrics: { error: reason } }).where(eq(models.id, modelId)).run();
+export async function markRewardModelFailed(modelId: number, reason: string): Promise<void> {
+  await withWriteTransaction((tx) => tx.update(models).set({ status: 'failed', metrics: { error: reason } }).where(eq(models.id, modelId)));
 }
 
 function assertRewardModelReady(record: RewardModelRecord): asserts record is RewardModelRecord & { artifactPath: string } {
@@ -175,24 +192,28 @@ export const SCORE_REPORT = 'scores.json';
 
 /**
  * Queues the scoring of `records` with a ready model in a worker (score calls larger than
- * ARBITER_MAX_SYNC_SCORE_ROWS). The input file is written inside the transaction that enqueues the job, so
- * no worker can claim the job before its file exists, and a failed write leaves no job behind.
+ * ARBITER_MAX_SYNC_SCORE_ROWS). The input file is written to a staging folder first (no write lock held
+ * while it is written), then moved to the job's folder inside the transaction that enqueues the job, so no
+ * worker can claim the job before its file exists, and a failed write leaves no job behind.
  */
-export function startScoringJob(actor: Actor, record: RewardModelRecord, records: unknown[]): JobView {
-  assertCanManageProjectOf(actor, record.projectId, `model ${record.id} not found`);
+export async function startScoringJob(actor: Actor, record: RewardModelRecord, records: unknown[]): Promise<JobView> {
+  await assertCanManageProjectOf(actor, record.projectId, `model ${record.id} not found`);
   assertRewardModelReady(record);
-  const db = getDb();
+  const staging = path.join(dataDir(), 'scores', `.staging-${crypto.randomUUID()}`);
   let dir: string | undefined;
   let jobId: number;
   try {
-    jobId = db.transaction(() => {
-      const job = enqueueJob(db, 'score-records', { projectId: record.projectId, modelId: record.id, rows: records.length }, { projectId: record.projectId, createdBy: actor.id });
+    fs.mkdirSync(staging, { recursive: true });
+    fs.writeFileSync(path.join(staging, SCORE_INPUT), JSON.stringify(records));
+    jobId = await withWriteTransaction(async () => {
+      const job = await enqueueJob('score-records', { projectId: record.projectId, modelId: record.id, rows: records.length }, { projectId: record.projectId, createdBy: actor.id });
       dir = scoreJobDirectory(job.id);
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, SCORE_INPUT), JSON.stringify(records));
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(staging, dir);
       return job.id;
     });
   } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
@@ -203,11 +224,12 @@ export function startScoringJob(actor: Actor, record: RewardModelRecord, records
  * The report file (the JSON a synchronous score call answers) of a succeeded score-records job of this
  * model. Any other job id — missing, hidden, another kind, another model's — gets the same 404.
  */
-export function getScoringReportFile(actor: Actor, modelId: number, jobId: number): string {
-  const model = getRewardModel(actor, modelId);
+export async function getScoringReportFile(actor: Actor, modelId: number, jobId: number): Promise<string> {
+  const model = await getRewardModel(actor, modelId);
   const notFound = `scoring job ${jobId} not found for model ${modelId}`;
-  const job = getProjectJobForActor(actor, jobId, { kind: 'score-records', projectId: model.projectId }, notFound);
-  const payload = getDb().select({ payload: jobs.payload }).from(jobs).where(eq(jobs.id, jobId)).get()?.payload as { modelId?: unknown } | undefined;
+  const job = await getProjectJobForActor(actor, jobId, { kind: 'score-records', projectId: model.projectId }, notFound);
+  const [row] = await db().select({ payload: jobs.payload }).from(jobs).where(eq(jobs.id, jobId)).limit(1);
+  const payload = row?.payload as { modelId?: unknown } | undefined;
   if (payload?.modelId !== modelId) throw new AppError('not-found', notFound);
   if (job.status !== 'succeeded') throw new AppError('conflict', `scoring job ${jobId} is ${job.status}, not finished; follow it at GET /api/v1/jobs/${jobId}`);
   const file = path.join(scoreJobDirectory(jobId), SCORE_REPORT);
@@ -215,49 +237,57 @@ export function getScoringReportFile(actor: Actor, modelId: number, jobId: numbe
   return file;
 }
 
+/** Ids per IN list: far under SQLite's 32,766 bound parameters. */
+const IDS_PER_QUERY = 5000;
+
 /**
  * Sends the items behind these comparisons back for annotation: each gets one more required
  * judgment and is open again. Comparisons that came from imports (no item) are reported, not changed.
  */
-export function reannotateComparisons(actor: Actor, projectId: number, comparisonIds: number[]): { reopened: number; notFromItems: number } {
-  assertCanManageProject(actor, projectId);
+export async function reannotateComparisons(actor: Actor, projectId: number, comparisonIds: number[]): Promise<{ reopened: number; notFromItems: number }> {
+  await assertCanManageProject(actor, projectId);
   if (comparisonIds.length === 0) return { reopened: 0, notFromItems: 0 };
-  const client = getDb().$client;
-  const rows = client
-    .prepare(
-      `select c.id, j.item_id from comparisons c left join judgments j on j.id = c.judgment_id
-       where c.project_id = ? and c.id in (select value from json_each(?))`,
-    )
-    .all(projectId, JSON.stringify(comparisonIds)) as { id: number; item_id: number | null }[];
-  const itemIds = [...new Set(rows.flatMap((r) => (r.item_id === null ? [] : [r.item_id])))];
-  getDb().transaction((tx) => {
-    for (const id of itemIds) {
-      const item = tx.select({ required: items.requiredAnnotations, count: items.annotationCount }).from(items).where(eq(items.id, id)).get()!;
-      tx.update(items)
-        .set({ requiredAnnotations: Math.max(item.required, item.count) + 1, status: 'open' })
-        .where(and(eq(items.id, id), eq(items.projectId, projectId)))
-        .run();
+  const ids = [...new Set(comparisonIds)];
+  return withWriteTransaction(async (tx) => {
+    const rows: { id: number; itemId: number | null }[] = [];
+    for (let k = 0; k < ids.length; k += IDS_PER_QUERY) {
+      rows.push(
+        ...(await tx
+          .select({ id: comparisons.id, itemId: judgments.itemId })
+          .from(comparisons)
+          .leftJoin(judgments, eq(judgments.id, comparisons.judgmentId))
+          .where(and(eq(comparisons.projectId, projectId), inArray(comparisons.id, ids.slice(k, k + IDS_PER_QUERY))))),
+      );
     }
+    const itemIds = [...new Set(rows.flatMap((r) => (r.itemId === null ? [] : [r.itemId])))];
+    for (let k = 0; k < itemIds.length; k += IDS_PER_QUERY) {
+      await tx
+        .update(items)
+        .set({ requiredAnnotations: sql`max(${items.requiredAnnotations}, ${items.annotationCount}) + 1`, status: 'open' })
+        .where(and(inArray(items.id, itemIds.slice(k, k + IDS_PER_QUERY)), eq(items.projectId, projectId)));
+    }
+    return { reopened: itemIds.length, notFromItems: rows.filter((r) => r.itemId === null).length };
   });
-  return { reopened: itemIds.length, notFromItems: rows.filter((r) => r.item_id === null).length };
 }
 
-
 /** Prompt and the two responses (winner first) of these comparisons of the project, for showing flagged pairs. */
-export function describeComparisons(projectId: number, ids: number[]): { id: number; prompt: string; chosen: string; rejected: string; fromItem: boolean }[] {
+export async function describeComparisons(projectId: number, ids: number[]): Promise<{ id: number; prompt: string; chosen: string; rejected: string; fromItem: boolean }[]> {
   if (!ids.length) return [];
-  const rows = getDb()
-    .$client.prepare(
-      `select c.id, p.messages, a.content as chosen, b.content as rejected, c.judgment_id is not null as from_item
-       from comparisons c join prompts p on p.id = c.prompt_id join responses a on a.id = c.winner_response_id join responses b on b.id = c.loser_response_id
-       where c.project_id = ? and c.id in (select value from json_each(?))`,
-    )
-    .all(projectId, JSON.stringify(ids)) as { id: number; messages: string; chosen: string; rejected: string; from_item: number }[];
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const byId = new Map<number, { messages: unknown; chosen: string; rejected: string; judgmentId: string | null }>();
+  for (let k = 0; k < ids.length; k += IDS_PER_QUERY) {
+    const rows = await db()
+      .select({ id: comparisons.id, messages: prompts.messages, chosen: winnerResponse.content, rejected: loserResponse.content, judgmentId: comparisons.judgmentId })
+      .from(comparisons)
+      .innerJoin(prompts, eq(prompts.id, comparisons.promptId))
+      .innerJoin(winnerResponse, eq(winnerResponse.id, comparisons.winnerResponseId))
+      .innerJoin(loserResponse, eq(loserResponse.id, comparisons.loserResponseId))
+      .where(and(eq(comparisons.projectId, projectId), inArray(comparisons.id, ids.slice(k, k + IDS_PER_QUERY))));
+    for (const r of rows) byId.set(r.id, r);
+  }
   return ids.flatMap((id) => {
     const r = byId.get(id);
     if (!r) return [];
-    const messages = JSON.parse(r.messages) as { content: string }[];
-    return [{ id, prompt: messages.at(-1)?.content ?? '', chosen: r.chosen, rejected: r.rejected, fromItem: r.from_item === 1 }];
+    const messages = r.messages as { content: string }[];
+    return [{ id, prompt: messages.at(-1)?.content ?? '', chosen: r.chosen, rejected: r.rejected, fromItem: r.judgmentId !== null }];
   });
 }

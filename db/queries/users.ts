@@ -3,7 +3,7 @@ import { createUserSchema, type CreateUserInput } from '@/lib/auth/schemas';
 import { AppError } from '@/lib/errors';
 import type { UserRole } from '@/lib/auth/roles';
 import { accounts, users } from '../schema';
-import { getDb } from '../client';
+import { db, withWriteTransaction, type Db } from '../client';
 
 export type UserSummary = { id: string; name: string; email: string; role: UserRole; isSimulated: boolean; createdAt: Date };
 
@@ -19,41 +19,42 @@ export async function hashPassword(password: string): Promise<string> {
   return ctx.password.hash(password);
 }
 
-type Tx = Parameters<Parameters<ReturnType<typeof getDb>['transaction']>[0]>[0];
-
-/** Inserts a user and its credential account inside the caller's transaction. */
-export function insertCredentialUser(tx: Tx, user: { name: string; email: string; role: UserRole }, passwordHash: string): string {
-  const existing = tx.select({ id: users.id }).from(users).where(eq(users.email, user.email)).get();
-  if (existing) throw duplicateEmail(user.email);
+/**
+ * Inserts a user and its credential account inside the caller's write transaction `tx`. The password is
+ * hashed before that transaction opens (hashing is slow, and the write lock is held meanwhile).
+ */
+export async function insertCredentialUser(tx: Db, user: { name: string; email: string; role: UserRole }, passwordHash: string): Promise<string> {
+  const existing = await tx.select({ id: users.id }).from(users).where(eq(users.email, user.email)).limit(1);
+  if (existing.length) throw duplicateEmail(user.email);
   const id = crypto.randomUUID();
-  tx.insert(users).values({ id, name: user.name, email: user.email, role: user.role }).run();
-  tx.insert(accounts).values({ id: crypto.randomUUID(), accountId: id, providerId: 'credential', userId: id, password: passwordHash }).run();
+  await tx.insert(users).values({ id, name: user.name, email: user.email, role: user.role });
+  await tx.insert(accounts).values({ id: crypto.randomUUID(), accountId: id, providerId: 'credential', userId: id, password: passwordHash });
   return id;
 }
 
 /** Creates a user who signs in with email + password. */
 export async function createUserWithPassword(input: CreateUserInput): Promise<UserSummary> {
   const data = createUserSchema.parse(input);
-  if (getUserByEmail(data.email)) throw duplicateEmail(data.email);
+  if (await getUserByEmail(data.email)) throw duplicateEmail(data.email);
   const hash = await hashPassword(data.password);
-  const id = getDb().transaction((tx) => insertCredentialUser(tx, data, hash));
-  return getUserSummary(id)!;
+  const id = await withWriteTransaction((tx) => insertCredentialUser(tx, data, hash));
+  return (await getUserSummary(id))!;
 }
 
-export function getUserSummary(id: string): UserSummary | undefined {
-  return getDb().select(summaryColumns).from(users).where(eq(users.id, id)).get();
+export async function getUserSummary(id: string): Promise<UserSummary | undefined> {
+  return (await db().select(summaryColumns).from(users).where(eq(users.id, id)).limit(1))[0];
 }
 
-export function getUserByEmail(email: string): UserSummary | undefined {
-  return getDb().select(summaryColumns).from(users).where(eq(users.email, email.trim().toLowerCase())).get();
+export async function getUserByEmail(email: string): Promise<UserSummary | undefined> {
+  return (await db().select(summaryColumns).from(users).where(eq(users.email, email.trim().toLowerCase())).limit(1))[0];
 }
 
-export function listUsers(): UserSummary[] {
-  return getDb().select(summaryColumns).from(users).orderBy(asc(users.createdAt), asc(users.email)).all();
+export async function listUsers(): Promise<UserSummary[]> {
+  return db().select(summaryColumns).from(users).orderBy(asc(users.createdAt), asc(users.email));
 }
 
-export function countUsers(options: { includeSimulated?: boolean } = {}): number {
-  const q = getDb().select({ n: count() }).from(users);
-  const row = options.includeSimulated ? q.get() : q.where(eq(users.isSimulated, false)).get();
-  return row?.n ?? 0;
+export async function countUsers(options: { includeSimulated?: boolean } = {}): Promise<number> {
+  const q = db().select({ n: count() }).from(users);
+  const rows = options.includeSimulated ? await q : await q.where(eq(users.isSimulated, false));
+  return rows[0]?.n ?? 0;
 }

@@ -101,7 +101,12 @@ export const judgments = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('judgments_project_idx').on(t.projectId), index('judgments_item_idx').on(t.itemId, t.userId), index('judgments_user_idx').on(t.userId, t.projectId, t.createdAt)],
+  (t) => [
+    index('judgments_item_idx').on(t.itemId, t.userId),
+    index('judgments_user_idx').on(t.userId, t.projectId, t.createdAt),
+    // A project's judgments, in the (created_at, id) order the raw-annotation export pages through.
+    index('judgments_project_created_idx').on(t.projectId, t.createdAt, t.id),
+  ],
 );
 
 /** Pairwise facts derived from judgments and imports: the one table fits and exports read. */

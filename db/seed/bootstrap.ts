@@ -16,7 +16,7 @@ export type BootstrapResult = { adminEmail?: string; setupUrl?: string; demoProj
 export async function bootstrap(): Promise<BootstrapResult> {
   const env = getEnv();
   const out: BootstrapResult = {};
-  if (countUsers() === 0) {
+  if ((await countUsers()) === 0) {
     if (env.ARBITER_ADMIN_EMAIL && env.ARBITER_ADMIN_PASSWORD) {
       const admin = await createUserWithPassword({ name: 'Admin', email: env.ARBITER_ADMIN_EMAIL, password: env.ARBITER_ADMIN_PASSWORD, role: 'admin' }).catch((error: unknown) => {
         // A refused password (lib/auth/password-policy.ts) or email is reported against the variable to change.
@@ -26,14 +26,14 @@ export async function bootstrap(): Promise<BootstrapResult> {
       });
       out.adminEmail = admin.email;
     } else {
-      out.setupUrl = createInvite(null, { role: 'admin', expiresInDays: 1 }).url;
+      out.setupUrl = (await createInvite(null, { role: 'admin', expiresInDays: 1 })).url;
     }
   }
-  if (env.ARBITER_DEMO && countProjects() === 0) {
-    const admin = listUsers().find((u) => u.role === 'admin');
+  if (env.ARBITER_DEMO && (await countProjects()) === 0) {
+    const admin = (await listUsers()).find((u) => u.role === 'admin');
     const actor: Actor = admin ? { id: admin.id, role: 'admin', name: admin.name, email: admin.email, via: 'cli' } : CLI_ACTOR;
-    out.demoProjectId = createDemoProject(actor).projectId;
-    createRankingDemoProject(actor);
+    out.demoProjectId = (await createDemoProject(actor)).projectId;
+    await createRankingDemoProject(actor);
   }
   return out;
 }

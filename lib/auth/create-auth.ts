@@ -2,15 +2,13 @@
  * better-auth, configured for Arbiter: email + password, sessions in SQLite through the drizzle
  * adapter, a global `role` on every user, no public sign-up (people join by invite or are created
  * by an admin), a sign-in limit per IP and one per account, and the password policy on
- * /change-password. The db handle, its tables and the account limiter's store are passed in, so this module
- * does no I/O and imports only types from db/.
+ * /change-password. The storage (the adapter factory db/queries/auth.ts builds over the read and write
+ * connections) and the account limiter's store are passed in, so this module does no I/O and imports
+ * nothing from db/.
  */
-import { betterAuth } from 'better-auth';
-import { drizzleAdapter } from 'better-auth/adapters/drizzle';
+import { betterAuth, type DBAdapterInstance } from 'better-auth';
 import { APIError, createAuthMiddleware, getSessionFromCtx, isAPIError } from 'better-auth/api';
 import { z } from 'zod';
-import type { Db } from '@/db/client';
-import type { accounts, sessions, users, verifications } from '@/db/schema';
 import { passwordProblem } from './password-policy';
 
 /** The per-account sign-in limit counts attempts over this window (ARBITER_SIGNIN_ACCOUNT_RATE_LIMIT per 15 minutes). */
@@ -26,16 +24,12 @@ export const ACCOUNT_SIGN_IN_LIMIT_CODE = 'ACCOUNT_SIGN_IN_LIMIT';
  */
 export type AccountSignInLimiter = {
   /** Counts an attempt for this email (lower case) unless it already has `max` in the window; then the seconds until one expires. */
-  begin(email: string, max: number, windowMs: number): { allowed: true } | { allowed: false; retryAfterSeconds: number };
+  begin(email: string, max: number, windowMs: number): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
   /** The email signed in: its counted attempts are forgotten. */
-  succeeded(email: string): void;
+  succeeded(email: string): Promise<void>;
 };
 
-/** better-auth's four tables (db/schema/accounts.ts), under the plural names the adapter is told to use. */
-export type AuthTables = { users: typeof users; sessions: typeof sessions; accounts: typeof accounts; verifications: typeof verifications };
-
 export type CreateAuthOptions = {
-  tables: AuthTables;
   secret: string;
   baseURL: string;
   /** Sign-in attempts per IP per minute. */
@@ -52,16 +46,13 @@ function accountLimitMessage(retryAfterSeconds: number): string {
   return `Too many failed sign-in attempts for this account. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
 }
 
-export function createAuth(db: Db, options: CreateAuthOptions) {
+/** `database`: better-auth's storage, an adapter factory (db/queries/auth.ts: drizzle, plural table names). */
+export function createAuth(database: DBAdapterInstance, options: CreateAuthOptions) {
   return betterAuth({
     appName: 'Arbiter',
     secret: options.secret,
     baseURL: options.baseURL,
-    database: drizzleAdapter(db, {
-      provider: 'sqlite',
-      usePlural: true,
-      schema: options.tables,
-    }),
+    database,
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8, maxPasswordLength: 256 },
     user: {
       additionalFields: {
@@ -103,7 +94,7 @@ export function createAuth(db: Db, options: CreateAuthOptions) {
           // A malformed email is answered 400 by better-auth itself; only real attempts are counted.
           if (typeof email !== 'string' || !signInEmailSchema.safeParse(email).success) return;
           // Every email is counted alike, known or not, so the limit does not reveal which accounts exist.
-          const verdict = options.accountLimiter.begin(email.toLowerCase(), options.signInAccountRateLimit, SIGN_IN_ACCOUNT_WINDOW_MS);
+          const verdict = await options.accountLimiter.begin(email.toLowerCase(), options.signInAccountRateLimit, SIGN_IN_ACCOUNT_WINDOW_MS);
           if (!verdict.allowed) {
             throw new APIError(
               'TOO_MANY_REQUESTS',
@@ -123,7 +114,7 @@ export function createAuth(db: Db, options: CreateAuthOptions) {
       after: createAuthMiddleware(async (ctx) => {
         if (ctx.path !== '/sign-in/email' || isAPIError(ctx.context.returned)) return;
         const email = (ctx.body as { email?: unknown } | undefined)?.email;
-        if (typeof email === 'string') options.accountLimiter.succeeded(email.toLowerCase());
+        if (typeof email === 'string') await options.accountLimiter.succeeded(email.toLowerCase());
       }),
     },
     telemetry: { enabled: false },

@@ -172,7 +172,13 @@ export async function fitRewardModel(data: PreferenceData, config: RewardModelCo
         await hooks.onEpoch?.({ epoch: config.epochs, member: prefix - 1, loss: Number.NaN, seconds: 0, examples: 0, model, checkpointable: true, memberDone: true });
       }
     };
-    const remote = hooks.parallel(data, config, theirs, (r) => void hooks.onEpoch?.({ ...r, model, checkpointable: false })).then(async (results) => {
+    // Epochs of other threads arrive as messages, so their reports cannot be awaited where they arrive:
+    // each one's failure (a metrics write) is kept and raised once the threads are done.
+    let remoteReportError: unknown = null;
+    const reportRemoteEpoch = (r: Omit<EpochReport, 'model' | 'checkpointable'>) => {
+      Promise.resolve(hooks.onEpoch?.({ ...r, model, checkpointable: false })).catch((error: unknown) => (remoteReportError ??= error));
+    };
+    const remote = hooks.parallel(data, config, theirs, reportRemoteEpoch).then(async (results) => {
       for (const r of results) {
         const weights = new Map(r.tensors.map((t) => [t.name, tf.tensor(t.data, t.shape)]));
         const take = (name: string) => tf.variable(weights.get(name)!, true, `${name}_${tag}`);
@@ -187,6 +193,7 @@ export async function fitRewardModel(data: PreferenceData, config: RewardModelCo
       await settle();
     }
     await remote;
+    if (remoteReportError) throw remoteReportError;
     await settle();
   } else {
     for (let m = 0; m < memberCount; m++) {

@@ -43,7 +43,10 @@ function views(buffer: SharedArrayBuffer, model: Gpt): Float32Array[] {
   });
 }
 
-parentPort?.on('message', async (msg: AlignThreadInit | AlignThreadStep) => {
+// The handler catches every error and posts it back, so its promise never rejects.
+parentPort?.on('message', (message: AlignThreadInit | AlignThreadStep) => void handleMessage(message));
+
+async function handleMessage(msg: AlignThreadInit | AlignThreadStep): Promise<void> {
   try {
     if (msg.type === 'init') {
       await initBackend(mlBackendOptions());
@@ -83,4 +86,4 @@ parentPort?.on('message', async (msg: AlignThreadInit | AlignThreadStep) => {
   } catch (error) {
     parentPort!.postMessage({ type: 'error', error: error instanceof Error ? error.message : String(error) });
   }
-});
+}

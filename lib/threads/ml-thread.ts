@@ -13,7 +13,10 @@ export function unpack(d: PackedData): PreferenceData {
   return { features, dims: d.dims, promptBlock: d.promptBlock, pairs: d.pairs, rankings: d.rankings, ratings: d.ratings };
 }
 
-parentPort?.on('message', async (request: MlRequest) => {
+// The handler catches every error and posts it back, so its promise never rejects.
+parentPort?.on('message', (message: MlRequest) => void handleMessage(message));
+
+async function handleMessage(request: MlRequest): Promise<void> {
   try {
     await initBackend(mlBackendOptions());
     const data = unpack(request.data);
@@ -25,4 +28,4 @@ parentPort?.on('message', async (request: MlRequest) => {
   } catch (error) {
     parentPort!.postMessage({ type: 'error', error: error instanceof Error ? error.message : String(error) });
   }
-});
+}

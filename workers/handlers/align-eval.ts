@@ -22,7 +22,7 @@ type Judge = { score(prompt: AlignmentPair['messages'], responses: string[], agg
 /** The reward model as a judge of (prompt, responses): scalar rewards (GPM: mean win probability against the others). */
 async function openJudge(rewardModelId: number): Promise<Judge> {
   const { loadScorer } = await import('@/lib/ml/load-model');
-  const { manifest, weights } = readRewardModelFiles(getRewardModelForJob(rewardModelId));
+  const { manifest, weights } = readRewardModelFiles(await getRewardModelForJob(rewardModelId));
   const loaded = loadScorer(manifest, weights, (name) => resolveCheckpoint(name));
   return {
     kind: loaded.scorer.config.kind,
@@ -64,7 +64,7 @@ export async function evaluatePolicy(payload: Payload, policy: Gpt, reference: G
     return { prompt: messages.at(-1)?.content ?? '', messages, reference: tok.decode(ref!).trim(), policy: tok.decode(pol!).trim() };
   });
   if (payload.rewardModelId === undefined || samples.length === 0) return { samples: samples.map(({ messages: _m, ...s }) => s), winRate: null, bestOfN: null };
-  ctx.reportProgress(0.92, `Judging with reward model ${payload.rewardModelId}`);
+  await ctx.reportProgress(0.92, `Judging with reward model ${payload.rewardModelId}`);
   const judge = await openJudge(payload.rewardModelId);
   try {
     let wins = 0;
@@ -124,7 +124,7 @@ export async function runRound(
   const offset = ((round - 2) * payload.roundPrompts) % Math.max(all.length, 1);
   const chosen = [...all.slice(offset), ...all.slice(0, offset)].slice(0, payload.roundPrompts);
   const sampling = samplingOptions(payload, policy.config.nPositions);
-  ctx.reportProgress(0.3, `Round ${round}: sampling ${payload.roundCandidates} candidates for ${chosen.length} prompts`);
+  await ctx.reportProgress(0.3, `Round ${round}: sampling ${payload.roundCandidates} candidates for ${chosen.length} prompts`);
   const rows = chosen.map(([promptId, messages], k) => {
     ctx.signal.throwIfAborted();
     const ids = promptIds(tok, messages, policy.config.nPositions - sampling.maxNewTokens, renderPrompt);
@@ -132,7 +132,7 @@ export async function runRound(
     return { promptId, messages, responses: candidates.map((c) => tok.decode(c).trim()) };
   });
   if (payload.roundJudge === 'annotators') {
-    const written = addRoundCandidates(payload.projectId, payload.modelId, round, rows, null);
+    const written = await addRoundCandidates(payload.projectId, payload.modelId, round, rows, null);
     ctx.log(`round ${round}: ${written.responses} candidates added as ${written.items} items for annotation`);
     return { examples: [], log: { round, judge: 'annotators', prompts: rows.length, ...written } };
   }
@@ -157,7 +157,7 @@ export async function runRound(
   } finally {
     judge.dispose();
   }
-  const written = addRoundCandidates(payload.projectId, payload.modelId, round, rows, { pairs });
+  const written = await addRoundCandidates(payload.projectId, payload.modelId, round, rows, { pairs });
   ctx.log(`round ${round}: ${written.responses} candidates, ${written.comparisons} judged pairs (group round:${payload.modelId}:${round})`);
   if (examples.length === 0) throw new Error(`round ${round}: the reward model could not separate any candidates`);
   return { examples, log: { round, judge: 'reward-model', rewardModelId: payload.rewardModelId, prompts: rows.length, ...written } };

@@ -23,18 +23,19 @@ import type { JobPayload } from '@/lib/jobs/registry';
 import type { PreferenceExample } from '@/lib/ml/align/train';
 import type { JobContext } from '../types';
 import { mlBackendOptions } from '@/lib/env';
+import { pendingWrites } from '../pending-writes';
 
 type Payload = JobPayload<'align-policy'>;
 type Stage = { stage: 'sft' | 'preference'; round: number; step: number };
 const isStage = (v: unknown): v is Stage => typeof v === 'object' && v !== null && 'stage' in v && 'round' in v;
 
 export async function handleAlignPolicy(payload: Payload, ctx: JobContext) {
-  if (!projectExists(payload.projectId)) throw new Error(`project ${payload.projectId} does not exist`);
-  getPolicyForJob(payload.modelId);
+  if (!(await projectExists(payload.projectId))) throw new Error(`project ${payload.projectId} does not exist`);
+  await getPolicyForJob(payload.modelId);
   try {
     return await align(payload, ctx);
   } catch (error) {
-    if (ctx.job.attempts >= ctx.job.maxAttempts && !ctx.signal.aborted) markPolicyFailed(payload.modelId, error instanceof Error ? error.message : String(error));
+    if (ctx.job.attempts >= ctx.job.maxAttempts && !ctx.signal.aborted) await markPolicyFailed(payload.modelId, error instanceof Error ? error.message : String(error));
     throw error;
   }
 }
@@ -69,13 +70,13 @@ async function align(payload: Payload, ctx: JobContext) {
   fs.mkdirSync(dir, { recursive: true });
   const resumed = isStage(ctx.checkpoint) ? ctx.checkpoint : null;
   if (resumed) {
-    ctx.discardMetricsAfter(resumed.step);
+    await ctx.discardMetricsAfter(resumed.step);
     ctx.log(`resuming: ${resumed.stage} stage, round ${resumed.round}, after step ${resumed.step}`);
   }
 
   // 1. Data.
-  ctx.reportProgress(0.01, 'Reading preferences');
-  const all = loadAlignmentPairs(payload.projectId);
+  await ctx.reportProgress(0.01, 'Reading preferences');
+  const all = await loadAlignmentPairs(payload.projectId);
   const { train, evalPrompts } = splitPrompts(all, payload.evalPrompts);
   const unpaired = payload.loss.every((t) => UNPAIRED.includes(t));
   const decisive = train.filter((p) => !p.tie);
@@ -85,11 +86,11 @@ async function align(payload: Payload, ctx: JobContext) {
   const tokenizerFile = path.join(dir, 'tokenizer.json');
   let baseDir: string | null = null;
   if (payload.base.startsWith('checkpoint:')) baseDir = resolveCheckpoint(payload.base.slice('checkpoint:'.length));
-  if (payload.base.startsWith('policy:')) baseDir = readyPolicyDir(getPolicyForJob(Number(payload.base.slice('policy:'.length))));
+  if (payload.base.startsWith('policy:')) baseDir = readyPolicyDir(await getPolicyForJob(Number(payload.base.slice('policy:'.length))));
   if (!fs.existsSync(tokenizerFile)) {
     if (baseDir) fs.copyFileSync(path.join(baseDir, 'tokenizer.json'), tokenizerFile);
     else {
-      ctx.reportProgress(0.02, 'Learning a BPE tokenizer');
+      await ctx.reportProgress(0.02, 'Learning a BPE tokenizer');
       const texts = train.slice(0, 4000).flatMap((p) => [renderPrompt(p.messages), renderCompletion(p.chosen), renderCompletion(p.rejected)]);
       fs.writeFileSync(tokenizerFile, JSON.stringify(bpeToTokenizerJson(trainBpe(texts, payload.merges))));
     }
@@ -107,9 +108,11 @@ async function align(payload: Payload, ctx: JobContext) {
     return m;
   };
   let step = resumed?.step ?? 0;
+  // onStep is synchronous: its metrics and progress are awaited at the epoch's end, before the checkpoint.
+  const writes = pendingWrites();
   const report = (r: { stage: string; metrics: Record<string, number>; seconds: number; tokens: number }) => {
     step++;
-    ctx.addMetrics(step, { ...r.metrics, tokens_per_second: r.tokens / Math.max(r.seconds, 1e-6) });
+    writes.add(ctx.addMetrics(step, { ...r.metrics, tokens_per_second: r.tokens / Math.max(r.seconds, 1e-6) }));
   };
 
   // 3. SFT (skipped when resuming in a later stage).
@@ -118,23 +121,25 @@ async function align(payload: Payload, ctx: JobContext) {
   if (!fs.existsSync(sftFile)) {
     const state = resumed?.stage === 'sft' ? readTrainState(dir, 'sft-state') : null;
     if (payload.sftEpochs > 0) {
-      ctx.reportProgress(0.05, `SFT on ${sftSeqs.length} chosen responses`);
+      await ctx.reportProgress(0.05, `SFT on ${sftSeqs.length} chosen responses`);
       await sft(policy, sftSeqs, eos, { epochs: payload.sftEpochs, learningRate: payload.sftLearningRate, batchSize: payload.batchSize, seed: payload.seed }, {
         signal: ctx.signal,
         resume: state?.state,
         onStep: (r) => {
           report(r);
-          if (r.step % 5 === 0) ctx.reportProgress(0.05 + (0.25 * r.epoch) / payload.sftEpochs, `SFT epoch ${r.epoch}/${payload.sftEpochs}: loss ${r.metrics.loss!.toFixed(4)}`);
+          if (r.step % 5 === 0) writes.add(ctx.reportProgress(0.05 + (0.25 * r.epoch) / payload.sftEpochs, `SFT epoch ${r.epoch}/${payload.sftEpochs}: loss ${r.metrics.loss!.toFixed(4)}`));
         },
         onEpoch: async (_epoch, capture) => {
           writeTrainState(dir, 'sft-state', await capture(), shapes);
-          ctx.saveCheckpoint({ stage: 'sft', round: 1, step } satisfies Stage);
+          await writes.flush();
+          await ctx.saveCheckpoint({ stage: 'sft', round: 1, step } satisfies Stage);
         },
       });
+      await writes.flush();
     }
     saveWeights(sftFile, policy);
     removeTrainState(dir, 'sft-state');
-    ctx.saveCheckpoint({ stage: 'preference', round: 1, step } satisfies Stage);
+    await ctx.saveCheckpoint({ stage: 'preference', round: 1, step } satisfies Stage);
   } else {
     // SFT finished in an earlier attempt: continue from its weights, or from the previous iterate in a later
     // round (a saved preference state, if any, replaces both below).
@@ -172,7 +177,7 @@ async function align(payload: Payload, ctx: JobContext) {
     }
     const reference = round > 1 && fs.existsSync(refFile) ? loadFrozen(refFile) : loadFrozen(sftFile);
     const state = resumed?.stage === 'preference' && resumed.round === round ? readTrainState(dir, 'preference-state') : null;
-    ctx.reportProgress(0.32, `Round ${round}: reference log-probs of ${examples.length} examples`);
+    await ctx.reportProgress(0.32, `Round ${round}: reference log-probs of ${examples.length} examples`);
     const refLogps = referenceLogProbs(reference, examples, eos);
     // Two cores: a worker thread computes half of every batch (lib/threads/align-pool.ts).
     const { openGradientPeer } = await import('@/lib/threads/align-pool');
@@ -185,14 +190,18 @@ async function align(payload: Payload, ctx: JobContext) {
         resume: state?.state,
         onStep: (r) => {
           report(r);
-          if (r.step % 5 === 0) ctx.reportProgress(0.32 + (0.5 * ((round - 1) * payload.epochs + r.epoch)) / (payload.rounds * payload.epochs), `round ${round}, epoch ${r.epoch}/${payload.epochs}: loss ${r.metrics.loss!.toFixed(4)}${r.metrics['rewards/accuracies'] !== undefined ? `, reward accuracy ${(r.metrics['rewards/accuracies'] * 100).toFixed(0)}%` : ''}`);
+          if (r.step % 5 !== 0) return;
+          const accuracy = r.metrics['rewards/accuracies'] !== undefined ? `, reward accuracy ${(r.metrics['rewards/accuracies'] * 100).toFixed(0)}%` : '';
+          writes.add(ctx.reportProgress(0.32 + (0.5 * ((round - 1) * payload.epochs + r.epoch)) / (payload.rounds * payload.epochs), `round ${round}, epoch ${r.epoch}/${payload.epochs}: loss ${r.metrics.loss!.toFixed(4)}${accuracy}`));
         },
         onEpoch: async (_epoch, capture) => {
           writeTrainState(dir, 'preference-state', await capture(), shapes);
-          ctx.saveCheckpoint({ stage: 'preference', round, step } satisfies Stage);
+          await writes.flush();
+          await ctx.saveCheckpoint({ stage: 'preference', round, step } satisfies Stage);
         },
         peer: peer ?? undefined,
       });
+      await writes.flush();
     } finally {
       await peer?.close();
     }
@@ -200,11 +209,11 @@ async function align(payload: Payload, ctx: JobContext) {
     reference.dispose();
     saveWeights(path.join(dir, `round-${round}.safetensors`), policy);
     logRound({ round, ...(round === 1 ? { judge: 'project preferences' } : {}), examples: examples.length, checkpoint: `round-${round}.safetensors` });
-    if (round < payload.rounds) ctx.saveCheckpoint({ stage: 'preference', round: round + 1, step } satisfies Stage);
+    if (round < payload.rounds) await ctx.saveCheckpoint({ stage: 'preference', round: round + 1, step } satisfies Stage);
   }
 
   // 6. Evaluation and export.
-  ctx.reportProgress(0.85, 'Sampling the reference and the policy side by side');
+  await ctx.reportProgress(0.85, 'Sampling the reference and the policy side by side');
   const initial = loadFrozen(sftFile);
   const evaluation = await evaluatePolicy(payload, policy, initial, tok, evalPrompts, ctx);
   initial.dispose();
@@ -219,11 +228,11 @@ async function align(payload: Payload, ctx: JobContext) {
     rounds: roundsLog,
     ...evaluation,
   };
-  savePolicyResult(payload.modelId, { metrics, backend: backend.backend });
+  await savePolicyResult(payload.modelId, { metrics, backend: backend.backend });
   for (const name of ['round-data']) removeTrainState(dir, name);
   policy.dispose();
   const w = evaluation.winRate;
-  ctx.reportProgress(1, `policy ready${w ? `: wins ${(w.winRate * 100).toFixed(0)}% against the reference (reward model ${w.rewardModelId})` : ''}`);
+  await ctx.reportProgress(1, `policy ready${w ? `: wins ${(w.winRate * 100).toFixed(0)}% against the reference (reward model ${w.rewardModelId})` : ''}`);
   return { policyId: payload.modelId, winRate: w?.winRate ?? null, backend: backend.backend };
 }
 

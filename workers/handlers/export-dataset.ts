@@ -9,17 +9,17 @@ export async function handleExportDataset(payload: JobPayload<'export-dataset'>,
   const dir = exportDirectory(ctx.job.id);
   // A retry starts over: files of a dead attempt are incomplete.
   fs.rmSync(dir, { recursive: true, force: true });
-  ctx.reportProgress(0, 'Reading comparisons');
+  await ctx.reportProgress(0, 'Reading comparisons');
   const { projectId, ...settings } = payload;
   let reported = 0;
   const summary = await writeProjectExport(projectId, dir, toExportRequest(settings), {
     signal: ctx.signal,
-    progress: (fraction, message) => {
+    progress: async (fraction, message) => {
       if (Date.now() - reported < 500) return;
       reported = Date.now();
-      ctx.reportProgress(0.95 * fraction, message);
+      await ctx.reportProgress(0.95 * fraction, message);
     },
   });
-  ctx.reportProgress(1, `${summary.counts.pairs} pairs in ${summary.files.length} files`);
+  await ctx.reportProgress(1, `${summary.counts.pairs} pairs in ${summary.files.length} files`);
   return { files: summary.files, counts: summary.counts, validation: summary.validation };
 }

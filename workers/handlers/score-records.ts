@@ -22,7 +22,7 @@ export async function handleScoreRecords(payload: JobPayload<'score-records'>, c
   const output = path.join(dir, SCORE_REPORT);
   // An earlier attempt that wrote the report and removed the input died before the job was marked done.
   const report = !fs.existsSync(input) && fs.existsSync(output) ? (JSON.parse(fs.readFileSync(output, 'utf8')) as ScoreReport) : await score(input, output, payload, ctx);
-  ctx.reportProgress(1, `${report.rows.length} records scored`);
+  await ctx.reportProgress(1, `${report.rows.length} records scored`);
   const errors = report.rows.filter((r) => r.kind === 'error').length;
   return { modelId: payload.modelId, rows: report.rows.length, errors, pairs: report.pairs, accuracy: report.accuracy, logLoss: report.logLoss, resultUrl: `/api/v1/reward-models/${payload.modelId}/scores/${ctx.job.id}` };
 }
@@ -30,8 +30,8 @@ export async function handleScoreRecords(payload: JobPayload<'score-records'>, c
 async function score(input: string, output: string, payload: JobPayload<'score-records'>, ctx: JobContext): Promise<ScoreReport> {
   if (!fs.existsSync(input)) throw new Error(`the records of scoring job ${ctx.job.id} are no longer on the server`);
   const records = JSON.parse(fs.readFileSync(input, 'utf8')) as unknown[];
-  const { manifest, weights } = readRewardModelFiles(getRewardModelForJob(payload.modelId));
-  ctx.reportProgress(0, `Scoring ${records.length} records`);
+  const { manifest, weights } = readRewardModelFiles(await getRewardModelForJob(payload.modelId));
+  await ctx.reportProgress(0, `Scoring ${records.length} records`);
   const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
   const report = await scoreWithSavedModel(
     manifest,
@@ -43,7 +43,7 @@ async function score(input: string, output: string, payload: JobPayload<'score-r
       steps: {
       every: SCORE_STEP,
       between: async (done, total) => {
-        ctx.reportProgress(done / total, `${done} of ${total} records scored`);
+        await ctx.reportProgress(done / total, `${done} of ${total} records scored`);
         await new Promise((resolve) => setImmediate(resolve));
         ctx.signal.throwIfAborted();
       },

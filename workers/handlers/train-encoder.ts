@@ -80,13 +80,13 @@ export async function trainEncoderModel(
     tok = new BpeTokenizer(saved.tokenizer);
     ctx.log(`resuming the encoder after epoch ${saved.resume.epoch}`);
   } else {
-    ctx.reportProgress(0.05, 'Learning a BPE tokenizer');
-    tok = trainBpe(responseTexts(trainRows.slice(0, 5000).map((r) => data.responseIds[r]!)).map((t) => `${t.prompt}\n\n${t.response}`), MERGES);
+    await ctx.reportProgress(0.05, 'Learning a BPE tokenizer');
+    tok = trainBpe((await responseTexts(trainRows.slice(0, 5000).map((r) => data.responseIds[r]!))).map((t) => `${t.prompt}\n\n${t.response}`), MERGES);
   }
   const config = { ...DEFAULT_ENCODER, vocab: tok.vocabSize, seed: options.seed, epochs: options.epochs ?? DEFAULT_ENCODER.epochs, learningRate: options.learningRate ?? DEFAULT_ENCODER.learningRate };
   // Token ids per response, cached under the tokenizer's hash and the row layout.
   const tokKey = `bpe-tokens:${crypto.createHash('sha256').update(JSON.stringify(tok.model.merges)).digest('hex').slice(0, 16)}:${PROMPT_TOKENS}:${config.maxLen}`;
-  const { values: tokens, computed } = loadCachedPerResponse(data.responseIds, tokKey, {
+  const { values: tokens, computed } = await loadCachedPerResponse(data.responseIds, tokKey, {
     compute: (rows) => rows.map((r) => encodeRow(tok, r.prompt, r.response, PROMPT_TOKENS, config.maxLen)),
     pack: (ids) => Buffer.from(Int32Array.from(ids).buffer),
     unpack: (bytes) => Array.from(new Int32Array(Uint8Array.from(bytes).buffer)),
@@ -100,15 +100,15 @@ export async function trainEncoderModel(
     signal: ctx.signal,
     resume: saved?.resume,
     onEpoch: async (r) => {
-      ctx.addMetrics(++step, { loss: r.loss, epoch: r.epoch, examples_per_second: r.pairsPerSecond });
+      await ctx.addMetrics(++step, { loss: r.loss, epoch: r.epoch, examples_per_second: r.pairsPerSecond });
       const vars = r.model.variables();
       writeCheckpoint(modelId, tok.model, vars.map((v) => v.dataSync() as Float32Array), await r.optimizerState(), vars.map((v) => v.shape));
-      ctx.saveCheckpoint({ kind: 'encoder', epoch: r.epoch, step } satisfies EncoderCheckpoint);
-      ctx.reportProgress(0.1 + (0.8 * r.epoch) / config.epochs, `epoch ${r.epoch}/${config.epochs}: loss ${r.loss.toFixed(4)} (${r.pairsPerSecond.toFixed(0)} pairs/s)`);
+      await ctx.saveCheckpoint({ kind: 'encoder', epoch: r.epoch, step } satisfies EncoderCheckpoint);
+      await ctx.reportProgress(0.1 + (0.8 * r.epoch) / config.epochs, `epoch ${r.epoch}/${config.epochs}: loss ${r.loss.toFixed(4)} (${r.pairsPerSecond.toFixed(0)} pairs/s)`);
     },
   });
   const trainSeconds = (performance.now() - started) / 1000;
-  ctx.reportProgress(0.92, 'Evaluating on held-out prompts');
+  await ctx.reportProgress(0.92, 'Evaluating on held-out prompts');
   const scorer = new EncoderScorer(model);
   const evaluation = evaluateModel(scorer, { features: tokens, lengths: data.lengths }, split.trainPairs, split.testPairs, split.fittedPairs);
   const ties = fitted.filter((p) => p.tie).length;
@@ -121,11 +121,11 @@ export async function trainEncoderModel(
     featurizer: `transformer:bpe-${tok.model.merges.length}:d${config.dModel}x${config.layers}`,
     attributes: [],
   };
-  saveRewardModelFiles(modelId, serializeEncoder(model, tok, PROMPT_TOKENS, { evaluation: evaluation.evaluation }), { metrics, backend });
+  await saveRewardModelFiles(modelId, serializeEncoder(model, tok, PROMPT_TOKENS, { evaluation: evaluation.evaluation }), { metrics, backend });
   fs.rmSync(checkpointBin(modelId), { force: true });
   fs.rmSync(checkpointFile(modelId), { force: true });
   model.dispose();
   const e = evaluation.evaluation;
-  ctx.reportProgress(1, `held-out accuracy ${e.accuracy === null ? 'n/a' : `${(e.accuracy * 100).toFixed(1)}%`} on ${e.decisive} pairs (longer-wins baseline ${evaluation.baseline.accuracy === null ? 'n/a' : `${(evaluation.baseline.accuracy * 100).toFixed(1)}%`})`);
+  await ctx.reportProgress(1, `held-out accuracy ${e.accuracy === null ? 'n/a' : `${(e.accuracy * 100).toFixed(1)}%`} on ${e.decisive} pairs (longer-wins baseline ${evaluation.baseline.accuracy === null ? 'n/a' : `${(evaluation.baseline.accuracy * 100).toFixed(1)}%`})`);
   return { modelId, evaluation: e, baseline: evaluation.baseline, backend };
 }

@@ -20,13 +20,13 @@ type Checkpoint = { member: number; epoch: number; step: number };
 const isCheckpoint = (v: unknown): v is Checkpoint => typeof v === 'object' && v !== null && 'member' in v && 'epoch' in v;
 
 export async function handleTrainRewardModel(payload: JobPayload<'train-reward-model'>, ctx: JobContext) {
-  if (!projectExists(payload.projectId)) throw new Error(`project ${payload.projectId} does not exist`);
-  getRewardModelForJob(payload.modelId);
+  if (!(await projectExists(payload.projectId))) throw new Error(`project ${payload.projectId} does not exist`);
+  await getRewardModelForJob(payload.modelId);
   try {
     return await train(payload, ctx);
   } catch (error) {
     // The last attempt's failure is the model's; earlier ones are retried.
-    if (ctx.job.attempts >= ctx.job.maxAttempts && !ctx.signal.aborted) markRewardModelFailed(payload.modelId, error instanceof Error ? error.message : String(error));
+    if (ctx.job.attempts >= ctx.job.maxAttempts && !ctx.signal.aborted) await markRewardModelFailed(payload.modelId, error instanceof Error ? error.message : String(error));
     throw error;
   }
 }
@@ -58,8 +58,8 @@ async function trainWith(featurizer: Featurizer, payload: JobPayload<'train-rewa
   const { fitRewardModel } = await import('@/lib/ml/fit');
   const { serializeModel } = await import('@/lib/ml/model-io');
   const { evaluateModel } = await import('@/lib/ml/model-evaluation');
-  ctx.reportProgress(0.02, `Featurizing responses (${featurizer.key})`);
-  const data = loadTrainingData(payload.projectId, featurizer);
+  await ctx.reportProgress(0.02, `Featurizing responses (${featurizer.key})`);
+  const data = await loadTrainingData(payload.projectId, featurizer);
   ctx.log(`features: ${data.featuresCached} cached, ${data.featuresComputed} computed`);
   const { kind, testShare, modelId, projectId: _project, featureDims: _dims, featurizer: _featurizer, checkpoint: _checkpoint, ...overrides } = payload;
   const config = { ...DEFAULT_CONFIG, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)), kind, attributes: kind === 'regression' ? data.attributes : [] };
@@ -100,7 +100,7 @@ async function trainWith(featurizer: Featurizer, payload: JobPayload<'train-rewa
     signal: ctx.signal,
     resume,
     parallel: members > 1 && config.parallelMembers ? (await import('@/lib/threads/ml-pool')).trainMembersInThreads : undefined,
-    onEpoch: (r) => {
+    onEpoch: async (r) => {
       if (!r.memberDone) {
         step++;
         examples += r.examples;
@@ -121,20 +121,20 @@ async function trainWith(featurizer: Featurizer, payload: JobPayload<'train-rewa
           const n = decisive.filter(Boolean).length;
           if (n) values.test_accuracy = p.filter((x, i) => decisive[i] && x > 0.5).length / n;
         }
-        ctx.addMetrics(step, values);
+        await ctx.addMetrics(step, values);
         done++;
-        ctx.reportProgress(0.05 + (0.85 * done) / (members * config.epochs), `member ${r.member + 1}/${members}, epoch ${r.epoch}/${config.epochs}: loss ${r.loss.toFixed(4)}${values.test_accuracy !== undefined ? `, held-out accuracy ${(values.test_accuracy * 100).toFixed(1)}%` : ''}`);
+        await ctx.reportProgress(0.05 + (0.85 * done) / (members * config.epochs), `member ${r.member + 1}/${members}, epoch ${r.epoch}/${config.epochs}: loss ${r.loss.toFixed(4)}${values.test_accuracy !== undefined ? `, held-out accuracy ${(values.test_accuracy * 100).toFixed(1)}%` : ''}`);
       }
       if (!r.checkpointable) return;
       const { manifest, weights } = serializeModel(r.model, featurizer.config);
       fs.mkdirSync(modelDirectory(modelId), { recursive: true });
       fs.writeFileSync(path.join(modelDirectory(modelId), 'checkpoint.bin'), weights);
       fs.writeFileSync(checkpointFile(modelId), JSON.stringify({ tensors: manifest.tensors }));
-      ctx.saveCheckpoint({ member: r.member, epoch: r.epoch, step } satisfies Checkpoint);
+      await ctx.saveCheckpoint({ member: r.member, epoch: r.epoch, step } satisfies Checkpoint);
     },
   });
   const trainSeconds = (performance.now() - started) / 1000;
-  ctx.reportProgress(0.92, 'Evaluating on held-out prompts');
+  await ctx.reportProgress(0.92, 'Evaluating on held-out prompts');
   const evaluation = evaluateModel(model, data, split.trainPairs, split.testPairs, split.fittedPairs);
   const metrics = {
     ...evaluation,
@@ -146,27 +146,27 @@ async function trainWith(featurizer: Featurizer, payload: JobPayload<'train-rewa
     attributes: config.attributes,
   };
   // Active learning: the project asked for this kind of uncertainty → open items are re-prioritised.
-  const rule = getProjectSettings(payload.projectId).activeLearning;
+  const rule = (await getProjectSettings(payload.projectId)).activeLearning;
   let prioritised = 0;
   if ((rule === 'ensemble-disagreement' && kind === 'ensemble') || (rule === 'gpm-uncertainty' && kind === 'gpm')) {
-    ctx.reportProgress(0.95, 'Ranking open items by uncertainty (active learning)');
+    await ctx.reportProgress(0.95, 'Ranking open items by uncertainty (active learning)');
     const { itemUncertainty } = await import('@/lib/ml/active-learning');
-    const open = openItemsForScoring(payload.projectId);
+    const open = await openItemsForScoring(payload.projectId);
     const ids = [...new Set(open.flatMap((i) => i.responseIds))];
-    const { features } = loadFeatures(ids, featurizer);
+    const { features } = await loadFeatures(ids, featurizer);
     const rowOf = new Map(ids.map((id, i) => [id, inputNorm ? standardize(features[i]!, inputNorm) : features[i]!]));
     const priorities = itemUncertainty(model, rule, open.map((i) => ({ id: i.id, rows: i.responseIds.map((r) => rowOf.get(r)!) })));
-    setItemPriorities(payload.projectId, priorities);
+    await setItemPriorities(payload.projectId, priorities);
     prioritised = priorities.length;
     ctx.log(`active learning: ${prioritised} open items re-prioritised by ${rule}`);
   }
-  saveRewardModelFiles(modelId, serializeModel(model, featurizer.config, { evaluation: evaluation.evaluation }, inputNorm), { metrics: { ...metrics, activeLearning: rule === 'off' ? null : { rule, prioritised } }, backend: backend.backend });
+  await saveRewardModelFiles(modelId, serializeModel(model, featurizer.config, { evaluation: evaluation.evaluation }, inputNorm), { metrics: { ...metrics, activeLearning: rule === 'off' ? null : { rule, prioritised } }, backend: backend.backend });
   fs.rmSync(path.join(modelDirectory(modelId), 'checkpoint.bin'), { force: true });
   fs.rmSync(checkpointFile(modelId), { force: true });
   model.dispose();
   resume?.weights.forEach((t) => t.dispose());
   const e = evaluation.evaluation;
-  ctx.reportProgress(1, `held-out accuracy ${e.accuracy === null ? 'n/a' : `${(e.accuracy * 100).toFixed(1)}%`} on ${e.decisive} pairs (longer-wins baseline ${evaluation.baseline.accuracy === null ? 'n/a' : `${(evaluation.baseline.accuracy * 100).toFixed(1)}%`})`);
+  await ctx.reportProgress(1, `held-out accuracy ${e.accuracy === null ? 'n/a' : `${(e.accuracy * 100).toFixed(1)}%`} on ${e.decisive} pairs (longer-wins baseline ${evaluation.baseline.accuracy === null ? 'n/a' : `${(evaluation.baseline.accuracy * 100).toFixed(1)}%`})`);
   return { modelId, evaluation: e, baseline: evaluation.baseline, backend: backend.backend };
 }
 

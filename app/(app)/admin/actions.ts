@@ -28,9 +28,9 @@ const inviteFormSchema = z.object({
 });
 
 export async function createInviteAction(input: Record<string, string>): Promise<ActionResult<{ url: string }>> {
-  return runAction(inviteFormSchema, input, (data, actor) => {
+  return runAction(inviteFormSchema, input, async (data, actor) => {
     assertAdmin(actor);
-    const { url } = createInvite(actor.id, data);
+    const { url } = await createInvite(actor.id, data);
     revalidatePath('/admin');
     return { url };
   });

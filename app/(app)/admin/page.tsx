@@ -10,9 +10,9 @@ export const metadata: Metadata = { title: 'Admin' };
 
 export default async function AdminPage() {
   const actor = await requireActor();
-  const users = listUsers().filter((u) => !u.isSimulated);
-  const invites = listInvites();
-  const projects = listProjectsForActor(actor).map((p) => ({ id: p.id, name: p.name }));
+  const users = (await listUsers()).filter((u) => !u.isSimulated);
+  const invites = await listInvites();
+  const projects = (await listProjectsForActor(actor)).map((p) => ({ id: p.id, name: p.name }));
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">Admin</h1>

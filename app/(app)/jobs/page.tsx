@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: 'Jobs' };
 export default async function JobsPage() {
   const actor = await requireActor();
   if (actor.role === 'annotator') return <Forbidden what="Jobs are for researchers and admins." />;
-  const jobs = listJobsForActor(actor).map(toJobJson);
+  const jobs = (await listJobsForActor(actor)).map(toJobJson);
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Jobs</h1>

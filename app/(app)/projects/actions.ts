@@ -16,16 +16,16 @@ const createProjectFormSchema = z.object({
 });
 
 export async function createProjectAction(input: { name: string; description: string; overlap: string }): Promise<ActionResult<{ id: number }>> {
-  return runAction(createProjectFormSchema, input, (data, actor) => {
-    const project = createProject(actor, { name: data.name, description: data.description, settings: { overlap: data.overlap } });
+  return runAction(createProjectFormSchema, input, async (data, actor) => {
+    const project = await createProject(actor, { name: data.name, description: data.description, settings: { overlap: data.overlap } });
     revalidatePath('/projects');
     return { id: project.id };
   });
 }
 
 export async function startRecomputeStats(input: { projectId: number }): Promise<ActionResult<{ jobId: number }>> {
-  return runAction(z.object({ projectId: z.number().int().positive() }), input, (data, actor) => {
-    const job = enqueueProjectJob(actor, 'recompute-stats', { projectId: data.projectId });
+  return runAction(z.object({ projectId: z.number().int().positive() }), input, async (data, actor) => {
+    const job = await enqueueProjectJob(actor, 'recompute-stats', { projectId: data.projectId });
     revalidatePath('/jobs');
     return { jobId: job.id };
   });
@@ -34,8 +34,8 @@ export async function startRecomputeStats(input: { projectId: number }): Promise
 const addMemberSchema = z.object({ projectId: z.coerce.number().int().positive(), email: emailSchema, role: memberRoleSchema });
 
 export async function addMemberAction(input: { projectId: number; email: string; role: string }): Promise<ActionResult<{ email: string }>> {
-  return runAction(addMemberSchema, input, (data, actor) => {
-    const member = addProjectMemberByEmail(actor, data.projectId, data);
+  return runAction(addMemberSchema, input, async (data, actor) => {
+    const member = await addProjectMemberByEmail(actor, data.projectId, data);
     revalidatePath(`/projects/${data.projectId}`);
     return { email: member.email };
   });
@@ -49,8 +49,8 @@ const computeLeaderboardSchema = z.object({
 });
 
 export async function computeLeaderboardAction(input: { projectId: number; method: string; rounds: string; seed: string }): Promise<ActionResult<{ jobId: number }>> {
-  return runAction(computeLeaderboardSchema, input, (data, actor) => {
-    const job = enqueueProjectJob(actor, 'compute-leaderboard', data);
+  return runAction(computeLeaderboardSchema, input, async (data, actor) => {
+    const job = await enqueueProjectJob(actor, 'compute-leaderboard', data);
     revalidatePath('/jobs');
     return { jobId: job.id };
   });
@@ -64,8 +64,8 @@ const goldFormSchema = z.object({
 
 /** Marks a pair item as gold (canonical winner) or clears it. */
 export async function setGoldAction(input: { projectId: number; itemId: number; answer: string }): Promise<ActionResult<undefined>> {
-  return runAction(goldFormSchema, input, (data, actor) => {
-    setGoldAnswer(actor, data.projectId, data.itemId, data.answer === 'none' ? null : { winner: data.answer });
+  return runAction(goldFormSchema, input, async (data, actor) => {
+    await setGoldAnswer(actor, data.projectId, data.itemId, data.answer === 'none' ? null : { winner: data.answer });
     revalidatePath(`/projects/${data.projectId}/annotation`);
     return undefined;
   });
@@ -89,9 +89,9 @@ const settingsFormSchema = z.object({
 });
 
 export async function updateSettingsAction(input: z.input<typeof settingsFormSchema>): Promise<ActionResult<undefined>> {
-  return runAction(settingsFormSchema, input, (data, actor) => {
+  return runAction(settingsFormSchema, input, async (data, actor) => {
     const { projectId, goldRatePercent, repeatRatePercent, attributes, ...rest } = data;
-    updateProjectSettings(actor, projectId, {
+    await updateProjectSettings(actor, projectId, {
       ...rest,
       goldRate: goldRatePercent / 100,
       repeatRate: repeatRatePercent / 100,
@@ -106,8 +106,8 @@ export async function updateSettingsAction(input: z.input<typeof settingsFormSch
 }
 
 export async function updateGuidelinesAction(input: { projectId: number; markdown: string }): Promise<ActionResult<{ version: number }>> {
-  return runAction(z.object({ projectId: z.number().int().positive(), markdown: z.string() }), input, (data, actor) => {
-    const version = updateGuidelines(actor, data.projectId, data.markdown);
+  return runAction(z.object({ projectId: z.number().int().positive(), markdown: z.string() }), input, async (data, actor) => {
+    const version = await updateGuidelines(actor, data.projectId, data.markdown);
     revalidatePath(`/projects/${data.projectId}`);
     return { version };
   });

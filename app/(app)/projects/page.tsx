@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: 'Projects' };
 
 export default async function ProjectsPage() {
   const actor = await requireActor();
-  const projects = listProjectsForActor(actor);
+  const projects = await listProjectsForActor(actor);
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">Projects</h1>

@@ -7,7 +7,7 @@ export const metadata: Metadata = { title: 'Join Arbiter' };
 
 export default async function InvitePage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
-  const invite = token.length >= 16 && token.length <= 200 ? getOpenInvite(token) : undefined;
+  const invite = token.length >= 16 && token.length <= 200 ? await getOpenInvite(token) : undefined;
   return (
     <main className="mx-auto mt-20 max-w-md px-4">
       <h1 className="mb-2 text-2xl font-semibold">Join Arbiter</h1>

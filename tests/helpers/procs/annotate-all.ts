@@ -6,7 +6,7 @@
  * ARBITER_TEST_PACE_MS waits that long after each answer, so on a loaded machine the first process to wake cannot finish everything before the others start.
  */
 import fs from 'node:fs';
-import { getDb } from '@/db/client';
+import { openDatabase } from '@/db/client';
 import { leaseNextTask, submitJudgment } from '@/db/queries/annotation';
 import type { Actor } from '@/lib/auth/access';
 
@@ -15,7 +15,7 @@ const projectId = Number(projectIdArg);
 const actors: Actor[] = userIds.map((id) => ({ id, role: 'annotator', name: id, email: null, via: 'session' }));
 const go = process.env.ARBITER_TEST_GO;
 if (go) {
-  getDb(); // open (and migrate) before the start line
+  openDatabase(); // open (and migrate) before the start line
   console.log('ready');
   while (!fs.existsSync(go)) await new Promise((r) => setTimeout(r, 2));
 }
@@ -25,12 +25,12 @@ const pace = Number(process.env.ARBITER_TEST_PACE_MS ?? 0);
 const active = new Set(actors);
 while (active.size && answered.length < limit) {
   for (const actor of [...active]) {
-    const task = leaseNextTask(actor, projectId);
+    const task = await leaseNextTask(actor, projectId);
     if (!task) {
       active.delete(actor);
       continue;
     }
-    submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a' });
+    await submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a' });
     answered.push(task.itemId);
     if (pace) await new Promise((r) => setTimeout(r, pace));
   }

@@ -1,13 +1,14 @@
-// Claims and completes jobs until none is left; prints the ids it claimed (one line of JSON).
-import { getDb } from '@/db/client';
+// Claims and completes jobs until none is left, waiting out a busy database as workers do (db/busy.ts);
+// prints the ids it claimed (one line of JSON).
+import { retryWhileBusy } from '@/db/busy';
+import { closeDb } from '@/db/client';
 import { claimNextJob, completeJob } from '@/db/queries/queue';
 
 const workerId = process.argv[2] ?? `claimer-${process.pid}`;
-const db = getDb();
 const claimed: number[] = [];
 let idle = 0;
 while (idle < 20) {
-  const job = claimNextJob(db, workerId);
+  const job = await retryWhileBusy(() => claimNextJob(workerId));
   if (!job) {
     idle++;
     await new Promise((r) => setTimeout(r, 5));
@@ -15,6 +16,7 @@ while (idle < 20) {
   }
   idle = 0;
   claimed.push(job.id);
-  completeJob(db, job.id, workerId, null);
+  await retryWhileBusy(() => completeJob(job.id, workerId, null));
 }
+closeDb();
 console.log(JSON.stringify(claimed));

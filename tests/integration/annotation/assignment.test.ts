@@ -25,12 +25,12 @@ const candidates = (n: number, responses = 3) =>
 
 async function setup(settings: ProjectSettingsInput, annotators = 3, prompts = 5, responses = 3) {
   const researcher = await createActor('researcher');
-  const project = createProject(researcher, { name: `annotation ${Math.random()}`, settings });
-  const added = addCandidates(researcher, project.id, candidates(prompts, responses));
+  const project = await createProject(researcher, { name: `annotation ${Math.random()}`, settings });
+  const added = await addCandidates(researcher, project.id, candidates(prompts, responses));
   const people: TestActor[] = [];
   for (let i = 0; i < annotators; i++) {
     const a = await createActor('annotator');
-    addProjectMember(project.id, a.id, 'annotator');
+    await addProjectMember(project.id, a.id, 'annotator');
     people.push(a);
   }
   return { researcher, projectId: project.id, added, annotators: people };
@@ -42,7 +42,7 @@ describe('candidates become items per project settings', () => {
   it('creates every pair for pairwise projects and deduplicates identical content', async () => {
     const { researcher, projectId, added } = await setup({ tasks: ['pairwise'], overlap: 2 });
     expect(added).toEqual({ rows: 5, promptsAdded: 5, responsesAdded: 15, itemsAdded: 15, itemsExisting: 0 });
-    expect(addCandidates(researcher, projectId, candidates(5))).toMatchObject({ promptsAdded: 0, responsesAdded: 0, itemsAdded: 0, itemsExisting: 15 });
+    expect(await addCandidates(researcher, projectId, candidates(5))).toMatchObject({ promptsAdded: 0, responsesAdded: 0, itemsAdded: 0, itemsExisting: 15 });
     expect(count('select count(*) as n from items where project_id = ? and required_annotations = 2', projectId)).toBe(15);
   });
 
@@ -52,7 +52,7 @@ describe('candidates become items per project settings', () => {
     const bad = [...candidates(2), { prompt: 'x', responses: [''] }, { messages: [{ role: 'assistant', content: 'hi' }], responses: ['a', 'b'] }];
     let error: unknown;
     try {
-      addCandidates(researcher, projectId, bad);
+      await addCandidates(researcher, projectId, bad);
     } catch (e) {
       error = e;
     }
@@ -69,21 +69,21 @@ describe('leases', () => {
   it('serves blind tasks with randomised sides and keeps the same lease until it is answered', async () => {
     const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1 }, 1, 20, 2);
     const [a] = annotators;
-    const first = leaseNextTask(a!, projectId, { rng: createRng(1) })!;
+    const first = (await leaseNextTask(a!, projectId, { rng: createRng(1) }))!;
     expect(first.responses).toHaveLength(2);
     expect(JSON.stringify(first)).not.toMatch(/sys-|gold|isGold/);
-    expect(leaseNextTask(a!, projectId)!.assignmentId).toBe(first.assignmentId);
+    expect((await leaseNextTask(a!, projectId))!.assignmentId).toBe(first.assignmentId);
 
     let flipped = 0;
     for (let i = 0; i < 20; i++) {
-      const task = leaseNextTask(a!, projectId, { rng: createRng(100 + i) })!;
+      const task = (await leaseNextTask(a!, projectId, { rng: createRng(100 + i) }))!;
       const canonical = JSON.parse((getDb().$client.prepare('select response_ids from items where id = ?').get(task.itemId) as { response_ids: string }).response_ids) as number[];
       if (task.responses[0]!.id !== canonical[0]) flipped++;
-      submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a' });
+      await submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a' });
     }
     expect(flipped).toBeGreaterThan(3);
     expect(flipped).toBeLessThan(17);
-    expect(leaseNextTask(a!, projectId)).toBeNull();
+    expect(await leaseNextTask(a!, projectId)).toBeNull();
   });
 
   it('never gives an annotator the same item twice and serves least-annotated items first', async () => {
@@ -91,41 +91,41 @@ describe('leases', () => {
     const [a, b] = annotators;
     const seenA: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const t = leaseNextTask(a!, projectId)!;
+      const t = (await leaseNextTask(a!, projectId))!;
       seenA.push(t.itemId);
-      submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: 'tie' });
+      await submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: 'tie' });
     }
-    const t = leaseNextTask(b!, projectId)!;
+    const t = (await leaseNextTask(b!, projectId))!;
     expect(seenA).not.toContain(t.itemId); // 8 items have no answer yet
     for (;;) {
-      const next = leaseNextTask(a!, projectId);
+      const next = await leaseNextTask(a!, projectId);
       if (!next) break;
       seenA.push(next.itemId);
-      skipAssignment(a!, projectId, next.assignmentId);
+      await skipAssignment(a!, projectId, next.assignmentId);
     }
     expect(new Set(seenA).size).toBe(seenA.length);
     expect(seenA).toHaveLength(12);
-    expect(annotatorProgress(a!, projectId)).toEqual({ done: 4, remaining: 0, skipped: 8 });
+    expect(await annotatorProgress(a!, projectId)).toEqual({ done: 4, remaining: 0, skipped: 8 });
   });
 
   it('returns an abandoned item to the pool when its lease expires, and refuses a late answer once others filled it', async () => {
     const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1, assignmentOrder: 'fixed' }, 2, 1, 2);
     const [a, b] = annotators;
-    const held = leaseNextTask(a!, projectId)!;
-    expect(leaseNextTask(b!, projectId)).toBeNull(); // the only item is leased and overlap is 1
+    const held = (await leaseNextTask(a!, projectId))!;
+    expect(await leaseNextTask(b!, projectId)).toBeNull(); // the only item is leased and overlap is 1
     getDb().$client.prepare('update assignments set expires_at = ? where id = ?').run(Date.now() - 1, held.assignmentId);
-    const taken = leaseNextTask(b!, projectId)!;
+    const taken = (await leaseNextTask(b!, projectId))!;
     expect(taken.itemId).toBe(held.itemId);
-    submitJudgment(b!, projectId, { id: crypto.randomUUID(), assignmentId: taken.assignmentId, winner: 'b' });
-    expect(() => submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: held.assignmentId, winner: 'a' })).toThrow(expect.objectContaining({ code: 'conflict' }));
+    await submitJudgment(b!, projectId, { id: crypto.randomUUID(), assignmentId: taken.assignmentId, winner: 'b' });
+    await expect(submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: held.assignmentId, winner: 'a' })).rejects.toThrow(expect.objectContaining({ code: 'conflict' }));
     expect(count('select count(*) as n from judgments where item_id = ?', held.itemId)).toBe(1);
   });
 
   it('accepts a late answer when the slot is still free', async () => {
     const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1 }, 1, 1, 2);
-    const held = leaseNextTask(annotators[0]!, projectId)!;
+    const held = (await leaseNextTask(annotators[0]!, projectId))!;
     getDb().$client.prepare('update assignments set expires_at = ? where id = ?').run(Date.now() - 1, held.assignmentId);
-    expect(submitJudgment(annotators[0]!, projectId, { id: crypto.randomUUID(), assignmentId: held.assignmentId, winner: 'a' }).created).toBe(true);
+    expect((await submitJudgment(annotators[0]!, projectId, { id: crypto.randomUUID(), assignmentId: held.assignmentId, winner: 'a' })).created).toBe(true);
   });
 
   it('never fills an item beyond its overlap with annotators in several processes at once', async () => {
@@ -162,11 +162,11 @@ describe('submitting', () => {
   it('stores shown-terms answers canonically, with the shown order, guideline version and a derived comparison', async () => {
     const { projectId, annotators } = await setup({ tasks: ['pairwise'], strengthScale: '7', justification: 'optional' }, 1, 1, 2);
     const a = annotators[0]!;
-    const task = leaseNextTask(a, projectId)!;
+    const task = (await leaseNextTask(a, projectId))!;
     const left = task.responses[0]!.id;
     const right = task.responses[1]!.id;
     const id = crypto.randomUUID();
-    expect(submitJudgment(a, projectId, { id, assignmentId: task.assignmentId, winner: 'a', strength: 3, justification: '  cites sources ', timeSpentMs: 4200 })).toMatchObject({ created: true });
+    expect(await submitJudgment(a, projectId, { id, assignmentId: task.assignmentId, winner: 'a', strength: 3, justification: '  cites sources ', timeSpentMs: 4200 })).toMatchObject({ created: true });
     const row = getDb().$client.prepare('select * from judgments where id = ?').get(id) as Record<string, unknown>;
     expect(JSON.parse(row.shown_order as string)).toEqual([left, right]);
     expect(row).toMatchObject({ strength: 3, justification: 'cites sources', guidelines_version: 1, time_spent_ms: 4200, label_source: 'human' });
@@ -177,23 +177,23 @@ describe('submitting', () => {
   it('stores a double-clicked or retried submit exactly once, and treats a changed answer with the same id as a revision', async () => {
     const { projectId, annotators } = await setup({ tasks: ['pairwise'] }, 1, 1, 2);
     const a = annotators[0]!;
-    const task = leaseNextTask(a, projectId)!;
+    const task = (await leaseNextTask(a, projectId))!;
     const body = { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'b' as const };
-    const results = [submitJudgment(a, projectId, body), submitJudgment(a, projectId, body), submitJudgment(a, projectId, body)];
+    const results = [await submitJudgment(a, projectId, body), await submitJudgment(a, projectId, body), await submitJudgment(a, projectId, body)];
     expect(results.map((r) => r.created)).toEqual([true, false, false]);
     expect(count('select count(*) as n from judgments where item_id = ?', task.itemId)).toBe(1);
     expect(count('select annotation_count as n from items where id = ?', task.itemId)).toBe(1);
 
-    expect(submitJudgment(a, projectId, { ...body, winner: 'both_bad' })).toMatchObject({ created: false, revised: true });
+    expect(await submitJudgment(a, projectId, { ...body, winner: 'both_bad' })).toMatchObject({ created: false, revised: true });
     const comparisons = getDb().$client.prepare('select is_tie, tie_kind from comparisons where judgment_id = ?').all(body.id);
     expect(comparisons).toEqual([{ is_tie: 1, tie_kind: 'both_bad' }]);
     expect(count('select annotation_count as n from items where id = ?', task.itemId)).toBe(1);
-    expect(() => submitJudgment(a, projectId, { ...body, id: crypto.randomUUID() })).toThrow(/already answered/);
+    await expect(submitJudgment(a, projectId, { ...body, id: crypto.randomUUID() })).rejects.toThrow(/already answered/);
 
-    const history = listMyHistory(a, projectId);
+    const history = await listMyHistory(a, projectId);
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ judgmentId: body.id, winner: 'both_bad' });
-    const reopened = getTaskForRevision(a, projectId, body.id);
+    const reopened = await getTaskForRevision(a, projectId, body.id);
     expect(reopened.previous).toMatchObject({ judgmentId: body.id, winner: 'both_bad' });
     expect(reopened.responses.map((r) => r.id)).toEqual(task.responses.map((r) => r.id));
   });
@@ -201,46 +201,46 @@ describe('submitting', () => {
   it('refuses bad answers with the field named and stores nothing', async () => {
     const { projectId, annotators } = await setup({ tasks: ['pairwise'], strengthScale: '3', justification: 'required' }, 2, 1, 2);
     const [a, b] = annotators;
-    const task = leaseNextTask(a!, projectId)!;
+    const task = (await leaseNextTask(a!, projectId))!;
     const base = { id: crypto.randomUUID(), assignmentId: task.assignmentId };
-    const fieldOf = (input: object) => {
+    const fieldOf = async (input: object) => {
       try {
-        submitJudgment(a!, projectId, { ...base, ...input });
+        await submitJudgment(a!, projectId, { ...base, ...input });
       } catch (e) {
         return e instanceof AppError && e.details.field ? e.details.field : (e as Error).constructor.name;
       }
       return 'stored';
     };
-    expect(fieldOf({})).toBe('winner');
-    expect(fieldOf({ winner: 'a', justification: 'x' })).toBe('strength');
-    expect(fieldOf({ winner: 'a', strength: 2 })).toBe('justification');
-    expect(fieldOf({ winner: 'tie', strength: 2, justification: 'x' })).toBe('strength');
-    expect(fieldOf({ winner: 'a', strength: 9, justification: 'x' })).toBe('ZodError');
-    expect(fieldOf({ winner: 'a', strength: 1, justification: 'x', ranking: [[1]] })).toBe('ranking');
+    expect(await fieldOf({})).toBe('winner');
+    expect(await fieldOf({ winner: 'a', justification: 'x' })).toBe('strength');
+    expect(await fieldOf({ winner: 'a', strength: 2 })).toBe('justification');
+    expect(await fieldOf({ winner: 'tie', strength: 2, justification: 'x' })).toBe('strength');
+    expect(await fieldOf({ winner: 'a', strength: 9, justification: 'x' })).toBe('ZodError');
+    expect(await fieldOf({ winner: 'a', strength: 1, justification: 'x', ranking: [[1]] })).toBe('ranking');
     expect(count('select count(*) as n from judgments where project_id = ?', projectId)).toBe(0);
     // Another annotator cannot answer (or even see) someone else's lease.
-    expect(() => submitJudgment(b!, projectId, { ...base, winner: 'a', strength: 1, justification: 'x' })).toThrow(expect.objectContaining({ code: 'not-found' }));
-    expect(fieldOf({ winner: 'a', strength: 1, justification: 'x' })).toBe('stored');
+    await expect(submitJudgment(b!, projectId, { ...base, winner: 'a', strength: 1, justification: 'x' })).rejects.toThrow(expect.objectContaining({ code: 'not-found' }));
+    expect(await fieldOf({ winner: 'a', strength: 1, justification: 'x' })).toBe('stored');
   });
 
   it('refuses people who are not members of the project', async () => {
     const { projectId } = await setup({ tasks: ['pairwise'] }, 0, 1, 2);
     const outsider = await createActor('annotator');
-    expect(() => leaseNextTask(outsider, projectId)).toThrow(expect.objectContaining({ code: 'not-found' }));
-    expect(() => listMyHistory(outsider, projectId)).toThrow(expect.objectContaining({ code: 'not-found' }));
+    await expect(leaseNextTask(outsider, projectId)).rejects.toThrow(expect.objectContaining({ code: 'not-found' }));
+    await expect(listMyHistory(outsider, projectId)).rejects.toThrow(expect.objectContaining({ code: 'not-found' }));
   });
 
   it('ranks with tie groups and rates attributes on one screen, deriving every implied pair', async () => {
     const { projectId, annotators } = await setup({ tasks: ['ranking', 'rating'], rankingSize: 4, attributes: ['helpfulness', 'correctness'] }, 1, 1, 4);
     const a = annotators[0]!;
-    const task = leaseNextTask(a, projectId)!;
+    const task = (await leaseNextTask(a, projectId))!;
     expect(task.kind).toBe('ranking');
     const [r1, r2, r3, r4] = task.responses.map((r) => r.id) as [number, number, number, number];
     const ratings = Object.fromEntries(task.responses.map((r, i) => [String(r.id), { helpfulness: 4 - i, correctness: 2 }]));
     const base = { id: crypto.randomUUID(), assignmentId: task.assignmentId };
-    expect(() => submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3]], ratings })).toThrow(/rank all 4 responses/);
-    expect(() => submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3], [r4]] })).toThrow(/rate every response/);
-    submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3], [r4]], ratings });
+    await expect(submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3]], ratings })).rejects.toThrow(/rank all 4 responses/);
+    await expect(submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3], [r4]] })).rejects.toThrow(/rate every response/);
+    await submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3], [r4]], ratings });
     const rows = getDb().$client.prepare('select winner_response_id as w, loser_response_id as l, is_tie as t, group_id as g from comparisons where judgment_id = ?').all(base.id) as { w: number; l: number; t: number; g: string }[];
     expect(rows).toHaveLength(6);
     expect(rows.filter((r) => r.t === 1)).toEqual([{ w: r2, l: r3, t: 1, g: base.id }]);
@@ -253,26 +253,26 @@ describe('gold items and researcher views', () => {
     const { researcher, projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1, goldRate: 0.5 }, 2, 10, 2);
     const db = getDb().$client;
     const itemIds = (db.prepare('select id, response_ids from items where project_id = ? order by id').all(projectId) as { id: number; response_ids: string }[]).map((r) => r.id);
-    setGoldAnswer(researcher, projectId, itemIds[0]!, { winner: 'a' });
-    setGoldAnswer(researcher, projectId, itemIds[1]!, { winner: 'b' });
-    expect(() => setGoldAnswer(researcher, projectId, itemIds[2]!, { best: 5 })).toThrow(/pair item takes a gold winner/);
-    expect(() => setGoldAnswer(annotators[0]!, projectId, itemIds[2]!, { winner: 'a' })).toThrow();
+    await setGoldAnswer(researcher, projectId, itemIds[0]!, { winner: 'a' });
+    await setGoldAnswer(researcher, projectId, itemIds[1]!, { winner: 'b' });
+    await expect(setGoldAnswer(researcher, projectId, itemIds[2]!, { best: 5 })).rejects.toThrow(/pair item takes a gold winner/);
+    await expect(setGoldAnswer(annotators[0]!, projectId, itemIds[2]!, { winner: 'a' })).rejects.toThrow();
 
     const [a, b] = annotators;
-    const answer = (actor: TestActor, rng: number, pick: (canonicalFirst: boolean) => 'a' | 'b') => {
+    const answer = async (actor: TestActor, rng: number, pick: (canonicalFirst: boolean) => 'a' | 'b') => {
       const seen: number[] = [];
       for (let k = 0; ; k++) {
-        const t = leaseNextTask(actor, projectId, { rng: createRng(rng + k) });
+        const t = await leaseNextTask(actor, projectId, { rng: createRng(rng + k) });
         if (!t) return seen;
         const canonical = JSON.parse((db.prepare('select response_ids from items where id = ?').get(t.itemId) as { response_ids: string }).response_ids) as number[];
         // Always pick the canonical "a" (left when not flipped) through the shown sides.
         const shownFirstIsCanonicalA = t.responses[0]!.id === canonical[0];
-        submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: pick(shownFirstIsCanonicalA), timeSpentMs: 3000 + k });
+        await submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: pick(shownFirstIsCanonicalA), timeSpentMs: 3000 + k });
         seen.push(t.itemId);
       }
     };
-    const seenA = answer(a!, 10, (first) => (first ? 'a' : 'b'));
-    const seenB = answer(b!, 50, (first) => (first ? 'a' : 'b'));
+    const seenA = await answer(a!, 10, (first) => (first ? 'a' : 'b'));
+    const seenB = await answer(b!, 50, (first) => (first ? 'a' : 'b'));
     // Gold items reach both annotators (they are not capped by the overlap); regular items are split.
     const gold = itemIds.slice(0, 2);
     const goldSeen = (seen: number[]) => seen.filter((id) => gold.includes(id)).length;
@@ -281,7 +281,7 @@ describe('gold items and researcher views', () => {
     expect(new Set(regularTotal).size).toBe(8);
     expect(regularTotal).toHaveLength(8);
 
-    const work = listAnnotatorWork(researcher, projectId);
+    const work = await listAnnotatorWork(researcher, projectId);
     for (const w of work) {
       const seen = w.userId === a!.id ? seenA : seenB;
       const goldAnswered = seen.filter((id) => gold.includes(id));
@@ -292,12 +292,12 @@ describe('gold items and researcher views', () => {
       expect(w.medianMs).toBeGreaterThanOrEqual(3000);
       expect(w.perHour).toBeGreaterThan(1000);
     }
-    expect(() => listAnnotatorWork(a!, projectId)).toThrow();
+    await expect(listAnnotatorWork(a!, projectId)).rejects.toThrow();
 
-    const status = listItemStatuses(researcher, projectId, { filter: 'gold' });
+    const status = await listItemStatuses(researcher, projectId, { filter: 'gold' });
     expect(status.total).toBe(2);
     expect(status.rows.every((r) => r.isGold && r.status === 'open')).toBe(true);
-    expect(listItemStatuses(researcher, projectId, { filter: 'complete' }).total).toBe(8);
+    expect((await listItemStatuses(researcher, projectId, { filter: 'complete' })).total).toBe(8);
   });
 });
 
@@ -305,23 +305,23 @@ describe('settings and guidelines', () => {
   it('applies a new overlap to existing items and records the guideline version each answer was given under', async () => {
     const { researcher, projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1 }, 2, 1, 2);
     const [a, b] = annotators;
-    const t1 = leaseNextTask(a!, projectId)!;
-    submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: t1.assignmentId, winner: 'a' });
-    expect(leaseNextTask(b!, projectId)).toBeNull();
+    const t1 = (await leaseNextTask(a!, projectId))!;
+    await submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: t1.assignmentId, winner: 'a' });
+    expect(await leaseNextTask(b!, projectId)).toBeNull();
 
-    expect(() => updateProjectSettings(a!, projectId, { overlap: 2 })).toThrow();
-    expect(() => updateProjectSettings(researcher, projectId, { overlap: 0 })).toThrow(/overlap/i);
-    updateProjectSettings(researcher, projectId, { tasks: ['pairwise'], overlap: 2 });
+    await expect(updateProjectSettings(a!, projectId, { overlap: 2 })).rejects.toThrow();
+    await expect(updateProjectSettings(researcher, projectId, { overlap: 0 })).rejects.toThrow(/overlap/i);
+    await updateProjectSettings(researcher, projectId, { tasks: ['pairwise'], overlap: 2 });
     expect(count("select count(*) as n from items where project_id = ? and status = 'open' and required_annotations = 2", projectId)).toBe(1);
 
-    expect(updateGuidelines(researcher, projectId, '# Be strict')).toBe(2);
-    expect(updateGuidelines(researcher, projectId, '# Be strict')).toBe(2); // unchanged text keeps the version
-    const t2 = leaseNextTask(b!, projectId)!;
+    expect(await updateGuidelines(researcher, projectId, '# Be strict')).toBe(2);
+    expect(await updateGuidelines(researcher, projectId, '# Be strict')).toBe(2); // unchanged text keeps the version
+    const t2 = (await leaseNextTask(b!, projectId))!;
     expect(t2.guidelinesVersion).toBe(2);
     const id = crypto.randomUUID();
-    submitJudgment(b!, projectId, { id, assignmentId: t2.assignmentId, winner: 'b' });
+    await submitJudgment(b!, projectId, { id, assignmentId: t2.assignmentId, winner: 'b' });
     expect(count('select guidelines_version as n from judgments where id = ?', id)).toBe(2);
-    expect(listGuidelineVersions(projectId).map((v) => v.version)).toEqual([2, 1]);
+    expect((await listGuidelineVersions(projectId)).map((v) => v.version)).toEqual([2, 1]);
     expect(count("select count(*) as n from items where project_id = ? and status = 'complete'", projectId)).toBe(1);
   });
 });
@@ -332,15 +332,15 @@ describe('self-consistency repeats', () => {
     const [leftClicker, careful] = annotators;
     const db = getDb().$client;
     const canonicalOf = (itemId: number) => JSON.parse((db.prepare('select response_ids from items where id = ?').get(itemId) as { response_ids: string }).response_ids) as number[];
-    const answerAll = (actor: TestActor, seed: number, pick: (t: { itemId: number; responses: { id: number }[] }) => 'a' | 'b') => {
+    const answerAll = async (actor: TestActor, seed: number, pick: (t: { itemId: number; responses: { id: number }[] }) => 'a' | 'b') => {
       for (let k = 0; ; k++) {
-        const t = leaseNextTask(actor, projectId, { rng: createRng(seed + k) });
+        const t = await leaseNextTask(actor, projectId, { rng: createRng(seed + k) });
         if (!t) return;
-        submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: pick(t) });
+        await submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: pick(t) });
       }
     };
-    answerAll(leftClicker!, 100, () => 'a'); // always the left side
-    answerAll(careful!, 500, (t) => (t.responses[0]!.id === canonicalOf(t.itemId)[0] ? 'a' : 'b')); // always canonical first
+    await answerAll(leftClicker!, 100, () => 'a'); // always the left side
+    await answerAll(careful!, 500, (t) => (t.responses[0]!.id === canonicalOf(t.itemId)[0] ? 'a' : 'b')); // always canonical first
 
     const repeats = db.prepare('select r.id, r.repeat_of_item_id as original, a.user_id, a.shown_order from items r join assignments a on a.item_id = r.id where r.project_id = ? and r.repeat_of_item_id is not null').all(projectId) as {
       id: number;
@@ -358,9 +358,9 @@ describe('self-consistency repeats', () => {
     }
     // Every regular item got its two judgments; progress ignores repeats.
     expect(count("select count(*) as n from items where project_id = ? and repeat_of_item_id is null and status = 'complete'", projectId)).toBe(20);
-    expect(annotatorProgress(careful!, projectId).done).toBe(20);
+    expect((await annotatorProgress(careful!, projectId)).done).toBe(20);
 
-    const report = selfConsistency(listRepeatPairs(projectId));
+    const report = selfConsistency(await listRepeatPairs(projectId));
     const of = (a: TestActor) => report.perAnnotator.find((x) => x.annotator === a.name);
     expect(of(leftClicker!)!.rate).toBe(0); // following the side reverses every flipped pair
     expect(of(careful!)!.rate).toBe(1);

@@ -20,12 +20,12 @@ describe('annotation over REST', async () => {
   const researcher = await createActor('researcher');
   const annotator = await createActor('annotator');
   const other = await createActor('annotator');
-  const project = createProject(researcher, { name: 'api annotation', settings: { tasks: ['pairwise'], strengthScale: '7' } });
-  addCandidates(researcher, project.id, [{ prompt: 'Hi?', responses: ['Hello!', 'Go away.'] }, { prompt: 'Sum 2+2', responses: ['4', '5', 'four'] }]);
-  addProjectMember(project.id, annotator.id, 'annotator');
-  const token = createApiToken(annotator.id, { name: 't' }).token;
-  const researcherToken = createApiToken(researcher.id, { name: 'r' }).token;
-  const otherToken = createApiToken(other.id, { name: 'o' }).token;
+  const project = await createProject(researcher, { name: 'api annotation', settings: { tasks: ['pairwise'], strengthScale: '7' } });
+  await addCandidates(researcher, project.id, [{ prompt: 'Hi?', responses: ['Hello!', 'Go away.'] }, { prompt: 'Sum 2+2', responses: ['4', '5', 'four'] }]);
+  await addProjectMember(project.id, annotator.id, 'annotator');
+  const token = (await createApiToken(annotator.id, { name: 't' })).token;
+  const researcherToken = (await createApiToken(researcher.id, { name: 'r' })).token;
+  const otherToken = (await createApiToken(other.id, { name: 'o' })).token;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const p = (extra: Record<string, string> = {}) => params({ id: String(project.id), ...extra }) as any;
 
@@ -90,10 +90,10 @@ describe('export over REST', async () => {
   const { createDemoProject } = await import('@/db/queries/demo');
   const researcher = await createActor('researcher');
   const annotator = await createActor('annotator');
-  const demo = createDemoProject(researcher, { prompts: 10 });
-  addProjectMember(demo.projectId, annotator.id, 'annotator');
-  const rToken = createApiToken(researcher.id, { name: 'r' }).token;
-  const aToken = createApiToken(annotator.id, { name: 'a' }).token;
+  const demo = await createDemoProject(researcher, { prompts: 10 });
+  await addProjectMember(demo.projectId, annotator.id, 'annotator');
+  const rToken = (await createApiToken(researcher.id, { name: 'r' })).token;
+  const aToken = (await createApiToken(annotator.id, { name: 'a' })).token;
   const p = params({ id: String(demo.projectId) });
 
   it('gives researchers the files and the validation, and refuses annotators and bad options', async () => {
@@ -113,10 +113,10 @@ describe('import over REST', async () => {
   const { POST: importRoute } = await import('@/app/api/v1/projects/[id]/imports/route');
   const researcher = await createActor('researcher');
   const annotator = await createActor('annotator');
-  const project = createProject(researcher, { name: 'rest import', settings: { tasks: ['pairwise'] } });
-  addProjectMember(project.id, annotator.id, 'annotator');
-  const rToken = createApiToken(researcher.id, { name: 'r' }).token;
-  const aToken = createApiToken(annotator.id, { name: 'a' }).token;
+  const project = await createProject(researcher, { name: 'rest import', settings: { tasks: ['pairwise'] } });
+  await addProjectMember(project.id, annotator.id, 'annotator');
+  const rToken = (await createApiToken(researcher.id, { name: 'r' })).token;
+  const aToken = (await createApiToken(annotator.id, { name: 'a' })).token;
   const p = params({ id: String(project.id) });
   const body = [
     JSON.stringify({ prompt: 'Best pet?', chosen: 'A cat.', rejected: 'A rock.' }),

@@ -23,7 +23,7 @@ import { createGeneratedProject } from '../../helpers/projects';
 type Role = 'anonymous' | 'annotator' | 'outsider' | 'researcher' | 'admin';
 const ROLES: Role[] = ['anonymous', 'annotator', 'outsider', 'researcher', 'admin'];
 type Expect = 'allow' | 401 | 403 | 404;
-type Case = { route: string; method: string; params: () => Record<string, string>; body?: () => unknown; query?: string; expect: Record<Role, Expect> };
+type Case = { route: string; method: string; params: () => Record<string, string> | Promise<Record<string, string>>; body?: () => unknown; query?: string; expect: Record<Role, Expect> };
 
 const ROOT = path.join(process.cwd(), 'app', 'api', 'v1');
 function routeFiles(dir = ROOT): string[] {
@@ -46,26 +46,26 @@ describe('authorization matrix (REST)', async () => {
   const researcher = await createActor('researcher');
   const annotator = await createActor('annotator');
   const outsider = await createActor('researcher');
-  const { projectId } = createGeneratedProject({ prompts: 12 }, researcher);
-  addProjectMember(projectId, annotator.id, 'annotator');
+  const { projectId } = await createGeneratedProject({ prompts: 12 }, researcher);
+  await addProjectMember(projectId, annotator.id, 'annotator');
   const tokens: Record<Role, string | undefined> = {
     anonymous: undefined,
-    annotator: createApiToken(annotator.id, { name: 'm' }).token,
-    outsider: createApiToken(outsider.id, { name: 'm' }).token,
-    researcher: createApiToken(researcher.id, { name: 'm' }).token,
-    admin: createApiToken(admin.id, { name: 'm' }).token,
+    annotator: (await createApiToken(annotator.id, { name: 'm' })).token,
+    outsider: (await createApiToken(outsider.id, { name: 'm' })).token,
+    researcher: (await createApiToken(researcher.id, { name: 'm' })).token,
+    admin: (await createApiToken(admin.id, { name: 'm' })).token,
   };
   // Resources of the project, so every id in a path exists.
   const db = getDb();
-  const job = enqueueJob(db, 'recompute-stats', { projectId }, { projectId, createdBy: researcher.id });
-  const exportJob = enqueueJob(db, 'export-dataset', { projectId, format: 'trl' }, { projectId, createdBy: researcher.id });
-  const rewardModel = startRewardModelTraining(researcher, projectId, { kind: 'bt' }).model.id;
-  const scoreJob = enqueueJob(db, 'score-records', { projectId, modelId: rewardModel, rows: 1 }, { projectId, createdBy: researcher.id });
-  const policy = startAlignment(researcher, projectId, {}).policy.id;
-  const task = leaseNextTask(annotator, projectId)!;
+  const job = await enqueueJob('recompute-stats', { projectId }, { projectId, createdBy: researcher.id });
+  const exportJob = await enqueueJob('export-dataset', { projectId, format: 'trl' }, { projectId, createdBy: researcher.id });
+  const rewardModel = (await startRewardModelTraining(researcher, projectId, { kind: 'bt' })).model.id;
+  const scoreJob = await enqueueJob('score-records', { projectId, modelId: rewardModel, rows: 1 }, { projectId, createdBy: researcher.id });
+  const policy = (await startAlignment(researcher, projectId, {})).policy.id;
+  const task = (await leaseNextTask(annotator, projectId))!;
   const judgmentId = crypto.randomUUID();
-  submitJudgment(annotator, projectId, { id: judgmentId, assignmentId: task.assignmentId, winner: 'a', strength: 2 });
-  const second = leaseNextTask(annotator, projectId)!;
+  await submitJudgment(annotator, projectId, { id: judgmentId, assignmentId: task.assignmentId, winner: 'a', strength: 2 });
+  const second = (await leaseNextTask(annotator, projectId))!;
   const itemId = db.$client.prepare('select id from items where project_id = ? limit 1').pluck().get(projectId) as number;
   const P = () => ({ id: String(projectId) });
 
@@ -79,7 +79,7 @@ describe('authorization matrix (REST)', async () => {
     { route: 'tokens', method: 'GET', params: () => ({}), expect: signedIn },
     { route: 'tokens', method: 'POST', params: () => ({}), body: () => ({ name: 'extra' }), expect: signedIn },
     // A researcher's token: only its owner (or nobody else) may revoke it — others get 404, as if it did not exist.
-    { route: 'tokens/[id]', method: 'DELETE', params: () => ({ id: String(createApiToken(researcher.id, { name: 'doomed' }).summary.id) }), expect: { anonymous: 401, annotator: 404, outsider: 404, researcher: 'allow', admin: 404 } },
+    { route: 'tokens/[id]', method: 'DELETE', params: async () => ({ id: String((await createApiToken(researcher.id, { name: 'doomed' })).summary.id) }), expect: { anonymous: 401, annotator: 404, outsider: 404, researcher: 'allow', admin: 404 } },
     { route: 'projects', method: 'GET', params: () => ({}), expect: signedIn },
     { route: 'projects', method: 'POST', params: () => ({}), body: () => ({ name: 'created in the matrix' }), expect: { anonymous: 401, annotator: 403, outsider: 'allow', researcher: 'allow', admin: 'allow' } },
     { route: 'projects/[id]', method: 'GET', params: P, expect: members },
@@ -140,7 +140,7 @@ describe('authorization matrix (REST)', async () => {
       const row: string[] = [];
       // Destructive calls (token revocation) run the allowed role last.
       const order = [...ROLES].sort((a, b) => (c.expect[a] === 'allow' ? 1 : 0) - (c.expect[b] === 'allow' ? 1 : 0));
-      const params = c.params();
+      const params = await c.params();
       for (const role of order) {
         const body = c.body?.();
         const url = `/api/v1/${c.route.replace(/\[(\w+)\]/g, (_, k: string) => params[k]!)}${c.query ?? ''}`;
@@ -160,8 +160,8 @@ describe('authorization matrix (REST)', async () => {
 
   it("an annotator never reads another annotator's judgment, nor their task", async () => {
     const other = await createActor('annotator');
-    addProjectMember(projectId, other.id, 'annotator');
-    const token = createApiToken(other.id, { name: 'o' }).token;
+    await addProjectMember(projectId, other.id, 'annotator');
+    const token = (await createApiToken(other.id, { name: 'o' })).token;
     const { GET } = await import('@/app/api/v1/projects/[id]/judgments/[judgmentId]/route');
     const res = await GET(apiRequest(`/api/v1/projects/${projectId}/judgments/${judgmentId}`, { token }), { params: Promise.resolve({ id: String(projectId), judgmentId }) });
     expect(res.status).toBe(404);
@@ -173,7 +173,7 @@ describe('authorization matrix (REST)', async () => {
   });
 
   it('a revoked token stops working at once; a token acts only as its user', async () => {
-    const { token, summary } = createApiToken(annotator.id, { name: 'short-lived' });
+    const { token, summary } = await createApiToken(annotator.id, { name: 'short-lived' });
     const me = (await import('@/app/api/v1/me/route')).GET;
     const who = await me(apiRequest('/x', { token }), { params: Promise.resolve({}) });
     expect(await who.json()).toMatchObject({ id: annotator.id, role: 'annotator', via: 'token' });

@@ -51,12 +51,12 @@ const judgmentCount = (projectId: number) => getDb().$client.prepare('select cou
 describe('JSON body limits', async () => {
   const researcher = await createActor('researcher');
   const annotator = await createActor('annotator');
-  const { projectId } = createGeneratedProject({ prompts: 12 }, researcher);
-  addProjectMember(projectId, annotator.id, 'annotator');
-  const token = createApiToken(annotator.id, { name: 'a' }).token;
-  const rToken = createApiToken(researcher.id, { name: 'r' }).token;
+  const { projectId } = await createGeneratedProject({ prompts: 12 }, researcher);
+  await addProjectMember(projectId, annotator.id, 'annotator');
+  const token = (await createApiToken(annotator.id, { name: 'a' })).token;
+  const rToken = (await createApiToken(researcher.id, { name: 'r' })).token;
   const pp = params({ id: String(projectId) });
-  const task = leaseNextTask(annotator, projectId)!;
+  const task = (await leaseNextTask(annotator, projectId))!;
 
   afterEach(() => {
     delete process.env.ARBITER_MAX_JSON_BODY_KB;
@@ -102,7 +102,7 @@ describe('JSON body limits', async () => {
     const tooBig = await createProjectRoute(apiRequest('/api/v1/projects', { method: 'POST', token: rToken, rawBody: body(2049) }), noParams);
     expect(tooBig.status).toBe(413);
     expect(await tooBig.json()).toEqual({ error: 'the request body is larger than 2 KB, the most this server reads as JSON (ARBITER_MAX_JSON_BODY_KB)' });
-    expect(listProjectsForActor(researcher).some((p) => p.name === 'Sized')).toBe(false);
+    expect((await listProjectsForActor(researcher)).some((p) => p.name === 'Sized')).toBe(false);
     expect((await createProjectRoute(apiRequest('/api/v1/projects', { method: 'POST', token: rToken, rawBody: body(2048) }), noParams)).status).toBe(201);
 
     // The variable caps a route's own limit too (judgments: 64 KB → 2 KB here).

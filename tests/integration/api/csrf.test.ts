@@ -43,12 +43,12 @@ describe('cross-site requests with a session cookie', async () => {
   const annotator = await createActor('annotator');
   const { headers } = await getAuth().api.signInEmail({ body: { email: researcher.email, password: researcher.password }, returnHeaders: true });
   const cookie = headers.get('set-cookie')!.split(';')[0]!;
-  const project = createProject(researcher, { name: 'Mine' });
+  const project = await createProject(researcher, { name: 'Mine' });
   const pp = params({ id: String(project.id) });
 
-  const projectNames = () => listProjectsForActor(researcher).map((p) => p.name).sort();
-  const memberIds = () => listProjectMembers(project.id).map((m) => m.userId).sort();
-  const tokenIds = () => listApiTokens(researcher.id).map((t) => t.id);
+  const projectNames = async () => (await listProjectsForActor(researcher)).map((p) => p.name).sort();
+  const memberIds = async () => (await listProjectMembers(project.id)).map((m) => m.userId).sort();
+  const tokenIds = async () => (await listApiTokens(researcher.id)).map((t) => t.id);
   /** The three changes of the incident: create a project, add a member, mint a token. */
   const attacks = (o: Options) => [
     createProjectRoute(request('/api/v1/projects', { ...o, body: JSON.stringify({ name: 'Planted' }) }), noParams),
@@ -62,7 +62,7 @@ describe('cross-site requests with a session cookie', async () => {
   });
 
   it('refuses the three changes from a page on another port with 403, and stores nothing', async () => {
-    const before = { projects: projectNames(), members: memberIds(), tokens: tokenIds() };
+    const before = { projects: await projectNames(), members: await memberIds(), tokens: await tokenIds() };
     for (const res of await Promise.all(attacks({ cookie, origin: EVIL, contentType: 'application/json' }))) {
       expect(res.status).toBe(403);
       expect((await json(res)).error).toBe(
@@ -73,38 +73,38 @@ describe('cross-site requests with a session cookie', async () => {
     for (const origin of ['http://localhost', 'https://localhost:3000', 'http://127.0.0.1:3000', 'null']) {
       for (const res of await Promise.all(attacks({ cookie, origin, contentType: 'application/json' }))) expect(res.status).toBe(403);
     }
-    expect({ projects: projectNames(), members: memberIds(), tokens: tokenIds() }).toEqual(before);
+    expect({ projects: await projectNames(), members: await memberIds(), tokens: await tokenIds() }).toEqual(before);
   });
 
   it('refuses text/plain and form bodies from the right origin (what a cross-site form can send), and stores nothing', async () => {
-    const before = { projects: projectNames(), members: memberIds(), tokens: tokenIds() };
+    const before = { projects: await projectNames(), members: await memberIds(), tokens: await tokenIds() };
     for (const contentType of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', null]) {
       for (const res of await Promise.all(attacks({ cookie, origin: HOST, contentType }))) {
         expect(res.status).toBe(403);
         expect((await json(res)).error).toMatch(/^request refused: a signed-in change must send Content-Type: application\/json \(got /);
       }
     }
-    expect({ projects: projectNames(), members: memberIds(), tokens: tokenIds() }).toEqual(before);
+    expect({ projects: await projectNames(), members: await memberIds(), tokens: await tokenIds() }).toEqual(before);
   });
 
   it('without an Origin header, needs Sec-Fetch-Site: same-origin', async () => {
-    const before = { projects: projectNames(), members: memberIds(), tokens: tokenIds() };
+    const before = { projects: await projectNames(), members: await memberIds(), tokens: await tokenIds() };
     for (const secFetchSite of [undefined, 'same-site', 'cross-site', 'none']) {
       for (const res of await Promise.all(attacks({ cookie, origin: null, secFetchSite, contentType: 'application/json' }))) {
         expect(res.status).toBe(403);
         expect((await json(res)).error).toMatch(/Origin header is missing/);
       }
     }
-    expect({ projects: projectNames(), members: memberIds(), tokens: tokenIds() }).toEqual(before);
+    expect({ projects: await projectNames(), members: await memberIds(), tokens: await tokenIds() }).toEqual(before);
     const ok = await createProjectRoute(request('/api/v1/projects', { cookie, secFetchSite: 'same-origin', contentType: 'application/json', body: JSON.stringify({ name: 'No origin, same-origin fetch' }) }), noParams);
     expect(ok.status).toBe(201);
   });
 
   it('refuses a cross-origin DELETE (token revocation) too, and the token keeps working', async () => {
-    const { token, summary } = createApiToken(researcher.id, { name: 'keep' });
+    const { token, summary } = await createApiToken(researcher.id, { name: 'keep' });
     const res = await revokeTokenRoute(request(`/api/v1/tokens/${summary.id}`, { method: 'DELETE', cookie, origin: EVIL }), params({ id: String(summary.id) }));
     expect(res.status).toBe(403);
-    expect(listApiTokens(researcher.id).find((t) => t.id === summary.id)?.revokedAt).toBeNull();
+    expect((await listApiTokens(researcher.id)).find((t) => t.id === summary.id)?.revokedAt).toBeNull();
     expect((await listTokensRoute(request('/api/v1/tokens', { method: 'GET', token }), noParams)).status).toBe(200);
   });
 
@@ -113,8 +113,8 @@ describe('cross-site requests with a session cookie', async () => {
     expect(created!.status).toBe(201);
     expect(added!.status).toBe(201);
     expect(minted!.status).toBe(201);
-    expect(projectNames()).toContain('Planted');
-    expect(memberIds()).toContain(annotator.id);
+    expect(await projectNames()).toContain('Planted');
+    expect(await memberIds()).toContain(annotator.id);
     expect(typeof (await json(minted!)).token).toBe('string');
   });
 
@@ -143,7 +143,7 @@ describe('cross-site requests with a session cookie', async () => {
   });
 
   it('leaves bearer-token calls alone: no Origin, any origin, no content type', async () => {
-    const { token } = createApiToken(researcher.id, { name: 'script' });
+    const { token } = await createApiToken(researcher.id, { name: 'script' });
     const [created, added, minted] = await Promise.all(attacks({ token, origin: null, contentType: 'application/json' }));
     expect([created!.status, added!.status, minted!.status]).toEqual([201, 201, 201]);
     const fromElsewhere = await createProjectRoute(request('/api/v1/projects', { token, origin: EVIL, contentType: null, body: JSON.stringify({ name: 'Script, no content type' }) }), noParams);

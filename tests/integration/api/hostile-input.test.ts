@@ -17,8 +17,8 @@ import { createGeneratedProject } from '../../helpers/projects';
 
 describe('hostile paths and sizes', async () => {
   const researcher = await createActor('researcher');
-  const token = createApiToken(researcher.id, { name: 't' }).token;
-  const { projectId } = createGeneratedProject({ prompts: 12 }, researcher);
+  const token = (await createApiToken(researcher.id, { name: 't' })).token;
+  const { projectId } = await createGeneratedProject({ prompts: 12 }, researcher);
   const p = params({ id: String(projectId) });
   const upload = (filename: string, body: BodyInit, headers: Record<string, string> = {}) =>
     importFile(new Request(`http://localhost:3000/api/v1/projects/${projectId}/imports?filename=${encodeURIComponent(filename)}&dryRun=1`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body, duplex: 'half' } as RequestInit), p);
@@ -58,8 +58,8 @@ describe('hostile paths and sizes', async () => {
   });
 
   it('model and policy files are served only from under <data>/models, whatever the stored path says', async () => {
-    const rm = startRewardModelTraining(researcher, projectId, { kind: 'bt' }).model.id;
-    const policy = startAlignment(researcher, projectId, {}).policy.id;
+    const rm = (await startRewardModelTraining(researcher, projectId, { kind: 'bt' })).model.id;
+    const policy = (await startAlignment(researcher, projectId, {})).policy.id;
     for (const tampered of ['..', '../..', '/etc', 'models/../../', 'models/1/../../..']) {
       getDb().$client.prepare("update models set status = 'ready', artifact_path = ? where id in (?, ?)").run(tampered, rm, policy);
       expect((await exportRewardModel(apiRequest('/x', { token }), params({ id: String(rm) }))).status).toBe(404);

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { startAlignment } from '@/db/queries/policies';
 import { startRewardModelTraining } from '@/db/queries/reward-models';
-import { getDb } from '@/db/client';
 import { enqueueJob } from '@/db/queries/queue';
 import { createActor } from '../../helpers/actors';
 import { apiRequest } from '../../helpers/http';
@@ -19,19 +18,18 @@ const MISSING = 987654;
 describe('no id leaks through by-id routes', async () => {
   const owner = await createActor('researcher');
   const outsider = await createActor('researcher');
-  const { projectId } = createGeneratedProject({ prompts: 12 }, owner);
-  const other = createGeneratedProject({ prompts: 12 }, outsider).projectId;
-  const token = createApiToken(outsider.id, { name: 'o' }).token;
-  const ownerToken = createApiToken(owner.id, { name: 'r' }).token;
-  const db = getDb();
-  const rewardModel = startRewardModelTraining(owner, projectId, { kind: 'bt' }).model.id;
-  const policy = startAlignment(owner, projectId, {}).policy.id;
-  const job = enqueueJob(db, 'recompute-stats', { projectId }, { projectId, createdBy: owner.id }).id;
-  const exportJob = enqueueJob(db, 'export-dataset', { projectId, format: 'trl' }, { projectId, createdBy: owner.id }).id;
-  const scoreJob = enqueueJob(db, 'score-records', { projectId, modelId: rewardModel, rows: 1 }, { projectId, createdBy: owner.id }).id;
+  const { projectId } = await createGeneratedProject({ prompts: 12 }, owner);
+  const other = (await createGeneratedProject({ prompts: 12 }, outsider)).projectId;
+  const token = (await createApiToken(outsider.id, { name: 'o' })).token;
+  const ownerToken = (await createApiToken(owner.id, { name: 'r' })).token;
+  const rewardModel = (await startRewardModelTraining(owner, projectId, { kind: 'bt' })).model.id;
+  const policy = (await startAlignment(owner, projectId, {})).policy.id;
+  const job = (await enqueueJob('recompute-stats', { projectId }, { projectId, createdBy: owner.id })).id;
+  const exportJob = (await enqueueJob('export-dataset', { projectId, format: 'trl' }, { projectId, createdBy: owner.id })).id;
+  const scoreJob = (await enqueueJob('score-records', { projectId, modelId: rewardModel, rows: 1 }, { projectId, createdBy: owner.id })).id;
   // A job of the outsider's own project that is not an export, and one of their exports.
-  const ownModel = startRewardModelTraining(outsider, other, { kind: 'bt' }).model.id;
-  const ownStats = enqueueJob(db, 'recompute-stats', { projectId: other }, { projectId: other, createdBy: outsider.id }).id;
+  const ownModel = (await startRewardModelTraining(outsider, other, { kind: 'bt' })).model.id;
+  const ownStats = (await enqueueJob('recompute-stats', { projectId: other }, { projectId: other, createdBy: outsider.id })).id;
 
   const load = async (route: string) => (await import(`@/app/api/v1/${route}/route`)) as Record<string, Route>;
   /** Status and body for an id, with that id written as ":id" so two ids can be compared. */

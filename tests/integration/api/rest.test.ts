@@ -27,12 +27,12 @@ describe('REST API v1', async () => {
   const admin = await createActor('admin');
   const researcher = await createActor('researcher');
   const annotator = await createActor('annotator');
-  const adminToken = createApiToken(admin.id, { name: 'admin' }).token;
-  const researcherToken = createApiToken(researcher.id, { name: 'r' }).token;
-  const annotatorToken = createApiToken(annotator.id, { name: 'a' }).token;
+  const adminToken = (await createApiToken(admin.id, { name: 'admin' })).token;
+  const researcherToken = (await createApiToken(researcher.id, { name: 'r' })).token;
+  const annotatorToken = (await createApiToken(annotator.id, { name: 'a' })).token;
 
   it('answers health checks without authentication', async () => {
-    const res = health();
+    const res = await health();
     expect(res.status).toBe(200);
     const migrations = (JSON.parse(fs.readFileSync('db/migrations/meta/_journal.json', 'utf8')) as { entries: unknown[] }).entries.length;
     expect(await json(res)).toMatchObject({ status: 'ok', db: 'ok', migrations });
@@ -70,7 +70,7 @@ describe('REST API v1', async () => {
 
   it('enqueues a job, lets a worker finish it, and streams its progress over SSE', async () => {
     const demo = (await (await createDemo(apiRequest('/api/v1/demo', { method: 'POST', token: researcherToken, body: { prompts: 10 } }), noParams)).json()) as { projectId: number };
-    addProjectMember(demo.projectId, annotator.id, 'annotator');
+    await addProjectMember(demo.projectId, annotator.id, 'annotator');
     expect((await recompute(apiRequest(`/api/v1/projects/${demo.projectId}/stats`, { method: 'POST', token: annotatorToken }), params({ id: String(demo.projectId) }))).status).toBe(403);
     const queued = await recompute(apiRequest(`/api/v1/projects/${demo.projectId}/stats`, { method: 'POST', token: researcherToken }), params({ id: String(demo.projectId) }));
     expect(queued.status).toBe(202);

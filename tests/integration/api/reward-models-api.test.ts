@@ -20,11 +20,11 @@ describe('reward models over REST', async () => {
   const researcher = await createActor('researcher');
   const annotator = await createActor('annotator');
   const outsider = await createActor('researcher');
-  const { projectId } = createGeneratedProject({ prompts: 50 }, researcher);
-  addProjectMember(projectId, annotator.id, 'annotator');
-  const token = createApiToken(researcher.id, { name: 'r' }).token;
-  const aToken = createApiToken(annotator.id, { name: 'a' }).token;
-  const oToken = createApiToken(outsider.id, { name: 'o' }).token;
+  const { projectId } = await createGeneratedProject({ prompts: 50 }, researcher);
+  await addProjectMember(projectId, annotator.id, 'annotator');
+  const token = (await createApiToken(researcher.id, { name: 'r' })).token;
+  const aToken = (await createApiToken(annotator.id, { name: 'a' })).token;
+  const oToken = (await createApiToken(outsider.id, { name: 'o' })).token;
   const p = params({ id: String(projectId) });
 
   it('launches a fit, reads its evaluation, scores records, exports the files, and reopens flagged pairs', async () => {

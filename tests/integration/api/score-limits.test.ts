@@ -45,8 +45,8 @@ function records(n: number): unknown[] {
 
 describe('scoring calls over the synchronous cap go to a worker', async () => {
   const researcher = await createActor('researcher');
-  const { projectId } = createGeneratedProject({ prompts: 50 }, researcher);
-  const token = createApiToken(researcher.id, { name: 'r' }).token;
+  const { projectId } = await createGeneratedProject({ prompts: 50 }, researcher);
+  const token = (await createApiToken(researcher.id, { name: 'r' })).token;
   const started = await launch(apiRequest('/x', { method: 'POST', token, body: { kind: 'bt', epochs: 2 } }), params({ id: String(projectId) }));
   const modelId = (await json(started)).model.id as number;
   expect((await runOnce({ workerId: 'score-test', heartbeatMs: 100, log: () => undefined }))?.status).toBe('succeeded');
@@ -71,7 +71,7 @@ describe('scoring calls over the synchronous cap go to a worker', async () => {
     console.log(`5,000-record score call answered 202 in ${elapsedMs.toFixed(0)} ms`);
     expect(elapsedMs).toBeLessThan(1500);
     // Not worth 5,000 records of worker time here; the next test runs one through.
-    cancelJobForActor(researcher, body.job.id);
+    await cancelJobForActor(researcher, body.job.id);
     // Exactly the cap is still answered in the request.
     const atCap = await post({ records: records(1000) });
     expect(atCap.status).toBe(200);

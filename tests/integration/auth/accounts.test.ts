@@ -33,16 +33,16 @@ describe('accounts', () => {
   });
 
   it('refuses a duplicate email and bad input without writing anything', async () => {
-    const before = countUsers();
+    const before = await countUsers();
     await expect(createUserWithPassword({ name: 'Rae 2', email: 'rae@example.com', password: 'another one', role: 'annotator' })).rejects.toMatchObject({ code: 'conflict', message: 'a user with email rae@example.com already exists' });
     await expect(createUserWithPassword({ name: 'X', email: 'not-an-email', password: 'long enough' })).rejects.toThrow(/email must be a valid email address/);
     await expect(createUserWithPassword({ name: 'X', email: 'x@example.com', password: 'short' })).rejects.toThrow(/at least 8 characters/);
-    expect(countUsers()).toBe(before);
+    expect(await countUsers()).toBe(before);
   });
 
   it('offers no public sign-up', async () => {
     await expect(getAuth().api.signUpEmail({ body: { name: 'Eve', email: 'eve@example.com', password: 'let me in please' } })).rejects.toThrow();
-    expect(getUserByEmail('eve@example.com')).toBeUndefined();
+    expect(await getUserByEmail('eve@example.com')).toBeUndefined();
   });
 
   it('rate-limits sign-in attempts per address', async () => {
@@ -58,25 +58,25 @@ describe('accounts', () => {
 describe('invites', () => {
   it('turns a link into an account with the invited role and project membership, once', async () => {
     const admin = await createActor('admin');
-    const project = createProject(admin, { name: 'Invite target' });
-    const { token, url } = createInvite(admin.id, { role: 'annotator', projectId: project.id });
+    const project = await createProject(admin, { name: 'Invite target' });
+    const { token, url } = await createInvite(admin.id, { role: 'annotator', projectId: project.id });
     expect(url).toMatch(/\/invite\/inv_/);
-    expect(getOpenInvite(token)).toMatchObject({ role: 'annotator', projectName: 'Invite target' });
+    expect(await getOpenInvite(token)).toMatchObject({ role: 'annotator', projectName: 'Invite target' });
     const user = await acceptInvite({ token, name: 'Ann', email: 'ann@example.com', password: 'annotates a lot' });
     expect(user.role).toBe('annotator');
     const ann = { id: user.id, role: user.role, name: user.name, email: user.email, via: 'session' as const };
-    expect(listProjectsForActor(ann).map((p) => p.id)).toEqual([project.id]);
-    expect(getProjectForActor(ann, project.id).memberRole).toBe('annotator');
+    expect((await listProjectsForActor(ann)).map((p) => p.id)).toEqual([project.id]);
+    expect((await getProjectForActor(ann, project.id)).memberRole).toBe('annotator');
     await expect(acceptInvite({ token, name: 'Ann 2', email: 'ann2@example.com', password: 'annotates a lot' })).rejects.toThrow(/invalid, expired, already used or locked/);
-    expect(getUserByEmail('ann2@example.com')).toBeUndefined();
+    expect(await getUserByEmail('ann2@example.com')).toBeUndefined();
   });
 
   it('holds an email-restricted invite to that email and rejects unknown or expired tokens', async () => {
-    const { token } = createInvite(null, { role: 'researcher', email: 'res@example.com' });
+    const { token } = await createInvite(null, { role: 'researcher', email: 'res@example.com' });
     await expect(acceptInvite({ token, name: 'R', email: 'other@example.com', password: 'long enough' })).rejects.toThrow(/for res@example.com/);
-    expect(getOpenInvite(token)).toBeDefined();
+    expect(await getOpenInvite(token)).toBeDefined();
     await expect(acceptInvite({ token: 'inv_' + 'x'.repeat(40), name: 'R', email: 'res@example.com', password: 'long enough' })).rejects.toThrow(/invalid/);
-    expect(() => createInvite(null, { role: 'annotator', projectId: 424242 })).toThrow(/project 424242 does not exist/);
+    await expect(createInvite(null, { role: 'annotator', projectId: 424242 })).rejects.toThrow(/project 424242 does not exist/);
   });
 });
 
@@ -85,14 +85,14 @@ describe('project visibility', () => {
     const researcher = await createActor('researcher');
     const other = await createActor('researcher');
     const annotator = await createActor('annotator');
-    const mine = createProject(researcher, { name: 'Mine' });
-    const theirs = createProject(other, { name: 'Theirs' });
-    addProjectMember(mine.id, annotator.id, 'annotator');
-    expect(listProjectsForActor(annotator).map((p) => p.name)).toEqual(['Mine']);
-    expect(() => getProjectForActor(annotator, theirs.id)).toThrow(expect.objectContaining({ code: 'not-found' }));
-    expect(getProjectForActor(annotator, mine.id).canManage).toBe(false);
-    expect(getProjectForActor(researcher, mine.id).canManage).toBe(true);
-    expect(() => getProjectForActor(researcher, theirs.id)).toThrow(expect.objectContaining({ code: 'not-found' }));
-    expect(() => createProject(annotator, { name: 'Nope' })).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    const mine = await createProject(researcher, { name: 'Mine' });
+    const theirs = await createProject(other, { name: 'Theirs' });
+    await addProjectMember(mine.id, annotator.id, 'annotator');
+    expect((await listProjectsForActor(annotator)).map((p) => p.name)).toEqual(['Mine']);
+    await expect(getProjectForActor(annotator, theirs.id)).rejects.toThrow(expect.objectContaining({ code: 'not-found' }));
+    expect((await getProjectForActor(annotator, mine.id)).canManage).toBe(false);
+    expect((await getProjectForActor(researcher, mine.id)).canManage).toBe(true);
+    await expect(getProjectForActor(researcher, theirs.id)).rejects.toThrow(expect.objectContaining({ code: 'not-found' }));
+    await expect(createProject(annotator, { name: 'Nope' })).rejects.toThrow(expect.objectContaining({ code: 'forbidden' }));
   });
 });

@@ -13,16 +13,16 @@ describe('first start', () => {
     resetEnvCache();
     const first = await bootstrap();
     expect(first.setupUrl).toMatch(/^http:\/\/localhost:3000\/invite\/inv_/);
-    expect(getOpenInvite(first.setupUrl!.split('/').at(-1)!)?.role).toBe('admin');
-    expect(first.demoProjectId).toBe(findDemoProjectId());
-    const demo = getProjectForActor(CLI_ACTOR, first.demoProjectId!);
+    expect((await getOpenInvite(first.setupUrl!.split('/').at(-1)!))?.role).toBe('admin');
+    expect(first.demoProjectId).toBe(await findDemoProjectId());
+    const demo = await getProjectForActor(CLI_ACTOR, first.demoProjectId!);
     expect(demo.counts.prompts).toBe(40);
     expect(demo.counts.judgments).toBeGreaterThan(50);
     expect(demo.counts.items).toBeGreaterThan(demo.counts.judgments / 2);
-    const ranking = listProjectsForActor(CLI_ACTOR).find((p) => p.name === RANKING_DEMO_NAME)!;
+    const ranking = (await listProjectsForActor(CLI_ACTOR)).find((p) => p.name === RANKING_DEMO_NAME)!;
     expect(ranking.counts).toMatchObject({ prompts: 12, responses: 48, items: 12, judgments: 0 });
-    expect(getProjectForActor(CLI_ACTOR, ranking.id).settings).toMatchObject({ tasks: ['ranking', 'rating'], rankingSize: 4 });
-    expect(countUsers()).toBe(0);
+    expect((await getProjectForActor(CLI_ACTOR, ranking.id)).settings).toMatchObject({ tasks: ['ranking', 'rating'], rankingSize: 4 });
+    expect(await countUsers()).toBe(0);
   });
 
   it('creates the admin from the environment once, and never a second demo project', async () => {
@@ -31,8 +31,8 @@ describe('first start', () => {
     resetEnvCache();
     const result = await bootstrap();
     expect(result).toEqual({ adminEmail: 'boss@example.com' });
-    expect(listUsers().filter((u) => !u.isSimulated).map((u) => [u.email, u.role])).toEqual([['boss@example.com', 'admin']]);
+    expect((await listUsers()).filter((u) => !u.isSimulated).map((u) => [u.email, u.role])).toEqual([['boss@example.com', 'admin']]);
     expect(await bootstrap()).toEqual({});
-    expect(countProjects()).toBe(2); // the pairwise demo and the ranking demo, created once
+    expect(await countProjects()).toBe(2); // the pairwise demo and the ranking demo, created once
   });
 });

@@ -34,7 +34,7 @@ describe('weak passwords are refused at every door', () => {
     resetEnvCache();
     try {
       await expect(bootstrap()).rejects.toThrow('ARBITER_ADMIN_PASSWORD: password is one of the most common passwords');
-      expect(countUsers()).toBe(0);
+      expect(await countUsers()).toBe(0);
     } finally {
       delete process.env.ARBITER_ADMIN_EMAIL;
       delete process.env.ARBITER_ADMIN_PASSWORD;
@@ -46,7 +46,7 @@ describe('weak passwords are refused at every door', () => {
     const run = await runTs('scripts/setup.ts', [], { ARBITER_ADMIN_EMAIL: 'boss@example.com', ARBITER_ADMIN_PASSWORD: 'password123' });
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toMatch(/^error: ARBITER_ADMIN_PASSWORD: password is one of the most common passwords[^\n]*$/);
-    expect(countUsers()).toBe(0);
+    expect(await countUsers()).toBe(0);
   });
 
   it('the first-start setup link (an admin invite) and an ordinary invite link, directly and through the form action', async () => {
@@ -54,29 +54,29 @@ describe('weak passwords are refused at every door', () => {
     const setupToken = setup.setupUrl!.split('/').at(-1)!;
     await expect(acceptInvite({ token: setupToken, name: 'Boss', email: 'boss@example.com', password: 'boss@example.com' })).rejects.toThrow(/must not be built from your email address/);
     await expect(acceptInvite({ token: setupToken, name: 'Boss', email: 'boss@example.com', password: 'lkjhgfdsa' })).rejects.toThrow(/keyboard pattern or a sequence/);
-    expect(getOpenInvite(setupToken)).toBeDefined();
-    const invite = createInvite(null, { role: 'annotator' }).token;
+    expect(await getOpenInvite(setupToken)).toBeDefined();
+    const invite = (await createInvite(null, { role: 'annotator' })).token;
     expect(await acceptInviteAction({ token: invite, name: 'Ann', email: 'ann@example.com', password: 'aaaaaaaa' })).toEqual({
       ok: false,
       error: 'password: password must use at least 4 different characters',
       field: 'password',
     });
-    expect(getOpenInvite(invite)).toBeDefined();
-    expect(countUsers()).toBe(0);
+    expect(await getOpenInvite(invite)).toBeDefined();
+    expect(await countUsers()).toBe(0);
     expect((await acceptInvite({ token: setupToken, name: 'Boss', email: 'boss@example.com', password: 'plum orbit kettle' })).role).toBe('admin');
   });
 
   it("the admin's create-user form and POST /api/v1/users", async () => {
     const admin = await createActor('admin');
     current = admin;
-    const before = countUsers();
+    const before = await countUsers();
     const form = await createUserAction({ name: 'Jo', email: 'jo@example.com', password: '12345678', role: 'annotator' });
     expect(form).toMatchObject({ ok: false, field: 'password', error: expect.stringMatching(COMMON) });
-    const { token } = createApiToken(admin.id, { name: 'script' });
+    const { token } = await createApiToken(admin.id, { name: 'script' });
     const response = await createUserRoute(apiRequest('/api/v1/users', { method: 'POST', token, body: { name: 'Jo', email: 'jo@example.com', password: 'iloveyou', role: 'annotator' } }), noParams);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: expect.stringMatching(/^password: password is one of the most common passwords/), field: 'password' });
-    expect(countUsers()).toBe(before);
+    expect(await countUsers()).toBe(before);
     expect((await createUserAction({ name: 'Jo', email: 'jo@example.com', password: 'plum orbit kettle', role: 'annotator' })).ok).toBe(true);
     current = null;
   });
@@ -85,7 +85,7 @@ describe('weak passwords are refused at every door', () => {
     const weak = await runTs('cli/main.ts', ['user', 'create', '--email', 'cli@example.com', '--password', 'abcd1234']);
     expect(weak.code).toBe(2);
     expect(weak.stderr).toMatch(/^error: password: password is (one of the most common passwords|a keyboard pattern or a sequence)/);
-    expect(getUserByEmail('cli@example.com')).toBeUndefined();
+    expect(await getUserByEmail('cli@example.com')).toBeUndefined();
   });
 
   it("better-auth's /change-password, judged with the account's own email", async () => {
@@ -112,19 +112,19 @@ describe('weak passwords are refused at every door', () => {
 describe('accepting an invite with an email that already has an account', () => {
   it('says so without naming the account, counts the attempt, and locks the link after 3', async () => {
     await createActor('researcher', 'Taken');
-    const { token, invite } = createInvite(null, { role: 'annotator' });
+    const { token, invite } = await createInvite(null, { role: 'annotator' });
     const attempt = () => acceptInvite({ token, name: 'Mallory', email: 'taken@example.com', password: 'plum orbit kettle' });
     await expect(attempt()).rejects.toThrow('no account can be created with this email address through this invite; use another address (2 attempts left before the link locks)');
     await expect(attempt()).rejects.toThrow('(1 attempt left before the link locks)');
     await expect(attempt()).rejects.toThrow('no account can be created with this email address through this invite, and the invite link is now locked; ask an admin for a new one');
-    expect(getOpenInvite(token)).toBeUndefined();
+    expect(await getOpenInvite(token)).toBeUndefined();
     await expect(acceptInvite({ token, name: 'Mallory', email: 'fresh@example.com', password: 'plum orbit kettle' })).rejects.toThrow('this invite link is invalid, expired, already used or locked');
-    expect(getUserByEmail('fresh@example.com')).toBeUndefined();
+    expect(await getUserByEmail('fresh@example.com')).toBeUndefined();
     expect(getDb().$client.prepare('select failed_attempts from invites where id = ?').pluck().get(invite.id)).toBe(3);
   });
 
   it('does not count mistakes that reveal nothing (a weak password, the wrong email for an email-bound invite)', async () => {
-    const { token } = createInvite(null, { role: 'annotator', email: 'bound@example.com' });
+    const { token } = await createInvite(null, { role: 'annotator', email: 'bound@example.com' });
     for (let i = 0; i < 4; i++) {
       await expect(acceptInvite({ token, name: 'B', email: 'bound@example.com', password: '12345678' })).rejects.toThrow(COMMON);
       await expect(acceptInvite({ token, name: 'B', email: 'other@example.com', password: 'plum orbit kettle' })).rejects.toThrow('this invite is for bound@example.com');

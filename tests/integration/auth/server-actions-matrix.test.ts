@@ -51,8 +51,8 @@ describe('authorization matrix (server actions)', async () => {
   const researcher = await createActor('researcher');
   const annotator = await createActor('annotator');
   const outsider = await createActor('researcher');
-  const { projectId } = createGeneratedProject({ prompts: 8 }, researcher);
-  addProjectMember(projectId, annotator.id, 'annotator');
+  const { projectId } = await createGeneratedProject({ prompts: 8 }, researcher);
+  await addProjectMember(projectId, annotator.id, 'annotator');
   const actors: Record<Role, Actor | null> = { anonymous: null, annotator, outsider, researcher, admin };
   const itemId = getDb().$client.prepare('select id from items where project_id = ? limit 1').pluck().get(projectId) as number;
   const settings = { projectId, tasks: ['pairwise'], rankingSize: '4', overlap: '2', strengthScale: 'off', justification: 'optional', attributes: '', goldRatePercent: '0', repeatRatePercent: '0', randomizeSides: true, assignmentOrder: 'least-annotated', leaseMinutes: '30' };
@@ -61,7 +61,7 @@ describe('authorization matrix (server actions)', async () => {
   const ROWS: { name: string; input: (role: Role) => unknown; expect: Record<Role, Outcome> }[] = [
     { name: 'createUserAction', input: () => ({ name: 'New', email: `n${crypto.randomUUID().slice(0, 8)}@example.com`, password: 'long-enough-password', role: 'annotator' }), expect: adminOnly },
     { name: 'createInviteAction', input: () => ({ role: 'annotator', email: '', projectId: '' }), expect: adminOnly },
-    { name: 'cancelJobAction', input: () => ({ jobId: enqueueJob(getDb(), 'recompute-stats', { projectId }, { projectId, createdBy: researcher.id }).id }), expect: { anonymous: 401, annotator: 404, outsider: 404, researcher: 'ok', admin: 'ok' } },
+    { name: 'cancelJobAction', input: async () => ({ jobId: (await enqueueJob('recompute-stats', { projectId }, { projectId, createdBy: researcher.id })).id }), expect: { anonymous: 401, annotator: 404, outsider: 404, researcher: 'ok', admin: 'ok' } },
     { name: 'createProjectAction', input: () => ({ name: `p ${crypto.randomUUID().slice(0, 6)}`, description: '', overlap: '1' }), expect: { anonymous: 401, annotator: 403, outsider: 'ok', researcher: 'ok', admin: 'ok' } },
     { name: 'startRecomputeStats', input: () => ({ projectId }), expect: researchers },
     { name: 'addMemberAction', input: () => ({ projectId, email: annotator.email, role: 'annotator' }), expect: researchers },
@@ -71,9 +71,9 @@ describe('authorization matrix (server actions)', async () => {
     { name: 'updateGuidelinesAction', input: () => ({ projectId, markdown: '# Rules' }), expect: researchers },
     { name: 'createTokenAction', input: () => ({ name: 'from the matrix' }), expect: signedIn },
     // Only the owner revokes a token; anyone else is told it does not exist.
-    { name: 'revokeTokenAction', input: () => ({ id: createApiToken(researcher.id, { name: 'doomed' }).summary.id }), expect: { anonymous: 401, annotator: 404, outsider: 404, researcher: 'ok', admin: 404 } },
+    { name: 'revokeTokenAction', input: async () => ({ id: (await createApiToken(researcher.id, { name: 'doomed' })).summary.id }), expect: { anonymous: 401, annotator: 404, outsider: 404, researcher: 'ok', admin: 404 } },
     // Public by design: the invite's secret token is the authorization.
-    { name: 'acceptInviteAction', input: () => ({ token: createInvite(admin.id, { role: 'annotator' }).token, name: 'Invited', email: `i${crypto.randomUUID().slice(0, 8)}@example.com`, password: 'long-enough-password' }), expect: { anonymous: 'ok', annotator: 'ok', outsider: 'ok', researcher: 'ok', admin: 'ok' } },
+    { name: 'acceptInviteAction', input: async () => ({ token: (await createInvite(admin.id, { role: 'annotator' })).token, name: 'Invited', email: `i${crypto.randomUUID().slice(0, 8)}@example.com`, password: 'long-enough-password' }), expect: { anonymous: 'ok', annotator: 'ok', outsider: 'ok', researcher: 'ok', admin: 'ok' } },
   ];
 
   it('has a row for every exported server action', async () => {
@@ -93,7 +93,7 @@ describe('authorization matrix (server actions)', async () => {
       for (const role of ROLES) {
         current = actors[role];
         lastStatus = 200;
-        const result = await actions[row.name]!(row.input(role));
+        const result = await actions[row.name]!(await row.input(role));
         const outcome: Outcome | number = result.ok ? 'ok' : /signed out/i.test(result.error ?? '') ? 401 : lastStatus;
         if (outcome !== row.expect[role]) wrong.push(`${row.name} as ${role}: got ${outcome} (${result.error ?? 'ok'}), expected ${row.expect[role]}`);
       }

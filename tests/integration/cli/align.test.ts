@@ -10,7 +10,7 @@ const cli = (...args: string[]) => runTs('cli/main.ts', args, { ARBITER_ML_BACKE
 
 describe('CLI: alignment', () => {
   it('aligns (a worker runs the job), lists policies, samples from one, and exports it as a GPT-2 checkpoint', async () => {
-    const { projectId } = createGeneratedProject({ prompts: 30 });
+    const { projectId } = await createGeneratedProject({ prompts: 30 });
     const queued = await cli('align', '--project', String(projectId), '--loss', 'sigmoid,sft', '--weights', '1,0.05', '--layers', '1', '--d-model', '32', '--heads', '2', '--context', '64', '--epochs', '1', '--sft-epochs', '1', '--json');
     expect(queued.code, queued.stderr).toBe(0);
     const { policyId } = JSON.parse(queued.stdout) as { policyId: number };
@@ -30,7 +30,7 @@ describe('CLI: alignment', () => {
     const bad = await cli('align', '--project', '1', '--loss', 'ppo');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--loss: /);
-    const { projectId } = createGeneratedProject({ prompts: 12 });
+    const { projectId } = await createGeneratedProject({ prompts: 12 });
     const ref = await cli('align', '--project', String(projectId), '--ref', 'gpt2-xl');
     expect(ref.code).not.toBe(0);
     expect(ref.stderr).toMatch(/no checkpoints are configured|unknown checkpoint "gpt2-xl"/);

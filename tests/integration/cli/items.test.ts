@@ -13,7 +13,7 @@ const cli = (...args: string[]) => runTs('cli/main.ts', args);
 
 describe('CLI: items and annotators', () => {
   it('adds candidates all-or-nothing, lists item status, marks gold and reports annotators', async () => {
-    const project = createProject(CLI_ACTOR, { name: 'cli items', settings: { tasks: ['pairwise'], overlap: 1 } });
+    const project = await createProject(CLI_ACTOR, { name: 'cli items', settings: { tasks: ['pairwise'], overlap: 1 } });
     const dir = process.env.ARBITER_DATA_DIR!;
     const bad = path.join(dir, 'bad.jsonl');
     fs.writeFileSync(bad, ['{"prompt":"ok","responses":["a","b"]}', '{oops', '{"prompt":"x","responses":[]}'].join('\n'));
@@ -40,25 +40,25 @@ describe('CLI: items and annotators', () => {
     expect(wrong.code).toBe(2);
 
     const annotator = await createActor('annotator', 'Cli Annotator');
-    addProjectMember(project.id, annotator.id, 'annotator');
-    const task = leaseNextTask(annotator, project.id)!;
-    submitJudgment(annotator, project.id, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a', timeSpentMs: 2000 });
+    await addProjectMember(project.id, annotator.id, 'annotator');
+    const task = (await leaseNextTask(annotator, project.id))!;
+    await submitJudgment(annotator, project.id, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a', timeSpentMs: 2000 });
     const report = await cli('annotators', '--project', String(project.id));
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toMatch(/Cli Annotator\s+1\s+1\s+2\.0s/);
   });
 
   it('reports agreement on attribute ratings per attribute (quality)', async () => {
-    const project = createProject(CLI_ACTOR, { name: 'ratings', settings: { tasks: ['rating'], overlap: 2, attributes: ['helpfulness', 'verbosity'] } });
-    addCandidates(CLI_ACTOR, project.id, Array.from({ length: 6 }, (_, p) => ({ prompt: `q${p}`, responses: [`short ${p}`, `a much longer answer ${p}`] })));
+    const project = await createProject(CLI_ACTOR, { name: 'ratings', settings: { tasks: ['rating'], overlap: 2, attributes: ['helpfulness', 'verbosity'] } });
+    await addCandidates(CLI_ACTOR, project.id, Array.from({ length: 6 }, (_, p) => ({ prompt: `q${p}`, responses: [`short ${p}`, `a much longer answer ${p}`] })));
     const raters = [await createActor('annotator', 'Rater One'), await createActor('annotator', 'Rater Two')];
     for (const [k, rater] of raters.entries()) {
-      addProjectMember(project.id, rater.id, 'annotator');
+      await addProjectMember(project.id, rater.id, 'annotator');
       for (;;) {
-        const task = leaseNextTask(rater, project.id);
+        const task = await leaseNextTask(rater, project.id);
         if (!task) break;
         const ratings = Object.fromEntries(task.responses.map((r) => [String(r.id), { helpfulness: r.id % 5, verbosity: (r.id + k) % 5 }]));
-        submitJudgment(rater, project.id, { id: crypto.randomUUID(), assignmentId: task.assignmentId, ratings });
+        await submitJudgment(rater, project.id, { id: crypto.randomUUID(), assignmentId: task.assignmentId, ratings });
       }
     }
     const run = await cli('quality', '--project', String(project.id), '--json');

@@ -14,7 +14,7 @@ const cli = (...args: string[]) => runTs('cli/main.ts', args, { ARBITER_ML_BACKE
 
 describe('CLI: reward models', () => {
   it('trains (a worker runs the job), lists, scores a file of labelled pairs and of responses, and exports', async () => {
-    const { projectId } = createGeneratedProject({ prompts: 50 });
+    const { projectId } = await createGeneratedProject({ prompts: 50 });
     const queued = await cli('train', 'reward-model', '--project', String(projectId), '--kind', 'bt', '--epochs', '4', '--json');
     expect(queued.code, queued.stderr).toBe(0);
     const { modelId } = JSON.parse(queued.stdout) as { modelId: number };
@@ -54,7 +54,7 @@ describe('CLI: reward models', () => {
   }, 90_000);
 
   it('trains on a configured checkpoint\'s frozen states and scores through it (--featurizer checkpoint --checkpoint NAME)', async () => {
-    const { projectId } = createGeneratedProject({ prompts: 30 });
+    const { projectId } = await createGeneratedProject({ prompts: 30 });
     const root = path.join(process.env.ARBITER_DATA_DIR!, 'cli-checkpoints');
     const bpe = trainBpe(['Hello there, how can I help you today?', 'No. Go away.'], 60);
     writeTinyCheckpoint(path.join(root, 'tiny'), { vocab: bpe.vocabSize, d: 16, layers: 1, heads: 2, positions: 64, tokenizerJson: bpeToTokenizerJson(bpe) });

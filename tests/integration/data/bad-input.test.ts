@@ -18,8 +18,8 @@ const TABLES = ['prompts', 'responses', 'comparisons', 'items', 'judgments'];
 const snapshot = () => TABLES.map((t) => getDb().$client.prepare(`select count(*) as n, coalesce(max(id), 0) as m from ${t}`).get());
 const pairs = (n: number) => Array.from({ length: n }, (_, k) => JSON.stringify({ prompt: `Question ${k}?`, chosen: `Good answer ${k}.`, rejected: `Bad answer ${k}.` })).join('\n') + '\n';
 
-describe('bad import files', () => {
-  const projectId = createProject(CLI_ACTOR, { name: 'bad input' }).id;
+describe('bad import files', async () => {
+  const projectId = (await createProject(CLI_ACTOR, { name: 'bad input' })).id;
 
   /** Imports, expecting a refusal of the whole file with this message; checks nothing was written. */
   async function refusedFile(file: string, message: RegExp) {

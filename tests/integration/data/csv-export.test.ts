@@ -22,7 +22,7 @@ describe('csv export', () => {
     expect(csvCell(-0.5)).toBe('-0.5');
     expect(csvCell(['u1', 'u2'])).toBe('u1;u2');
 
-    const projectId = createProject(CLI_ACTOR, { name: 'csv' }).id;
+    const projectId = (await createProject(CLI_ACTOR, { name: 'csv' })).id;
     const dir = process.env.ARBITER_DATA_DIR!;
     const input = path.join(dir, 'hostile.jsonl');
     fs.writeFileSync(input, HOSTILE.map((h, k) => JSON.stringify({ prompt: `Question ${k}: ${h}`, chosen: h, rejected: `plain answer ${k}` })).join('\n'));

@@ -56,8 +56,8 @@ async function cancelRead(file: string, records: number, afterMs?: number) {
 
 describe('cancelled imports', async () => {
   const researcher = await createActor('researcher');
-  const token = createApiToken(researcher.id, { name: 't' }).token;
-  const { projectId } = createGeneratedProject({ prompts: 12 }, researcher);
+  const token = (await createApiToken(researcher.id, { name: 't' })).token;
+  const { projectId } = await createGeneratedProject({ prompts: 12 }, researcher);
 
   afterEach(() => {
     delete process.env.ARBITER_MAX_IMPORT_MB;

@@ -41,12 +41,12 @@ const percentile = (xs: number[], p: number) => {
 describe('writes acknowledged while an import runs are never lost', async () => {
   const researcher = await createActor('researcher');
   const annotator = await createActor('annotator');
-  const researcherToken = createApiToken(researcher.id, { name: 'r' }).token;
-  const annotatorToken = createApiToken(annotator.id, { name: 'a' }).token;
-  const project = createProject(researcher, { name: 'import races', settings: { tasks: ['pairwise'], overlap: 1 } });
-  addProjectMember(project.id, annotator.id, 'annotator');
+  const researcherToken = (await createApiToken(researcher.id, { name: 'r' })).token;
+  const annotatorToken = (await createApiToken(annotator.id, { name: 'a' })).token;
+  const project = await createProject(researcher, { name: 'import races', settings: { tasks: ['pairwise'], overlap: 1 } });
+  await addProjectMember(project.id, annotator.id, 'annotator');
   // Enough open items for the annotator to keep answering through every scenario.
-  addCandidates(
+  await addCandidates(
     researcher,
     project.id,
     Array.from({ length: 400 }, (_, k) => ({ prompt: `existing prompt ${k}`, responses: [`left ${k}`, `right ${k}`] })),

@@ -17,8 +17,8 @@ const LINES = 300_000;
 
 describe('the import report is bounded', async () => {
   const researcher = await createActor('researcher');
-  const token = createApiToken(researcher.id, { name: 't' }).token;
-  const { projectId } = createGeneratedProject({ prompts: 6 }, researcher);
+  const token = (await createApiToken(researcher.id, { name: 't' })).token;
+  const { projectId } = await createGeneratedProject({ prompts: 6 }, researcher);
 
   it(`${LINES.toLocaleString('en')} empty records in a small .jsonl.gz: a small answer, bounded memory, nothing written`, async () => {
     const body = zlib.gzipSync(Buffer.from('{}\n'.repeat(LINES)));

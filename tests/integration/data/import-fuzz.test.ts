@@ -34,8 +34,8 @@ function editBytes(bytes: Buffer, edits: { at: number; op: string; byte: number 
   return b;
 }
 
-describe('import file fuzzing', () => {
-  const projectId = createProject(CLI_ACTOR, { name: 'fuzz' }).id;
+describe('import file fuzzing', async () => {
+  const projectId = (await createProject(CLI_ACTOR, { name: 'fuzz' })).id;
   const dir = process.env.ARBITER_DATA_DIR!;
   let outcomes = { imported: 0, refusedRows: 0, refusedFile: 0 };
 

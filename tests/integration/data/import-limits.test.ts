@@ -40,8 +40,8 @@ const parquetPairs = (rows: number, bytes: number) => {
 
 describe('hostile import files', async () => {
   const researcher = await createActor('researcher');
-  const token = createApiToken(researcher.id, { name: 't' }).token;
-  const { projectId } = createGeneratedProject({ prompts: 12 }, researcher);
+  const token = (await createApiToken(researcher.id, { name: 't' })).token;
+  const { projectId } = await createGeneratedProject({ prompts: 12 }, researcher);
 
   afterEach(() => {
     for (const name of ['ARBITER_MAX_IMPORT_MB', 'ARBITER_MAX_RECORD_MB']) delete process.env[name];

@@ -13,7 +13,7 @@ import { realFiles } from '../../helpers/real-data';
 
 const count = (sql: string, ...args: unknown[]) => (getDb().$client.prepare(sql).get(...args) as { n: number }).n;
 let projects = 0;
-const project = () => createProject(CLI_ACTOR, { name: `real ${++projects}` }).id;
+const project = async () => (await createProject(CLI_ACTOR, { name: `real ${++projects}` })).id;
 
 describe('real data sets', () => {
   it('PandaLM: 999 pairs × 3 annotators, ties included; rows with an empty (or non-text) generation or instruction are reported by line', async (ctx) => {
@@ -22,7 +22,7 @@ describe('real data sets', () => {
     const usable = (r: (typeof records)[number]) => [r.instruction, r.response1, r.response2].every((x) => typeof x === 'string' && x.trim() !== '');
     expect(records).toHaveLength(999);
     const blank = records.flatMap((r, k) => (usable(r) ? [] : [k + 1]));
-    const id = project();
+    const id = await project();
     const refused = await runImport(CLI_ACTOR, id, testset!);
     expect(refused).toMatchObject({ format: 'pandalm', imported: false });
     expect(refused.errors.map((e) => e.line)).toEqual(blank);
@@ -38,7 +38,7 @@ describe('real data sets', () => {
 
   it('LLMFAO crowd votes through a column mapping: 8,931 votes by 124 workers on 13 prompts, 3,471 ties', async (ctx) => {
     const [crowd] = realFiles(ctx, 'llmfao/crowd-comparisons.csv');
-    const id = project();
+    const id = await project();
     const report = await runImport(CLI_ACTOR, id, crowd!, { mapping: parseColumnMapping('model_a=left, model_b=right, judge=worker, question_id=prompt') });
     expect(report).toMatchObject({ format: 'battles', imported: true, errors: [] });
     expect(report.counts.comparisonsAdded).toBe(8931);
@@ -56,7 +56,7 @@ describe('real data sets', () => {
 
   it('BIG-bench HHH in Prometheus prompts: 221 pairs, query and responses cut out of the grading prompts', async (ctx) => {
     const [hhh] = realFiles(ctx, 'hhh-alignment/hhh_alignment_eval.json');
-    const id = project();
+    const id = await project();
     const report = await runImport(CLI_ACTOR, id, hhh!);
     expect(report).toMatchObject({ format: 'prometheus', imported: true, errors: [] });
     expect(report.counts.comparisonsAdded).toBe(221);
@@ -73,7 +73,7 @@ describe('real data sets', () => {
 
   it('SQuALITY: 100 questions × 3 reviewers = 300 rankings of 3 summaries (900 reviews)', async (ctx) => {
     const [squality] = realFiles(ctx, 'squality-human-eval/all-responses.jsonl');
-    const id = project();
+    const id = await project();
     const report = await runImport(CLI_ACTOR, id, squality!);
     expect(report).toMatchObject({ format: 'squality', imported: true, errors: [] });
     expect(report.counts.rows).toBe(300);
@@ -84,7 +84,7 @@ describe('real data sets', () => {
 
   it('WMT13 fr-en: 9,996 five-way rankings with ties from 218 judges over 13 systems and 2,278 segments', async (ctx) => {
     const [wmt] = realFiles(ctx, 'wmt13-fr-en-rankings/sample-fr-en-train.csv');
-    const id = project();
+    const id = await project();
     const report = await runImport(CLI_ACTOR, id, wmt!);
     expect(report).toMatchObject({ format: 'rankings', imported: true, errors: [] });
     expect(report.counts.rows).toBe(9996);

@@ -39,7 +39,7 @@ const dataset = fc
   .filter((pairs) => pairs.length > 0);
 
 async function importFile(file: string) {
-  const project = createProject(CLI_ACTOR, { name: `round trip ${++runs}` });
+  const project = await createProject(CLI_ACTOR, { name: `round trip ${++runs}` });
   const report = await runImport(CLI_ACTOR, project.id, file, { format: 'pairs' });
   expect(report.errors).toEqual([]);
   expect(report.imported).toBe(true);

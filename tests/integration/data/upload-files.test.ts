@@ -63,7 +63,7 @@ describe('temporary import files', () => {
   });
 
   it("npm start's set-up removes the unpack file of an import killed (kill -9) in the middle of a .parquet.gz", async () => {
-    const projectId = createProject(CLI_ACTOR, { name: 'killed import' }).id;
+    const projectId = (await createProject(CLI_ACTOR, { name: 'killed import' })).id;
     // 1 GB of zeros in 1,000 gzip members of 1 MB (1 MB on disk): the unpack takes long enough to be caught in the act.
     const member = zlib.gzipSync(Buffer.alloc(1 << 20));
     const bomb = path.join(process.env.ARBITER_DATA_DIR!, 'slow.parquet.gz');
@@ -83,8 +83,8 @@ describe('temporary import files', () => {
 
   it('every way an import ends removes its temporary files: the upload, the unpacked .parquet.gz and the scratch database', async () => {
     const researcher = await createActor('researcher');
-    const token = createApiToken(researcher.id, { name: 't' }).token;
-    const { projectId } = createGeneratedProject({ prompts: 3 }, researcher);
+    const token = (await createApiToken(researcher.id, { name: 't' })).token;
+    const { projectId } = await createGeneratedProject({ prompts: 3 }, researcher);
     // 100 rows: more than the 20 the importer reads to detect the format, so the reader is mid-file when it decides.
     const parquet = (columns: Record<string, string[]>) =>
       zlib.gzipSync(Buffer.from(parquetWriteBuffer({ columnData: Object.entries(columns).map(([name, data]) => ({ name, data, type: 'STRING' as const })) })));

@@ -12,7 +12,7 @@ const count = (table: string) => getDb().$client.prepare(`select count(*) from $
 
 describe('backup and restore', () => {
   it('backs up while writes continue, restores the backed-up state, and refuses files that are not intact Arbiter databases', async () => {
-    createGeneratedProject({ prompts: 20 });
+    await createGeneratedProject({ prompts: 20 });
     const before = { projects: count('projects'), comparisons: count('comparisons') };
     // Writes keep landing while the online backup runs.
     let writing = true;
@@ -39,7 +39,7 @@ describe('backup and restore', () => {
     await expect(backupDatabase(out)).rejects.toThrow(/exists; choose another name or pass --force/);
 
     // Later changes are undone by a restore.
-    createGeneratedProject({ prompts: 5 });
+    await createGeneratedProject({ prompts: 5 });
     expect(count('projects')).toBeGreaterThan(made.projects);
     const restored = await restoreDatabase(out);
     expect(restored.projects).toBe(made.projects);

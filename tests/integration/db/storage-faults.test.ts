@@ -20,8 +20,8 @@ const pairs = (n: number) => Array.from({ length: n }, (_, k) => JSON.stringify(
 
 describe('storage faults', async () => {
   const researcher = await createActor('researcher');
-  const token = createApiToken(researcher.id, { name: 't' }).token;
-  const { projectId } = createGeneratedProject({ prompts: 5 }, researcher);
+  const token = (await createApiToken(researcher.id, { name: 't' })).token;
+  const { projectId } = await createGeneratedProject({ prompts: 5 }, researcher);
   const client = getDb().$client;
 
   it('a full disk: the import is refused with 507 and a clear message, nothing is written, and it succeeds once there is room', async () => {

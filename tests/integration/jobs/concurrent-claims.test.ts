@@ -1,19 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { getDb } from '@/db/client';
 import { enqueueJob } from '@/db/queries/queue';
 import { createGeneratedProject } from '../../helpers/projects';
 import { collect, spawnTs } from '../../helpers/spawn';
 
 describe('several workers on one database', () => {
   it('claim every job exactly once while more jobs keep arriving', async () => {
-    const { projectId } = createGeneratedProject({ prompts: 2 });
-    const db = getDb();
+    const { projectId } = await createGeneratedProject({ prompts: 2 });
     const ids: number[] = [];
-    for (let i = 0; i < 300; i++) ids.push(enqueueJob(db, 'recompute-stats', { projectId }).id);
+    for (let i = 0; i < 300; i++) ids.push((await enqueueJob('recompute-stats', { projectId })).id);
     const workers = [spawnTs('tests/helpers/procs/claim-all.ts', ['a']), spawnTs('tests/helpers/procs/claim-all.ts', ['b'])];
     const done = workers.map(collect);
     for (let i = 0; i < 300; i++) {
-      ids.push(enqueueJob(db, 'recompute-stats', { projectId }).id);
+      ids.push((await enqueueJob('recompute-stats', { projectId })).id);
       if (i % 50 === 0) await new Promise((r) => setTimeout(r, 10));
     }
     const results = await Promise.all(done);

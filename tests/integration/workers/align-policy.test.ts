@@ -18,27 +18,28 @@ const small = { layers: 1, dModel: 32, heads: 2, contextLength: 64, sftEpochs: 2
 const metricNames = (jobId: number) => new Set(getDb().$client.prepare('select distinct name from job_metrics where job_id = ?').pluck().all(jobId) as string[]);
 const steps = (jobId: number) => getDb().$client.prepare("select step from job_metrics where job_id = ? and name = 'loss' order by id").pluck().all(jobId) as number[];
 
-describe('align-policy job', () => {
-  const { projectId } = createGeneratedProject({ prompts: 30 });
+describe('align-policy job', async () => {
+  const { projectId } = await createGeneratedProject({ prompts: 30 });
   let rewardModelId = 0;
 
   it('refuses bad settings before queueing anything', async () => {
-    expect(() => startAlignment(CLI_ACTOR, projectId, { loss: ['sigmoid', 'kto'] })).toThrow(/unpaired losses/);
-    expect(() => startAlignment(CLI_ACTOR, projectId, { loss: 'sigmoid', lossWeights: [1, 2] })).toThrow(/1 loss types but 2 loss weights/);
-    expect(() => startAlignment(CLI_ACTOR, projectId, { base: 'checkpoint:../../etc' })).toThrow(/base must be scratch/);
-    expect(() => startAlignment(CLI_ACTOR, projectId, { base: 'policy:999' })).toThrow(/policy 999 not found/);
-    expect(() => startAlignment(CLI_ACTOR, projectId, { rounds: 2 })).toThrow(/need rewardModelId/);
-    expect(() => startAlignment(CLI_ACTOR, createGeneratedProject({ prompts: 2 }).projectId, {})).toThrow(/needs at least 10/);
+    await expect(startAlignment(CLI_ACTOR, projectId, { loss: ['sigmoid', 'kto'] })).rejects.toThrow(/unpaired losses/);
+    await expect(startAlignment(CLI_ACTOR, projectId, { loss: 'sigmoid', lossWeights: [1, 2] })).rejects.toThrow(/1 loss types but 2 loss weights/);
+    await expect(startAlignment(CLI_ACTOR, projectId, { base: 'checkpoint:../../etc' })).rejects.toThrow(/base must be scratch/);
+    await expect(startAlignment(CLI_ACTOR, projectId, { base: 'policy:999' })).rejects.toThrow(/policy 999 not found/);
+    await expect(startAlignment(CLI_ACTOR, projectId, { rounds: 2 })).rejects.toThrow(/need rewardModelId/);
+    const tiny = (await createGeneratedProject({ prompts: 2 })).projectId;
+    await expect(startAlignment(CLI_ACTOR, tiny, {})).rejects.toThrow(/needs at least 10/);
     expect(getDb().$client.prepare("select count(*) from jobs where kind = 'align-policy'").pluck().get()).toBe(0);
-    const rm = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3 });
+    const rm = await startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3 });
     expect((await runOnce({ workerId: 'rm', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     rewardModelId = rm.model.id;
   }, 60_000);
 
   it('runs SFT then DPO, logs TRL metrics, judges samples with a reward model, and exports a GPT-2 checkpoint', async () => {
-    const { policy, jobId } = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sigmoid', rewardModelId });
+    const { policy, jobId } = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sigmoid', rewardModelId });
     expect((await runOnce({ workerId: 'align', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-    const done = getPolicy(CLI_ACTOR, policy.id);
+    const done = await getPolicy(CLI_ACTOR, policy.id);
     expect(done.status).toBe('ready');
     expect([...metricNames(jobId)]).toEqual(expect.arrayContaining(['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected', 'kl', 'tokens_per_second']));
     const m = done.metrics as { samples: { prompt: string; reference: string; policy: string; rewardPolicy: number }[]; winRate: { winRate: number; prompts: number }; bestOfN: { n: number; analyticKl: number; meanRewardOfBest: Record<string, number> }; parameters: number };
@@ -61,7 +62,7 @@ describe('align-policy job', () => {
   }, 180_000);
 
   it('a stopped run resumes from its last epoch in another worker', async () => {
-    const { policy, jobId } = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'ipo', sftEpochs: 2, epochs: 3 });
+    const { policy, jobId } = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'ipo', sftEpochs: 2, epochs: 3 });
     const shutdown = new AbortController();
     // Stop once the preference stage has logged a step (SFT done, its epoch checkpoints written).
     const timer = setInterval(() => metricNames(jobId).has('rewards/accuracies') && shutdown.abort(), 5);
@@ -72,25 +73,25 @@ describe('align-policy job', () => {
     expect((await runOnce({ workerId: 'align-b', heartbeatMs: 100, log: (l) => logs.push(l) }))?.status).toBe('succeeded');
     expect(logs.some((l) => /resuming: (sft|preference) stage, round 1, after step \d+/.test(l))).toBe(true);
     // Every step ran exactly once overall: SFT was not repeated, and the redone steps replaced their first values.
-    const counts = (getPolicy(CLI_ACTOR, policy.id).metrics as { counts: { sftSequences: number; trainExamples: number } }).counts;
+    const counts = ((await getPolicy(CLI_ACTOR, policy.id)).metrics as { counts: { sftSequences: number; trainExamples: number } }).counts;
     const expected = 2 * Math.ceil(counts.sftSequences / 8) + 3 * Math.ceil(counts.trainExamples / 8);
     expect(steps(jobId)).toEqual(Array.from({ length: expected }, (_, k) => k + 1));
-    expect(getPolicy(CLI_ACTOR, policy.id).status).toBe('ready');
+    expect((await getPolicy(CLI_ACTOR, policy.id)).status).toBe('ready');
   }, 180_000);
 
   it('iterative rounds write each round back as a dataset version: judged by the reward model, or as items for annotators', async () => {
-    const judged = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sppo', rewardModelId, rounds: 2, roundCandidates: 3, roundPrompts: 5, epochs: 1 });
+    const judged = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sppo', rewardModelId, rounds: 2, roundCandidates: 3, roundPrompts: 5, epochs: 1 });
     expect((await runOnce({ workerId: 'rounds', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     const round = getDb().$client.prepare("select count(*) as n, min(label_source) as src from comparisons where group_id like ?").get(`round:${judged.policy.id}:2:%`) as { n: number; src: string };
     expect(round.n).toBeGreaterThan(0);
     expect(round.src).toBe('judge');
-    const rounds = (getPolicy(CLI_ACTOR, judged.policy.id).metrics as { rounds: { round: number; judge: string; comparisons?: number; checkpoint: string }[] }).rounds;
+    const rounds = ((await getPolicy(CLI_ACTOR, judged.policy.id)).metrics as { rounds: { round: number; judge: string; comparisons?: number; checkpoint: string }[] }).rounds;
     expect(rounds).toEqual([expect.objectContaining({ round: 1, checkpoint: 'round-1.safetensors' }), expect.objectContaining({ round: 2, judge: 'reward-model', comparisons: round.n, checkpoint: 'round-2.safetensors' })]);
     // Each round's checkpoint is kept beside the policy: the dataset version and the weights it produced.
     const modelDir = path.join(process.env.ARBITER_DATA_DIR!, 'models', String(judged.policy.id));
     for (const r of rounds) expect(fs.existsSync(path.join(modelDir, r.checkpoint))).toBe(true);
     const itemsBefore = getDb().$client.prepare('select count(*) from items where project_id = ?').pluck().get(projectId) as number;
-    const annotated = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sigmoid', rounds: 2, roundJudge: 'annotators', roundCandidates: 2, roundPrompts: 4, epochs: 1 });
+    const annotated = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sigmoid', rounds: 2, roundJudge: 'annotators', roundCandidates: 2, roundPrompts: 4, epochs: 1 });
     expect((await runOnce({ workerId: 'rounds', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     const itemsAfter = getDb().$client.prepare('select count(*) from items where project_id = ?').pluck().get(projectId) as number;
     expect(itemsAfter).toBeGreaterThan(itemsBefore);
@@ -99,16 +100,16 @@ describe('align-policy job', () => {
 
   it('KTO learns from single samples: chosen and both-good are desirable, rejected and both-bad undesirable; NPO unlearns the undesirable ones', async () => {
     const ties = getDb().$client.prepare("select tie_kind as kind, count(*) as n from comparisons where project_id = ? and is_tie = 1 group by tie_kind").all(projectId) as { kind: string; n: number }[];
-    const kto = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'kto', epochs: 1 });
+    const kto = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'kto', epochs: 1 });
     expect((await runOnce({ workerId: 'kto', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-    const m = getPolicy(CLI_ACTOR, kto.policy.id).metrics as { counts: { pairs: number; trainExamples: number } };
+    const m = (await getPolicy(CLI_ACTOR, kto.policy.id)).metrics as { counts: { pairs: number; trainExamples: number } };
     // Every training comparison gives two samples (a decisive pair: one of each kind; a tie: two of its kind).
     expect(m.counts.trainExamples % 2).toBe(0);
     expect(metricNames(kto.jobId).has('kl_reference_point')).toBe(true);
     expect(metricNames(kto.jobId).has('rewards/accuracies')).toBe(false);
-    const npo = startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'npo', epochs: 1 });
+    const npo = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'npo', epochs: 1 });
     expect((await runOnce({ workerId: 'npo', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-    const n = (getPolicy(CLI_ACTOR, npo.policy.id).metrics as { counts: { trainExamples: number } }).counts.trainExamples;
+    const n = ((await getPolicy(CLI_ACTOR, npo.policy.id)).metrics as { counts: { trainExamples: number } }).counts.trainExamples;
     // The forget set: one rejected response per decisive pair plus both sides of both-bad ties.
     const bothBad = ties.find((t) => t.kind === 'both_bad')?.n ?? 0;
     expect(n).toBeGreaterThan(0);
@@ -123,14 +124,14 @@ describe('align-policy job', () => {
     process.env.ARBITER_CHECKPOINTS_DIR = root;
     resetEnvCache();
     try {
-      const fromCheckpoint = startAlignment(CLI_ACTOR, projectId, { ...small, base: 'checkpoint:tiny', loss: 'simpo', sftEpochs: 1, epochs: 1 });
+      const fromCheckpoint = await startAlignment(CLI_ACTOR, projectId, { ...small, base: 'checkpoint:tiny', loss: 'simpo', sftEpochs: 1, epochs: 1 });
       expect((await runOnce({ workerId: 'base', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-      const dir = readyPolicyDir(getPolicy(CLI_ACTOR, fromCheckpoint.policy.id));
+      const dir = readyPolicyDir(await getPolicy(CLI_ACTOR, fromCheckpoint.policy.id));
       expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ n_embd: 24, n_layer: 2, n_positions: 48, vocab_size: bpe.vocabSize });
       expect(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')).toBe(fs.readFileSync(path.join(root, 'tiny', 'tokenizer.json'), 'utf8'));
-      const fromPolicy = startAlignment(CLI_ACTOR, projectId, { ...small, base: `policy:${fromCheckpoint.policy.id}`, loss: 'sigmoid', sftEpochs: 0, epochs: 1 });
+      const fromPolicy = await startAlignment(CLI_ACTOR, projectId, { ...small, base: `policy:${fromCheckpoint.policy.id}`, loss: 'sigmoid', sftEpochs: 0, epochs: 1 });
       expect((await runOnce({ workerId: 'base', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-      expect(JSON.parse(fs.readFileSync(path.join(readyPolicyDir(getPolicy(CLI_ACTOR, fromPolicy.policy.id)), 'config.json'), 'utf8'))).toMatchObject({ n_embd: 24, n_layer: 2 });
+      expect(JSON.parse(fs.readFileSync(path.join(readyPolicyDir(await getPolicy(CLI_ACTOR, fromPolicy.policy.id)), 'config.json'), 'utf8'))).toMatchObject({ n_embd: 24, n_layer: 2 });
     } finally {
       delete process.env.ARBITER_CHECKPOINTS_DIR;
       resetEnvCache();

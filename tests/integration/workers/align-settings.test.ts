@@ -30,8 +30,8 @@ const handed = (jobId: number) => JOB_DEFINITIONS['align-policy'].payload.parse(
 
 describe('alignment settings: one set of defaults, kept by every door', async () => {
   const researcher = await createActor('researcher');
-  const token = createApiToken(researcher.id, { name: 'r' }).token;
-  const { projectId } = createGeneratedProject({ prompts: 30 }, researcher);
+  const token = (await createApiToken(researcher.id, { name: 'r' })).token;
+  const { projectId } = await createGeneratedProject({ prompts: 30 }, researcher);
 
   it('REST: temperature 0 stays 0 (greedy) from the request to the sampling options; what is left out gets its default', async () => {
     const res = await launch(apiRequest('/x', { method: 'POST', token, body: { loss: 'sigmoid', temperature: 0, sftEpochs: 0 } }), params({ id: String(projectId) }));
@@ -44,10 +44,10 @@ describe('alignment settings: one set of defaults, kept by every door', async ()
     expect(samplingOptions(payload, 128)).toEqual({ temperature: 0, topP: 0.95, topK: 0, maxNewTokens: 48 });
   });
 
-  it('startAlignment and enqueueJob: an undefined field gets the schema default, a given 0 is kept', () => {
-    const { jobId } = startAlignment(CLI_ACTOR, projectId, { loss: 'sigmoid', epochs: undefined, temperature: undefined, topK: 0, merges: undefined, contextLength: undefined, seed: undefined });
+  it('startAlignment and enqueueJob: an undefined field gets the schema default, a given 0 is kept', async () => {
+    const { jobId } = await startAlignment(CLI_ACTOR, projectId, { loss: 'sigmoid', epochs: undefined, temperature: undefined, topK: 0, merges: undefined, contextLength: undefined, seed: undefined });
     expect(handed(jobId)).toMatchObject({ ...DEFAULTS, seed: 0 });
-    const direct = enqueueJob(getDb(), 'align-policy', { projectId, modelId: 1, temperature: 0, epochs: undefined, maxNewTokens: undefined });
+    const direct = await enqueueJob('align-policy', { projectId, modelId: 1, temperature: 0, epochs: undefined, maxNewTokens: undefined });
     expect(handed(direct.id)).toMatchObject({ ...DEFAULTS, temperature: 0 });
   });
 
@@ -58,10 +58,10 @@ describe('alignment settings: one set of defaults, kept by every door', async ()
     expect(handed(jobId)).toMatchObject({ ...DEFAULTS, epochs: 2, loss: ['ipo'] });
   }, 60_000);
 
-  it('caps new tokens to leave the prompt 8 positions, and refuses greedy iterative rounds up front', () => {
+  it('caps new tokens to leave the prompt 8 positions, and refuses greedy iterative rounds up front', async () => {
     const payload = JOB_DEFINITIONS['align-policy'].payload.parse({ projectId, modelId: 1, temperature: 0 });
     expect(samplingOptions(payload, 32)).toEqual({ temperature: 0, topP: 0.95, topK: 0, maxNewTokens: 24 });
     // Every one of a round's candidates would be the same text.
-    expect(() => startAlignment(CLI_ACTOR, projectId, { rounds: 2, roundJudge: 'annotators', temperature: 0 })).toThrow(/temperature 0/);
+    await expect(startAlignment(CLI_ACTOR, projectId, { rounds: 2, roundJudge: 'annotators', temperature: 0 })).rejects.toThrow(/temperature 0/);
   });
 });

@@ -15,7 +15,7 @@ const FAST = { ARBITER_HEARTBEAT_MS: '100', ARBITER_WORKER_POLL_MS: '50', ARBITE
 
 describe('a worker and a busy database', () => {
   it('holds on while another process keeps the write lock past busy_timeout, then runs the job', async () => {
-    const project = createGeneratedProject({ prompts: 20 });
+    const project = await createGeneratedProject({ prompts: 20 });
     const worker = spawnTs('workers/main.ts', [], FAST);
     const finished = collect(worker);
     let stdout = '';

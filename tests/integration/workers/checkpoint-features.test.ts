@@ -16,8 +16,8 @@ process.env.ARBITER_ML_BACKEND = 'wasm';
 const quiet = () => undefined;
 const cachedRows = (key: string) => getDb().$client.prepare('select count(*) from response_features where featurizer = ?').pluck().get(key) as number;
 
-describe('reward models on frozen GPT-2-checkpoint features (featurizer c)', () => {
-  const { projectId } = createGeneratedProject({ prompts: 40 });
+describe('reward models on frozen GPT-2-checkpoint features (featurizer c)', async () => {
+  const { projectId } = await createGeneratedProject({ prompts: 40 });
   let root: string;
 
   beforeAll(() => {
@@ -29,17 +29,17 @@ describe('reward models on frozen GPT-2-checkpoint features (featurizer c)', () 
     resetEnvCache();
   });
 
-  it('refuses a checkpoint that is not configured, by name, before queueing anything', () => {
-    expect(() => startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', featurizer: 'checkpoint' })).toThrow(/needs a checkpoint name/);
-    expect(() => startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', featurizer: 'checkpoint', checkpoint: '../tiny-gpt2' })).toThrow(/unknown checkpoint "..\/tiny-gpt2"; available: tiny-gpt2/);
-    expect(() => startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', checkpoint: 'tiny-gpt2' })).toThrow(/only with featurizer checkpoint/);
+  it('refuses a checkpoint that is not configured, by name, before queueing anything', async () => {
+    await expect(startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', featurizer: 'checkpoint' })).rejects.toThrow(/needs a checkpoint name/);
+    await expect(startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', featurizer: 'checkpoint', checkpoint: '../tiny-gpt2' })).rejects.toThrow(/unknown checkpoint "..\/tiny-gpt2"; available: tiny-gpt2/);
+    await expect(startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', checkpoint: 'tiny-gpt2' })).rejects.toThrow(/only with featurizer checkpoint/);
     expect(getDb().$client.prepare("select count(*) from jobs where kind = 'train-reward-model'").pluck().get()).toBe(0);
   });
 
   it('fits BT and GPM on the cached hidden states, scores through the checkpoint, and notices a changed checkpoint', async () => {
-    const { model } = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', featurizer: 'checkpoint', checkpoint: 'tiny-gpt2', epochs: 20 });
+    const { model } = await startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', featurizer: 'checkpoint', checkpoint: 'tiny-gpt2', epochs: 20 });
     expect((await runOnce({ workerId: 'ckpt', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-    const done = getRewardModel(CLI_ACTOR, model.id);
+    const done = await getRewardModel(CLI_ACTOR, model.id);
     const metrics = done.metrics as { featurizer: string; evaluation: { accuracy: number; decisive: number }; baseline: { accuracy: number }; counts: { responses: number } };
     expect(done.status).toBe('ready');
     expect(metrics.featurizer).toMatch(/^checkpoint:tiny-gpt2:[0-9a-f]{16}:mean-last-surface:128:64$/);
@@ -50,9 +50,9 @@ describe('reward models on frozen GPT-2-checkpoint features (featurizer c)', () 
     const files = readRewardModelFiles(done);
     expect(files.manifest).toMatchObject({ format: 'arbiter-reward-model/1', dims: 102, promptBlock: [64, 96], featurizer: { kind: 'checkpoint', name: 'tiny-gpt2', nEmbd: 32, fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     expect((files.manifest as { inputNorm: { mean: number[]; std: number[] } }).inputNorm.std).toHaveLength(102);
-    const gpm = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'gpm', featurizer: 'checkpoint', checkpoint: 'tiny-gpt2', epochs: 5 });
+    const gpm = await startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'gpm', featurizer: 'checkpoint', checkpoint: 'tiny-gpt2', epochs: 5 });
     expect((await runOnce({ workerId: 'ckpt', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-    expect(getRewardModel(CLI_ACTOR, gpm.model.id).status).toBe('ready');
+    expect((await getRewardModel(CLI_ACTOR, gpm.model.id)).status).toBe('ready');
     expect(cachedRows(metrics.featurizer)).toBe(metrics.counts.responses);
 
     const { scoreWithSavedModel } = await import('@/lib/ml/load-model');

@@ -17,13 +17,13 @@ const jobRow = (id: number) => getDb().select().from(jobs).where(eq(jobs.id, id)
 
 describe('compute-leaderboard job', () => {
   it('stores a Bradley–Terry and a Davidson leaderboard with intervals, newest per method', async () => {
-    const { projectId } = createGeneratedProject({ prompts: 80 });
+    const { projectId } = await createGeneratedProject({ prompts: 80 });
     for (const method of ['bt', 'davidson', 'style'] as const) {
-      const job = enqueueJob(getDb(), 'compute-leaderboard', { projectId, method, rounds: 20, seed: 3 });
+      const job = await enqueueJob('compute-leaderboard', { projectId, method, rounds: 20, seed: 3 });
       expect((await runOnce({ workerId: 'lb', heartbeatMs: 50, log: quiet }))?.status).toBe('succeeded');
       expect(jobRow(job.id).result).toMatchObject({ systems: 5 });
     }
-    const boards = listLatestLeaderboards(projectId);
+    const boards = await listLatestLeaderboards(projectId);
     expect(boards.map((b) => b.method).sort()).toEqual(['bt', 'davidson', 'style']);
     const style = boards.find((b) => b.method === 'style')!;
     expect(style.result.style!.map((s) => s.feature)).toEqual(['length', 'headers', 'lists', 'bold']);
@@ -40,29 +40,29 @@ describe('compute-leaderboard job', () => {
 
   it('fits Plackett–Luce over k-wise rankings (ties kept) and online Elo over battles', async () => {
     const researcher = await createActor('researcher');
-    const project = createProject(researcher, { name: 'rankings', settings: { tasks: ['ranking'], rankingSize: 3 } });
+    const project = await createProject(researcher, { name: 'rankings', settings: { tasks: ['ranking'], rankingSize: 3 } });
     const systems = ['strong', 'middle', 'weak'];
-    addCandidates(
+    await addCandidates(
       researcher,
       project.id,
       Array.from({ length: 30 }, (_, p) => ({ prompt: `q${p}`, responses: systems.map((system) => ({ system, content: `${system} answers q${p}` })) })),
     );
     const annotator = await createActor('annotator');
-    addProjectMember(project.id, annotator.id, 'annotator');
+    await addProjectMember(project.id, annotator.id, 'annotator');
     const bySystem = new Map((getDb().$client.prepare('select id, system from responses where project_id = ?').all(project.id) as { id: number; system: string }[]).map((r) => [r.id, r.system]));
     for (let k = 0; ; k++) {
-      const task = leaseNextTask(annotator, project.id);
+      const task = await leaseNextTask(annotator, project.id);
       if (!task) break;
       const id = (name: string) => task.responses.find((r) => bySystem.get(r.id) === name)!.id;
       // Mostly strong > middle > weak, sometimes middle first, sometimes a tie at the bottom.
       const ranking = k % 5 === 0 ? [[id('middle')], [id('strong')], [id('weak')]] : k % 5 === 1 ? [[id('strong')], [id('middle'), id('weak')]] : [[id('strong')], [id('middle')], [id('weak')]];
-      submitJudgment(annotator, project.id, { id: crypto.randomUUID(), assignmentId: task.assignmentId, ranking });
+      await submitJudgment(annotator, project.id, { id: crypto.randomUUID(), assignmentId: task.assignmentId, ranking });
     }
     for (const method of ['pl', 'elo'] as const) {
-      enqueueJob(getDb(), 'compute-leaderboard', { projectId: project.id, method, rounds: 30, seed: 1 });
+      await enqueueJob('compute-leaderboard', { projectId: project.id, method, rounds: 30, seed: 1 });
       expect((await runOnce({ workerId: 'lb', heartbeatMs: 50, log: quiet }))?.status).toBe('succeeded');
     }
-    const boards = listLatestLeaderboards(project.id);
+    const boards = await listLatestLeaderboards(project.id);
     const pl = boards.find((b) => b.method === 'pl')!;
     expect(pl.result.rows.map((r) => r.system)).toEqual(['strong', 'middle', 'weak']);
     expect(pl.result.rows.every((r) => r.lower <= r.rating && r.rating <= r.upper)).toBe(true);
@@ -72,9 +72,9 @@ describe('compute-leaderboard job', () => {
 
   it('rejects an unknown method at enqueue time and fails clearly on a project without comparisons', async () => {
     // @ts-expect-error an unknown method is also a compile error
-    expect(() => enqueueJob(getDb(), 'compute-leaderboard', { projectId: 1, method: 'glicko' })).toThrow(/method/);
-    const empty = createProject(CLI_ACTOR, { name: 'Empty' });
-    const job = enqueueJob(getDb(), 'compute-leaderboard', { projectId: empty.id });
+    await expect(enqueueJob('compute-leaderboard', { projectId: 1, method: 'glicko' })).rejects.toThrow(/method/);
+    const empty = await createProject(CLI_ACTOR, { name: 'Empty' });
+    const job = await enqueueJob('compute-leaderboard', { projectId: empty.id });
     getDb().update(jobs).set({ maxAttempts: 1 }).where(eq(jobs.id, job.id)).run();
     expect((await runOnce({ workerId: 'lb', heartbeatMs: 50, log: quiet }))?.status).toBe('failed');
     expect(jobRow(job.id).lastError).toMatch(/no comparisons between different systems yet/);

@@ -27,11 +27,11 @@ describe('export-dataset job and download', async () => {
   const researcher = await createActor('researcher');
   const annotator = await createActor('annotator');
   const outsider = await createActor('researcher');
-  const { projectId } = createGeneratedProject({ prompts: 40 }, researcher);
-  addProjectMember(projectId, annotator.id, 'annotator');
-  const token = createApiToken(researcher.id, { name: 'r' }).token;
-  const aToken = createApiToken(annotator.id, { name: 'a' }).token;
-  const oToken = createApiToken(outsider.id, { name: 'o' }).token;
+  const { projectId } = await createGeneratedProject({ prompts: 40 }, researcher);
+  await addProjectMember(projectId, annotator.id, 'annotator');
+  const token = (await createApiToken(researcher.id, { name: 'r' })).token;
+  const aToken = (await createApiToken(annotator.id, { name: 'a' })).token;
+  const oToken = (await createApiToken(outsider.id, { name: 'o' })).token;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const p = (extra: Record<string, string> = {}) => params({ id: String(projectId), ...extra }) as any;
 

@@ -18,8 +18,8 @@ describe('worker runOnce', () => {
   });
 
   it('runs recompute-stats end to end: progress, metrics, result and the project summary', async () => {
-    const project = createGeneratedProject({ prompts: 30 });
-    const job = enqueueJob(getDb(), 'recompute-stats', { projectId: project.projectId, chunkSize: 100 });
+    const project = await createGeneratedProject({ prompts: 30 });
+    const job = await enqueueJob('recompute-stats', { projectId: project.projectId, chunkSize: 100 });
     expect(await runOnce({ workerId: 't', heartbeatMs: 50, log: quiet })).toEqual({ jobId: job.id, kind: 'recompute-stats', status: 'succeeded' });
     const done = jobRow(job.id);
     expect(done).toMatchObject({ status: 'succeeded', progress: 1, attempts: 1, checkpoint: null });
@@ -27,32 +27,32 @@ describe('worker runOnce', () => {
     const steps = getDb().select().from(jobMetrics).where(eq(jobMetrics.jobId, job.id)).all().filter((m) => m.name === 'comparisons');
     expect(steps.length).toBe(Math.ceil(project.comparisons / 100));
     expect(steps.at(-1)!.value).toBe(project.comparisons);
-    const stats = getProjectForActor(CLI_ACTOR, project.projectId).stats!;
+    const stats = (await getProjectForActor(CLI_ACTOR, project.projectId)).stats!;
     expect(stats.comparisons).toBe(project.comparisons);
     expect(stats.systems.reduce((s, x) => s + x.battles, 0)).toBe(2 * project.comparisons);
   });
 
   it('retries a job whose handler throws, recording the error', async () => {
-    const job = enqueueJob(getDb(), 'recompute-stats', { projectId: 987654 });
+    const job = await enqueueJob('recompute-stats', { projectId: 987654 });
     const result = await runOnce({ workerId: 't', heartbeatMs: 50, log: quiet });
     expect(result?.status).toBe('queued');
     expect(jobRow(job.id).lastError).toMatch(/project 987654 does not exist/);
-    requestJobCancel(getDb(), job.id);
+    await requestJobCancel(job.id);
   });
 
   it('fails a job whose stored payload no longer matches its schema, without crashing', async () => {
-    const job = enqueueJob(getDb(), 'recompute-stats', { projectId: 1 });
+    const job = await enqueueJob('recompute-stats', { projectId: 1 });
     getDb().update(jobs).set({ payload: { projectId: 'oops' }, maxAttempts: 1 }).where(eq(jobs.id, job.id)).run();
     expect((await runOnce({ workerId: 't', heartbeatMs: 50, log: quiet }))?.status).toBe('failed');
     expect(jobRow(job.id).lastError).toMatch(/invalid payload: projectId/);
   });
 
   it('stops a running job through its AbortSignal when cancelled', async () => {
-    const project = createGeneratedProject({ prompts: 3000 });
-    const job = enqueueJob(getDb(), 'recompute-stats', { projectId: project.projectId, chunkSize: 100 });
+    const project = await createGeneratedProject({ prompts: 3000 });
+    const job = await enqueueJob('recompute-stats', { projectId: project.projectId, chunkSize: 100 });
     const running = runOnce({ workerId: 't', heartbeatMs: 20, log: quiet });
     await waitFor(() => jobRow(job.id).progress > 0.05, 10_000);
-    requestJobCancel(getDb(), job.id);
+    await requestJobCancel(job.id);
     expect((await running)?.status).toBe('cancelled');
     const row = jobRow(job.id);
     expect(row.status).toBe('cancelled');
@@ -60,8 +60,8 @@ describe('worker runOnce', () => {
   });
 
   it('hands the job back when the worker is shutting down', async () => {
-    const project = createGeneratedProject({ prompts: 3000 });
-    const job = enqueueJob(getDb(), 'recompute-stats', { projectId: project.projectId, chunkSize: 100 });
+    const project = await createGeneratedProject({ prompts: 3000 });
+    const job = await enqueueJob('recompute-stats', { projectId: project.projectId, chunkSize: 100 });
     const shutdown = new AbortController();
     const running = runOnce({ workerId: 't', heartbeatMs: 20, log: quiet, shutdownSignal: shutdown.signal });
     await waitFor(() => jobRow(job.id).progress > 0.05, 10_000);

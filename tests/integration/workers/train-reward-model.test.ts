@@ -14,14 +14,14 @@ process.env.ARBITER_ML_BACKEND = 'wasm';
 const quiet = () => undefined;
 const metricSteps = (jobId: number) => getDb().$client.prepare("select step from job_metrics where job_id = ? and name = 'loss' order by id").pluck().all(jobId) as number[];
 
-describe('train-reward-model job', () => {
-  const { projectId } = createGeneratedProject({ prompts: 60 });
+describe('train-reward-model job', async () => {
+  const { projectId } = await createGeneratedProject({ prompts: 60 });
 
   it('fits, evaluates on held-out prompts against the longer-wins baseline, and stores the model with its backend', async () => {
-    const { model, jobId } = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3 });
+    const { model, jobId } = await startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3 });
     expect(model).toMatchObject({ status: 'training', kind: 'ensemble', jobId });
     expect((await runOnce({ workerId: 'rm', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-    const done = getRewardModel(CLI_ACTOR, model.id);
+    const done = await getRewardModel(CLI_ACTOR, model.id);
     expect(done).toMatchObject({ status: 'ready', backend: 'wasm' });
     const m = done.metrics as { evaluation: { accuracy: number; decisive: number; reliability: unknown[] }; baseline: { accuracy: number }; flags: { pairs: unknown[] }; counts: { testPairs: number } };
     expect(m.evaluation.decisive).toBeGreaterThan(10);
@@ -36,7 +36,7 @@ describe('train-reward-model job', () => {
 
   it('a worker that stops mid-fit hands the job back; the next one resumes from the checkpoint', async () => {
     // Members one after another checkpoint every epoch (parallel members checkpoint as each member completes).
-    const { model, jobId } = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3, parallelMembers: false });
+    const { model, jobId } = await startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3, parallelMembers: false });
     const shutdown = new AbortController();
     const timer = setInterval(() => metricSteps(jobId).length >= 2 && shutdown.abort(), 5);
     const first = await runOnce({ workerId: 'rm-a', heartbeatMs: 100, log: quiet, shutdownSignal: shutdown.signal });
@@ -47,32 +47,32 @@ describe('train-reward-model job', () => {
     expect((await runOnce({ workerId: 'rm-b', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     // Every epoch ran once: the second worker continued where the first stopped.
     expect(metricSteps(jobId)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(getRewardModel(CLI_ACTOR, model.id).status).toBe('ready');
+    expect((await getRewardModel(CLI_ACTOR, model.id)).status).toBe('ready');
   }, 60_000);
 
   it('with active learning on, an ensemble fit re-prioritises open items by disagreement and the engine serves the most uncertain first', async () => {
-    const project = createGeneratedProject({ prompts: 60 });
+    const project = await createGeneratedProject({ prompts: 60 });
     // Open items: raise the overlap so items already answered once need another judgment.
-    const settings = updateProjectSettings(CLI_ACTOR, project.projectId, { ...getProjectSettings(project.projectId), overlap: 3, activeLearning: 'ensemble-disagreement' });
+    const settings = await updateProjectSettings(CLI_ACTOR, project.projectId, { ...(await getProjectSettings(project.projectId)), overlap: 3, activeLearning: 'ensemble-disagreement' });
     expect(settings.activeLearning).toBe('ensemble-disagreement');
-    const { model } = startRewardModelTraining(CLI_ACTOR, project.projectId, { kind: 'ensemble', members: 3, epochs: 3 });
+    const { model } = await startRewardModelTraining(CLI_ACTOR, project.projectId, { kind: 'ensemble', members: 3, epochs: 3 });
     expect((await runOnce({ workerId: 'al', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     const open = getDb().$client.prepare("select id, priority from items where project_id = ? and status = 'open' and is_gold = 0 and kind = 'pair' order by priority desc, id").all(project.projectId) as { id: number; priority: number }[];
     expect(open.length).toBeGreaterThan(5);
     expect(open.every((i) => i.priority > 0)).toBe(true);
     expect(new Set(open.map((i) => i.priority)).size).toBeGreaterThan(1);
-    expect(getRewardModel(CLI_ACTOR, model.id).metrics).toMatchObject({ activeLearning: { rule: 'ensemble-disagreement', prioritised: expect.any(Number) } });
+    expect((await getRewardModel(CLI_ACTOR, model.id)).metrics).toMatchObject({ activeLearning: { rule: 'ensemble-disagreement', prioritised: expect.any(Number) } });
     const annotator = await createActor('annotator');
-    addProjectMember(project.projectId, annotator.id, 'annotator');
-    const task = leaseNextTask(annotator, project.projectId);
+    await addProjectMember(project.projectId, annotator.id, 'annotator');
+    const task = await leaseNextTask(annotator, project.projectId);
     expect(task?.itemId).toBe(open[0]!.id);
   }, 60_000);
 
   it('trains the transformer encoder over BPE tokens end to end, evaluates it the same way, and scores with it', async () => {
-    expect(() => startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', featurizer: 'transformer' })).toThrow(/offered with kind bt/);
-    const { model } = startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', featurizer: 'transformer', epochs: 1 });
+    await expect(startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', featurizer: 'transformer' })).rejects.toThrow(/offered with kind bt/);
+    const { model } = await startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', featurizer: 'transformer', epochs: 1 });
     expect((await runOnce({ workerId: 'enc', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-    const done = getRewardModel(CLI_ACTOR, model.id);
+    const done = await getRewardModel(CLI_ACTOR, model.id);
     expect(done).toMatchObject({ status: 'ready', metrics: { featurizer: expect.stringMatching(/^transformer:bpe-\d+:d128x2$/), evaluation: { decisive: expect.any(Number) }, baseline: { accuracy: expect.any(Number) } } });
     const files = readRewardModelFiles(done);
     expect(files.manifest).toMatchObject({ format: 'arbiter-encoder-reward-model/1', featurizer: 'transformer', tokenizer: { format: 'arbiter-bpe/1' } });
@@ -88,8 +88,8 @@ describe('train-reward-model job', () => {
 
   it('the transformer encoder checkpoints every epoch and a second worker resumes it; token ids are cached per response', async () => {
     const tokenRows = () => getDb().$client.prepare("select count(*) from response_features where featurizer like 'bpe-tokens:%'").pluck().get() as number;
-    const small = createGeneratedProject({ prompts: 25 });
-    const { model, jobId } = startRewardModelTraining(CLI_ACTOR, small.projectId, { kind: 'bt', featurizer: 'transformer', epochs: 3 });
+    const small = await createGeneratedProject({ prompts: 25 });
+    const { model, jobId } = await startRewardModelTraining(CLI_ACTOR, small.projectId, { kind: 'bt', featurizer: 'transformer', epochs: 3 });
     const shutdown = new AbortController();
     const timer = setInterval(() => metricSteps(jobId).length >= 1 && shutdown.abort(), 5);
     const first = await runOnce({ workerId: 'enc-a', heartbeatMs: 100, log: quiet, shutdownSignal: shutdown.signal });
@@ -108,17 +108,17 @@ describe('train-reward-model job', () => {
     expect(logs.some((l) => /resuming the encoder after epoch [12]/.test(l))).toBe(true);
     expect(logs.some((l) => /token ids: \d+ cached, 0 computed/.test(l))).toBe(true);
     expect(tokenRows()).toBe(cached);
-    const done = getRewardModel(CLI_ACTOR, model.id);
+    const done = await getRewardModel(CLI_ACTOR, model.id);
     expect(done).toMatchObject({ status: 'ready', metrics: { counts: { trainTies: expect.any(Number) } } });
     expect(fs.existsSync(path.join(readRewardModelFiles(done).dir, 'checkpoint.bin'))).toBe(false);
   }, 180_000);
 
   it('refuses a project without enough comparisons, and sends flagged pairs back for annotation', async () => {
-    const empty = createGeneratedProject({ prompts: 2 });
-    expect(() => startRewardModelTraining(CLI_ACTOR, empty.projectId, { kind: 'bt' })).toThrow(/needs at least 10/);
+    const empty = await createGeneratedProject({ prompts: 2 });
+    await expect(startRewardModelTraining(CLI_ACTOR, empty.projectId, { kind: 'bt' })).rejects.toThrow(/needs at least 10/);
     const row = getDb().$client.prepare('select c.id, j.item_id from comparisons c join judgments j on j.id = c.judgment_id where c.project_id = ? limit 1').get(projectId) as { id: number; item_id: number };
     const before = getDb().$client.prepare('select required_annotations, annotation_count from items where id = ?').get(row.item_id) as { required_annotations: number; annotation_count: number };
-    expect(reannotateComparisons(CLI_ACTOR, projectId, [row.id])).toEqual({ reopened: 1, notFromItems: 0 });
+    expect(await reannotateComparisons(CLI_ACTOR, projectId, [row.id])).toEqual({ reopened: 1, notFromItems: 0 });
     expect(getDb().$client.prepare('select required_annotations, status from items where id = ?').get(row.item_id)).toEqual({ required_annotations: Math.max(before.required_annotations, before.annotation_count) + 1, status: 'open' });
   });
 });

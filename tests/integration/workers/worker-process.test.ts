@@ -14,8 +14,8 @@ const FAST = { ARBITER_HEARTBEAT_MS: '100', ARBITER_WORKER_POLL_MS: '50', ARBITE
 
 describe('worker process', () => {
   it('kill -9 in the middle of a job, then a restart: another worker recovers it and it completes from its checkpoint', async () => {
-    const project = createGeneratedProject({ prompts: 10_000 });
-    const job = enqueueJob(getDb(), 'recompute-stats', { projectId: project.projectId, chunkSize: 100 });
+    const project = await createGeneratedProject({ prompts: 10_000 });
+    const job = await enqueueJob('recompute-stats', { projectId: project.projectId, chunkSize: 100 });
 
     const first = spawnTs('workers/main.ts', [], FAST);
     const firstDone = collect(first);
@@ -45,12 +45,12 @@ describe('worker process', () => {
     const result = finished.result as { comparisons: number; resumedFrom: number };
     expect(result.resumedFrom).toBeGreaterThan(0);
     expect(result.comparisons).toBe(project.comparisons);
-    expect(getProjectForActor(CLI_ACTOR, project.projectId).stats?.comparisons).toBe(project.comparisons);
+    expect((await getProjectForActor(CLI_ACTOR, project.projectId)).stats?.comparisons).toBe(project.comparisons);
   });
 
   it('kill -9 in the middle of alignment training: another worker resumes from the last checkpoint and the policy is ready', async () => {
-    const project = createGeneratedProject({ prompts: 30 });
-    const { policy, jobId } = startAlignment(CLI_ACTOR, project.projectId, { layers: 1, dModel: 32, heads: 2, contextLength: 64, sftEpochs: 3, epochs: 6, batchSize: 8, evalPrompts: 2, maxNewTokens: 8 });
+    const project = await createGeneratedProject({ prompts: 30 });
+    const { policy, jobId } = await startAlignment(CLI_ACTOR, project.projectId, { layers: 1, dModel: 32, heads: 2, contextLength: 64, sftEpochs: 3, epochs: 6, batchSize: 8, evalPrompts: 2, maxNewTokens: 8 });
     const env = { ...FAST, ARBITER_ML_BACKEND: 'wasm', ARBITER_STALE_MS: '1500' };
     const first = spawnTs('workers/main.ts', [], env);
     const firstDone = collect(first);
@@ -59,7 +59,7 @@ describe('worker process', () => {
     first.kill('SIGKILL');
     expect((await firstDone).signal).toBe('SIGKILL');
     expect(jobRow(jobId).status).toBe('running');
-    expect(getPolicy(CLI_ACTOR, policy.id).status).toBe('training');
+    expect((await getPolicy(CLI_ACTOR, policy.id)).status).toBe('training');
 
     const second = spawnTs('workers/main.ts', [], env);
     const secondDone = collect(second);
@@ -69,15 +69,15 @@ describe('worker process', () => {
     expect(jobRow(jobId)).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect(exit.stdout).toMatch(/recovered stale jobs/);
     expect(exit.stdout).toMatch(new RegExp(`resuming: (sft|preference) stage, round 1, after step ${checkpoint.step}`));
-    expect(getPolicy(CLI_ACTOR, policy.id).status).toBe('ready');
+    expect((await getPolicy(CLI_ACTOR, policy.id)).status).toBe('ready');
     // Every training step is in the metrics exactly once, across both workers.
     const steps = getDb().$client.prepare("select step from job_metrics where job_id = ? and name = 'loss' order by step").pluck().all(jobId) as number[];
     expect(steps).toEqual(Array.from({ length: steps.length }, (_, k) => k + 1));
   }, 200_000);
 
   it('SIGTERM during a job: the worker hands the job back and exits cleanly', async () => {
-    const project = createGeneratedProject({ prompts: 6000 });
-    const job = enqueueJob(getDb(), 'recompute-stats', { projectId: project.projectId, chunkSize: 100 });
+    const project = await createGeneratedProject({ prompts: 6000 });
+    const job = await enqueueJob('recompute-stats', { projectId: project.projectId, chunkSize: 100 });
     const worker = spawnTs('workers/main.ts', [], FAST);
     const done = collect(worker);
     await waitFor(() => jobRow(job.id).progress >= 0.05, 30_000, 2);

@@ -9,6 +9,6 @@ export const metadata: Metadata = { title: 'Job' };
 
 export default async function JobPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
-  const job = loadOr404((await params).id, (id) => getJobForActor(actor, id));
-  return <JobLive initial={toJobJson(job)} initialMetrics={listJobMetrics(job.id)} />;
+  const job = await loadOr404((await params).id, (id) => getJobForActor(actor, id));
+  return <JobLive initial={toJobJson(job)} initialMetrics={await listJobMetrics(job.id)} />;
 }

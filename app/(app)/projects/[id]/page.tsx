@@ -12,9 +12,9 @@ export const metadata: Metadata = { title: 'Project' };
 
 export default async function ProjectPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
-  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
-  const jobs = project.canManage ? listJobsForActor(actor, { projectId: project.id, limit: 5 }) : [];
-  const members = project.canManage ? listProjectMembers(project.id) : [];
+  const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
+  const jobs = project.canManage ? await listJobsForActor(actor, { projectId: project.id, limit: 5 }) : [];
+  const members = project.canManage ? await listProjectMembers(project.id) : [];
   const counts = Object.entries(project.counts);
   return (
     <div className="space-y-6">

@@ -7,17 +7,17 @@ import { createTokenSchema } from '@/lib/auth/schemas';
 import { runAction, type ActionResult } from '@/app/_lib/action';
 
 export async function createTokenAction(input: { name: string }): Promise<ActionResult<{ token: string }>> {
-  return runAction(createTokenSchema, input, (data, actor) => {
+  return runAction(createTokenSchema, input, async (data, actor) => {
     if (!actor.id) throw new AppError('forbidden', 'You do not have access to this resource');
-    const { token } = createApiToken(actor.id, data);
+    const { token } = await createApiToken(actor.id, data);
     revalidatePath('/settings/tokens');
     return { token };
   });
 }
 
 export async function revokeTokenAction(input: { id: number }): Promise<ActionResult<{ id: number }>> {
-  return runAction(z.object({ id: z.number().int().positive() }), input, (data, actor) => {
-    if (!actor.id || !revokeApiToken(actor.id, data.id)) throw new AppError('not-found', `token ${data.id} not found`);
+  return runAction(z.object({ id: z.number().int().positive() }), input, async (data, actor) => {
+    if (!actor.id || !(await revokeApiToken(actor.id, data.id))) throw new AppError('not-found', `token ${data.id} not found`);
     revalidatePath('/settings/tokens');
     return { id: data.id };
   });

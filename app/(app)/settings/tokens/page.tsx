@@ -8,7 +8,7 @@ export const metadata: Metadata = { title: 'API tokens' };
 
 export default async function TokensPage() {
   const actor = await requireActor();
-  const tokens = actor.id ? listApiTokens(actor.id) : [];
+  const tokens = actor.id ? await listApiTokens(actor.id) : [];
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">API tokens</h1>

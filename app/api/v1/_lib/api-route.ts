@@ -11,7 +11,7 @@ export async function resolveActor(request: Request): Promise<Actor | null> {
   const header = request.headers.get('authorization');
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const user = match ? getUserByApiToken(match[1]!) : undefined;
+    const user = match ? await getUserByApiToken(match[1]!) : undefined;
     if (!user) throw new AppError('unauthorized', 'invalid or revoked API token');
     return { id: user.id, role: user.role, name: user.name, email: user.email, via: 'token' };
   }

@@ -11,7 +11,7 @@ export const POST = apiRoute(
   async ({ request, actor }) => {
     if (!canCreateProjects(actor)) throw new AppError('forbidden', 'only researchers and admins can create projects');
     const body = bodySchema.parse(await readJson(request, {}));
-    return createDemoProject(actor, { ...(body.seed === undefined ? {} : { seed: body.seed }), ...(body.prompts === undefined ? {} : { prompts: body.prompts }) });
+    return await createDemoProject(actor, { ...(body.seed === undefined ? {} : { seed: body.seed }), ...(body.prompts === undefined ? {} : { prompts: body.prompts }) });
   },
   { status: 201 },
 );

@@ -3,9 +3,9 @@ import { checkDatabase } from '@/db/queries/health';
 
 export const dynamic = 'force-dynamic';
 
-export function GET(): Response {
+export async function GET(): Promise<Response> {
   try {
-    const db = checkDatabase();
+    const db = await checkDatabase();
     return Response.json({ status: 'ok', db: 'ok', ...db, time: new Date().toISOString() });
   } catch (error) {
     console.error(error);

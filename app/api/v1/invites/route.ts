@@ -6,7 +6,7 @@ import { apiRoute, readJson, requireAdmin } from '../_lib/api-route';
 export const POST = apiRoute(
   async ({ request, actor }) => {
     requireAdmin(actor);
-    const { url, invite } = createInvite(actor.id, createInviteSchema.parse(await readJson(request, {})));
+    const { url, invite } = await createInvite(actor.id, createInviteSchema.parse(await readJson(request, {})));
     return { url, invite: { id: invite.id, role: invite.role, email: invite.email, projectId: invite.projectId, expiresAt: invite.expiresAt } };
   },
   { status: 201 },

@@ -3,7 +3,7 @@ import { listJobsForActor } from '@/db/queries/jobs';
 import { apiRoute } from '../_lib/api-route';
 import { jobsQuerySchema, queryObject } from '../_lib/params';
 
-export const GET = apiRoute(({ request, actor }) => {
+export const GET = apiRoute(async ({ request, actor }) => {
   const q = jobsQuerySchema.parse(queryObject(request));
-  return { jobs: listJobsForActor(actor, { projectId: q.project, status: q.status ? [q.status] : undefined, limit: q.limit }) };
+  return { jobs: await listJobsForActor(actor, { projectId: q.project, status: q.status ? [q.status] : undefined, limit: q.limit }) };
 });

@@ -3,6 +3,6 @@ import { createProject, listProjectsForActor } from '@/db/queries/projects';
 import { createProjectSchema } from '@/lib/projects/settings';
 import { apiRoute, readJson } from '../_lib/api-route';
 
-export const GET = apiRoute(({ actor }) => ({ projects: listProjectsForActor(actor) }));
+export const GET = apiRoute(async ({ actor }) => ({ projects: await listProjectsForActor(actor) }));
 
-export const POST = apiRoute(async ({ request, actor }) => ({ project: createProject(actor, createProjectSchema.parse(await readJson(request))) }), { status: 201 });
+export const POST = apiRoute(async ({ request, actor }) => ({ project: await createProject(actor, createProjectSchema.parse(await readJson(request))) }), { status: 201 });

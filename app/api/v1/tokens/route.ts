@@ -4,12 +4,12 @@ import { AppError } from '@/lib/errors';
 import { createTokenSchema } from '@/lib/auth/schemas';
 import { apiRoute, readJson } from '../_lib/api-route';
 
-export const GET = apiRoute(({ actor }) => ({ tokens: actor.id ? listApiTokens(actor.id) : [] }));
+export const GET = apiRoute(async ({ actor }) => ({ tokens: actor.id ? await listApiTokens(actor.id) : [] }));
 
 export const POST = apiRoute(
   async ({ request, actor }) => {
     if (!actor.id) throw new AppError('forbidden', 'tokens belong to users');
-    const { token, summary } = createApiToken(actor.id, createTokenSchema.parse(await readJson(request)));
+    const { token, summary } = await createApiToken(actor.id, createTokenSchema.parse(await readJson(request)));
     return { token, ...summary };
   },
   { status: 201 },

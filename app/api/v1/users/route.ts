@@ -3,9 +3,9 @@ import { createUserWithPassword, listUsers } from '@/db/queries/users';
 import { createUserSchema } from '@/lib/auth/schemas';
 import { apiRoute, readJson, requireAdmin } from '../_lib/api-route';
 
-export const GET = apiRoute(({ actor }) => {
+export const GET = apiRoute(async ({ actor }) => {
   requireAdmin(actor);
-  return { users: listUsers().filter((u) => !u.isSimulated) };
+  return { users: (await listUsers()).filter((u) => !u.isSimulated) };
 });
 
 export const POST = apiRoute(

@@ -14,10 +14,10 @@ export const dynamic = 'force-dynamic';
 
 export default async function AlignPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
-  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
+  const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   if (!project.canManage) return <Forbidden what="Alignment runs are for the project's researchers." />;
-  const policies = listPolicies(actor, project.id);
-  const rewardModels = listRewardModels(actor, project.id)
+  const policies = await listPolicies(actor, project.id);
+  const rewardModels = (await listRewardModels(actor, project.id))
     .filter((m) => m.status === 'ready')
     .map((m) => ({ id: m.id, name: m.name, kind: m.kind }));
   return (

@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: 'Annotate' };
 
 export default async function AnnotatePage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
-  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
+  const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   if (actor.role !== 'admin' && project.memberRole === null) return <Forbidden what="Only members of this project can annotate it." />;
   return (
     <div className="space-y-4">

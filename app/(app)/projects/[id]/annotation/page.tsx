@@ -16,13 +16,13 @@ const seconds = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toF
 
 export default async function AnnotationPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ filter?: string; page?: string }> }) {
   const actor = await requireActor();
-  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
+  const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   if (!project.canManage) return <Forbidden what="Annotation progress is for the project's researchers." />;
   const query = await searchParams;
   const filter: ItemFilter = (ITEM_FILTERS as readonly string[]).includes(query.filter ?? '') ? (query.filter as ItemFilter) : 'all';
   const page = Math.max(1, Number.parseInt(query.page ?? '1', 10) || 1);
-  const items = listItemStatuses(actor, project.id, { filter, limit: PAGE, offset: (page - 1) * PAGE });
-  const annotators = listAnnotatorWork(actor, project.id);
+  const items = await listItemStatuses(actor, project.id, { filter, limit: PAGE, offset: (page - 1) * PAGE });
+  const annotators = await listAnnotatorWork(actor, project.id);
   const pages = Math.max(1, Math.ceil(items.total / PAGE));
   const href = (f: string, p = 1) => `/projects/${project.id}/annotation?filter=${f}&page=${p}`;
 

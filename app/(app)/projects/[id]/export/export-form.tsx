@@ -36,14 +36,15 @@ export function ExportForm({ projectId }: { projectId: number }) {
   const running = job !== null && (job.status === 'queued' || job.status === 'running');
   useEffect(() => {
     if (!running) return;
-    const timer = setInterval(async () => {
+    const poll = async () => {
       try {
         const res = await fetch(`/api/v1/projects/${projectId}/exports/${job.id}`);
         if (res.ok) setJob(((await res.json()) as { job: ExportJob }).job);
       } catch {
         // a missed poll is retried on the next tick
       }
-    }, 700);
+    };
+    const timer = setInterval(() => void poll(), 700);
     return () => clearInterval(timer);
   }, [running, job?.id, projectId]);
   const report = job?.status === 'succeeded' ? job.result : null;

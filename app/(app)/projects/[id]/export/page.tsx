@@ -11,7 +11,7 @@ export const metadata: Metadata = { title: 'Export' };
 
 export default async function ExportPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
-  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
+  const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   if (!project.canManage) return <Forbidden what="Exports are for the project's researchers." />;
   return (
     <div className="space-y-6">

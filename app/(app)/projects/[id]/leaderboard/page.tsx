@@ -74,11 +74,11 @@ function Board({ board }: { board: StoredLeaderboard }) {
 
 export default async function LeaderboardPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
-  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
+  const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   const id = project.id;
   // Annotators do not see ratings: knowing which system leads would bias their judgments.
   if (!project.canManage) return <Forbidden what="Leaderboards are for the project's researchers." />;
-  const boards = listLatestLeaderboards(id);
+  const boards = await listLatestLeaderboards(id);
   return (
     <div className="space-y-6">
       <div>

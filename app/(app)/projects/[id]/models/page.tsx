@@ -13,9 +13,9 @@ export const dynamic = 'force-dynamic';
 
 export default async function ModelsPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
-  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
+  const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   if (!project.canManage) return <Forbidden what="Reward models are for the project's researchers." />;
-  const models = listRewardModels(actor, project.id);
+  const models = await listRewardModels(actor, project.id);
   return (
     <div className="space-y-6">
       <ProjectPageHeader project={project} title="Models">

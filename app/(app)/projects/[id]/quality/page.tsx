@@ -29,14 +29,14 @@ function Stat({ label, value, note }: { label: string; value: string; note: stri
 
 export default async function QualityPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
-  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
+  const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   if (!project.canManage) return <Forbidden what="Quality reports are for the project's researchers." />;
-  const judgments = listPairwiseJudgments(project.id);
+  const judgments = await listPairwiseJudgments(project.id);
   const r = judgments.length > 0 ? qualityReport(judgments) : null;
-  const work = listAnnotatorWork(actor, project.id);
+  const work = await listAnnotatorWork(actor, project.id);
   const goldOf = (label: string) => work.find((w) => w.name === label || `${w.name} <${w.email}>` === label)?.gold;
-  const repeats = selfConsistency(listRepeatPairs(project.id));
-  const ratingRows = listRatingRows(project.id);
+  const repeats = selfConsistency(await listRepeatPairs(project.id));
+  const ratingRows = await listRatingRows(project.id);
   const ratings = ratingRows.length ? ratingsAgreement(ratingRows, project.settings.attributes.length ? project.settings.attributes : [...new Set(ratingRows.flatMap((x) => Object.keys(x.ratings)))]) : [];
   const consistencyOf = (label: string) => repeats.perAnnotator.find((a) => a.annotator === label || label.startsWith(`${a.annotator} <`));
   const reliability = new Map((r?.reliability?.annotators ?? []).map((a) => [a.annotator, a]));

@@ -12,9 +12,9 @@ export const metadata: Metadata = { title: 'Project settings' };
 
 export default async function SettingsPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
-  const project = loadOr404((await params).id, (id) => getProjectForActor(actor, id));
+  const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   if (!project.canManage) return <Forbidden what="Project settings are for the project's researchers." />;
-  const versions = listGuidelineVersions(project.id);
+  const versions = await listGuidelineVersions(project.id);
   return (
     <div className="space-y-6">
       <ProjectPageHeader project={project} title="Settings" />

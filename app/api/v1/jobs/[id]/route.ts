@@ -3,4 +3,4 @@ import { getJobForActor } from '@/db/queries/jobs';
 import { apiRoute } from '../../_lib/api-route';
 import { idParamsSchema } from '../../_lib/params';
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => ({ job: getJobForActor(actor, idParamsSchema.parse(params).id) }));
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => ({ job: await getJobForActor(actor, idParamsSchema.parse(params).id) }));

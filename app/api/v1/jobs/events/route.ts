@@ -7,8 +7,8 @@ import { sseResponse } from '../../_lib/sse';
 export const GET = apiRoute(({ request, actor }) => {
   const q = jobsQuerySchema.parse(queryObject(request));
   let last = '';
-  return sseResponse(request, () => {
-    const jobs = listJobsForActor(actor, { projectId: q.project, limit: q.limit });
+  return sseResponse(request, async () => {
+    const jobs = await listJobsForActor(actor, { projectId: q.project, limit: q.limit });
     const state = jobs.map((j) => `${j.id}:${j.status}:${j.progress}:${j.message ?? ''}`).join('|');
     if (state === last) return [];
     last = state;

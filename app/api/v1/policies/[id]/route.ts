@@ -3,4 +3,4 @@ import { getPolicy } from '@/db/queries/policies';
 import { apiRoute } from '../../_lib/api-route';
 import { idParamsSchema } from '../../_lib/params';
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => ({ policy: getPolicy(actor, idParamsSchema.parse(params).id) }));
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => ({ policy: await getPolicy(actor, idParamsSchema.parse(params).id) }));

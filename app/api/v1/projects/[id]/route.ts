@@ -3,4 +3,4 @@ import { getProjectForActor } from '@/db/queries/projects';
 import { apiRoute } from '../../_lib/api-route';
 import { idParamsSchema } from '../../_lib/params';
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => ({ project: getProjectForActor(actor, idParamsSchema.parse(params).id) }));
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => ({ project: await getProjectForActor(actor, idParamsSchema.parse(params).id) }));

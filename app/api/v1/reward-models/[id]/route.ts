@@ -3,4 +3,4 @@ import { getRewardModel } from '@/db/queries/reward-models';
 import { apiRoute } from '../../_lib/api-route';
 import { idParamsSchema } from '../../_lib/params';
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => ({ model: getRewardModel(actor, idParamsSchema.parse(params).id) }));
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => ({ model: await getRewardModel(actor, idParamsSchema.parse(params).id) }));

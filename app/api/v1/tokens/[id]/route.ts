@@ -4,8 +4,8 @@ import { AppError } from '@/lib/errors';
 import { apiRoute } from '../../_lib/api-route';
 import { idParamsSchema } from '../../_lib/params';
 
-export const DELETE = apiRoute<{ id: string }>(({ actor, params }) => {
+export const DELETE = apiRoute<{ id: string }>(async ({ actor, params }) => {
   const { id } = idParamsSchema.parse(params);
-  if (!actor.id || !revokeApiToken(actor.id, id)) throw new AppError('not-found', `token ${id} not found`);
+  if (!actor.id || !(await revokeApiToken(actor.id, id))) throw new AppError('not-found', `token ${id} not found`);
   return { id, revoked: true };
 });

@@ -27,14 +27,14 @@ const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 1
 export default async function ModelPage({ params }: { params: Promise<{ id: string; modelId: string }> }) {
   const actor = await requireActor();
   const { id, modelId } = await params;
-  const project = loadOr404(id, (pid) => getProjectForActor(actor, pid));
+  const project = await loadOr404(id, (pid) => getProjectForActor(actor, pid));
   if (!project.canManage) return <Forbidden what="Reward models are for the project's researchers." />;
-  const model = loadOr404(modelId, (mid) => getRewardModel(actor, mid));
+  const model = await loadOr404(modelId, (mid) => getRewardModel(actor, mid));
   if (model.projectId !== project.id) return <Forbidden what="This model belongs to another project." />;
   const m = (model.metrics ?? {}) as Metrics;
   const e = m.evaluation;
   const flags = m.flags?.pairs ?? [];
-  const shown = describeComparisons(project.id, flags.slice(0, 100).map((f) => f.comparisonId));
+  const shown = await describeComparisons(project.id, flags.slice(0, 100).map((f) => f.comparisonId));
   const strength = new Map(flags.map((f) => [f.comparisonId, f]));
   return (
     <div className="space-y-6">

@@ -3,4 +3,4 @@ import { cancelJobForActor } from '@/db/queries/jobs';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 
-export const POST = apiRoute<{ id: string }>(({ actor, params }) => ({ job: cancelJobForActor(actor, idParamsSchema.parse(params).id) }));
+export const POST = apiRoute<{ id: string }>(async ({ actor, params }) => ({ job: await cancelJobForActor(actor, idParamsSchema.parse(params).id) }));

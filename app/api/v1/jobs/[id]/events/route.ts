@@ -5,14 +5,14 @@ import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 import { sseResponse, type SseEvent } from '../../../_lib/sse';
 
-export const GET = apiRoute<{ id: string }>(({ request, actor, params }) => {
-  const id = getJobForActor(actor, idParamsSchema.parse(params).id).id;
+export const GET = apiRoute<{ id: string }>(async ({ request, actor, params }) => {
+  const id = (await getJobForActor(actor, idParamsSchema.parse(params).id)).id;
   let lastState = '';
   let lastMetricId = 0;
-  return sseResponse(request, () => {
-    const job = getJobForActor(actor, id);
+  return sseResponse(request, async () => {
+    const job = await getJobForActor(actor, id);
     const events: SseEvent[] = [];
-    const metrics = listJobMetrics(id, lastMetricId);
+    const metrics = await listJobMetrics(id, lastMetricId);
     if (metrics.length > 0) {
       lastMetricId = metrics[metrics.length - 1]!.id;
       events.push({ event: 'metrics', data: metrics });

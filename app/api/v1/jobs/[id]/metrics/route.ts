@@ -6,7 +6,7 @@ import { idParamsSchema, queryObject } from '../../../_lib/params';
 
 const querySchema = z.object({ after: z.coerce.number().int().min(0).default(0) });
 
-export const GET = apiRoute<{ id: string }>(({ request, actor, params }) => {
-  const job = getJobForActor(actor, idParamsSchema.parse(params).id);
-  return { metrics: listJobMetrics(job.id, querySchema.parse(queryObject(request)).after) };
+export const GET = apiRoute<{ id: string }>(async ({ request, actor, params }) => {
+  const job = await getJobForActor(actor, idParamsSchema.parse(params).id);
+  return { metrics: await listJobMetrics(job.id, querySchema.parse(queryObject(request)).after) };
 });

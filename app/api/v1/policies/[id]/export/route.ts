@@ -6,8 +6,8 @@ import { getPolicy, readyPolicyDir } from '@/db/queries/policies';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => {
-  const record = getPolicy(actor, idParamsSchema.parse(params).id);
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => {
+  const record = await getPolicy(actor, idParamsSchema.parse(params).id);
   const dir = readyPolicyDir(record);
   const zip = new yazl.ZipFile();
   const folder = `policy-${record.id}`;

@@ -17,7 +17,7 @@ const bodySchema = z.object({
 });
 
 export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) => {
-  const record = getPolicy(actor, idParamsSchema.parse(params).id);
+  const record = await getPolicy(actor, idParamsSchema.parse(params).id);
   const body = bodySchema.parse(await readJson(request));
   const dir = readyPolicyDir(record);
   const { sampleFromCheckpoint } = await import('@/lib/ml/align/sample-checkpoint');

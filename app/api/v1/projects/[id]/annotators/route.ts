@@ -3,4 +3,4 @@ import { listAnnotatorWork } from '@/db/queries/annotation-admin';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => ({ annotators: listAnnotatorWork(actor, idParamsSchema.parse(params).id) }));
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => ({ annotators: await listAnnotatorWork(actor, idParamsSchema.parse(params).id) }));

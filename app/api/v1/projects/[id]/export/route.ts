@@ -17,9 +17,9 @@ const INLINE_LIMIT = 50_000;
 
 export const GET = apiRoute<{ id: string }>(async ({ request, actor, params }) => {
   const { id } = idParamsSchema.parse(params);
-  assertCanManageProject(actor, id);
+  await assertCanManageProject(actor, id);
   const settings = exportSettingsSchema.parse(queryObject(request));
-  const comparisons = countProjectComparisons(id);
+  const comparisons = await countProjectComparisons(id);
   if (comparisons > INLINE_LIMIT) throw new AppError('invalid', `project ${id} has ${comparisons} comparisons, more than an inline export returns (${INLINE_LIMIT}): POST /api/v1/projects/${id}/exports runs it as a background job with a zip download`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-export-'));
   try {

@@ -11,15 +11,15 @@ import { idParamsSchema } from '../../../_lib/params';
 export const POST = apiRoute<{ id: string }>(
   async ({ request, actor, params }) => {
     const { id } = idParamsSchema.parse(params);
-    assertCanManageProject(actor, id);
+    await assertCanManageProject(actor, id);
     const settings = exportSettingsSchema.parse(await readJson(request, {}));
-    return { job: enqueueProjectJob(actor, 'export-dataset', { ...settings, projectId: id }) };
+    return { job: await enqueueProjectJob(actor, 'export-dataset', { ...settings, projectId: id }) };
   },
   { status: 202 },
 );
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => {
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => {
   const { id } = idParamsSchema.parse(params);
-  assertCanManageProject(actor, id);
-  return { exports: listJobsForActor(actor, { projectId: id, kind: 'export-dataset', limit: 20 }) };
+  await assertCanManageProject(actor, id);
+  return { exports: await listJobsForActor(actor, { projectId: id, kind: 'export-dataset', limit: 20 }) };
 });

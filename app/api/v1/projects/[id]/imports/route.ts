@@ -34,7 +34,7 @@ const querySchema = z.object({
 
 export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) => {
   const { id } = idParamsSchema.parse(params);
-  assertCanManageProject(actor, id);
+  await assertCanManageProject(actor, id);
   const q = querySchema.parse(queryObject(request));
   const mapping = parseColumnMapping(q.map);
   const limit = getEnv().ARBITER_MAX_UPLOAD_MB * 1024 * 1024;

@@ -7,8 +7,8 @@ import { idParamsSchema } from '../../../_lib/params';
 export const POST = apiRoute<{ id: string }>(
   async ({ request, actor, params }) => {
     const { id } = idParamsSchema.parse(params);
-    const result = submitJudgment(actor, id, await readJson(request));
-    return Response.json({ ...result, progress: annotatorProgress(actor, id) }, { status: result.created ? 201 : 200 });
+    const result = await submitJudgment(actor, id, await readJson(request));
+    return Response.json({ ...result, progress: await annotatorProgress(actor, id) }, { status: result.created ? 201 : 200 });
   },
   // The largest valid judgment is a few KB: a 5,000-character justification (≤ 30 KB even if every character
   // were JSON-escaped as \uXXXX), a ranking and ratings of one item's responses.

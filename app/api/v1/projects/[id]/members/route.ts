@@ -7,13 +7,13 @@ import { idParamsSchema } from '../../../_lib/params';
 
 const bodySchema = z.object({ email: emailSchema, role: memberRoleSchema });
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => {
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => {
   const { id } = idParamsSchema.parse(params);
-  assertCanManageProject(actor, id);
-  return { members: listProjectMembers(id) };
+  await assertCanManageProject(actor, id);
+  return { members: await listProjectMembers(id) };
 });
 
 export const POST = apiRoute<{ id: string }>(
-  async ({ request, actor, params }) => ({ member: addProjectMemberByEmail(actor, idParamsSchema.parse(params).id, bodySchema.parse(await readJson(request))) }),
+  async ({ request, actor, params }) => ({ member: await addProjectMemberByEmail(actor, idParamsSchema.parse(params).id, bodySchema.parse(await readJson(request))) }),
   { status: 201 },
 );

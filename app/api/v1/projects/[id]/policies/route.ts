@@ -10,7 +10,7 @@ import { idParamsSchema } from '../../../_lib/params';
 // Settings are validated by startAlignment (one message naming the field); the name is checked here.
 const bodySchema = z.looseObject({ name: z.string().max(120).optional() });
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => ({ policies: listPolicies(actor, idParamsSchema.parse(params).id) }));
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => ({ policies: await listPolicies(actor, idParamsSchema.parse(params).id) }));
 
 export const POST = apiRoute<{ id: string }>(
   async ({ request, actor, params }) => {

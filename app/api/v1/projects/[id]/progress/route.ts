@@ -3,4 +3,4 @@ import { annotatorProgress } from '@/db/queries/annotation';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => ({ progress: annotatorProgress(actor, idParamsSchema.parse(params).id) }));
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => ({ progress: await annotatorProgress(actor, idParamsSchema.parse(params).id) }));

@@ -9,7 +9,7 @@ import { idParamsSchema } from '../../../_lib/params';
 
 const bodySchema = rewardModelSettingsSchema.extend({ name: z.string().max(120).optional() });
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => ({ models: listRewardModels(actor, idParamsSchema.parse(params).id) }));
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => ({ models: await listRewardModels(actor, idParamsSchema.parse(params).id) }));
 
 export const POST = apiRoute<{ id: string }>(
   async ({ request, actor, params }) => {

@@ -9,7 +9,7 @@ const bodySchema = z.object({ chunkSize: z.number().int().min(100).max(100_000).
 export const POST = apiRoute<{ id: string }>(
   async ({ request, actor, params }) => {
     const body = bodySchema.parse(await readJson(request, {}));
-    return { job: enqueueProjectJob(actor, 'recompute-stats', { projectId: idParamsSchema.parse(params).id, ...body }) };
+    return { job: await enqueueProjectJob(actor, 'recompute-stats', { projectId: idParamsSchema.parse(params).id, ...body }) };
   },
   { status: 202 },
 );

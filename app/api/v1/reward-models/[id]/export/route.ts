@@ -6,8 +6,8 @@ import { getRewardModel, readRewardModelFiles } from '@/db/queries/reward-models
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 
-export const GET = apiRoute<{ id: string }>(({ actor, params }) => {
-  const record = getRewardModel(actor, idParamsSchema.parse(params).id);
+export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => {
+  const record = await getRewardModel(actor, idParamsSchema.parse(params).id);
   const { dir } = readRewardModelFiles(record);
   const zip = new yazl.ZipFile();
   const folder = `reward-model-${record.id}`;

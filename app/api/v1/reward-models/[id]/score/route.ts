@@ -16,10 +16,10 @@ const MAX_RECORDS = 100_000;
 const bodySchema = z.object({ records: z.array(z.unknown()).min(1).max(MAX_RECORDS, `at most ${MAX_RECORDS} records per call`) });
 
 export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) => {
-  const record = getRewardModel(actor, idParamsSchema.parse(params).id);
+  const record = await getRewardModel(actor, idParamsSchema.parse(params).id);
   const { records } = bodySchema.parse(await readJson(request));
   if (records.length > getEnv().ARBITER_MAX_SYNC_SCORE_ROWS) {
-    const job = startScoringJob(actor, record, records);
+    const job = await startScoringJob(actor, record, records);
     return Response.json({ job, resultUrl: `/api/v1/reward-models/${record.id}/scores/${job.id}` }, { status: 202 });
   }
   const { manifest, weights } = readRewardModelFiles(record);

@@ -3,8 +3,8 @@ import { annotatorProgress, leaseNextTask } from '@/db/queries/annotation';
 import { apiRoute } from '../../../../_lib/api-route';
 import { idParamsSchema } from '../../../../_lib/params';
 
-export const POST = apiRoute<{ id: string }>(({ actor, params }) => {
+export const POST = apiRoute<{ id: string }>(async ({ actor, params }) => {
   const { id } = idParamsSchema.parse(params);
-  const task = leaseNextTask(actor, id);
-  return { task, progress: annotatorProgress(actor, id) };
+  const task = await leaseNextTask(actor, id);
+  return { task, progress: await annotatorProgress(actor, id) };
 });

@@ -3,7 +3,7 @@ import { getExportJob } from '@/db/queries/export';
 import { apiRoute } from '../../../../_lib/api-route';
 import { jobParamsSchema } from '../../../../_lib/params';
 
-export const GET = apiRoute<{ id: string; jobId: string }>(({ actor, params }) => {
+export const GET = apiRoute<{ id: string; jobId: string }>(async ({ actor, params }) => {
   const { id, jobId } = jobParamsSchema.parse(params);
-  return { job: getExportJob(actor, id, jobId) };
+  return { job: await getExportJob(actor, id, jobId) };
 });

@@ -3,7 +3,7 @@ import { getTaskForRevision } from '@/db/queries/annotation-history';
 import { apiRoute } from '../../../../_lib/api-route';
 import { judgmentParamsSchema } from '../../../../_lib/params';
 
-export const GET = apiRoute<{ id: string; judgmentId: string }>(({ actor, params }) => {
+export const GET = apiRoute<{ id: string; judgmentId: string }>(async ({ actor, params }) => {
   const { id, judgmentId } = judgmentParamsSchema.parse(params);
-  return { task: getTaskForRevision(actor, id, judgmentId) };
+  return { task: await getTaskForRevision(actor, id, judgmentId) };
 });

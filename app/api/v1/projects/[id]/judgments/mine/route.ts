@@ -6,7 +6,7 @@ import { idParamsSchema, queryObject } from '../../../../_lib/params';
 
 const querySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
 
-export const GET = apiRoute<{ id: string }>(({ request, actor, params }) => {
+export const GET = apiRoute<{ id: string }>(async ({ request, actor, params }) => {
   const { id } = idParamsSchema.parse(params);
-  return { history: listMyHistory(actor, id, querySchema.parse(queryObject(request)).limit) };
+  return { history: await listMyHistory(actor, id, querySchema.parse(queryObject(request)).limit) };
 });

@@ -7,9 +7,9 @@ import { getScoringReportFile } from '@/db/queries/reward-models';
 import { apiRoute } from '../../../../_lib/api-route';
 import { jobParamsSchema } from '../../../../_lib/params';
 
-export const GET = apiRoute<{ id: string; jobId: string }>(({ actor, params }) => {
+export const GET = apiRoute<{ id: string; jobId: string }>(async ({ actor, params }) => {
   const { id, jobId } = jobParamsSchema.parse(params);
-  const file = getScoringReportFile(actor, id, jobId);
+  const file = await getScoringReportFile(actor, id, jobId);
   return new Response(Readable.toWeb(fs.createReadStream(file)) as ReadableStream, {
     headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': String(fs.statSync(file).size) },
   });

@@ -3,8 +3,8 @@ import { annotatorProgress, skipAssignment } from '@/db/queries/annotation';
 import { apiRoute } from '../../../../../_lib/api-route';
 import { assignmentParamsSchema } from '../../../../../_lib/params';
 
-export const POST = apiRoute<{ id: string; assignmentId: string }>(({ actor, params }) => {
+export const POST = apiRoute<{ id: string; assignmentId: string }>(async ({ actor, params }) => {
   const { id, assignmentId } = assignmentParamsSchema.parse(params);
-  skipAssignment(actor, id, assignmentId);
-  return { ok: true, progress: annotatorProgress(actor, id) };
+  await skipAssignment(actor, id, assignmentId);
+  return { ok: true, progress: await annotatorProgress(actor, id) };
 });

@@ -12,10 +12,10 @@ import { jobParamsSchema, queryObject } from '../../../../../_lib/params';
 
 const CONTENT_TYPES: Record<string, string> = { '.jsonl': 'application/jsonl; charset=utf-8', '.json': 'application/json; charset=utf-8', '.md': 'text/markdown; charset=utf-8' };
 
-export const GET = apiRoute<{ id: string; jobId: string }>(({ request, actor, params }) => {
+export const GET = apiRoute<{ id: string; jobId: string }>(async ({ request, actor, params }) => {
   const { id, jobId } = jobParamsSchema.parse(params);
   const { file } = z.object({ file: z.string().optional() }).parse(queryObject(request));
-  const { dir, files } = getExportFiles(actor, id, jobId);
+  const { dir, files } = await getExportFiles(actor, id, jobId);
   if (file !== undefined) {
     if (!files.includes(file)) throw new AppError('not-found', `export ${jobId} has no file ${JSON.stringify(file)}`);
     const full = path.join(dir, file);

@@ -9,6 +9,6 @@ const bodySchema = z.object({ answer: z.unknown() });
 export const PUT = apiRoute<{ id: string; itemId: string }>(async ({ request, actor, params }) => {
   const { id, itemId } = itemParamsSchema.parse(params);
   const { answer } = bodySchema.parse(await readJson(request));
-  setGoldAnswer(actor, id, itemId, answer ?? null);
+  await setGoldAnswer(actor, id, itemId, answer ?? null);
   return { ok: true };
 });
