@@ -19,6 +19,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { appRoot, databasePath } from '@/lib/env';
@@ -139,6 +140,13 @@ export function prepareOnce<T>(build: (connection: Db) => T): (connection: Db) =
     return statement;
   };
 }
+
+/**
+ * A placeholder bound exactly as given, past the column's mapping: for SET values in prepared statements
+ * (drizzle's update types take SQL, not a bare placeholder) and for nullable JSON columns (their mapping
+ * would store a null as the text 'null').
+ */
+export const bound = (name: string) => sql`${sql.placeholder(name)}`;
 
 async function beginImmediate(writer: Db): Promise<void> {
   const started = Date.now();

@@ -10,11 +10,9 @@ import { nextRunAt } from '@/lib/jobs/backoff';
 import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from '@/lib/jobs/registry';
 import type { JobStatus } from '@/lib/jobs/statuses';
 import { AppError, formatZodIssues } from '@/lib/errors';
-import { prepareOnce, withWriteTransaction } from '../client';
+import { bound, prepareOnce, withWriteTransaction } from '../client';
 import { jobMetrics, jobs, type Job } from '../schema';
 
-/** A value bound as is, where drizzle's builder types want a column value: these statements are prepared once (`prepareOnce`). */
-const bound = (name: string) => sql`${sql.placeholder(name)}`;
 const LOCK_HELD = ['running', 'cancelling'] as const;
 
 // The queue's hot statements, prepared once per connection (db/client.ts, prepareOnce): building them on

@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 import { openDatabase } from '@/db/client';
-import { leaseNextTask, submitJudgment } from '@/db/queries/annotation';
+import { leaseNextTask } from '@/db/queries/annotation';
+import { submitJudgment } from '@/db/queries/judgment-submit';
 import type { Actor } from '@/lib/auth/access';
 
 const [projectIdArg, ...userIds] = process.argv.slice(2);

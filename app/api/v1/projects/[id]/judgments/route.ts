@@ -1,6 +1,7 @@
 // POST /api/v1/projects/:id/judgments – submit (or revise) an answer; the client-generated id makes retries idempotent.
 // 201 when stored, 200 when that id was already stored (retry) or revised; 413 past 64 KB.
-import { annotatorProgress, submitJudgment } from '@/db/queries/annotation';
+import { annotatorProgress } from '@/db/queries/annotation';
+import { submitJudgment } from '@/db/queries/judgment-submit';
 import { apiRoute, readJson } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 
