@@ -7,6 +7,7 @@ import { exportCommands } from './commands/export';
 import { modelCommands } from './commands/models';
 import { alignCommands } from './commands/align';
 import { backupCommands } from './commands/backup';
+import { dbCommands } from './commands/db';
 import { importCommands } from './commands/import';
 import { itemCommands } from './commands/items';
 import { jobCommands } from './commands/jobs';
@@ -17,7 +18,7 @@ import { userCommands } from './commands/user';
 import { parseCommandArgs, type Command } from './context';
 import { getEnv } from '@/lib/env';
 
-export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands, ...modelCommands, ...alignCommands, ...backupCommands];
+export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands, ...modelCommands, ...alignCommands, ...backupCommands, ...dbCommands];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -58,7 +59,7 @@ export async function runCli(argv: string[], out: (text: string) => void = conso
       out(`usage: arbiter ${found.command.usage}\n${found.command.summary}`);
       return 0;
     }
-    openDatabase(); // migrate before any command
+    await openDatabase(); // migrate before any command
     await found.command.run(args, { json, out });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
@@ -67,7 +68,7 @@ export async function runCli(argv: string[], out: (text: string) => void = conso
     if (getEnv().ARBITER_DEBUG && error instanceof Error) err(error.stack ?? '');
     return exitCodeOf(error);
   } finally {
-    closeDb();
+    await closeDb();
     await stopStatsThread();
   }
 }

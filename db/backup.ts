@@ -1,5 +1,6 @@
 /**
- * Backups of the database with SQLite's online backup API: a consistent copy while the server and
+ * Backups of the SQLite database with SQLite's online backup API (PostgreSQL's go through pg_dump:
+ * db/backup-postgres.ts): a consistent copy while the server and
  * workers keep writing, checked (`PRAGMA integrity_check`) before it is kept. Restore goes the same way
  * in reverse — the checked backup is copied page by page into the live database, so other connections
  * see the restored data on their next read — and then brings its schema up to date. A file that is not
@@ -9,10 +10,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { sql } from 'drizzle-orm';
 import { databasePath } from '@/lib/env';
 import { AppError, isAppError } from '@/lib/errors';
-import { backupTo, closeDb, db, openDatabase } from './client';
+import { backupPostgres, restorePostgres } from './backup-postgres';
+import { appliedMigrationCount, backupTo, closeDb, openDatabase } from './client';
+import { isPostgres } from './dialect';
 
 // A refusal — a file that is not an intact Arbiter database, a target that exists, a failed copy — is an
 // AppError 'bad-file' naming the file (the CLI exits 2).
@@ -45,6 +47,7 @@ function inspect(file: string): { migrations: number; projects: number; comparis
 
 /** A consistent copy of the live database at `out` (written beside it, checked, then renamed into place). */
 export async function backupDatabase(out: string, { force = false } = {}): Promise<{ file: string; bytes: number; projects: number; comparisons: number; migrations: number }> {
+  if (isPostgres) return backupPostgres(out, { force });
   const file = path.resolve(out);
   if (file === path.resolve(databasePath())) throw new AppError('bad-file', 'the backup cannot replace the live database');
   if (fs.existsSync(file) && !force) throw new AppError('bad-file', `${file} exists; choose another name or pass --force`);
@@ -65,10 +68,11 @@ export async function backupDatabase(out: string, { force = false } = {}): Promi
 
 /** Replaces the live database's content with a checked backup; returns what the backup held. */
 export async function restoreDatabase(from: string): Promise<{ projects: number; comparisons: number; migrations: number }> {
+  if (isPostgres) return restorePostgres(from);
   const file = path.resolve(from);
   if (file === path.resolve(databasePath())) throw new AppError('bad-file', 'that is the live database');
   const facts = inspect(file);
-  const live = (await db().get<{ n: number }>(sql`select count(*) as n from __drizzle_migrations`)).n;
+  const live = await appliedMigrationCount();
   if (facts.migrations > live) throw new AppError('bad-file', `${file} has ${facts.migrations} migrations, this Arbiter knows ${live}: restore it with a newer version`);
   const source = new Database(file, { readonly: true, fileMustExist: true });
   try {
@@ -77,7 +81,7 @@ export async function restoreDatabase(from: string): Promise<{ projects: number;
     source.close();
   }
   // An older backup gets the migrations it lacks (openDatabase migrates on the next open).
-  closeDb();
-  openDatabase();
+  await closeDb();
+  await openDatabase();
   return facts;
 }

@@ -5,10 +5,14 @@
  */
 import { databaseErrorCode } from '@/lib/errors';
 
-/** SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, …), and SQLITE_LOCKED. */
+/**
+ * SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, …), and SQLITE_LOCKED; on PostgreSQL a lock wait
+ * past lock_timeout (55P03), a serialization failure (40001) or a deadlock the server broke (40P01): in every
+ * case the transaction was rolled back whole and may simply run again.
+ */
 export function isBusyError(error: unknown): boolean {
   const code = databaseErrorCode(error);
-  return code !== null && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+  return code !== null && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'PG_55P03' || code === 'PG_40001' || code === 'PG_40P01');
 }
 
 /** How long a write keeps retrying after busy_timeout before its error is let through. */

@@ -11,6 +11,17 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** One folder holds the database file (arbiter.db) and every artifact. */
   ARBITER_DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * PostgreSQL instead of the SQLite file in the data directory, e.g. postgres://arbiter:…@db-host/arbiter
+   * (a Unix socket: postgres://user@localhost/arbiter?host=/run/postgresql). Web, workers and CLI on every
+   * host must name the same database.
+   */
+  ARBITER_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'ARBITER_DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/arbiter')
+    .optional(),
+  /** Connections each process keeps to PostgreSQL; web processes × this + workers × this must stay under the server's max_connections. */
+  ARBITER_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
   /** Signs sessions; when unset, a random secret is created once and kept in the data directory. */
   ARBITER_SECRET: z.string().min(32, 'ARBITER_SECRET must be at least 32 characters').optional(),
   /** The address people open; invite and setup links are built from it. */
@@ -85,6 +96,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const env = parsed.data;
   if ((env.ARBITER_ADMIN_EMAIL === undefined) !== (env.ARBITER_ADMIN_PASSWORD === undefined)) {
     throw new Error('Invalid environment:\n  ARBITER_ADMIN_EMAIL and ARBITER_ADMIN_PASSWORD must be set together');
+  }
+  if (env.ARBITER_DATABASE_URL && !env.ARBITER_SECRET) {
+    // Sessions signed on one host must verify on another: with PostgreSQL the hosts share one secret, set by hand.
+    throw new Error('Invalid environment:\n  ARBITER_SECRET must be set when ARBITER_DATABASE_URL is: every host serving the database must share it (e.g. openssl rand -hex 32)');
   }
   return env;
 }

@@ -86,13 +86,15 @@ export function formatZodIssues(error: ZodError, whole?: string): { message: str
 }
 
 /**
- * The database driver's error code (`SQLITE_BUSY`, …) of an error or of the error it wraps: drizzle
- * rethrows a failed statement as a DrizzleQueryError whose `cause` is the driver's error.
+ * The database driver's error code of an error or of the error it wraps (drizzle rethrows a failed statement
+ * as a DrizzleQueryError whose `cause` is the driver's error): better-sqlite3's `SQLITE_BUSY`, …, or
+ * PostgreSQL's SQLSTATE prefixed `PG_` (`PG_55P03`, …; node-postgres's DatabaseError carries a `severity`).
  */
 export function databaseErrorCode(error: unknown): string | null {
   for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
-    const code = (current as { code?: unknown }).code;
+    const { code, severity } = current as { code?: unknown; severity?: unknown };
     if (typeof code === 'string' && code.startsWith('SQLITE_')) return code;
+    if (typeof code === 'string' && typeof severity === 'string' && /^[0-9A-Z]{5}$/.test(code)) return `PG_${code}`;
   }
   return null;
 }
@@ -105,10 +107,17 @@ export function databaseErrorCode(error: unknown): string | null {
 export function describeStorageError(error: unknown): AppError | null {
   const code = databaseErrorCode(error);
   if (code === null) return null;
+  // Another write held the lock past the wait (db/busy.ts): the transaction was rolled back whole; retrying is safe.
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'PG_55P03' || code === 'PG_40001' || code === 'PG_40P01') {
+    return new AppError('unavailable', 'the database is busy with another write (an import committing, a backup): nothing was written; try again in a moment');
+  }
   if (code === 'SQLITE_FULL') return new AppError('insufficient-storage', 'the disk holding the data directory is full: nothing was written (the change was rolled back); free some space and try again');
   if (code.startsWith('SQLITE_READONLY')) return new AppError('unavailable', 'the data directory is read-only: nothing was written; make it writable for the user running Arbiter');
   if (code.startsWith('SQLITE_IOERR')) return new AppError('unavailable', `the disk reported an error (${code}): nothing was written; check the data directory's storage`);
   if (code === 'SQLITE_CANTOPEN') return new AppError('unavailable', 'the database file cannot be opened: check that the data directory exists and is writable');
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new AppError('damaged', 'the database file is damaged: stop Arbiter and restore the latest backup (arbiter restore --from <file> --yes)');
+  // PostgreSQL (SQLSTATE classes 53 and 57, appendix A of its manual): the server's disk, or the server going away.
+  if (code === 'PG_53100') return new AppError('insufficient-storage', "the database server's disk is full: nothing was written (the change was rolled back); free some space and try again");
+  if (code.startsWith('PG_53') || code.startsWith('PG_57P')) return new AppError('unavailable', `the database server cannot serve requests now (${code.slice(3)}): nothing was written; try again shortly`);
   return null;
 }

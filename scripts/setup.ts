@@ -10,7 +10,7 @@ import { baseUrl, dataDir, getEnv, loadEnvFiles } from '@/lib/env';
 
 loadEnvFiles();
 const env = getEnv();
-openDatabase();
+await openDatabase();
 let setup: Awaited<ReturnType<typeof bootstrap>>;
 try {
   setup = await bootstrap();
@@ -19,7 +19,7 @@ try {
   console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
-closeDb();
+await closeDb();
 // Before the server and workers start: files of imports whose process died (their pid is gone) or older than a day.
 const orphans = sweepOrphanUploads();
 

@@ -1,13 +1,17 @@
 /**
  * `npm test`: every tier, then one plain closing line summing them: `N passed, N failed`, or
  * `N passed, N failed, N skipped` when any test was skipped (e.g. real data sets not found: docs/data-sources.md).
- * Tiers: static (lint incl. import boundaries, typecheck), unit + integration (vitest), e2e (Playwright).
+ * Tiers: static (lint incl. import boundaries, typecheck), unit + integration (vitest), e2e (Playwright), then
+ * the PostgreSQL passes: the integration tier again, and the annotation and journey (jobs) e2e specs, on a
+ * private PostgreSQL cluster (scripts/pg-test-cluster.sh: the one ARBITER_TEST_POSTGRES_URL names, or one this
+ * script starts and stops when PostgreSQL is installed; without either the passes are skipped, with the reason).
  * A tier that crashes before reporting counts as one failure, so a run that tested nothing is visible.
  * Skips never fail the run, but they are counted and their reasons listed above the closing line.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createTestDatabase, dropTestDatabase, prepareTemplate, TEMPLATE_DATABASE, withDatabase } from '../tests/helpers/postgres';
 
 const TMP = path.join('tests', '.tmp');
 fs.mkdirSync(TMP, { recursive: true });
@@ -17,9 +21,9 @@ const tallies: Tally[] = [];
 /** Why tests were skipped (tests/helpers/real-data.ts puts the reason in the test's meta), reason → test names. */
 const skipReasons = new Map<string, string[]>();
 
-function run(cmd: string, args: string[]): { ok: boolean; seconds: number } {
+function run(cmd: string, args: string[], env: Record<string, string> = {}): { ok: boolean; seconds: number } {
   const started = Date.now();
-  const result = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.CI ? '0' : '1' } });
+  const result = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.CI ? '0' : '1', ...env } });
   return { ok: result.status === 0, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -52,39 +56,85 @@ if (wanted('static')) {
   tallies.push({ name: 'typecheck', passed: tsc.ok ? 1 : 0, failed: tsc.ok ? 0 : 1, skipped: 0, seconds: tsc.seconds });
 }
 
-for (const tier of ['unit', 'integration']) {
-  if (!wanted(tier)) continue;
-  console.log(`\n── ${tier} (vitest) ──`);
-  const out = path.join(TMP, `vitest-${tier}.json`);
+function vitestTier(project: string, name: string, env: Record<string, string> = {}): void {
+  console.log(`\n── ${name} (vitest) ──`);
+  const out = path.join(TMP, `vitest-${name}.json`);
   fs.rmSync(out, { force: true });
-  const res = run(bin('vitest'), ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  const res = run(bin('vitest'), ['run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], env);
   const report = readJson<VitestReport>(out);
-  if (!report) tallies.push({ name: tier, passed: 0, failed: 1, skipped: 0, seconds: res.seconds });
-  else {
-    // Vitest counts skipped tests (it.skip, skipIf, ctx.skip) as pending; todos apart.
-    const skipped = report.numPendingTests + report.numTodoTests;
-    tallies.push({ name: tier, passed: report.numPassedTests, failed: report.numFailedTests + (res.ok || report.numFailedTests > 0 ? 0 : 1), skipped, seconds: res.seconds });
-    for (const file of report.testResults) {
-      for (const test of file.assertionResults) {
-        if (test.status !== 'skipped' && test.status !== 'pending' && test.status !== 'todo') continue;
-        const reason = test.meta?.skipReason ?? (test.status === 'todo' ? 'todo' : 'skipped in the test file (no reason given)');
-        skipReasons.set(reason, [...(skipReasons.get(reason) ?? []), `${tier}: ${path.relative(process.cwd(), file.name)} > ${test.fullName}${test.meta?.skipDetail ? ` (${test.meta.skipDetail})` : ''}`]);
-      }
+  if (!report) {
+    tallies.push({ name, passed: 0, failed: 1, skipped: 0, seconds: res.seconds });
+    return;
+  }
+  // Vitest counts skipped tests (it.skip, skipIf, ctx.skip) as pending; todos apart.
+  const skipped = report.numPendingTests + report.numTodoTests;
+  tallies.push({ name, passed: report.numPassedTests, failed: report.numFailedTests + (res.ok || report.numFailedTests > 0 ? 0 : 1), skipped, seconds: res.seconds });
+  for (const file of report.testResults) {
+    for (const test of file.assertionResults) {
+      if (test.status !== 'skipped' && test.status !== 'pending' && test.status !== 'todo') continue;
+      const reason = test.meta?.skipReason ?? (test.status === 'todo' ? 'todo' : 'skipped in the test file (no reason given)');
+      skipReasons.set(reason, [...(skipReasons.get(reason) ?? []), `${name}: ${path.relative(process.cwd(), file.name)} > ${test.fullName}${test.meta?.skipDetail ? ` (${test.meta.skipDetail})` : ''}`]);
     }
   }
 }
 
-if (wanted('e2e')) {
-  console.log('\n── e2e (Playwright, real Chromium) ──');
+function e2eTier(name: string, specs: string[], env: Record<string, string> = {}): void {
+  console.log(`\n── ${name} (Playwright, real Chromium) ──`);
   const out = path.join(TMP, 'playwright.json');
   fs.rmSync(out, { force: true });
-  const res = run(node, [path.join('node_modules', '@playwright', 'test', 'cli.js'), 'test']);
+  const res = run(node, [path.join('node_modules', '@playwright', 'test', 'cli.js'), 'test', ...specs], env);
   const report = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(out);
-  if (!report) tallies.push({ name: 'e2e', passed: 0, failed: 1, skipped: 0, seconds: res.seconds });
+  if (!report) tallies.push({ name, passed: 0, failed: 1, skipped: 0, seconds: res.seconds });
   else {
-    tallies.push({ name: 'e2e', passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected + (res.ok || report.stats.unexpected > 0 ? 0 : 1), skipped: report.stats.skipped, seconds: res.seconds });
-    if (report.stats.skipped > 0) skipReasons.set('skipped in Playwright (see the list above)', [`e2e: ${report.stats.skipped} tests`]);
+    tallies.push({ name, passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected + (res.ok || report.stats.unexpected > 0 ? 0 : 1), skipped: report.stats.skipped, seconds: res.seconds });
+    if (report.stats.skipped > 0) skipReasons.set(`skipped in Playwright (${name}; see the list above)`, [`${name}: ${report.stats.skipped} tests`]);
   }
+}
+
+/** The PostgreSQL server the tests use: the one given, or a private cluster started here. */
+function postgresServer(): { url: string; stop: () => void } | { skip: string } {
+  const given = process.env.ARBITER_TEST_POSTGRES_URL;
+  if (given) return { url: given, stop: () => undefined };
+  let exports: string;
+  try {
+    exports = execFileSync('scripts/pg-test-cluster.sh', ['start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
+    return { skip: `PostgreSQL passes: no server (${detail}); install PostgreSQL or set ARBITER_TEST_POSTGRES_URL` };
+  }
+  const value = (name: string) => /export \w+='([^']*)'/.exec(exports.split('\n').find((line) => line.includes(name)) ?? '')?.[1] ?? '';
+  const dir = value('ARBITER_TEST_PG_DIR');
+  return { url: value('ARBITER_TEST_POSTGRES_URL'), stop: () => spawnSync('scripts/pg-test-cluster.sh', ['stop', dir], { stdio: 'inherit' }) };
+}
+
+const postgresTiers = ['integration-pg', 'e2e-pg'].filter(wanted);
+// Started before the SQLite tiers too: some of their tests reach PostgreSQL as a target (db copy).
+const server = postgresTiers.length > 0 || wanted('integration') ? postgresServer() : { skip: 'not wanted' };
+if ('url' in server) process.env.ARBITER_TEST_POSTGRES_URL = server.url;
+
+try {
+  for (const tier of ['unit', 'integration']) if (wanted(tier)) vitestTier(tier, tier);
+  if (wanted('e2e')) e2eTier('e2e', []);
+
+  if ('skip' in server) {
+    for (const name of postgresTiers) tallies.push({ name, passed: 0, failed: 0, skipped: 1, seconds: 0 });
+    if (postgresTiers.length > 0) skipReasons.set(server.skip, postgresTiers);
+  } else {
+    // Hosts sharing PostgreSQL must share ARBITER_SECRET (lib/env.ts refuses to start without one).
+    const secret = { ARBITER_SECRET: 'arbiter-test-secret-arbiter-test-secret' };
+    if (wanted('integration-pg')) vitestTier('integration', 'integration-pg', { ...secret, ARBITER_DATABASE_URL: withDatabase(server.url, TEMPLATE_DATABASE) });
+    if (wanted('e2e-pg')) {
+      await prepareTemplate(server.url);
+      const database = await createTestDatabase(server.url);
+      try {
+        e2eTier('e2e-pg', ['tests/e2e/annotate.spec.ts', 'tests/e2e/journey.spec.ts'], { ...secret, ARBITER_DATABASE_URL: database });
+      } finally {
+        await dropTestDatabase(database);
+      }
+    }
+  }
+} finally {
+  if ('stop' in server) server.stop();
 }
 
 console.log('\n── summary ──');

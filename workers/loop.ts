@@ -24,7 +24,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export async function runWorker(options: { workerId?: string; exitWhenIdle?: boolean } = {}): Promise<void> {
   const env = getEnv();
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}`;
-  openDatabase();
+  await openDatabase();
   const shutdown = new AbortController();
   let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -60,6 +60,6 @@ export async function runWorker(options: { workerId?: string; exitWhenIdle?: boo
       await sleep(env.ARBITER_WORKER_POLL_MS, shutdown.signal);
     }
   }
-  closeDb();
+  await closeDb();
   console.log(`[worker ${workerId}] stopped`);
 }

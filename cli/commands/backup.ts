@@ -8,11 +8,11 @@ export const backupCommands: Command[] = [
   {
     name: 'backup',
     usage: 'backup --out <file> [--force] [--json]',
-    summary: 'copy the database while Arbiter runs (SQLite online backup), checked with PRAGMA integrity_check; models/ and exports/ are plain files beside it',
+    summary: 'copy the database while Arbiter runs (SQLite online backup checked with PRAGMA integrity_check; on PostgreSQL pg_dump, checked with pg_restore --list); models/ and exports/ are plain files beside it',
     options: { out: { type: 'string' }, force: { type: 'boolean' } },
     run: async ({ values }, io) => {
       const r = await backupDatabase(requireValue(values, 'out'), { force: values.force === true });
-      emit(io, r, `backed up ${r.projects} projects and ${r.comparisons} comparisons to ${r.file} (${(r.bytes / 2 ** 20).toFixed(1)} MiB, integrity ok)`);
+      emit(io, r, `backed up ${r.projects} projects and ${r.comparisons} comparisons to ${r.file} (${(r.bytes / 2 ** 20).toFixed(1)} MiB, checked)`);
     },
   },
   {

@@ -184,13 +184,14 @@ export async function setGoldAnswer(actor: Actor, projectId: number, itemId: num
   await assertCanManageProject(actor, projectId);
   await withWriteTransaction(async (tx) => {
     const [item] = await tx
-      .select({ id: items.id, kind: items.kind, responseIds: items.responseIds, annotationCount: items.annotationCount, requiredAnnotations: items.requiredAnnotations })
+      .select({ id: items.id, kind: items.kind, responseIds: items.responseIds })
       .from(items)
       .where(and(eq(items.id, itemId), eq(items.projectId, projectId)))
       .limit(1);
     if (!item) throw new AppError('not-found', `item ${itemId} not found in project ${projectId}`);
     if (rawAnswer === null) {
-      const status = item.annotationCount >= item.requiredAnnotations ? 'complete' : 'open';
+      // The status from the row as it is when updated: a submit of another writer may have counted a judgment since the read.
+      const status = sql<'complete' | 'open'>`case when ${items.annotationCount} >= ${items.requiredAnnotations} then 'complete' else 'open' end`;
       await tx.update(items).set({ isGold: false, goldAnswer: null, status }).where(eq(items.id, itemId));
       return;
     }

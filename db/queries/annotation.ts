@@ -1,10 +1,13 @@
 /**
  * The assignment engine (judgment submission is db/queries/judgment-submit.ts).
  *
- * Every lease and every submit runs in one write transaction (`withWriteTransaction`, BEGIN IMMEDIATE),
- * so SQLite serialises them: two annotators asking at the same moment cannot both take the last open slot
- * of an item, and an item never collects more than `required_annotations` judgments (gold items excepted:
- * every annotator sees each gold item once, which is the point of gold).
+ * Every lease, skip and submit runs in one write transaction (`withWriteTransaction`) that serialises it
+ * with the others of its project: BEGIN IMMEDIATE on SQLite (every writer), the project's advisory lock on
+ * PostgreSQL (`projectLock`: other projects proceed). So two annotators asking at the same moment cannot
+ * both take the last open slot of an item, and an item never collects more than `required_annotations`
+ * judgments (gold items excepted: every annotator sees each gold item once, which is the point of gold).
+ * A lease touches only rows of its own project (it expires that project's stale leases, not all of them),
+ * so lease transactions of different projects never wait for each other's rows.
  *
  * Lease and submit are the hottest paths of the app (well under a millisecond each), so every statement
  * here is a drizzle prepared statement (`prepareOnce`, values as `sql.placeholder`s), built once per
@@ -14,14 +17,14 @@
  * (pass a Date, an array), while `bound(…)` placeholders (SET values, nullable JSON text) bind as given.
  */
 import { and, count, eq, max, min, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { ItemShape } from '@/lib/annotation/judgment-input';
 import type { Actor } from '@/lib/auth/access';
 import { AppError } from '@/lib/errors';
 import { projectSettingsSchema, type ProjectSettings } from '@/lib/projects/settings';
 import { createRng, type Rng } from '@/lib/random';
 import type { Winner } from '@/lib/annotation/kinds';
-import { bound, db, prepareOnce, withWriteTransaction, type Db } from '../client';
+import { alias, bound, db, prepareOnce, projectLock, withWriteTransaction, type Db } from '../client';
+import { jsonArrayElements } from '../sql-dialect';
 import { assignments, items, judgments, projectMembers, projects, prompts, responses } from '../schema';
 
 export type ChatMessage = { role: string; content: string };
@@ -115,7 +118,7 @@ const responseContents = prepareOnce((d) =>
   d
     .select({ id: responses.id, content: responses.content })
     .from(responses)
-    .where(sql`${responses.id} in (select value from json_each(${p('ids')}))`)
+    .where(sql`${responses.id} in (select cast(shown.value as integer) from ${jsonArrayElements(p('ids'), 'shown', 'scalar')})`)
     .prepare(),
 );
 
@@ -157,7 +160,7 @@ type CandidateOptions = { gold: boolean; order: 'least' | 'fixed'; free: boolean
 function buildCandidate(d: Db, options: CandidateOptions) {
   const notSeen = sql`not exists (select 1 from ${assignments} where ${assignments.itemId} = ${items.id} and ${assignments.userId} = ${p('userId')} and ${assignments.status} != 'expired')`;
   const liveLeases = sql`(select count(*) from ${assignments} where ${assignments.itemId} = ${items.id} and ${assignments.status} = 'active' and ${assignments.expiresAt} > ${p('now')})`;
-  const where = [sql`${items.projectId} = ${p('projectId')}`, sql`${items.status} = 'open'`, sql`${items.isGold} = ${sql.raw(options.gold ? '1' : '0')}`, sql`${items.repeatOfItemId} is null`, notSeen];
+  const where = [sql`${items.projectId} = ${p('projectId')}`, sql`${items.status} = 'open'`, sql`${items.isGold} = ${sql.raw(options.gold ? 'true' : 'false')}`, sql`${items.repeatOfItemId} is null`, notSeen];
   if (!options.gold) where.push(options.free ? sql`${items.annotationCount} < ${items.requiredAnnotations} and ${liveLeases} = 0` : sql`${items.annotationCount} + ${liveLeases} < ${items.requiredAnnotations}`);
   if (options.pivot) where.push(sql`${items.id} >= ${p('pivot')}`);
   const orderBy = options.order === 'least' ? sql`${items.priority} desc, ${items.annotationCount} asc, ${items.id} asc` : sql`${items.priority} desc, ${items.id} asc`;
@@ -196,11 +199,15 @@ async function pickRegular(tx: Db, params: CandidateParams, order: ProjectSettin
   );
 }
 
+/** The project's abandoned leases go back to the pool (the status index finds the stale ones, then each one's item is checked). */
 const expireLeases = prepareOnce((d) =>
   d
     .update(assignments)
     .set({ status: 'expired' })
-    .where(sql`${assignments.status} = 'active' and ${assignments.expiresAt} <= ${p('now')}`)
+    .where(
+      sql`${assignments.status} = 'active' and ${assignments.expiresAt} <= ${p('now')}
+        and exists (select 1 from ${items} where ${items.id} = ${assignments.itemId} and ${items.projectId} = ${p('projectId')})`,
+    )
     .prepare(),
 );
 /** The user's running lease in the project, and its item. */
@@ -248,8 +255,7 @@ export async function leaseNextTask(actor: Actor, projectId: number, options: { 
   return withWriteTransaction(async (tx) => {
     const now = nowMs();
     const expiresAt = new Date(now + settings.leaseMinutes * 60_000);
-    // Abandoned leases (of any project: the index makes that the cheap query) go back to the pool.
-    await expireLeases(tx).execute({ now });
+    await expireLeases(tx).execute({ now, projectId });
 
     const [held] = await heldLease(tx).execute({ projectId, userId });
     if (held) {
@@ -272,7 +278,7 @@ export async function leaseNextTask(actor: Actor, projectId: number, options: { 
     const shown = shownOrderFor(item.responseIds, settings, rng);
     const [row] = await upsertLease(tx).execute({ itemId: item.id, userId, shown, now: leasedAt, expiresAt });
     return loadTask({ id: row!.id, shownOrder: shown, expiresAt }, item, settings, project.guidelinesVersion, null);
-  });
+  }, { lock: projectLock(projectId) });
 }
 
 const [a, i, r, ra] = [alias(assignments, 'a'), alias(items, 'i'), alias(items, 'r'), alias(assignments, 'ra')];
@@ -286,7 +292,7 @@ const repeatOriginal = prepareOnce((d) =>
     .from(a)
     .crossJoin(i)
     .where(
-      sql`${i.id} = ${a.itemId} and ${a.userId} = ${p('userId')} and ${a.status} = 'submitted' and ${i.projectId} = ${p('projectId')} and ${i.kind} = 'pair' and ${i.isGold} = 0 and ${i.repeatOfItemId} is null
+      sql`${i.id} = ${a.itemId} and ${a.userId} = ${p('userId')} and ${a.status} = 'submitted' and ${i.projectId} = ${p('projectId')} and ${i.kind} = 'pair' and ${i.isGold} = false and ${i.repeatOfItemId} is null
         and not exists (select 1 from ${items} as ${r} join ${assignments} as ${ra} on ${ra.itemId} = ${r.id} where ${r.repeatOfItemId} = ${i.id} and ${ra.userId} = ${a.userId})`,
     )
     .orderBy(sql`random()`)
@@ -336,7 +342,7 @@ export async function skipAssignment(actor: Actor, projectId: number, assignment
     if (!row || row.userId !== actor.id) throw new AppError('not-found', `assignment ${assignmentId} not found`);
     if (row.status === 'submitted') throw new AppError('conflict', 'this item is already answered');
     await markSkipped(tx).execute({ id: assignmentId });
-  });
+  }, { lock: projectLock(projectId) });
 }
 
 export type AnnotatorProgress = { done: number; remaining: number; skipped: number };
@@ -347,14 +353,14 @@ const progressCounts = {
       .select({ n: count() })
       .from(judgments)
       .innerJoin(items, eq(items.id, judgments.itemId))
-      .where(sql`${judgments.projectId} = ${p('projectId')} and ${judgments.userId} = ${p('userId')} and ${items.isGold} = 0 and ${items.repeatOfItemId} is null`)
+      .where(sql`${judgments.projectId} = ${p('projectId')} and ${judgments.userId} = ${p('userId')} and ${items.isGold} = false and ${items.repeatOfItemId} is null`)
       .prepare(),
   ),
   open: prepareOnce((d) =>
     d
       .select({ n: count() })
       .from(items)
-      .where(sql`${items.projectId} = ${p('projectId')} and ${items.status} = 'open' and ${items.isGold} = 0 and ${items.repeatOfItemId} is null`)
+      .where(sql`${items.projectId} = ${p('projectId')} and ${items.status} = 'open' and ${items.isGold} = false and ${items.repeatOfItemId} is null`)
       .prepare(),
   ),
   // CROSS JOIN keeps assignments (this user's, by index) as the outer loop, not the project's items.
@@ -365,7 +371,7 @@ const progressCounts = {
       .crossJoin(items)
       .where(
         sql`${items.id} = ${assignments.itemId} and ${assignments.userId} = ${p('userId')} and ${assignments.status} in ('submitted', 'skipped') and ${items.projectId} = ${p('projectId')}
-          and ${items.status} = 'open' and ${items.isGold} = 0 and ${items.repeatOfItemId} is null`,
+          and ${items.status} = 'open' and ${items.isGold} = false and ${items.repeatOfItemId} is null`,
       )
       .prepare(),
   ),

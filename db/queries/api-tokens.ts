@@ -3,7 +3,7 @@ import { generateSecretToken, hashSecretToken } from '@/lib/auth/secret-token';
 import { createTokenSchema } from '@/lib/auth/schemas';
 import type { UserRole } from '@/lib/auth/roles';
 import { apiTokens, users } from '../schema';
-import { db, withWriteTransaction } from '../client';
+import { changedRows, db, withWriteTransaction } from '../client';
 
 export type ApiTokenSummary = { id: number; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };
 
@@ -37,7 +37,7 @@ export async function revokeApiToken(userId: string, tokenId: number): Promise<b
       .set({ revokedAt: new Date() })
       .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))),
   );
-  return result.changes === 1;
+  return changedRows(result) === 1;
 }
 
 export type TokenUser = { id: string; name: string; email: string; role: UserRole };
@@ -52,7 +52,9 @@ export async function getUserByApiToken(token: string): Promise<TokenUser | unde
     .limit(1);
   if (!row) return undefined;
   try {
-    await withWriteTransaction((tx) => tx.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId)));
+    // One row, one statement, nothing read first: no need to wait for other writers on PostgreSQL (every
+    // REST call passes here, annotation included, which must not queue behind the whole database).
+    await withWriteTransaction((tx) => tx.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId)), { lock: 'rows' });
   } catch {
     // Best effort: on read-only or full storage the token still authenticates (writes fail on their own, clearly).
   }

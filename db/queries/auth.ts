@@ -9,6 +9,7 @@ import { createAuth, type AccountSignInLimiter, type Auth } from '@/lib/auth/cre
 import { baseUrl, dataDir, getEnv } from '@/lib/env';
 import { accounts, sessions, signInAttempts, users, verifications } from '../schema';
 import { db, withWriteTransaction, type Db } from '../client';
+import { isPostgres } from '../dialect';
 
 /** ARBITER_SECRET, or a random secret created once and kept (mode 600) in the data directory. */
 export function getAuthSecret(): string {
@@ -30,8 +31,9 @@ export function getAuthSecret(): string {
 }
 
 /**
- * The per-account sign-in limit in SQLite: the count, the check and the new row in one write
- * transaction, so concurrent attempts (or two web processes) cannot both take the last place.
+ * The per-account sign-in limit in the database: the count, the check and the new row in one write
+ * transaction (the default, all-writers lock on PostgreSQL), so concurrent attempts (or two web processes)
+ * cannot both take the last place.
  */
 export const accountSignInLimiter: AccountSignInLimiter = {
   begin(email, max, windowMs) {
@@ -75,7 +77,8 @@ type Query = (query: unknown) => Promise<unknown>;
  * callback as is), and still is: one call, one transaction.
  */
 function authDatabase(): DBAdapterInstance {
-  const config = { provider: 'sqlite', usePlural: true, schema: { users, sessions, accounts, verifications } } as const;
+  // The provider names the SQL dialect better-auth's adapter writes for (PostgreSQL: its JSON, UUID and array support).
+  const config = { provider: isPostgres ? ('pg' as const) : ('sqlite' as const), usePlural: true, schema: { users, sessions, accounts, verifications } };
   return (options) => {
     const byConnection = new WeakMap<Db, DBAdapter>();
     const over = (connection: Db): DBAdapter => {

@@ -3,7 +3,8 @@
  * Every row is validated before anything is written; the write is one transaction. Identical prompts
  * and responses are stored once (content hash), and an item that already exists is not created twice.
  * The rows are written table by table in batches (look up what exists, insert the rest in the rows'
- * order), so the ids come out as row-by-row inserts would give them.
+ * order), so the ids come out as row-by-row inserts would give them. The same SQL runs on SQLite and
+ * PostgreSQL (db/sql-dialect.ts).
  */
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { ZodError } from 'zod';
@@ -12,8 +13,9 @@ import { contentHash } from '@/lib/data/content-hash';
 import { projectSettingsSchema, type ProjectSettings } from '@/lib/projects/settings';
 import type { Actor } from '@/lib/auth/access';
 import { AppError, formatZodIssues } from '@/lib/errors';
-import { withWriteTransaction, type Db } from '../client';
+import { execute, rows as rowsOf, withWriteTransaction, type Db } from '../client';
 import { items, projects, prompts, responses } from '../schema';
+import { asJson, jsonArrayElements } from '../sql-dialect';
 import { assertCanManageProject } from './projects';
 
 export type CandidateRowError = { row: number; message: string };
@@ -31,21 +33,25 @@ function describeRowError(error: unknown): string {
 }
 
 /**
- * A batch travels as one JSON array parameter, unpacked by SQLite's `json_each` in the array's order
- * (`key`): one statement per table whatever the batch size, and no SQL built per row.
+ * A batch travels as one JSON array parameter, unpacked (`jsonArrayElements`: SQLite's `json_each`,
+ * PostgreSQL's `json_array_elements`) in the array's order (`j.key`): one statement per table whatever the
+ * batch size, and no SQL built per row. Fields of a batch row are read with `j.value ->> n`, which is text
+ * on PostgreSQL: integers are cast back, JSON columns take `asJson`.
  */
-const each = (values: unknown[]) => sql`json_each(${JSON.stringify(values)})`;
+const each = (values: unknown[], elements: 'scalar' | 'json') => jsonArrayElements(JSON.stringify(values), 'j', elements);
+const field = (n: number) => sql.raw(`j.value ->> ${n}`);
+const intField = (n: number) => sql.raw(`cast(j.value ->> ${n} as integer)`);
 const bare = (...columns: { name: string }[]) => sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
 
 /**
- * Inserts `count` rows with one INSERT … SELECT over a batch, in the batch's order, and returns the first
- * one's id: one statement gives consecutive ids (the table's largest so far, plus one, row after row),
- * the ids row-by-row inserts in the file's order would give.
+ * Inserts `count` rows with one INSERT … SELECT … ORDER BY over a batch (ids in the batch's order, as
+ * row-by-row inserts would give them) and returns the rows RETURNING gives back: the caller maps them to
+ * its rows by their natural key, never by position or by consecutive ids.
  */
-async function insertBatch(tx: Db, insert: SQL, count: number): Promise<number> {
-  const result = await tx.run(insert);
-  if (result.changes !== count) throw new Error(`expected to insert ${count} rows, inserted ${result.changes}`);
-  return Number(result.lastInsertRowid) - count + 1;
+async function insertBatch<T>(tx: Db, insert: SQL, count: number): Promise<T[]> {
+  const inserted = await rowsOf<T>(insert, tx);
+  if (inserted.length !== count) throw new Error(`expected to insert ${count} rows, inserted ${inserted.length}`);
+  return inserted;
 }
 
 /** Rows per round: a round's working data dies young, where a whole file's would tax the garbage collector. */
@@ -86,8 +92,12 @@ async function addRound(tx: Db, projectId: number, settings: ProjectSettings, ca
   const responseHashes = candidates.map((c) => c.responses.map((r) => contentHash(r.content)));
 
   // Prompts, by content hash: those stored already, then the batch's new ones (first occurrence first).
-  const storedPrompts = await tx.all<{ id: number | null }>(
-    sql`select ${prompts.id} as id from ${each(promptHashes)} left join ${prompts} on ${prompts.projectId} = ${projectId} and ${prompts.contentHash} = value order by key`,
+  // Lookups are scalar subqueries (one index probe a row on both dialects; a join could make PostgreSQL hash
+  // the whole project's rows, taking the batch for 100 rows), unique by their index.
+  const storedPrompts = await rowsOf<{ id: number | null }>(
+    sql`select (select ${prompts.id} from ${prompts} where ${prompts.projectId} = ${projectId} and ${prompts.contentHash} = j.value) as id
+        from ${each(promptHashes, 'scalar')} order by j.key`,
+    tx,
   );
   const promptIds = storedPrompts.map((r) => r.id);
   const stored = promptIds.map((id) => id !== null);
@@ -99,14 +109,17 @@ async function addRound(tx: Db, projectId: number, settings: ProjectSettings, ca
     newPrompts.push([JSON.stringify(c.messages), promptHashes[n]!, JSON.stringify(c.tags)]);
   });
   if (newPrompts.length) {
-    const first = await insertBatch(
+    // The project's prompts are unique by content hash: the hash says which inserted row is whose.
+    const inserted = await insertBatch<{ id: number; hash: string }>(
       tx,
       sql`insert into ${prompts} (${bare(prompts.projectId, prompts.messages, prompts.contentHash, prompts.tags)})
-          select ${projectId}, value ->> 0, value ->> 1, value ->> 2 from ${each(newPrompts)} order by key`,
+          select cast(${projectId} as integer), ${asJson(field(0))}, ${field(1)}, ${asJson(field(2))} from ${each(newPrompts, 'json')} order by j.key
+          returning ${bare(prompts.id)} as id, ${bare(prompts.contentHash)} as hash`,
       newPrompts.length,
     );
+    const idOfHash = new Map(inserted.map((r) => [r.hash, r.id]));
     promptHashes.forEach((hash, n) => {
-      if (!stored[n]) promptIds[n] = first + newPromptAt.get(hash)!;
+      if (!stored[n]) promptIds[n] = idOfHash.get(hash)!;
     });
   }
 
@@ -123,9 +136,10 @@ async function addRound(tx: Db, projectId: number, settings: ProjectSettings, ca
     if (stored[n]) c.responses.forEach((r, k) => lookups.push([promptIds[n]!, r.system, responseHashes[n]![k]!]));
   });
   if (lookups.length) {
-    const found = await tx.all<{ id: number | null }>(
-      sql`select ${responses.id} as id from ${each(lookups)} left join ${responses}
-          on ${responses.promptId} = value ->> 0 and ${responses.system} = value ->> 1 and ${responses.contentHash} = value ->> 2 order by key`,
+    const found = await rowsOf<{ id: number | null }>(
+      sql`select (select ${responses.id} from ${responses} where ${responses.promptId} = ${intField(0)} and ${responses.system} = ${field(1)} and ${responses.contentHash} = ${field(2)}) as id
+          from ${each(lookups, 'json')} order by j.key`,
+      tx,
     );
     let at = 0;
     candidates.forEach((c, n) => {
@@ -152,13 +166,17 @@ async function addRound(tx: Db, projectId: number, settings: ProjectSettings, ca
     });
   });
   if (newResponses.length) {
-    const first = await insertBatch(
+    // Responses are unique by (prompt, system, content hash): that key says which inserted row is whose.
+    const inserted = await insertBatch<{ id: number; prompt_id: number; system: string; hash: string }>(
       tx,
       sql`insert into ${responses} (${bare(responses.projectId, responses.promptId, responses.system, responses.content, responses.contentHash)})
-          select ${projectId}, value ->> 0, value ->> 1, value ->> 2, value ->> 3 from ${each(newResponses)} order by key`,
+          select cast(${projectId} as integer), ${intField(0)}, ${field(1)}, ${field(2)}, ${field(3)} from ${each(newResponses, 'json')} order by j.key
+          returning ${bare(responses.id)} as id, ${bare(responses.promptId)} as prompt_id, ${bare(responses.system)} as system, ${bare(responses.contentHash)} as hash`,
       newResponses.length,
     );
-    for (const ids of responseIds) ids.forEach((id, k) => id! < 0 && (ids[k] = first - id! - 1));
+    const idOfKey = new Map(inserted.map((r) => [`${r.prompt_id}\u0000${r.system}\u0000${r.hash}`, r.id]));
+    const newIds = newResponses.map(([promptId, system, , hash]) => idOfKey.get(`${promptId}\u0000${system}\u0000${hash}`)!);
+    for (const ids of responseIds) ids.forEach((id, k) => id! < 0 && (ids[k] = newIds[-id! - 1]!));
   }
 
   // Items, by (prompt, kind, response ids as stored): one planned already in the batch, or (for a prompt
@@ -182,18 +200,24 @@ async function addRound(tx: Db, projectId: number, settings: ProjectSettings, ca
       newItems.push([promptIds[n]!, item.kind, idsJson, stored[n] ? 1 : 0]);
     }
   });
+  // Only an item of a prompt stored already (field 3) is looked up, one index probe a row. `limit 1 offset 0`
+  // keeps it so on PostgreSQL: without the OFFSET the planner may hash every item of the project instead
+  // (it takes the batch for 100 rows), each round. An existing item's response ids are compared as the JSON
+  // text they were written as (PostgreSQL's json has no equality and keeps the text as written; both
+  // dialects write it as JSON.stringify does).
   const inserted = newItems.length
-    ? await tx.run(
+    ? await execute(
         sql`insert into ${items} (${bare(items.projectId, items.promptId, items.kind, items.responseIds, items.requiredAnnotations, items.status)})
-            select ${projectId}, value ->> 0, value ->> 1, value ->> 2, ${settings.overlap}, 'open' from ${each(newItems)}
-            where value ->> 3 = 0 or not exists (select 1 from ${items} where ${items.projectId} = ${projectId} and ${items.promptId} = value ->> 0 and ${items.kind} = value ->> 1 and ${items.responseIds} = value ->> 2)
-            order by key`,
+            select cast(${projectId} as integer), ${intField(0)}, ${field(1)}, ${asJson(field(2))}, cast(${settings.overlap} as integer), 'open' from ${each(newItems, 'json')}
+            where ${intField(3)} = 0 or not exists (select 1 from ${items} where ${items.projectId} = ${projectId} and ${items.promptId} = ${intField(0)} and ${items.kind} = ${field(1)} and cast(${items.responseIds} as text) = ${field(2)} limit 1 offset 0)
+            order by j.key`,
+        tx,
       )
-    : { changes: 0 };
+    : 0;
   return {
     promptsAdded: newPrompts.length,
     responsesAdded: newResponses.length,
-    itemsAdded: inserted.changes,
-    itemsExisting: itemsExisting + newItems.length - inserted.changes,
+    itemsAdded: inserted,
+    itemsExisting: itemsExisting + newItems.length - inserted,
   };
 }

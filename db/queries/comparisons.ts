@@ -4,7 +4,7 @@
  * carries, and their defaults, are decided here once.
  */
 import { is, sql, SQL } from 'drizzle-orm';
-import { prepareOnce, type Db } from '../client';
+import { changedRows, execute, prepareOnce, type Db } from '../client';
 import { comparisons } from '../schema';
 
 export type NewComparison = Omit<typeof comparisons.$inferInsert, 'id' | 'createdAt'>;
@@ -25,7 +25,7 @@ export const COMPARISON_INSERT_COLUMNS = [
   comparisons.groupId,
 ] as const;
 
-// SQLite binds at most 32,766 parameters per statement; 12 columns a row leaves room for 2,000 rows.
+// SQLite binds at most 32,766 parameters per statement (PostgreSQL 65,535); 12 columns a row leaves room for 2,000 rows.
 const ROWS_PER_STATEMENT = 2000;
 
 /**
@@ -82,26 +82,28 @@ const insertOne = prepareOnce((d) =>
 
 /**
  * Inserts comparisons in the caller's transaction `tx`: either rows, or a SELECT producing
- * COMPARISON_INSERT_COLUMNS in order (the staged import's INSERT … SELECT). Returns how many were written.
+ * COMPARISON_INSERT_COLUMNS in order (the staged import's INSERT … SELECT; on PostgreSQL its values must
+ * have the columns' types: cast parameters and JSON fields, `true`/`false` for is_tie). Returns how many
+ * were written, as the database reports it.
  */
 export async function insertComparisons(tx: Db, source: readonly NewComparison[] | SQL): Promise<number> {
   if (!Array.isArray(source)) {
     const columns = sql.join(COMPARISON_INSERT_COLUMNS.map((column) => sql.identifier(column.name)), sql`, `);
-    const result = await tx.run(sql`insert into ${comparisons} (${columns}) ${source as SQL}`);
-    return result.changes;
+    return execute(sql`insert into ${comparisons} (${columns}) ${source as SQL}`, tx);
   }
   const rows = source as readonly NewComparison[];
+  let inserted = 0;
   if (rows.length <= PREPARED_ROWS_UP_TO) {
     const statement = insertOne(tx);
     for (const row of rows) {
       const values: Record<string, unknown> = {};
       for (const key of ROW_KEYS) values[key] = row[key] === undefined ? OMITTED[key] : row[key];
-      await statement.execute(values);
+      inserted += changedRows(await statement.execute(values));
     }
-    return rows.length;
+    return inserted;
   }
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    await tx.insert(comparisons).values(rows.slice(start, start + ROWS_PER_STATEMENT));
+    inserted += changedRows(await tx.insert(comparisons).values(rows.slice(start, start + ROWS_PER_STATEMENT)));
   }
-  return rows.length;
+  return inserted;
 }

@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { and, asc, eq, gt, inArray, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import { aggregateVotes, createRowBuilder, selectRankingPairs, splitPrompts, votesFromRatings, type ExportCounts, type Message, type Part, type Vote } from '@/lib/data/export';
 import { createValidator, type ValidationReport } from '@/lib/data/export-validation';
 import { createExportWriter, dawidSkeneWeights } from '@/lib/data/export-files';
@@ -17,8 +16,9 @@ import type { Actor } from '@/lib/auth/access';
 import { AppError } from '@/lib/errors';
 import { dataDir } from '@/lib/env';
 import { qualityReport } from '@/lib/stats/quality-report';
-import { db, withReadSnapshot } from '../client';
+import { alias, db, rows as rowsOf, withReadSnapshot } from '../client';
 import { comparisons, items, judgments, projects, prompts, responses } from '../schema';
+import { bytewise } from '../sql-dialect';
 import { getProjectJobForActor, type JobView } from './jobs';
 import { assertCanManageProject } from './projects';
 import { listPairwiseJudgments } from './quality';
@@ -35,12 +35,14 @@ const PAGE = 10_000;
 /** Battles carry the prompt and both responses' texts: smaller pages. */
 const BATTLE_PAGE = 5000;
 
-type VoteRow = { id: number; prompt_id: number; w: number; l: number; is_tie: number; tie_kind: string | null; strength: number | null; annotator: string; group_id: string | null };
+/** `is_tie`: 0/1 on SQLite, a boolean on PostgreSQL (raw rows keep each driver's values): read for truth only. */
+type VoteRow = { id: number; prompt_id: number; w: number; l: number; is_tie: number | boolean; tie_kind: string | null; strength: number | null; annotator: string; group_id: string | null };
 
 const toVote = (r: VoteRow): Vote => ({ promptId: r.prompt_id, a: r.w, b: r.l, outcome: r.is_tie ? (r.tie_kind === 'both_bad' ? 'both_bad' : 'tie') : 'a', strength: r.strength, annotator: r.annotator, groupId: r.group_id });
 
-// The hot reads below run as drizzle `sql` and keep SQLite's own values (0/1, text): the rows go straight
-// into the export's aggregation, and a million of them should not pay for the builder's row mapping.
+// The hot reads below run as drizzle `sql` and keep the driver's own values (is_tie 0/1 on SQLite, a boolean
+// on PostgreSQL; JSON as text on both): the rows go straight into the export's aggregation, and a million of
+// them should not pay for the builder's row mapping.
 const VOTE_COLUMNS = sql`${comparisons.id} as id, ${comparisons.promptId} as prompt_id, ${comparisons.winnerResponseId} as w, ${comparisons.loserResponseId} as l, ${comparisons.isTie} as is_tie,
   ${comparisons.tieKind} as tie_kind, ${comparisons.strength} as strength, coalesce(${comparisons.annotatorId}, ${comparisons.labelSource}) as annotator, ${comparisons.groupId} as group_id`;
 
@@ -63,7 +65,8 @@ async function ratedJudgments(projectId: number, promptIds: readonly number[] | 
     .from(judgments)
     .innerJoin(items, eq(items.id, judgments.itemId))
     .where(and(eq(judgments.projectId, projectId), isNotNull(judgments.ratings), promptIds ? inArray(items.promptId, [...promptIds]) : undefined))
-    .orderBy(asc(items.promptId), asc(judgments.id));
+    // Judgment ids are text: ordered byte by byte on both dialects, so the votes come in one order.
+    .orderBy(asc(items.promptId), asc(bytewise(judgments.id)));
   return rows.map((r) => ({ promptId: r.promptId, annotator: r.annotator, ratings: r.ratings! }));
 }
 
@@ -71,7 +74,7 @@ async function ratedJudgments(projectId: number, promptIds: readonly number[] | 
 async function votedPromptIds(projectId: number): Promise<number[]> {
   const ids: number[] = [];
   for (let after = 0; ; ) {
-    const page = await db().all<{ prompt_id: number }>(
+    const page = await rowsOf<{ prompt_id: number }>(
       sql`select distinct ${comparisons.promptId} as prompt_id from ${comparisons} where ${exported(projectId)} and ${comparisons.promptId} > ${after} order by ${comparisons.promptId} limit ${PAGE}`,
     );
     if (page.length === 0) return ids;
@@ -84,7 +87,7 @@ async function votedPromptIds(projectId: number): Promise<number[]> {
 async function allVotes(projectId: number): Promise<Vote[]> {
   const votes: Vote[] = [];
   for (let after = 0; ; ) {
-    const page = await db().all<VoteRow>(sql`select ${VOTE_COLUMNS} from ${comparisons} where ${exported(projectId)} and ${comparisons.id} > ${after} order by ${comparisons.id} limit ${PAGE}`);
+    const page = await rowsOf<VoteRow>(sql`select ${VOTE_COLUMNS} from ${comparisons} where ${exported(projectId)} and ${comparisons.id} > ${after} order by ${comparisons.id} limit ${PAGE}`);
     if (page.length === 0) return votes;
     for (const r of page) votes.push(toVote(r));
     after = page[page.length - 1]!.id;
@@ -135,7 +138,7 @@ async function writeExportFromSnapshot(projectId: number, outDir: string, reques
       const chunk = promptIds.slice(k, k + CHUNK);
       const wanted = new Set(chunk);
       // The chunk's comparisons in one range of comparisons_project_prompt_idx, prompt by prompt.
-      const rows = await db().all<VoteRow>(
+      const rows = await rowsOf<VoteRow>(
         sql`select ${VOTE_COLUMNS} from ${comparisons} where ${exported(projectId)} and ${comparisons.promptId} between ${chunk[0]} and ${chunk[chunk.length - 1]} order by ${comparisons.promptId}, ${comparisons.id}`,
       );
       const votes = rows.filter((r) => wanted.has(r.prompt_id)).map(toVote);
@@ -143,7 +146,7 @@ async function writeExportFromSnapshot(projectId: number, outDir: string, reques
       for (const v of votes) annotators.add(v.annotator);
       const promptsOf = new Map<number, Message[]>();
       const promptKeys = new Map<number, string>();
-      const promptRows = await db().all<{ id: number; messages: string; content_hash: string }>(
+      const promptRows = await rowsOf<{ id: number; messages: string; content_hash: string }>(
         sql`select ${prompts.id} as id, ${prompts.messages} as messages, ${prompts.contentHash} as content_hash from ${prompts} where ${prompts.id} in ${idList(chunk)}`,
       );
       for (const p of promptRows) {
@@ -151,7 +154,7 @@ async function writeExportFromSnapshot(projectId: number, outDir: string, reques
         promptKeys.set(p.id, p.content_hash.slice(0, 16));
       }
       const responsesOf = new Map<number, { content: string; system: string }>();
-      const responseRows = await db().all<{ id: number; content: string; system: string }>(
+      const responseRows = await rowsOf<{ id: number; content: string; system: string }>(
         sql`select ${responses.id} as id, ${responses.content} as content, ${responses.system} as system from ${responses} where ${responses.promptId} in ${idList(chunk)}`,
       );
       for (const r of responseRows) responsesOf.set(r.id, { content: r.content, system: r.system });
@@ -184,16 +187,21 @@ async function writeExportFromSnapshot(projectId: number, outDir: string, reques
 
 type LineSink = { line(value: unknown): void };
 
-/** One row per (judgment, response): everything an auditor needs to re-aggregate. In (created_at, id) order, a page at a time. */
+/**
+ * One row per (judgment, response): everything an auditor needs to re-aggregate. In (created_at, id) order,
+ * a page at a time; ids (text) compared and ordered byte by byte, so both dialects write one order.
+ */
 async function writeRawAnnotations(projectId: number, out: LineSink) {
   let cursor: { createdAt: Date; id: string } | null = null;
   for (;;) {
-    const after: SQL | undefined = cursor ? or(gt(judgments.createdAt, cursor.createdAt), and(eq(judgments.createdAt, cursor.createdAt), gt(judgments.id, cursor.id))) : undefined;
+    const after: SQL | undefined = cursor
+      ? or(gt(judgments.createdAt, cursor.createdAt), and(eq(judgments.createdAt, cursor.createdAt), sql`${bytewise(judgments.id)} > ${cursor.id}`))
+      : undefined;
     const page: (typeof judgments.$inferSelect)[] = await db()
       .select()
       .from(judgments)
       .where(and(eq(judgments.projectId, projectId), after))
-      .orderBy(asc(judgments.createdAt), asc(judgments.id))
+      .orderBy(asc(judgments.createdAt), asc(bytewise(judgments.id)))
       .limit(PAGE);
     if (page.length === 0) return;
     const last = page[page.length - 1]!;

@@ -11,10 +11,32 @@ import { readRecords, type RecordOrError } from '@/lib/data/read-records';
 import { uploadTempPath } from '@/lib/data/upload-files';
 import { AppError, isAppError } from '@/lib/errors';
 import type { ProjectSettings } from '@/lib/projects/settings';
+import { isPostgres } from '../dialect';
 import { openImportStage, type ImportCounts } from './import-stage';
 import { assertCanManageProject, getProjectSettings } from './projects';
 
 export type { ImportCounts };
+
+/**
+ * Parsing and staging run synchronously between the reader's awaits, which a file already read ahead
+ * resolves without giving the event loop a turn: every this many milliseconds the loop lets other work
+ * in (the web server's requests, and on PostgreSQL every query's reply, which needs a turn to arrive).
+ */
+const SLICE_MS = 5;
+
+/**
+ * PostgreSQL's text type cannot hold U+0000, which SQLite stores: on PostgreSQL a row with one in a text
+ * column (a response, a system name, an annotator) is a bad row, in a dry run as in an import. (Messages are
+ * stored as JSON, where it stays the escape `\u0000`.)
+ */
+function assertStorable(row: ImportedRow): void {
+  const texts = ('responses' in row ? row.responses : [row.chosen, row.rejected]).flatMap((r) => [r.content, r.system]);
+  if ('annotator' in row && row.annotator) texts.push(row.annotator);
+  if (texts.some((t) => t.includes('\u0000'))) throw new AppError('bad-row', 'a text holds the character U+0000 (NUL), which PostgreSQL cannot store');
+}
+
+/** Resolves after pending I/O callbacks have run. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export type ImportReport = {
   format: ImportFormat;
@@ -101,7 +123,9 @@ async function importRecords(
       if ('error' in r) return errors.add(r.line, r.error);
       try {
         // Parse the whole record before writing any of it: a bad record writes nothing.
-        for (const row of parseRecord(r.record, format)) {
+        const rows = parseRecord(r.record, format);
+        if (isPostgres) rows.forEach(assertStorable);
+        for (const row of rows) {
           if (preview.length < 3) preview.push(row);
           stage.write(row);
         }
@@ -111,11 +135,15 @@ async function importRecords(
       }
     };
     head.forEach(handle);
-    for (;;) {
+    for (let sliceStart = performance.now(); ; ) {
       options.signal?.throwIfAborted();
       const next = await records.next();
       if (next.done) break;
       handle(next.value);
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await nextTurn();
+        sliceStart = performance.now();
+      }
     }
     options.signal?.throwIfAborted();
     const refused = errors.count > 0 && !options.validOnly;

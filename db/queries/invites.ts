@@ -5,7 +5,7 @@ import { baseUrl } from '@/lib/env';
 import { AppError, isAppError } from '@/lib/errors';
 import type { UserRole } from '@/lib/auth/roles';
 import { invites, projectMembers, projects, type Invite } from '../schema';
-import { db, withWriteTransaction } from '../client';
+import { changedRows, db, withWriteTransaction } from '../client';
 import { getUserSummary, hashPassword, insertCredentialUser, type UserSummary } from './users';
 
 /**
@@ -106,7 +106,7 @@ export async function acceptInvite(input: { token: string; name: string; email: 
         .update(invites)
         .set({ usedAt: new Date(), usedBy: id })
         .where(and(eq(invites.id, invite.id), isNull(invites.usedAt)));
-      if (used.changes !== 1) throw new AppError('invalid', 'this invite link was used a moment ago');
+      if (changedRows(used) !== 1) throw new AppError('invalid', 'this invite link was used a moment ago');
       if (invite.projectId !== null) {
         const memberRole = invite.role === 'annotator' ? 'annotator' : 'researcher';
         await tx.insert(projectMembers).values({ projectId: invite.projectId, userId: id, role: memberRole }).onConflictDoNothing();

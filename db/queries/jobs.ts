@@ -52,7 +52,7 @@ function toView(job: Job, projectName: string | null): JobView {
 /** Jobs an actor may see: admins all; researchers those of projects they research. Annotators none. */
 function visibility(actor: Actor): SQL | undefined {
   if (isAdmin(actor)) return undefined;
-  if (!actor.id || actor.role === 'annotator') return sql`0`;
+  if (!actor.id || actor.role === 'annotator') return sql`false`;
   const managed = db()
     .select({ id: projectMembers.projectId })
     .from(projectMembers)

@@ -1,15 +1,19 @@
 /**
  * Judgment submission: stores one answer, idempotently on its client-generated id, with the comparisons it
- * implies, in one write transaction (`withWriteTransaction`, BEGIN IMMEDIATE), so an item never collects
- * more than `required_annotations` judgments. A hot path like the lease (db/queries/annotation.ts, whose
- * header says how its prepared statements bind values): every statement here is prepared once per connection.
+ * implies, in one write transaction serialised with the project's other leases and submits
+ * (`withWriteTransaction` with `projectLock`: BEGIN IMMEDIATE on SQLite, the project's advisory lock on
+ * PostgreSQL), so an item never collects more than `required_annotations` judgments. The judgment id is the
+ * table's key and its insert does nothing on a conflict: a racing submit of the same id that the project lock
+ * does not order (an id reused in another project) cannot store a second row, and is told so. A hot path like
+ * the lease (db/queries/annotation.ts, whose header says how its prepared statements bind values): every
+ * statement here is prepared once per connection.
  */
 import { and, count, eq, sql } from 'drizzle-orm';
 import { comparisonFromPairwise, comparisonsFromRanking, type ComparisonFact } from '@/lib/annotation/derive-comparisons';
 import { judgmentInputSchema, normalizeJudgment, type ItemShape, type NormalizedJudgment } from '@/lib/annotation/judgment-input';
 import type { Actor } from '@/lib/auth/access';
 import { AppError } from '@/lib/errors';
-import { bound, prepareOnce, withWriteTransaction, type Db } from '../client';
+import { bound, changedRows, prepareOnce, projectLock, withWriteTransaction, type Db } from '../client';
 import { assignments, comparisons, items, judgments } from '../schema';
 import { insertComparisons, type NewComparison } from './comparisons';
 import { ITEM_COLUMNS, LEASE_COLUMNS, requireAnnotator } from './annotation';
@@ -106,6 +110,7 @@ const insertJudgment = prepareOnce((d) =>
       createdAt: p('now'),
       updatedAt: p('now'),
     })
+    .onConflictDoNothing({ target: judgments.id })
     .prepare(),
 );
 const markSubmitted = prepareOnce((d) => d.update(assignments).set({ status: 'submitted' }).where(eq(assignments.id, p('id'))).prepare());
@@ -114,7 +119,7 @@ const countJudgment = prepareOnce((d) =>
     .update(items)
     .set({
       annotationCount: sql`${items.annotationCount} + 1`,
-      status: sql`case when ${items.isGold} = 0 and ${items.annotationCount} + 1 >= ${items.requiredAnnotations} then 'complete' else ${items.status} end`,
+      status: sql`case when ${items.isGold} = false and ${items.annotationCount} + 1 >= ${items.requiredAnnotations} then 'complete' else ${items.status} end`,
     })
     .where(eq(items.id, p('id')))
     .prepare(),
@@ -156,7 +161,7 @@ export async function submitJudgment(actor: Actor, projectId: number, rawInput: 
       }
     }
 
-    await insertJudgment(tx).execute({
+    const inserted = await insertJudgment(tx).execute({
       id: input.id,
       projectId: project.id,
       itemId: item.id,
@@ -172,12 +177,14 @@ export async function submitJudgment(actor: Actor, projectId: number, rawInput: 
       timeSpentMs: input.timeSpentMs ?? null,
       now: new Date(now),
     });
+    // Stored meanwhile by a submit this one did not wait for (the same id sent to another project).
+    if (changedRows(inserted) !== 1) throw new AppError('conflict', `judgment id ${input.id} is already used for another answer`);
     // A repeat is a consistency check on the same annotator: it would count their preference twice.
     if (item.repeatOfItemId === null) await writeComparisons(tx, project.id, item.promptId, input.id, userId, shape, judgment);
     await markSubmitted(tx).execute({ id: assignment.id });
     await countJudgment(tx).execute({ id: item.id });
     return { judgmentId: input.id, itemId: item.id, created: true, revised: false };
-  });
+  }, { lock: projectLock(projectId) });
 }
 
 /** Every value bound as given: ranking and ratings JSON text or null, now in ms. */

@@ -1,10 +1,9 @@
 import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { PairwiseJudgment } from '@/lib/stats/quality-report';
 import type { RatingRow } from '@/lib/stats/ratings-agreement';
 import type { RepeatPair } from '@/lib/stats/self-consistency';
 import { items, judgments, responses, users } from '../schema';
-import { db } from '../client';
+import { alias, db } from '../client';
 
 /** A project's pairwise judgments with what the quality report needs (shown order, response lengths). */
 export async function listPairwiseJudgments(projectId: number): Promise<PairwiseJudgment[]> {

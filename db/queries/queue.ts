@@ -2,16 +2,29 @@
  * The job queue over the `jobs` table (docs/architecture.md#jobs). The web app, the CLI, the workers and
  * the tests share this one implementation. It lives in db/ because it reads and writes tables; the job
  * kinds, their payload schemas and statuses are domain rules and stay in lib/jobs.
- * Every write is a `withWriteTransaction` (BEGIN IMMEDIATE), so two workers never claim one job, and every
- * status change is a compare-and-set: `UPDATE … WHERE id = ? AND status = ?`, checked by `changes`.
+ * Every write is a `withWriteTransaction` and every status change a compare-and-set (`UPDATE … WHERE id = ?
+ * AND status = ?`, and `locked_by = ?` for the worker's own transitions), checked by the rows it changed.
+ * On SQLite each transaction is BEGIN IMMEDIATE, so nothing runs between a read and the write it decides.
+ * On PostgreSQL (READ COMMITTED) the queue's transactions take no advisory lock (`lock: 'rows'`, so workers
+ * and the web app do not queue behind each other or behind unrelated writers) and are correct on row locks:
+ *   - a claim selects its job `FOR UPDATE SKIP LOCKED`: two workers never take one job, nor wait for each other;
+ *   - a single guarded UPDATE (heartbeat, progress, checkpoint, complete, cancelled, release) is atomic on its
+ *     own: a row changed meanwhile is re-checked against the WHERE after the other transaction commits;
+ *   - a read that decides a write (fail, cancel, the stale sweep) reads `FOR UPDATE`, so the row cannot change
+ *     until the write commits (the sweep skips rows another transaction holds: that job's worker is busy with
+ *     it, so it is alive, or another sweeper has it).
  */
 import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { nextRunAt } from '@/lib/jobs/backoff';
 import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from '@/lib/jobs/registry';
 import type { JobStatus } from '@/lib/jobs/statuses';
 import { AppError, formatZodIssues } from '@/lib/errors';
-import { bound, prepareOnce, withWriteTransaction } from '../client';
+import { bound, changedRows, prepareOnce, withWriteTransaction, type WriteTransactionOptions } from '../client';
 import { jobMetrics, jobs, type Job } from '../schema';
+import { forUpdate, greatest } from '../sql-dialect';
+
+/** The queue's transactions rely on row locks and compare-and-set, not on an advisory lock (see above). */
+const ROWS: WriteTransactionOptions = { lock: 'rows' };
 
 const LOCK_HELD = ['running', 'cancelling'] as const;
 
@@ -33,13 +46,15 @@ const insertJob = prepareOnce((d) =>
     .prepare(),
 );
 const nextQueued = prepareOnce((d) =>
-  d
-    .select({ id: jobs.id })
-    .from(jobs)
-    .where(and(eq(jobs.status, 'queued'), sql`${jobs.runAt} <= ${sql.placeholder('now')}`))
-    .orderBy(desc(jobs.priority), asc(jobs.runAt), asc(jobs.id))
-    .limit(1)
-    .prepare(),
+  forUpdate(
+    d
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.status, 'queued'), sql`${jobs.runAt} <= ${sql.placeholder('now')}`))
+      .orderBy(desc(jobs.priority), asc(jobs.runAt), asc(jobs.id))
+      .limit(1),
+    { skipLocked: true },
+  ).prepare(),
 );
 const markClaimed = prepareOnce((d) =>
   d
@@ -84,23 +99,27 @@ export async function enqueueJob<K extends JobKind>(kind: K, payload: JobPayload
       createdBy: options.createdBy ?? null,
       runAt: options.runAt ?? new Date(),
     }),
+    ROWS,
   );
   return rows[0]!;
 }
 
-/** Claims the runnable job of highest priority, oldest first, in one IMMEDIATE transaction. */
+/**
+ * Claims the runnable job of highest priority, oldest first, in one write transaction: IMMEDIATE on SQLite;
+ * on PostgreSQL the candidate is row-locked (`FOR UPDATE SKIP LOCKED`), so concurrent claims take different jobs.
+ */
 export async function claimNextJob(workerId: string, now = new Date()): Promise<Job | undefined> {
   return withWriteTransaction(async (tx) => {
     const [candidate] = await nextQueued(tx).execute({ now: now.getTime() });
     if (!candidate) return undefined;
     const claimed = await markClaimed(tx).execute({ id: candidate.id, workerId, now: now.getTime() });
     return claimed[0];
-  });
+  }, ROWS);
 }
 
 /** Bumps the heartbeat; returns the job's status so the worker can see a cancel request, or null if the lock was lost. */
 export async function heartbeatJob(jobId: number, workerId: string, now = new Date()): Promise<JobStatus | null> {
-  const rows = await withWriteTransaction((tx) => beat(tx).execute({ id: jobId, workerId, now: now.getTime() }));
+  const rows = await withWriteTransaction((tx) => beat(tx).execute({ id: jobId, workerId, now: now.getTime() }), ROWS);
   return rows[0]?.status ?? null;
 }
 
@@ -111,6 +130,7 @@ export async function reportJobProgress(jobId: number, workerId: string, progres
       .update(jobs)
       .set({ progress: clamped, message: message ?? null, heartbeatAt: new Date() })
       .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, workerId), inArray(jobs.status, ['running', 'cancelling']))),
+    ROWS,
   );
 }
 
@@ -120,37 +140,40 @@ export async function saveJobCheckpoint(jobId: number, workerId: string, checkpo
       .update(jobs)
       .set({ checkpoint, heartbeatAt: new Date() })
       .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, workerId), inArray(jobs.status, ['running', 'cancelling']))),
+    ROWS,
   );
-  return result.changes === 1;
+  return changedRows(result) === 1;
 }
 
 export async function addJobMetrics(jobId: number, step: number, values: Record<string, number>): Promise<void> {
   const rows = Object.entries(values)
     .filter(([, v]) => Number.isFinite(v))
     .map(([name, value]) => ({ jobId, step, name, value }));
-  if (rows.length > 0) await withWriteTransaction((tx) => tx.insert(jobMetrics).values(rows));
+  if (rows.length > 0) await withWriteTransaction((tx) => tx.insert(jobMetrics).values(rows), ROWS);
 }
 
 /** Drops the job's metrics logged after `step`: a resumed job redoes those steps and logs them again. */
 export async function discardJobMetricsAfter(jobId: number, step: number): Promise<void> {
-  await withWriteTransaction((tx) => tx.delete(jobMetrics).where(and(eq(jobMetrics.jobId, jobId), gt(jobMetrics.step, step))));
+  await withWriteTransaction((tx) => tx.delete(jobMetrics).where(and(eq(jobMetrics.jobId, jobId), gt(jobMetrics.step, step))), ROWS);
 }
 
 export async function completeJob(jobId: number, workerId: string, result: unknown): Promise<boolean> {
   // The result is bound as is (prepared statement), so it is encoded here as the json column would: null stays SQL NULL.
   const encoded = result === undefined || result === null ? null : JSON.stringify(result);
-  const res = await withWriteTransaction((tx) => markSucceeded(tx).execute({ id: jobId, workerId, result: encoded, now: Date.now() }));
-  return res.changes === 1;
+  const res = await withWriteTransaction((tx) => markSucceeded(tx).execute({ id: jobId, workerId, result: encoded, now: Date.now() }), ROWS);
+  return changedRows(res) === 1;
 }
 
 /** A failed attempt: back to the queue with backoff while attempts remain, else `failed`. */
 export async function failJob(jobId: number, workerId: string, error: string, now = new Date()): Promise<JobStatus | null> {
   return withWriteTransaction(async (tx) => {
-    const [job] = await tx
-      .select()
-      .from(jobs)
-      .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, workerId)))
-      .limit(1);
+    const [job] = await forUpdate(
+      tx
+        .select()
+        .from(jobs)
+        .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, workerId)))
+        .limit(1),
+    );
     if (!job || (job.status !== 'running' && job.status !== 'cancelling')) return null;
     const retry = job.status === 'running' && job.attempts < job.maxAttempts;
     const status: JobStatus = job.status === 'cancelling' ? 'cancelled' : retry ? 'queued' : 'failed';
@@ -166,13 +189,13 @@ export async function failJob(jobId: number, workerId: string, error: string, no
       })
       .where(and(eq(jobs.id, jobId), eq(jobs.status, job.status)));
     return status;
-  });
+  }, ROWS);
 }
 
 /** Cancel: a queued job is cancelled at once; a running one is asked to stop (its AbortSignal fires). */
 export async function requestJobCancel(jobId: number, now = new Date()): Promise<JobStatus | null> {
   return withWriteTransaction(async (tx) => {
-    const [job] = await tx.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).limit(1);
+    const [job] = await forUpdate(tx.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).limit(1));
     if (!job) return null;
     if (job.status === 'queued') {
       await tx
@@ -189,7 +212,7 @@ export async function requestJobCancel(jobId: number, now = new Date()): Promise
       return 'cancelling';
     }
     return job.status;
-  });
+  }, ROWS);
 }
 
 /** The handler stopped after a cancel request. */
@@ -199,18 +222,22 @@ export async function markJobCancelled(jobId: number, workerId: string): Promise
       .update(jobs)
       .set({ status: 'cancelled', finishedAt: new Date(), lockedBy: null, message: 'Cancelled' })
       .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, workerId), eq(jobs.status, 'cancelling'))),
+    ROWS,
   );
-  return res.changes === 1;
+  return changedRows(res) === 1;
 }
 
 /** Jobs whose worker stopped heartbeating (it died): requeued with the attempt counted, or failed/cancelled. */
 export async function requeueStaleJobs(staleMs: number, now = new Date()): Promise<{ requeued: number[]; failed: number[]; cancelled: number[] }> {
   const cutoff = new Date(now.getTime() - staleMs);
   return withWriteTransaction(async (tx) => {
-    const stale = await tx
-      .select()
-      .from(jobs)
-      .where(and(inArray(jobs.status, ['running', 'cancelling']), lt(jobs.heartbeatAt, cutoff)));
+    const stale = await forUpdate(
+      tx
+        .select()
+        .from(jobs)
+        .where(and(inArray(jobs.status, ['running', 'cancelling']), lt(jobs.heartbeatAt, cutoff))),
+      { skipLocked: true },
+    );
     const out = { requeued: [] as number[], failed: [] as number[], cancelled: [] as number[] };
     for (const job of stale) {
       const note = `Worker ${job.lockedBy ?? '?'} stopped responding (no heartbeat for ${Math.round(staleMs / 1000)} s)`;
@@ -232,7 +259,7 @@ export async function requeueStaleJobs(staleMs: number, now = new Date()): Promi
       (status === 'queued' ? out.requeued : status === 'failed' ? out.failed : out.cancelled).push(job.id);
     }
     return out;
-  });
+  }, ROWS);
 }
 
 /** Graceful shutdown: hand a running job back to the queue without spending an attempt (its checkpoint stays). */
@@ -240,8 +267,9 @@ export async function releaseJob(jobId: number, workerId: string): Promise<boole
   const res = await withWriteTransaction((tx) =>
     tx
       .update(jobs)
-      .set({ status: 'queued', attempts: sql`max(${jobs.attempts} - 1, 0)`, lockedBy: null, message: 'Worker shut down; waiting for another worker' })
+      .set({ status: 'queued', attempts: greatest(sql`${jobs.attempts} - 1`, 0), lockedBy: null, message: 'Worker shut down; waiting for another worker' })
       .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, workerId), eq(jobs.status, 'running'))),
+    ROWS,
   );
-  return res.changes === 1;
+  return changedRows(res) === 1;
 }

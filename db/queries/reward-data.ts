@@ -10,6 +10,7 @@ import { packSparse, unpackSparse, type SparseVector } from '@/lib/ml/features/h
 import type { PreferenceData } from '@/lib/ml/reward-model';
 import { db, withWriteTransaction } from '../client';
 import { comparisons, items, judgments, prompts, responseFeatures, responses } from '../schema';
+import { bytewise } from '../sql-dialect';
 import { loserResponse, usablePairFilter, winnerResponse } from './reward-models';
 
 export type LabelledPair = {
@@ -130,7 +131,8 @@ export async function loadTrainingData(projectId: number, featurizer: Featurizer
     .from(judgments)
     .innerJoin(items, eq(items.id, judgments.itemId))
     .where(and(eq(judgments.projectId, projectId), isNotNull(judgments.ratings)))
-    .orderBy(asc(judgments.id));
+    // Judgment ids are text: ordered byte by byte on both dialects, so training sees one order of ratings.
+    .orderBy(asc(bytewise(judgments.id)));
 
   const rowOf = new Map<number, number>();
   const responseIds: number[] = [];

@@ -3,7 +3,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { and, count, desc, eq, inArray, isNotNull, like, ne, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { Actor } from '@/lib/auth/access';
 import { AppError, isAppError } from '@/lib/errors';
 import { dataDir } from '@/lib/env';
@@ -11,7 +10,8 @@ import { resolveCheckpoint } from '@/lib/checkpoints';
 import { enqueueJob } from './queue';
 import { rewardModelSettingsSchema, type RewardModelSettings } from '@/lib/jobs/train-reward-model';
 import { comparisons, items, judgments, jobs, models, prompts, responses } from '../schema';
-import { db, withWriteTransaction } from '../client';
+import { alias, db, withWriteTransaction } from '../client';
+import { greatest } from '../sql-dialect';
 import { getJobForActor, getProjectJobForActor, type JobView } from './jobs';
 import { assertCanManageProject } from './projects';
 
@@ -263,7 +263,7 @@ export async function reannotateComparisons(actor: Actor, projectId: number, com
     for (let k = 0; k < itemIds.length; k += IDS_PER_QUERY) {
       await tx
         .update(items)
-        .set({ requiredAnnotations: sql`max(${items.requiredAnnotations}, ${items.annotationCount}) + 1`, status: 'open' })
+        .set({ requiredAnnotations: sql`${greatest(items.requiredAnnotations, items.annotationCount)} + 1`, status: 'open' })
         .where(and(inArray(items.id, itemIds.slice(k, k + IDS_PER_QUERY)), eq(items.projectId, projectId)));
     }
     return { reopened: itemIds.length, notFromItems: rows.filter((r) => r.itemId === null).length };

@@ -1,11 +1,10 @@
 import { and, asc, count, eq, gt, inArray, ne } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { BattleTable } from '@/lib/stats/battles';
 import { rankingsFromComparisons, type RankingData } from '@/lib/stats/ranking-leaderboards';
 import { styleFeatures, type StyledBattles, type StyleVector } from '@/lib/stats/style-control';
 import type { ComparisonSystems, WinRateSummary } from '@/lib/stats/win-rates';
 import { comparisons, items, judgments, projects, responses } from '../schema';
-import { db, withWriteTransaction } from '../client';
+import { alias, db, withWriteTransaction } from '../client';
 
 const winnerResponse = alias(responses, 'winner_response');
 const loserResponse = alias(responses, 'loser_response');

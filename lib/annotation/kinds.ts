@@ -1,7 +1,7 @@
 /**
  * The names of annotation: item kinds and statuses, lease statuses, a pairwise answer, where a label came
- * from. Domain names, so they live in lib/ (db/schema/annotation.ts stores them as text enums and imports
- * them from here).
+ * from. Domain names, so they live in lib/ (db/schema/sqlite/annotation.ts and db/schema/pg/annotation.ts
+ * store them as text enums and import them from here).
  */
 
 export const ITEM_KINDS = ['pair', 'ranking', 'rating'] as const;

@@ -22,10 +22,11 @@ export async function runTs(file: string, args: string[] = [], env: Record<strin
   return collect(spawnTs(file, args, env));
 }
 
-export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs: number, intervalMs = 5): Promise<T> {
+/** Polls `probe` (sync, or async such as a database read) until it returns something truthy. */
+export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, intervalMs = 5): Promise<T> {
   const started = Date.now();
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value;
     if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, intervalMs));

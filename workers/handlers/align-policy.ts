@@ -111,8 +111,9 @@ async function align(payload: Payload, ctx: JobContext) {
   // onStep is synchronous: its metrics and progress are awaited at the epoch's end, before the checkpoint.
   const writes = pendingWrites();
   const report = (r: { stage: string; metrics: Record<string, number>; seconds: number; tokens: number }) => {
-    step++;
-    writes.add(ctx.addMetrics(step, { ...r.metrics, tokens_per_second: r.tokens / Math.max(r.seconds, 1e-6) }));
+    const at = ++step;
+    const values = { ...r.metrics, tokens_per_second: r.tokens / Math.max(r.seconds, 1e-6) };
+    writes.add(() => ctx.addMetrics(at, values));
   };
 
   // 3. SFT (skipped when resuming in a later stage).
@@ -127,7 +128,11 @@ async function align(payload: Payload, ctx: JobContext) {
         resume: state?.state,
         onStep: (r) => {
           report(r);
-          if (r.step % 5 === 0) writes.add(ctx.reportProgress(0.05 + (0.25 * r.epoch) / payload.sftEpochs, `SFT epoch ${r.epoch}/${payload.sftEpochs}: loss ${r.metrics.loss!.toFixed(4)}`));
+          if (r.step % 5 === 0) {
+            const fraction = 0.05 + (0.25 * r.epoch) / payload.sftEpochs;
+            const message = `SFT epoch ${r.epoch}/${payload.sftEpochs}: loss ${r.metrics.loss!.toFixed(4)}`;
+            writes.add(() => ctx.reportProgress(fraction, message));
+          }
         },
         onEpoch: async (_epoch, capture) => {
           writeTrainState(dir, 'sft-state', await capture(), shapes);
@@ -192,7 +197,9 @@ async function align(payload: Payload, ctx: JobContext) {
           report(r);
           if (r.step % 5 !== 0) return;
           const accuracy = r.metrics['rewards/accuracies'] !== undefined ? `, reward accuracy ${(r.metrics['rewards/accuracies'] * 100).toFixed(0)}%` : '';
-          writes.add(ctx.reportProgress(0.32 + (0.5 * ((round - 1) * payload.epochs + r.epoch)) / (payload.rounds * payload.epochs), `round ${round}, epoch ${r.epoch}/${payload.epochs}: loss ${r.metrics.loss!.toFixed(4)}${accuracy}`));
+          const fraction = 0.32 + (0.5 * ((round - 1) * payload.epochs + r.epoch)) / (payload.rounds * payload.epochs);
+          const message = `round ${round}, epoch ${r.epoch}/${payload.epochs}: loss ${r.metrics.loss!.toFixed(4)}${accuracy}`;
+          writes.add(() => ctx.reportProgress(fraction, message));
         },
         onEpoch: async (_epoch, capture) => {
           writeTrainState(dir, 'preference-state', await capture(), shapes);

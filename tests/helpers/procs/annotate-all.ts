@@ -16,7 +16,7 @@ const projectId = Number(projectIdArg);
 const actors: Actor[] = userIds.map((id) => ({ id, role: 'annotator', name: id, email: null, via: 'session' }));
 const go = process.env.ARBITER_TEST_GO;
 if (go) {
-  openDatabase(); // open (and migrate) before the start line
+  await openDatabase(); // open (and migrate) before the start line
   console.log('ready');
   while (!fs.existsSync(go)) await new Promise((r) => setTimeout(r, 2));
 }

@@ -18,5 +18,5 @@ while (idle < 20) {
   claimed.push(job.id);
   await retryWhileBusy(() => completeJob(job.id, workerId, null));
 }
-closeDb();
+await closeDb();
 console.log(JSON.stringify(claimed));

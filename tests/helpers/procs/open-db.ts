@@ -1,8 +1,11 @@
-// Opens (and so migrates) the database named by ARBITER_DATA_DIR, then reports the tables it sees.
+// Opens (and so migrates) the configured database, then reports the tables it sees.
 import { sql } from 'drizzle-orm';
-import { closeDb, db } from '@/db/client';
+import { appliedMigrationCount, closeDb, firstRow, openDatabase } from '@/db/client';
+import { isPostgres } from '@/db/dialect';
 
-const rows = await db().all<{ name: string }>(sql`select name from sqlite_master where type = 'table' order by name`);
-const migrations = await db().get<{ n: number }>(sql`select count(*) as n from __drizzle_migrations`);
-console.log(JSON.stringify({ tables: rows.length, migrations: migrations.n }));
-closeDb();
+await openDatabase();
+const tables = await firstRow<{ n: number }>(
+  isPostgres ? sql`select count(*) as n from pg_tables where schemaname = 'public'` : sql`select count(*) as n from sqlite_master where type = 'table'`,
+);
+console.log(JSON.stringify({ tables: tables?.n ?? 0, migrations: await appliedMigrationCount() }));
+await closeDb();

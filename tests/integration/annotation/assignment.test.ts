@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getDb } from '@/db/client';
 import { annotatorProgress, leaseNextTask, skipAssignment } from '@/db/queries/annotation';
 import { submitJudgment } from '@/db/queries/judgment-submit';
 import { getTaskForRevision, listMyHistory } from '@/db/queries/annotation-history';
@@ -15,6 +14,7 @@ import type { ProjectSettingsInput } from '@/lib/projects/settings';
 import { createRng } from '@/lib/random';
 import { createActor } from '../../helpers/actors';
 import { collect, spawnTs } from '../../helpers/spawn';
+import { execSql, queryRow, queryRows } from '../../helpers/sql';
 
 type TestActor = Awaited<ReturnType<typeof createActor>>;
 
@@ -37,19 +37,19 @@ async function setup(settings: ProjectSettingsInput, annotators = 3, prompts = 5
   return { researcher, projectId: project.id, added, annotators: people };
 }
 
-const count = (sql: string, ...args: unknown[]) => (getDb().$client.prepare(sql).get(...args) as { n: number }).n;
+const count = async (sql: string, ...args: unknown[]) => (await queryRow<{ n: number }>(sql, ...args))!.n;
 
 describe('candidates become items per project settings', () => {
   it('creates every pair for pairwise projects and deduplicates identical content', async () => {
     const { researcher, projectId, added } = await setup({ tasks: ['pairwise'], overlap: 2 });
     expect(added).toEqual({ rows: 5, promptsAdded: 5, responsesAdded: 15, itemsAdded: 15, itemsExisting: 0 });
     expect(await addCandidates(researcher, projectId, candidates(5))).toMatchObject({ promptsAdded: 0, responsesAdded: 0, itemsAdded: 0, itemsExisting: 15 });
-    expect(count('select count(*) as n from items where project_id = ? and required_annotations = 2', projectId)).toBe(15);
+    expect(await count('select count(*) as n from items where project_id = ? and required_annotations = 2', projectId)).toBe(15);
   });
 
   it('rejects a file with a bad row as a whole, naming the row and the field', async () => {
     const { researcher, projectId } = await setup({ tasks: ['pairwise'] }, 0, 1);
-    const before = count('select count(*) as n from prompts where project_id = ?', projectId);
+    const before = await count('select count(*) as n from prompts where project_id = ?', projectId);
     const bad = [...candidates(2), { prompt: 'x', responses: [''] }, { messages: [{ role: 'assistant', content: 'hi' }], responses: ['a', 'b'] }];
     let error: unknown;
     try {
@@ -62,7 +62,7 @@ describe('candidates become items per project settings', () => {
       { row: 3, message: 'responses.0: a response must not be empty' },
       { row: 4, message: 'messages: messages must end with a user turn' },
     ]);
-    expect(count('select count(*) as n from prompts where project_id = ?', projectId)).toBe(before);
+    expect(await count('select count(*) as n from prompts where project_id = ?', projectId)).toBe(before);
   });
 });
 
@@ -78,7 +78,7 @@ describe('leases', () => {
     let flipped = 0;
     for (let i = 0; i < 20; i++) {
       const task = (await leaseNextTask(a!, projectId, { rng: createRng(100 + i) }))!;
-      const canonical = JSON.parse((getDb().$client.prepare('select response_ids from items where id = ?').get(task.itemId) as { response_ids: string }).response_ids) as number[];
+      const canonical = JSON.parse((await queryRow<{ response_ids: string }>('select response_ids from items where id = ?', task.itemId))!.response_ids) as number[];
       if (task.responses[0]!.id !== canonical[0]) flipped++;
       await submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a' });
     }
@@ -114,18 +114,18 @@ describe('leases', () => {
     const [a, b] = annotators;
     const held = (await leaseNextTask(a!, projectId))!;
     expect(await leaseNextTask(b!, projectId)).toBeNull(); // the only item is leased and overlap is 1
-    getDb().$client.prepare('update assignments set expires_at = ? where id = ?').run(Date.now() - 1, held.assignmentId);
+    await execSql('update assignments set expires_at = ? where id = ?', Date.now() - 1, held.assignmentId);
     const taken = (await leaseNextTask(b!, projectId))!;
     expect(taken.itemId).toBe(held.itemId);
     await submitJudgment(b!, projectId, { id: crypto.randomUUID(), assignmentId: taken.assignmentId, winner: 'b' });
     await expect(submitJudgment(a!, projectId, { id: crypto.randomUUID(), assignmentId: held.assignmentId, winner: 'a' })).rejects.toThrow(expect.objectContaining({ code: 'conflict' }));
-    expect(count('select count(*) as n from judgments where item_id = ?', held.itemId)).toBe(1);
+    expect(await count('select count(*) as n from judgments where item_id = ?', held.itemId)).toBe(1);
   });
 
   it('accepts a late answer when the slot is still free', async () => {
     const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1 }, 1, 1, 2);
     const held = (await leaseNextTask(annotators[0]!, projectId))!;
-    getDb().$client.prepare('update assignments set expires_at = ? where id = ?').run(Date.now() - 1, held.assignmentId);
+    await execSql('update assignments set expires_at = ? where id = ?', Date.now() - 1, held.assignmentId);
     expect((await submitJudgment(annotators[0]!, projectId, { id: crypto.randomUUID(), assignmentId: held.assignmentId, winner: 'a' })).created).toBe(true);
   });
 
@@ -150,10 +150,10 @@ describe('leases', () => {
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     const answered = results.flatMap((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as number[]);
     expect(answered).toHaveLength(60); // 30 items × overlap 2
-    const perItem = getDb().$client.prepare('select item_id, count(*) as n, count(distinct user_id) as u from judgments where project_id = ? group by item_id').all(projectId) as { n: number; u: number }[];
+    const perItem = await queryRows<{ n: number; u: number }>('select item_id, count(*) as n, count(distinct user_id) as u from judgments where project_id = ? group by item_id', projectId);
     expect(perItem).toHaveLength(30);
     expect(perItem.every((r) => r.n === 2 && r.u === 2)).toBe(true);
-    expect(count("select count(*) as n from items where project_id = ? and status = 'complete' and annotation_count = 2", projectId)).toBe(30);
+    expect(await count("select count(*) as n from items where project_id = ? and status = 'complete' and annotation_count = 2", projectId)).toBe(30);
     // They really raced: every process got work.
     expect(results.filter((r) => (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as number[]).length > 0)).toHaveLength(3);
   });
@@ -168,10 +168,10 @@ describe('submitting', () => {
     const right = task.responses[1]!.id;
     const id = crypto.randomUUID();
     expect(await submitJudgment(a, projectId, { id, assignmentId: task.assignmentId, winner: 'a', strength: 3, justification: '  cites sources ', timeSpentMs: 4200 })).toMatchObject({ created: true });
-    const row = getDb().$client.prepare('select * from judgments where id = ?').get(id) as Record<string, unknown>;
+    const row = (await queryRow('select * from judgments where id = ?', id))!;
     expect(JSON.parse(row.shown_order as string)).toEqual([left, right]);
     expect(row).toMatchObject({ strength: 3, justification: 'cites sources', guidelines_version: 1, time_spent_ms: 4200, label_source: 'human' });
-    const comparison = getDb().$client.prepare('select * from comparisons where judgment_id = ?').all(id) as Record<string, unknown>[];
+    const comparison = await queryRows('select * from comparisons where judgment_id = ?', id);
     expect(comparison).toEqual([expect.objectContaining({ winner_response_id: left, loser_response_id: right, is_tie: 0, strength: 3, annotator_id: a.id })]);
   });
 
@@ -182,13 +182,13 @@ describe('submitting', () => {
     const body = { id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'b' as const };
     const results = [await submitJudgment(a, projectId, body), await submitJudgment(a, projectId, body), await submitJudgment(a, projectId, body)];
     expect(results.map((r) => r.created)).toEqual([true, false, false]);
-    expect(count('select count(*) as n from judgments where item_id = ?', task.itemId)).toBe(1);
-    expect(count('select annotation_count as n from items where id = ?', task.itemId)).toBe(1);
+    expect(await count('select count(*) as n from judgments where item_id = ?', task.itemId)).toBe(1);
+    expect(await count('select annotation_count as n from items where id = ?', task.itemId)).toBe(1);
 
     expect(await submitJudgment(a, projectId, { ...body, winner: 'both_bad' })).toMatchObject({ created: false, revised: true });
-    const comparisons = getDb().$client.prepare('select is_tie, tie_kind from comparisons where judgment_id = ?').all(body.id);
+    const comparisons = await queryRows('select is_tie, tie_kind from comparisons where judgment_id = ?', body.id);
     expect(comparisons).toEqual([{ is_tie: 1, tie_kind: 'both_bad' }]);
-    expect(count('select annotation_count as n from items where id = ?', task.itemId)).toBe(1);
+    expect(await count('select annotation_count as n from items where id = ?', task.itemId)).toBe(1);
     await expect(submitJudgment(a, projectId, { ...body, id: crypto.randomUUID() })).rejects.toThrow(/already answered/);
 
     const history = await listMyHistory(a, projectId);
@@ -218,7 +218,7 @@ describe('submitting', () => {
     expect(await fieldOf({ winner: 'tie', strength: 2, justification: 'x' })).toBe('strength');
     expect(await fieldOf({ winner: 'a', strength: 9, justification: 'x' })).toBe('ZodError');
     expect(await fieldOf({ winner: 'a', strength: 1, justification: 'x', ranking: [[1]] })).toBe('ranking');
-    expect(count('select count(*) as n from judgments where project_id = ?', projectId)).toBe(0);
+    expect(await count('select count(*) as n from judgments where project_id = ?', projectId)).toBe(0);
     // Another annotator cannot answer (or even see) someone else's lease.
     await expect(submitJudgment(b!, projectId, { ...base, winner: 'a', strength: 1, justification: 'x' })).rejects.toThrow(expect.objectContaining({ code: 'not-found' }));
     expect(await fieldOf({ winner: 'a', strength: 1, justification: 'x' })).toBe('stored');
@@ -242,7 +242,7 @@ describe('submitting', () => {
     await expect(submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3]], ratings })).rejects.toThrow(/rank all 4 responses/);
     await expect(submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3], [r4]] })).rejects.toThrow(/rate every response/);
     await submitJudgment(a, projectId, { ...base, ranking: [[r1], [r2, r3], [r4]], ratings });
-    const rows = getDb().$client.prepare('select winner_response_id as w, loser_response_id as l, is_tie as t, group_id as g from comparisons where judgment_id = ?').all(base.id) as { w: number; l: number; t: number; g: string }[];
+    const rows = await queryRows<{ w: number; l: number; t: number; g: string }>('select winner_response_id as w, loser_response_id as l, is_tie as t, group_id as g from comparisons where judgment_id = ?', base.id);
     expect(rows).toHaveLength(6);
     expect(rows.filter((r) => r.t === 1)).toEqual([{ w: r2, l: r3, t: 1, g: base.id }]);
     expect(rows.filter((r) => r.w === r1)).toHaveLength(3);
@@ -252,8 +252,7 @@ describe('submitting', () => {
 describe('gold items and researcher views', () => {
   it('mixes gold items in, scores each annotator against them, and reports throughput', async () => {
     const { researcher, projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 1, goldRate: 0.5 }, 2, 10, 2);
-    const db = getDb().$client;
-    const itemIds = (db.prepare('select id, response_ids from items where project_id = ? order by id').all(projectId) as { id: number; response_ids: string }[]).map((r) => r.id);
+    const itemIds = (await queryRows<{ id: number; response_ids: string }>('select id, response_ids from items where project_id = ? order by id', projectId)).map((r) => r.id);
     await setGoldAnswer(researcher, projectId, itemIds[0]!, { winner: 'a' });
     await setGoldAnswer(researcher, projectId, itemIds[1]!, { winner: 'b' });
     await expect(setGoldAnswer(researcher, projectId, itemIds[2]!, { best: 5 })).rejects.toThrow(/pair item takes a gold winner/);
@@ -265,7 +264,7 @@ describe('gold items and researcher views', () => {
       for (let k = 0; ; k++) {
         const t = await leaseNextTask(actor, projectId, { rng: createRng(rng + k) });
         if (!t) return seen;
-        const canonical = JSON.parse((db.prepare('select response_ids from items where id = ?').get(t.itemId) as { response_ids: string }).response_ids) as number[];
+        const canonical = JSON.parse((await queryRow<{ response_ids: string }>('select response_ids from items where id = ?', t.itemId))!.response_ids) as number[];
         // Always pick the canonical "a" (left when not flipped) through the shown sides.
         const shownFirstIsCanonicalA = t.responses[0]!.id === canonical[0];
         await submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: pick(shownFirstIsCanonicalA), timeSpentMs: 3000 + k });
@@ -313,7 +312,7 @@ describe('settings and guidelines', () => {
     await expect(updateProjectSettings(a!, projectId, { overlap: 2 })).rejects.toThrow();
     await expect(updateProjectSettings(researcher, projectId, { overlap: 0 })).rejects.toThrow(/overlap/i);
     await updateProjectSettings(researcher, projectId, { tasks: ['pairwise'], overlap: 2 });
-    expect(count("select count(*) as n from items where project_id = ? and status = 'open' and required_annotations = 2", projectId)).toBe(1);
+    expect(await count("select count(*) as n from items where project_id = ? and status = 'open' and required_annotations = 2", projectId)).toBe(1);
 
     expect(await updateGuidelines(researcher, projectId, '# Be strict')).toBe(2);
     expect(await updateGuidelines(researcher, projectId, '# Be strict')).toBe(2); // unchanged text keeps the version
@@ -321,9 +320,9 @@ describe('settings and guidelines', () => {
     expect(t2.guidelinesVersion).toBe(2);
     const id = crypto.randomUUID();
     await submitJudgment(b!, projectId, { id, assignmentId: t2.assignmentId, winner: 'b' });
-    expect(count('select guidelines_version as n from judgments where id = ?', id)).toBe(2);
+    expect(await count('select guidelines_version as n from judgments where id = ?', id)).toBe(2);
     expect((await listGuidelineVersions(projectId)).map((v) => v.version)).toEqual([2, 1]);
-    expect(count("select count(*) as n from items where project_id = ? and status = 'complete'", projectId)).toBe(1);
+    expect(await count("select count(*) as n from items where project_id = ? and status = 'complete'", projectId)).toBe(1);
   });
 });
 
@@ -331,34 +330,33 @@ describe('self-consistency repeats', () => {
   it('re-serves answered pairs with the sides flipped, only to the same annotator, without counting them twice', async () => {
     const { projectId, annotators } = await setup({ tasks: ['pairwise'], overlap: 2, repeatRate: 0.2 }, 2, 20, 2);
     const [leftClicker, careful] = annotators;
-    const db = getDb().$client;
-    const canonicalOf = (itemId: number) => JSON.parse((db.prepare('select response_ids from items where id = ?').get(itemId) as { response_ids: string }).response_ids) as number[];
-    const answerAll = async (actor: TestActor, seed: number, pick: (t: { itemId: number; responses: { id: number }[] }) => 'a' | 'b') => {
+    const canonicalOf = async (itemId: number) => JSON.parse((await queryRow<{ response_ids: string }>('select response_ids from items where id = ?', itemId))!.response_ids) as number[];
+    const answerAll = async (actor: TestActor, seed: number, pick: (t: { itemId: number; responses: { id: number }[] }) => 'a' | 'b' | Promise<'a' | 'b'>) => {
       for (let k = 0; ; k++) {
         const t = await leaseNextTask(actor, projectId, { rng: createRng(seed + k) });
         if (!t) return;
-        await submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: pick(t) });
+        await submitJudgment(actor, projectId, { id: crypto.randomUUID(), assignmentId: t.assignmentId, winner: await pick(t) });
       }
     };
     await answerAll(leftClicker!, 100, () => 'a'); // always the left side
-    await answerAll(careful!, 500, (t) => (t.responses[0]!.id === canonicalOf(t.itemId)[0] ? 'a' : 'b')); // always canonical first
+    await answerAll(careful!, 500, async (t) => (t.responses[0]!.id === (await canonicalOf(t.itemId))[0] ? 'a' : 'b')); // always canonical first
 
-    const repeats = db.prepare('select r.id, r.repeat_of_item_id as original, a.user_id, a.shown_order from items r join assignments a on a.item_id = r.id where r.project_id = ? and r.repeat_of_item_id is not null').all(projectId) as {
+    const repeats = await queryRows<{
       id: number;
       original: number;
       user_id: string;
       shown_order: string;
-    }[];
+    }>('select r.id, r.repeat_of_item_id as original, a.user_id, a.shown_order from items r join assignments a on a.item_id = r.id where r.project_id = ? and r.repeat_of_item_id is not null', projectId);
     expect(repeats.length).toBeGreaterThan(1);
     for (const r of repeats) {
       // Only ever assigned to one person, who had answered the original, and shown the other way round.
-      expect(count('select count(*) as n from assignments where item_id = ?', r.id)).toBe(1);
-      const original = db.prepare('select shown_order from assignments where item_id = ? and user_id = ?').get(r.original, r.user_id) as { shown_order: string };
+      expect(await count('select count(*) as n from assignments where item_id = ?', r.id)).toBe(1);
+      const original = (await queryRow<{ shown_order: string }>('select shown_order from assignments where item_id = ? and user_id = ?', r.original, r.user_id))!;
       expect(JSON.parse(r.shown_order)).toEqual((JSON.parse(original.shown_order) as number[]).reverse());
-      expect(count('select count(*) as n from comparisons c join judgments j on j.id = c.judgment_id where j.item_id = ?', r.id)).toBe(0);
+      expect(await count('select count(*) as n from comparisons c join judgments j on j.id = c.judgment_id where j.item_id = ?', r.id)).toBe(0);
     }
     // Every regular item got its two judgments; progress ignores repeats.
-    expect(count("select count(*) as n from items where project_id = ? and repeat_of_item_id is null and status = 'complete'", projectId)).toBe(20);
+    expect(await count("select count(*) as n from items where project_id = ? and repeat_of_item_id is null and status = 'complete'", projectId)).toBe(20);
     expect((await annotatorProgress(careful!, projectId)).done).toBe(20);
 
     const report = selfConsistency(await listRepeatPairs(projectId));

@@ -15,11 +15,11 @@ import { submitJudgment } from '@/db/queries/judgment-submit';
 import { startAlignment } from '@/db/queries/policies';
 import { addProjectMember } from '@/db/queries/projects';
 import { startRewardModelTraining } from '@/db/queries/reward-models';
-import { getDb } from '@/db/client';
 import { enqueueJob } from '@/db/queries/queue';
 import { createActor } from '../../helpers/actors';
 import { apiRequest } from '../../helpers/http';
 import { createGeneratedProject } from '../../helpers/projects';
+import { queryValue } from '../../helpers/sql';
 
 type Role = 'anonymous' | 'annotator' | 'outsider' | 'researcher' | 'admin';
 const ROLES: Role[] = ['anonymous', 'annotator', 'outsider', 'researcher', 'admin'];
@@ -57,7 +57,6 @@ describe('authorization matrix (REST)', async () => {
     admin: (await createApiToken(admin.id, { name: 'm' })).token,
   };
   // Resources of the project, so every id in a path exists.
-  const db = getDb();
   const job = await enqueueJob('recompute-stats', { projectId }, { projectId, createdBy: researcher.id });
   const exportJob = await enqueueJob('export-dataset', { projectId, format: 'trl' }, { projectId, createdBy: researcher.id });
   const rewardModel = (await startRewardModelTraining(researcher, projectId, { kind: 'bt' })).model.id;
@@ -67,7 +66,7 @@ describe('authorization matrix (REST)', async () => {
   const judgmentId = crypto.randomUUID();
   await submitJudgment(annotator, projectId, { id: judgmentId, assignmentId: task.assignmentId, winner: 'a', strength: 2 });
   const second = (await leaseNextTask(annotator, projectId))!;
-  const itemId = db.$client.prepare('select id from items where project_id = ? limit 1').pluck().get(projectId) as number;
+  const itemId = (await queryValue<number>('select id from items where project_id = ? limit 1', projectId))!;
   const P = () => ({ id: String(projectId) });
 
   const CASES: Case[] = [

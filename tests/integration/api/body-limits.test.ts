@@ -10,11 +10,11 @@ import { POST as createProjectRoute } from '@/app/api/v1/projects/route';
 import { leaseNextTask } from '@/db/queries/annotation';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { addProjectMember, listProjectsForActor } from '@/db/queries/projects';
-import { getDb } from '@/db/client';
 import { resetEnvCache } from '@/lib/env';
 import { createActor } from '../../helpers/actors';
 import { apiRequest, noParams, params } from '../../helpers/http';
 import { createGeneratedProject } from '../../helpers/projects';
+import { queryValue } from '../../helpers/sql';
 
 const MB = 1024 * 1024;
 
@@ -46,7 +46,7 @@ function streamedRequest(path: string, token: string, body: ReadableStream<Uint8
   } as RequestInit);
 }
 
-const judgmentCount = (projectId: number) => getDb().$client.prepare('select count(*) from judgments where project_id = ?').pluck().get(projectId) as number;
+const judgmentCount = async (projectId: number) => (await queryValue<number>('select count(*) from judgments where project_id = ?', projectId))!;
 
 describe('JSON body limits', async () => {
   const researcher = await createActor('researcher');
@@ -64,7 +64,7 @@ describe('JSON body limits', async () => {
   });
 
   it('stops reading a streamed 20 MB judgment at its 64 KB limit and answers 413 at once, with memory bounded', async () => {
-    const before = judgmentCount(projectId);
+    const before = await judgmentCount(projectId);
     const { stream, state } = streamedBody(`{"id":"${crypto.randomUUID()}","assignmentId":${task.assignmentId},"winner":"a","justification":"`, 20 * MB);
     const memory = process.memoryUsage();
     const started = performance.now();
@@ -79,7 +79,7 @@ describe('JSON body limits', async () => {
     expect(grown.rss).toBeLessThan(50 * MB);
     expect(grown.heap).toBeLessThan(50 * MB);
     console.log(`20 MB streamed judgment: 413 after ${elapsedMs.toFixed(1)} ms, ${(state.pulled / 1024).toFixed(0)} KB read, rss ${(grown.rss / MB).toFixed(1)} MB, heap ${(grown.heap / MB).toFixed(1)} MB`);
-    expect(judgmentCount(projectId)).toBe(before);
+    expect(await judgmentCount(projectId)).toBe(before);
   });
 
   it('refuses before reading a byte when Content-Length is over the limit', async () => {

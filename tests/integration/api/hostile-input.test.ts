@@ -6,7 +6,6 @@ import { POST as importFile } from '@/app/api/v1/projects/[id]/imports/route';
 import { POST as launchRewardModel } from '@/app/api/v1/projects/[id]/reward-models/route';
 import { GET as exportRewardModel } from '@/app/api/v1/reward-models/[id]/export/route';
 import { GET as exportPolicy } from '@/app/api/v1/policies/[id]/export/route';
-import { getDb } from '@/db/client';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { startAlignment } from '@/db/queries/policies';
 import { startRewardModelTraining } from '@/db/queries/reward-models';
@@ -14,6 +13,7 @@ import { dataDir, resetEnvCache } from '@/lib/env';
 import { createActor } from '../../helpers/actors';
 import { apiRequest, params } from '../../helpers/http';
 import { createGeneratedProject } from '../../helpers/projects';
+import { execSql } from '../../helpers/sql';
 
 describe('hostile paths and sizes', async () => {
   const researcher = await createActor('researcher');
@@ -61,7 +61,7 @@ describe('hostile paths and sizes', async () => {
     const rm = (await startRewardModelTraining(researcher, projectId, { kind: 'bt' })).model.id;
     const policy = (await startAlignment(researcher, projectId, {})).policy.id;
     for (const tampered of ['..', '../..', '/etc', 'models/../../', 'models/1/../../..']) {
-      getDb().$client.prepare("update models set status = 'ready', artifact_path = ? where id in (?, ?)").run(tampered, rm, policy);
+      await execSql("update models set status = 'ready', artifact_path = ? where id in (?, ?)", tampered, rm, policy);
       expect((await exportRewardModel(apiRequest('/x', { token }), params({ id: String(rm) }))).status).toBe(404);
       expect((await exportPolicy(apiRequest('/x', { token }), params({ id: String(policy) }))).status).toBe(404);
     }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { isPostgres } from '@/db/dialect';
 import { GET as health } from '@/app/api/v1/health/route';
 import { GET as me } from '@/app/api/v1/me/route';
 import { GET as listProjects, POST as createProjectRoute } from '@/app/api/v1/projects/route';
@@ -34,7 +35,7 @@ describe('REST API v1', async () => {
   it('answers health checks without authentication', async () => {
     const res = await health();
     expect(res.status).toBe(200);
-    const migrations = (JSON.parse(fs.readFileSync('db/migrations/meta/_journal.json', 'utf8')) as { entries: unknown[] }).entries.length;
+    const migrations = (JSON.parse(fs.readFileSync(`db/${isPostgres ? 'migrations-pg' : 'migrations'}/meta/_journal.json`, 'utf8')) as { entries: unknown[] }).entries.length;
     expect(await json(res)).toMatchObject({ status: 'ok', db: 'ok', migrations });
   });
 

@@ -13,17 +13,17 @@ import { GET as getJob } from '@/app/api/v1/jobs/[id]/route';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { cancelJobForActor } from '@/db/queries/jobs';
 import { scoreJobDirectory } from '@/db/queries/reward-models';
-import { getDb } from '@/db/client';
 import { resetEnvCache } from '@/lib/env';
 import { runOnce } from '@/workers/run-once';
 import { createActor } from '../../helpers/actors';
 import { apiRequest, params } from '../../helpers/http';
 import { createGeneratedProject } from '../../helpers/projects';
+import { queryValue } from '../../helpers/sql';
 
 process.env.ARBITER_ML_BACKEND = 'wasm';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (res: Response) => (await res.json()) as Record<string, any>;
-const scoreJobs = () => getDb().$client.prepare("select count(*) from jobs where kind = 'score-records'").pluck().get() as number;
+const scoreJobs = async () => (await queryValue<number>("select count(*) from jobs where kind = 'score-records'"))!;
 
 /** Every shape the scorer reads: labelled pairs, a tie, single responses, candidate lists, and rows it cannot read. */
 function records(n: number): unknown[] {
@@ -113,19 +113,19 @@ describe('scoring calls over the synchronous cap go to a worker', async () => {
     process.env.ARBITER_MAX_SYNC_SCORE_ROWS = '2';
     resetEnvCache();
     const training = (await json(await launch(apiRequest('/x', { method: 'POST', token, body: { kind: 'bt' } }), params({ id: String(projectId) })))).model.id as number;
-    const before = scoreJobs();
+    const before = await scoreJobs();
     const res = await score(apiRequest('/x', { method: 'POST', token, body: { records: records(3) } }), params({ id: String(training) }));
     expect(res.status).toBe(409);
     expect(await json(res)).toEqual({ error: `model ${training} is training, not ready` });
-    expect(scoreJobs()).toBe(before);
+    expect(await scoreJobs()).toBe(before);
     const tooMany = await post({ records: Array.from({ length: 100_001 }, () => 0) });
     expect(tooMany.status).toBe(400);
     expect(await json(tooMany)).toMatchObject({ error: 'records: at most 100000 records per call' });
-    expect(scoreJobs()).toBe(before);
+    expect(await scoreJobs()).toBe(before);
   });
 
   it("answers another model's or another kind's job id as not found", async () => {
-    const other = getDb().$client.prepare("select id from jobs where kind = 'train-reward-model' limit 1").pluck().get() as number;
+    const other = (await queryValue<number>("select id from jobs where kind = 'train-reward-model' limit 1"))!;
     const res = await result(other);
     expect(res.status).toBe(404);
     expect(await json(res)).toEqual({ error: `scoring job ${other} not found for model ${modelId}` });

@@ -57,10 +57,10 @@ describe('the per-account sign-in limit', () => {
 
   it('also holds for direct auth.api calls, and prunes attempts older than the window', async () => {
     await expect(getAuth().api.signInEmail({ body: { email: 'victim@example.com', password: 'plum orbit victim' } })).rejects.toThrow(/Too many failed sign-in attempts for this account/);
-    const before = getDb().select().from(signInAttempts).all().length;
-    getDb().update(signInAttempts).set({ attemptedAt: new Date(Date.now() - 16 * 60_000) }).run();
+    const before = (await getDb().select().from(signInAttempts)).length;
+    await getDb().update(signInAttempts).set({ attemptedAt: new Date(Date.now() - 16 * 60_000) });
     expect((await server.signIn(PROXY, 'victim@example.com', 'plum orbit victim', fresh())).status).toBe(200);
     expect(before).toBeGreaterThan(30);
-    expect(getDb().select().from(signInAttempts).all()).toHaveLength(0);
+    expect(await getDb().select().from(signInAttempts)).toHaveLength(0);
   });
 });

@@ -23,7 +23,7 @@ describe('accounts', () => {
   it('creates a user whose password is hashed by better-auth and who can sign in', async () => {
     const user = await createUserWithPassword({ name: 'Rae', email: 'Rae@Example.com', password: 'correct horse', role: 'researcher' });
     expect(user).toMatchObject({ email: 'rae@example.com', role: 'researcher' });
-    const stored = getDb().select().from(accounts).all().find((a) => a.userId === user.id)!;
+    const stored = (await getDb().select().from(accounts)).find((a) => a.userId === user.id)!;
     expect(stored.password).not.toContain('correct horse');
     expect(stored.password!.length).toBeGreaterThan(40);
     const session = await signIn('rae@example.com', 'correct horse');

@@ -23,8 +23,8 @@ afterAll(async () => {
   await behindProxy.close();
 });
 
-function sessionAddress(token: string | undefined): string | null | undefined {
-  return getDb().select({ ip: sessions.ipAddress }).from(sessions).where(eq(sessions.token, token ?? '')).get()?.ip;
+async function sessionAddress(token: string | undefined): Promise<string | null | undefined> {
+  return (await getDb().select({ ip: sessions.ipAddress }).from(sessions).where(eq(sessions.token, token ?? '')))[0]?.ip;
 }
 
 describe('the client address', () => {
@@ -40,7 +40,7 @@ describe('the client address', () => {
   it('without a trusted proxy, the session records the socket address, not the one the client wrote', async () => {
     const reply = await direct.signIn('127.0.0.13', 'rae@example.com', PASSWORD, { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6', forwarded: 'for=6.6.6.6' });
     expect(reply.status).toBe(200);
-    expect(sessionAddress(reply.body.token)).toBe('127.0.0.13');
+    expect(await sessionAddress(reply.body.token)).toBe('127.0.0.13');
   });
 
   it('a peer listed in ARBITER_TRUSTED_PROXIES is believed: the forwarded client is limited and recorded', async () => {
@@ -56,10 +56,10 @@ describe('the client address', () => {
     expect(statuses).toEqual([...Array<number>(10).fill(401), 429]);
     const signedIn = await behindProxy.signIn('127.0.0.50', 'rae@example.com', PASSWORD, { 'x-forwarded-for': '198.51.100.23' });
     expect(signedIn.status).toBe(200);
-    expect(sessionAddress(signedIn.body.token)).toBe('198.51.100.23');
+    expect(await sessionAddress(signedIn.body.token)).toBe('198.51.100.23');
     // The same headers from an address that is not the proxy are ignored.
     const spoofed = await behindProxy.signIn('127.0.0.51', 'rae@example.com', PASSWORD, { 'x-forwarded-for': '198.51.100.23' });
-    expect(sessionAddress(spoofed.body.token)).toBe('127.0.0.51');
+    expect(await sessionAddress(spoofed.body.token)).toBe('127.0.0.51');
   });
 });
 

@@ -12,12 +12,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { createInvite } from '@/db/queries/invites';
 import { addProjectMember } from '@/db/queries/projects';
-import { getDb } from '@/db/client';
 import type * as ErrorsModule from '@/app/_lib/errors';
 import type { Actor } from '@/lib/auth/access';
 import { enqueueJob } from '@/db/queries/queue';
 import { createActor } from '../../helpers/actors';
 import { createGeneratedProject } from '../../helpers/projects';
+import { queryValue } from '../../helpers/sql';
 
 let current: Actor | null = null;
 let lastStatus = 200;
@@ -54,7 +54,7 @@ describe('authorization matrix (server actions)', async () => {
   const { projectId } = await createGeneratedProject({ prompts: 8 }, researcher);
   await addProjectMember(projectId, annotator.id, 'annotator');
   const actors: Record<Role, Actor | null> = { anonymous: null, annotator, outsider, researcher, admin };
-  const itemId = getDb().$client.prepare('select id from items where project_id = ? limit 1').pluck().get(projectId) as number;
+  const itemId = (await queryValue<number>('select id from items where project_id = ? limit 1', projectId))!;
   const settings = { projectId, tasks: ['pairwise'], rankingSize: '4', overlap: '2', strengthScale: 'off', justification: 'optional', attributes: '', goldRatePercent: '0', repeatRatePercent: '0', randomizeSides: true, assignmentOrder: 'least-annotated', leaseMinutes: '30' };
 
   /** Each row: the action's export name, its input (fresh per call where calls consume something), and the expected outcomes. */

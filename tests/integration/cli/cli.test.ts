@@ -64,7 +64,7 @@ describe('CLI', () => {
     expect(listed.find((j) => j.id === jobId)?.status).toBe('queued');
     const cancelled = await cli('jobs', 'cancel', String(jobId));
     expect(cancelled.stdout).toBe(`job ${jobId}: cancelled\n`);
-    expect(getDb().select().from(jobs).all().find((j) => j.id === jobId)?.status).toBe('cancelled');
+    expect((await getDb().select().from(jobs)).find((j) => j.id === jobId)?.status).toBe('cancelled');
   });
 
   it('watches a job that a worker runs until it succeeds (exit code 0), printing its progress', async () => {

@@ -3,12 +3,12 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
-import { getDb } from '@/db/client';
 import { realFiles } from '../../helpers/real-data';
 import { runTs } from '../../helpers/spawn';
+import { queryRow } from '../../helpers/sql';
 
 const cli = (...args: string[]) => runTs('cli/main.ts', args);
-const count = (sql: string, ...args: unknown[]) => (getDb().$client.prepare(sql).get(...args) as { n: number }).n;
+const count = async (sql: string, ...args: unknown[]) => (await queryRow<{ n: number }>(sql, ...args))!.n;
 const newProject = async (name: string) => (JSON.parse((await cli('project', 'create', '--name', name, '--json')).stdout) as { id: number }).id;
 
 describe('CLI: import', () => {
@@ -21,14 +21,14 @@ describe('CLI: import', () => {
     expect(report).toMatchObject({ format: 'hh', imported: false });
     expect(report.errors.length).toBeGreaterThan(0);
     expect(report.errors[0]).toEqual({ line: expect.any(Number), message: expect.stringMatching(/must be a non-empty string|same conversation/) });
-    expect(count('select count(*) as n from prompts where project_id = ?', id)).toBe(0);
+    expect(await count('select count(*) as n from prompts where project_id = ?', id)).toBe(0);
 
     const imported = await cli('import', '--project', String(id), file!, '--valid-only', '--json');
     expect(imported.code, imported.stderr).toBe(0);
     const done = JSON.parse(imported.stdout) as { counts: { rows: number; comparisonsAdded: number } };
     expect(done.counts.rows).toBe(report.counts.rows);
     expect(done.counts.comparisonsAdded).toBe(report.counts.rows);
-    expect(count("select count(*) as n from comparisons where project_id = ? and label_source = 'imported'", id)).toBe(report.counts.rows);
+    expect(await count("select count(*) as n from comparisons where project_id = ? and label_source = 'imported'", id)).toBe(report.counts.rows);
   });
 
   it('imports candidates as items and battles as comparisons, from JSON Lines, a JSON array and .gz; dry runs write nothing', async () => {
@@ -38,7 +38,7 @@ describe('CLI: import', () => {
     fs.writeFileSync(candidates, JSON.stringify([{ prompt: 'Capital of France?', responses: [{ content: 'Paris', system: 'm1' }, { content: 'Lyon', system: 'm2' }] }]));
     const dry = await cli('import', '--project', String(id), candidates, '--dry-run', '--json');
     expect(JSON.parse(dry.stdout)).toMatchObject({ format: 'candidates', imported: false, counts: { rows: 1 }, preview: [{ kind: 'candidates' }] });
-    expect(count('select count(*) as n from items where project_id = ?', id)).toBe(0);
+    expect(await count('select count(*) as n from items where project_id = ?', id)).toBe(0);
     expect((await cli('import', '--project', String(id), candidates)).stdout).toMatch(/imported 1 rows: 1 new prompts, 2 new responses, 0 comparisons, 1 items/);
 
     const battles = path.join(dir, 'battles.jsonl.gz');
@@ -51,7 +51,7 @@ describe('CLI: import', () => {
     expect(run.code, run.stderr).toBe(0);
     // The prompt and both responses already exist: deduplicated by content hash.
     expect(JSON.parse(run.stdout)).toMatchObject({ format: 'battles', counts: { rows: 2, promptsAdded: 0, responsesAdded: 0, comparisonsAdded: 2 } });
-    expect(count("select count(*) as n from comparisons where project_id = ? and tie_kind = 'both_bad'", id)).toBe(1);
+    expect(await count("select count(*) as n from comparisons where project_id = ? and tie_kind = 'both_bad'", id)).toBe(1);
   });
 
   it('reads CSV with quoted multi-line cells (real Copilot Arena battles)', async (ctx) => {
@@ -60,7 +60,7 @@ describe('CLI: import', () => {
     const run = await cli('import', '--project', String(id), csv!, '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ format: 'battles', counts: { rows: 112, comparisonsAdded: 112 } });
-    expect(count('select count(distinct system) as n from responses where project_id = ?', id)).toBeGreaterThan(3);
+    expect(await count('select count(distinct system) as n from responses where project_id = ?', id)).toBeGreaterThan(3);
   });
 
   // Apart from the real-data test above, so it runs where no copy of the real data sets is found.
@@ -79,7 +79,7 @@ describe('CLI: import', () => {
     const pq = await cli('import', '--project', String(id), parquet, '--json');
     expect(pq.code, pq.stderr).toBe(0);
     expect(JSON.parse(pq.stdout)).toMatchObject({ format: 'pairs', counts: { rows: 2, comparisonsAdded: 2 } });
-    expect(count("select count(*) as n from comparisons where project_id = ? and strength = 1.5", id)).toBe(1);
+    expect(await count("select count(*) as n from comparisons where project_id = ? and strength = 1.5", id)).toBe(1);
     fs.writeFileSync(`${parquet}.gz`, zlib.gzipSync(Buffer.from(buffer)));
     const gz = await cli('import', '--project', String(id), `${parquet}.gz`, '--json');
     expect(gz.code, gz.stderr).toBe(0);
@@ -94,8 +94,8 @@ describe('CLI: import', () => {
     const report = JSON.parse(run.stdout) as { format: string; counts: { rows: number; comparisonsAdded: number } };
     expect(report.format).toBe('oasst');
     expect(report.counts.rows).toBeGreaterThan(100);
-    expect(count('select count(distinct group_id) as n from comparisons where project_id = ?', id)).toBe(report.counts.rows);
-    expect(count('select count(*) as n from comparisons where project_id = ?', id)).toBe(report.counts.comparisonsAdded);
+    expect(await count('select count(distinct group_id) as n from comparisons where project_id = ?', id)).toBe(report.counts.rows);
+    expect(await count('select count(*) as n from comparisons where project_id = ?', id)).toBe(report.counts.comparisonsAdded);
   });
 
   // Apart from the real-data test above, so it runs where no copy of the real data sets is found.
@@ -105,8 +105,8 @@ describe('CLI: import', () => {
     fs.writeFileSync(file, `${JSON.stringify({ prompt: 'Rank these', responses: [{ content: 'ok', system: 'm1' }, { content: 'best', system: 'm2' }, { content: 'also ok', system: 'm3' }], ranks: [2, 1, 2] })}\n`);
     const ranked = await cli('import', '--project', String(id), file, '--json');
     expect(JSON.parse(ranked.stdout)).toMatchObject({ format: 'rankings', counts: { rows: 1, comparisonsAdded: 3 } });
-    expect(count("select count(*) as n from comparisons c join responses w on w.id = c.winner_response_id where c.project_id = ? and w.system = 'm2' and c.is_tie = 0", id)).toBe(2);
-    expect(count("select count(*) as n from comparisons c join responses w on w.id = c.winner_response_id where c.project_id = ? and c.is_tie = 1 and w.system in ('m1', 'm3')", id)).toBe(1);
+    expect(await count("select count(*) as n from comparisons c join responses w on w.id = c.winner_response_id where c.project_id = ? and w.system = 'm2' and c.is_tie = false", id)).toBe(2);
+    expect(await count("select count(*) as n from comparisons c join responses w on w.id = c.winner_response_id where c.project_id = ? and c.is_tie = true and w.system in ('m1', 'm3')", id)).toBe(1);
   });
 
   it('imports per-response ratings as rated items, and exports pairs made from them', async () => {
@@ -122,7 +122,7 @@ describe('CLI: import', () => {
     expect(refused).toMatchObject({ format: 'ratings', errors: [{ line: 3, message: 'ratings[0].helpfulness must be a whole number from 0 to 4' }] });
     const run = await cli('import', '--project', String(id), file, '--valid-only', '--json');
     expect(JSON.parse(run.stdout)).toMatchObject({ imported: true, counts: { rows: 2, itemsAdded: 2 } });
-    expect(count("select count(*) as n from judgments where project_id = ? and label_source = 'imported' and ratings is not null", id)).toBe(2);
+    expect(await count("select count(*) as n from judgments where project_id = ? and label_source = 'imported' and ratings is not null", id)).toBe(2);
 
     const out = path.join(process.env.ARBITER_DATA_DIR!, 'rating-pairs');
     const exported = await cli('export', '--project', String(id), '--out', out, '--ratings-attribute', 'helpfulness', '--json');

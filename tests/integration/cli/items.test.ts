@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getDb } from '@/db/client';
 import { leaseNextTask } from '@/db/queries/annotation';
 import { submitJudgment } from '@/db/queries/judgment-submit';
 import { addCandidates } from '@/db/queries/candidates';
@@ -9,6 +8,7 @@ import { addProjectMember, createProject } from '@/db/queries/projects';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { createActor } from '../../helpers/actors';
 import { runTs } from '../../helpers/spawn';
+import { queryRow } from '../../helpers/sql';
 
 const cli = (...args: string[]) => runTs('cli/main.ts', args);
 
@@ -25,7 +25,7 @@ describe('CLI: items and annotators', () => {
     const invalid = await cli('items', 'add', '--project', String(project.id), bad);
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain('line 2: responses: give at least one response');
-    expect((getDb().$client.prepare('select count(*) as n from items where project_id = ?').get(project.id) as { n: number }).n).toBe(0);
+    expect((await queryRow<{ n: number }>('select count(*) as n from items where project_id = ?', project.id))!.n).toBe(0);
 
     const good = path.join(dir, 'good.jsonl');
     fs.writeFileSync(good, ['{"prompt":"Capital of France?","responses":[{"system":"m1","content":"Paris"},{"system":"m2","content":"Lyon"}]}', '', '{"messages":[{"role":"user","content":"2+2"}],"responses":["4","5","22"]}'].join('\n'));

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { getDb } from '@/db/client';
 import { runImport } from '@/db/queries/imports';
 import { createProject } from '@/db/queries/projects';
 import { CLI_ACTOR } from '@/lib/auth/access';
+import { queryRow } from '../../helpers/sql';
 
 const dir = () => process.env.ARBITER_DATA_DIR!;
 const write = (name: string, content: string | Buffer) => {
@@ -15,7 +15,7 @@ const write = (name: string, content: string | Buffer) => {
   return f;
 };
 const TABLES = ['prompts', 'responses', 'comparisons', 'items', 'judgments'];
-const snapshot = () => TABLES.map((t) => getDb().$client.prepare(`select count(*) as n, coalesce(max(id), 0) as m from ${t}`).get());
+const snapshot = () => Promise.all(TABLES.map((t) => queryRow(`select count(*) as n, max(id) as m from ${t}`)));
 const pairs = (n: number) => Array.from({ length: n }, (_, k) => JSON.stringify({ prompt: `Question ${k}?`, chosen: `Good answer ${k}.`, rejected: `Bad answer ${k}.` })).join('\n') + '\n';
 
 describe('bad import files', async () => {
@@ -23,19 +23,19 @@ describe('bad import files', async () => {
 
   /** Imports, expecting a refusal of the whole file with this message; checks nothing was written. */
   async function refusedFile(file: string, message: RegExp) {
-    const before = snapshot();
+    const before = await snapshot();
     const error = await runImport(CLI_ACTOR, projectId, file).then(
       () => null,
       (e: unknown) => e,
     );
     expect(error).toMatchObject({ code: 'bad-file' });
     expect((error as Error).message).toMatch(message);
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   }
 
   /** Imports, expecting these bad rows (by line) and nothing written. */
   async function refusedRows(file: string, errors: { line: number; message: string | RegExp }[]) {
-    const before = snapshot();
+    const before = await snapshot();
     const report = await runImport(CLI_ACTOR, projectId, file);
     expect(report.imported).toBe(false);
     expect(report.errors).toHaveLength(errors.length);
@@ -43,7 +43,7 @@ describe('bad import files', async () => {
       expect(e.line).toBe(errors[k]!.line);
       expect(e.message).toMatch(errors[k]!.message);
     });
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   }
 
   it('a truncated gzip (cut after many good rows have been read)', async () => {
@@ -79,12 +79,12 @@ describe('bad import files', async () => {
   });
 
   it('a CSV with another delimiter: semicolons and tabs are recognised, an unknown one is named', async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const semicolon = await runImport(CLI_ACTOR, projectId, write('semi.csv', 'prompt;chosen;rejected\nTwo plus two?;Four.;Five.\n'), { dryRun: true });
     expect(semicolon).toMatchObject({ format: 'pairs', errors: [], counts: { rows: 1 } });
     const tabs = await runImport(CLI_ACTOR, projectId, write('tabs.csv', 'prompt\tchosen\trejected\nTwo plus two?\tFour.\tFive.\n'), { dryRun: true });
     expect(tabs).toMatchObject({ format: 'pairs', errors: [], counts: { rows: 1 } });
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
     await refusedFile(write('caret.csv', 'prompt^chosen^rejected\nTwo plus two?^Four.^Five.\n'), /the CSV header has a single column "prompt\^chosen\^rejected": the delimiter could not be recognised/);
     await refusedRows(write('extra.csv', 'prompt,chosen,rejected\nA?,B,C\nD?,E,F,G\n'), [{ line: 3, message: /more fields than the header \(4 > 3\): check the delimiter and the quoting/ }]);
   });

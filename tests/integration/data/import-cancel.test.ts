@@ -7,7 +7,6 @@ import path from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { POST as importFile } from '@/app/api/v1/projects/[id]/imports/route';
-import { getDb } from '@/db/client';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { readRecords } from '@/lib/data/read-records';
 import { uploadsDir } from '@/lib/data/upload-files';
@@ -17,9 +16,10 @@ import { params } from '../../helpers/http';
 import { createGeneratedProject } from '../../helpers/projects';
 import { waitFor } from '../../helpers/spawn';
 import { gzipBomb, pairOfSize } from './hostile-files';
+import { queryRow } from '../../helpers/sql';
 
 const TABLES = ['prompts', 'responses', 'comparisons', 'items', 'judgments'];
-const snapshot = () => TABLES.map((t) => getDb().$client.prepare(`select count(*) as n, coalesce(max(id), 0) as m from ${t}`).get());
+const snapshot = () => Promise.all(TABLES.map((t) => queryRow(`select count(*) as n, max(id) as m from ${t}`)));
 /** Open file descriptors of this process: a reader that stopped has closed its file. */
 const openFiles = () => fs.readdirSync('/proc/self/fd').length;
 
@@ -108,7 +108,7 @@ describe('cancelled imports', async () => {
 
   it('through the route: a client that disconnects mid-import gets its import stopped within a second, nothing written, no file left', async () => {
     const rows = Array.from({ length: 200_000 }, (_, k) => JSON.stringify({ prompt: `Question ${k}?`, chosen: `Good answer ${k}.`, rejected: `Bad answer ${k}.` })).join('\n');
-    const before = snapshot();
+    const before = await snapshot();
     const client = new AbortController();
     const answer = importFile(
       new Request(`http://localhost:3000/api/v1/projects/${projectId}/imports?filename=pairs.jsonl`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: rows, signal: client.signal }),
@@ -125,7 +125,7 @@ describe('cancelled imports', async () => {
     expect(res.status).toBe(499);
     expect(((await res.json()) as { error: string }).error).toMatch(/cancelled: the client disconnected; nothing was imported/);
     expect(stoppedMs).toBeLessThan(1000);
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
     expect(fs.readdirSync(uploadsDir())).toEqual([]);
   });
 });

@@ -14,7 +14,6 @@ import { POST as importFile } from '@/app/api/v1/projects/[id]/imports/route';
 import { POST as nextTask } from '@/app/api/v1/projects/[id]/assignments/next/route';
 import { POST as submitJudgment } from '@/app/api/v1/projects/[id]/judgments/route';
 import { POST as createToken } from '@/app/api/v1/tokens/route';
-import { getDb } from '@/db/client';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { getAuth, resetAuth } from '@/db/queries/auth';
 import { addCandidates } from '@/db/queries/candidates';
@@ -23,6 +22,7 @@ import { dataDir, resetEnvCache } from '@/lib/env';
 import { createActor } from '../../helpers/actors';
 import { apiRequest, params } from '../../helpers/http';
 import { spawnTs, collect, waitFor } from '../../helpers/spawn';
+import { queryRow } from '../../helpers/sql';
 
 // Sign-ins here are many and from one address: the per-IP limit is not what this test is about.
 process.env.ARBITER_SIGNIN_RATE_LIMIT = '100000';
@@ -32,7 +32,7 @@ resetAuth();
 const IMPORTED_ROWS = 30_000;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (res: Response) => (await res.json()) as Record<string, any>;
-const count = (sql: string, ...args: unknown[]) => (getDb().$client.prepare(sql).get(...args) as { n: number }).n;
+const count = async (sql: string, ...args: unknown[]) => (await queryRow<{ n: number }>(sql, ...args))!.n;
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -111,17 +111,17 @@ describe('writes acknowledged while an import runs are never lost', async () => 
     return ack;
   }
 
-  function expectAllStored(ack: Acknowledged) {
+  async function expectAllStored(ack: Acknowledged) {
     // Every acknowledged write is in the database, once.
-    for (const id of ack.judgments) expect(count('select count(*) as n from judgments where id = ?', id), `judgment ${id}`).toBe(1);
-    for (const id of ack.judgments) expect(count('select count(*) as n from comparisons where judgment_id = ?', id), `comparison of ${id}`).toBe(1);
-    for (const id of ack.tokens) expect(count('select count(*) as n from api_tokens where id = ?', id), `token ${id}`).toBe(1);
-    for (const token of ack.sessions) expect(count('select count(*) as n from sessions where token = ?', token), 'session').toBe(1);
+    for (const id of ack.judgments) expect(await count('select count(*) as n from judgments where id = ?', id), `judgment ${id}`).toBe(1);
+    for (const id of ack.judgments) expect(await count('select count(*) as n from comparisons where judgment_id = ?', id), `comparison of ${id}`).toBe(1);
+    for (const id of ack.tokens) expect(await count('select count(*) as n from api_tokens where id = ?', id), `token ${id}`).toBe(1);
+    for (const token of ack.sessions) expect(await count('select count(*) as n from sessions where token = ?', token), 'session').toBe(1);
     // No task was handed out for an item that existed only inside an uncommitted import.
-    for (const id of ack.itemsHanded) expect(count('select count(*) as n from items where id = ?', id), `item ${id}`).toBe(1);
+    for (const id of ack.itemsHanded) expect(await count('select count(*) as n from items where id = ?', id), `item ${id}`).toBe(1);
   }
 
-  const importedPrompts = (tag: string) => count("select count(*) as n from prompts where project_id = ? and messages like ?", project.id, `%${tag} prompt%`);
+  const importedPrompts = (tag: string) => count("select count(*) as n from prompts where project_id = ? and cast(messages as text) like ?", project.id, `%${tag} prompt%`);
 
   it('a dry run', async () => {
     const importing = importRequest(importBody('dry', false), 'dryRun=1');
@@ -129,8 +129,8 @@ describe('writes acknowledged while an import runs are never lost', async () => 
     const report = await json(await importing);
     expect(report).toMatchObject({ imported: false, counts: { rows: IMPORTED_ROWS, promptsAdded: IMPORTED_ROWS, itemsAdded: IMPORTED_ROWS } });
     expect(ack.judgments.length, 'the import must overlap several writes for the test to mean anything').toBeGreaterThanOrEqual(3);
-    expectAllStored(ack);
-    expect(importedPrompts('dry')).toBe(0);
+    await expectAllStored(ack);
+    expect(await importedPrompts('dry')).toBe(0);
   });
 
   it('an import refused for a bad last row', async () => {
@@ -139,8 +139,8 @@ describe('writes acknowledged while an import runs are never lost', async () => 
     const report = await json(await importing);
     expect(report).toMatchObject({ imported: false, errorCount: 1, errors: [{ line: IMPORTED_ROWS + 1 }] });
     expect(ack.judgments.length).toBeGreaterThanOrEqual(3);
-    expectAllStored(ack);
-    expect(importedPrompts('bad')).toBe(0);
+    await expectAllStored(ack);
+    expect(await importedPrompts('bad')).toBe(0);
   });
 
   it('an import whose client goes away mid-file', async () => {
@@ -154,8 +154,8 @@ describe('writes acknowledged while an import runs are never lost', async () => 
         await importing.catch(() => undefined);
       })(),
     );
-    expectAllStored(ack);
-    expect(importedPrompts('gone')).toBe(0);
+    await expectAllStored(ack);
+    expect(await importedPrompts('gone')).toBe(0);
     expect(fs.readdirSync(path.join(dataDir(), 'uploads')), 'the upload and the scratch file are removed').toEqual([]);
   });
 
@@ -174,8 +174,8 @@ describe('writes acknowledged while an import runs are never lost', async () => 
     );
     expect((await exited).signal).toBe('SIGKILL');
     expect(ack.judgments.length).toBeGreaterThanOrEqual(1);
-    expectAllStored(ack);
-    expect(importedPrompts('killed')).toBe(0);
+    await expectAllStored(ack);
+    expect(await importedPrompts('killed')).toBe(0);
   });
 
   it('an import that commits keeps both its rows and the writes made meanwhile; annotators stay fast', async () => {
@@ -190,8 +190,8 @@ describe('writes acknowledged while an import runs are never lost', async () => 
     const ack = await writeWhile(importing);
     const report = await json(await importing);
     expect(report).toMatchObject({ imported: true, counts: { rows: IMPORTED_ROWS, promptsAdded: IMPORTED_ROWS, responsesAdded: 2 * IMPORTED_ROWS, itemsAdded: IMPORTED_ROWS } });
-    expectAllStored(ack);
-    expect(importedPrompts('kept')).toBe(IMPORTED_ROWS);
+    await expectAllStored(ack);
+    expect(await importedPrompts('kept')).toBe(IMPORTED_ROWS);
     console.log(`next+submit in-process: idle p50 ${percentile(idle, 50).toFixed(1)} / p99 ${percentile(idle, 99).toFixed(1)} ms; during the import p50 ${percentile(ack.latenciesMs, 50).toFixed(1)} / p99 ${percentile(ack.latenciesMs, 99).toFixed(1)} ms over ${ack.latenciesMs.length} rounds`);
   });
 });

@@ -6,12 +6,12 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { POST as importFile } from '@/app/api/v1/projects/[id]/imports/route';
-import { getDb } from '@/db/client';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { MAX_LISTED_ERRORS } from '@/lib/data/import-error-log';
 import { createActor } from '../../helpers/actors';
 import { params } from '../../helpers/http';
 import { createGeneratedProject } from '../../helpers/projects';
+import { queryRow } from '../../helpers/sql';
 
 const LINES = 300_000;
 
@@ -23,8 +23,8 @@ describe('the import report is bounded', async () => {
   it(`${LINES.toLocaleString('en')} empty records in a small .jsonl.gz: a small answer, bounded memory, nothing written`, async () => {
     const body = zlib.gzipSync(Buffer.from('{}\n'.repeat(LINES)));
     expect(body.length).toBeLessThan(10_000);
-    const counts = () => getDb().$client.prepare('select (select count(*) from prompts) + (select count(*) from comparisons) + (select count(*) from items) as n').get();
-    const before = counts();
+    const counts = () => queryRow('select (select count(*) from prompts) + (select count(*) from comparisons) + (select count(*) from items) as n');
+    const before = await counts();
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
@@ -46,7 +46,7 @@ describe('the import report is bounded', async () => {
     expect(report.errors).toHaveLength(MAX_LISTED_ERRORS);
     expect(report.errorKinds.reduce((s, k) => s + k.count, 0)).toBe(LINES);
     expect(report.errorKinds.length).toBeLessThanOrEqual(3);
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
     const growthMiB = (peak - rssBefore) / 2 ** 20;
     console.log(`${LINES} bad rows: answer ${(text.length / 1024).toFixed(1)} KiB, rss growth ${growthMiB.toFixed(0)} MiB`);
     expect(growthMiB).toBeLessThan(100);

@@ -8,16 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getDb } from '@/db/client';
 import { runImport } from '@/db/queries/imports';
 import { isAppError } from '@/lib/errors';
 import { createProject } from '@/db/queries/projects';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { IMPORT_FORMATS } from '@/lib/data/import-formats';
 import { mutate, SEEDS, type Mutation } from '../../helpers/import-fuzz';
+import { queryRow } from '../../helpers/sql';
 
 const TABLES = ['prompts', 'responses', 'comparisons', 'items', 'judgments'];
-const snapshot = () => TABLES.map((t) => getDb().$client.prepare(`select count(*) as n, coalesce(max(id), 0) as m from ${t}`).get() as { n: number; m: number });
+const snapshot = () => Promise.all(TABLES.map((t) => queryRow<{ n: number; m: number }>(`select count(*) as n, max(id) as m from ${t}`)));
 
 const byteEdit = fc.record({ at: fc.nat(), op: fc.constantFrom('flip', 'delete', 'insert', 'truncate'), byte: fc.integer({ min: 0, max: 255 }) });
 
@@ -42,10 +42,10 @@ describe('import file fuzzing', async () => {
   async function importChecked(name: string, content: Buffer | string) {
     const file = path.join(dir, name);
     fs.writeFileSync(file, content);
-    const before = snapshot();
+    const before = await snapshot();
     try {
       const report = await runImport(CLI_ACTOR, projectId, file);
-      const after = snapshot();
+      const after = await snapshot();
       if (!report.imported) {
         outcomes.refusedRows++;
         expect(report.errors.length).toBeGreaterThan(0);
@@ -61,7 +61,7 @@ describe('import file fuzzing', async () => {
     } catch (error) {
       if (!isAppError(error, 'bad-file')) throw error;
       outcomes.refusedFile++;
-      expect(snapshot()).toEqual(before);
+      expect(await snapshot()).toEqual(before);
     }
   }
 

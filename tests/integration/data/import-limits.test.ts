@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import { ByteWriter, ParquetWriter, parquetWriteBuffer } from 'hyparquet-writer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { POST as importFile } from '@/app/api/v1/projects/[id]/imports/route';
-import { getDb } from '@/db/client';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { uploadsDir } from '@/lib/data/upload-files';
 import { resetEnvCache } from '@/lib/env';
@@ -16,9 +15,10 @@ import { createActor } from '../../helpers/actors';
 import { params } from '../../helpers/http';
 import { createGeneratedProject } from '../../helpers/projects';
 import { gzipBomb, measured, pairOfSize } from './hostile-files';
+import { queryRow } from '../../helpers/sql';
 
 const TABLES = ['prompts', 'responses', 'comparisons', 'items', 'judgments'];
-const snapshot = () => TABLES.map((t) => getDb().$client.prepare(`select count(*) as n, coalesce(max(id), 0) as m from ${t}`).get());
+const snapshot = () => Promise.all(TABLES.map((t) => queryRow(`select count(*) as n, max(id) as m from ${t}`)));
 const MB = 1e6;
 
 const setEnv = (values: Record<string, string>) => {
@@ -50,7 +50,7 @@ describe('hostile import files', async () => {
 
   /** Uploads `body` as `filename`; expects the refusal `status` with `message`, memory bounded, nothing written, nothing left. */
   async function refused(filename: string, body: Buffer, status: number, message: RegExp) {
-    const before = snapshot();
+    const before = await snapshot();
     const { result, rssGrowthMb, ms } = await measured(async () => {
       const res = await importFile(
         new Request(`http://localhost:3000/api/v1/projects/${projectId}/imports?filename=${encodeURIComponent(filename)}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(body) }),
@@ -61,7 +61,7 @@ describe('hostile import files', async () => {
     expect(result.error, filename).toMatch(message);
     expect(result.status, filename).toBe(status);
     expect(rssGrowthMb, `${filename}: resident memory grew ${rssGrowthMb.toFixed(0)} MB`).toBeLessThan(100);
-    expect(snapshot(), filename).toEqual(before);
+    expect(await snapshot(), filename).toEqual(before);
     expect(fs.readdirSync(uploadsDir()), filename).toEqual([]);
     return { ms, rssGrowthMb };
   }
@@ -117,7 +117,7 @@ describe('hostile import files', async () => {
     setEnv({ ARBITER_MAX_IMPORT_MB: '1000' });
     const body = gzipBomb('[', `${pairOfSize(50_000)},`, 5000, `${pairOfSize(100, 1)}]`);
     expect(body.length).toBeLessThan(MB);
-    const before = snapshot();
+    const before = await snapshot();
     const { result, rssGrowthMb } = await measured(async () => {
       const res = await importFile(
         new Request(`http://localhost:3000/api/v1/projects/${projectId}/imports?filename=pairs.json.gz&dryRun=1`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(body) }),
@@ -129,7 +129,7 @@ describe('hostile import files', async () => {
     expect(result.status).toBe(200);
     expect(result.report).toMatchObject({ format: 'pairs', counts: { rows: 5001 } });
     expect(rssGrowthMb, `resident memory grew ${rssGrowthMb.toFixed(0)} MB`).toBeLessThan(100);
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
     expect(fs.readdirSync(uploadsDir())).toEqual([]);
   });
 

@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getDb } from '@/db/client';
 import { writeProjectExport } from '@/db/queries/export';
 import { runImport } from '@/db/queries/imports';
 import { createProject } from '@/db/queries/projects';
@@ -10,8 +9,9 @@ import { CLI_ACTOR } from '@/lib/auth/access';
 import { DEFAULT_EXPORT_OPTIONS } from '@/lib/data/export';
 import { parseColumnMapping } from '@/lib/data/column-mapping';
 import { realFiles } from '../../helpers/real-data';
+import { queryRow, queryRows, queryValue } from '../../helpers/sql';
 
-const count = (sql: string, ...args: unknown[]) => (getDb().$client.prepare(sql).get(...args) as { n: number }).n;
+const count = async (sql: string, ...args: unknown[]) => (await queryRow<{ n: number }>(sql, ...args))!.n;
 let projects = 0;
 const project = async () => (await createProject(CLI_ACTOR, { name: `real ${++projects}` })).id;
 
@@ -26,14 +26,14 @@ describe('real data sets', () => {
     const refused = await runImport(CLI_ACTOR, id, testset!);
     expect(refused).toMatchObject({ format: 'pandalm', imported: false });
     expect(refused.errors.map((e) => e.line)).toEqual(blank);
-    expect(count('select count(*) as n from comparisons where project_id = ?', id)).toBe(0);
+    expect(await count('select count(*) as n from comparisons where project_id = ?', id)).toBe(0);
     const report = await runImport(CLI_ACTOR, id, testset!, { validOnly: true });
     const kept = records.filter(usable);
     expect(report.counts.comparisonsAdded).toBe(3 * kept.length);
     const ties = kept.reduce((n, r) => n + [r.annotator1, r.annotator2, r.annotator3].filter((v) => v === 0).length, 0);
-    expect(count('select count(*) as n from comparisons where project_id = ? and is_tie = 1', id)).toBe(ties);
-    expect(count('select count(distinct annotator_id) as n from comparisons where project_id = ?', id)).toBe(3);
-    expect(count('select count(distinct system) as n from responses where project_id = ?', id)).toBe(5);
+    expect(await count('select count(*) as n from comparisons where project_id = ? and is_tie = true', id)).toBe(ties);
+    expect(await count('select count(distinct annotator_id) as n from comparisons where project_id = ?', id)).toBe(3);
+    expect(await count('select count(distinct system) as n from responses where project_id = ?', id)).toBe(5);
   });
 
   it('LLMFAO crowd votes through a column mapping: 8,931 votes by 124 workers on 13 prompts, 3,471 ties', async (ctx) => {
@@ -42,10 +42,10 @@ describe('real data sets', () => {
     const report = await runImport(CLI_ACTOR, id, crowd!, { mapping: parseColumnMapping('model_a=left, model_b=right, judge=worker, question_id=prompt') });
     expect(report).toMatchObject({ format: 'battles', imported: true, errors: [] });
     expect(report.counts.comparisonsAdded).toBe(8931);
-    expect(count('select count(*) as n from comparisons where project_id = ? and is_tie = 1', id)).toBe(3471);
-    expect(count('select count(distinct annotator_id) as n from comparisons where project_id = ?', id)).toBe(124);
-    expect(count('select count(*) as n from prompts where project_id = ?', id)).toBe(13);
-    expect(count('select count(distinct system) as n from responses where project_id = ?', id)).toBe(59);
+    expect(await count('select count(*) as n from comparisons where project_id = ? and is_tie = true', id)).toBe(3471);
+    expect(await count('select count(distinct annotator_id) as n from comparisons where project_id = ?', id)).toBe(124);
+    expect(await count('select count(*) as n from prompts where project_id = ?', id)).toBe(13);
+    expect(await count('select count(distinct system) as n from responses where project_id = ?', id)).toBe(59);
     // Text-less battles count for leaderboards, and exports leave them out (with the count in the card).
     const out = path.join(process.env.ARBITER_DATA_DIR!, `llmfao-export`);
     const summary = await writeProjectExport(id, out, { format: 'trl', options: DEFAULT_EXPORT_OPTIONS });
@@ -60,14 +60,14 @@ describe('real data sets', () => {
     const report = await runImport(CLI_ACTOR, id, hhh!);
     expect(report).toMatchObject({ format: 'prometheus', imported: true, errors: [] });
     expect(report.counts.comparisonsAdded).toBe(221);
-    const sources = getDb().$client.prepare('select annotator_id as a, count(*) as n from comparisons where project_id = ? group by annotator_id order by a').all(id);
+    const sources = await queryRows('select annotator_id as a, count(*) as n from comparisons where project_id = ? group by annotator_id order by a', id);
     expect(sources).toEqual([
       { a: 'hhh-harmless', n: 58 },
       { a: 'hhh-helpful', n: 59 },
       { a: 'hhh-honest', n: 61 },
       { a: 'hhh-other', n: 43 },
     ]);
-    const prompt = getDb().$client.prepare('select messages from prompts where project_id = ? limit 1').pluck().get(id) as string;
+    const prompt = (await queryValue<string>('select messages from prompts where project_id = ? limit 1', id))!;
     expect(prompt).not.toMatch(/###|Score Rubrics/);
   });
 
@@ -78,8 +78,8 @@ describe('real data sets', () => {
     expect(report).toMatchObject({ format: 'squality', imported: true, errors: [] });
     expect(report.counts.rows).toBe(300);
     expect(report.counts.comparisonsAdded).toBe(900);
-    expect(count('select count(distinct group_id) as n from comparisons where project_id = ?', id)).toBe(300);
-    expect(count('select count(*) as n from prompts where project_id = ?', id)).toBe(100);
+    expect(await count('select count(distinct group_id) as n from comparisons where project_id = ?', id)).toBe(300);
+    expect(await count('select count(*) as n from prompts where project_id = ?', id)).toBe(100);
   });
 
   it('WMT13 fr-en: 9,996 five-way rankings with ties from 218 judges over 13 systems and 2,278 segments', async (ctx) => {
@@ -88,10 +88,10 @@ describe('real data sets', () => {
     const report = await runImport(CLI_ACTOR, id, wmt!);
     expect(report).toMatchObject({ format: 'rankings', imported: true, errors: [] });
     expect(report.counts.rows).toBe(9996);
-    expect(count('select count(distinct annotator_id) as n from comparisons where project_id = ?', id)).toBe(218);
-    expect(count('select count(distinct system) as n from responses where project_id = ?', id)).toBe(13);
-    expect(count('select count(*) as n from prompts where project_id = ?', id)).toBe(2278);
-    expect(count('select count(distinct group_id) as n from comparisons where project_id = ?', id)).toBe(9996);
-    expect(count('select count(*) as n from comparisons where project_id = ? and is_tie = 1', id)).toBeGreaterThan(0);
+    expect(await count('select count(distinct annotator_id) as n from comparisons where project_id = ?', id)).toBe(218);
+    expect(await count('select count(distinct system) as n from responses where project_id = ?', id)).toBe(13);
+    expect(await count('select count(*) as n from prompts where project_id = ?', id)).toBe(2278);
+    expect(await count('select count(distinct group_id) as n from comparisons where project_id = ?', id)).toBe(9996);
+    expect(await count('select count(*) as n from comparisons where project_id = ? and is_tie = true', id)).toBeGreaterThan(0);
   });
 });

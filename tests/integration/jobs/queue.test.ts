@@ -18,7 +18,7 @@ import {
 import { createGeneratedProject } from '../../helpers/projects';
 
 const db = () => getDb();
-const jobRow = (id: number) => db().select().from(jobs).where(eq(jobs.id, id)).get()!;
+const jobRow = async (id: number) => (await db().select().from(jobs).where(eq(jobs.id, id)))[0]!;
 
 describe('job queue', async () => {
   const { projectId } = await createGeneratedProject();
@@ -39,7 +39,7 @@ describe('job queue', async () => {
     expect((await claimNextJob('w1'))?.id).toBe(high.id);
     expect((await claimNextJob('w1'))?.id).toBe(low.id);
     expect(await claimNextJob('w1')).toBeUndefined();
-    const claimed = jobRow(high.id);
+    const claimed = await jobRow(high.id);
     expect(claimed).toMatchObject({ status: 'running', attempts: 1, lockedBy: 'w1' });
     expect(claimed.heartbeatAt).not.toBeNull();
     for (const id of [low.id, high.id]) await completeJob(id, 'w1', null);
@@ -52,15 +52,15 @@ describe('job queue', async () => {
     expect(await heartbeatJob(job.id, 'w2')).toBe('running');
     expect(await heartbeatJob(job.id, 'someone-else')).toBeNull();
     await reportJobProgress(job.id, 'w2', 1.7, 'nearly');
-    expect(jobRow(job.id)).toMatchObject({ progress: 1, message: 'nearly' });
+    expect(await jobRow(job.id)).toMatchObject({ progress: 1, message: 'nearly' });
     await addJobMetrics(job.id, 3, { loss: 0.5, accuracy: 0.9, bad: Number.NaN });
-    const rows = db().select().from(jobMetrics).where(eq(jobMetrics.jobId, job.id)).all();
+    const rows = await db().select().from(jobMetrics).where(eq(jobMetrics.jobId, job.id));
     expect(rows.map((r) => [r.step, r.name, r.value]).sort()).toEqual([
       [3, 'accuracy', 0.9],
       [3, 'loss', 0.5],
     ]);
     expect(await completeJob(job.id, 'w2', { ok: 1 })).toBe(true);
-    expect(jobRow(job.id)).toMatchObject({ status: 'succeeded', result: { ok: 1 }, lockedBy: null });
+    expect(await jobRow(job.id)).toMatchObject({ status: 'succeeded', result: { ok: 1 }, lockedBy: null });
     expect(await completeJob(job.id, 'w2', null)).toBe(false);
   });
 
@@ -70,14 +70,14 @@ describe('job queue', async () => {
     const at = (ms: number) => new Date(t0.getTime() + ms);
     await claimNextJob('w3', at(0));
     expect(await failJob(job.id, 'w3', 'boom 1', at(0))).toBe('queued');
-    expect(jobRow(job.id).runAt.getTime()).toBe(at(2000).getTime());
+    expect((await jobRow(job.id)).runAt.getTime()).toBe(at(2000).getTime());
     expect(await claimNextJob('w3', at(1999))).toBeUndefined();
     expect((await claimNextJob('w3', at(2000)))?.id).toBe(job.id);
     expect(await failJob(job.id, 'w3', 'boom 2', at(2000))).toBe('queued');
-    expect(jobRow(job.id).runAt.getTime()).toBe(at(6000).getTime());
+    expect((await jobRow(job.id)).runAt.getTime()).toBe(at(6000).getTime());
     await claimNextJob('w3', at(6000));
     expect(await failJob(job.id, 'w3', 'boom 3', at(6000))).toBe('failed');
-    expect(jobRow(job.id)).toMatchObject({ status: 'failed', attempts: 3, lastError: 'boom 3' });
+    expect(await jobRow(job.id)).toMatchObject({ status: 'failed', attempts: 3, lastError: 'boom 3' });
   });
 
   it('cancels a queued job at once and a running one through cancelling', async () => {
@@ -89,7 +89,7 @@ describe('job queue', async () => {
     expect(await requestJobCancel(running.id)).toBe('cancelling');
     expect(await heartbeatJob(running.id, 'w4')).toBe('cancelling');
     expect(await markJobCancelled(running.id, 'w4')).toBe(true);
-    expect(jobRow(running.id).status).toBe('cancelled');
+    expect((await jobRow(running.id)).status).toBe('cancelled');
     expect(await requestJobCancel(running.id)).toBe('cancelled');
   });
 
@@ -99,8 +99,8 @@ describe('job queue', async () => {
     await claimNextJob('dead-worker', t0);
     expect((await requeueStaleJobs(30_000, new Date(t0.getTime() + 10_000))).requeued).toEqual([]);
     expect((await requeueStaleJobs(30_000, new Date(t0.getTime() + 31_000))).requeued).toEqual([job.id]);
-    expect(jobRow(job.id)).toMatchObject({ status: 'queued', attempts: 1, lockedBy: null });
-    expect(jobRow(job.id).lastError).toMatch(/stopped responding/);
+    expect(await jobRow(job.id)).toMatchObject({ status: 'queued', attempts: 1, lockedBy: null });
+    expect((await jobRow(job.id)).lastError).toMatch(/stopped responding/);
     // The dead worker cannot settle it any more.
     expect(await completeJob(job.id, 'dead-worker', null)).toBe(false);
     const again = await claimNextJob('w5', new Date(t0.getTime() + 31_000));
@@ -112,7 +112,7 @@ describe('job queue', async () => {
     const job = await enqueueJob('recompute-stats', { projectId });
     await claimNextJob('w6');
     expect(await releaseJob(job.id, 'w6')).toBe(true);
-    expect(jobRow(job.id)).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
+    expect(await jobRow(job.id)).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
     await requestJobCancel(job.id);
   });
 });

@@ -14,8 +14,11 @@ const productFiles = () =>
     .split('\n')
     .filter((file) => /\.(ts|tsx)$/.test(file) && fs.existsSync(file));
 
-/** The only files that may hold the driver's connection: the door itself, and the backup's page copy. */
-const RAW_ALLOWED = new Set(['db/client.ts', 'db/backup.ts']);
+/**
+ * The only files that may hold a driver's connection: the door itself, the backups (SQLite's page copy,
+ * pg_dump's snapshot), and `db copy`, which reads a SQLite file and fills another database.
+ */
+const RAW_ALLOWED = new Set(['db/client.ts', 'db/backup.ts', 'db/backup-postgres.ts', 'db/copy.ts']);
 
 /** Functions in db/queries that never touch the database, and so stay synchronous. */
 const PURE = new Set(['inviteUrl', 'isInviteLocked', 'rankingsOf', 'splitTrainingData', 'exportDirectory', 'getAuthSecret', 'getAuth', 'resetAuth', 'modelRecord', 'readyPolicyDir', 'readRewardModelFiles']);
@@ -34,6 +37,8 @@ describe('one data-access style', () => {
     expect(files.length).toBeGreaterThan(100);
     // drizzle's own prepared statements (`builder.prepare()`, no SQL text) are the hot paths' tool (db/client.ts, prepareOnce).
     expect(offendingLines(/\$client|\.prepare\(\s*['"`]/, files)).toEqual([]);
+    // Nor a connection of its own, to either database.
+    expect(offendingLines(/new (pg\.)?(Client|Pool)\(|new Database\(/, files)).toEqual([]);
   });
 
   it("never opens drizzle's synchronous `.transaction()`: writes go through withWriteTransaction", () => {

@@ -27,7 +27,8 @@ describe('import graph', () => {
   it('resolves @/, relative, folder-index, dynamic and type-only imports', () => {
     const graph = importGraph(root, FOLDERS);
     expect(graph.size).toBeGreaterThan(200);
-    expect(graph.get('db/schema/index.ts')).toEqual(expect.arrayContaining(['db/schema/accounts.ts', 'db/schema/invites.ts']));
+    expect(graph.get('db/schema/index.ts')).toEqual(expect.arrayContaining(['db/schema/sqlite/index.ts', 'db/schema/pg/index.ts']));
+    expect(graph.get('db/schema/sqlite/index.ts')).toEqual(expect.arrayContaining(['db/schema/sqlite/accounts.ts', 'db/schema/sqlite/invites.ts']));
     expect(graph.get('workers/handlers/align-policy.ts')).toEqual(expect.arrayContaining(['workers/handlers/align-eval.ts', 'lib/ml/gpt/model.ts', 'db/queries/policies.ts']));
     expect(importsOf(root, 'app/(app)/jobs/job-types.ts')).toEqual(expect.arrayContaining([expect.objectContaining({ to: 'db/queries/jobs.ts', typeOnly: true })]));
   });

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getDb } from '@/db/client';
 import { getPolicy, readyPolicyDir, startAlignment } from '@/db/queries/policies';
 import { startRewardModelTraining } from '@/db/queries/reward-models';
 import { CLI_ACTOR } from '@/lib/auth/access';
@@ -11,12 +10,13 @@ import { bpeToTokenizerJson } from '@/lib/ml/tokenizer/hf-tokenizer';
 import { runOnce } from '@/workers/run-once';
 import { createGeneratedProject } from '../../helpers/projects';
 import { writeTinyCheckpoint } from '../../helpers/tiny-gpt';
+import { queryRow, queryRows, queryValue } from '../../helpers/sql';
 
 process.env.ARBITER_ML_BACKEND = 'wasm';
 const quiet = () => undefined;
 const small = { layers: 1, dModel: 32, heads: 2, contextLength: 64, sftEpochs: 2, epochs: 2, batchSize: 8, evalPrompts: 3, bestOfN: 2, maxNewTokens: 12 } as const;
-const metricNames = (jobId: number) => new Set(getDb().$client.prepare('select distinct name from job_metrics where job_id = ?').pluck().all(jobId) as string[]);
-const steps = (jobId: number) => getDb().$client.prepare("select step from job_metrics where job_id = ? and name = 'loss' order by id").pluck().all(jobId) as number[];
+const metricNames = async (jobId: number) => new Set((await queryRows<{ name: string }>('select distinct name from job_metrics where job_id = ?', jobId)).map((r) => r.name));
+const steps = async (jobId: number) => (await queryRows<{ step: number }>("select step from job_metrics where job_id = ? and name = 'loss' order by id", jobId)).map((r) => r.step);
 
 describe('align-policy job', async () => {
   const { projectId } = await createGeneratedProject({ prompts: 30 });
@@ -30,7 +30,7 @@ describe('align-policy job', async () => {
     await expect(startAlignment(CLI_ACTOR, projectId, { rounds: 2 })).rejects.toThrow(/need rewardModelId/);
     const tiny = (await createGeneratedProject({ prompts: 2 })).projectId;
     await expect(startAlignment(CLI_ACTOR, tiny, {})).rejects.toThrow(/needs at least 10/);
-    expect(getDb().$client.prepare("select count(*) from jobs where kind = 'align-policy'").pluck().get()).toBe(0);
+    expect(await queryValue("select count(*) from jobs where kind = 'align-policy'")).toBe(0);
     const rm = await startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3 });
     expect((await runOnce({ workerId: 'rm', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     rewardModelId = rm.model.id;
@@ -41,7 +41,7 @@ describe('align-policy job', async () => {
     expect((await runOnce({ workerId: 'align', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     const done = await getPolicy(CLI_ACTOR, policy.id);
     expect(done.status).toBe('ready');
-    expect([...metricNames(jobId)]).toEqual(expect.arrayContaining(['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected', 'kl', 'tokens_per_second']));
+    expect([...(await metricNames(jobId))]).toEqual(expect.arrayContaining(['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected', 'kl', 'tokens_per_second']));
     const m = done.metrics as { samples: { prompt: string; reference: string; policy: string; rewardPolicy: number }[]; winRate: { winRate: number; prompts: number }; bestOfN: { n: number; analyticKl: number; meanRewardOfBest: Record<string, number> }; parameters: number };
     expect(m.samples.length).toBeGreaterThan(0);
     expect(m.samples.length).toBeLessThanOrEqual(3);
@@ -65,7 +65,7 @@ describe('align-policy job', async () => {
     const { policy, jobId } = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'ipo', sftEpochs: 2, epochs: 3 });
     const shutdown = new AbortController();
     // Stop once the preference stage has logged a step (SFT done, its epoch checkpoints written).
-    const timer = setInterval(() => metricNames(jobId).has('rewards/accuracies') && shutdown.abort(), 5);
+    const timer = setInterval(() => void metricNames(jobId).then((names) => names.has('rewards/accuracies') && shutdown.abort()), 5);
     const first = await runOnce({ workerId: 'align-a', heartbeatMs: 100, log: quiet, shutdownSignal: shutdown.signal });
     clearInterval(timer);
     expect(first?.status).toBe('released');
@@ -75,14 +75,14 @@ describe('align-policy job', async () => {
     // Every step ran exactly once overall: SFT was not repeated, and the redone steps replaced their first values.
     const counts = ((await getPolicy(CLI_ACTOR, policy.id)).metrics as { counts: { sftSequences: number; trainExamples: number } }).counts;
     const expected = 2 * Math.ceil(counts.sftSequences / 8) + 3 * Math.ceil(counts.trainExamples / 8);
-    expect(steps(jobId)).toEqual(Array.from({ length: expected }, (_, k) => k + 1));
+    expect(await steps(jobId)).toEqual(Array.from({ length: expected }, (_, k) => k + 1));
     expect((await getPolicy(CLI_ACTOR, policy.id)).status).toBe('ready');
   }, 180_000);
 
   it('iterative rounds write each round back as a dataset version: judged by the reward model, or as items for annotators', async () => {
     const judged = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sppo', rewardModelId, rounds: 2, roundCandidates: 3, roundPrompts: 5, epochs: 1 });
     expect((await runOnce({ workerId: 'rounds', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-    const round = getDb().$client.prepare("select count(*) as n, min(label_source) as src from comparisons where group_id like ?").get(`round:${judged.policy.id}:2:%`) as { n: number; src: string };
+    const round = (await queryRow<{ n: number; src: string }>("select count(*) as n, min(label_source) as src from comparisons where group_id like ?", `round:${judged.policy.id}:2:%`))!;
     expect(round.n).toBeGreaterThan(0);
     expect(round.src).toBe('judge');
     const rounds = ((await getPolicy(CLI_ACTOR, judged.policy.id)).metrics as { rounds: { round: number; judge: string; comparisons?: number; checkpoint: string }[] }).rounds;
@@ -90,23 +90,23 @@ describe('align-policy job', async () => {
     // Each round's checkpoint is kept beside the policy: the dataset version and the weights it produced.
     const modelDir = path.join(process.env.ARBITER_DATA_DIR!, 'models', String(judged.policy.id));
     for (const r of rounds) expect(fs.existsSync(path.join(modelDir, r.checkpoint))).toBe(true);
-    const itemsBefore = getDb().$client.prepare('select count(*) from items where project_id = ?').pluck().get(projectId) as number;
+    const itemsBefore = (await queryValue<number>('select count(*) from items where project_id = ?', projectId))!;
     const annotated = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sigmoid', rounds: 2, roundJudge: 'annotators', roundCandidates: 2, roundPrompts: 4, epochs: 1 });
     expect((await runOnce({ workerId: 'rounds', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-    const itemsAfter = getDb().$client.prepare('select count(*) from items where project_id = ?').pluck().get(projectId) as number;
+    const itemsAfter = (await queryValue<number>('select count(*) from items where project_id = ?', projectId))!;
     expect(itemsAfter).toBeGreaterThan(itemsBefore);
-    expect(getDb().$client.prepare('select count(*) from responses where system like ?').pluck().get(`policy-${annotated.policy.id}-round-2-%`)).toBeGreaterThan(0);
+    expect(await queryValue('select count(*) from responses where system like ?', `policy-${annotated.policy.id}-round-2-%`)).toBeGreaterThan(0);
   }, 240_000);
 
   it('KTO learns from single samples: chosen and both-good are desirable, rejected and both-bad undesirable; NPO unlearns the undesirable ones', async () => {
-    const ties = getDb().$client.prepare("select tie_kind as kind, count(*) as n from comparisons where project_id = ? and is_tie = 1 group by tie_kind").all(projectId) as { kind: string; n: number }[];
+    const ties = await queryRows<{ kind: string; n: number }>("select tie_kind as kind, count(*) as n from comparisons where project_id = ? and is_tie = true group by tie_kind", projectId);
     const kto = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'kto', epochs: 1 });
     expect((await runOnce({ workerId: 'kto', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     const m = (await getPolicy(CLI_ACTOR, kto.policy.id)).metrics as { counts: { pairs: number; trainExamples: number } };
     // Every training comparison gives two samples (a decisive pair: one of each kind; a tie: two of its kind).
     expect(m.counts.trainExamples % 2).toBe(0);
-    expect(metricNames(kto.jobId).has('kl_reference_point')).toBe(true);
-    expect(metricNames(kto.jobId).has('rewards/accuracies')).toBe(false);
+    expect((await metricNames(kto.jobId)).has('kl_reference_point')).toBe(true);
+    expect((await metricNames(kto.jobId)).has('rewards/accuracies')).toBe(false);
     const npo = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'npo', epochs: 1 });
     expect((await runOnce({ workerId: 'npo', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     const n = ((await getPolicy(CLI_ACTOR, npo.policy.id)).metrics as { counts: { trainExamples: number } }).counts.trainExamples;
@@ -117,7 +117,7 @@ describe('align-policy job', async () => {
   }, 120_000);
 
   it('starts from a local GPT-2 checkpoint (by name) or from an earlier policy, keeping its architecture and tokenizer', async () => {
-    const texts = getDb().$client.prepare('select content from responses limit 200').pluck().all() as string[];
+    const texts = (await queryRows<{ content: string }>('select content from responses limit 200')).map((r) => r.content);
     const bpe = trainBpe(texts, 120);
     const root = path.join(process.env.ARBITER_DATA_DIR!, 'align-checkpoints');
     writeTinyCheckpoint(path.join(root, 'tiny'), { vocab: bpe.vocabSize, d: 24, layers: 2, heads: 2, positions: 48, tokenizerJson: bpeToTokenizerJson(bpe) });

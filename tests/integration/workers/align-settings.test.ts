@@ -24,9 +24,9 @@ import { runTs } from '../../helpers/spawn';
 
 const DEFAULTS = { epochs: 3, learningRate: 5e-4, batchSize: 8, sftEpochs: 3, sftLearningRate: 1e-3, merges: 1500, layers: 2, dModel: 128, heads: 4, contextLength: 128, evalPrompts: 16, bestOfN: 4, temperature: 1, topP: 0.95, topK: 0, maxNewTokens: 48 };
 
-const stored = (jobId: number) => getDb().select({ payload: jobs.payload }).from(jobs).where(eq(jobs.id, jobId)).get()!.payload;
+const stored = async (jobId: number) => (await getDb().select({ payload: jobs.payload }).from(jobs).where(eq(jobs.id, jobId)))[0]!.payload;
 /** What the handler gets: workers/run-once.ts parses the stored payload with the kind's schema. */
-const handed = (jobId: number) => JOB_DEFINITIONS['align-policy'].payload.parse(stored(jobId));
+const handed = async (jobId: number) => JOB_DEFINITIONS['align-policy'].payload.parse(await stored(jobId));
 
 describe('alignment settings: one set of defaults, kept by every door', async () => {
   const researcher = await createActor('researcher');
@@ -38,24 +38,24 @@ describe('alignment settings: one set of defaults, kept by every door', async ()
     expect(res.status).toBe(202);
     const { policy, jobId } = (await res.json()) as { policy: { config: Record<string, unknown> }; jobId: number };
     expect(policy.config).toMatchObject({ ...DEFAULTS, temperature: 0, sftEpochs: 0 });
-    expect(stored(jobId)).toMatchObject({ ...DEFAULTS, temperature: 0, sftEpochs: 0 });
-    const payload = handed(jobId);
+    expect(await stored(jobId)).toMatchObject({ ...DEFAULTS, temperature: 0, sftEpochs: 0 });
+    const payload = await handed(jobId);
     expect(payload).toMatchObject({ ...DEFAULTS, temperature: 0, sftEpochs: 0 });
     expect(samplingOptions(payload, 128)).toEqual({ temperature: 0, topP: 0.95, topK: 0, maxNewTokens: 48 });
   });
 
   it('startAlignment and enqueueJob: an undefined field gets the schema default, a given 0 is kept', async () => {
     const { jobId } = await startAlignment(CLI_ACTOR, projectId, { loss: 'sigmoid', epochs: undefined, temperature: undefined, topK: 0, merges: undefined, contextLength: undefined, seed: undefined });
-    expect(handed(jobId)).toMatchObject({ ...DEFAULTS, seed: 0 });
+    expect(await handed(jobId)).toMatchObject({ ...DEFAULTS, seed: 0 });
     const direct = await enqueueJob('align-policy', { projectId, modelId: 1, temperature: 0, epochs: undefined, maxNewTokens: undefined });
-    expect(handed(direct.id)).toMatchObject({ ...DEFAULTS, temperature: 0 });
+    expect(await handed(direct.id)).toMatchObject({ ...DEFAULTS, temperature: 0 });
   });
 
   it('CLI: the options it was not given arrive as the schema defaults', async () => {
     const queued = await runTs('cli/main.ts', ['align', '--project', String(projectId), '--loss', 'ipo', '--epochs', '2', '--json']);
     expect(queued.code, queued.stderr).toBe(0);
     const { jobId } = JSON.parse(queued.stdout) as { jobId: number };
-    expect(handed(jobId)).toMatchObject({ ...DEFAULTS, epochs: 2, loss: ['ipo'] });
+    expect(await handed(jobId)).toMatchObject({ ...DEFAULTS, epochs: 2, loss: ['ipo'] });
   }, 60_000);
 
   it('caps new tokens to leave the prompt 8 positions, and refuses greedy iterative rounds up front', async () => {

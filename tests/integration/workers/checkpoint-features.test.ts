@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getDb } from '@/db/client';
 import { getRewardModel, readRewardModelFiles, startRewardModelTraining } from '@/db/queries/reward-models';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { resolveCheckpoint } from '@/lib/checkpoints';
@@ -11,18 +10,19 @@ import { bpeToTokenizerJson } from '@/lib/ml/tokenizer/hf-tokenizer';
 import { runOnce } from '@/workers/run-once';
 import { createGeneratedProject } from '../../helpers/projects';
 import { writeTinyCheckpoint } from '../../helpers/tiny-gpt';
+import { queryRows, queryValue } from '../../helpers/sql';
 
 process.env.ARBITER_ML_BACKEND = 'wasm';
 const quiet = () => undefined;
-const cachedRows = (key: string) => getDb().$client.prepare('select count(*) from response_features where featurizer = ?').pluck().get(key) as number;
+const cachedRows = async (key: string) => (await queryValue<number>('select count(*) from response_features where featurizer = ?', key))!;
 
 describe('reward models on frozen GPT-2-checkpoint features (featurizer c)', async () => {
   const { projectId } = await createGeneratedProject({ prompts: 40 });
   let root: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     root = path.join(dataDir(), 'checkpoints');
-    const texts = getDb().$client.prepare('select content from responses limit 300').pluck().all() as string[];
+    const texts = (await queryRows<{ content: string }>('select content from responses limit 300')).map((r) => r.content);
     const bpe = trainBpe(texts, 200);
     writeTinyCheckpoint(path.join(root, 'tiny-gpt2'), { vocab: bpe.vocabSize, d: 32, layers: 2, heads: 4, positions: 128, tokenizerJson: bpeToTokenizerJson(bpe) });
     process.env.ARBITER_CHECKPOINTS_DIR = root;
@@ -33,7 +33,7 @@ describe('reward models on frozen GPT-2-checkpoint features (featurizer c)', asy
     await expect(startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', featurizer: 'checkpoint' })).rejects.toThrow(/needs a checkpoint name/);
     await expect(startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', featurizer: 'checkpoint', checkpoint: '../tiny-gpt2' })).rejects.toThrow(/unknown checkpoint "..\/tiny-gpt2"; available: tiny-gpt2/);
     await expect(startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'bt', checkpoint: 'tiny-gpt2' })).rejects.toThrow(/only with featurizer checkpoint/);
-    expect(getDb().$client.prepare("select count(*) from jobs where kind = 'train-reward-model'").pluck().get()).toBe(0);
+    expect(await queryValue("select count(*) from jobs where kind = 'train-reward-model'")).toBe(0);
   });
 
   it('fits BT and GPM on the cached hidden states, scores through the checkpoint, and notices a changed checkpoint', async () => {
@@ -46,14 +46,14 @@ describe('reward models on frozen GPT-2-checkpoint features (featurizer c)', asy
     expect(metrics.evaluation.decisive).toBeGreaterThan(10);
     expect(metrics.evaluation.accuracy).toBeGreaterThan(0.7);
     // Every response's features are cached under the checkpoint's fingerprint; a second fit computes none.
-    expect(cachedRows(metrics.featurizer)).toBe(metrics.counts.responses);
+    expect(await cachedRows(metrics.featurizer)).toBe(metrics.counts.responses);
     const files = readRewardModelFiles(done);
     expect(files.manifest).toMatchObject({ format: 'arbiter-reward-model/1', dims: 102, promptBlock: [64, 96], featurizer: { kind: 'checkpoint', name: 'tiny-gpt2', nEmbd: 32, fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     expect((files.manifest as { inputNorm: { mean: number[]; std: number[] } }).inputNorm.std).toHaveLength(102);
     const gpm = await startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'gpm', featurizer: 'checkpoint', checkpoint: 'tiny-gpt2', epochs: 5 });
     expect((await runOnce({ workerId: 'ckpt', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     expect((await getRewardModel(CLI_ACTOR, gpm.model.id)).status).toBe('ready');
-    expect(cachedRows(metrics.featurizer)).toBe(metrics.counts.responses);
+    expect(await cachedRows(metrics.featurizer)).toBe(metrics.counts.responses);
 
     const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
     const pair = { line: 1, record: { prompt: 'Explain recursion.', chosen: 'Recursion is when a function calls itself on a smaller input.', rejected: 'No.' } };

@@ -12,9 +12,10 @@ import { submitJudgment } from '@/db/queries/judgment-submit';
 import { addCandidates } from '@/db/queries/candidates';
 import { createActor } from '../../helpers/actors';
 import { createGeneratedProject } from '../../helpers/projects';
+import { queryRows } from '../../helpers/sql';
 
 const quiet = () => undefined;
-const jobRow = (id: number) => getDb().select().from(jobs).where(eq(jobs.id, id)).get()!;
+const jobRow = async (id: number) => (await getDb().select().from(jobs).where(eq(jobs.id, id)))[0]!;
 
 describe('compute-leaderboard job', () => {
   it('stores a Bradley–Terry and a Davidson leaderboard with intervals, newest per method', async () => {
@@ -22,7 +23,7 @@ describe('compute-leaderboard job', () => {
     for (const method of ['bt', 'davidson', 'style'] as const) {
       const job = await enqueueJob('compute-leaderboard', { projectId, method, rounds: 20, seed: 3 });
       expect((await runOnce({ workerId: 'lb', heartbeatMs: 50, log: quiet }))?.status).toBe('succeeded');
-      expect(jobRow(job.id).result).toMatchObject({ systems: 5 });
+      expect((await jobRow(job.id)).result).toMatchObject({ systems: 5 });
     }
     const boards = await listLatestLeaderboards(projectId);
     expect(boards.map((b) => b.method).sort()).toEqual(['bt', 'davidson', 'style']);
@@ -50,7 +51,7 @@ describe('compute-leaderboard job', () => {
     );
     const annotator = await createActor('annotator');
     await addProjectMember(project.id, annotator.id, 'annotator');
-    const bySystem = new Map((getDb().$client.prepare('select id, system from responses where project_id = ?').all(project.id) as { id: number; system: string }[]).map((r) => [r.id, r.system]));
+    const bySystem = new Map((await queryRows<{ id: number; system: string }>('select id, system from responses where project_id = ?', project.id)).map((r) => [r.id, r.system]));
     for (let k = 0; ; k++) {
       const task = await leaseNextTask(annotator, project.id);
       if (!task) break;
@@ -76,8 +77,8 @@ describe('compute-leaderboard job', () => {
     await expect(enqueueJob('compute-leaderboard', { projectId: 1, method: 'glicko' })).rejects.toThrow(/method/);
     const empty = await createProject(CLI_ACTOR, { name: 'Empty' });
     const job = await enqueueJob('compute-leaderboard', { projectId: empty.id });
-    getDb().update(jobs).set({ maxAttempts: 1 }).where(eq(jobs.id, job.id)).run();
+    await getDb().update(jobs).set({ maxAttempts: 1 }).where(eq(jobs.id, job.id));
     expect((await runOnce({ workerId: 'lb', heartbeatMs: 50, log: quiet }))?.status).toBe('failed');
-    expect(jobRow(job.id).lastError).toMatch(/no comparisons between different systems yet/);
+    expect((await jobRow(job.id)).lastError).toMatch(/no comparisons between different systems yet/);
   });
 });

@@ -10,7 +10,7 @@ import { createGeneratedProject } from '../../helpers/projects';
 import { waitFor } from '../../helpers/spawn';
 
 const quiet = () => undefined;
-const jobRow = (id: number) => getDb().select().from(jobs).where(eq(jobs.id, id)).get()!;
+const jobRow = async (id: number) => (await getDb().select().from(jobs).where(eq(jobs.id, id)))[0]!;
 
 describe('worker runOnce', () => {
   it('returns null when the queue is empty', async () => {
@@ -21,10 +21,10 @@ describe('worker runOnce', () => {
     const project = await createGeneratedProject({ prompts: 30 });
     const job = await enqueueJob('recompute-stats', { projectId: project.projectId, chunkSize: 100 });
     expect(await runOnce({ workerId: 't', heartbeatMs: 50, log: quiet })).toEqual({ jobId: job.id, kind: 'recompute-stats', status: 'succeeded' });
-    const done = jobRow(job.id);
+    const done = await jobRow(job.id);
     expect(done).toMatchObject({ status: 'succeeded', progress: 1, attempts: 1, checkpoint: null });
     expect(done.result).toMatchObject({ comparisons: project.comparisons, judgments: project.judgments, resumedFrom: 0 });
-    const steps = getDb().select().from(jobMetrics).where(eq(jobMetrics.jobId, job.id)).all().filter((m) => m.name === 'comparisons');
+    const steps = (await getDb().select().from(jobMetrics).where(eq(jobMetrics.jobId, job.id))).filter((m) => m.name === 'comparisons');
     expect(steps.length).toBe(Math.ceil(project.comparisons / 100));
     expect(steps.at(-1)!.value).toBe(project.comparisons);
     const stats = (await getProjectForActor(CLI_ACTOR, project.projectId)).stats!;
@@ -36,25 +36,25 @@ describe('worker runOnce', () => {
     const job = await enqueueJob('recompute-stats', { projectId: 987654 });
     const result = await runOnce({ workerId: 't', heartbeatMs: 50, log: quiet });
     expect(result?.status).toBe('queued');
-    expect(jobRow(job.id).lastError).toMatch(/project 987654 does not exist/);
+    expect((await jobRow(job.id)).lastError).toMatch(/project 987654 does not exist/);
     await requestJobCancel(job.id);
   });
 
   it('fails a job whose stored payload no longer matches its schema, without crashing', async () => {
     const job = await enqueueJob('recompute-stats', { projectId: 1 });
-    getDb().update(jobs).set({ payload: { projectId: 'oops' }, maxAttempts: 1 }).where(eq(jobs.id, job.id)).run();
+    await getDb().update(jobs).set({ payload: { projectId: 'oops' }, maxAttempts: 1 }).where(eq(jobs.id, job.id));
     expect((await runOnce({ workerId: 't', heartbeatMs: 50, log: quiet }))?.status).toBe('failed');
-    expect(jobRow(job.id).lastError).toMatch(/invalid payload: projectId/);
+    expect((await jobRow(job.id)).lastError).toMatch(/invalid payload: projectId/);
   });
 
   it('stops a running job through its AbortSignal when cancelled', async () => {
     const project = await createGeneratedProject({ prompts: 3000 });
     const job = await enqueueJob('recompute-stats', { projectId: project.projectId, chunkSize: 100 });
     const running = runOnce({ workerId: 't', heartbeatMs: 20, log: quiet });
-    await waitFor(() => jobRow(job.id).progress > 0.05, 10_000);
+    await waitFor(async () => (await jobRow(job.id)).progress > 0.05, 10_000);
     await requestJobCancel(job.id);
     expect((await running)?.status).toBe('cancelled');
-    const row = jobRow(job.id);
+    const row = await jobRow(job.id);
     expect(row.status).toBe('cancelled');
     expect(row.progress).toBeLessThan(1);
   });
@@ -64,14 +64,14 @@ describe('worker runOnce', () => {
     const job = await enqueueJob('recompute-stats', { projectId: project.projectId, chunkSize: 100 });
     const shutdown = new AbortController();
     const running = runOnce({ workerId: 't', heartbeatMs: 20, log: quiet, shutdownSignal: shutdown.signal });
-    await waitFor(() => jobRow(job.id).progress > 0.05, 10_000);
+    await waitFor(async () => (await jobRow(job.id)).progress > 0.05, 10_000);
     shutdown.abort();
     expect((await running)?.status).toBe('released');
-    expect(jobRow(job.id)).toMatchObject({ status: 'queued', attempts: 0 });
-    expect(jobRow(job.id).checkpoint).toMatchObject({ lastId: expect.any(Number) });
+    expect(await jobRow(job.id)).toMatchObject({ status: 'queued', attempts: 0 });
+    expect((await jobRow(job.id)).checkpoint).toMatchObject({ lastId: expect.any(Number) });
     // The next run resumes from the checkpoint instead of starting over.
     expect((await runOnce({ workerId: 't2', heartbeatMs: 50, log: quiet }))?.status).toBe('succeeded');
-    const result = jobRow(job.id).result as { resumedFrom: number; comparisons: number };
+    const result = (await jobRow(job.id)).result as { resumedFrom: number; comparisons: number };
     expect(result.resumedFrom).toBeGreaterThan(0);
     expect(result.comparisons).toBe(project.comparisons);
   });

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getDb } from '@/db/client';
 import { getRewardModel, readRewardModelFiles, reannotateComparisons, startRewardModelTraining } from '@/db/queries/reward-models';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { leaseNextTask } from '@/db/queries/annotation';
@@ -9,10 +8,11 @@ import { addProjectMember, getProjectSettings, updateProjectSettings } from '@/d
 import { createActor } from '../../helpers/actors';
 import { runOnce } from '@/workers/run-once';
 import { createGeneratedProject } from '../../helpers/projects';
+import { queryRow, queryRows, queryValue } from '../../helpers/sql';
 
 process.env.ARBITER_ML_BACKEND = 'wasm';
 const quiet = () => undefined;
-const metricSteps = (jobId: number) => getDb().$client.prepare("select step from job_metrics where job_id = ? and name = 'loss' order by id").pluck().all(jobId) as number[];
+const metricSteps = async (jobId: number) => (await queryRows<{ step: number }>("select step from job_metrics where job_id = ? and name = 'loss' order by id", jobId)).map((r) => r.step);
 
 describe('train-reward-model job', async () => {
   const { projectId } = await createGeneratedProject({ prompts: 60 });
@@ -28,7 +28,7 @@ describe('train-reward-model job', async () => {
     expect(m.evaluation.accuracy).toBeGreaterThan(0.5);
     expect(m.baseline.accuracy).toEqual(expect.any(Number));
     expect(m.evaluation.reliability).toHaveLength(10);
-    expect(metricSteps(jobId)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await metricSteps(jobId)).toEqual([1, 2, 3, 4, 5, 6]);
     const files = readRewardModelFiles(done);
     expect(files.manifest).toMatchObject({ format: 'arbiter-reward-model/1', kind: 'ensemble' });
     expect(fs.existsSync(path.join(files.dir, 'checkpoint.bin'))).toBe(false);
@@ -38,15 +38,15 @@ describe('train-reward-model job', async () => {
     // Members one after another checkpoint every epoch (parallel members checkpoint as each member completes).
     const { model, jobId } = await startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'ensemble', members: 2, epochs: 3, parallelMembers: false });
     const shutdown = new AbortController();
-    const timer = setInterval(() => metricSteps(jobId).length >= 2 && shutdown.abort(), 5);
+    const timer = setInterval(() => void metricSteps(jobId).then((steps) => steps.length >= 2 && shutdown.abort()), 5);
     const first = await runOnce({ workerId: 'rm-a', heartbeatMs: 100, log: quiet, shutdownSignal: shutdown.signal });
     clearInterval(timer);
     expect(first?.status).toBe('released');
-    const stepsBefore = metricSteps(jobId);
+    const stepsBefore = await metricSteps(jobId);
     expect(stepsBefore.length).toBeGreaterThanOrEqual(2);
     expect((await runOnce({ workerId: 'rm-b', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     // Every epoch ran once: the second worker continued where the first stopped.
-    expect(metricSteps(jobId)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await metricSteps(jobId)).toEqual([1, 2, 3, 4, 5, 6]);
     expect((await getRewardModel(CLI_ACTOR, model.id)).status).toBe('ready');
   }, 60_000);
 
@@ -57,7 +57,7 @@ describe('train-reward-model job', async () => {
     expect(settings.activeLearning).toBe('ensemble-disagreement');
     const { model } = await startRewardModelTraining(CLI_ACTOR, project.projectId, { kind: 'ensemble', members: 3, epochs: 3 });
     expect((await runOnce({ workerId: 'al', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-    const open = getDb().$client.prepare("select id, priority from items where project_id = ? and status = 'open' and is_gold = 0 and kind = 'pair' order by priority desc, id").all(project.projectId) as { id: number; priority: number }[];
+    const open = await queryRows<{ id: number; priority: number }>("select id, priority from items where project_id = ? and status = 'open' and is_gold = false and kind = 'pair' order by priority desc, id", project.projectId);
     expect(open.length).toBeGreaterThan(5);
     expect(open.every((i) => i.priority > 0)).toBe(true);
     expect(new Set(open.map((i) => i.priority)).size).toBeGreaterThan(1);
@@ -87,27 +87,27 @@ describe('train-reward-model job', async () => {
   }, 120_000);
 
   it('the transformer encoder checkpoints every epoch and a second worker resumes it; token ids are cached per response', async () => {
-    const tokenRows = () => getDb().$client.prepare("select count(*) from response_features where featurizer like 'bpe-tokens:%'").pluck().get() as number;
+    const tokenRows = async () => (await queryValue<number>("select count(*) from response_features where featurizer like 'bpe-tokens:%'"))!;
     const small = await createGeneratedProject({ prompts: 25 });
     const { model, jobId } = await startRewardModelTraining(CLI_ACTOR, small.projectId, { kind: 'bt', featurizer: 'transformer', epochs: 3 });
     const shutdown = new AbortController();
-    const timer = setInterval(() => metricSteps(jobId).length >= 1 && shutdown.abort(), 5);
+    const timer = setInterval(() => void metricSteps(jobId).then((steps) => steps.length >= 1 && shutdown.abort()), 5);
     const first = await runOnce({ workerId: 'enc-a', heartbeatMs: 100, log: quiet, shutdownSignal: shutdown.signal });
     clearInterval(timer);
     expect(first?.status).toBe('released');
-    const after = metricSteps(jobId).length;
+    const after = (await metricSteps(jobId)).length;
     expect(after).toBeGreaterThanOrEqual(1);
     expect(after).toBeLessThan(3);
     expect(fs.existsSync(path.join(process.env.ARBITER_DATA_DIR!, 'models', String(model.id), 'checkpoint.bin'))).toBe(true);
-    const cached = tokenRows();
+    const cached = await tokenRows();
     expect(cached).toBeGreaterThan(0);
     const logs: string[] = [];
     expect((await runOnce({ workerId: 'enc-b', heartbeatMs: 100, log: (m) => logs.push(String(m)) }))?.status).toBe('succeeded');
     // Each epoch ran once; the second worker reused the tokenizer and every cached token id.
-    expect(metricSteps(jobId)).toEqual([1, 2, 3]);
+    expect(await metricSteps(jobId)).toEqual([1, 2, 3]);
     expect(logs.some((l) => /resuming the encoder after epoch [12]/.test(l))).toBe(true);
     expect(logs.some((l) => /token ids: \d+ cached, 0 computed/.test(l))).toBe(true);
-    expect(tokenRows()).toBe(cached);
+    expect(await tokenRows()).toBe(cached);
     const done = await getRewardModel(CLI_ACTOR, model.id);
     expect(done).toMatchObject({ status: 'ready', metrics: { counts: { trainTies: expect.any(Number) } } });
     expect(fs.existsSync(path.join(readRewardModelFiles(done).dir, 'checkpoint.bin'))).toBe(false);
@@ -116,9 +116,9 @@ describe('train-reward-model job', async () => {
   it('refuses a project without enough comparisons, and sends flagged pairs back for annotation', async () => {
     const empty = await createGeneratedProject({ prompts: 2 });
     await expect(startRewardModelTraining(CLI_ACTOR, empty.projectId, { kind: 'bt' })).rejects.toThrow(/needs at least 10/);
-    const row = getDb().$client.prepare('select c.id, j.item_id from comparisons c join judgments j on j.id = c.judgment_id where c.project_id = ? limit 1').get(projectId) as { id: number; item_id: number };
-    const before = getDb().$client.prepare('select required_annotations, annotation_count from items where id = ?').get(row.item_id) as { required_annotations: number; annotation_count: number };
+    const row = (await queryRow<{ id: number; item_id: number }>('select c.id, j.item_id from comparisons c join judgments j on j.id = c.judgment_id where c.project_id = ? limit 1', projectId))!;
+    const before = (await queryRow<{ required_annotations: number; annotation_count: number }>('select required_annotations, annotation_count from items where id = ?', row.item_id))!;
     expect(await reannotateComparisons(CLI_ACTOR, projectId, [row.id])).toEqual({ reopened: 1, notFromItems: 0 });
-    expect(getDb().$client.prepare('select required_annotations, status from items where id = ?').get(row.item_id)).toEqual({ required_annotations: Math.max(before.required_annotations, before.annotation_count) + 1, status: 'open' });
+    expect(await queryRow('select required_annotations, status from items where id = ?', row.item_id)).toEqual({ required_annotations: Math.max(before.required_annotations, before.annotation_count) + 1, status: 'open' });
   });
 });

@@ -8,8 +8,9 @@ import { CLI_ACTOR } from '@/lib/auth/access';
 import { enqueueJob } from '@/db/queries/queue';
 import { createGeneratedProject } from '../../helpers/projects';
 import { collect, spawnTs, waitFor } from '../../helpers/spawn';
+import { queryRows } from '../../helpers/sql';
 
-const jobRow = (id: number) => getDb().select().from(jobs).where(eq(jobs.id, id)).get()!;
+const jobRow = async (id: number) => (await getDb().select().from(jobs).where(eq(jobs.id, id)))[0]!;
 const FAST = { ARBITER_HEARTBEAT_MS: '100', ARBITER_WORKER_POLL_MS: '50', ARBITER_STALE_MS: '1000' };
 
 describe('worker process', () => {
@@ -19,27 +20,27 @@ describe('worker process', () => {
 
     const first = spawnTs('workers/main.ts', [], FAST);
     const firstDone = collect(first);
-    const before = await waitFor(() => {
-      const row = jobRow(job.id);
+    const before = await waitFor(async () => {
+      const row = await jobRow(job.id);
       return row.status === 'running' && row.progress >= 0.1 ? row : undefined;
     }, 30_000, 2);
     first.kill('SIGKILL');
     const killed = await firstDone;
     expect(killed.signal).toBe('SIGKILL');
-    const atKill = jobRow(job.id);
+    const atKill = await jobRow(job.id);
     expect(atKill.status).toBe('running'); // nobody settled it: the worker died holding the lock
     expect(atKill.progress).toBeLessThan(1);
     expect(before.lockedBy).toContain(String(first.pid));
 
     const second = spawnTs('workers/main.ts', [], FAST);
     const secondDone = collect(second);
-    await waitFor(() => jobRow(job.id).status === 'succeeded', 30_000, 20);
+    await waitFor(async () => (await jobRow(job.id)).status === 'succeeded', 30_000, 20);
     second.kill('SIGTERM');
     const exit = await secondDone;
     expect(exit.code, exit.stderr).toBe(0);
     expect(exit.stdout).toMatch(/recovered stale jobs/);
 
-    const finished = jobRow(job.id);
+    const finished = await jobRow(job.id);
     expect(finished.status).toBe('succeeded');
     expect(finished.attempts).toBe(2);
     const result = finished.result as { comparisons: number; resumedFrom: number };
@@ -55,23 +56,23 @@ describe('worker process', () => {
     const first = spawnTs('workers/main.ts', [], env);
     const firstDone = collect(first);
     // Kill as soon as a checkpoint exists (after an SFT epoch or later): mid-training, holding the lock.
-    const checkpoint = await waitFor(() => (jobRow(jobId).checkpoint as { stage?: string; step?: number } | null) ?? undefined, 60_000, 2);
+    const checkpoint = await waitFor(async () => ((await jobRow(jobId)).checkpoint as { stage?: string; step?: number } | null) ?? undefined, 60_000, 2);
     first.kill('SIGKILL');
     expect((await firstDone).signal).toBe('SIGKILL');
-    expect(jobRow(jobId).status).toBe('running');
+    expect((await jobRow(jobId)).status).toBe('running');
     expect((await getPolicy(CLI_ACTOR, policy.id)).status).toBe('training');
 
     const second = spawnTs('workers/main.ts', [], env);
     const secondDone = collect(second);
-    await waitFor(() => ['succeeded', 'failed'].includes(jobRow(jobId).status) || undefined, 120_000, 50);
+    await waitFor(async () => ['succeeded', 'failed'].includes((await jobRow(jobId)).status) || undefined, 120_000, 50);
     second.kill('SIGTERM');
     const exit = await secondDone;
-    expect(jobRow(jobId)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await jobRow(jobId)).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect(exit.stdout).toMatch(/recovered stale jobs/);
     expect(exit.stdout).toMatch(new RegExp(`resuming: (sft|preference) stage, round 1, after step ${checkpoint.step}`));
     expect((await getPolicy(CLI_ACTOR, policy.id)).status).toBe('ready');
     // Every training step is in the metrics exactly once, across both workers.
-    const steps = getDb().$client.prepare("select step from job_metrics where job_id = ? and name = 'loss' order by step").pluck().all(jobId) as number[];
+    const steps = (await queryRows<{ step: number }>("select step from job_metrics where job_id = ? and name = 'loss' order by step", jobId)).map((r) => r.step);
     expect(steps).toEqual(Array.from({ length: steps.length }, (_, k) => k + 1));
   }, 200_000);
 
@@ -80,11 +81,11 @@ describe('worker process', () => {
     const job = await enqueueJob('recompute-stats', { projectId: project.projectId, chunkSize: 100 });
     const worker = spawnTs('workers/main.ts', [], FAST);
     const done = collect(worker);
-    await waitFor(() => jobRow(job.id).progress >= 0.05, 30_000, 2);
+    await waitFor(async () => (await jobRow(job.id)).progress >= 0.05, 30_000, 2);
     worker.kill('SIGTERM');
     const exit = await done;
     expect(exit.code, exit.stderr).toBe(0);
     expect(exit.stdout).toMatch(/finishing up[\s\S]*Worker shutting down[\s\S]*stopped/);
-    expect(jobRow(job.id)).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
+    expect(await jobRow(job.id)).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
   });
 });

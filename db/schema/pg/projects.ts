@@ -1,25 +1,22 @@
-/** Projects, their guideline history and per-project membership. */
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { MEMBER_ROLES } from '../../lib/auth/roles';
+/** Projects, as in ../sqlite/projects.ts (which documents the columns); the two must stay identical. */
+import { boolean, index, integer, json, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { MEMBER_ROLES } from '../../../lib/auth/roles';
 import { users } from './accounts';
-import { createdAt } from './columns';
+import { createdAt, timestampMs } from './columns';
 
-export const projects = sqliteTable('projects', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
+export const projects = pgTable('projects', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
   name: text('name').notNull(),
   description: text('description').notNull().default(''),
-  /** Validated by lib/projects/settings.ts: task kinds, overlap, strength scale, justification, attributes, gold rate… */
-  settings: text('settings', { mode: 'json' }).notNull(),
-  /** Markdown shown to annotators; every change bumps the version (history in project_guidelines). */
+  settings: json('settings').notNull(),
   guidelines: text('guidelines').notNull().default(''),
   guidelinesVersion: integer('guidelines_version').notNull().default(1),
-  /** Summary written by the recompute-stats job (counts, per-system win rates). */
-  stats: text('stats', { mode: 'json' }),
-  statsUpdatedAt: integer('stats_updated_at', { mode: 'timestamp_ms' }),
-  isDemo: integer('is_demo', { mode: 'boolean' }).notNull().default(false),
+  stats: json('stats'),
+  statsUpdatedAt: timestampMs('stats_updated_at'),
+  isDemo: boolean('is_demo').notNull().default(false),
   createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: createdAt(),
-  archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
+  archivedAt: timestampMs('archived_at'),
 });
 
 /** The owning project; rows go when the project goes. */
@@ -28,7 +25,7 @@ export const projectRef = () =>
     .notNull()
     .references(() => projects.id, { onDelete: 'cascade' });
 
-export const projectGuidelines = sqliteTable(
+export const projectGuidelines = pgTable(
   'project_guidelines',
   {
     projectId: projectRef(),
@@ -39,7 +36,7 @@ export const projectGuidelines = sqliteTable(
   (t) => [primaryKey({ columns: [t.projectId, t.version] })],
 );
 
-export const projectMembers = sqliteTable(
+export const projectMembers = pgTable(
   'project_members',
   {
     projectId: projectRef(),

@@ -1,6 +1,6 @@
 /** Accounts: better-auth's users / sessions / accounts / verifications, plus API tokens and sign-in attempts. */
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { USER_ROLES } from '../../lib/auth/roles';
+import { USER_ROLES } from '../../../lib/auth/roles';
 import { createdAt, updatedAt } from './columns';
 
 export const users = sqliteTable('users', {

@@ -1,6 +1,6 @@
 /** The job queue (docs/decisions/0001) and the metric points jobs report. */
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { JOB_STATUSES } from '../../lib/jobs/statuses';
+import { JOB_STATUSES } from '../../../lib/jobs/statuses';
 import { users } from './accounts';
 import { createdAt, now } from './columns';
 import { projects } from './projects';

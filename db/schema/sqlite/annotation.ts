@@ -1,7 +1,7 @@
 /** Annotation: items, assignments (leases), judgments, and the comparisons derived from them. */
 import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { ASSIGNMENT_STATUSES, ITEM_KINDS, ITEM_STATUSES, LABEL_SOURCES, WINNERS } from '../../lib/annotation/kinds';
+import { ASSIGNMENT_STATUSES, ITEM_KINDS, ITEM_STATUSES, LABEL_SOURCES, WINNERS } from '../../../lib/annotation/kinds';
 import { users } from './accounts';
 import { createdAt, now, updatedAt } from './columns';
 import { prompts, responses } from './content';

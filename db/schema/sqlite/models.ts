@@ -1,6 +1,6 @@
 /** What jobs produce: models, per-response model scores, leaderboards. */
 import { blob, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { MODEL_STATUSES } from '../../lib/ml/kinds';
+import { MODEL_STATUSES } from '../../../lib/ml/kinds';
 import { createdAt } from './columns';
 import { responses } from './content';
 import { jobs } from './jobs';

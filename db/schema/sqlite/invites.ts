@@ -3,7 +3,7 @@
  * accounts.ts, so keeping them in accounts.ts made the two files import each other.
  */
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { USER_ROLES } from '../../lib/auth/roles';
+import { USER_ROLES } from '../../../lib/auth/roles';
 import { users } from './accounts';
 import { createdAt } from './columns';
 import { projects } from './projects';

@@ -1,0 +1,103 @@
+/**
+ * PostgreSQL's side of the data layer (the PostgreSQL pass only; vitest.config.ts): migrations serialised by
+ * an advisory lock when processes open a fresh database together, a write that waits for another writer's
+ * lock without blocking the event loop and then gives up as "busy", and the lock scopes: writers of different
+ * projects run side by side, a default writer runs alone. The SQLite counterparts are in sqlite-file.test.ts.
+ */
+import fs from 'node:fs';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { execute, POSTGRES_LOCK_TIMEOUT_MS, projectLock, withWriteTransaction } from '@/db/client';
+import { isBusyError } from '@/db/busy';
+import { signInAttempts } from '@/db/schema';
+import { dropTestDatabase } from '../../helpers/postgres';
+import { runTs } from '../../helpers/spawn';
+import { queryRows } from '../../helpers/sql';
+
+const MIGRATIONS = (JSON.parse(fs.readFileSync('db/migrations-pg/meta/_journal.json', 'utf8')) as { entries: unknown[] }).entries.length;
+const url = () => process.env.ARBITER_DATABASE_URL!;
+const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('database (PostgreSQL)', () => {
+  it('migrates an empty database exactly once when three processes open it at the same moment', async () => {
+    const server = new pg.Client({ connectionString: url() });
+    await server.connect();
+    const name = `fresh_${process.pid}`;
+    const fresh = new URL(url());
+    fresh.pathname = `/${name}`;
+    try {
+      await server.query(`drop database if exists ${name} with (force)`);
+      await server.query(`create database ${name}`);
+      const results = await Promise.all([1, 2, 3].map(() => runTs('tests/helpers/procs/open-db.ts', [], { ARBITER_DATABASE_URL: fresh.toString() })));
+      for (const r of results) expect(r.code, r.stderr).toBe(0);
+      const reports = results.map((r) => JSON.parse(r.stdout.trim()) as { tables: number; migrations: number });
+      expect(new Set(reports.map((r) => r.migrations))).toEqual(new Set([MIGRATIONS]));
+      expect(reports[0]!.tables).toBeGreaterThanOrEqual(20);
+    } finally {
+      await dropTestDatabase(fresh.toString());
+      await server.end();
+    }
+  });
+
+  it('a write waits for a writer holding the lock without blocking the event loop, then gives up as busy', async () => {
+    // Another host's transaction holds the all-writers lock (db/client.ts's namespace 'ARBI', key 2).
+    const other = new pg.Client({ connectionString: url() });
+    await other.connect();
+    await other.query('begin');
+    await other.query('select pg_advisory_xact_lock($1, $2)', [0x41524249, 2]);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 50);
+    const started = Date.now();
+    let failure: unknown;
+    try {
+      await withWriteTransaction((tx) => tx.insert(signInAttempts).values({ email: 'late@example.com', attemptedAt: new Date() })).catch((error: unknown) => (failure = error));
+    } finally {
+      clearInterval(ticker);
+      await other.query('rollback');
+      await other.end();
+    }
+    expect(isBusyError(failure)).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(POSTGRES_LOCK_TIMEOUT_MS - 100);
+    expect(ticks).toBeGreaterThan(50);
+    await withWriteTransaction((tx) => tx.insert(signInAttempts).values({ email: 'after@example.com', attemptedAt: new Date() }));
+    expect((await queryRows<{ email: string }>('select email from sign_in_attempts')).map((r) => r.email)).toEqual(['after@example.com']);
+  }, 30_000);
+
+  it('lets writers of two projects run side by side, and runs a default writer alone', async () => {
+    const order: string[] = [];
+    const hold = (label: string, lock: Parameters<typeof withWriteTransaction>[1]) =>
+      withWriteTransaction(async (tx) => {
+        order.push(`${label} in`);
+        await execute(sql`select pg_sleep(0.3)`, tx);
+        order.push(`${label} out`);
+      }, lock);
+    // Projects 1 and 2 overlap; the default writer waits for both and holds the others off until it is done.
+    const first = Promise.all([hold('p1', { lock: projectLock(1) }), hold('p2', { lock: projectLock(2) })]);
+    await tick(100);
+    const all = hold('all', {});
+    await tick(100);
+    const third = hold('p3', { lock: projectLock(3) });
+    await Promise.all([first, all, third]);
+    expect(order.slice(0, 2).sort()).toEqual(['p1 in', 'p2 in']);
+    expect(order.indexOf('all in')).toBeGreaterThan(Math.max(order.indexOf('p1 out'), order.indexOf('p2 out')));
+    expect(order.indexOf('all out')).toBe(order.indexOf('all in') + 1);
+    expect(order.indexOf('p3 in')).toBeGreaterThan(order.indexOf('all out'));
+    // The same project: one after the other.
+    const same: string[] = [];
+    await Promise.all(
+      ['a', 'b'].map((label) =>
+        withWriteTransaction(
+          async (tx) => {
+            same.push(`${label} in`);
+            await execute(sql`select pg_sleep(0.2)`, tx);
+            same.push(`${label} out`);
+          },
+          { lock: projectLock(7) },
+        ),
+      ),
+    );
+    expect(same[1]).toMatch(/out$/);
+  });
+});
+
