@@ -15,7 +15,7 @@ const SQLITE_ONLY = [
   'tests/integration/start/npm-start.test.ts', // first start on a fresh data directory and arbiter.db (e2e-pg starts npm start on PostgreSQL)
   'tests/integration/lint/**', // static checks of the source: nothing to run twice
 ];
-const POSTGRES_ONLY = ['tests/integration/db/postgres.test.ts', 'tests/integration/db/postgres-backup.test.ts'];
+const POSTGRES_ONLY = ['tests/integration/db/postgres.test.ts', 'tests/integration/db/postgres-backup.test.ts', 'tests/integration/db/notify.test.ts'];
 
 export default defineConfig({
   resolve: { alias },

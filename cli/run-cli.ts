@@ -11,6 +11,7 @@ import { dbCommands } from './commands/db';
 import { importCommands } from './commands/import';
 import { itemCommands } from './commands/items';
 import { jobCommands } from './commands/jobs';
+import { workerCommands } from './commands/workers';
 import { leaderboardCommands } from './commands/leaderboard';
 import { qualityCommands } from './commands/quality';
 import { projectCommands } from './commands/project';
@@ -18,7 +19,7 @@ import { userCommands } from './commands/user';
 import { parseCommandArgs, type Command } from './context';
 import { getEnv } from '@/lib/env';
 
-export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands, ...modelCommands, ...alignCommands, ...backupCommands, ...dbCommands];
+export const COMMANDS: Command[] = [...projectCommands, ...userCommands, ...jobCommands, ...workerCommands, ...itemCommands, ...importCommands, ...exportCommands, ...leaderboardCommands, ...qualityCommands, ...modelCommands, ...alignCommands, ...backupCommands, ...dbCommands];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -35,6 +35,12 @@ export const envSchema = z.object({
   ARBITER_DEMO: booleanish.default(true),
   /** Worker processes that `npm start` runs beside the web server. */
   ARBITER_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+  /**
+   * The job kinds a worker claims, comma-separated (`npm run worker -- --kinds …` wins over it); unset: every
+   * kind. Checked against the known kinds when the worker starts (workers/kinds.ts).
+   */
+  ARBITER_WORKER_KINDS: z.string().optional(),
+  /** How often an idle worker looks for work on SQLite; on PostgreSQL it waits for a notification instead. */
   ARBITER_WORKER_POLL_MS: z.coerce.number().int().min(10).default(500),
   ARBITER_HEARTBEAT_MS: z.coerce.number().int().min(50).default(2000),
   /** A running job whose heartbeat is older than this goes back to the queue (its worker died). */

@@ -1,14 +1,24 @@
 /**
- * The worker loop: migrate, requeue jobs of dead workers, then claim → run → settle until
- * SIGTERM/SIGINT (the current job is handed back; a second signal exits at once).
- * Run several on one database: each claims in its own IMMEDIATE transaction.
+ * The worker loop: migrate, register in the worker registry, requeue jobs of dead workers, then claim → run →
+ * settle until SIGTERM/SIGINT (the current job is handed back; a second signal exits at once).
+ * Run several on one database, on any hosts that reach it: each claim is one transaction (IMMEDIATE on SQLite,
+ * FOR UPDATE SKIP LOCKED on PostgreSQL), of the kinds the worker runs (--kinds).
+ * An idle worker polls every ARBITER_WORKER_POLL_MS on SQLite; on PostgreSQL it waits for a job notification
+ * (db/notify.ts), and at most until the next queued job's run_at (a retry's backoff, which no notification marks)
+ * or IDLE_FALLBACK_MS, in case a notification was missed.
  */
 import os from 'node:os';
 import { retryWhileBusy } from '@/db/busy';
 import { closeDb, openDatabase } from '@/db/client';
 import { getEnv } from '@/lib/env';
-import { requeueStaleJobs } from '@/db/queries/queue';
+import { nextQueuedRunAt, requeueStaleJobs } from '@/db/queries/queue';
+import { openJobWaker } from '@/db/notify';
+import type { JobKind } from '@/lib/jobs/registry';
+import { startPresence } from './presence';
 import { runOnce } from './run-once';
+
+/** On PostgreSQL, the longest an idle worker waits without a notification before it looks again. */
+const IDLE_FALLBACK_MS = 30_000;
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -21,10 +31,14 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-export async function runWorker(options: { workerId?: string; exitWhenIdle?: boolean } = {}): Promise<void> {
+export async function runWorker(options: { workerId?: string; exitWhenIdle?: boolean; kinds?: readonly JobKind[] | null } = {}): Promise<void> {
   const env = getEnv();
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}`;
+  const kinds = options.kinds ?? null;
+  const log = (message: string) => console.log(message);
   await openDatabase();
+  const presence = await startPresence(workerId, kinds, log);
+  const waker = options.exitWhenIdle ? undefined : await openJobWaker(kinds ?? undefined);
   const shutdown = new AbortController();
   let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -51,15 +65,25 @@ export async function runWorker(options: { workerId?: string; exitWhenIdle?: boo
   };
   // The first sweep runs before the worker says it is ready: from then on it only claims (and sweeps now and then).
   await sweep();
-  console.log(`[worker ${workerId}] ready (poll ${env.ARBITER_WORKER_POLL_MS} ms, heartbeat ${env.ARBITER_HEARTBEAT_MS} ms)`);
+  const waiting = waker ? 'waits for job notifications' : `polls every ${env.ARBITER_WORKER_POLL_MS} ms`;
+  console.log(`[worker ${workerId}] ready (kinds: ${kinds ? kinds.join(', ') : 'all'}; ${waiting}; heartbeat ${env.ARBITER_HEARTBEAT_MS} ms)`);
   while (!shutdown.signal.aborted) {
     if (Date.now() - lastSweep > env.ARBITER_STALE_MS / 2) await sweep();
-    const ran = await runOnce({ workerId, heartbeatMs: env.ARBITER_HEARTBEAT_MS, shutdownSignal: shutdown.signal });
+    const ran = await runOnce({ workerId, kinds, heartbeatMs: env.ARBITER_HEARTBEAT_MS, shutdownSignal: shutdown.signal, onJob: (id) => presence.setCurrentJob(id), log });
     if (!ran) {
       if (options.exitWhenIdle) break;
-      await sleep(env.ARBITER_WORKER_POLL_MS, shutdown.signal);
+      if (waker) {
+        // Wake for a notification, the next due retry, the next sweep, or the fallback, whichever is first.
+        const next = await nextQueuedRunAt(kinds);
+        // (A job due now that a claim skipped was row-locked by another claimer: look again shortly, never spin.)
+        const untilDue = next ? Math.max(50, next.getTime() - Date.now()) : IDLE_FALLBACK_MS;
+        const untilSweep = Math.max(0, lastSweep + env.ARBITER_STALE_MS / 2 - Date.now());
+        await waker.wait(Math.min(untilDue, untilSweep, IDLE_FALLBACK_MS), shutdown.signal);
+      } else await sleep(env.ARBITER_WORKER_POLL_MS, shutdown.signal);
     }
   }
+  waker?.close();
+  await presence.stop();
   await closeDb();
   console.log(`[worker ${workerId}] stopped`);
 }

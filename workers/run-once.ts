@@ -15,8 +15,10 @@ import {
   heartbeatJob,
   markJobCancelled,
   releaseJob,
+  leaseOf,
   reportJobProgress,
   saveJobCheckpoint,
+  withJobLease,
 } from '@/db/queries/queue';
 import type { Job } from '@/db/schema';
 import type { JobStatus } from '@/lib/jobs/statuses';
@@ -25,6 +27,10 @@ import { JobAbort, type JobContext, type JobHandler } from './types';
 
 export type RunOnceOptions = {
   workerId: string;
+  /** The job kinds this worker claims (--kinds); every kind when absent. */
+  kinds?: readonly JobKind[] | null;
+  /** Told the job it runs (its id), and null when it is done: the worker registry's `current_job_id`. */
+  onJob?: (jobId: number | null) => void;
   heartbeatMs: number;
   /** Fired by the worker loop on SIGTERM/SIGINT. */
   shutdownSignal?: AbortSignal;
@@ -56,8 +62,10 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
   const { workerId } = options;
   const log = options.log ?? ((m: string) => console.log(m));
   if (options.shutdownSignal?.aborted) return null;
-  const job = await retryWhileBusy(() => claimNextJob(workerId), undefined, () => log(`[worker ${workerId}] database busy; waiting to claim`));
+  const job = await retryWhileBusy(() => claimNextJob(workerId, { kinds: options.kinds }), undefined, () => log(`[worker ${workerId}] database busy; waiting to claim`));
   if (!job) return null;
+  options.onJob?.(job.id);
+  const lease = leaseOf(job, workerId);
 
   const prefix = `[${job.kind} #${job.id}]`;
   const controller = new AbortController();
@@ -69,7 +77,7 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
   const beat = async () => {
     let status: JobStatus | null;
     try {
-      status = await heartbeatJob(job.id, workerId);
+      status = await heartbeatJob(lease);
     } catch (error) {
       // A busy database skips this beat; the next one tries again (the stale timeout is many beats long).
       // Any other error is logged and the beats go on: if the lock was really lost, a later beat says so.
@@ -91,26 +99,44 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
   };
   scheduleBeat();
 
+  // Every write of the job goes through its lease (the fencing token): one that finds the lease lost wrote
+  // nothing, and stops the handler — its job was requeued while this worker was paused, and belongs to another.
+  const leaseLost = (): never => {
+    abort('lock-lost');
+    throw controller.signal.reason;
+  };
+  const fencedWrite = async (write: () => Promise<boolean>): Promise<void> => {
+    // A busy database makes these wait and retry (yielding, so heartbeats go on) instead of failing the job.
+    if (!(await retryWhileBusy(write))) leaseLost();
+  };
   const ctx: JobContext = {
     job,
     workerId,
+    attempt: lease.attempt,
     signal: controller.signal,
     checkpoint: job.checkpoint ?? null,
-    // A busy database makes these wait and retry (yielding, so heartbeats go on) instead of failing the job.
-    saveCheckpoint: async (value) => {
-      await retryWhileBusy(() => saveJobCheckpoint(job.id, workerId, value));
+    saveCheckpoint: (value) => fencedWrite(() => saveJobCheckpoint(lease, value)),
+    reportProgress: (progress, message) => fencedWrite(() => reportJobProgress(lease, progress, message)),
+    addMetrics: (step, values) => fencedWrite(() => addJobMetrics(lease, step, values)),
+    discardMetricsAfter: (step) => fencedWrite(() => discardJobMetricsAfter(lease, step)),
+    fenced: async (publish) => {
+      const outcome = await retryWhileBusy(() => withJobLease(lease, publish));
+      return outcome.held ? outcome.value : leaseLost();
     },
-    reportProgress: (progress, message) => retryWhileBusy(() => reportJobProgress(job.id, workerId, progress, message)),
-    addMetrics: (step, values) => retryWhileBusy(() => addJobMetrics(job.id, step, values)),
-    discardMetricsAfter: (step) => retryWhileBusy(() => discardJobMetricsAfter(job.id, step)),
     log: (message) => log(`${prefix} ${message}`),
   };
 
   log(`${prefix} started (attempt ${job.attempts}/${job.maxAttempts}) by ${workerId}`);
   try {
+    // A retry with no checkpoint starts over: the metrics an earlier attempt logged would show its steps twice.
+    // (A handler resuming from a checkpoint drops those logged after it: ctx.discardMetricsAfter.)
+    if (job.attempts > 1 && job.checkpoint === null) await ctx.discardMetricsAfter(Number.MIN_SAFE_INTEGER);
     const result = await runHandler(job, ctx);
     if (controller.signal.aborted) throw controller.signal.reason;
-    await retryWhileBusy(() => completeJob(job.id, workerId, result));
+    if (!(await retryWhileBusy(() => completeJob(lease, result)))) {
+      log(`${prefix} finished, but its lease was lost meanwhile: the result is dropped`);
+      return { jobId: job.id, kind: job.kind, status: 'lock-lost' };
+    }
     log(`${prefix} succeeded`);
     return { jobId: job.id, kind: job.kind, status: 'succeeded' };
   } catch (error) {
@@ -118,16 +144,16 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
     if (reason instanceof JobAbort) {
       log(`${prefix} ${reason.message}`);
       if (reason.kind === 'cancel') {
-        await retryWhileBusy(() => markJobCancelled(job.id, workerId));
+        await retryWhileBusy(() => markJobCancelled(lease));
         return { jobId: job.id, kind: job.kind, status: 'cancelled' };
       }
       if (reason.kind === 'shutdown') {
-        await retryWhileBusy(() => releaseJob(job.id, workerId));
+        await retryWhileBusy(() => releaseJob(lease));
         return { jobId: job.id, kind: job.kind, status: 'released' };
       }
       return { jobId: job.id, kind: job.kind, status: 'lock-lost' };
     }
-    const status = await retryWhileBusy(() => failJob(job.id, workerId, describeError(error)));
+    const status = await retryWhileBusy(() => failJob(lease, describeError(error)));
     log(`${prefix} failed: ${describeError(error).split('\n')[0]} → ${status ?? 'lock lost'}`);
     return { jobId: job.id, kind: job.kind, status: status ?? 'lock-lost' };
   } finally {
@@ -136,5 +162,6 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
     // A beat already under way finishes before runOnce returns: nothing of this job's runs after it (or after closeDb).
     await beating;
     options.shutdownSignal?.removeEventListener('abort', onShutdown);
+    options.onJob?.(null);
   }
 }

@@ -7,6 +7,7 @@ import type { JobStatus } from '@/lib/jobs/statuses';
 import { jobMetrics, jobs, projectMembers, projects, type Job } from '../schema';
 import { db } from '../client';
 import { assertCanManageProject } from './projects';
+import { liveWorkerKinds, waitingFor } from './workers';
 
 export type JobView = {
   id: number;
@@ -22,12 +23,16 @@ export type JobView = {
   lastError: string | null;
   result: unknown;
   lockedBy: string | null;
+  /** For a queued job no live worker can take: what it waits for (db/queries/workers.ts); null otherwise. */
+  waitingFor: string | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
 };
 
-function toView(job: Job, projectName: string | null): JobView {
+type LiveKinds = Awaited<ReturnType<typeof liveWorkerKinds>>;
+
+function toView(job: Job, projectName: string | null, live: LiveKinds | null): JobView {
   const definition = (JOB_DEFINITIONS as Record<string, { title: string } | undefined>)[job.kind];
   return {
     id: job.id,
@@ -43,6 +48,7 @@ function toView(job: Job, projectName: string | null): JobView {
     lastError: job.lastError,
     result: job.result,
     lockedBy: job.lockedBy,
+    waitingFor: job.status === 'queued' && live ? waitingFor(job.kind, live) : null,
     createdAt: job.createdAt,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
@@ -72,7 +78,8 @@ export async function listJobsForActor(actor: Actor, options: { projectId?: numb
     .where(and(...filters))
     .orderBy(desc(jobs.id))
     .limit(options.limit ?? 50);
-  return rows.map((r) => toView(r.job, r.projectName));
+  const live = rows.some((r) => r.job.status === 'queued') ? await liveWorkerKinds() : null;
+  return rows.map((r) => toView(r.job, r.projectName, live));
 }
 
 export async function getJobForActor(actor: Actor, jobId: number): Promise<JobView> {
@@ -83,7 +90,7 @@ export async function getJobForActor(actor: Actor, jobId: number): Promise<JobVi
     .where(and(eq(jobs.id, jobId), visibility(actor)))
     .limit(1);
   if (!row) throw new AppError('not-found', `job ${jobId} not found`);
-  return toView(row.job, row.projectName);
+  return toView(row.job, row.projectName, row.job.status === 'queued' ? await liveWorkerKinds() : null);
 }
 
 /**

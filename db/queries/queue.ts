@@ -19,7 +19,7 @@ import { nextRunAt } from '@/lib/jobs/backoff';
 import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from '@/lib/jobs/registry';
 import type { JobStatus } from '@/lib/jobs/statuses';
 import { AppError, formatZodIssues } from '@/lib/errors';
-import { bound, changedRows, prepareOnce, withWriteTransaction, type WriteTransactionOptions } from '../client';
+import { bound, changedRows, db, prepareOnce, type Db, withWriteTransaction, type WriteTransactionOptions } from '../client';
 import { jobMetrics, jobs, type Job } from '../schema';
 import { forUpdate, greatest } from '../sql-dialect';
 
@@ -72,13 +72,32 @@ const markClaimed = prepareOnce((d) =>
     .returning()
     .prepare(),
 );
-const lockedBy = () => and(sql`${jobs.id} = ${sql.placeholder('id')}`, sql`${jobs.lockedBy} = ${sql.placeholder('workerId')}`, inArray(jobs.status, [...LOCK_HELD]));
-const beat = prepareOnce((d) => d.update(jobs).set({ heartbeatAt: bound('now') }).where(lockedBy()).returning({ status: jobs.status }).prepare());
+/**
+ * A worker's hold on a job: the fencing token every one of its writes carries (Kleppmann, "How to do
+ * distributed locking", 2016). `attempt` is the job's attempts count at the claim, which only grows: a
+ * worker paused past the stale timeout (SIGSTOP, a network partition) whose job was requeued and claimed
+ * again holds an older token, and each of its writes then changes nothing — even if the same worker id
+ * claimed the job again meanwhile.
+ */
+export type JobLease = { jobId: number; workerId: string; attempt: number };
+
+export const leaseOf = (job: Job, workerId: string): JobLease => ({ jobId: job.id, workerId, attempt: job.attempts });
+
+const leaseHeld = (lease: JobLease) =>
+  and(eq(jobs.id, lease.jobId), eq(jobs.lockedBy, lease.workerId), eq(jobs.attempts, lease.attempt), inArray(jobs.status, [...LOCK_HELD]));
+const leaseHeldPrepared = () =>
+  and(
+    sql`${jobs.id} = ${sql.placeholder('id')}`,
+    sql`${jobs.lockedBy} = ${sql.placeholder('workerId')}`,
+    sql`${jobs.attempts} = ${sql.placeholder('attempt')}`,
+    inArray(jobs.status, [...LOCK_HELD]),
+  );
+const beat = prepareOnce((d) => d.update(jobs).set({ heartbeatAt: bound('now') }).where(leaseHeldPrepared()).returning({ status: jobs.status }).prepare());
 const markSucceeded = prepareOnce((d) =>
   d
     .update(jobs)
     .set({ status: 'succeeded', result: bound('result'), progress: 1, finishedAt: bound('now'), lockedBy: null, checkpoint: null })
-    .where(lockedBy())
+    .where(leaseHeldPrepared())
     .prepare(),
 );
 
@@ -104,76 +123,123 @@ export async function enqueueJob<K extends JobKind>(kind: K, payload: JobPayload
   return rows[0]!;
 }
 
+export type ClaimOptions = {
+  /** Only these kinds (a worker started with --kinds); all kinds when absent. */
+  kinds?: readonly JobKind[] | null;
+  now?: Date;
+};
+
+/** The runnable job of highest priority, oldest first, among `kinds`: what claimNextJob's prepared statement selects, for a worker of some kinds. */
+const nextQueuedOfKinds = (tx: Db, kinds: readonly JobKind[], now: Date) =>
+  forUpdate(
+    tx
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.status, 'queued'), sql`${jobs.runAt} <= ${now.getTime()}`, inArray(jobs.kind, [...kinds])))
+      .orderBy(desc(jobs.priority), asc(jobs.runAt), asc(jobs.id))
+      .limit(1),
+    { skipLocked: true },
+  );
+
 /**
  * Claims the runnable job of highest priority, oldest first, in one write transaction: IMMEDIATE on SQLite;
  * on PostgreSQL the candidate is row-locked (`FOR UPDATE SKIP LOCKED`), so concurrent claims take different jobs.
+ * The claimed job's `attempts` (counted here) is the attempt of its lease (leaseOf).
  */
-export async function claimNextJob(workerId: string, now = new Date()): Promise<Job | undefined> {
+export async function claimNextJob(workerId: string, options: ClaimOptions = {}): Promise<Job | undefined> {
+  const now = options.now ?? new Date();
+  const kinds = options.kinds ?? null;
+  if (kinds && kinds.length === 0) return undefined;
   return withWriteTransaction(async (tx) => {
-    const [candidate] = await nextQueued(tx).execute({ now: now.getTime() });
+    const [candidate] = kinds ? await nextQueuedOfKinds(tx, kinds, now) : await nextQueued(tx).execute({ now: now.getTime() });
     if (!candidate) return undefined;
     const claimed = await markClaimed(tx).execute({ id: candidate.id, workerId, now: now.getTime() });
     return claimed[0];
   }, ROWS);
 }
 
-/** Bumps the heartbeat; returns the job's status so the worker can see a cancel request, or null if the lock was lost. */
-export async function heartbeatJob(jobId: number, workerId: string, now = new Date()): Promise<JobStatus | null> {
-  const rows = await withWriteTransaction((tx) => beat(tx).execute({ id: jobId, workerId, now: now.getTime() }), ROWS);
+/** When the next queued job (of `kinds`) becomes runnable, or null if none is queued: how long an idle worker may sleep. */
+export async function nextQueuedRunAt(kinds: readonly JobKind[] | null = null): Promise<Date | null> {
+  const [row] = await db()
+    .select({ runAt: sql<number | string | null>`min(${jobs.runAt})` })
+    .from(jobs)
+    .where(and(eq(jobs.status, 'queued'), kinds ? inArray(jobs.kind, [...kinds]) : undefined));
+  return row?.runAt === null || row?.runAt === undefined ? null : new Date(Number(row.runAt));
+}
+
+/** Bumps the heartbeat; returns the job's status so the worker can see a cancel request, or null if the lease was lost. */
+export async function heartbeatJob(lease: JobLease, now = new Date()): Promise<JobStatus | null> {
+  const rows = await withWriteTransaction((tx) => beat(tx).execute({ id: lease.jobId, workerId: lease.workerId, attempt: lease.attempt, now: now.getTime() }), ROWS);
   return rows[0]?.status ?? null;
 }
 
-export async function reportJobProgress(jobId: number, workerId: string, progress: number, message?: string): Promise<void> {
+/** Progress and its message; false (nothing written) if the lease was lost. */
+export async function reportJobProgress(lease: JobLease, progress: number, message?: string): Promise<boolean> {
   const clamped = Math.min(1, Math.max(0, Number.isFinite(progress) ? progress : 0));
-  await withWriteTransaction((tx) =>
-    tx
-      .update(jobs)
-      .set({ progress: clamped, message: message ?? null, heartbeatAt: new Date() })
-      .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, workerId), inArray(jobs.status, ['running', 'cancelling']))),
-    ROWS,
-  );
-}
-
-export async function saveJobCheckpoint(jobId: number, workerId: string, checkpoint: unknown): Promise<boolean> {
-  const result = await withWriteTransaction((tx) =>
-    tx
-      .update(jobs)
-      .set({ checkpoint, heartbeatAt: new Date() })
-      .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, workerId), inArray(jobs.status, ['running', 'cancelling']))),
-    ROWS,
-  );
+  const result = await withWriteTransaction((tx) => tx.update(jobs).set({ progress: clamped, message: message ?? null, heartbeatAt: new Date() }).where(leaseHeld(lease)), ROWS);
   return changedRows(result) === 1;
 }
 
-export async function addJobMetrics(jobId: number, step: number, values: Record<string, number>): Promise<void> {
+export async function saveJobCheckpoint(lease: JobLease, checkpoint: unknown): Promise<boolean> {
+  const result = await withWriteTransaction((tx) => tx.update(jobs).set({ checkpoint, heartbeatAt: new Date() }).where(leaseHeld(lease)), ROWS);
+  return changedRows(result) === 1;
+}
+
+/**
+ * Runs `fn` in one write transaction that first row-locks the job and checks the lease still holds (the
+ * lock keeps a stale sweep or a cancel from changing it until `fn` commits). `fn`'s own write transactions
+ * join this one. Returns `{ held: false }`, having run nothing, when the lease was lost: how a job's
+ * results (a model's files, a leaderboard, priorities) and metrics are published only by the job's owner.
+ */
+export async function withJobLease<T>(lease: JobLease, fn: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }> {
+  return withWriteTransaction(async (tx) => {
+    const [held] = await forUpdate(tx.select({ id: jobs.id }).from(jobs).where(leaseHeld(lease)).limit(1));
+    if (!held) return { held: false };
+    return { held: true, value: await fn() };
+  });
+}
+
+/** A training step's metrics (non-finite values dropped); false (nothing written) if the lease was lost. */
+export async function addJobMetrics(lease: JobLease, step: number, values: Record<string, number>): Promise<boolean> {
   const rows = Object.entries(values)
     .filter(([, v]) => Number.isFinite(v))
-    .map(([name, value]) => ({ jobId, step, name, value }));
-  if (rows.length > 0) await withWriteTransaction((tx) => tx.insert(jobMetrics).values(rows), ROWS);
+    .map(([name, value]) => ({ jobId: lease.jobId, step, name, value }));
+  return withJobLeaseRows(lease, async (tx) => {
+    if (rows.length > 0) await tx.insert(jobMetrics).values(rows);
+  });
 }
 
 /** Drops the job's metrics logged after `step`: a resumed job redoes those steps and logs them again. */
-export async function discardJobMetricsAfter(jobId: number, step: number): Promise<void> {
-  await withWriteTransaction((tx) => tx.delete(jobMetrics).where(and(eq(jobMetrics.jobId, jobId), gt(jobMetrics.step, step))), ROWS);
+export async function discardJobMetricsAfter(lease: JobLease, step: number): Promise<boolean> {
+  return withJobLeaseRows(lease, async (tx) => {
+    await tx.delete(jobMetrics).where(and(eq(jobMetrics.jobId, lease.jobId), gt(jobMetrics.step, step)));
+  });
 }
 
-export async function completeJob(jobId: number, workerId: string, result: unknown): Promise<boolean> {
+/** withJobLease for the queue's own writes to job tables: row locks only (see the top of this file). */
+async function withJobLeaseRows(lease: JobLease, fn: (tx: Db) => Promise<void>): Promise<boolean> {
+  return withWriteTransaction(async (tx) => {
+    const [held] = await forUpdate(tx.select({ id: jobs.id }).from(jobs).where(leaseHeld(lease)).limit(1));
+    if (!held) return false;
+    await fn(tx);
+    return true;
+  }, ROWS);
+}
+
+export async function completeJob(lease: JobLease, result: unknown): Promise<boolean> {
   // The result is bound as is (prepared statement), so it is encoded here as the json column would: null stays SQL NULL.
   const encoded = result === undefined || result === null ? null : JSON.stringify(result);
-  const res = await withWriteTransaction((tx) => markSucceeded(tx).execute({ id: jobId, workerId, result: encoded, now: Date.now() }), ROWS);
+  const res = await withWriteTransaction(
+    (tx) => markSucceeded(tx).execute({ id: lease.jobId, workerId: lease.workerId, attempt: lease.attempt, result: encoded, now: Date.now() }),
+    ROWS,
+  );
   return changedRows(res) === 1;
 }
 
 /** A failed attempt: back to the queue with backoff while attempts remain, else `failed`. */
-export async function failJob(jobId: number, workerId: string, error: string, now = new Date()): Promise<JobStatus | null> {
+export async function failJob(lease: JobLease, error: string, now = new Date()): Promise<JobStatus | null> {
   return withWriteTransaction(async (tx) => {
-    const [job] = await forUpdate(
-      tx
-        .select()
-        .from(jobs)
-        .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, workerId)))
-        .limit(1),
-    );
+    const [job] = await forUpdate(tx.select().from(jobs).where(leaseHeld(lease)).limit(1));
     if (!job || (job.status !== 'running' && job.status !== 'cancelling')) return null;
     const retry = job.status === 'running' && job.attempts < job.maxAttempts;
     const status: JobStatus = job.status === 'cancelling' ? 'cancelled' : retry ? 'queued' : 'failed';
@@ -187,7 +253,7 @@ export async function failJob(jobId: number, workerId: string, error: string, no
         finishedAt: retry ? null : now,
         message: retry ? `Retrying after error: ${error.split('\n')[0]}` : job.message,
       })
-      .where(and(eq(jobs.id, jobId), eq(jobs.status, job.status)));
+      .where(and(eq(jobs.id, lease.jobId), eq(jobs.status, job.status)));
     return status;
   }, ROWS);
 }
@@ -216,12 +282,12 @@ export async function requestJobCancel(jobId: number, now = new Date()): Promise
 }
 
 /** The handler stopped after a cancel request. */
-export async function markJobCancelled(jobId: number, workerId: string): Promise<boolean> {
+export async function markJobCancelled(lease: JobLease): Promise<boolean> {
   const res = await withWriteTransaction((tx) =>
     tx
       .update(jobs)
       .set({ status: 'cancelled', finishedAt: new Date(), lockedBy: null, message: 'Cancelled' })
-      .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, workerId), eq(jobs.status, 'cancelling'))),
+      .where(and(leaseHeld(lease), eq(jobs.status, 'cancelling'))),
     ROWS,
   );
   return changedRows(res) === 1;
@@ -263,12 +329,12 @@ export async function requeueStaleJobs(staleMs: number, now = new Date()): Promi
 }
 
 /** Graceful shutdown: hand a running job back to the queue without spending an attempt (its checkpoint stays). */
-export async function releaseJob(jobId: number, workerId: string): Promise<boolean> {
+export async function releaseJob(lease: JobLease): Promise<boolean> {
   const res = await withWriteTransaction((tx) =>
     tx
       .update(jobs)
       .set({ status: 'queued', attempts: greatest(sql`${jobs.attempts} - 1`, 0), lockedBy: null, message: 'Worker shut down; waiting for another worker' })
-      .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, workerId), eq(jobs.status, 'running'))),
+      .where(and(leaseHeld(lease), eq(jobs.status, 'running'))),
     ROWS,
   );
   return changedRows(res) === 1;

@@ -43,6 +43,7 @@ export const {
   modelScores,
   leaderboards,
   responseFeatures,
+  workers,
 } = tables;
 
 export type User = typeof users.$inferSelect;
@@ -57,3 +58,4 @@ export type Job = typeof jobs.$inferSelect;
 export type JobMetric = typeof jobMetrics.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
 export type Invite = typeof invites.$inferSelect;
+export type WorkerRow = typeof workers.$inferSelect;

@@ -6,6 +6,7 @@
  * to run those on XNNPACK (pinned to tfjs-backend-wasm 4.22.0), and UnsortedSegmentSum (the gradient of
  * gather) gets an O(N) kernel on wasm and cpu. Why and how much: docs/performance.md#kernel-fixes-on-wasm.
  */
+import { recordBackendInUse } from './backend-in-use';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -27,7 +28,10 @@ let require_: NodeJS.Require;
 /** The backend of this process (chosen on the first call; later calls return the same). */
 export function initBackend(options: BackendOptions): Promise<BackendInfo> {
   require_ ??= createRequire(path.join(options.appRoot, 'package.json'));
-  chosen ??= choose(options.preference);
+  chosen ??= choose(options.preference).then((info) => {
+    recordBackendInUse(info.backend);
+    return info;
+  });
   return chosen;
 }
 

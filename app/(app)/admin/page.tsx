@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { isInviteLocked, listInvites } from '@/db/queries/invites';
 import { listProjectsForActor } from '@/db/queries/projects';
 import { listUsers } from '@/db/queries/users';
@@ -15,7 +16,12 @@ export default async function AdminPage() {
   const projects = (await listProjectsForActor(actor)).map((p) => ({ id: p.id, name: p.name }));
   return (
     <div className="space-y-6">
-      <h1 className="text-2xl font-semibold">Admin</h1>
+      <div className="flex items-baseline justify-between">
+        <h1 className="text-2xl font-semibold">Admin</h1>
+        <Link className="text-sm text-indigo-700 underline" href="/admin/workers">
+          Workers →
+        </Link>
+      </div>
       <Card title="Users">
         <table className="w-full text-sm">
           <thead>

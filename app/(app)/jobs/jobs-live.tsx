@@ -30,7 +30,7 @@ export function JobsLive({ initial }: { initial: JobJson[] }) {
                 {job.title}
               </Link>
               <p className="text-xs text-slate-500">
-                {job.projectName ?? '—'} · {job.message ?? ''}
+                {job.projectName ?? '—'} · {job.waitingFor ?? job.message ?? ''}
               </p>
             </div>
             <StatusBadge status={job.status} />

@@ -12,3 +12,4 @@ export * from './invites';
 export * from './jobs';
 export * from './models';
 export * from './projects';
+export * from './workers';

@@ -2,7 +2,7 @@
 // prints the ids it claimed (one line of JSON).
 import { retryWhileBusy } from '@/db/busy';
 import { closeDb } from '@/db/client';
-import { claimNextJob, completeJob } from '@/db/queries/queue';
+import { claimNextJob, completeJob, leaseOf } from '@/db/queries/queue';
 
 const workerId = process.argv[2] ?? `claimer-${process.pid}`;
 const claimed: number[] = [];
@@ -16,7 +16,7 @@ while (idle < 20) {
   }
   idle = 0;
   claimed.push(job.id);
-  await retryWhileBusy(() => completeJob(job.id, workerId, null));
+  await retryWhileBusy(() => completeJob(leaseOf(job, workerId), null));
 }
 await closeDb();
 console.log(JSON.stringify(claimed));

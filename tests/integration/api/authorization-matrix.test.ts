@@ -75,6 +75,7 @@ describe('authorization matrix (REST)', async () => {
     { route: 'demo', method: 'POST', params: () => ({}), body: () => ({ prompts: 2 }), expect: { anonymous: 401, annotator: 403, outsider: 'allow', researcher: 'allow', admin: 'allow' } },
     { route: 'invites', method: 'POST', params: () => ({}), body: () => ({ role: 'annotator' }), expect: adminOnly },
     { route: 'users', method: 'GET', params: () => ({}), expect: adminOnly },
+    { route: 'workers', method: 'GET', params: () => ({}), expect: adminOnly },
     { route: 'users', method: 'POST', params: () => ({}), body: () => ({ email: `u${crypto.randomUUID().slice(0, 8)}@example.com`, name: 'U', password: 'long-enough-password', role: 'annotator' }), expect: adminOnly },
     { route: 'tokens', method: 'GET', params: () => ({}), expect: signedIn },
     { route: 'tokens', method: 'POST', params: () => ({}), body: () => ({ name: 'extra' }), expect: signedIn },

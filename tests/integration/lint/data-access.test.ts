@@ -16,9 +16,10 @@ const productFiles = () =>
 
 /**
  * The only files that may hold a driver's connection: the door itself, the backups (SQLite's page copy,
- * pg_dump's snapshot), and `db copy`, which reads a SQLite file and fills another database.
+ * pg_dump's snapshot), `db copy`, which reads a SQLite file and fills another database, and the LISTEN
+ * connection of job notifications (a session of its own: a pool cannot hold one).
  */
-const RAW_ALLOWED = new Set(['db/client.ts', 'db/backup.ts', 'db/backup-postgres.ts', 'db/copy.ts']);
+const RAW_ALLOWED = new Set(['db/client.ts', 'db/backup.ts', 'db/backup-postgres.ts', 'db/copy.ts', 'db/notify.ts']);
 
 /** Functions in db/queries that never touch the database, and so stay synchronous. */
 const PURE = new Set(['inviteUrl', 'isInviteLocked', 'rankingsOf', 'splitTrainingData', 'exportDirectory', 'getAuthSecret', 'getAuth', 'resetAuth', 'modelRecord', 'readyPolicyDir', 'readRewardModelFiles']);

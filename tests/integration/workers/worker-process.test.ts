@@ -88,4 +88,42 @@ describe('worker process', () => {
     expect(exit.stdout).toMatch(/finishing up[\s\S]*Worker shutting down[\s\S]*stopped/);
     expect(await jobRow(job.id)).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
   });
+
+  it('SIGSTOP past the stale timeout, then SIGCONT while another worker runs the job: the woken worker writes nothing (fencing)', async () => {
+    const project = await createGeneratedProject({ prompts: 30 });
+    const { policy, jobId } = await startAlignment(CLI_ACTOR, project.projectId, { layers: 1, dModel: 32, heads: 2, contextLength: 64, sftEpochs: 3, epochs: 6, batchSize: 8, evalPrompts: 2, maxNewTokens: 8 });
+    const env = { ...FAST, ARBITER_ML_BACKEND: 'wasm', ARBITER_STALE_MS: '1500' };
+    const paused = spawnTs('workers/main.ts', [], env);
+    const pausedDone = collect(paused);
+    // Pause it mid-training, holding the job: right after a metric row lands (a write just ended, a step is computing).
+    const metricsBefore = await waitFor(async () => {
+      const [row] = await queryRows<{ n: number }>('select count(*) as n from job_metrics where job_id = ?', jobId);
+      return Number(row!.n) >= 3 ? Number(row!.n) : undefined;
+    }, 60_000, 2);
+    paused.kill('SIGSTOP');
+    expect(metricsBefore).toBeGreaterThan(0);
+
+    // The other worker's sweep requeues it once the heartbeat is older than the stale timeout, and takes it.
+    const owner = spawnTs('workers/main.ts', [], env);
+    const ownerDone = collect(owner);
+    await waitFor(async () => {
+      const row = await jobRow(jobId);
+      return row.attempts === 2 && row.status === 'running' && row.lockedBy?.endsWith(`:${owner.pid}`) && (row.checkpoint as { step?: number } | null)?.step;
+    }, 60_000, 20);
+    // Wake the paused worker while the new owner trains: its next write finds its lease gone.
+    paused.kill('SIGCONT');
+    await waitFor(async () => ['succeeded', 'failed'].includes((await jobRow(jobId)).status) || undefined, 120_000, 50);
+    paused.kill('SIGTERM');
+    owner.kill('SIGTERM');
+    const [pausedExit, ownerExit] = await Promise.all([pausedDone, ownerDone]);
+
+    expect(await jobRow(jobId)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(pausedExit.stdout).toMatch(/Worker lost its lock on the job/);
+    expect(pausedExit.stdout).not.toMatch(new RegExp(`\\[align-policy #${jobId}\\] succeeded`));
+    expect(ownerExit.stdout).toMatch(new RegExp(`\\[align-policy #${jobId}\\] succeeded`));
+    expect((await getPolicy(CLI_ACTOR, policy.id)).status).toBe('ready');
+    // Every training step's loss is in the metrics exactly once: the paused attempt added none after it woke.
+    const steps = (await queryRows<{ step: number }>("select step from job_metrics where job_id = ? and name = 'loss' order by step", jobId)).map((r) => r.step);
+    expect(steps).toEqual(Array.from({ length: steps.length }, (_, k) => k + 1));
+  }, 240_000);
 });

@@ -312,15 +312,17 @@ describe('schema parity (SQLite ↔ PostgreSQL)', () => {
     expectTypeOf<typeof pg.leaderboards.$inferInsert>().toEqualTypeOf<typeof sqlite.leaderboards.$inferInsert>();
     expectTypeOf<typeof pg.responseFeatures.$inferSelect>().toEqualTypeOf<typeof sqlite.responseFeatures.$inferSelect>();
     expectTypeOf<typeof pg.responseFeatures.$inferInsert>().toEqualTypeOf<typeof sqlite.responseFeatures.$inferInsert>();
+    expectTypeOf<typeof pg.workers.$inferSelect>().toEqualTypeOf<typeof sqlite.workers.$inferSelect>();
+    expectTypeOf<typeof pg.workers.$inferInsert>().toEqualTypeOf<typeof sqlite.workers.$inferInsert>();
   });
 
   it('checks the types of every table (the list above is complete)', () => {
-    // 22 tables when this was written; a new table needs its two lines in the test above.
+    // 23 tables when this was written; a new table needs its two lines in the test above.
     expect(sqliteTables.map(([name]) => name).sort()).toEqual(
       [
         'accounts', 'apiTokens', 'assignments', 'comparisons', 'invites', 'items', 'jobMetrics', 'jobs', 'judgments', 'leaderboards', 'modelScores',
         'models', 'projectGuidelines', 'projectMembers', 'projects', 'prompts', 'responseFeatures', 'responses', 'sessions', 'signInAttempts', 'users',
-        'verifications',
+        'verifications', 'workers',
       ].sort(),
     );
   });

@@ -43,6 +43,15 @@ export function JobLive({ initial, initialMetrics }: { initial: JobJson; initial
           <p className="text-sm text-slate-700" aria-live="polite">
             <span data-testid="job-status">{job.status}</span> · {Math.round(job.progress * 100)}% · {job.message ?? ''}
           </p>
+          {job.waitingFor ? (
+            <p role="status" data-testid="job-waiting-for" className="rounded border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+              {job.waitingFor}. Start one with <code>npm run worker -- --kinds {job.kind}</code> (or without --kinds); the{' '}
+              <Link className="underline" href="/admin/workers">
+                Workers
+              </Link>{' '}
+              page lists those running.
+            </p>
+          ) : null}
           <p className="text-xs text-slate-500">
             attempt {job.attempts}/{job.maxAttempts}
             {job.lockedBy ? ` · worker ${job.lockedBy}` : ''}

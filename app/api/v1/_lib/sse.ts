@@ -1,20 +1,43 @@
 /**
- * Server-Sent Events from a route handler: `tick` runs every `intervalMs` and resolves to the events to
- * send (or 'done' to end the stream). Ticks never overlap: the next is scheduled once the previous has
- * finished. Stops when the browser goes away.
+ * Server-Sent Events from a route handler: `tick` resolves to the events to send (or 'done' to end the
+ * stream). Ticks never overlap: the next is scheduled once the previous has finished. Stops when the
+ * browser goes away.
+ *
+ * When ticks are worth running: on SQLite, every `intervalMs` (polling). With `subscribe` on PostgreSQL
+ * (db/notify.ts: a LISTEN connection shared by the process), when a relevant change is announced — at once,
+ * coalescing a burst into one tick — and otherwise only every FALLBACK_TICK_MS, which also keeps the
+ * connection alive and covers a notification lost while the listener reconnected.
  */
 export type SseEvent = { event: string; data: unknown };
 
-export function sseResponse(request: Request, tick: () => Promise<SseEvent[] | 'done'>, intervalMs = 400): Response {
+/** Subscribes `wake` to change notifications; resolves to the unsubscribe function, or undefined where there are none (SQLite). */
+export type SseSubscribe = (wake: () => void) => Promise<(() => void) | undefined>;
+
+export type SseOptions = { intervalMs?: number; subscribe?: SseSubscribe };
+
+const KEEP_ALIVE_MS = 15_000;
+const FALLBACK_TICK_MS = 15_000;
+
+export function sseResponse(request: Request, tick: () => Promise<SseEvent[] | 'done'>, options: SseOptions = {}): Response {
+  const intervalMs = options.intervalMs ?? 400;
   const encoder = new TextEncoder();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
+  let unsubscribe: (() => void) | undefined;
+  // A wake (or the first tick) that arrives while a tick runs makes the next tick start right after it.
+  let running = false;
+  let wokenDuringTick = false;
+  const stop = () => {
+    closed = true;
+    clearTimeout(timer);
+    unsubscribe?.();
+    unsubscribe = undefined;
+  };
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       let lastWrite = Date.now();
       const close = () => {
-        closed = true;
-        clearTimeout(timer);
+        stop();
         try {
           controller.close();
         } catch {
@@ -24,6 +47,13 @@ export function sseResponse(request: Request, tick: () => Promise<SseEvent[] | '
       const step = async () => {
         if (closed) return;
         if (request.signal.aborted) return close();
+        if (running) {
+          wokenDuringTick = true;
+          return;
+        }
+        clearTimeout(timer);
+        running = true;
+        wokenDuringTick = false;
         try {
           const events = await tick();
           // The browser may have gone away while the tick ran.
@@ -31,7 +61,7 @@ export function sseResponse(request: Request, tick: () => Promise<SseEvent[] | '
           const list = events === 'done' ? [] : events;
           for (const e of list) controller.enqueue(encoder.encode(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`));
           if (list.length > 0) lastWrite = Date.now();
-          else if (Date.now() - lastWrite > 15_000) {
+          else if (Date.now() - lastWrite > KEEP_ALIVE_MS) {
             controller.enqueue(encoder.encode(': keep-alive\n\n'));
             lastWrite = Date.now();
           }
@@ -45,15 +75,25 @@ export function sseResponse(request: Request, tick: () => Promise<SseEvent[] | '
             // the stream is gone already
           }
           return close();
+        } finally {
+          running = false;
         }
-        timer = setTimeout(() => void step(), intervalMs);
+        if (wokenDuringTick) return void step();
+        timer = setTimeout(() => void step(), unsubscribe ? FALLBACK_TICK_MS : intervalMs);
       };
+      const wake = () => void step();
       request.signal.addEventListener('abort', close);
-      void step();
+      // Listening starts before the first tick: a change committed after that tick is then never missed.
+      void (options.subscribe ? options.subscribe(wake) : Promise.resolve(undefined))
+        .then((off) => {
+          if (closed) off?.();
+          else unsubscribe = off;
+        })
+        .catch((error: unknown) => console.error(error))
+        .finally(() => void step());
     },
     cancel() {
-      closed = true;
-      clearTimeout(timer);
+      stop();
     },
   });
   return new Response(stream, {

@@ -1,5 +1,6 @@
 // GET /api/v1/jobs/events – SSE: the visible job list, sent whenever any job changes (?project=)
 import { listJobsForActor } from '@/db/queries/jobs';
+import { subscribeToJobs } from '@/db/notify';
 import { apiRoute } from '../../_lib/api-route';
 import { jobsQuerySchema, queryObject } from '../../_lib/params';
 import { sseResponse } from '../../_lib/sse';
@@ -13,5 +14,11 @@ export const GET = apiRoute(({ request, actor }) => {
     if (state === last) return [];
     last = state;
     return [{ event: 'jobs', data: jobs }];
+  }, {
+    // PostgreSQL: re-read when a job of this list's scope changes (metrics alone change nothing shown here).
+    subscribe: (wake) =>
+      subscribeToJobs((change) => {
+        if (change.type === 'resync' || (change.type === 'job' && (q.project === undefined || change.projectId === q.project))) wake();
+      }),
   });
 });

@@ -1,5 +1,6 @@
 // GET /api/v1/jobs/:id/events – SSE: `job` on every change, `metrics` as points arrive; ends when the job does
 import { getJobForActor, listJobMetrics } from '@/db/queries/jobs';
+import { subscribeToJobs } from '@/db/notify';
 import { FINAL_STATUSES } from '@/lib/jobs/statuses';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
@@ -24,5 +25,8 @@ export const GET = apiRoute<{ id: string }>(async ({ request, actor, params }) =
     }
     if (FINAL_STATUSES.includes(job.status)) return events.length > 0 ? [...events, { event: 'end', data: { status: job.status } }] : 'done';
     return events;
+  }, {
+    // PostgreSQL: re-read when this job or its metrics change.
+    subscribe: (wake) => subscribeToJobs((change) => (change.type === 'resync' || change.id === id) && wake()),
   });
 });
