@@ -183,14 +183,21 @@ const ALL_WRITERS_LOCK = 2;
 
 type PostgresConnections = { dialect: 'postgres'; url: string; pool: pg.Pool; reader: Db; admin: pg.Pool; writeLock: SerialLock };
 
+/** The shortest idle-in-transaction limit (ms), whatever ARBITER_STALE_MS says: a transaction may wait on file I/O or a busy event loop. */
+const IDLE_IN_TRANSACTION_FLOOR_MS = 10_000;
+
 /** Connections a process keeps to PostgreSQL (ARBITER_DATABASE_POOL_SIZE): web processes × this + workers must stay under max_connections. */
 function openPool(url: string, options: { readOnly: boolean; max: number }): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.max,
+  const settings = [
+    // A process paused inside a transaction (SIGSTOP, a debugger, a partition that keeps the socket open)
+    // would hold its row and advisory locks for as long as it is paused: a worker's job could then never be
+    // swept back to the queue (the sweep skips locked rows). PostgreSQL ends such a session instead; the
+    // paused process finds its connection gone when it wakes, and its lease lost (db/queries/queue.ts).
+    `-c idle_in_transaction_session_timeout=${Math.max(getEnv().ARBITER_STALE_MS, IDLE_IN_TRANSACTION_FLOOR_MS)}`,
     // Like SQLite's query_only reader: a statement outside `withWriteTransaction` cannot write.
-    options: options.readOnly ? '-c default_transaction_read_only=on' : undefined,
-  });
+    ...(options.readOnly ? ['-c default_transaction_read_only=on'] : []),
+  ];
+  const pool = new pg.Pool({ connectionString: url, max: options.max, options: settings.join(' ') });
   // An idle client that loses its server (a restart, a network drop) emits here; without a listener Node exits.
   pool.on('error', (error) => console.error(`[db] idle PostgreSQL connection failed: ${error.message}`));
   return pool;

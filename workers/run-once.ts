@@ -130,7 +130,7 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
   try {
     // A retry with no checkpoint starts over: the metrics an earlier attempt logged would show its steps twice.
     // (A handler resuming from a checkpoint drops those logged after it: ctx.discardMetricsAfter.)
-    if (job.attempts > 1 && job.checkpoint === null) await ctx.discardMetricsAfter(Number.MIN_SAFE_INTEGER);
+    if (job.attempts > 1 && job.checkpoint === null) await fencedWrite(() => discardJobMetricsAfter(lease, null));
     const result = await runHandler(job, ctx);
     if (controller.signal.aborted) throw controller.signal.reason;
     if (!(await retryWhileBusy(() => completeJob(lease, result)))) {

@@ -7,7 +7,8 @@ import type { JobStatus } from '@/lib/jobs/statuses';
 import { jobMetrics, jobs, projectMembers, projects, type Job } from '../schema';
 import { db } from '../client';
 import { assertCanManageProject } from './projects';
-import { liveWorkerKinds, waitingFor } from './workers';
+import { waitingFor, type LiveWorkerKinds } from '@/lib/jobs/waiting-for';
+import { liveWorkerKinds } from './workers';
 
 export type JobView = {
   id: number;
@@ -30,9 +31,7 @@ export type JobView = {
   finishedAt: Date | null;
 };
 
-type LiveKinds = Awaited<ReturnType<typeof liveWorkerKinds>>;
-
-function toView(job: Job, projectName: string | null, live: LiveKinds | null): JobView {
+function toView(job: Job, projectName: string | null, live: LiveWorkerKinds | null): JobView {
   const definition = (JOB_DEFINITIONS as Record<string, { title: string } | undefined>)[job.kind];
   return {
     id: job.id,

@@ -209,10 +209,10 @@ export async function addJobMetrics(lease: JobLease, step: number, values: Recor
   });
 }
 
-/** Drops the job's metrics logged after `step`: a resumed job redoes those steps and logs them again. */
-export async function discardJobMetricsAfter(lease: JobLease, step: number): Promise<boolean> {
+/** Drops the job's metrics logged after `step` (all of them for null): a resumed job redoes those steps and logs them again. */
+export async function discardJobMetricsAfter(lease: JobLease, step: number | null): Promise<boolean> {
   return withJobLeaseRows(lease, async (tx) => {
-    await tx.delete(jobMetrics).where(and(eq(jobMetrics.jobId, lease.jobId), gt(jobMetrics.step, step)));
+    await tx.delete(jobMetrics).where(and(eq(jobMetrics.jobId, lease.jobId), step === null ? undefined : gt(jobMetrics.step, step)));
   });
 }
 

@@ -8,6 +8,7 @@
 import { and, desc, eq, gte, isNull, lt } from 'drizzle-orm';
 import { getEnv } from '@/lib/env';
 import type { JobKind } from '@/lib/jobs/registry';
+import type { LiveWorkerKinds } from '@/lib/jobs/waiting-for';
 import { db, withWriteTransaction, type WriteTransactionOptions } from '../client';
 import { workers, type WorkerRow } from '../schema';
 
@@ -67,20 +68,11 @@ export async function listWorkers(now = new Date()): Promise<WorkerView[]> {
 }
 
 /** The kinds live workers run: `all` if any runs every kind. */
-export async function liveWorkerKinds(now = new Date()): Promise<{ any: boolean; all: boolean; kinds: Set<string> }> {
+export async function liveWorkerKinds(now = new Date()): Promise<LiveWorkerKinds> {
   const cutoff = new Date(now.getTime() - getEnv().ARBITER_STALE_MS);
   const rows = await db()
     .select({ kinds: workers.kinds })
     .from(workers)
     .where(and(isNull(workers.stoppedAt), gte(workers.heartbeatAt, cutoff)));
   return { any: rows.length > 0, all: rows.some((r) => r.kinds === null), kinds: new Set(rows.flatMap((r) => r.kinds ?? [])) };
-}
-
-/**
- * What a queued job waits for, when no live worker runs its kind — said on the job's page instead of
- * waiting silently; null when some live worker could take it.
- */
-export function waitingFor(kind: string, live: { any: boolean; all: boolean; kinds: Set<string> }): string | null {
-  if (live.all || live.kinds.has(kind)) return null;
-  return live.any ? `Waiting for a worker that runs ${kind}: no live worker takes this kind` : `Waiting for a worker that runs ${kind}: no worker is running`;
 }

@@ -1,4 +1,8 @@
+import type { ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
+import { isPostgres } from '@/db/dialect';
+import { databasePath } from '@/lib/env';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { getPolicy, startAlignment } from '@/db/queries/policies';
@@ -11,6 +15,30 @@ import { collect, spawnTs, waitFor } from '../../helpers/spawn';
 import { queryRows } from '../../helpers/sql';
 
 const jobRow = async (id: number) => (await getDb().select().from(jobs).where(eq(jobs.id, id)))[0]!;
+/**
+ * SIGSTOPs a worker, but not inside a SQLite write transaction: a process paused there holds the database's
+ * one write lock, and every other writer waits for it — SQLite cannot take a lock back from a live process.
+ * (PostgreSQL ends a session left idle inside a transaction: db/client.ts, idle_in_transaction_session_timeout.)
+ */
+async function pauseOutsideWriteTransactions(worker: ChildProcess): Promise<void> {
+  for (let tries = 0; tries < 50; tries++) {
+    worker.kill('SIGSTOP');
+    if (isPostgres) return;
+    const probe = new Database(databasePath(), { timeout: 100 });
+    try {
+      probe.exec('BEGIN IMMEDIATE');
+      probe.exec('ROLLBACK');
+      return;
+    } catch {
+      worker.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      probe.close();
+    }
+  }
+  throw new Error('the worker held the write lock at every try');
+}
+
 const FAST = { ARBITER_HEARTBEAT_MS: '100', ARBITER_WORKER_POLL_MS: '50', ARBITER_STALE_MS: '1000' };
 
 describe('worker process', () => {
@@ -100,7 +128,7 @@ describe('worker process', () => {
       const [row] = await queryRows<{ n: number }>('select count(*) as n from job_metrics where job_id = ?', jobId);
       return Number(row!.n) >= 3 ? Number(row!.n) : undefined;
     }, 60_000, 2);
-    paused.kill('SIGSTOP');
+    await pauseOutsideWriteTransactions(paused);
     expect(metricsBefore).toBeGreaterThan(0);
 
     // The other worker's sweep requeues it once the heartbeat is older than the stale timeout, and takes it.
@@ -118,7 +146,8 @@ describe('worker process', () => {
     const [pausedExit, ownerExit] = await Promise.all([pausedDone, ownerDone]);
 
     expect(await jobRow(jobId)).toMatchObject({ status: 'succeeded', attempts: 2 });
-    expect(pausedExit.stdout).toMatch(/Worker lost its lock on the job/);
+    // Its lease is gone (on PostgreSQL its connection may be gone too: the server ends a session paused inside a transaction).
+    expect(pausedExit.stdout).toMatch(/Worker lost its lock on the job|→ lock lost/);
     expect(pausedExit.stdout).not.toMatch(new RegExp(`\\[align-policy #${jobId}\\] succeeded`));
     expect(ownerExit.stdout).toMatch(new RegExp(`\\[align-policy #${jobId}\\] succeeded`));
     expect((await getPolicy(CLI_ACTOR, policy.id)).status).toBe('ready');
