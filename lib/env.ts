@@ -36,6 +36,11 @@ export const envSchema = z.object({
   /** Worker processes that `npm start` runs beside the web server. */
   ARBITER_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
   /**
+   * Web server processes serving PORT on this host (`npm start`, `npm run serve`): above 1, the web server
+   * is a node:cluster primary whose children share the listening socket (scripts/web-cluster.ts).
+   */
+  ARBITER_WEB_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
+  /**
    * The job kinds a worker claims, comma-separated (`npm run worker -- --kinds …` wins over it); unset: every
    * kind. Checked against the known kinds when the worker starts (workers/kinds.ts).
    */

@@ -1,11 +1,13 @@
 /**
  * `npm start`: build if needed, migrate, first-start set-up (admin or setup link, demo project),
- * then the web server (scripts/web-server.ts) and ARBITER_WORKERS workers together, each restarted
- * with backoff if it dies. One Ctrl-C (or SIGTERM) stops them all.
+ * then the web server (scripts/web-server.ts; ARBITER_WEB_PROCESSES of them behind one port,
+ * scripts/web-cluster.ts) and ARBITER_WORKERS workers together, each restarted with backoff if it dies.
+ * One Ctrl-C (or SIGTERM) stops them all.
  */
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { getEnv, loadEnvFiles } from '@/lib/env';
 import { buildIfNeeded } from './build-if-needed';
+import { restartBackoff } from './restart-backoff';
 
 loadEnvFiles();
 const env = getEnv();
@@ -53,7 +55,7 @@ function stop(code: number): void {
  * a minute starts again from 1 s.
  */
 function supervise(name: string, args: string[], options: { onFirstStartFailure?: () => void } = {}): void {
-  let delay = 500;
+  const nextDelay = restartBackoff();
   let everReady = false;
   const start = () => {
     const startedAt = Date.now();
@@ -64,7 +66,7 @@ function supervise(name: string, args: string[], options: { onFirstStartFailure?
         if (stopping) return;
         // A web server that never became ready (port taken, bad configuration) would fail the same way again.
         if (!everReady && options.onFirstStartFailure) return options.onFirstStartFailure();
-        delay = Date.now() - startedAt > 60_000 ? 1000 : Math.min(30_000, delay * 2);
+        const delay = nextDelay(Date.now() - startedAt);
         console.error(`restarting ${name} in ${delay / 1000} s`);
         setTimeout(() => !stopping && start(), delay);
       },

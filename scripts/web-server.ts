@@ -10,8 +10,8 @@
  * ARBITER_TRUSTED_PROXIES, the client it reports.
  *
  * It behaves as `next start` does otherwise: the same handler (router-server's initialize), "Ready in" on
- * stdout, graceful close on SIGINT/SIGTERM. Started by scripts/start.ts, it tells its parent it is ready
- * over the IPC channel.
+ * stdout, graceful close on SIGINT/SIGTERM. Started by scripts/start.ts, or as one of ARBITER_WEB_PROCESSES
+ * children by scripts/web-cluster.ts, it tells its parent it is ready over the IPC channel.
  */
 import http from 'node:http';
 import path from 'node:path';
@@ -22,11 +22,19 @@ import { getEnv, loadEnvFiles } from '@/lib/env';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
 
-/** An http.Server that rewrites each request's forwarding headers from its socket, then hands it to `handler`. */
+/** The response header naming the web process that answered (its pid): with ARBITER_WEB_PROCESSES > 1, which one it was. */
+export const PROCESS_HEADER = 'X-Arbiter-Process';
+
+/**
+ * An http.Server that rewrites each request's forwarding headers from its socket, then hands it to
+ * `handler`; every response says which process answered it (PROCESS_HEADER).
+ */
 export function createWebServer(handler: Handler, trusted: TrustedProxies): http.Server {
+  const pid = String(process.pid);
   return http.createServer((req, res) => {
     const socket = req.socket as typeof req.socket & { encrypted?: boolean };
     applyForwarding(req.headers, resolveForwarding(socket.remoteAddress ?? '', req.headers, trusted, socket.encrypted === true));
+    res.setHeader(PROCESS_HEADER, pid);
     Promise.resolve()
       .then(() => handler(req, res))
       .catch((error: unknown) => {
@@ -51,8 +59,9 @@ export async function runWebServer({ next, dev, started }: WebServerOptions): Pr
   const env = getEnv();
   const trusted = parseTrustedProxies(env.ARBITER_TRUSTED_PROXIES);
 
-  // A web server restarted after a crash (scripts/start.ts) may find import files its previous self
-  // left in <data>/uploads; files of living processes (a CLI import) are kept.
+  // A web server restarted after a crash (scripts/start.ts, scripts/web-cluster.ts) may find import files
+  // its previous self left in <data>/uploads; files of living processes (a CLI import, a sibling web
+  // process) and of other hosts sharing the data directory are kept (lib/data/upload-files.ts).
   const orphans = sweepOrphanUploads();
   if (orphans.length) console.log(`Removed ${orphans.length} temporary import file(s) left by a stopped process`);
 
@@ -67,7 +76,7 @@ export async function runWebServer({ next, dev, started }: WebServerOptions): Pr
   });
   server.listen(env.PORT, env.HOSTNAME, () => {
     const proxies = trusted.networks.length > 0 ? `trusting X-Forwarded-* from ${trusted.source}` : 'no trusted proxy: X-Forwarded-* headers ignored';
-    console.log(` ✓ Ready in ${Date.now() - started}ms on http://${env.HOSTNAME}:${env.PORT} (${proxies})`);
+    console.log(` ✓ Ready in ${Date.now() - started}ms on http://${env.HOSTNAME}:${env.PORT} (pid ${process.pid}; ${proxies})`);
     process.send?.({ type: 'ready' });
   });
 

@@ -1,17 +1,22 @@
-/** The process-wide better-auth instance, its storage over the two connections, and the per-account sign-in limit's store. */
+/** The process-wide better-auth instance, its storage over the two connections, and the stores of the sign-in and request limits. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DBAdapter, DBAdapterInstance } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
-import { createAuth, type AccountSignInLimiter, type Auth } from '@/lib/auth/create-auth';
+import { createAuth, type AccountSignInLimiter, type Auth, type RequestRateLimiter } from '@/lib/auth/create-auth';
 import { baseUrl, dataDir, getEnv } from '@/lib/env';
-import { accounts, sessions, signInAttempts, users, verifications } from '../schema';
+import { accounts, rateLimits, sessions, signInAttempts, users, verifications } from '../schema';
 import { db, withWriteTransaction, type Db } from '../client';
 import { isPostgres } from '../dialect';
 
-/** ARBITER_SECRET, or a random secret created once and kept (mode 600) in the data directory. */
+/**
+ * ARBITER_SECRET, or a random secret created once and kept (mode 600) in the data directory. Processes
+ * starting together on a fresh data directory (web processes, workers) agree on one: the secret is written
+ * whole under a name of this process's own, then linked into place, which fails if another process's is
+ * there already (then that one is read); no process can read a half-written file.
+ */
 export function getAuthSecret(): string {
   const env = getEnv();
   if (env.ARBITER_SECRET) return env.ARBITER_SECRET;
@@ -21,10 +26,15 @@ export function getAuthSecret(): string {
   } catch {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const secret = crypto.randomBytes(32).toString('base64url');
+    const partial = `${file}.${process.pid}-${crypto.randomUUID()}.tmp`;
+    fs.writeFileSync(partial, secret, { mode: 0o600 });
     try {
-      fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-    } catch {
+      fs.linkSync(partial, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       return fs.readFileSync(file, 'utf8').trim(); // another process created it first
+    } finally {
+      fs.rmSync(partial, { force: true });
     }
     return secret;
   }
@@ -55,6 +65,38 @@ export const accountSignInLimiter: AccountSignInLimiter = {
   },
   async succeeded(email) {
     await withWriteTransaction((tx) => tx.delete(signInAttempts).where(eq(signInAttempts.email, email)));
+  },
+};
+
+/** Rows of `rate_limits` idle this long are deleted: far past every window better-auth is given (a minute at most). */
+const RATE_LIMIT_ROW_TTL_MS = 60 * 60_000;
+
+/**
+ * better-auth's per-address request limits in the database (lib/auth/create-auth.ts, RequestRateLimiter):
+ * the read, the decision and the write in one write transaction (the default, all-writers lock on
+ * PostgreSQL), so requests answered by different web processes, or hosts, count against one budget and
+ * cannot both take the last place. A new key prunes the rows idle past RATE_LIMIT_ROW_TTL_MS.
+ */
+export const requestRateLimiter: RequestRateLimiter = {
+  consume(key, rule) {
+    return withWriteTransaction(async (tx) => {
+      const now = Date.now();
+      const windowMs = rule.window * 1000;
+      const [row] = await tx.select().from(rateLimits).where(eq(rateLimits.key, key));
+      if (!row) {
+        await tx.delete(rateLimits).where(lt(rateLimits.lastRequestAt, new Date(now - RATE_LIMIT_ROW_TTL_MS)));
+        await tx.insert(rateLimits).values({ key, count: 1, lastRequestAt: new Date(now) });
+        return { allowed: true, retryAfter: null };
+      }
+      const last = row.lastRequestAt.getTime();
+      const quiet = now - last >= windowMs;
+      if (!quiet && row.count >= rule.max) return { allowed: false, retryAfter: Math.max(1, Math.ceil((last + windowMs - now) / 1000)) };
+      await tx
+        .update(rateLimits)
+        .set({ count: quiet ? 1 : row.count + 1, lastRequestAt: new Date(now) })
+        .where(eq(rateLimits.key, key));
+      return { allowed: true, retryAfter: null };
+    });
   },
 };
 
@@ -113,6 +155,7 @@ export function getAuth(): Auth {
       signInRateLimit: env.ARBITER_SIGNIN_RATE_LIMIT,
       signInAccountRateLimit: env.ARBITER_SIGNIN_ACCOUNT_RATE_LIMIT,
       accountLimiter: accountSignInLimiter,
+      requestLimiter: requestRateLimiter,
     });
   }
   return shared;

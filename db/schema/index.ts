@@ -27,6 +27,7 @@ export const {
   verifications,
   apiTokens,
   signInAttempts,
+  rateLimits,
   projects,
   projectGuidelines,
   projectMembers,

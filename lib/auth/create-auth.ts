@@ -3,7 +3,7 @@
  * adapter, a global `role` on every user, no public sign-up (people join by invite or are created
  * by an admin), a sign-in limit per IP and one per account, and the password policy on
  * /change-password. The storage (the adapter factory db/queries/auth.ts builds over the read and write
- * connections) and the account limiter's store are passed in, so this module does no I/O and imports
+ * connections) and the two limiters' stores are passed in, so this module does no I/O and imports
  * nothing from db/.
  */
 import { betterAuth, type DBAdapterInstance } from 'better-auth';
@@ -29,6 +29,18 @@ export type AccountSignInLimiter = {
   succeeded(email: string): Promise<void>;
 };
 
+/**
+ * Storage of better-auth's per-address request limits (its `rateLimit`, the per-IP sign-in limit among
+ * them). better-auth's default keeps them in a map in the process's memory, which several web processes
+ * (ARBITER_WEB_PROCESSES, several hosts) would each keep apart, multiplying every limit; db/queries/auth.ts
+ * keeps them in the database. `consume` counts one request against `key` and says whether it is allowed,
+ * atomically, with better-auth's own rule: a request within `window` seconds of the last counted one adds
+ * one until `max`; after a quiet `window` the count starts again at 1; `retryAfter` is in seconds.
+ */
+export type RequestRateLimiter = {
+  consume(key: string, rule: { window: number; max: number }): Promise<{ allowed: boolean; retryAfter: number | null }>;
+};
+
 export type CreateAuthOptions = {
   secret: string;
   baseURL: string;
@@ -37,6 +49,7 @@ export type CreateAuthOptions = {
   /** Failed sign-in attempts per account (email) per SIGN_IN_ACCOUNT_WINDOW_MS. */
   signInAccountRateLimit: number;
   accountLimiter: AccountSignInLimiter;
+  requestLimiter: RequestRateLimiter;
 };
 
 const signInEmailSchema = z.email();
@@ -77,6 +90,7 @@ export function createAuth(database: DBAdapterInstance, options: CreateAuthOptio
       window: 60,
       max: 300,
       customRules: { '/sign-in/email': { window: 60, max: options.signInRateLimit } },
+      customStorage: options.requestLimiter,
     },
     advanced: {
       // The client address for the per-IP limit and for sessions. scripts/web-server.ts replaces this

@@ -89,3 +89,13 @@ export const signInAttempts = pgTable(
   },
   (t) => [index('sign_in_attempts_email_idx').on(t.email, t.attemptedAt), index('sign_in_attempts_time_idx').on(t.attemptedAt)],
 );
+
+export const rateLimits = pgTable(
+  'rate_limits',
+  {
+    key: text('key').primaryKey(),
+    count: integer('count').notNull(),
+    lastRequestAt: timestampMs('last_request_at').notNull(),
+  },
+  (t) => [index('rate_limits_last_request_idx').on(t.lastRequestAt)],
+);

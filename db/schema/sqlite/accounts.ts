@@ -1,4 +1,4 @@
-/** Accounts: better-auth's users / sessions / accounts / verifications, plus API tokens and sign-in attempts. */
+/** Accounts: better-auth's users / sessions / accounts / verifications, plus API tokens, sign-in attempts and request limits. */
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { USER_ROLES } from '../../../lib/auth/roles';
 import { createdAt, updatedAt } from './columns';
@@ -99,4 +99,22 @@ export const signInAttempts = sqliteTable(
     attemptedAt: integer('attempted_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [index('sign_in_attempts_email_idx').on(t.email, t.attemptedAt), index('sign_in_attempts_time_idx').on(t.attemptedAt)],
+);
+
+/**
+ * better-auth's request limits per client address (its `rateLimit`: ARBITER_SIGNIN_RATE_LIMIT on sign-in, a
+ * general one on the rest of /api/auth), one row per address and path (better-auth's key), counted here
+ * rather than in a process's memory so that every web process and host serving this database counts one
+ * budget per client (db/queries/auth.ts). Rows idle far longer than any window are pruned.
+ */
+export const rateLimits = sqliteTable(
+  'rate_limits',
+  {
+    key: text('key').primaryKey(),
+    /** Requests counted since the window last started again. */
+    count: integer('count').notNull(),
+    /** The last counted request: the window runs from it. */
+    lastRequestAt: integer('last_request_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('rate_limits_last_request_idx').on(t.lastRequestAt)],
 );

@@ -166,7 +166,7 @@ describe('writes acknowledged while an import runs are never lost', async () => 
     const exited = collect(child);
     const ack = await writeWhile(
       (async () => {
-        await waitFor(() => fs.existsSync(path.join(dataDir(), 'uploads')) && fs.readdirSync(path.join(dataDir(), 'uploads')).some((f) => f.startsWith(`${child.pid}-`)), 30_000, 20);
+        await waitFor(() => fs.existsSync(path.join(dataDir(), 'uploads')) && fs.readdirSync(path.join(dataDir(), 'uploads')).some((f) => f.startsWith(`${child.pid}@`)), 30_000, 20);
         await new Promise((r) => setTimeout(r, 300));
         child.kill('SIGKILL');
         await exited;

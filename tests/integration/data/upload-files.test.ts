@@ -10,14 +10,15 @@ import { POST as importFile } from '@/app/api/v1/projects/[id]/imports/route';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { createProject } from '@/db/queries/projects';
 import { CLI_ACTOR } from '@/lib/auth/access';
-import { ORPHAN_AGE_MS, sweepOrphanUploads, uploadsDir, uploadTempPath } from '@/lib/data/upload-files';
+import { ORPHAN_AGE_MS, sweepOrphanUploads, UPLOAD_HOST, uploadsDir, uploadTempPath } from '@/lib/data/upload-files';
 import { resetEnvCache } from '@/lib/env';
 import { createActor } from '../../helpers/actors';
 import { params } from '../../helpers/http';
 import { createGeneratedProject } from '../../helpers/projects';
 import { collect, runTs, spawnTs, waitFor } from '../../helpers/spawn';
 
-const OWNED = (pid: number, suffix: string) => new RegExp(`^${pid}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}${suffix.replace(/\./g, '\\.')}$`);
+const OWNED = (pid: number, suffix: string) =>
+  new RegExp(`^${pid}@${UPLOAD_HOST.replace(/\./g, '\\.')}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}${suffix.replace(/\./g, '\\.')}$`);
 
 /** The pid of a process that has exited (so is no longer alive). */
 async function deadPid(): Promise<number> {
@@ -34,7 +35,7 @@ const touch = (name: string, ageMs = 0) => {
 };
 
 describe('temporary import files', () => {
-  it('are named <pid>-<uuid><suffix> under <data dir>/uploads; a suffix can never carry a path', () => {
+  it('are named <pid>@<host>-<uuid><suffix> under <data dir>/uploads; a suffix can never carry a path', () => {
     const file = uploadTempPath('.stage.db');
     expect(path.dirname(file)).toBe(path.join(process.env.ARBITER_DATA_DIR!, 'uploads'));
     expect(path.basename(file)).toMatch(OWNED(process.pid, '.stage.db'));
@@ -42,22 +43,27 @@ describe('temporary import files', () => {
     expect(() => uploadTempPath('/../../etc/passwd')).toThrow(/unsafe temporary file suffix/);
   });
 
-  it('the sweep removes the files of dead processes and anything older than a day, and keeps those of living processes', async () => {
+  it('the sweep removes the files of dead processes and anything older than a day, and keeps those of living processes and other hosts', async () => {
     const dead = await deadPid();
     const uuid = () => crypto.randomUUID();
+    const here = `@${UPLOAD_HOST}`;
     fs.mkdirSync(uploadsDir(), { recursive: true });
-    const orphanUpload = touch(`${dead}-${uuid()}.jsonl.gz`);
-    const orphanJournal = touch(`${dead}-${uuid()}.stage.db-journal`);
-    const mine = touch(`${process.pid}-${uuid()}.parquet`);
-    const parents = touch(`${process.ppid}-${uuid()}.stage.db`);
-    const mineButStale = touch(`${process.pid}-${uuid()}.csv`, ORPHAN_AGE_MS + 60_000);
+    const orphanUpload = touch(`${dead}${here}-${uuid()}.jsonl.gz`);
+    const orphanJournal = touch(`${dead}${here}-${uuid()}.stage.db-journal`);
+    const orphanUnnamedHost = touch(`${dead}-${uuid()}.jsonl`);
+    const mine = touch(`${process.pid}${here}-${uuid()}.parquet`);
+    const parents = touch(`${process.ppid}${here}-${uuid()}.stage.db`);
+    const mineButStale = touch(`${process.pid}${here}-${uuid()}.csv`, ORPHAN_AGE_MS + 60_000);
+    // Another host sharing the data directory: its pid means nothing here, so only age removes its files.
+    const otherHost = touch(`${dead}@other-host.example-${uuid()}.jsonl.gz`);
+    const otherHostStale = touch(`${dead}@other-host.example-${uuid()}.stage.db`, ORPHAN_AGE_MS + 60_000);
     const legacyFresh = touch(`${uuid()}.jsonl`);
     const legacyStale = touch(`${uuid()}.jsonl`, ORPHAN_AGE_MS + 60_000);
     fs.mkdirSync(path.join(uploadsDir(), 'a-folder'));
 
     const removed = sweepOrphanUploads();
-    expect(removed.sort()).toEqual([orphanUpload, orphanJournal, mineButStale, legacyStale].sort());
-    expect(fs.readdirSync(uploadsDir()).sort()).toEqual([mine, parents, legacyFresh, 'a-folder'].sort());
+    expect(removed.sort()).toEqual([orphanUpload, orphanJournal, orphanUnnamedHost, mineButStale, otherHostStale, legacyStale].sort());
+    expect(fs.readdirSync(uploadsDir()).sort()).toEqual([mine, parents, otherHost, legacyFresh, 'a-folder'].sort());
     expect(sweepOrphanUploads()).toEqual([]);
     for (const name of fs.readdirSync(uploadsDir())) fs.rmSync(path.join(uploadsDir(), name), { recursive: true });
   });

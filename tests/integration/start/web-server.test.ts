@@ -1,11 +1,13 @@
 /**
  * `npm start`'s web server, whole (launcher → scripts/web-server.ts → Next → route handlers → better-auth):
  * a client's X-Forwarded-For changes nothing, and a web server that dies (SIGKILL, as the kernel's OOM
- * killer does) is started again while the launcher and the workers keep running. Builds the app if needed.
+ * killer does) is started again while the launcher and the workers keep running, still holding the
+ * per-address limit a client had reached (it is kept in the database). Builds the app if needed.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,11 +49,17 @@ function alive(pid: number): boolean {
   }
 }
 
-const signIn = (email: string, password: string, forwardedFor: string) =>
-  fetch(`${BASE}/api/auth/sign-in/email`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: `http://localhost:${PORT}`, 'x-forwarded-for': forwardedFor },
-    body: JSON.stringify({ email, password }),
+/** A sign-in from the client address `from` (in 127.0.0.0/8, which Linux answers on lo). */
+const signIn = (email: string, password: string, forwardedFor: string, from = '127.0.0.1') =>
+  new Promise<{ status: number; setCookie: string[] }>((resolve, reject) => {
+    const body = JSON.stringify({ email, password });
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), origin: `http://localhost:${PORT}`, 'x-forwarded-for': forwardedFor };
+    const req = http.request({ host: '127.0.0.1', port: PORT, method: 'POST', path: '/api/auth/sign-in/email', headers, localAddress: from, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookie: res.headers['set-cookie'] ?? [] }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 
 describe('npm start: the web server', () => {
@@ -118,12 +126,14 @@ describe('npm start: the web server', () => {
       expect(out).toMatch(/web server exited \(SIGKILL\)\nrestarting web server in 1 s/);
       expect(fs.existsSync(orphan), 'the dead server\'s upload is removed at restart').toBe(false);
 
-      // The restarted server serves sign-in; its session records 127.0.0.1, not the forwarded address.
-      const signedIn = await signIn(ADMIN.email, ADMIN.password, '6.6.6.6');
+      // The restarted server has not forgotten the budget 127.0.0.1 spent above (the limit is in the database)...
+      expect((await signIn(ADMIN.email, ADMIN.password, '6.6.6.6')).status).toBe(429);
+      // ...and serves sign-in to another address; its session records that address, not the forwarded one.
+      const signedIn = await signIn(ADMIN.email, ADMIN.password, '6.6.6.6', '127.0.0.3');
       expect(signedIn.status).toBe(200);
-      const cookie = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookie = signedIn.setCookie.map((c) => c.split(';')[0]).join('; ');
       const sessions = (await (await fetch(`${BASE}/api/auth/list-sessions`, { headers: { cookie } })).json()) as { ipAddress: string }[];
-      expect(sessions.map((s) => s.ipAddress)).toEqual(['127.0.0.1']);
+      expect(sessions.map((s) => s.ipAddress)).toEqual(['127.0.0.3']);
     } finally {
       process.kill(-launcher.pid!, 'SIGINT');
     }

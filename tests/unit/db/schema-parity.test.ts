@@ -280,6 +280,8 @@ describe('schema parity (SQLite ↔ PostgreSQL)', () => {
     expectTypeOf<typeof pg.apiTokens.$inferInsert>().toEqualTypeOf<typeof sqlite.apiTokens.$inferInsert>();
     expectTypeOf<typeof pg.signInAttempts.$inferSelect>().toEqualTypeOf<typeof sqlite.signInAttempts.$inferSelect>();
     expectTypeOf<typeof pg.signInAttempts.$inferInsert>().toEqualTypeOf<typeof sqlite.signInAttempts.$inferInsert>();
+    expectTypeOf<typeof pg.rateLimits.$inferSelect>().toEqualTypeOf<typeof sqlite.rateLimits.$inferSelect>();
+    expectTypeOf<typeof pg.rateLimits.$inferInsert>().toEqualTypeOf<typeof sqlite.rateLimits.$inferInsert>();
     expectTypeOf<typeof pg.projects.$inferSelect>().toEqualTypeOf<typeof sqlite.projects.$inferSelect>();
     expectTypeOf<typeof pg.projects.$inferInsert>().toEqualTypeOf<typeof sqlite.projects.$inferInsert>();
     expectTypeOf<typeof pg.projectGuidelines.$inferSelect>().toEqualTypeOf<typeof sqlite.projectGuidelines.$inferSelect>();
@@ -317,11 +319,11 @@ describe('schema parity (SQLite ↔ PostgreSQL)', () => {
   });
 
   it('checks the types of every table (the list above is complete)', () => {
-    // 23 tables when this was written; a new table needs its two lines in the test above.
+    // 24 tables when this was written; a new table needs its two lines in the test above.
     expect(sqliteTables.map(([name]) => name).sort()).toEqual(
       [
         'accounts', 'apiTokens', 'assignments', 'comparisons', 'invites', 'items', 'jobMetrics', 'jobs', 'judgments', 'leaderboards', 'modelScores',
-        'models', 'projectGuidelines', 'projectMembers', 'projects', 'prompts', 'responseFeatures', 'responses', 'sessions', 'signInAttempts', 'users',
+        'models', 'projectGuidelines', 'projectMembers', 'projects', 'prompts', 'responseFeatures', 'rateLimits', 'responses', 'sessions', 'signInAttempts', 'users',
         'verifications', 'workers',
       ].sort(),
     );
