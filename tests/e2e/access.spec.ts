@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { expect, test } from '@playwright/test';
+import { E2E_DATA_DIR } from '../../playwright.config';
 import { cli, signIn } from './fixtures';
 
 test.describe('an annotator', () => {
@@ -66,4 +68,26 @@ test('pages carry a Content-Security-Policy that forbids framing, and still hydr
   expect(projectPage!.headers()['content-security-policy']).toBe(csp);
   await expect(page.getByRole('heading', { name: 'Demo: helpfulness of five assistants' })).toBeVisible();
   expect(violations).toEqual([]);
+});
+
+test('an admin watches the workers live: a worker started on another host appears with its kinds, then shows stopped', async ({ page }) => {
+  await signIn(page, 'admin@e2e.test', 'e2e-admin-password');
+  await page.goto('/admin');
+  await page.getByRole('link', { name: 'Workers →' }).click();
+  await expect(page.getByRole('heading', { name: 'Workers' })).toBeVisible();
+  // npm start's own worker (every kind).
+  await expect(page.getByTestId('worker-row').filter({ hasText: 'all' }).filter({ hasText: 'live' }).first()).toBeVisible();
+
+  const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--kinds', 'export-dataset'], {
+    env: { ...process.env, ARBITER_DATA_DIR: E2E_DATA_DIR, ARBITER_HEARTBEAT_MS: '200' },
+    stdio: 'ignore',
+  });
+  try {
+    const row = page.getByTestId('worker-row').filter({ hasText: `:${worker.pid}` });
+    await expect(row).toContainText('export-dataset', { timeout: 20_000 });
+    await expect(row).toContainText('live');
+  } finally {
+    worker.kill('SIGTERM');
+  }
+  await expect(page.getByTestId('worker-row').filter({ hasText: `:${worker.pid}` })).toContainText('stopped', { timeout: 20_000 });
 });
