@@ -30,8 +30,11 @@ export const items = pgTable(
     index('items_queue_idx').on(t.projectId, t.status, t.annotationCount),
     index('items_prompt_idx').on(t.promptId),
     index('items_repeat_idx').on(t.repeatOfItemId),
-    index('items_serve_least_idx').on(t.projectId, t.status, t.isGold, t.priority.desc(), t.annotationCount, t.id),
-    index('items_serve_fixed_idx').on(t.projectId, t.status, t.isGold, t.priority.desc(), t.id),
+    // NULLS FIRST, as `ORDER BY priority DESC` sorts on PostgreSQL: with drizzle's default (NULLS LAST) the
+    // planner cannot read the serving order off the index — although priority is NOT NULL — and sorted every
+    // open item of the project on each lease (40 ms for 17,000 items, inside the project's lock).
+    index('items_serve_least_idx').on(t.projectId, t.status, t.isGold, t.priority.desc().nullsFirst(), t.annotationCount, t.id),
+    index('items_serve_fixed_idx').on(t.projectId, t.status, t.isGold, t.priority.desc().nullsFirst(), t.id),
   ],
 );
 

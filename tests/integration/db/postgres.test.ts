@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { execute, POSTGRES_LOCK_TIMEOUT_MS, projectLock, withWriteTransaction } from '@/db/client';
+import { execute, POSTGRES_LOCK_TIMEOUT_MS, projectLock, rows, withWriteTransaction } from '@/db/client';
 import { isBusyError } from '@/db/busy';
 import { signInAttempts } from '@/db/schema';
 import { dropTestDatabase } from '../../helpers/postgres';
@@ -99,5 +99,20 @@ describe('database (PostgreSQL)', () => {
     );
     expect(same[1]).toMatch(/out$/);
   });
-});
 
+  it('reads the serving order of a lease off its index, with no sort (the index matches ORDER BY priority DESC)', async () => {
+    // With the sort made prohibitive, a plan that still sorts is one the index cannot serve: as it was while
+    // the index said DESC NULLS LAST and the query DESC (NULLS FIRST on PostgreSQL), 40 ms per lease at 17,000 items.
+    const plans: string[] = [];
+    await withWriteTransaction(async (tx) => {
+      await execute(sql`set local enable_sort = off`, tx);
+      for (const order of [sql`priority desc, annotation_count asc, id asc`, sql`priority desc, id asc`]) {
+        const plan = await rows<{ 'QUERY PLAN': string }>(sql`explain select id from items where project_id = 1 and status = 'open' and is_gold = false order by ${order} limit 1`, tx);
+        plans.push(plan.map((r) => r['QUERY PLAN']).join('\n'));
+      }
+    });
+    expect(plans[0]).toMatch(/items_serve_least_idx/);
+    expect(plans[1]).toMatch(/items_serve_fixed_idx/);
+    for (const plan of plans) expect(plan).not.toMatch(/Sort/);
+  });
+});

@@ -160,8 +160,9 @@ function pgShape(table: PgTable) {
     indexes: config.indexes.map((i) => ({
       name: i.config.name,
       unique: i.config.unique,
-      // A `.desc()` column is SQLite's `sql\`${column} desc\``. NULLS FIRST/LAST is left out: the two
-      // databases order NULLs differently by default and every indexed sort key here is NOT NULL.
+      // A `.desc()` column is SQLite's `sql\`${column} desc\``. NULLS FIRST/LAST is left out: every indexed
+      // sort key here is NOT NULL, so it changes no order; PostgreSQL's indexes still name it to match
+      // the queries' ORDER BY (its planner does not use NOT NULL to match an index's NULLS order).
       columns: (i.config.columns as (SQL | IndexedColumn)[]).map((c) =>
         is(c, SQL) ? renderSql(c) : c.indexConfig.order === 'desc' ? `${c.name} desc` : c.name,
       ),
