@@ -33,9 +33,11 @@ function securityHeaders() {
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  // Loaded from node_modules at run time, never bundled: better-sqlite3 (native), and tfjs, which the
-  // server loads only to score with a reward model (bundled, the wasm backend cannot find its .wasm files).
-  serverExternalPackages: ['better-sqlite3', '@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+  // Loaded from node_modules at run time, never bundled: better-sqlite3 (native), tfjs, which the
+  // server loads only to score with a reward model (bundled, the wasm backend cannot find its .wasm files),
+  // and the S3 artifact store's SDK, loaded only when a bucket is configured (Next already keeps
+  // @aws-sdk/client-s3 external; lib-storage goes with it, so both share one client module).
+  serverExternalPackages: ['better-sqlite3', '@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@aws-sdk/lib-storage'],
   poweredByHeader: false,
   // `npm test` type-checks the whole repository (tests included) in its static tier; `npm start`
   // must not refuse to serve because a test file has a type error, so the build skips that check.

@@ -9,8 +9,29 @@ const booleanish = z
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  /** One folder holds the database file (arbiter.db) and every artifact. */
+  /** This host's folder: the SQLite file (arbiter.db), the cache of downloaded artifacts, and the artifacts themselves unless stored elsewhere (below). */
   ARBITER_DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * Artifacts (models, policies, checkpoints, exports, score reports) in this folder instead of the data
+   * directory: a mount every web, worker and CLI host shares (NFS, …). Unset, and no bucket: the data directory.
+   */
+  ARBITER_ARTIFACTS_DIR: z.string().min(1).optional(),
+  /** Artifacts in this S3-compatible bucket instead (it must exist); then REGION and both keys below are required. */
+  ARBITER_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'ARBITER_S3_BUCKET must be a bucket name: 3–63 lower-case letters, digits, dots and hyphens')
+    .optional(),
+  /** An S3-compatible server's address, e.g. http://minio:9000 (requests then name the bucket in the path); unset: AWS S3. */
+  ARBITER_S3_ENDPOINT: z.url({ protocol: /^https?$/, message: 'ARBITER_S3_ENDPOINT must be an http(s) URL such as http://minio:9000' }).optional(),
+  ARBITER_S3_REGION: z.string().min(1).optional(),
+  ARBITER_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  ARBITER_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** A folder of the bucket the artifacts go under (e.g. arbiter/prod), so one bucket can serve several installs. */
+  ARBITER_S3_PREFIX: z
+    .string()
+    .transform((v) => v.replace(/^\/+|\/+$/g, ''))
+    .pipe(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/, "ARBITER_S3_PREFIX must be '/'-separated names of letters, digits, '.', '_' and '-'"))
+    .optional(),
   /**
    * PostgreSQL instead of the SQLite file in the data directory, e.g. postgres://arbiter:…@db-host/arbiter
    * (a Unix socket: postgres://user@localhost/arbiter?host=/run/postgresql). Web, workers and CLI on every
@@ -108,11 +129,27 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if ((env.ARBITER_ADMIN_EMAIL === undefined) !== (env.ARBITER_ADMIN_PASSWORD === undefined)) {
     throw new Error('Invalid environment:\n  ARBITER_ADMIN_EMAIL and ARBITER_ADMIN_PASSWORD must be set together');
   }
+  const artifactProblem = artifactStoreProblem(env);
+  if (artifactProblem) throw new Error(`Invalid environment:\n  ${artifactProblem}`);
   if (env.ARBITER_DATABASE_URL && !env.ARBITER_SECRET) {
     // Sessions signed on one host must verify on another: with PostgreSQL the hosts share one secret, set by hand.
     throw new Error('Invalid environment:\n  ARBITER_SECRET must be set when ARBITER_DATABASE_URL is: every host serving the database must share it (e.g. openssl rand -hex 32)');
   }
   return env;
+}
+
+const S3_SETTINGS = ['ARBITER_S3_ENDPOINT', 'ARBITER_S3_REGION', 'ARBITER_S3_ACCESS_KEY_ID', 'ARBITER_S3_SECRET_ACCESS_KEY', 'ARBITER_S3_PREFIX'] as const;
+const S3_REQUIRED = ['ARBITER_S3_REGION', 'ARBITER_S3_ACCESS_KEY_ID', 'ARBITER_S3_SECRET_ACCESS_KEY'] as const;
+
+/** What is wrong with the artifact store's settings, so every process refuses them at start; null when nothing is. */
+function artifactStoreProblem(env: Env): string | null {
+  if (!env.ARBITER_S3_BUCKET) {
+    const stray = S3_SETTINGS.filter((name) => env[name] !== undefined);
+    return stray.length ? `${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set but ARBITER_S3_BUCKET is not: set the bucket too, or remove them` : null;
+  }
+  if (env.ARBITER_ARTIFACTS_DIR) return 'ARBITER_ARTIFACTS_DIR and ARBITER_S3_BUCKET are both set: artifacts go to one store, a folder or a bucket; remove one';
+  const missing = S3_REQUIRED.filter((name) => env[name] === undefined);
+  return missing.length ? `ARBITER_S3_BUCKET is set, so ${missing.join(', ')} must be set too` : null;
 }
 
 let cached: Env | undefined;
@@ -129,6 +166,27 @@ export function resetEnvCache(): void {
 
 export function dataDir(env: Env = getEnv()): string {
   return path.resolve(env.ARBITER_DATA_DIR);
+}
+
+/** Where artifacts are kept (lib/artifacts picks its store from this): a folder, or an S3-compatible bucket with a local cache. */
+export type ArtifactStoreConfig =
+  | { kind: 'directory'; root: string }
+  | { kind: 's3'; bucket: string; prefix: string | null; region: string; endpoint: string | null; accessKeyId: string; secretAccessKey: string; cacheDir: string };
+
+export function artifactStoreConfig(env: Env = getEnv()): ArtifactStoreConfig {
+  if (!env.ARBITER_S3_BUCKET) return { kind: 'directory', root: path.resolve(env.ARBITER_ARTIFACTS_DIR ?? env.ARBITER_DATA_DIR) };
+  return {
+    kind: 's3',
+    bucket: env.ARBITER_S3_BUCKET,
+    prefix: env.ARBITER_S3_PREFIX || null,
+    // parseEnv refused a bucket without these.
+    region: env.ARBITER_S3_REGION!,
+    endpoint: env.ARBITER_S3_ENDPOINT ?? null,
+    accessKeyId: env.ARBITER_S3_ACCESS_KEY_ID!,
+    secretAccessKey: env.ARBITER_S3_SECRET_ACCESS_KEY!,
+    // One cache folder per bucket and prefix, so pointing a host at another bucket never serves the old one's copies.
+    cacheDir: path.join(dataDir(env), 'cache', 'artifacts', 's3', env.ARBITER_S3_BUCKET, ...(env.ARBITER_S3_PREFIX ? env.ARBITER_S3_PREFIX.split('/') : [])),
+  };
 }
 
 export function databasePath(env: Env = getEnv()): string {

@@ -1,8 +1,8 @@
 /** CLI: align a policy (DPO family), list policies, sample from one, export one as a GPT-2 checkpoint. */
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { getPolicy, listPolicies, readyPolicyDir, startAlignment } from '@/db/queries/policies';
+import { getPolicy, listPolicies, localPolicyDir, POLICY_FILES, policyFileKeys, startAlignment } from '@/db/queries/policies';
+import { artifactStore } from '@/lib/artifacts';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { LOSS_TYPES } from '@/lib/ml/kinds';
 import { AppError } from '@/lib/errors';
@@ -110,7 +110,7 @@ export const alignCommands: Command[] = [
       const prompt = positionals.join(' ').trim();
       if (!prompt) throw new AppError('usage', 'give the prompt: generate --policy <id> "<prompt>"');
       const num = (name: string, schema: z.ZodType<number>) => parseValue(schema, values[name], `--${name}`);
-      const dir = readyPolicyDir(await getPolicy(CLI_ACTOR, policyId));
+      const dir = await localPolicyDir(await getPolicy(CLI_ACTOR, policyId));
       const { sampleFromCheckpoint } = await import('@/lib/ml/align/sample-checkpoint');
       const samples = await sampleFromCheckpoint(dir, prompt, {
         backend: mlBackendOptions(),
@@ -132,11 +132,10 @@ export const alignCommands: Command[] = [
     run: async ({ values }, io) => {
       const policyId = parseValue(idSchema, requireValue(values, 'policy'), '--policy');
       const out = path.resolve(requireValue(values, 'out'));
-      const dir = readyPolicyDir(await getPolicy(CLI_ACTOR, policyId));
-      const files = ['config.json', 'model.safetensors', 'tokenizer.json'];
-      fs.mkdirSync(out, { recursive: true });
-      for (const f of files) fs.copyFileSync(path.join(dir, f), path.join(out, f));
-      emit(io, { policyId, out, files }, `wrote ${files.join(', ')} to ${out}`);
+      const keys = policyFileKeys(await getPolicy(CLI_ACTOR, policyId));
+      // Streamed from the artifact store (a folder, or a bucket) into the folder asked for.
+      for (const name of POLICY_FILES) await artifactStore().download(keys[name], path.join(out, name));
+      emit(io, { policyId, out, files: [...POLICY_FILES] }, `wrote ${POLICY_FILES.join(', ')} to ${out}`);
     },
   },
 ];

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { getRewardModel, listRewardModels, readRewardModelFiles, startRewardModelTraining } from '@/db/queries/reward-models';
+import { getRewardModel, listRewardModels, readRewardModelFiles, REWARD_MODEL_FILES, rewardModelFileKeys, startRewardModelTraining } from '@/db/queries/reward-models';
+import { artifactStore } from '@/lib/artifacts';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { resolveCheckpoint } from '@/lib/checkpoints';
 import { REWARD_MODEL_KINDS } from '@/lib/ml/kinds';
@@ -79,7 +79,7 @@ export const modelCommands: Command[] = [
       const file = positionals[0];
       if (!file) throw new AppError('usage', 'give the file to score: score --model <id> <file>');
       const record = await getRewardModel(CLI_ACTOR, modelId);
-      const { manifest, weights } = readRewardModelFiles(record);
+      const { manifest, weights } = await readRewardModelFiles(record);
       const records: { line: number; record: unknown }[] = [];
       for await (const r of readRecords(file)) if ('record' in r) records.push(r); // an unreadable file: AppError 'bad-file', exit 2
       const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
@@ -97,10 +97,10 @@ export const modelCommands: Command[] = [
     run: async ({ values }, io) => {
       const modelId = parseValue(idSchema, requireValue(values, 'model'), '--model');
       const out = path.resolve(requireValue(values, 'out'));
-      const { dir } = readRewardModelFiles(await getRewardModel(CLI_ACTOR, modelId));
-      fs.mkdirSync(out, { recursive: true });
-      for (const f of ['model.json', 'weights.bin']) fs.copyFileSync(path.join(dir, f), path.join(out, f));
-      emit(io, { modelId, out, files: ['model.json', 'weights.bin'] }, `wrote model.json and weights.bin to ${out}`);
+      const keys = rewardModelFileKeys(await getRewardModel(CLI_ACTOR, modelId));
+      // Streamed from the artifact store (a folder, or a bucket) into the folder asked for.
+      for (const name of REWARD_MODEL_FILES) await artifactStore().download(keys[name], path.join(out, name));
+      emit(io, { modelId, out, files: [...REWARD_MODEL_FILES] }, `wrote model.json and weights.bin to ${out}`);
     },
   },
 ];

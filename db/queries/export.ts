@@ -13,8 +13,10 @@ import { createValidator, type ValidationReport } from '@/lib/data/export-valida
 import { createExportWriter, dawidSkeneWeights } from '@/lib/data/export-files';
 import type { ExportRequest } from '@/lib/data/export-settings';
 import type { Actor } from '@/lib/auth/access';
+import { artifactStore } from '@/lib/artifacts';
+import { exportRoot } from '@/lib/artifacts/keys';
+import { checkArtifactKey, isUnder } from '@/lib/artifacts/store';
 import { AppError } from '@/lib/errors';
-import { dataDir } from '@/lib/env';
 import { qualityReport } from '@/lib/stats/quality-report';
 import { alias, db, rows as rowsOf, withReadSnapshot } from '../client';
 import { comparisons, items, judgments, projects, prompts, responses } from '../schema';
@@ -294,23 +296,24 @@ async function writeBattles(projectId: number, out: LineSink) {
   }
 }
 
-/** Where the export job with this id writes its files. */
-export function exportDirectory(jobId: number): string {
-  return path.join(dataDir(), 'exports', String(jobId));
-}
-
 /** An export job of the project, for its researchers (any other job id: the same 404 as a missing one). */
 export async function getExportJob(actor: Actor, projectId: number, jobId: number): Promise<JobView> {
   await assertCanManageProject(actor, projectId);
   return getProjectJobForActor(actor, jobId, { kind: 'export-dataset', projectId }, `export ${jobId} not found in project ${projectId}`);
 }
 
-/** A finished export job of the project, for its researchers: where its files are and their names. */
-export async function getExportFiles(actor: Actor, projectId: number, jobId: number): Promise<{ dir: string; files: string[] }> {
+/**
+ * A finished export job of the project, for its researchers: each file it wrote (the names its result
+ * lists), with its key in the artifact store and its size. The files are under the prefix the result names
+ * (`exports/<job>/a<attempt>`); a job from before the artifact store wrote them to `exports/<job>`.
+ */
+export async function getExportFiles(actor: Actor, projectId: number, jobId: number): Promise<{ name: string; key: string; size: number }[]> {
   const job = await getExportJob(actor, projectId, jobId);
   if (job.status !== 'succeeded') throw new AppError('conflict', `export ${jobId} is ${job.status}, not finished`);
-  const dir = exportDirectory(jobId);
-  const files = (job.result as { files?: string[] } | null)?.files ?? [];
-  if (!fs.existsSync(dir)) throw new AppError('not-found', `the files of export ${jobId} are no longer on the server`);
-  return { dir, files };
+  const result = job.result as { files?: string[]; artifactPath?: unknown } | null;
+  const prefix = typeof result?.artifactPath === 'string' && isUnder(result.artifactPath, exportRoot(jobId)) ? result.artifactPath : exportRoot(jobId);
+  const sizes = new Map((await artifactStore().list(checkArtifactKey(prefix))).map((e) => [e.key, e.size]));
+  const files = (result?.files ?? []).map((name) => ({ name, key: `${prefix}/${name}`, size: sizes.get(`${prefix}/${name}`) }));
+  if (files.length === 0 || files.some((f) => f.size === undefined)) throw new AppError('not-found', `the files of export ${jobId} are no longer on the server`);
+  return files.map((f) => ({ ...f, size: f.size! }));
 }

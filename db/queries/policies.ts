@@ -1,17 +1,18 @@
 /**
- * Aligned policies: `models` rows of kind `policy`, their files under <data dir>/models/<id>/ (the
- * policy as a GPT-2 checkpoint in `policy/`, training checkpoints while a run lasts), what an alignment
- * run reads (the project's preference pairs with their texts), and what iterative rounds write back
- * (generated candidates as responses, judged comparisons or items for annotation).
+ * Aligned policies: `models` rows of kind `policy`, their files in the artifact store (the policy as a
+ * GPT-2 checkpoint under the prefix the row's artifact_path names), what an alignment run reads (the
+ * project's preference pairs with their texts), and what iterative rounds write back (generated
+ * candidates as responses, judged comparisons or items for annotation).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { and, asc, desc, eq } from 'drizzle-orm';
+import { artifactStore } from '@/lib/artifacts';
+import { modelRoot } from '@/lib/artifacts/keys';
+import { checkArtifactKey, isUnder } from '@/lib/artifacts/store';
 import type { Actor } from '@/lib/auth/access';
-import { AppError, formatZodIssues } from '@/lib/errors';
+import { AppError, formatZodIssues, isAppError } from '@/lib/errors';
 import { resolveCheckpoint } from '@/lib/checkpoints';
 import { contentHash } from '@/lib/data/content-hash';
-import { dataDir } from '@/lib/env';
 import { alignSettingsSchema, type AlignSettings } from '@/lib/jobs/align-policy';
 import { enqueueJob } from './queue';
 import { comparisons, jobs, models, prompts, responses } from '../schema';
@@ -24,7 +25,6 @@ import {
   findModelWithJob,
   getRewardModel,
   loserResponse,
-  modelDirectory,
   modelRecord,
   usablePairFilter,
   usablePairs,
@@ -103,16 +103,12 @@ export async function getPolicyForJob(id: number): Promise<PolicyRecord> {
   return toRecord(row.model, row.job);
 }
 
-/** The policy's exported checkpoint (config.json, model.safetensors, tokenizer.json). */
-export const policyCheckpointDir = (id: number) => path.join(modelDirectory(id), 'policy');
+/** A policy's files: a GPT-2 checkpoint that transformers loads. */
+export const POLICY_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
 
-export async function savePolicyResult(id: number, update: { metrics: Record<string, unknown>; backend: string }): Promise<void> {
-  await withWriteTransaction((tx) =>
-    tx
-      .update(models)
-      .set({ status: 'ready', metrics: update.metrics, backend: update.backend, artifactPath: path.relative(dataDir(), policyCheckpointDir(id)) })
-      .where(eq(models.id, id)),
-  );
+/** Publishes an aligned policy: ready, with its metrics and the prefix of its files. A job runs it inside ctx.fenced. */
+export async function savePolicyResult(id: number, artifactPath: string, update: { metrics: Record<string, unknown>; backend: string }): Promise<void> {
+  await withWriteTransaction((tx) => tx.update(models).set({ status: 'ready', metrics: update.metrics, backend: update.backend, artifactPath }).where(eq(models.id, id)));
 }
 
 /** Live metrics of a run still training (samples, rounds so far), kept beside its status. */
@@ -124,12 +120,41 @@ export async function markPolicyFailed(id: number, reason: string): Promise<void
   await withWriteTransaction((tx) => tx.update(models).set({ status: 'failed', metrics: { error: reason } }).where(eq(models.id, id)));
 }
 
-/** The directory holding a ready policy's three files. */
-export function readyPolicyDir(record: PolicyRecord): string {
+/**
+ * The keys of a ready policy's three files, from the prefix its row names (`models/<id>/job<j>-a<n>/policy`,
+ * or `models/<id>/policy` for a policy aligned before the artifact store); a prefix outside the policy's own
+ * folder is refused, whatever the row says.
+ */
+export function policyFileKeys(record: PolicyRecord): Record<(typeof POLICY_FILES)[number], string> {
   if (record.status !== 'ready' || !record.artifactPath) throw new AppError('conflict', `policy ${record.id} is ${record.status}, not ready`);
-  const dir = path.join(dataDir(), record.artifactPath);
-  if (!dir.startsWith(path.join(dataDir(), 'models') + path.sep) || !fs.existsSync(path.join(dir, 'model.safetensors'))) throw new AppError('not-found', `policy ${record.id} has no files`);
-  return dir;
+  const prefix = record.artifactPath;
+  let valid = true;
+  try {
+    checkArtifactKey(prefix);
+  } catch {
+    valid = false;
+  }
+  if (!valid || !isUnder(prefix, modelRoot(record.id))) throw new AppError('not-found', `policy ${record.id} has no files`);
+  return { 'config.json': `${prefix}/config.json`, 'model.safetensors': `${prefix}/model.safetensors`, 'tokenizer.json': `${prefix}/tokenizer.json` };
+}
+
+/**
+ * A local folder holding a ready policy's three files, for code that loads a checkpoint from a folder
+ * (sampling, a later alignment starting from it): the store's own folder, or the cache's copy of a bucket's.
+ */
+export async function localPolicyDir(record: PolicyRecord): Promise<string> {
+  const keys = policyFileKeys(record);
+  const store = artifactStore();
+  const dirs = new Set<string>();
+  try {
+    for (const name of POLICY_FILES) dirs.add(path.dirname(await store.localCopy(keys[name])));
+  } catch (error) {
+    if (isAppError(error, 'not-found')) throw new AppError('not-found', `policy ${record.id} has no files in the artifact store (${store.location})`);
+    throw error;
+  }
+  // Keys under one prefix map to one folder in either store.
+  if (dirs.size !== 1) throw new Error(`policy ${record.id}: its local copies are not in one folder`);
+  return [...dirs][0]!;
 }
 
 export type AlignmentPair = {

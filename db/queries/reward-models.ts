@@ -1,11 +1,15 @@
-/** Reward-model records (`models` rows of kind reward-*), their files under <data dir>/models/<id>/, and re-annotation of flagged pairs. */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+/**
+ * Reward-model records (`models` rows of kind reward-*), their files in the artifact store (model.json and
+ * weights.bin under the prefix the row's artifact_path names), scoring jobs' inputs and reports, and
+ * re-annotation of flagged pairs.
+ */
+import { readFile } from 'node:fs/promises';
 import { and, count, desc, eq, inArray, isNotNull, like, ne, sql } from 'drizzle-orm';
+import { artifactStore } from '@/lib/artifacts';
+import { modelRoot, scoreInputKey, scoreRoot } from '@/lib/artifacts/keys';
+import { checkArtifactKey, isUnder, readArtifactBytes } from '@/lib/artifacts/store';
 import type { Actor } from '@/lib/auth/access';
 import { AppError, isAppError } from '@/lib/errors';
-import { dataDir } from '@/lib/env';
 import { resolveCheckpoint } from '@/lib/checkpoints';
 import { enqueueJob } from './queue';
 import { rewardModelSettingsSchema, type RewardModelSettings } from '@/lib/jobs/train-reward-model';
@@ -32,7 +36,8 @@ export type RewardModelRecord = {
 
 export const REWARD_KIND_PREFIX = 'reward-';
 
-export const modelDirectory = (modelId: number) => path.join(dataDir(), 'models', String(modelId));
+/** The two files of a reward model, under its artifact prefix. */
+export const REWARD_MODEL_FILES = ['model.json', 'weights.bin'] as const;
 
 /** A `models` row with its job, as the doors show it (reward models and policies alike). */
 export function modelRecord(row: typeof models.$inferSelect, job: typeof jobs.$inferSelect | null, kind: string): RewardModelRecord {
@@ -152,18 +157,19 @@ export async function getRewardModelForJob(modelId: number): Promise<RewardModel
   return toRecord(row.model, row.job);
 }
 
-/** Writes model.json + weights.bin and marks the model ready with its metrics. */
-export async function saveRewardModelFiles(modelId: number, files: { manifest: unknown; weights: Buffer }, update: { metrics: Record<string, unknown>; backend: string }): Promise<void> {
-  const dir = modelDirectory(modelId);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'weights.bin'), files.weights);
-  fs.writeFileSync(path.join(dir, 'model.json'), `${JSON.stringify(files.manifest, null, 1)}\n`);
-  await withWriteTransaction((tx) =>
-    tx
-      .update(models)
-      .set({ status: 'ready', metrics: update.metrics, backend: update.backend, artifactPath: path.relative(dataDir(), dir) })
-      .where(eq(models.id, modelId)),
-  );
+/**
+ * Puts model.json + weights.bin under `prefix` (the training attempt's: lib/artifacts/keys.ts). Nothing reads
+ * them until saveRewardModelResult names the prefix, so a run that dies between the two leaves files only.
+ */
+export async function putRewardModelFiles(prefix: string, files: { manifest: unknown; weights: Buffer }): Promise<void> {
+  const store = artifactStore();
+  await store.put(`${prefix}/weights.bin`, files.weights);
+  await store.put(`${prefix}/model.json`, `${JSON.stringify(files.manifest, null, 1)}\n`);
+}
+
+/** Publishes a trained model: ready, with its metrics and the prefix of its files. A job runs it inside ctx.fenced. */
+export async function saveRewardModelResult(modelId: number, artifactPath: string, update: { metrics: Record<string, unknown>; backend: string }): Promise<void> {
+  await withWriteTransaction((tx) => tx.update(models).set({ status: 'ready', metrics: update.metrics, backend: update.backend, artifactPath }).where(eq(models.id, modelId)));
 }
 
 export async function markRewardModelFailed(modelId: number, reason: string): Promise<void> {
@@ -174,57 +180,69 @@ function assertRewardModelReady(record: RewardModelRecord): asserts record is Re
   if (record.status !== 'ready' || !record.artifactPath) throw new AppError('conflict', `model ${record.id} is ${record.status}, not ready`);
 }
 
-/** model.json (parsed) and weights.bin of a ready model. */
-export function readRewardModelFiles(record: RewardModelRecord): { manifest: unknown; weights: Buffer; dir: string } {
+/**
+ * The keys of a ready model's files, from the prefix its row names (`models/<id>/job<j>-a<n>`, or
+ * `models/<id>` for a model trained before the artifact store). A prefix outside the model's own folder is
+ * refused, whatever the row says.
+ */
+export function rewardModelFileKeys(record: RewardModelRecord): Record<(typeof REWARD_MODEL_FILES)[number], string> {
   assertRewardModelReady(record);
-  const dir = path.join(dataDir(), record.artifactPath);
-  if (!dir.startsWith(path.join(dataDir(), 'models') + path.sep)) throw new AppError('not-found', `model ${record.id} has no files`);
-  return { manifest: JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as unknown, weights: fs.readFileSync(path.join(dir, 'weights.bin')), dir };
+  const prefix = record.artifactPath;
+  try {
+    checkArtifactKey(prefix);
+  } catch {
+    throw new AppError('not-found', `model ${record.id} has no files`);
+  }
+  if (!isUnder(prefix, modelRoot(record.id))) throw new AppError('not-found', `model ${record.id} has no files`);
+  return { 'model.json': `${prefix}/model.json`, 'weights.bin': `${prefix}/weights.bin` };
 }
 
-/** Checkpoint files of a training run (weights so far), kept beside the model. */
-export const checkpointFile = (modelId: number) => path.join(modelDirectory(modelId), 'checkpoint.json');
-
-/** Where a score-records job keeps the records it scores (SCORE_INPUT) and writes its report (SCORE_REPORT). */
-export const scoreJobDirectory = (jobId: number) => path.join(dataDir(), 'scores', String(jobId));
-export const SCORE_INPUT = 'records.json';
-export const SCORE_REPORT = 'scores.json';
+/**
+ * model.json (parsed) and weights.bin of a ready model, read from local copies (the store's own files, or
+ * the cache of a bucket's): loading a model needs its weights whole in memory.
+ */
+export async function readRewardModelFiles(record: RewardModelRecord): Promise<{ manifest: unknown; weights: Buffer }> {
+  const keys = rewardModelFileKeys(record);
+  const store = artifactStore();
+  try {
+    const manifest = JSON.parse((await readArtifactBytes(store, keys['model.json'])).toString('utf8')) as unknown;
+    const weights = await readFile(await store.localCopy(keys['weights.bin']));
+    return { manifest, weights };
+  } catch (error) {
+    if (isAppError(error, 'not-found')) throw new AppError('not-found', `model ${record.id} has no files in the artifact store (${store.location})`);
+    throw error;
+  }
+}
 
 /**
  * Queues the scoring of `records` with a ready model in a worker (score calls larger than
- * ARBITER_MAX_SYNC_SCORE_ROWS). The input file is written to a staging folder first (no write lock held
- * while it is written), then moved to the job's folder inside the transaction that enqueues the job, so no
- * worker can claim the job before its file exists, and a failed write leaves no job behind.
+ * ARBITER_MAX_SYNC_SCORE_ROWS). The records go to the artifact store first (no write lock held while they
+ * are written), under a fresh key the job's payload names, so no worker can claim the job before its input
+ * exists; a failed enqueue removes them.
  */
 export async function startScoringJob(actor: Actor, record: RewardModelRecord, records: unknown[]): Promise<JobView> {
   await assertCanManageProjectOf(actor, record.projectId, `model ${record.id} not found`);
   assertRewardModelReady(record);
-  const staging = path.join(dataDir(), 'scores', `.staging-${crypto.randomUUID()}`);
-  let dir: string | undefined;
+  const store = artifactStore();
+  const input = scoreInputKey();
+  await store.put(input, JSON.stringify(records));
   let jobId: number;
   try {
-    fs.mkdirSync(staging, { recursive: true });
-    fs.writeFileSync(path.join(staging, SCORE_INPUT), JSON.stringify(records));
-    jobId = await withWriteTransaction(async () => {
-      const job = await enqueueJob('score-records', { projectId: record.projectId, modelId: record.id, rows: records.length }, { projectId: record.projectId, createdBy: actor.id });
-      dir = scoreJobDirectory(job.id);
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.renameSync(staging, dir);
-      return job.id;
-    });
+    jobId = (await enqueueJob('score-records', { projectId: record.projectId, modelId: record.id, rows: records.length, input }, { projectId: record.projectId, createdBy: actor.id })).id;
   } catch (error) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await store.delete(input).catch(() => undefined); // best effort: the enqueue's failure is the one to report
     throw error;
   }
   return getJobForActor(actor, jobId);
 }
 
 /**
- * The report file (the JSON a synchronous score call answers) of a succeeded score-records job of this
- * model. Any other job id — missing, hidden, another kind, another model's — gets the same 404.
+ * Where the report (the JSON a synchronous score call answers) of a succeeded score-records job of this
+ * model is: the key its result names (`scores/<job>/a<n>/scores.json`; a job from before the artifact store
+ * left it at `scores/<job>/scores.json`), with its size. Any other job id — missing, hidden, another kind,
+ * another model's — gets the same 404.
  */
-export async function getScoringReportFile(actor: Actor, modelId: number, jobId: number): Promise<string> {
+export async function getScoringReport(actor: Actor, modelId: number, jobId: number): Promise<{ key: string; size: number }> {
   const model = await getRewardModel(actor, modelId);
   const notFound = `scoring job ${jobId} not found for model ${modelId}`;
   const job = await getProjectJobForActor(actor, jobId, { kind: 'score-records', projectId: model.projectId }, notFound);
@@ -232,9 +250,11 @@ export async function getScoringReportFile(actor: Actor, modelId: number, jobId:
   const payload = row?.payload as { modelId?: unknown } | undefined;
   if (payload?.modelId !== modelId) throw new AppError('not-found', notFound);
   if (job.status !== 'succeeded') throw new AppError('conflict', `scoring job ${jobId} is ${job.status}, not finished; follow it at GET /api/v1/jobs/${jobId}`);
-  const file = path.join(scoreJobDirectory(jobId), SCORE_REPORT);
-  if (!fs.existsSync(file)) throw new AppError('not-found', `the scores of job ${jobId} are no longer on the server`);
-  return file;
+  const named = (job.result as { artifactPath?: unknown } | null)?.artifactPath;
+  const key = typeof named === 'string' && isUnder(named, scoreRoot(jobId)) ? named : `${scoreRoot(jobId)}/scores.json`;
+  const stat = await artifactStore().stat(checkArtifactKey(key));
+  if (!stat) throw new AppError('not-found', `the scores of job ${jobId} are no longer on the server`);
+  return { key, size: stat.size };
 }
 
 /** Ids per IN list: far under SQLite's 32,766 bound parameters. */

@@ -22,7 +22,7 @@ type Judge = { score(prompt: AlignmentPair['messages'], responses: string[], agg
 /** The reward model as a judge of (prompt, responses): scalar rewards (GPM: mean win probability against the others). */
 async function openJudge(rewardModelId: number): Promise<Judge> {
   const { loadScorer } = await import('@/lib/ml/load-model');
-  const { manifest, weights } = readRewardModelFiles(await getRewardModelForJob(rewardModelId));
+  const { manifest, weights } = await readRewardModelFiles(await getRewardModelForJob(rewardModelId));
   const loaded = loadScorer(manifest, weights, (name) => resolveCheckpoint(name));
   return {
     kind: loaded.scorer.config.kind,

@@ -11,14 +11,22 @@
  *     reference, or annotators get them as items and the run ends.
  *  6. Evaluation (align-eval.ts): samples of the reference and the policy side by side, win rate and
  *     best-of-n judged by a reward model; the policy is exported as config.json + model.safetensors + tokenizer.json.
- * After every epoch the training state (weights, Adam, step) is written beside the model; a retried job resumes.
+ * The run works in a local folder (lib/artifacts/work-dir.ts). After every epoch the training state (weights,
+ * Adam, step) and the files it builds on go to the artifact store under this attempt's prefix, and the
+ * checkpoint value names them; a retried job, on any host, downloads the files of the checkpoint it resumes.
+ * The policy and its rounds' weights are put under the attempt's prefix and published by one fenced write.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { getPolicyForJob, loadAlignmentPairs, markPolicyFailed, policyCheckpointDir, readyPolicyDir, savePolicyResult, type AlignmentPair } from '@/db/queries/policies';
-import { modelDirectory } from '@/db/queries/reward-models';
+import { getPolicyForJob, loadAlignmentPairs, localPolicyDir, markPolicyFailed, POLICY_FILES, savePolicyResult, type AlignmentPair } from '@/db/queries/policies';
 import { projectExists } from '@/db/queries/stats';
+import { artifactStore } from '@/lib/artifacts';
+import { asCheckpointFileMap, CheckpointFiles } from '@/lib/artifacts/checkpoint-files';
+import { modelAttemptPrefix, modelRoot } from '@/lib/artifacts/keys';
+import { removeSupersededFiles } from '@/lib/artifacts/superseded';
+import { openWorkDir } from '@/lib/artifacts/work-dir';
 import { resolveCheckpoint } from '@/lib/checkpoints';
+import { isAppError } from '@/lib/errors';
 import type { JobPayload } from '@/lib/jobs/registry';
 import type { PreferenceExample } from '@/lib/ml/align/train';
 import type { JobContext } from '../types';
@@ -26,7 +34,8 @@ import { mlBackendOptions } from '@/lib/env';
 import { pendingWrites } from '../pending-writes';
 
 type Payload = JobPayload<'align-policy'>;
-type Stage = { stage: 'sft' | 'preference'; round: number; step: number };
+/** `files`: the files of the run's folder at this checkpoint, each with its key in the artifact store. */
+type Stage = { stage: 'sft' | 'preference'; round: number; step: number; files?: Record<string, string> };
 const isStage = (v: unknown): v is Stage => typeof v === 'object' && v !== null && 'stage' in v && 'round' in v;
 
 export async function handleAlignPolicy(payload: Payload, ctx: JobContext) {
@@ -35,7 +44,7 @@ export async function handleAlignPolicy(payload: Payload, ctx: JobContext) {
   try {
     return await align(payload, ctx);
   } catch (error) {
-    if (ctx.job.attempts >= ctx.job.maxAttempts && !ctx.signal.aborted) await markPolicyFailed(payload.modelId, error instanceof Error ? error.message : String(error));
+    if (ctx.job.attempts >= ctx.job.maxAttempts && !ctx.signal.aborted) await ctx.fenced(() => markPolicyFailed(payload.modelId, error instanceof Error ? error.message : String(error)));
     throw error;
   }
 }
@@ -51,6 +60,16 @@ export function splitPrompts(pairs: readonly AlignmentPair[], max: number): { tr
 }
 
 async function align(payload: Payload, ctx: JobContext) {
+  const work = await openWorkDir(`align-${ctx.job.id}`);
+  try {
+    return await alignIn(work.path, payload, ctx);
+  } finally {
+    await work.remove();
+  }
+}
+
+/** The run, in the local folder `dir`. */
+async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
   const { initBackend } = await import('@/lib/ml/backend');
   const { Gpt } = await import('@/lib/ml/gpt/model');
   const { loadCheckpoint, saveCheckpoint } = await import('@/lib/ml/gpt/checkpoint');
@@ -66,13 +85,33 @@ async function align(payload: Payload, ctx: JobContext) {
   const { evaluatePolicy, runRound } = await import('./align-eval');
   const backend = await initBackend(mlBackendOptions());
   ctx.log(`TensorFlow.js backend: ${backend.backend}`);
-  const dir = modelDirectory(payload.modelId);
-  fs.mkdirSync(dir, { recursive: true });
-  const resumed = isStage(ctx.checkpoint) ? ctx.checkpoint : null;
+  const store = artifactStore();
+  const prefix = modelAttemptPrefix(payload.modelId, ctx.job.id, ctx.attempt);
+  const log = (message: string) => ctx.log(message);
+  // A checkpoint is resumed only with the files it names (one saved before checkpoints named them is not).
+  let resumed = isStage(ctx.checkpoint) && asCheckpointFileMap(ctx.checkpoint.files) ? ctx.checkpoint : null;
+  // The folder's files as the resumed checkpoint left them, from the store (any earlier attempt's keys).
+  let stored = new CheckpointFiles(store, `${prefix}/checkpoints`, resumed ? asCheckpointFileMap(resumed.files) : null, log);
+  try {
+    await stored.downloadAll(dir);
+  } catch (error) {
+    if (!isAppError(error, 'not-found')) throw error;
+    ctx.log(`the checkpoint's files are gone from the artifact store (${error.message}); training from the start`);
+    resumed = null;
+    stored = new CheckpointFiles(store, `${prefix}/checkpoints`, null, log);
+    for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+  /** Puts files of the folder the next checkpoint needs (fresh keys); drop: files it no longer needs. */
+  const keep = (...names: string[]) => Promise.all(names.map((name) => stored.putFile(name, path.join(dir, name))));
+  const drop = (...names: string[]) => Promise.all(names.map((name) => stored.remove(name)));
+  const checkpoint = async (stage: Omit<Stage, 'files'>) => {
+    await ctx.saveCheckpoint({ ...stage, files: stored.files() } satisfies Stage);
+    await stored.saved();
+  };
   if (resumed) {
     await ctx.discardMetricsAfter(resumed.step);
     ctx.log(`resuming: ${resumed.stage} stage, round ${resumed.round}, after step ${resumed.step}`);
-  }
+  } else if (ctx.checkpoint !== null) await ctx.discardMetricsAfter(0); // starting over: an earlier attempt's steps go
 
   // 1. Data.
   await ctx.reportProgress(0.01, 'Reading preferences');
@@ -86,7 +125,7 @@ async function align(payload: Payload, ctx: JobContext) {
   const tokenizerFile = path.join(dir, 'tokenizer.json');
   let baseDir: string | null = null;
   if (payload.base.startsWith('checkpoint:')) baseDir = resolveCheckpoint(payload.base.slice('checkpoint:'.length));
-  if (payload.base.startsWith('policy:')) baseDir = readyPolicyDir(await getPolicyForJob(Number(payload.base.slice('policy:'.length))));
+  if (payload.base.startsWith('policy:')) baseDir = await localPolicyDir(await getPolicyForJob(Number(payload.base.slice('policy:'.length))));
   if (!fs.existsSync(tokenizerFile)) {
     if (baseDir) fs.copyFileSync(path.join(baseDir, 'tokenizer.json'), tokenizerFile);
     else {
@@ -94,6 +133,7 @@ async function align(payload: Payload, ctx: JobContext) {
       const texts = train.slice(0, 4000).flatMap((p) => [renderPrompt(p.messages), renderCompletion(p.chosen), renderCompletion(p.rejected)]);
       fs.writeFileSync(tokenizerFile, JSON.stringify(bpeToTokenizerJson(trainBpe(texts, payload.merges))));
     }
+    await keep('tokenizer.json');
   }
   const tok = new HfBpeTokenizer(JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')));
   const policy = baseDir ? loadCheckpoint(baseDir, { trainable: true }).model : new Gpt({ vocabSize: tok.vocabSize, nPositions: payload.contextLength, nEmbd: payload.dModel, nLayer: payload.layers, nHead: payload.heads, layerNormEpsilon: 1e-5 }, payload.seed);
@@ -136,15 +176,18 @@ async function align(payload: Payload, ctx: JobContext) {
         },
         onEpoch: async (_epoch, capture) => {
           writeTrainState(dir, 'sft-state', await capture(), shapes);
+          await keep('sft-state.bin', 'sft-state.json');
           await writes.flush();
-          await ctx.saveCheckpoint({ stage: 'sft', round: 1, step } satisfies Stage);
+          await checkpoint({ stage: 'sft', round: 1, step });
         },
       });
       await writes.flush();
     }
     saveWeights(sftFile, policy);
+    await keep('sft.safetensors');
     removeTrainState(dir, 'sft-state');
-    await ctx.saveCheckpoint({ stage: 'preference', round: 1, step } satisfies Stage);
+    await drop('sft-state.bin', 'sft-state.json');
+    await checkpoint({ stage: 'preference', round: 1, step });
   } else {
     // SFT finished in an earlier attempt: continue from its weights, or from the previous iterate in a later
     // round (a saved preference state, if any, replaces both below).
@@ -162,6 +205,7 @@ async function align(payload: Payload, ctx: JobContext) {
     if (at >= 0) roundsLog[at] = { ...roundsLog[at], ...entry };
     else roundsLog.push(entry);
     fs.writeFileSync(roundsFile, JSON.stringify(roundsLog));
+    return keep('rounds.json');
   };
   let examples = alignmentExamples(train, payload.loss, seq);
   const firstRound = resumed?.stage === 'preference' ? resumed.round : 1;
@@ -172,12 +216,15 @@ async function align(payload: Payload, ctx: JobContext) {
       if (state?.info.round === round) examples = state.info.examples as PreferenceExample[];
       else {
         const made = await runRound(payload, round, policy, tok, train, seq, ctx);
-        logRound(made.log);
+        await logRound(made.log);
         if (payload.roundJudge === 'annotators') break;
         examples = made.examples;
         // The previous iterate is the next round's reference.
         saveWeights(refFile, policy);
         writeTrainState(dir, 'round-data', { step, weights: [], optimizer: [] }, [], { round, examples });
+        await keep('reference.safetensors', 'round-data.bin', 'round-data.json');
+        // Stored before training on it: a retry reuses this round's candidates instead of sampling (and writing) them again.
+        await checkpoint({ stage: 'preference', round, step });
       }
     }
     const reference = round > 1 && fs.existsSync(refFile) ? loadFrozen(refFile) : loadFrozen(sftFile);
@@ -203,8 +250,9 @@ async function align(payload: Payload, ctx: JobContext) {
         },
         onEpoch: async (_epoch, capture) => {
           writeTrainState(dir, 'preference-state', await capture(), shapes);
+          await keep('preference-state.bin', 'preference-state.json');
           await writes.flush();
-          await ctx.saveCheckpoint({ stage: 'preference', round, step } satisfies Stage);
+          await checkpoint({ stage: 'preference', round, step });
         },
         peer: peer ?? undefined,
       });
@@ -213,10 +261,12 @@ async function align(payload: Payload, ctx: JobContext) {
       await peer?.close();
     }
     removeTrainState(dir, 'preference-state');
+    await drop('preference-state.bin', 'preference-state.json');
     reference.dispose();
     saveWeights(path.join(dir, `round-${round}.safetensors`), policy);
-    logRound({ round, ...(round === 1 ? { judge: 'project preferences' } : {}), examples: examples.length, checkpoint: `round-${round}.safetensors` });
-    if (round < payload.rounds) await ctx.saveCheckpoint({ stage: 'preference', round: round + 1, step } satisfies Stage);
+    await keep(`round-${round}.safetensors`);
+    await logRound({ round, ...(round === 1 ? { judge: 'project preferences' } : {}), examples: examples.length, checkpoint: `round-${round}.safetensors` });
+    if (round < payload.rounds) await checkpoint({ stage: 'preference', round: round + 1, step });
   }
 
   // 6. Evaluation and export.
@@ -224,7 +274,17 @@ async function align(payload: Payload, ctx: JobContext) {
   const initial = loadFrozen(sftFile);
   const evaluation = await evaluatePolicy(payload, policy, initial, tok, evalPrompts, ctx);
   initial.dispose();
-  saveCheckpoint(policyCheckpointDir(payload.modelId), policy, JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')), eos);
+  // The policy and each round's weights go under this attempt's prefix; the fenced write below publishes them.
+  const policyDir = path.join(dir, 'policy');
+  saveCheckpoint(policyDir, policy, JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')), eos);
+  await ctx.reportProgress(0.97, 'Storing the policy');
+  for (const name of POLICY_FILES) await store.putFile(`${prefix}/policy/${name}`, path.join(policyDir, name));
+  for (const entry of roundsLog) {
+    if (typeof entry.checkpoint !== 'string' || !fs.existsSync(path.join(dir, entry.checkpoint))) continue;
+    const key = `${prefix}/rounds/${entry.checkpoint}`;
+    await store.putFile(key, path.join(dir, entry.checkpoint));
+    entry.checkpoint = key; // the round's weights, by their key in the artifact store
+  }
   const metrics = {
     backend: backend.backend,
     parameters: policy.parameterCount,
@@ -235,9 +295,14 @@ async function align(payload: Payload, ctx: JobContext) {
     rounds: roundsLog,
     ...evaluation,
   };
-  await savePolicyResult(payload.modelId, { metrics, backend: backend.backend });
-  for (const name of ['round-data']) removeTrainState(dir, name);
+  await ctx.fenced(() => savePolicyResult(payload.modelId, `${prefix}/policy`, { metrics, backend: backend.backend }));
   policy.dispose();
+  try {
+    // Training state (this attempt's and earlier ones') is read by nothing once the policy is published.
+    await removeSupersededFiles(store, modelRoot(payload.modelId), { id: ctx.job.id, attempt: ctx.attempt }, [`${prefix}/policy`, `${prefix}/rounds`]);
+  } catch (error) {
+    ctx.log(`could not remove superseded files of policy ${payload.modelId} (${error instanceof Error ? error.message : String(error)}); they are left for a sweep`);
+  }
   const w = evaluation.winRate;
   await ctx.reportProgress(1, `policy ready${w ? `: wins ${(w.winRate * 100).toFixed(0)}% against the reference (reward model ${w.rewardModelId})` : ''}`);
   return { policyId: payload.modelId, winRate: w?.winRate ?? null, backend: backend.backend };

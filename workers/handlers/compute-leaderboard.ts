@@ -33,7 +33,8 @@ export async function handleComputeLeaderboard(payload: JobPayload<'compute-lead
   ctx.signal.throwIfAborted();
   const matrix = pairwiseMatrix(collapseBattles(battles), board.rows.map((r) => r.system));
   const result = { rows: board.rows, battles: battles.a.length, degenerateRounds: board.degenerateRounds, matrix, ...('tieParameter' in board ? { tieParameter: board.tieParameter } : {}), ...('style' in board ? { style: board.style } : {}) };
-  const id = await saveLeaderboard({ projectId: payload.projectId, jobId: ctx.job.id, method: payload.method, config: { rounds: payload.rounds, seed: payload.seed, l2: payload.l2 }, result });
+  // Fenced: a worker that lost the job while it fitted (paused past the stale timeout) stores no second leaderboard.
+  const id = await ctx.fenced(() => saveLeaderboard({ projectId: payload.projectId, jobId: ctx.job.id, method: payload.method, config: { rounds: payload.rounds, seed: payload.seed, l2: payload.l2 }, result }));
   await ctx.reportProgress(1, `${board.rows.length} systems rated (${payload.method})`);
   return { leaderboardId: id, systems: board.rows.length, battles: battles.a.length };
 }

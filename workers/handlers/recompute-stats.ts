@@ -33,7 +33,8 @@ export async function handleRecomputeStats(payload: JobPayload<'recompute-stats'
   }
 
   const stats = { ...summarizeWinRates(state.acc), ...(await countProjectWork(payload.projectId)) };
-  await saveProjectStats(payload.projectId, stats);
+  // Fenced: only the job's current owner writes the project's summary.
+  await ctx.fenced(() => saveProjectStats(payload.projectId, stats));
   await ctx.reportProgress(1, `${stats.comparisons} comparisons, ${stats.systems.length} systems`);
   return { comparisons: stats.comparisons, systems: stats.systems.length, judgments: stats.judgments, resumedFrom: resumed?.processed ?? 0 };
 }

@@ -1,12 +1,16 @@
 /**
- * score-records: scores the records a REST call left in <data dir>/scores/<job id>/records.json with a
- * reward model and writes the report (the JSON a synchronous score call answers) to scores.json beside it.
- * Scores in steps of SCORE_STEP records, awaiting between them so heartbeats and cancellation run
- * (docs/architecture.md, "Jobs"). tfjs is loaded here, on first use, so other job kinds never pay for it.
+ * score-records: scores the records a REST call left in the artifact store (the payload's `input`) with a
+ * reward model and puts the report (the JSON a synchronous score call answers) under this attempt's key,
+ * scores/<job id>/a<attempt>/scores.json, which the job's result names (the result is written by the job's
+ * completion, itself fenced by the lease). Scores in steps of SCORE_STEP records, awaiting between them so
+ * heartbeats and cancellation run (docs/architecture.md, "Jobs"). tfjs is loaded here, on first use, so
+ * other job kinds never pay for it.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { getRewardModelForJob, readRewardModelFiles, SCORE_INPUT, SCORE_REPORT, scoreJobDirectory } from '@/db/queries/reward-models';
+import { getRewardModelForJob, readRewardModelFiles } from '@/db/queries/reward-models';
+import { artifactStore } from '@/lib/artifacts';
+import { attemptOfSegment, scoreReportKey, scoreRoot } from '@/lib/artifacts/keys';
+import { readArtifactBytes, type ArtifactStore } from '@/lib/artifacts/store';
+import { removeSupersededFiles } from '@/lib/artifacts/superseded';
 import { resolveCheckpoint } from '@/lib/checkpoints';
 import type { JobPayload } from '@/lib/jobs/registry';
 import type { ScoreReport } from '@/lib/ml/scoring';
@@ -17,20 +21,45 @@ import { mlBackendOptions } from '@/lib/env';
 const SCORE_STEP = 100;
 
 export async function handleScoreRecords(payload: JobPayload<'score-records'>, ctx: JobContext) {
-  const dir = scoreJobDirectory(ctx.job.id);
-  const input = path.join(dir, SCORE_INPUT);
-  const output = path.join(dir, SCORE_REPORT);
-  // An earlier attempt that wrote the report and removed the input died before the job was marked done.
-  const report = !fs.existsSync(input) && fs.existsSync(output) ? (JSON.parse(fs.readFileSync(output, 'utf8')) as ScoreReport) : await score(input, output, payload, ctx);
+  const store = artifactStore();
+  // A job queued before the artifact store has its records at scores/<job id>/records.json.
+  const input = payload.input ?? `${scoreRoot(ctx.job.id)}/records.json`;
+  let reportKey = scoreReportKey(ctx.job.id, ctx.attempt);
+  let report: ScoreReport;
+  if (await store.exists(input)) report = await score(store, input, reportKey, payload, ctx);
+  else {
+    // An earlier attempt put its report and removed the input, then died before the job was marked done.
+    const earlier = await earlierReport(store, ctx);
+    if (!earlier) throw new Error(`the records of scoring job ${ctx.job.id} are no longer on the server`);
+    reportKey = earlier;
+    report = JSON.parse((await readArtifactBytes(store, earlier)).toString('utf8')) as ScoreReport;
+  }
+  try {
+    await removeSupersededFiles(store, scoreRoot(ctx.job.id), { id: ctx.job.id, attempt: ctx.attempt }, [reportKey]);
+  } catch (error) {
+    ctx.log(`could not remove earlier attempts' reports (${error instanceof Error ? error.message : String(error)}); they are left for a sweep`);
+  }
   await ctx.reportProgress(1, `${report.rows.length} records scored`);
   const errors = report.rows.filter((r) => r.kind === 'error').length;
-  return { modelId: payload.modelId, rows: report.rows.length, errors, pairs: report.pairs, accuracy: report.accuracy, logLoss: report.logLoss, resultUrl: `/api/v1/reward-models/${payload.modelId}/scores/${ctx.job.id}` };
+  return { modelId: payload.modelId, rows: report.rows.length, errors, pairs: report.pairs, accuracy: report.accuracy, logLoss: report.logLoss, resultUrl: `/api/v1/reward-models/${payload.modelId}/scores/${ctx.job.id}`, artifactPath: reportKey };
 }
 
-async function score(input: string, output: string, payload: JobPayload<'score-records'>, ctx: JobContext): Promise<ScoreReport> {
-  if (!fs.existsSync(input)) throw new Error(`the records of scoring job ${ctx.job.id} are no longer on the server`);
-  const records = JSON.parse(fs.readFileSync(input, 'utf8')) as unknown[];
-  const { manifest, weights } = readRewardModelFiles(await getRewardModelForJob(payload.modelId));
+/** The report of the latest earlier attempt of this job (or of this attempt number, put by a run released on shutdown), if any. */
+async function earlierReport(store: ArtifactStore, ctx: JobContext): Promise<string | null> {
+  const root = scoreRoot(ctx.job.id);
+  let best: { key: string; attempt: number } | null = null;
+  for (const { key } of await store.list(root)) {
+    const [segment, name, ...rest] = key.slice(root.length + 1).split('/');
+    const attempt = attemptOfSegment(segment ?? '', ctx.job.id);
+    if (attempt === null || attempt > ctx.attempt || name !== 'scores.json' || rest.length) continue;
+    if (!best || attempt > best.attempt) best = { key, attempt };
+  }
+  return best?.key ?? null;
+}
+
+async function score(store: ArtifactStore, input: string, reportKey: string, payload: JobPayload<'score-records'>, ctx: JobContext): Promise<ScoreReport> {
+  const records = JSON.parse((await readArtifactBytes(store, input)).toString('utf8')) as unknown[];
+  const { manifest, weights } = await readRewardModelFiles(await getRewardModelForJob(payload.modelId));
   await ctx.reportProgress(0, `Scoring ${records.length} records`);
   const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
   const report = await scoreWithSavedModel(
@@ -41,18 +70,17 @@ async function score(input: string, output: string, payload: JobPayload<'score-r
       backend: mlBackendOptions(),
       resolveCheckpoint: (name) => resolveCheckpoint(name),
       steps: {
-      every: SCORE_STEP,
-      between: async (done, total) => {
-        await ctx.reportProgress(done / total, `${done} of ${total} records scored`);
-        await new Promise((resolve) => setImmediate(resolve));
-        ctx.signal.throwIfAborted();
-      },
+        every: SCORE_STEP,
+        between: async (done, total) => {
+          await ctx.reportProgress(done / total, `${done} of ${total} records scored`);
+          await new Promise((resolve) => setImmediate(resolve));
+          ctx.signal.throwIfAborted();
+        },
       },
     },
   );
-  // Written whole, then renamed: a reader never sees half a report.
-  fs.writeFileSync(`${output}.partial`, JSON.stringify(report));
-  fs.renameSync(`${output}.partial`, output);
-  fs.rmSync(input, { force: true });
+  // A put is whole or absent: a reader never sees half a report. The input goes once the report is stored.
+  await store.put(reportKey, JSON.stringify(report));
+  await store.delete(input);
   return report;
 }

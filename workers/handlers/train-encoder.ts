@@ -3,26 +3,28 @@
  * training responses, token ids per response (cached in `response_features` under the tokenizer's hash),
  * the encoder and its BT head trained end to end on decisive pairs and ties (rankings enter as their
  * implied pairs), then the same held-out evaluation as every reward model. After every epoch the weights,
- * Adam's state and the tokenizer are written beside the model; a retried job resumes from there.
+ * Adam's state and the tokenizer go to the artifact store (this attempt's checkpoint files, named in the
+ * checkpoint value); a retried job resumes from the files of the checkpoint it resumes.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { loadCachedPerResponse, responseTexts, type LabelledPair, type ProjectTrainingData } from '@/db/queries/reward-data';
-import { checkpointFile, modelDirectory, saveRewardModelFiles } from '@/db/queries/reward-models';
+import type { CheckpointFiles } from '@/lib/artifacts/checkpoint-files';
+import { isAppError } from '@/lib/errors';
 import type { EncoderResume } from '@/lib/ml/encoder';
 import type { BpeModel } from '@/lib/ml/tokenizer/bpe';
 import type { JobContext } from '../types';
+import { publishRewardModel, rewardModelCheckpointFiles } from './reward-model-artifacts';
 
 const MERGES = 800;
 const PROMPT_TOKENS = 32;
 
-type EncoderCheckpoint = { kind: 'encoder'; epoch: number; step: number };
+/** `files`: the checkpoint's files in the artifact store (checkpoint.json with the tokenizer, checkpoint.bin), by name. */
+type EncoderCheckpoint = { kind: 'encoder'; epoch: number; step: number; files?: Record<string, string> };
 type CheckpointManifest = { tokenizer: BpeModel; tensors: { name: string; shape: number[]; offset: number; length: number }[] };
 const isEncoderCheckpoint = (v: unknown): v is EncoderCheckpoint => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'encoder';
-const checkpointBin = (modelId: number) => path.join(modelDirectory(modelId), 'checkpoint.bin');
 
-function writeCheckpoint(modelId: number, tokenizer: BpeModel, weights: Float32Array[], optimizer: EncoderResume['optimizer'], shapes: number[][]) {
+/** Puts this epoch's weights and Adam's state (checkpoint.bin) and their manifest with the tokenizer (checkpoint.json), each under a fresh key. */
+async function putCheckpoint(files: CheckpointFiles, tokenizer: BpeModel, weights: Float32Array[], optimizer: EncoderResume['optimizer'], shapes: number[][]) {
   const tensors: CheckpointManifest['tensors'] = [];
   const chunks: Buffer[] = [];
   let offset = 0;
@@ -33,19 +35,23 @@ function writeCheckpoint(modelId: number, tokenizer: BpeModel, weights: Float32A
   };
   weights.forEach((w, i) => add(`w${i}`, w, shapes[i]!));
   optimizer.forEach((o) => add(`adam:${o.name}`, o.data, o.shape));
-  fs.mkdirSync(modelDirectory(modelId), { recursive: true });
-  // Each file is replaced whole (write, then rename). The layout is the same every epoch, so a crash between
-  // the two renames leaves a readable pair; the job's recorded epoch may then lag the weights by one.
-  fs.writeFileSync(`${checkpointBin(modelId)}.tmp`, Buffer.concat(chunks));
-  fs.renameSync(`${checkpointBin(modelId)}.tmp`, checkpointBin(modelId));
-  fs.writeFileSync(`${checkpointFile(modelId)}.tmp`, JSON.stringify({ tokenizer, tensors } satisfies CheckpointManifest));
-  fs.renameSync(`${checkpointFile(modelId)}.tmp`, checkpointFile(modelId));
+  await files.put('checkpoint.bin', Buffer.concat(chunks));
+  await files.put('checkpoint.json', JSON.stringify({ tokenizer, tensors } satisfies CheckpointManifest));
 }
 
-function readCheckpoint(modelId: number, epoch: number): { tokenizer: BpeModel; resume: EncoderResume } | null {
-  if (!fs.existsSync(checkpointFile(modelId)) || !fs.existsSync(checkpointBin(modelId))) return null;
-  const manifest = JSON.parse(fs.readFileSync(checkpointFile(modelId), 'utf8')) as CheckpointManifest;
-  const bytes = fs.readFileSync(checkpointBin(modelId));
+/** The resumed checkpoint's tokenizer and training state; null when it names no files, or they are gone. */
+async function readCheckpoint(files: CheckpointFiles, epoch: number, ctx: JobContext): Promise<{ tokenizer: BpeModel; resume: EncoderResume } | null> {
+  if (!files.has('checkpoint.json') || !files.has('checkpoint.bin')) return null;
+  let manifest: CheckpointManifest;
+  let bytes: Buffer;
+  try {
+    manifest = JSON.parse((await files.read('checkpoint.json')).toString('utf8')) as CheckpointManifest;
+    bytes = await files.read('checkpoint.bin');
+  } catch (error) {
+    if (!isAppError(error, 'not-found')) throw error;
+    ctx.log(`the checkpoint's files are gone from the artifact store (${error.message}); training from the start`);
+    return null;
+  }
   const read = (t: CheckpointManifest['tensors'][number]) => {
     const copy = new Float32Array(t.length);
     new Uint8Array(copy.buffer).set(bytes.subarray(t.offset, t.offset + t.length * 4));
@@ -74,7 +80,10 @@ export async function trainEncoderModel(
   const { encodeRow, EncoderScorer, serializeEncoder } = await import('@/lib/ml/load-model');
   const { evaluateModel } = await import('@/lib/ml/model-evaluation');
   const trainRows = [...new Set(split.fittedPairs.flatMap((p) => [p.a, p.b]))];
-  const saved = isEncoderCheckpoint(ctx.checkpoint) ? readCheckpoint(modelId, ctx.checkpoint.epoch) : null;
+  const checkpointFiles = rewardModelCheckpointFiles(modelId, ctx);
+  const saved = isEncoderCheckpoint(ctx.checkpoint) ? await readCheckpoint(checkpointFiles, ctx.checkpoint.epoch, ctx) : null;
+  // A checkpoint that cannot be resumed: the run starts over, without the steps an earlier attempt logged.
+  if (!saved && ctx.checkpoint !== null) await ctx.discardMetricsAfter(0);
   let tok;
   if (saved) {
     tok = new BpeTokenizer(saved.tokenizer);
@@ -102,8 +111,9 @@ export async function trainEncoderModel(
     onEpoch: async (r) => {
       await ctx.addMetrics(++step, { loss: r.loss, epoch: r.epoch, examples_per_second: r.pairsPerSecond });
       const vars = r.model.variables();
-      writeCheckpoint(modelId, tok.model, vars.map((v) => v.dataSync() as Float32Array), await r.optimizerState(), vars.map((v) => v.shape));
-      await ctx.saveCheckpoint({ kind: 'encoder', epoch: r.epoch, step } satisfies EncoderCheckpoint);
+      await putCheckpoint(checkpointFiles, tok.model, vars.map((v) => v.dataSync() as Float32Array), await r.optimizerState(), vars.map((v) => v.shape));
+      await ctx.saveCheckpoint({ kind: 'encoder', epoch: r.epoch, step, files: checkpointFiles.files() } satisfies EncoderCheckpoint);
+      await checkpointFiles.saved();
       await ctx.reportProgress(0.1 + (0.8 * r.epoch) / config.epochs, `epoch ${r.epoch}/${config.epochs}: loss ${r.loss.toFixed(4)} (${r.pairsPerSecond.toFixed(0)} pairs/s)`);
     },
   });
@@ -121,9 +131,7 @@ export async function trainEncoderModel(
     featurizer: `transformer:bpe-${tok.model.merges.length}:d${config.dModel}x${config.layers}`,
     attributes: [],
   };
-  await saveRewardModelFiles(modelId, serializeEncoder(model, tok, PROMPT_TOKENS, { evaluation: evaluation.evaluation }), { metrics, backend });
-  fs.rmSync(checkpointBin(modelId), { force: true });
-  fs.rmSync(checkpointFile(modelId), { force: true });
+  await publishRewardModel(ctx, modelId, serializeEncoder(model, tok, PROMPT_TOKENS, { evaluation: evaluation.evaluation }), { metrics, backend });
   model.dispose();
   const e = evaluation.evaluation;
   await ctx.reportProgress(1, `held-out accuracy ${e.accuracy === null ? 'n/a' : `${(e.accuracy * 100).toFixed(1)}%`} on ${e.decisive} pairs (longer-wins baseline ${evaluation.baseline.accuracy === null ? 'n/a' : `${(evaluation.baseline.accuracy * 100).toFixed(1)}%`})`);

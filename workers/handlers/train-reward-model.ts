@@ -1,22 +1,24 @@
 /**
  * train-reward-model: features (cached per response) → fit → held-out evaluation → files + metrics.
- * Checkpoints after every epoch (weights so far beside the model); a retried job resumes from there.
+ * Checkpoints after every epoch (weights so far, in the artifact store under this attempt's prefix, named
+ * in the checkpoint value); a retried job resumes from the files of the checkpoint it resumes.
  * tfjs is loaded here, on first use, so other job kinds never pay for it.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { loadFeatures, loadTrainingData, openItemsForScoring, setItemPriorities, splitTrainingData } from '@/db/queries/reward-data';
 import { getProjectSettings } from '@/db/queries/projects';
-import { checkpointFile, getRewardModelForJob, markRewardModelFailed, modelDirectory, saveRewardModelFiles } from '@/db/queries/reward-models';
+import { getRewardModelForJob, markRewardModelFailed } from '@/db/queries/reward-models';
 import { projectExists } from '@/db/queries/stats';
 import type { JobPayload } from '@/lib/jobs/registry';
 import { resolveCheckpoint } from '@/lib/checkpoints';
+import { isAppError } from '@/lib/errors';
 import { fitStandardization, hashedNgramFeaturizer, standardize, type Featurizer, type InputStandardization } from '@/lib/ml/features/featurizer';
 import { DEFAULT_HASHED_NGRAMS } from '@/lib/ml/features/hashed-ngrams';
 import type { JobContext } from '../types';
 import { mlBackendOptions } from '@/lib/env';
+import { publishRewardModel, rewardModelCheckpointFiles } from './reward-model-artifacts';
 
-type Checkpoint = { member: number; epoch: number; step: number };
+/** `files`: the checkpoint's files in the artifact store (checkpoint.json, checkpoint.bin), by name. */
+type Checkpoint = { member: number; epoch: number; step: number; files?: Record<string, string> };
 const isCheckpoint = (v: unknown): v is Checkpoint => typeof v === 'object' && v !== null && 'member' in v && 'epoch' in v;
 
 export async function handleTrainRewardModel(payload: JobPayload<'train-reward-model'>, ctx: JobContext) {
@@ -26,7 +28,7 @@ export async function handleTrainRewardModel(payload: JobPayload<'train-reward-m
     return await train(payload, ctx);
   } catch (error) {
     // The last attempt's failure is the model's; earlier ones are retried.
-    if (ctx.job.attempts >= ctx.job.maxAttempts && !ctx.signal.aborted) await markRewardModelFailed(payload.modelId, error instanceof Error ? error.message : String(error));
+    if (ctx.job.attempts >= ctx.job.maxAttempts && !ctx.signal.aborted) await ctx.fenced(() => markRewardModelFailed(payload.modelId, error instanceof Error ? error.message : String(error)));
     throw error;
   }
 }
@@ -79,15 +81,25 @@ async function trainWith(featurizer: Featurizer, payload: JobPayload<'train-rewa
     return trainEncoderModel(modelId, data, split, { epochs: payload.epochs, seed: config.seed, learningRate: payload.learningRate }, backend.backend, ctx);
   }
 
-  const resumed = isCheckpoint(ctx.checkpoint) && fs.existsSync(checkpointFile(modelId)) ? ctx.checkpoint : null;
+  const checkpointFiles = rewardModelCheckpointFiles(modelId, ctx);
+  let resumed = isCheckpoint(ctx.checkpoint) && checkpointFiles.has('checkpoint.json') && checkpointFiles.has('checkpoint.bin') ? ctx.checkpoint : null;
   let resume;
   if (resumed) {
-    const manifest = JSON.parse(fs.readFileSync(checkpointFile(modelId), 'utf8')) as { tensors: { name: string; shape: number[]; offset: number; length: number }[] };
-    const bytes = fs.readFileSync(path.join(modelDirectory(modelId), 'checkpoint.bin'));
-    const weights = new Map(manifest.tensors.map((t) => [t.name, tf.tensor(new Float32Array(bytes.buffer.slice(bytes.byteOffset + t.offset, bytes.byteOffset + t.offset + t.length * 4)), t.shape)]));
-    resume = { weights, member: resumed.member, epoch: resumed.epoch };
-    ctx.log(`resuming at member ${resumed.member + 1}, after epoch ${resumed.epoch}`);
+    try {
+      const manifest = JSON.parse((await checkpointFiles.read('checkpoint.json')).toString('utf8')) as { tensors: { name: string; shape: number[]; offset: number; length: number }[] };
+      const bytes = await checkpointFiles.read('checkpoint.bin');
+      const weights = new Map(manifest.tensors.map((t) => [t.name, tf.tensor(new Float32Array(bytes.buffer.slice(bytes.byteOffset + t.offset, bytes.byteOffset + t.offset + t.length * 4)), t.shape)]));
+      resume = { weights, member: resumed.member, epoch: resumed.epoch };
+      ctx.log(`resuming at member ${resumed.member + 1}, after epoch ${resumed.epoch}`);
+    } catch (error) {
+      if (!isAppError(error, 'not-found')) throw error;
+      ctx.log(`the checkpoint's files are gone from the artifact store (${error.message}); training from the start`);
+      resumed = null;
+    }
   }
+  // A checkpoint that cannot be resumed (its files gone, or saved before checkpoints named their files): the
+  // run starts over, and the steps an earlier attempt logged go, so each step appears once.
+  if (!resumed && ctx.checkpoint !== null) await ctx.discardMetricsAfter(0);
   const members = kind === 'ensemble' ? config.members : 1;
   let step = resumed?.step ?? 0;
   const started = performance.now();
@@ -127,10 +139,11 @@ async function trainWith(featurizer: Featurizer, payload: JobPayload<'train-rewa
       }
       if (!r.checkpointable) return;
       const { manifest, weights } = serializeModel(r.model, featurizer.config);
-      fs.mkdirSync(modelDirectory(modelId), { recursive: true });
-      fs.writeFileSync(path.join(modelDirectory(modelId), 'checkpoint.bin'), weights);
-      fs.writeFileSync(checkpointFile(modelId), JSON.stringify({ tensors: manifest.tensors }));
-      await ctx.saveCheckpoint({ member: r.member, epoch: r.epoch, step } satisfies Checkpoint);
+      // Fresh keys each time: the stored checkpoint's files stay whole until the one naming the new ones is stored.
+      await checkpointFiles.put('checkpoint.bin', weights);
+      await checkpointFiles.put('checkpoint.json', JSON.stringify({ tensors: manifest.tensors }));
+      await ctx.saveCheckpoint({ member: r.member, epoch: r.epoch, step, files: checkpointFiles.files() } satisfies Checkpoint);
+      await checkpointFiles.saved();
     },
   });
   const trainSeconds = (performance.now() - started) / 1000;
@@ -147,7 +160,7 @@ async function trainWith(featurizer: Featurizer, payload: JobPayload<'train-rewa
   };
   // Active learning: the project asked for this kind of uncertainty → open items are re-prioritised.
   const rule = (await getProjectSettings(payload.projectId)).activeLearning;
-  let prioritised = 0;
+  let priorities: { id: number; priority: number }[] | null = null;
   if ((rule === 'ensemble-disagreement' && kind === 'ensemble') || (rule === 'gpm-uncertainty' && kind === 'gpm')) {
     await ctx.reportProgress(0.95, 'Ranking open items by uncertainty (active learning)');
     const { itemUncertainty } = await import('@/lib/ml/active-learning');
@@ -155,14 +168,20 @@ async function trainWith(featurizer: Featurizer, payload: JobPayload<'train-rewa
     const ids = [...new Set(open.flatMap((i) => i.responseIds))];
     const { features } = await loadFeatures(ids, featurizer);
     const rowOf = new Map(ids.map((id, i) => [id, inputNorm ? standardize(features[i]!, inputNorm) : features[i]!]));
-    const priorities = itemUncertainty(model, rule, open.map((i) => ({ id: i.id, rows: i.responseIds.map((r) => rowOf.get(r)!) })));
-    await setItemPriorities(payload.projectId, priorities);
-    prioritised = priorities.length;
-    ctx.log(`active learning: ${prioritised} open items re-prioritised by ${rule}`);
+    priorities = itemUncertainty(model, rule, open.map((i) => ({ id: i.id, rows: i.responseIds.map((r) => rowOf.get(r)!) })));
   }
-  await saveRewardModelFiles(modelId, serializeModel(model, featurizer.config, { evaluation: evaluation.evaluation }, inputNorm), { metrics: { ...metrics, activeLearning: rule === 'off' ? null : { rule, prioritised } }, backend: backend.backend });
-  fs.rmSync(path.join(modelDirectory(modelId), 'checkpoint.bin'), { force: true });
-  fs.rmSync(checkpointFile(modelId), { force: true });
+  const prioritised = priorities?.length ?? 0;
+  // The priorities and the ready model are published together, by the job's current owner only.
+  await publishRewardModel(
+    ctx,
+    modelId,
+    serializeModel(model, featurizer.config, { evaluation: evaluation.evaluation }, inputNorm),
+    { metrics: { ...metrics, activeLearning: rule === 'off' ? null : { rule, prioritised } }, backend: backend.backend },
+    async () => {
+      if (priorities) await setItemPriorities(payload.projectId, priorities);
+    },
+  );
+  if (priorities) ctx.log(`active learning: ${prioritised} open items re-prioritised by ${rule}`);
   model.dispose();
   resume?.weights.forEach((t) => t.dispose());
   const e = evaluation.evaluation;

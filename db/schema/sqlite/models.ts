@@ -6,7 +6,7 @@ import { responses } from './content';
 import { jobs } from './jobs';
 import { projectRef } from './projects';
 
-/** A fitted reward model or policy; weights live under the data directory at `artifactPath`. */
+/** A fitted reward model or policy; `artifactPath` is the prefix of its files in the artifact store (lib/artifacts/keys.ts). */
 export const models = sqliteTable(
   'models',
   {

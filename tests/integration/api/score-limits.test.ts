@@ -4,7 +4,6 @@
  * rows froze every request for about 11 s). A worker scores them and the report — the very JSON the
  * synchronous path answers for the same records — is read at GET /reward-models/:id/scores/:jobId.
  */
-import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { POST as launch } from '@/app/api/v1/projects/[id]/reward-models/route';
 import { POST as score } from '@/app/api/v1/reward-models/[id]/score/route';
@@ -12,7 +11,8 @@ import { GET as scores } from '@/app/api/v1/reward-models/[id]/scores/[jobId]/ro
 import { GET as getJob } from '@/app/api/v1/jobs/[id]/route';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { cancelJobForActor } from '@/db/queries/jobs';
-import { scoreJobDirectory } from '@/db/queries/reward-models';
+import { artifactStore } from '@/lib/artifacts';
+import { readArtifactBytes } from '@/lib/artifacts/store';
 import { resetEnvCache } from '@/lib/env';
 import { runOnce } from '@/workers/run-once';
 import { createActor } from '../../helpers/actors';
@@ -67,7 +67,11 @@ describe('scoring calls over the synchronous cap go to a worker', async () => {
     const body = await json(res);
     expect(body.job).toMatchObject({ kind: 'score-records', status: 'queued', projectId });
     expect(body.resultUrl).toBe(`/api/v1/reward-models/${modelId}/scores/${body.job.id}`);
-    expect(JSON.parse(fs.readFileSync(`${scoreJobDirectory(body.job.id)}/records.json`, 'utf8'))).toHaveLength(5000);
+    // The records wait in the artifact store under the key the job's payload names.
+    const payload = (await queryValue<string | { input: string }>('select payload from jobs where id = ?', body.job.id))!;
+    const inputKey = (typeof payload === 'string' ? (JSON.parse(payload) as { input: string }) : payload).input;
+    expect(inputKey).toMatch(/^scores\/inputs\/[0-9a-f-]{36}\.json$/);
+    expect(JSON.parse((await readArtifactBytes(artifactStore(), inputKey)).toString('utf8'))).toHaveLength(5000);
     console.log(`5,000-record score call answered 202 in ${elapsedMs.toFixed(0)} ms`);
     expect(elapsedMs).toBeLessThan(1500);
     // Not worth 5,000 records of worker time here; the next test runs one through.
@@ -105,8 +109,11 @@ describe('scoring calls over the synchronous cap go to a worker', async () => {
     expect(report.status).toBe(200);
     expect(report.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(await json(report)).toEqual(expected);
-    // The input is gone once scored; the report stays.
-    expect(fs.readdirSync(scoreJobDirectory(job.id))).toEqual(['scores.json']);
+    // The input is gone once scored; the report stays, under the attempt's key the job's result names.
+    expect(done.result.artifactPath).toBe(`scores/${job.id}/a1/scores.json`);
+    expect((await artifactStore().list(`scores/${job.id}`)).map((e) => e.key)).toEqual([`scores/${job.id}/a1/scores.json`]);
+    const payload = (await queryValue<string | { input: string }>('select payload from jobs where id = ?', job.id))!;
+    expect(await artifactStore().exists((typeof payload === 'string' ? (JSON.parse(payload) as { input: string }) : payload).input)).toBe(false);
   }, 60_000);
 
   it('refuses a model that is not ready before queuing anything, and checks record counts', async () => {

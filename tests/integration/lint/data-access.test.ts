@@ -22,7 +22,7 @@ const productFiles = () =>
 const RAW_ALLOWED = new Set(['db/client.ts', 'db/backup.ts', 'db/backup-postgres.ts', 'db/copy.ts', 'db/notify.ts']);
 
 /** Functions in db/queries that never touch the database, and so stay synchronous. */
-const PURE = new Set(['inviteUrl', 'isInviteLocked', 'rankingsOf', 'splitTrainingData', 'exportDirectory', 'getAuthSecret', 'getAuth', 'resetAuth', 'modelRecord', 'readyPolicyDir', 'readRewardModelFiles']);
+const PURE = new Set(['inviteUrl', 'isInviteLocked', 'rankingsOf', 'splitTrainingData', 'getAuthSecret', 'getAuth', 'resetAuth', 'modelRecord', 'rewardModelFileKeys', 'policyFileKeys']);
 
 const offendingLines = (pattern: RegExp, files: string[]) =>
   files.flatMap((file) =>

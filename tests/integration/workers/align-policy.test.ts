@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getPolicy, readyPolicyDir, startAlignment } from '@/db/queries/policies';
+import { getPolicy, localPolicyDir, startAlignment } from '@/db/queries/policies';
+import { artifactStore } from '@/lib/artifacts';
 import { startRewardModelTraining } from '@/db/queries/reward-models';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { resetEnvCache } from '@/lib/env';
@@ -50,15 +51,20 @@ describe('align-policy job', async () => {
     expect(m.winRate.winRate).toBeLessThanOrEqual(1);
     expect(m.bestOfN).toMatchObject({ n: 2, analyticKl: +(Math.log(2) - 0.5).toFixed(4) });
     expect(Object.keys(m.bestOfN.meanRewardOfBest)).toEqual(['mean', 'worst-case', 'uncertainty-weighted']);
-    const dir = readyPolicyDir(done);
+    // Published under the attempt's prefix, which the row names.
+    expect(done.artifactPath).toBe(`models/${policy.id}/job${jobId}-a1/policy`);
+    const dir = await localPolicyDir(done);
     expect(fs.readdirSync(dir).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
     const { loadCheckpoint } = await import('@/lib/ml/gpt/checkpoint');
     const loaded = loadCheckpoint(dir);
     expect(loaded.model.parameterCount).toBe(m.parameters);
     loaded.model.dispose();
-    // Training state is gone once the run is done.
-    const modelDir = path.dirname(dir);
-    expect(fs.readdirSync(modelDir).filter((f) => f.endsWith('-state.bin'))).toEqual([]);
+    // Training state is gone from the store once the run is done: the policy and its round's weights are left.
+    const prefix = `models/${policy.id}/job${jobId}-a1`;
+    expect((await artifactStore().list(`models/${policy.id}`)).map((e) => e.key).sort()).toEqual([
+      ...['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => `${prefix}/policy/${f}`),
+      `${prefix}/rounds/round-1.safetensors`,
+    ]);
   }, 180_000);
 
   it('a stopped run resumes from its last epoch in another worker', async () => {
@@ -86,10 +92,10 @@ describe('align-policy job', async () => {
     expect(round.n).toBeGreaterThan(0);
     expect(round.src).toBe('judge');
     const rounds = ((await getPolicy(CLI_ACTOR, judged.policy.id)).metrics as { rounds: { round: number; judge: string; comparisons?: number; checkpoint: string }[] }).rounds;
-    expect(rounds).toEqual([expect.objectContaining({ round: 1, checkpoint: 'round-1.safetensors' }), expect.objectContaining({ round: 2, judge: 'reward-model', comparisons: round.n, checkpoint: 'round-2.safetensors' })]);
+    const prefix = `models/${judged.policy.id}/job${judged.jobId}-a1`;
+    expect(rounds).toEqual([expect.objectContaining({ round: 1, checkpoint: `${prefix}/rounds/round-1.safetensors` }), expect.objectContaining({ round: 2, judge: 'reward-model', comparisons: round.n, checkpoint: `${prefix}/rounds/round-2.safetensors` })]);
     // Each round's checkpoint is kept beside the policy: the dataset version and the weights it produced.
-    const modelDir = path.join(process.env.ARBITER_DATA_DIR!, 'models', String(judged.policy.id));
-    for (const r of rounds) expect(fs.existsSync(path.join(modelDir, r.checkpoint))).toBe(true);
+    for (const r of rounds) expect(await artifactStore().exists(r.checkpoint)).toBe(true);
     const itemsBefore = (await queryValue<number>('select count(*) from items where project_id = ?', projectId))!;
     const annotated = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sigmoid', rounds: 2, roundJudge: 'annotators', roundCandidates: 2, roundPrompts: 4, epochs: 1 });
     expect((await runOnce({ workerId: 'rounds', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
@@ -126,12 +132,12 @@ describe('align-policy job', async () => {
     try {
       const fromCheckpoint = await startAlignment(CLI_ACTOR, projectId, { ...small, base: 'checkpoint:tiny', loss: 'simpo', sftEpochs: 1, epochs: 1 });
       expect((await runOnce({ workerId: 'base', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-      const dir = readyPolicyDir(await getPolicy(CLI_ACTOR, fromCheckpoint.policy.id));
+      const dir = await localPolicyDir(await getPolicy(CLI_ACTOR, fromCheckpoint.policy.id));
       expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ n_embd: 24, n_layer: 2, n_positions: 48, vocab_size: bpe.vocabSize });
       expect(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')).toBe(fs.readFileSync(path.join(root, 'tiny', 'tokenizer.json'), 'utf8'));
       const fromPolicy = await startAlignment(CLI_ACTOR, projectId, { ...small, base: `policy:${fromCheckpoint.policy.id}`, loss: 'sigmoid', sftEpochs: 0, epochs: 1 });
       expect((await runOnce({ workerId: 'base', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
-      expect(JSON.parse(fs.readFileSync(path.join(readyPolicyDir(await getPolicy(CLI_ACTOR, fromPolicy.policy.id)), 'config.json'), 'utf8'))).toMatchObject({ n_embd: 24, n_layer: 2 });
+      expect(JSON.parse(fs.readFileSync(path.join(await localPolicyDir(await getPolicy(CLI_ACTOR, fromPolicy.policy.id)), 'config.json'), 'utf8'))).toMatchObject({ n_embd: 24, n_layer: 2 });
     } finally {
       delete process.env.ARBITER_CHECKPOINTS_DIR;
       resetEnvCache();

@@ -47,7 +47,7 @@ describe('reward models on frozen GPT-2-checkpoint features (featurizer c)', asy
     expect(metrics.evaluation.accuracy).toBeGreaterThan(0.7);
     // Every response's features are cached under the checkpoint's fingerprint; a second fit computes none.
     expect(await cachedRows(metrics.featurizer)).toBe(metrics.counts.responses);
-    const files = readRewardModelFiles(done);
+    const files = await readRewardModelFiles(done);
     expect(files.manifest).toMatchObject({ format: 'arbiter-reward-model/1', dims: 102, promptBlock: [64, 96], featurizer: { kind: 'checkpoint', name: 'tiny-gpt2', nEmbd: 32, fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     expect((files.manifest as { inputNorm: { mean: number[]; std: number[] } }).inputNorm.std).toHaveLength(102);
     const gpm = await startRewardModelTraining(CLI_ACTOR, projectId, { kind: 'gpm', featurizer: 'checkpoint', checkpoint: 'tiny-gpt2', epochs: 5 });

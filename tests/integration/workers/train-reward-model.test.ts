@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getRewardModel, readRewardModelFiles, reannotateComparisons, startRewardModelTraining } from '@/db/queries/reward-models';
+import { artifactStore } from '@/lib/artifacts';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { leaseNextTask } from '@/db/queries/annotation';
 import { addProjectMember, getProjectSettings, updateProjectSettings } from '@/db/queries/projects';
@@ -12,6 +11,7 @@ import { queryRow, queryRows, queryValue } from '../../helpers/sql';
 
 process.env.ARBITER_ML_BACKEND = 'wasm';
 const quiet = () => undefined;
+const storedKeys = async (modelId: number) => (await artifactStore().list(`models/${modelId}`)).map((e) => e.key).sort();
 const metricSteps = async (jobId: number) => (await queryRows<{ step: number }>("select step from job_metrics where job_id = ? and name = 'loss' order by id", jobId)).map((r) => r.step);
 
 describe('train-reward-model job', async () => {
@@ -29,9 +29,11 @@ describe('train-reward-model job', async () => {
     expect(m.baseline.accuracy).toEqual(expect.any(Number));
     expect(m.evaluation.reliability).toHaveLength(10);
     expect(await metricSteps(jobId)).toEqual([1, 2, 3, 4, 5, 6]);
-    const files = readRewardModelFiles(done);
+    const files = await readRewardModelFiles(done);
     expect(files.manifest).toMatchObject({ format: 'arbiter-reward-model/1', kind: 'ensemble' });
-    expect(fs.existsSync(path.join(files.dir, 'checkpoint.bin'))).toBe(false);
+    // Published under the attempt's prefix, which the row names; the checkpoints are gone once it is.
+    expect(done.artifactPath).toBe(`models/${model.id}/job${jobId}-a1`);
+    expect(await storedKeys(model.id)).toEqual([`${done.artifactPath}/model.json`, `${done.artifactPath}/weights.bin`]);
   }, 60_000);
 
   it('a worker that stops mid-fit hands the job back; the next one resumes from the checkpoint', async () => {
@@ -74,7 +76,7 @@ describe('train-reward-model job', async () => {
     expect((await runOnce({ workerId: 'enc', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     const done = await getRewardModel(CLI_ACTOR, model.id);
     expect(done).toMatchObject({ status: 'ready', metrics: { featurizer: expect.stringMatching(/^transformer:bpe-\d+:d128x2$/), evaluation: { decisive: expect.any(Number) }, baseline: { accuracy: expect.any(Number) } } });
-    const files = readRewardModelFiles(done);
+    const files = await readRewardModelFiles(done);
     expect(files.manifest).toMatchObject({ format: 'arbiter-encoder-reward-model/1', featurizer: 'transformer', tokenizer: { format: 'arbiter-bpe/1' } });
     const { loadScorer } = await import('@/lib/ml/load-model');
     const { scoreRecords } = await import('@/lib/ml/scoring');
@@ -98,7 +100,14 @@ describe('train-reward-model job', async () => {
     const after = (await metricSteps(jobId)).length;
     expect(after).toBeGreaterThanOrEqual(1);
     expect(after).toBeLessThan(3);
-    expect(fs.existsSync(path.join(process.env.ARBITER_DATA_DIR!, 'models', String(model.id), 'checkpoint.bin'))).toBe(true);
+    // The checkpoint's files are in the store under the first run's attempt prefix, named by the checkpoint value.
+    const saved = (await queryRow<{ checkpoint: string | { files: Record<string, string> } }>('select checkpoint from jobs where id = ?', jobId))!.checkpoint;
+    const savedFiles = (typeof saved === 'string' ? (JSON.parse(saved) as { files: Record<string, string> }) : saved).files;
+    expect(Object.keys(savedFiles).sort()).toEqual(['checkpoint.bin', 'checkpoint.json']);
+    for (const key of Object.values(savedFiles)) {
+      expect(key.startsWith(`models/${model.id}/job${jobId}-a1/checkpoints/`)).toBe(true);
+      expect(await artifactStore().exists(key)).toBe(true);
+    }
     const cached = await tokenRows();
     expect(cached).toBeGreaterThan(0);
     const logs: string[] = [];
@@ -110,7 +119,8 @@ describe('train-reward-model job', async () => {
     expect(await tokenRows()).toBe(cached);
     const done = await getRewardModel(CLI_ACTOR, model.id);
     expect(done).toMatchObject({ status: 'ready', metrics: { counts: { trainTies: expect.any(Number) } } });
-    expect(fs.existsSync(path.join(readRewardModelFiles(done).dir, 'checkpoint.bin'))).toBe(false);
+    // The resumed run (the shutdown handed its attempt number on) published; no checkpoint file is left.
+    expect(await storedKeys(model.id)).toEqual([`${done.artifactPath}/model.json`, `${done.artifactPath}/weights.bin`]);
   }, 180_000);
 
   it('refuses a project without enough comparisons, and sends flagged pairs back for annotation', async () => {

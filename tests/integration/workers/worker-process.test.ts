@@ -8,6 +8,7 @@ import { getDb } from '@/db/client';
 import { getPolicy, startAlignment } from '@/db/queries/policies';
 import { getProjectForActor } from '@/db/queries/projects';
 import { jobs } from '@/db/schema';
+import { artifactStore } from '@/lib/artifacts';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { enqueueJob } from '@/db/queries/queue';
 import { createGeneratedProject } from '../../helpers/projects';
@@ -150,7 +151,13 @@ describe('worker process', () => {
     expect(pausedExit.stdout).toMatch(/Worker lost its lock on the job|→ lock lost/);
     expect(pausedExit.stdout).not.toMatch(new RegExp(`\\[align-policy #${jobId}\\] succeeded`));
     expect(ownerExit.stdout).toMatch(new RegExp(`\\[align-policy #${jobId}\\] succeeded`));
-    expect((await getPolicy(CLI_ACTOR, policy.id)).status).toBe('ready');
+    const ready = await getPolicy(CLI_ACTOR, policy.id);
+    expect(ready).toMatchObject({ status: 'ready', artifactPath: `models/${policy.id}/job${jobId}-a2/policy` });
+    // Files are per attempt: the owner published its own (attempt 2); the woken worker's writes went under attempt 1 only
+    // (what it put after the owner's cleanup is left for a sweep: no row names it).
+    const keys = (await artifactStore().list(`models/${policy.id}`)).map((e) => e.key);
+    expect(keys).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => `${ready.artifactPath}/${f}`)));
+    expect(keys.filter((k) => !k.startsWith(`models/${policy.id}/job${jobId}-a2/`) && !k.startsWith(`models/${policy.id}/job${jobId}-a1/checkpoints/`))).toEqual([]);
     // Every training step's loss is in the metrics exactly once: the paused attempt added none after it woke.
     const steps = (await queryRows<{ step: number }>("select step from job_metrics where job_id = ? and name = 'loss' order by step", jobId)).map((r) => r.step);
     expect(steps).toEqual(Array.from({ length: steps.length }, (_, k) => k + 1));

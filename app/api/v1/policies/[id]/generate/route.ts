@@ -1,7 +1,7 @@
 // POST /api/v1/policies/:id/generate { prompt, n?, temperature?, topP?, topK?, maxNewTokens?, seed? } → { samples: [...] }
 // tfjs is loaded on the first call (never bundled: next.config.js serverExternalPackages).
 import { z } from 'zod';
-import { getPolicy, readyPolicyDir } from '@/db/queries/policies';
+import { getPolicy, localPolicyDir } from '@/db/queries/policies';
 import { apiRoute, readJson } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 import { mlBackendOptions } from '@/lib/env';
@@ -19,7 +19,7 @@ const bodySchema = z.object({
 export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) => {
   const record = await getPolicy(actor, idParamsSchema.parse(params).id);
   const body = bodySchema.parse(await readJson(request));
-  const dir = readyPolicyDir(record);
+  const dir = await localPolicyDir(record);
   const { sampleFromCheckpoint } = await import('@/lib/ml/align/sample-checkpoint');
   return { policyId: record.id, prompt: body.prompt, samples: await sampleFromCheckpoint(dir, body.prompt, { ...body, backend: mlBackendOptions() }) };
 });

@@ -1,17 +1,15 @@
-// GET /api/v1/reward-models/:id/export → a zip of model.json (config, featurizer, tensor manifest, evaluation) and weights.bin
-import path from 'node:path';
-import { Readable } from 'node:stream';
-import yazl from 'yazl';
-import { getRewardModel, readRewardModelFiles } from '@/db/queries/reward-models';
+// GET /api/v1/reward-models/:id/export → a zip of model.json (config, featurizer, tensor manifest, evaluation) and weights.bin, streamed from the artifact store
+import { getRewardModel, REWARD_MODEL_FILES, rewardModelFileKeys } from '@/db/queries/reward-models';
+import { artifactStore } from '@/lib/artifacts';
+import { AppError } from '@/lib/errors';
+import { artifactZipResponse } from '../../../_lib/artifact-response';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 
 export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => {
   const record = await getRewardModel(actor, idParamsSchema.parse(params).id);
-  const { dir } = readRewardModelFiles(record);
-  const zip = new yazl.ZipFile();
-  const folder = `reward-model-${record.id}`;
-  for (const f of ['model.json', 'weights.bin']) zip.addFile(path.join(dir, f), `${folder}/${f}`);
-  zip.end();
-  return new Response(Readable.toWeb(zip.outputStream as Readable) as ReadableStream, { headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${folder}.zip"` } });
+  const keys = rewardModelFileKeys(record);
+  // Checked before the zip starts: once it streams, a missing file can only break the download off.
+  for (const name of REWARD_MODEL_FILES) if (!(await artifactStore().exists(keys[name]))) throw new AppError('not-found', `model ${record.id} has no files`);
+  return artifactZipResponse(REWARD_MODEL_FILES.map((name) => ({ name, key: keys[name] })), `reward-model-${record.id}`);
 });

@@ -1,12 +1,11 @@
 // GET /api/v1/projects/:id/exports/:jobId/download → every file of a finished export as one zip (streamed)
-// GET …/download?file=train.jsonl → one file (only names the export wrote; nothing else on disk is reachable)
-import fs from 'node:fs';
+// GET …/download?file=train.jsonl → one file (only names the export wrote; nothing else in the store is reachable)
+// Both stream from the artifact store, wherever the worker that wrote the export ran.
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import yazl from 'yazl';
 import { z } from 'zod';
 import { getExportFiles } from '@/db/queries/export';
 import { AppError } from '@/lib/errors';
+import { artifactResponse, artifactZipResponse } from '../../../../../_lib/artifact-response';
 import { apiRoute } from '../../../../../_lib/api-route';
 import { jobParamsSchema, queryObject } from '../../../../../_lib/params';
 
@@ -15,23 +14,11 @@ const CONTENT_TYPES: Record<string, string> = { '.jsonl': 'application/jsonl; ch
 export const GET = apiRoute<{ id: string; jobId: string }>(async ({ request, actor, params }) => {
   const { id, jobId } = jobParamsSchema.parse(params);
   const { file } = z.object({ file: z.string().optional() }).parse(queryObject(request));
-  const { dir, files } = await getExportFiles(actor, id, jobId);
+  const files = await getExportFiles(actor, id, jobId);
   if (file !== undefined) {
-    if (!files.includes(file)) throw new AppError('not-found', `export ${jobId} has no file ${JSON.stringify(file)}`);
-    const full = path.join(dir, file);
-    return new Response(Readable.toWeb(fs.createReadStream(full)) as ReadableStream, {
-      headers: {
-        'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-        'content-length': String(fs.statSync(full).size),
-        'content-disposition': `attachment; filename="${file.replaceAll('/', '_')}"`,
-      },
-    });
+    const found = files.find((f) => f.name === file);
+    if (!found) throw new AppError('not-found', `export ${jobId} has no file ${JSON.stringify(file)}`);
+    return artifactResponse(found.key, { size: found.size, contentType: CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', filename: file });
   }
-  const zip = new yazl.ZipFile();
-  const folder = `project-${id}-export-${jobId}`;
-  for (const name of files) zip.addFile(path.join(dir, name), `${folder}/${name}`);
-  zip.end();
-  return new Response(Readable.toWeb(zip.outputStream as Readable) as ReadableStream, {
-    headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${folder}.zip"` },
-  });
+  return artifactZipResponse(files, `project-${id}-export-${jobId}`);
 });
