@@ -233,12 +233,34 @@ export async function migratePostgresWith(client: pg.Client | pg.PoolClient): Pr
   }
 }
 
+/**
+ * A pooled connection, heard while checked out. The pool listens for a client's errors only while it is idle;
+ * a server that ends the session of a checked-out one (idle_in_transaction_session_timeout after the process
+ * was paused, a restart, a network drop) emits 'error' on it, which unheard would crash the process. The
+ * query in flight rejects on its own; the lost client is closed on release instead of going back to the pool.
+ */
+async function checkOut(pool: pg.Pool): Promise<{ client: pg.PoolClient; release(broken?: Error): void }> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: (broken) => {
+      client.removeListener('error', onError);
+      client.release(broken ?? lost);
+    },
+  };
+}
+
 async function migratePostgresSerialised(connections: PostgresConnections): Promise<void> {
-  const client = await connections.admin.connect();
+  const { client, release } = await checkOut(connections.admin);
   try {
     await migratePostgresWith(client);
   } finally {
-    client.release();
+    release();
   }
 }
 
@@ -255,7 +277,7 @@ async function postgresWriteTransaction<T>(connections: PostgresConnections, fn:
 }
 
 async function postgresTransactionOnClient<T>(connections: PostgresConnections, fn: (tx: Db) => Promise<T>, lock: WriteLockScope): Promise<T> {
-  const client = await connections.pool.connect();
+  const { client, release } = await checkOut(connections.pool);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN READ WRITE');
@@ -279,7 +301,7 @@ async function postgresTransactionOnClient<T>(connections: PostgresConnections, 
     }
   } finally {
     // A client whose rollback failed is in an unknown state: the pool closes it instead of reusing it.
-    client.release(broken);
+    release(broken);
   }
 }
 
@@ -440,7 +462,7 @@ export async function withReadSnapshot<T>(fn: () => Promise<T>): Promise<T> {
   if (openTransaction.getStore() || openSnapshot.getStore()) return fn(); // already one snapshot
   const opened = connections();
   if (opened.dialect === 'postgres') {
-    const client = await opened.pool.connect();
+    const { client, release } = await checkOut(opened.pool);
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
@@ -449,7 +471,7 @@ export async function withReadSnapshot<T>(fn: () => Promise<T>): Promise<T> {
         await client.query('COMMIT');
       }
     } finally {
-      client.release();
+      release();
     }
   }
   const snapshot = connect(opened.file, { readOnly: true });

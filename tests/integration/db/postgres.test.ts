@@ -115,4 +115,26 @@ describe('database (PostgreSQL)', () => {
     expect(plans[1]).toMatch(/items_serve_fixed_idx/);
     for (const plan of plans) expect(plan).not.toMatch(/Sort/);
   });
+
+  it('goes on when the server ends a session idle inside a transaction (as after a pause): that transaction fails, the process and the pool live', async () => {
+    let backend: number | undefined;
+    const attempt = withWriteTransaction(
+      async (tx) => {
+        backend = (await rows<{ pid: number }>(sql`select pg_backend_pid() as pid`, tx))[0]!.pid;
+        // Idle inside the transaction while another session ends this one, as idle_in_transaction_session_timeout does.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await execute(sql`select 1`, tx);
+      },
+      { lock: 'rows' },
+    );
+    const outcome = attempt.then(
+      () => 'committed',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    while (backend === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+    await queryRows('select pg_terminate_backend(?)', backend);
+    expect(await outcome).not.toBe('committed');
+    // The lost connection was not put back: the next transactions run.
+    for (let k = 0; k < 3; k++) expect(await withWriteTransaction((tx) => rows<{ one: number }>(sql`select 1 as one`, tx), { lock: 'rows' })).toEqual([{ one: 1 }]);
+  });
 });
