@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { POST as importFile } from '@/app/api/v1/projects/[id]/imports/route';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { readRecords } from '@/lib/data/read-records';
-import { uploadsDir } from '@/lib/data/upload-files';
+import { UPLOAD_HOST, uploadsDir } from '@/lib/data/upload-files';
 import { resetEnvCache } from '@/lib/env';
 import { createActor } from '../../helpers/actors';
 import { params } from '../../helpers/http';
@@ -115,7 +115,7 @@ describe('cancelled imports', async () => {
       params({ id: String(projectId) }),
     );
     // The upload is stored under this process's name, and the import is under way.
-    const upload = await waitFor(() => fs.existsSync(uploadsDir()) && fs.readdirSync(uploadsDir()).find((n) => new RegExp(`^${process.pid}-[0-9a-f-]{36}\\.jsonl$`).test(n)), 10_000);
+    const upload = await waitFor(() => fs.existsSync(uploadsDir()) && fs.readdirSync(uploadsDir()).find((n) => new RegExp(`^${process.pid}@${UPLOAD_HOST.replaceAll('.', '\\.')}-[0-9a-f-]{36}\\.jsonl$`).test(n)), 10_000);
     expect(upload).toBeTruthy();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const abortedAt = performance.now();
