@@ -19,6 +19,7 @@ import { POST as score } from '@/app/api/v1/reward-models/[id]/score/route';
 import { GET as scores } from '@/app/api/v1/reward-models/[id]/scores/[jobId]/route';
 import { createApiToken } from '@/db/queries/api-tokens';
 import { isPostgres } from '@/db/dialect';
+import { JOB_DEFINITIONS } from '@/lib/jobs/registry';
 import { resetEnvCache } from '@/lib/env';
 import { runOnce } from '@/workers/run-once';
 import { createActor } from '../../helpers/actors';
@@ -123,21 +124,25 @@ describe('artifacts in an S3-compatible bucket', async () => {
     }
   }, 120_000);
 
-  it.skipIf(!isPostgres)('two worker processes with data directories of their own share only the database and the bucket; the web process serves both', async () => {
+  it.skipIf(!isPostgres)('two worker processes with data directories of their own share only the database and the bucket, one training and one the rest; the web process serves both', async () => {
     const hostA = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-host-a-'));
     const hostB = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-host-b-'));
-    const worker = async (dir: string) => {
-      // A worker on another host: its own data directory; the database and the bucket come from the environment.
-      const done = await collect(spawnTs('workers/main.ts', ['--exit-when-idle'], { ARBITER_DATA_DIR: dir, ARBITER_ML_BACKEND: 'wasm', ARBITER_WORKER_POLL_MS: '50' }));
-      expect(done.code, done.stderr).toBe(0);
-      return done.stdout;
-    };
+    const otherKinds = Object.keys(JOB_DEFINITIONS).filter((kind) => kind !== 'train-reward-model');
+    // A worker on another host: its own data directory; the database and the bucket come from the environment.
+    const worker = (dir: string, kinds: string[]) =>
+      collect(spawnTs('workers/main.ts', ['--exit-when-idle', '--kinds', kinds.join(',')], { ARBITER_DATA_DIR: dir, ARBITER_ML_BACKEND: 'wasm', ARBITER_WORKER_POLL_MS: '50' }));
     try {
       const { modelId } = await trainModel();
-      expect(await worker(hostA)).toMatch(/train-reward-model #\d+\] succeeded/);
       const started = await startExport(apiRequest('/x', { method: 'POST', token, body: { format: 'trl' } }), project);
       const exportJob = (await json(started)).job.id as number;
-      expect(await worker(hostB)).toMatch(/export-dataset #\d+\] succeeded/);
+      // Both queued; the two hosts run side by side, each taking only its kinds.
+      const [gpuHost, otherHost] = await Promise.all([worker(hostA, ['train-reward-model']), worker(hostB, otherKinds)]);
+      expect(gpuHost.code, gpuHost.stderr).toBe(0);
+      expect(otherHost.code, otherHost.stderr).toBe(0);
+      expect(gpuHost.stdout).toMatch(/train-reward-model #\d+\] succeeded/);
+      expect(gpuHost.stdout).not.toMatch(/export-dataset #/);
+      expect(otherHost.stdout).toMatch(new RegExp(`export-dataset #${exportJob}\\] succeeded`));
+      expect(otherHost.stdout).not.toMatch(/train-reward-model #/);
       // Neither host kept an artifact of its own; the web process (a third data directory) serves both.
       for (const dir of [hostA, hostB, dataDir]) expect(artifactFolders(dir)).toEqual([]);
       expect(Object.keys(await downloadedModel(modelId))).toHaveLength(2);
