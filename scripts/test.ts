@@ -20,6 +20,8 @@ type Tally = { name: string; passed: number; failed: number; skipped: number; se
 const tallies: Tally[] = [];
 /** Why tests were skipped (tests/helpers/real-data.ts puts the reason in the test's meta), reason → test names. */
 const skipReasons = new Map<string, string[]>();
+/** The tests that failed, with the first line of each one's error: the summary repeats them so a log's tail names them. */
+const failures: string[] = [];
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): { ok: boolean; seconds: number } {
   const started = Date.now();
@@ -32,8 +34,22 @@ type VitestReport = {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
-  testResults: { name: string; assertionResults: { fullName: string; status: string; meta?: { skipReason?: string; skipDetail?: string } }[] }[];
+  testResults: { name: string; message?: string; assertionResults: { fullName: string; status: string; failureMessages?: string[]; meta?: { skipReason?: string; skipDetail?: string } }[] }[];
 };
+
+type PlaywrightSuite = {
+  title: string;
+  file?: string;
+  specs?: { title: string; file: string; line: number; tests: { status: string; results: { error?: { message?: string } }[] }[] }[];
+  suites?: PlaywrightSuite[];
+};
+type PlaywrightReport = { stats: { expected: number; unexpected: number; flaky: number; skipped: number }; suites?: PlaywrightSuite[] };
+
+function firstLine(message: string): string {
+  // eslint-disable-next-line no-control-regex -- the colour codes reporters put in messages
+  const plain = message.replace(/\x1b\[[0-9;]*m/g, '');
+  return plain.split('\n').find((line) => line.trim() !== '')?.trim().slice(0, 300) ?? '';
+}
 
 function readJson<T>(file: string): T | undefined {
   try {
@@ -70,10 +86,14 @@ function vitestTier(project: string, name: string, env: Record<string, string> =
   const skipped = report.numPendingTests + report.numTodoTests;
   tallies.push({ name, passed: report.numPassedTests, failed: report.numFailedTests + (res.ok || report.numFailedTests > 0 ? 0 : 1), skipped, seconds: res.seconds });
   for (const file of report.testResults) {
+    const fileName = path.relative(process.cwd(), file.name);
+    // A file that failed to load has no assertion results, only its message.
+    if (file.assertionResults.length === 0 && file.message) failures.push(`${name}: ${fileName}: ${firstLine(file.message)}`);
     for (const test of file.assertionResults) {
+      if (test.status === 'failed') failures.push(`${name}: ${fileName} > ${test.fullName}: ${firstLine(test.failureMessages?.[0] ?? '')}`);
       if (test.status !== 'skipped' && test.status !== 'pending' && test.status !== 'todo') continue;
       const reason = test.meta?.skipReason ?? (test.status === 'todo' ? 'todo' : 'skipped in the test file (no reason given)');
-      skipReasons.set(reason, [...(skipReasons.get(reason) ?? []), `${name}: ${path.relative(process.cwd(), file.name)} > ${test.fullName}${test.meta?.skipDetail ? ` (${test.meta.skipDetail})` : ''}`]);
+      skipReasons.set(reason, [...(skipReasons.get(reason) ?? []), `${name}: ${fileName} > ${test.fullName}${test.meta?.skipDetail ? ` (${test.meta.skipDetail})` : ''}`]);
     }
   }
 }
@@ -83,9 +103,20 @@ function e2eTier(name: string, specs: string[], env: Record<string, string> = {}
   const out = path.join(TMP, 'playwright.json');
   fs.rmSync(out, { force: true });
   const res = run(node, [path.join('node_modules', '@playwright', 'test', 'cli.js'), 'test', ...specs], env);
-  const report = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(out);
+  const report = readJson<PlaywrightReport>(out);
   if (!report) tallies.push({ name, passed: 0, failed: 1, skipped: 0, seconds: res.seconds });
   else {
+    const visit = (suite: PlaywrightSuite, titles: string[]): void => {
+      for (const spec of suite.specs ?? []) {
+        for (const test of spec.tests) {
+          if (test.status !== 'unexpected') continue;
+          const error = test.results.at(-1)?.error?.message ?? '';
+          failures.push(`${name}: ${spec.file}:${spec.line} > ${[...titles, spec.title].join(' > ')}: ${firstLine(error)}`);
+        }
+      }
+      for (const child of suite.suites ?? []) visit(child, [...titles, child.title]);
+    };
+    for (const suite of report.suites ?? []) visit(suite, []);
     tallies.push({ name, passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected + (res.ok || report.stats.unexpected > 0 ? 0 : 1), skipped: report.stats.skipped, seconds: res.seconds });
     if (report.stats.skipped > 0) skipReasons.set(`skipped in Playwright (${name}; see the list above)`, [`${name}: ${report.stats.skipped} tests`]);
   }
@@ -142,6 +173,10 @@ for (const t of tallies) console.log(`${t.name.padEnd(12)} ${String(t.passed).pa
 for (const [reason, tests] of skipReasons) {
   console.log(`\nskipped ${tests.length}: ${reason}`);
   for (const name of tests) console.log(`  ${name}`);
+}
+if (failures.length > 0) {
+  console.log(`\nfailed ${failures.length}:`);
+  for (const failure of failures) console.log(`  ${failure}`);
 }
 const passed = tallies.reduce((s, t) => s + t.passed, 0);
 const failed = tallies.reduce((s, t) => s + t.failed, 0);

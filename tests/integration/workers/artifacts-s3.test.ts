@@ -124,7 +124,12 @@ describe('artifacts in an S3-compatible bucket', async () => {
     }
   }, 120_000);
 
-  it.skipIf(!isPostgres)('two worker processes with data directories of their own share only the database and the bucket, one training and one the rest; the web process serves both', async () => {
+  it('two worker processes with data directories of their own share only the database and the bucket, one training and one the rest; the web process serves both', async (ctx) => {
+    if (!isPostgres) {
+      // Hosts share a database server; the embedded SQLite file is one machine's. scripts/test.ts lists this reason.
+      ctx.task.meta.skipReason = 'runs in the PostgreSQL pass only: several hosts need a shared database server';
+      ctx.skip();
+    }
     const hostA = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-host-a-'));
     const hostB = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-host-b-'));
     const otherKinds = Object.keys(JOB_DEFINITIONS).filter((kind) => kind !== 'train-reward-model');
