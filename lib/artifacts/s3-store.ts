@@ -36,7 +36,7 @@ export type S3StoreConfig = {
 const PART_SIZE = 5 * 1024 * 1024;
 /**
  * Parts sent at once. Upload also fills the next part while one is sent and concatenates its chunks, so an
- * upload holds about 3 parts (15 MiB) at one part in flight, measured by the contract test; each more in
+ * upload holds 3 to 5 parts (15–25 MiB) at one part in flight, measured by the contract test; each more in
  * flight adds 5–10 MiB, for throughput Arbiter's artifacts (weights of small models) do not need.
  */
 const QUEUE_SIZE = 1;
