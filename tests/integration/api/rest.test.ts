@@ -83,7 +83,10 @@ describe('REST API v1', async () => {
     expect(done.job).toMatchObject({ status: 'succeeded', progress: 1 });
     const stream = await jobEvents(apiRequest(`/api/v1/jobs/${job.id}/events`, { token: researcherToken }), params({ id: String(job.id) }));
     expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const opened = Date.now();
     const text = await stream.text();
+    // The stream closes once it has sent `end`, not at the next fallback tick (15 s on PostgreSQL).
+    expect(Date.now() - opened).toBeLessThan(2_000);
     expect(text).toMatch(/event: metrics\ndata: \[/);
     expect(text).toMatch(/event: job\ndata: \{.*"status":"succeeded"/);
     expect(text).toMatch(/event: end/);

@@ -1,6 +1,6 @@
 /**
  * Server-Sent Events from a route handler: `tick` resolves to the events to send (or 'done' to end the
- * stream). Ticks never overlap: the next is scheduled once the previous has finished. Stops when the
+ * stream); an `end` event is the last one, and the stream closes once it is sent. Ticks never overlap: the next is scheduled once the previous has finished. Stops when the
  * browser goes away.
  *
  * When ticks are worth running: on SQLite, every `intervalMs` (polling). With `subscribe` on PostgreSQL
@@ -65,7 +65,7 @@ export function sseResponse(request: Request, tick: () => Promise<SseEvent[] | '
             controller.enqueue(encoder.encode(': keep-alive\n\n'));
             lastWrite = Date.now();
           }
-          if (events === 'done') return close();
+          if (events === 'done' || list.some((e) => e.event === 'end')) return close();
         } catch (error) {
           if (closed) return;
           console.error(error);
