@@ -1,9 +1,10 @@
 /** CLI: align a policy (DPO family), list policies, sample from one, export one as a GPT-2 checkpoint. */
 import path from 'node:path';
 import { z } from 'zod';
-import { getPolicy, listPolicies, localPolicyDir, POLICY_FILES, policyFileKeys, startAlignment } from '@/db/queries/policies';
+import { getPolicy, listPolicies, localPolicyDir, policyFileKeys, presentPolicyFiles, startAlignment } from '@/db/queries/policies';
 import { artifactStore } from '@/lib/artifacts';
 import { CLI_ACTOR } from '@/lib/auth/access';
+import { resolveCheckpoint } from '@/lib/checkpoints';
 import { LOSS_TYPES } from '@/lib/ml/kinds';
 import { AppError } from '@/lib/errors';
 import { watchJob } from './jobs';
@@ -102,40 +103,57 @@ export const alignCommands: Command[] = [
   },
   {
     name: 'generate',
-    usage: 'generate --policy <id> [--n N] [--temperature T] [--top-p P] [--top-k K] [--max-new-tokens M] [--seed S] [--json] <prompt>',
-    summary: 'sample completions of a prompt from an aligned policy',
-    options: { policy: { type: 'string' }, n: { type: 'string' }, temperature: { type: 'string' }, 'top-p': { type: 'string' }, 'top-k': { type: 'string' }, 'max-new-tokens': { type: 'string' }, seed: { type: 'string' } },
+    usage: 'generate (--policy <id> | --checkpoint <name>) [--n N] [--temperature T] [--top-p P] [--top-k K] [--max-new-tokens M | --max-tokens M] [--seed S] [--json] <prompt>',
+    summary: 'sample completions of a prompt from an aligned policy or a local checkpoint (temperature 0: greedy; --json adds the token ids)',
+    options: { policy: { type: 'string' }, checkpoint: { type: 'string' }, n: { type: 'string' }, temperature: { type: 'string' }, 'top-p': { type: 'string' }, 'top-k': { type: 'string' }, 'max-new-tokens': { type: 'string' }, 'max-tokens': { type: 'string' }, seed: { type: 'string' } },
     run: async ({ values, positionals }, io) => {
-      const policyId = parseValue(idSchema, requireValue(values, 'policy'), '--policy');
       const prompt = positionals.join(' ').trim();
-      if (!prompt) throw new AppError('usage', 'give the prompt: generate --policy <id> "<prompt>"');
-      const num = (name: string, schema: z.ZodType<number>) => parseValue(schema, values[name], `--${name}`);
-      const dir = await localPolicyDir(await getPolicy(CLI_ACTOR, policyId));
+      if (!prompt) throw new AppError('usage', 'give the prompt: generate --policy <id> "<prompt>" or generate --checkpoint <name> "<prompt>"');
+      if ((values.policy === undefined) === (values.checkpoint === undefined)) throw new AppError('usage', 'give one of --policy <id> or --checkpoint <name>');
+      if (values['max-new-tokens'] !== undefined && values['max-tokens'] !== undefined) throw new AppError('usage', '--max-tokens and --max-new-tokens are the same option; give one');
+      const num = (name: string, schema: z.ZodType<number>, value = values[name]) => parseValue(schema, value, `--${name}`);
+      let source: { policyId: number } | { checkpoint: string };
+      let dir: string;
+      if (values.policy !== undefined) {
+        const policyId = parseValue(idSchema, values.policy, '--policy');
+        source = { policyId };
+        dir = await localPolicyDir(await getPolicy(CLI_ACTOR, policyId));
+      } else {
+        const name = String(values.checkpoint);
+        source = { checkpoint: name };
+        try {
+          dir = resolveCheckpoint(name);
+        } catch (error) {
+          throw new AppError('not-found', (error as Error).message);
+        }
+      }
       const { sampleFromCheckpoint } = await import('@/lib/ml/align/sample-checkpoint');
       const samples = await sampleFromCheckpoint(dir, prompt, {
         backend: mlBackendOptions(),
         n: num('n', z.coerce.number().int().min(1).max(32).default(1)),
-        maxNewTokens: num('max-new-tokens', z.coerce.number().int().min(1).max(512).default(64)),
+        maxNewTokens: num('max-new-tokens', z.coerce.number().int().min(1).max(4096).default(64), values['max-new-tokens'] ?? values['max-tokens']),
         temperature: num('temperature', z.coerce.number().min(0).max(5).default(1)),
         topP: num('top-p', z.coerce.number().positive().max(1).default(0.95)),
         topK: num('top-k', z.coerce.number().int().min(0).default(0)),
         seed: num('seed', z.coerce.number().int().min(0).default(0)),
       });
-      emit(io, { policyId, prompt, samples }, samples.map((s, i) => `[${i + 1}] ${s}`).join('\n'));
+      emit(io, { ...source, prompt, samples: samples.map((s) => ({ text: s.text, tokenIds: s.ids })) }, samples.map((s, i) => `[${i + 1}] ${s.text}`).join('\n'));
     },
   },
   {
     name: 'policy export',
     usage: 'policy export --policy <id> --out <dir> [--json]',
-    summary: 'copy a policy as a GPT-2 checkpoint (config.json, model.safetensors, tokenizer.json) that transformers loads',
+    summary: 'copy a policy as a Hugging Face checkpoint (config.json, model.safetensors, tokenizer files) that transformers loads',
     options: { policy: { type: 'string' }, out: { type: 'string' } },
     run: async ({ values }, io) => {
       const policyId = parseValue(idSchema, requireValue(values, 'policy'), '--policy');
       const out = path.resolve(requireValue(values, 'out'));
-      const keys = policyFileKeys(await getPolicy(CLI_ACTOR, policyId));
+      const record = await getPolicy(CLI_ACTOR, policyId);
+      const keys = policyFileKeys(record);
+      const files = await presentPolicyFiles(record);
       // Streamed from the artifact store (a folder, or a bucket) into the folder asked for.
-      for (const name of POLICY_FILES) await artifactStore().download(keys[name], path.join(out, name));
-      emit(io, { policyId, out, files: [...POLICY_FILES] }, `wrote ${POLICY_FILES.join(', ')} to ${out}`);
+      for (const name of files) await artifactStore().download(keys[name], path.join(out, name));
+      emit(io, { policyId, out, files }, `wrote ${files.join(', ')} to ${out}`);
     },
   },
 ];

@@ -103,8 +103,11 @@ export async function getPolicyForJob(id: number): Promise<PolicyRecord> {
   return toRecord(row.model, row.job);
 }
 
-/** A policy's files: a GPT-2 checkpoint that transformers loads. */
+/** A policy's files, a checkpoint that transformers loads: these three always… */
 export const POLICY_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
+/** …and the tokenizer files a policy trained from a Hugging Face checkpoint keeps from it (chat template, special tokens). */
+export const POLICY_OPTIONAL_FILES = ['tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'chat_template.jinja'] as const;
+export type PolicyFile = (typeof POLICY_FILES)[number] | (typeof POLICY_OPTIONAL_FILES)[number];
 
 /** Publishes an aligned policy: ready, with its metrics and the prefix of its files. A job runs it inside ctx.fenced. */
 export async function savePolicyResult(id: number, artifactPath: string, update: { metrics: Record<string, unknown>; backend: string }): Promise<void> {
@@ -125,7 +128,7 @@ export async function markPolicyFailed(id: number, reason: string): Promise<void
  * or `models/<id>/policy` for a policy aligned before the artifact store); a prefix outside the policy's own
  * folder is refused, whatever the row says.
  */
-export function policyFileKeys(record: PolicyRecord): Record<(typeof POLICY_FILES)[number], string> {
+export function policyFileKeys(record: PolicyRecord): Record<PolicyFile, string> {
   if (record.status !== 'ready' || !record.artifactPath) throw new AppError('conflict', `policy ${record.id} is ${record.status}, not ready`);
   const prefix = record.artifactPath;
   let valid = true;
@@ -135,11 +138,20 @@ export function policyFileKeys(record: PolicyRecord): Record<(typeof POLICY_FILE
     valid = false;
   }
   if (!valid || !isUnder(prefix, modelRoot(record.id))) throw new AppError('not-found', `policy ${record.id} has no files`);
-  return { 'config.json': `${prefix}/config.json`, 'model.safetensors': `${prefix}/model.safetensors`, 'tokenizer.json': `${prefix}/tokenizer.json` };
+  return Object.fromEntries([...POLICY_FILES, ...POLICY_OPTIONAL_FILES].map((name) => [name, `${prefix}/${name}`])) as Record<PolicyFile, string>;
+}
+
+/** The files a ready policy has: the three every policy has, and the optional ones present in the store. */
+export async function presentPolicyFiles(record: PolicyRecord): Promise<PolicyFile[]> {
+  const keys = policyFileKeys(record);
+  const store = artifactStore();
+  const optional: PolicyFile[] = [];
+  for (const name of POLICY_OPTIONAL_FILES) if (await store.exists(keys[name])) optional.push(name);
+  return [...POLICY_FILES, ...optional];
 }
 
 /**
- * A local folder holding a ready policy's three files, for code that loads a checkpoint from a folder
+ * A local folder holding a ready policy's files, for code that loads a checkpoint from a folder
  * (sampling, a later alignment starting from it): the store's own folder, or the cache's copy of a bucket's.
  */
 export async function localPolicyDir(record: PolicyRecord): Promise<string> {
@@ -147,7 +159,7 @@ export async function localPolicyDir(record: PolicyRecord): Promise<string> {
   const store = artifactStore();
   const dirs = new Set<string>();
   try {
-    for (const name of POLICY_FILES) dirs.add(path.dirname(await store.localCopy(keys[name])));
+    for (const name of await presentPolicyFiles(record)) dirs.add(path.dirname(await store.localCopy(keys[name])));
   } catch (error) {
     if (isAppError(error, 'not-found')) throw new AppError('not-found', `policy ${record.id} has no files in the artifact store (${store.location})`);
     throw error;

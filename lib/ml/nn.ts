@@ -1,5 +1,5 @@
 /**
- * Building blocks shared by the transformer encoder and the GPT: layer norm, GELU in its tanh form
+ * Building blocks shared by the transformer encoder and the decoders: layer norm, RMS norm, SiLU, GELU in its tanh form
  * written on the fast Sigmoid kernel, and a log-sum-exp on the fast Softmax kernel (tf.logSumExp's
  * max-gradient costs a slow broadcast Equal on wasm; docs/performance.md#fast-element-wise-substitutes).
  */
@@ -8,6 +8,16 @@ import { tf } from './backend';
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, epsilon = 1e-5): tf.Tensor2D {
   const { mean, variance } = tf.moments(x, 1, true);
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon))), g), b) as tf.Tensor2D;
+}
+
+/** RMSNorm (Zhang & Sennrich 2019), as Llama's: x / √(mean(x²) + ε) · g, over the last axis of [N, d]. */
+export function rmsNorm(x: tf.Tensor2D, g: tf.Tensor, epsilon: number): tf.Tensor2D {
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), 1, true), epsilon))), g) as tf.Tensor2D;
+}
+
+/** SiLU (swish), x·σ(x): the gate of Llama's SwiGLU MLP (Shazeer 2020). */
+export function silu<T extends tf.Tensor>(x: T): T {
+  return tf.mul(x, tf.sigmoid(x)) as T;
 }
 
 /** GELU (tanh form, GPT-2's gelu_new) as x·σ(2c(x + 0.044715·x³)): 0.5(1 + tanh u) = σ(2u), and wasm's Tanh is slow. */

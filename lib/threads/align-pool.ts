@@ -10,7 +10,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { GradientPeer, PreferenceConfig, PreferenceExample } from '@/lib/ml/align/train';
-import type { Gpt } from '@/lib/ml/gpt/model';
+import type { CausalLm } from '@/lib/ml/lm/causal-lm';
 import type { AlignThreadInit, AlignThreadStep } from './align-thread';
 import { bundleThread } from './bundle';
 import { getEnv } from '@/lib/env';
@@ -18,11 +18,11 @@ import { getEnv } from '@/lib/env';
 export type OpenPeer = GradientPeer & { close(): Promise<void> };
 
 export async function openGradientPeer(
-  policy: Gpt,
+  policy: CausalLm,
   examples: readonly PreferenceExample[],
   pad: number,
   config: Pick<PreferenceConfig, 'lossTypes' | 'lossWeights' | 'params'>,
-  reference: Gpt | null = null,
+  reference: CausalLm | null = null,
 ): Promise<OpenPeer | null> {
   if (os.availableParallelism() < 2 || !getEnv().ARBITER_ML_THREADS) return null;
   let file: string;
@@ -52,7 +52,7 @@ export async function openGradientPeer(
       waiting = { resolve, reject };
       worker.postMessage(msg);
     });
-  await send({ type: 'init', gpt: policy.config, weights: vars.map((v) => (v.dataSync() as Float32Array).slice()), reference: reference ? reference.variables().map((v) => (v.dataSync() as Float32Array).slice()) : null, examples: examples as PreferenceExample[], pad, config, gradBuffer, weightBuffer });
+  await send({ type: 'init', spec: policy.spec, weights: vars.map((v) => (v.dataSync() as Float32Array).slice()), reference: reference ? reference.variables().map((v) => (v.dataSync() as Float32Array).slice()) : null, examples: examples as PreferenceExample[], pad, config, gradBuffer, weightBuffer });
   let version = 0;
   const offsets: number[] = [];
   vars.reduce((at, v) => (offsets.push(at), at + v.size), 0);

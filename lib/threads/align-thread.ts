@@ -8,12 +8,13 @@ import { parentPort } from 'node:worker_threads';
 import { scoreSequences } from '@/lib/ml/align/sequences';
 import { preferenceGrads, type PreferenceConfig, type PreferenceExample } from '@/lib/ml/align/train';
 import { initBackend, tf } from '@/lib/ml/backend';
-import { Gpt, type GptConfig } from '@/lib/ml/gpt/model';
+import type { CausalLm, LmSpec } from '@/lib/ml/lm/causal-lm';
+import { createLm } from '@/lib/ml/lm/checkpoint';
 import { mlBackendOptions } from '@/lib/env';
 
 export type AlignThreadInit = {
   type: 'init';
-  gpt: GptConfig;
+  spec: LmSpec;
   weights: Float32Array[];
   reference: Float32Array[] | null;
   examples: PreferenceExample[];
@@ -25,16 +26,16 @@ export type AlignThreadInit = {
 };
 export type AlignThreadStep = { type: 'step'; idx: number[]; refW: number[] | null; refL: number[] | null; weightsVersion: number };
 
-let policy: Gpt | null = null;
-let reference: Gpt | null = null;
+let policy: CausalLm | null = null;
+let reference: CausalLm | null = null;
 let init: AlignThreadInit | null = null;
 let loadedVersion = 0;
 
-function assign(model: Gpt, arrays: Float32Array[]) {
+function assign(model: CausalLm, arrays: Float32Array[]) {
   model.variables().forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(arrays[i]!, v.shape))));
 }
 
-function views(buffer: SharedArrayBuffer, model: Gpt): Float32Array[] {
+function views(buffer: SharedArrayBuffer, model: CausalLm): Float32Array[] {
   let offset = 0;
   return model.variables().map((v) => {
     const view = new Float32Array(buffer, offset * 4, v.size);
@@ -51,10 +52,10 @@ async function handleMessage(msg: AlignThreadInit | AlignThreadStep): Promise<vo
     if (msg.type === 'init') {
       await initBackend(mlBackendOptions());
       init = msg;
-      policy = new Gpt(msg.gpt, 0);
+      policy = createLm(msg.spec);
       assign(policy, msg.weights);
       if (msg.reference) {
-        reference = new Gpt(msg.gpt, 0, false);
+        reference = createLm(msg.spec, { trainable: false });
         assign(reference, msg.reference);
       }
       parentPort!.postMessage({ type: 'ready' });

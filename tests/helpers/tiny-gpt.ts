@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeSafetensors, type NamedTensor } from '@/lib/ml/gpt/safetensors';
+import { writeSafetensors, type NamedTensor } from '@/lib/ml/lm/safetensors';
 import { createRng } from '@/lib/random';
 
 /** A tiny GPT-2 checkpoint, written the way Hugging Face lays it out (fused c_attn, Conv1D [in, out]). */

@@ -11,8 +11,9 @@ import { resolveCheckpoint } from '@/lib/checkpoints';
 import type { JobPayload } from '@/lib/jobs/registry';
 import type { Sequence } from '@/lib/ml/align/sequences';
 import type { PreferenceExample } from '@/lib/ml/align/train';
-import type { Gpt } from '@/lib/ml/gpt/model';
+import type { CausalLm } from '@/lib/ml/lm/causal-lm';
 import { UNPAIRED, type EnsembleAggregation } from '@/lib/ml/kinds';
+import type { ChatFormat } from '@/lib/ml/tokenizer/chat-format';
 import type { TextTokenizer } from '@/lib/ml/tokenizer/hf-tokenizer';
 import type { JobContext } from '../types';
 
@@ -49,18 +50,19 @@ export function samplingOptions(payload: Payload, nPositions: number): { tempera
   return { temperature: payload.temperature, topP: payload.topP, topK: payload.topK, maxNewTokens: Math.min(payload.maxNewTokens, nPositions - 8) };
 }
 
-const promptIds = (tok: TextTokenizer, messages: AlignmentPair['messages'], room: number, render: (m: AlignmentPair['messages']) => string) => tok.encode(render(messages)).slice(-Math.max(1, room));
+/** The prompt's ids in the policy's chat format, keeping the last `room` tokens. */
+const promptIds = (chat: ChatFormat, messages: AlignmentPair['messages'], room: number) => chat.promptIds(messages).slice(-Math.max(1, room));
 
-export async function evaluatePolicy(payload: Payload, policy: Gpt, reference: Gpt, tok: TextTokenizer, evalPrompts: AlignmentPair['messages'][], ctx: JobContext) {
+export async function evaluatePolicy(payload: Payload, policy: CausalLm, reference: CausalLm, tok: TextTokenizer, chat: ChatFormat, evalPrompts: AlignmentPair['messages'][], ctx: JobContext) {
   const { generate } = await import('@/lib/ml/align/generate');
-  const { renderPrompt, bestOfNKl } = await import('@/lib/ml/align/chat');
-  const sampling = samplingOptions(payload, policy.config.nPositions);
-  const room = policy.config.nPositions - sampling.maxNewTokens;
+  const { bestOfNKl } = await import('@/lib/ml/align/chat');
+  const sampling = samplingOptions(payload, policy.contextLength);
+  const room = policy.contextLength - sampling.maxNewTokens;
   const samples = evalPrompts.map((messages, k) => {
     ctx.signal.throwIfAborted();
-    const ids = promptIds(tok, messages, room, renderPrompt);
-    const [ref] = generate(reference, ids, 1, tok.eosId, { ...sampling, seed: payload.seed * 1000 + k });
-    const [pol] = generate(policy, ids, 1, tok.eosId, { ...sampling, seed: payload.seed * 1000 + k });
+    const ids = promptIds(chat, messages, room);
+    const [ref] = generate(reference, ids, 1, chat.stopIds, { ...sampling, seed: payload.seed * 1000 + k });
+    const [pol] = generate(policy, ids, 1, chat.stopIds, { ...sampling, seed: payload.seed * 1000 + k });
     return { prompt: messages.at(-1)?.content ?? '', messages, reference: tok.decode(ref!).trim(), policy: tok.decode(pol!).trim() };
   });
   if (payload.rewardModelId === undefined || samples.length === 0) return { samples: samples.map(({ messages: _m, ...s }) => s), winRate: null, bestOfN: null };
@@ -82,7 +84,7 @@ export async function evaluatePolicy(payload: Payload, policy: Gpt, reference: G
     const single: number[] = [];
     samples.forEach((s, k) => {
       ctx.signal.throwIfAborted();
-      const candidates = generate(policy, promptIds(tok, s.messages, room, renderPrompt), n, tok.eosId, { ...sampling, seed: payload.seed * 7919 + k }).map((c) => tok.decode(c).trim());
+      const candidates = generate(policy, promptIds(chat, s.messages, room), n, chat.stopIds, { ...sampling, seed: payload.seed * 7919 + k }).map((c) => tok.decode(c).trim());
       const byMean = judge.score(s.messages, candidates, 'mean');
       single.push(byMean.reduce((a, b) => a + b, 0) / byMean.length);
       for (const a of aggregations) {
@@ -110,25 +112,25 @@ export async function evaluatePolicy(payload: Payload, policy: Gpt, reference: G
 export async function runRound(
   payload: Payload,
   round: number,
-  policy: Gpt,
+  policy: CausalLm,
   tok: TextTokenizer,
+  chat: ChatFormat,
   train: readonly AlignmentPair[],
   seq: (messages: AlignmentPair['messages'], response: string) => Sequence,
   ctx: JobContext,
 ): Promise<{ examples: PreferenceExample[]; log: Record<string, unknown> }> {
   const { generate } = await import('@/lib/ml/align/generate');
-  const { renderPrompt } = await import('@/lib/ml/align/chat');
   const prompts = new Map<number, AlignmentPair['messages']>();
   for (const p of train) if (!prompts.has(p.promptId)) prompts.set(p.promptId, p.messages);
   const all = [...prompts];
   const offset = ((round - 2) * payload.roundPrompts) % Math.max(all.length, 1);
   const chosen = [...all.slice(offset), ...all.slice(0, offset)].slice(0, payload.roundPrompts);
-  const sampling = samplingOptions(payload, policy.config.nPositions);
+  const sampling = samplingOptions(payload, policy.contextLength);
   await ctx.reportProgress(0.3, `Round ${round}: sampling ${payload.roundCandidates} candidates for ${chosen.length} prompts`);
   const rows = chosen.map(([promptId, messages], k) => {
     ctx.signal.throwIfAborted();
-    const ids = promptIds(tok, messages, policy.config.nPositions - sampling.maxNewTokens, renderPrompt);
-    const candidates = generate(policy, ids, payload.roundCandidates, tok.eosId, { ...sampling, seed: payload.seed * 100_003 + round * 1009 + k });
+    const ids = promptIds(chat, messages, policy.contextLength - sampling.maxNewTokens);
+    const candidates = generate(policy, ids, payload.roundCandidates, chat.stopIds, { ...sampling, seed: payload.seed * 100_003 + round * 1009 + k });
     return { promptId, messages, responses: candidates.map((c) => tok.decode(c).trim()) };
   });
   if (payload.roundJudge === 'annotators') {

@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { getPolicyForJob, loadAlignmentPairs, localPolicyDir, markPolicyFailed, POLICY_FILES, savePolicyResult, type AlignmentPair } from '@/db/queries/policies';
+import { getPolicyForJob, loadAlignmentPairs, localPolicyDir, markPolicyFailed, POLICY_FILES, POLICY_OPTIONAL_FILES, savePolicyResult, type AlignmentPair } from '@/db/queries/policies';
 import { projectExists } from '@/db/queries/stats';
 import { artifactStore } from '@/lib/artifacts';
 import { asCheckpointFileMap, CheckpointFiles } from '@/lib/artifacts/checkpoint-files';
@@ -72,9 +72,8 @@ async function align(payload: Payload, ctx: JobContext) {
 async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
   const { initBackend } = await import('@/lib/ml/backend');
   const { Gpt } = await import('@/lib/ml/gpt/model');
-  const { loadCheckpoint, saveCheckpoint } = await import('@/lib/ml/gpt/checkpoint');
-  const { readSafetensors, writeSafetensors } = await import('@/lib/ml/gpt/safetensors');
-  const { HfBpeTokenizer, bpeToTokenizerJson } = await import('@/lib/ml/tokenizer/hf-tokenizer');
+  const { assignWeightsFile, loadCheckpoint, loadTokenizer, loadWeightsFile, readTokenizerFiles, saveCheckpoint, saveWeightsFile, TOKENIZER_FILES } = await import('@/lib/ml/lm/checkpoint');
+  const { bpeToTokenizerJson } = await import('@/lib/ml/tokenizer/hf-tokenizer');
   const { trainBpe } = await import('@/lib/ml/tokenizer/bpe');
   const { buildSequence } = await import('@/lib/ml/align/sequences');
   const { sft, preferenceOptimize, referenceLogProbs } = await import('@/lib/ml/align/train');
@@ -127,26 +126,30 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
   if (payload.base.startsWith('checkpoint:')) baseDir = resolveCheckpoint(payload.base.slice('checkpoint:'.length));
   if (payload.base.startsWith('policy:')) baseDir = await localPolicyDir(await getPolicyForJob(Number(payload.base.slice('policy:'.length))));
   if (!fs.existsSync(tokenizerFile)) {
-    if (baseDir) fs.copyFileSync(path.join(baseDir, 'tokenizer.json'), tokenizerFile);
-    else {
+    if (baseDir) {
+      // The base checkpoint's tokenizer files (the chat template, special tokens), and its config for the end-of-sequence ids.
+      const copied = TOKENIZER_FILES.filter((f) => fs.existsSync(path.join(baseDir!, f)));
+      for (const name of copied) fs.copyFileSync(path.join(baseDir, name), path.join(dir, name));
+      fs.copyFileSync(path.join(baseDir, 'config.json'), path.join(dir, 'base-config.json'));
+      await keep(...copied.filter((f) => f !== 'tokenizer.json'), 'base-config.json');
+    } else {
       await ctx.reportProgress(0.02, 'Learning a BPE tokenizer');
       const texts = train.slice(0, 4000).flatMap((p) => [renderPrompt(p.messages), renderCompletion(p.chosen), renderCompletion(p.rejected)]);
       fs.writeFileSync(tokenizerFile, JSON.stringify(bpeToTokenizerJson(trainBpe(texts, payload.merges))));
     }
     await keep('tokenizer.json');
   }
-  const tok = new HfBpeTokenizer(JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')));
+  const baseConfigFile = path.join(dir, 'base-config.json');
+  const { tokenizer: tok, chat } = loadTokenizer(dir, fs.existsSync(baseConfigFile) ? (JSON.parse(fs.readFileSync(baseConfigFile, 'utf8')) as Record<string, unknown>) : {});
+  ctx.log(`prompts and responses are formatted by ${chat.kind === 'template' ? "the checkpoint's chat template" : 'the plain "User: … Assistant:" format'}`);
   const policy = baseDir ? loadCheckpoint(baseDir, { trainable: true }).model : new Gpt({ vocabSize: tok.vocabSize, nPositions: payload.contextLength, nEmbd: payload.dModel, nLayer: payload.layers, nHead: payload.heads, layerNormEpsilon: 1e-5 }, payload.seed);
-  const ctxLen = Math.min(policy.config.nPositions, payload.contextLength);
+  const ctxLen = Math.min(policy.contextLength, payload.contextLength);
+  // Padding never counts (masked), so the end-of-sequence id serves.
   const eos = tok.eosId;
-  const seq = (messages: AlignmentPair['messages'], response: string) => buildSequence(tok.encode(renderPrompt(messages)), tok.encode(renderCompletion(response)), eos, ctxLen);
+  const seq = (messages: AlignmentPair['messages'], response: string) => buildSequence(chat.promptIds(messages), chat.completionIds(messages, response), ctxLen);
   const shapes = policy.variables().map((v) => v.shape);
-  const saveWeights = (file: string, model: InstanceType<typeof Gpt>) => fs.writeFileSync(file, writeSafetensors(model.toTensors()));
-  const loadFrozen = (file: string) => {
-    const m = new Gpt(policy.config, 0, false);
-    m.loadTensors(readSafetensors(fs.readFileSync(file)));
-    return m;
-  };
+  const saveWeights = (file: string, model: typeof policy) => saveWeightsFile(model, file);
+  const loadFrozen = (file: string) => loadWeightsFile(policy.spec, file);
   let step = resumed?.step ?? 0;
   // onStep is synchronous: its metrics and progress are awaited at the epoch's end, before the checkpoint.
   const writes = pendingWrites();
@@ -192,7 +195,7 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
     // SFT finished in an earlier attempt: continue from its weights, or from the previous iterate in a later
     // round (a saved preference state, if any, replaces both below).
     const later = resumed && resumed.round > 1 && fs.existsSync(path.join(dir, 'reference.safetensors'));
-    policy.loadTensors(readSafetensors(fs.readFileSync(later ? path.join(dir, 'reference.safetensors') : sftFile)));
+    assignWeightsFile(policy, later ? path.join(dir, 'reference.safetensors') : sftFile);
   }
 
   // 4–5. Preference optimisation, round by round.
@@ -215,7 +218,7 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
       const state = readTrainState(dir, 'round-data');
       if (state?.info.round === round) examples = state.info.examples as PreferenceExample[];
       else {
-        const made = await runRound(payload, round, policy, tok, train, seq, ctx);
+        const made = await runRound(payload, round, policy, tok, chat, train, seq, ctx);
         await logRound(made.log);
         if (payload.roundJudge === 'annotators') break;
         examples = made.examples;
@@ -272,13 +275,13 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
   // 6. Evaluation and export.
   await ctx.reportProgress(0.85, 'Sampling the reference and the policy side by side');
   const initial = loadFrozen(sftFile);
-  const evaluation = await evaluatePolicy(payload, policy, initial, tok, evalPrompts, ctx);
+  const evaluation = await evaluatePolicy(payload, policy, initial, tok, chat, evalPrompts, ctx);
   initial.dispose();
   // The policy and each round's weights go under this attempt's prefix; the fenced write below publishes them.
   const policyDir = path.join(dir, 'policy');
-  saveCheckpoint(policyDir, policy, JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')), eos);
+  saveCheckpoint(policyDir, policy, readTokenizerFiles(dir), eos);
   await ctx.reportProgress(0.97, 'Storing the policy');
-  for (const name of POLICY_FILES) await store.putFile(`${prefix}/policy/${name}`, path.join(policyDir, name));
+  for (const name of [...POLICY_FILES, ...POLICY_OPTIONAL_FILES]) if (fs.existsSync(path.join(policyDir, name))) await store.putFile(`${prefix}/policy/${name}`, path.join(policyDir, name));
   for (const entry of roundsLog) {
     if (typeof entry.checkpoint !== 'string' || !fs.existsSync(path.join(dir, entry.checkpoint))) continue;
     const key = `${prefix}/rounds/${entry.checkpoint}`;
@@ -288,7 +291,9 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
   const metrics = {
     backend: backend.backend,
     parameters: policy.parameterCount,
-    config: policy.config,
+    config: policy.spec.config,
+    family: policy.spec.family,
+    chatFormat: chat.kind,
     counts: { pairs: all.length, trainExamples: examples.length, sftSequences: sftSeqs.length, evalPrompts: evalPrompts.length },
     lossTypes: payload.loss,
     params,

@@ -1,11 +1,10 @@
 /**
- * Sampling from a GPT policy: temperature, top-k and nucleus (top-p) filtering, seeded. n samples of one
- * prompt run as one batch (same length, so positions line up); each step recomputes the window (no KV
- * cache: the policies trained here are small) and reads the logits of the last position only.
+ * Sampling from a policy or a checkpoint: temperature, top-k and nucleus (top-p) filtering, seeded;
+ * temperature 0 is greedy. n samples of one prompt run as one batch (same length, so positions line up).
  */
 import { createRng } from '@/lib/random';
 import { tf } from '../backend';
-import type { Gpt } from '../gpt/model';
+import { disposeCache, type CausalLm, type KvCache } from '../lm/causal-lm';
 
 export type SamplingOptions = { maxNewTokens: number; temperature: number; topK: number; topP: number; seed: number };
 
@@ -40,31 +39,51 @@ export function sampleToken(logits: Float32Array, o: Pick<SamplingOptions, 'temp
   return keep[probs.length - 1]!;
 }
 
-/** n completions of one prompt (token ids, without the prompt; each stops at its end-of-text token). */
-export function generate(model: Gpt, prompt: readonly number[], n: number, eos: number, options: Partial<SamplingOptions> = {}): number[][] {
+/**
+ * n completions of one prompt (token ids, without the prompt; each stops at the first of `stopIds`, which
+ * is left out). The prompt runs once through the model; every later step runs only the new token of each
+ * row against the cache of keys and values (KV cache). The prompt keeps its last tokens so that prompt
+ * and completion fit the model's context.
+ */
+export function generate(model: CausalLm, prompt: readonly number[], n: number, stopIds: number | readonly number[], options: Partial<SamplingOptions> = {}): number[][] {
   const o = { ...DEFAULT_SAMPLING, ...options };
+  const stops = new Set(typeof stopIds === 'number' ? [stopIds] : stopIds);
   const rng = createRng(o.seed);
-  const ctx = model.config.nPositions;
-  const V = model.config.vocabSize;
-  const rows = Array.from({ length: n }, () => [...prompt.slice(-(ctx - 1))]);
+  const maxNew = Math.max(0, Math.min(o.maxNewTokens, model.contextLength - 1));
+  const kept = prompt.slice(-(model.contextLength - maxNew));
+  if (kept.length === 0) throw new Error('generation needs at least one prompt token');
+  const V = model.vocabSize;
   const done = new Array<boolean>(n).fill(false);
   const out: number[][] = Array.from({ length: n }, () => []);
-  for (let step = 0; step < o.maxNewTokens && done.some((d) => !d); step++) {
-    const window = rows.map((r) => r.slice(-ctx));
-    const T = window[0]!.length;
-    const ids = Int32Array.from(window.flat());
-    const last = tf.tidy(() => {
-      const h = model.hidden(ids, n, T);
-      const lastRows = tf.gather(h, tf.tensor1d(Array.from({ length: n }, (_, b) => b * T + T - 1), 'int32'));
-      return tf.matMul(lastRows, model.wte, false, true).dataSync() as Float32Array;
-    });
-    for (let b = 0; b < n; b++) {
-      const token = done[b] ? eos : sampleToken(last.subarray(b * V, (b + 1) * V), o, rng.next());
-      rows[b]!.push(token);
-      if (done[b]) continue;
-      if (token === eos) done[b] = true;
-      else out[b]!.push(token);
+  let cache: KvCache | null = null;
+  let ids = Int32Array.from(Array.from({ length: n }, () => kept).flat());
+  let T = kept.length;
+  try {
+    for (let step = 0; step < maxNew && done.some((d) => !d); step++) {
+      const past: KvCache | null = cache;
+      const next = tf.tidy(() => {
+        const r = model.extend(ids, n, T, past);
+        const lastRows = tf.gather(r.hidden, tf.tensor1d(Array.from({ length: n }, (_, b) => b * T + T - 1), 'int32'));
+        return { logits: model.unembed(lastRows), cache: r.cache };
+      });
+      if (past) disposeCache(past);
+      cache = next.cache;
+      const logits = next.logits.dataSync() as Float32Array;
+      next.logits.dispose();
+      const tokens = new Int32Array(n);
+      for (let b = 0; b < n; b++) {
+        // A finished row keeps running (the batch moves together) on a stop token nobody reads.
+        const token = done[b] ? [...stops][0]! : sampleToken(logits.subarray(b * V, (b + 1) * V), o, rng.next());
+        tokens[b] = token;
+        if (done[b]) continue;
+        if (stops.has(token)) done[b] = true;
+        else out[b]!.push(token);
+      }
+      ids = tokens;
+      T = 1;
     }
+  } finally {
+    if (cache) disposeCache(cache);
   }
   return out;
 }

@@ -1,16 +1,17 @@
 /**
- * Token sequences for alignment: prompt tokens, then the completion and an end-of-text token, cut to the
- * model's context (the prompt keeps its tail, the completion its head). Batches are right-padded; the
+ * Token sequences for alignment: prompt tokens, then the completion (which ends with its end of turn or
+ * end-of-sequence token: lib/ml/tokenizer/chat-format.ts), cut to the model's context (the prompt keeps
+ * its tail, the completion its head). Batches are right-padded; the
  * completion mask marks the positions whose *next* token belongs to the completion, so sequence
  * log-probs sum over completion tokens only (prompt and padding masked).
  */
 import { tf } from '../backend';
-import type { Gpt } from '../gpt/model';
+import { logitsOf, nextTokenLogProbs, type CausalLm } from '../lm/causal-lm';
 
 export type Sequence = { ids: number[]; /** index of the first completion token */ start: number };
 
-export function buildSequence(prompt: readonly number[], completion: readonly number[], eos: number, maxLen: number): Sequence {
-  const full = [...completion, eos];
+export function buildSequence(prompt: readonly number[], completion: readonly number[], maxLen: number): Sequence {
+  const full = completion;
   // The completion gets at least half the context (or all it needs); the prompt keeps its last tokens.
   const promptKeep = Math.min(prompt.length, maxLen - Math.min(full.length, Math.floor(maxLen / 2)));
   const head = prompt.slice(prompt.length - promptKeep);
@@ -36,12 +37,12 @@ export function batchSequences(seqs: readonly Sequence[], pad: number): Sequence
 }
 
 /** Σ over completion tokens of log π(token | prefix), one per sequence ([B]); differentiable. */
-export function sequenceLogProbs(model: Gpt, batch: SequenceBatch): tf.Tensor1D {
-  return tf.sum(tf.mul(model.nextTokenLogProbs(batch.ids, batch.B, batch.T), batch.mask), 1) as tf.Tensor1D;
+export function sequenceLogProbs(model: CausalLm, batch: SequenceBatch): tf.Tensor1D {
+  return tf.sum(tf.mul(nextTokenLogProbs(model, batch.ids, batch.B, batch.T), batch.mask), 1) as tf.Tensor1D;
 }
 
 /** Sequence log-probs of many sequences without gradients (e.g. the reference, computed once). */
-export function scoreSequences(model: Gpt, seqs: readonly Sequence[], pad: number, batchSize = 16): Float32Array {
+export function scoreSequences(model: CausalLm, seqs: readonly Sequence[], pad: number, batchSize = 16): Float32Array {
   const out = new Float32Array(seqs.length);
   for (let k = 0; k < seqs.length; k += batchSize) {
     const batch = batchSequences(seqs.slice(k, k + batchSize), pad);
@@ -55,11 +56,11 @@ export function scoreSequences(model: Gpt, seqs: readonly Sequence[], pad: numbe
  * Token-level KL(πθ ‖ πref) averaged over the completion positions of these sequences:
  * Σ_v πθ(v|prefix)(log πθ(v|prefix) − log πref(v|prefix)).
  */
-export function completionKl(policy: Gpt, reference: Gpt, seqs: readonly Sequence[], pad: number): number {
+export function completionKl(policy: CausalLm, reference: CausalLm, seqs: readonly Sequence[], pad: number): number {
   const batch = batchSequences(seqs, pad);
   const kl = tf.tidy(() => {
-    const lp = tf.logSoftmax(policy.logits(batch.ids, batch.B, batch.T));
-    const lr = tf.logSoftmax(reference.logits(batch.ids, batch.B, batch.T));
+    const lp = tf.logSoftmax(logitsOf(policy, batch.ids, batch.B, batch.T));
+    const lr = tf.logSoftmax(logitsOf(reference, batch.ids, batch.B, batch.T));
     const perPosition = tf.sum(tf.mul(tf.exp(lp), tf.sub(lp, lr)), 1);
     const m = tf.reshape(batch.mask, [batch.B * batch.T]);
     return tf.div(tf.sum(tf.mul(perPosition, m)), tf.maximum(tf.sum(m), 1)).dataSync()[0]!;

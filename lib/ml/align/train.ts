@@ -8,7 +8,7 @@
  */
 import { createRng } from '@/lib/random';
 import { tf } from '../backend';
-import type { Gpt } from '../gpt/model';
+import type { CausalLm } from '../lm/causal-lm';
 import { alignmentLossMix, preferenceMetrics, REFERENCE_FREE, UNPAIRED, type LossParams, type LossType } from './losses';
 import { batchSequences, completionKl, scoreSequences, sequenceLogProbs, type Sequence } from './sequences';
 
@@ -32,7 +32,7 @@ export type GradientPeer = {
   publish(vars: readonly tf.Variable[]): void;
 };
 
-async function restore(model: Gpt, optimizer: tf.Optimizer, resume: TrainState | undefined) {
+async function restore(model: CausalLm, optimizer: tf.Optimizer, resume: TrainState | undefined) {
   if (!resume) return 0;
   const vars = model.variables();
   if (resume.weights.length !== vars.length) throw new Error('the checkpoint does not match the policy');
@@ -41,7 +41,7 @@ async function restore(model: Gpt, optimizer: tf.Optimizer, resume: TrainState |
   return resume.step;
 }
 
-function stateOf(model: Gpt, optimizer: tf.Optimizer, step: number): () => Promise<TrainState> {
+function stateOf(model: CausalLm, optimizer: tf.Optimizer, step: number): () => Promise<TrainState> {
   return async () => ({
     step,
     weights: model.variables().map((v) => (v.dataSync() as Float32Array).slice()),
@@ -54,7 +54,7 @@ const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
 export type SftConfig = { epochs: number; learningRate: number; batchSize: number; seed: number };
 
 /** Supervised fine-tuning: mean negative log-likelihood per completion token. */
-export async function sft(model: Gpt, seqs: readonly Sequence[], pad: number, config: SftConfig, hooks: Hooks = {}): Promise<void> {
+export async function sft(model: CausalLm, seqs: readonly Sequence[], pad: number, config: SftConfig, hooks: Hooks = {}): Promise<void> {
   if (seqs.length === 0) throw new Error('nothing to fine-tune on');
   const optimizer = tf.train.adam(config.learningRate);
   const perEpoch = Math.ceil(seqs.length / config.batchSize);
@@ -94,8 +94,8 @@ export type PreferenceConfig = { lossTypes: LossType[]; lossWeights: number[] | 
  * referenceLogProbs; `reference` itself is read only for the KL metric.
  */
 export async function preferenceOptimize(
-  policy: Gpt,
-  reference: Gpt,
+  policy: CausalLm,
+  reference: CausalLm,
   examples: readonly PreferenceExample[],
   referenceLogps: { chosen: Float32Array; rejected: Float32Array },
   pad: number,
@@ -192,7 +192,7 @@ const sampleOf = (e: PreferenceExample) => ('chosen' in e ? e.chosen : e.sample)
  * applies and disposes the gradients. Used by the single-thread loop and by both sides of a data-parallel step.
  */
 export function preferenceGrads(
-  policy: Gpt,
+  policy: CausalLm,
   items: readonly PreferenceExample[],
   refWValues: readonly number[],
   refLValues: readonly number[],
@@ -225,7 +225,7 @@ export function preferenceGrads(
 }
 
 /** The reference's sequence log-probs of every example, once (no gradients). */
-export function referenceLogProbs(reference: Gpt, examples: readonly PreferenceExample[], pad: number): { chosen: Float32Array; rejected: Float32Array } {
+export function referenceLogProbs(reference: CausalLm, examples: readonly PreferenceExample[], pad: number): { chosen: Float32Array; rejected: Float32Array } {
   const first = examples.map((e) => ('chosen' in e ? e.chosen : e.sample));
   const second = examples.filter((e) => 'chosen' in e).map((e) => (e as { rejected: Sequence }).rejected);
   return { chosen: scoreSequences(reference, first, pad), rejected: second.length ? scoreSequences(reference, second, pad) : new Float32Array(0) };

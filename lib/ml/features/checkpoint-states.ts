@@ -1,5 +1,6 @@
 /**
- * Featurizer (c): frozen hidden states of a local GPT-2-family checkpoint. A row is the prompt's last
+ * Featurizer (c): frozen hidden states of a local checkpoint of any supported family (GPT-2, Llama, Qwen2,
+ * Mistral: lib/ml/lm/checkpoint.ts). A row is the tokenizer's own prefix (Llama's BOS), the prompt's last
  * tokens, a blank line and the response, cut to maxTokens; its features are the final-layer-norm hidden
  * states averaged over the response's tokens, the hidden state of its last token, and the states averaged
  * over the prompt's tokens (the prompt block, which GPM's prompt-dependent scales read), each
@@ -11,17 +12,20 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend';
-import { loadCheckpoint, parseGptConfig } from '../gpt/checkpoint';
+import { loadCheckpoint, readCheckpointSpec, weightFiles } from '../lm/checkpoint';
 import { SURFACE_FEATURES, surfaceFeatures, type SparseVector } from './hashed-ngrams';
 import { checkpointFeatureDims, featurizerKey, type CheckpointFeaturesConfig, type Featurizer, type TextRow } from './featurizer';
 
 const BATCH = 16;
 
-/** SHA-256 over the checkpoint's three files (read in 4 MiB chunks). */
+/**
+ * SHA-256 over what the features depend on: config.json, tokenizer.json and the weight files (read in
+ * 4 MiB chunks). A GPT-2 checkpoint's fingerprint is what it was before sharded weights were read.
+ */
 export function checkpointFingerprint(dir: string): string {
   const hash = crypto.createHash('sha256');
   const buf = Buffer.alloc(4 << 20);
-  for (const name of ['config.json', 'tokenizer.json', 'model.safetensors']) {
+  for (const name of ['config.json', 'tokenizer.json', ...weightFiles(dir)]) {
     const file = path.join(dir, name);
     if (!fs.existsSync(file)) throw new Error(`checkpoint ${dir}: ${name} is missing`);
     const fd = fs.openSync(file, 'r');
@@ -36,9 +40,10 @@ export function checkpointFingerprint(dir: string): string {
 
 /** The featurizer config of the checkpoint in `dir`, published as `name`. */
 export function checkpointFeaturesConfig(name: string, dir: string, maxTokens = 256, promptTokens = 64): CheckpointFeaturesConfig {
-  const config = parseGptConfig(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')));
-  const cut = Math.min(maxTokens, config.nPositions);
-  return { kind: 'checkpoint', name, fingerprint: checkpointFingerprint(dir), nEmbd: config.nEmbd, maxTokens: cut, promptTokens: Math.min(promptTokens, Math.floor(cut / 2)) };
+  const spec = readCheckpointSpec(dir);
+  const [hidden, context] = spec.family === 'gpt2' ? [spec.config.nEmbd, spec.config.nPositions] : [spec.config.hiddenSize, spec.config.contextLength];
+  const cut = Math.min(maxTokens, context);
+  return { kind: 'checkpoint', name, fingerprint: checkpointFingerprint(dir), nEmbd: hidden, maxTokens: cut, promptTokens: Math.min(promptTokens, Math.floor(cut / 2)) };
 }
 
 function normalised(v: Float32Array): Float32Array {
@@ -54,9 +59,10 @@ export function openCheckpointFeaturizer(config: CheckpointFeaturesConfig, dir: 
   if (fingerprint !== config.fingerprint) throw new Error(`checkpoint ${config.name} has changed since these features were defined (fingerprint ${fingerprint.slice(0, 12)}…, expected ${config.fingerprint.slice(0, 12)}…)`);
   const { model, tokenizer } = loadCheckpoint(dir);
   const d = config.nEmbd;
-  if (model.config.nEmbd !== d) throw new Error(`checkpoint ${config.name}: n_embd ${model.config.nEmbd}, expected ${d}`);
+  if (model.hiddenSize !== d) throw new Error(`checkpoint ${config.name}: hidden size ${model.hiddenSize}, expected ${d}`);
+  const prefix = tokenizer.prefixIds;
   const encode = (r: TextRow) => {
-    const prompt = tokenizer.encode(r.prompt).slice(-config.promptTokens);
+    const prompt = [...prefix, ...tokenizer.encode(r.prompt).slice(-Math.max(0, config.promptTokens - prefix.length))];
     const response = tokenizer.encode(`\n\n${r.response}`);
     const ids = [...prompt, ...response].slice(0, config.maxTokens);
     return { ids, start: Math.min(prompt.length, ids.length - 1) };

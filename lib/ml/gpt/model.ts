@@ -7,8 +7,10 @@
  * checkpoint loads as is and a trained policy saves as one.
  */
 import { tf } from '../backend';
-import { gelu, layerNorm, logSumExpRows } from '../nn';
-import type { NamedTensor } from './safetensors';
+import { causalMask, type CausalLm, type KvCache, type LmSpec, type WeightSource } from '../lm/causal-lm';
+import { gelu, layerNorm } from '../nn';
+import { gptConfigJson } from './config';
+import type { NamedTensor } from '../lm/safetensors';
 
 export type GptConfig = { vocabSize: number; nPositions: number; nEmbd: number; nLayer: number; nHead: number; layerNormEpsilon: number };
 
@@ -20,7 +22,8 @@ type Block = {
   wfc: tf.Variable; bfc: tf.Variable; wproj: tf.Variable; bproj: tf.Variable;
 };
 
-export class Gpt {
+export class Gpt implements CausalLm {
+  readonly spec: LmSpec;
   readonly wte: tf.Variable;
   readonly wpe: tf.Variable;
   readonly blocks: Block[];
@@ -29,6 +32,7 @@ export class Gpt {
 
   /** Fresh weights (GPT-2's init: N(0, 0.02), residual projections scaled by 1/√(2·layers)), or given ones. */
   constructor(readonly config: GptConfig, seed = 0, trainable = true) {
+    this.spec = { family: 'gpt2', config };
     const { vocabSize, nPositions, nEmbd: d, nLayer } = config;
     if (d % config.nHead !== 0) throw new Error(`n_embd ${d} is not a multiple of n_head ${config.nHead}`);
     let s = 0;
@@ -57,46 +61,65 @@ export class Gpt {
     return this.variables().reduce((n, v) => n + v.size, 0);
   }
 
+  get vocabSize(): number {
+    return this.config.vocabSize;
+  }
+
+  get hiddenSize(): number {
+    return this.config.nEmbd;
+  }
+
+  get contextLength(): number {
+    return this.config.nPositions;
+  }
+
   /** Final-layer-norm hidden states of ids [B, T] (row-major), as [B·T, d]. */
   hidden(ids: Int32Array, B: number, T: number): tf.Tensor2D {
+    return this.run(ids, B, T, null).hidden;
+  }
+
+  /** Next-token logits through the tied unembedding. */
+  unembed(hidden: tf.Tensor2D): tf.Tensor2D {
+    return tf.matMul(hidden, this.wte, false, true);
+  }
+
+  extend(ids: Int32Array, B: number, T: number, past: KvCache | null): { hidden: tf.Tensor2D; cache: KvCache } {
+    const { hidden, layers } = this.run(ids, B, T, past);
+    return { hidden, cache: { length: (past?.length ?? 0) + T, layers } };
+  }
+
+  private run(ids: Int32Array, B: number, T: number, past: KvCache | null): { hidden: tf.Tensor2D; layers: KvCache['layers'] } {
     const { nEmbd: d, nHead: H, nPositions, layerNormEpsilon: eps } = this.config;
-    if (T > nPositions) throw new Error(`sequence of ${T} tokens is longer than the model's ${nPositions} positions`);
+    const P = past?.length ?? 0;
+    if (P + T > nPositions) throw new Error(`sequence of ${P + T} tokens is longer than the model's ${nPositions} positions`);
     const dh = d / H;
     const tokens = tf.gather(this.wte, tf.tensor1d(ids, 'int32'));
-    let x = tf.reshape(tf.add(tf.reshape(tokens, [B, T, d]), tf.slice(this.wpe, [0, 0], [T, d])), [B * T, d]) as tf.Tensor2D;
-    const causal = tf.tensor2d(Float32Array.from({ length: T * T }, (_, k) => (k % T > Math.floor(k / T) ? -1e9 : 0)), [T, T]);
-    const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]);
-    for (const b of this.blocks) {
+    let x = tf.reshape(tf.add(tf.reshape(tokens, [B, T, d]), tf.slice(this.wpe, [P, 0], [T, d])), [B * T, d]) as tf.Tensor2D;
+    const causal = causalMask(T, P);
+    const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const layers: KvCache['layers'] = [];
+    this.blocks.forEach((b, i) => {
       const h = layerNorm(x, b.ln1g, b.ln1b, eps);
       const q = heads(tf.add(tf.matMul(h, b.wq), b.bq));
-      const k = heads(tf.add(tf.matMul(h, b.wk), b.bk));
-      const v = heads(tf.add(tf.matMul(h, b.wv), b.bv));
+      let k = heads(tf.add(tf.matMul(h, b.wk), b.bk));
+      let v = heads(tf.add(tf.matMul(h, b.wv), b.bv));
+      const before = past?.layers[i];
+      if (before) {
+        k = tf.concat([before.k, k], 2);
+        v = tf.concat([before.v, v], 2);
+      }
+      layers.push({ k, v });
       const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), causal));
       const y = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
       x = tf.add(x, tf.add(tf.matMul(y, b.wo), b.bo)) as tf.Tensor2D;
       const h2 = layerNorm(x, b.ln2g, b.ln2b, eps);
       x = tf.add(x, tf.add(tf.matMul(gelu(tf.add(tf.matMul(h2, b.wfc), b.bfc)), b.wproj), b.bproj)) as tf.Tensor2D;
-    }
-    return layerNorm(x, this.lnfg, this.lnfb, eps);
+    });
+    return { hidden: layerNorm(x, this.lnfg, this.lnfb, eps), layers };
   }
 
-  /** Next-token logits [B·T, vocab] through the tied unembedding. */
-  logits(ids: Int32Array, B: number, T: number): tf.Tensor2D {
-    return tf.matMul(this.hidden(ids, B, T), this.wte, false, true);
-  }
-
-  /**
-   * log p(ids[b, t+1] | ids[b, ≤t]) as [B, T] (the last column is 0): the log-probability of each next
-   * token, which sequence log-probs sum over completion positions.
-   */
-  nextTokenLogProbs(ids: Int32Array, B: number, T: number): tf.Tensor2D {
-    const V = this.config.vocabSize;
-    const logits = this.logits(ids, B, T);
-    const flat = new Int32Array(B * T);
-    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) flat[b * T + t] = (b * T + t) * V + (t + 1 < T ? ids[b * T + t + 1]! : 0);
-    const picked = tf.gather(tf.reshape(logits, [B * T * V]), tf.tensor1d(flat, 'int32'));
-    const last = tf.tensor2d(Float32Array.from({ length: B * T }, (_, k) => (k % T === T - 1 ? 0 : 1)), [B, T]);
-    return tf.mul(tf.reshape(tf.sub(picked, logSumExpRows(logits)), [B, T]), last) as tf.Tensor2D;
+  configJson(extra: { eosId?: number } = {}): object {
+    return gptConfigJson(this.config, extra);
   }
 
   /**
@@ -143,14 +166,11 @@ export class Gpt {
     });
   }
 
-  /** Loads Hugging Face GPT-2 weights (with or without the `transformer.` prefix); every tensor is checked by shape. */
-  loadTensors(tensors: ReadonlyMap<string, NamedTensor>): void {
+  /** Loads Hugging Face GPT-2 weights; each tensor is checked by shape where it is read. */
+  loadWeights(source: WeightSource): void {
     for (const { name, shape, parts } of this.hfWeights()) {
-      const t = tensors.get(name) ?? tensors.get(`transformer.${name}`);
-      if (!t) throw new Error(`checkpoint: tensor ${name} is missing`);
-      if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) throw new Error(`checkpoint: tensor ${name} has shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(shape)} from config.json`);
       tf.tidy(() => {
-        const whole = tf.tensor(t.data, shape);
+        const whole = source(name, shape);
         const pieces = parts.length === 1 ? [whole] : tf.split(whole, parts.length, shape.length - 1);
         parts.forEach((v, k) => v.assign(pieces[k]!));
       });

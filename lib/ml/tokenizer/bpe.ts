@@ -77,7 +77,8 @@ export class BpeTokenizer {
       }
     };
     for (const id of ids) expand(id);
-    return decoder.decode(new Uint8Array(bytes));
+    // Bytes that form no character (a cut-off tail, a sampled sequence that is not UTF-8) are dropped, not shown as U+FFFD.
+    return decoder.decode(new Uint8Array(bytes)).replaceAll('\uFFFD', '');
   }
 }
 

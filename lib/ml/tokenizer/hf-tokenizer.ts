@@ -1,14 +1,20 @@
 /**
- * GPT-2-family byte-level BPE read from a Hugging Face `tokenizer.json` (model type BPE with a ByteLevel
- * pre-tokenizer), and the reverse: Arbiter's own BPE written as such a file, so a policy trained here
- * loads in `transformers` unchanged. Bytes are shown as GPT-2's printable characters (bytes_to_unicode),
- * merges act on those strings, and the vocabulary maps the merged strings to ids. Special tokens in user
- * text are ordinary text here, as in BpeTokenizer: content may contain `<|endoftext|>`.
+ * Hugging Face tokenizers read from `tokenizer.json` (and `tokenizer_config.json`) through
+ * @huggingface/tokenizers, Hugging Face's own JavaScript port of the `tokenizers` library (the one
+ * transformers.js uses): byte-level BPE (GPT-2, Llama 3, Qwen2, SmolLM), SentencePiece-style BPE with
+ * Metaspace and byte fallback (Llama 2, Mistral, TinyLlama), normalizers, pre-tokenizers with Oniguruma
+ * patterns translated to JavaScript, post-processors and decoders. What this file adds:
+ * - Content is text. Special tokens written in user content (`<|im_end|>`, `</s>`) are encoded as the
+ *   characters they are, never as control tokens; only a chat template's own text may produce them
+ *   (`encodeSections`), so nobody can close a turn or forge one from inside a prompt or a response.
+ * - Decoding never shows U+FFFD: bytes are joined across tokens before they are decoded (so a character
+ *   split over two tokens comes out whole), and bytes that are no character at all — a cut-off tail, a
+ *   sampled sequence that is not UTF-8 — are dropped rather than shown as "�".
+ * And the reverse direction: Arbiter's own BPE written as a GPT-2-style tokenizer.json, so a policy
+ * trained here loads in `transformers` unchanged.
  */
+import { Tokenizer } from '@huggingface/tokenizers';
 import type { BpeTokenizer } from './bpe';
-
-const PIECES = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
-const utf8 = new TextEncoder();
 
 /** GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to U+0100 onwards. */
 export const BYTE_TO_CHAR: string[] = (() => {
@@ -21,99 +27,150 @@ export const BYTE_TO_CHAR: string[] = (() => {
   for (let b = 0; b < 256; b++) out[b] = String.fromCharCode(printable.has(b) ? b : 256 + n++);
   return out;
 })();
-const CHAR_TO_BYTE = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
 
-/** The common surface of both tokenizers, as the GPT code uses it. */
-export type TextTokenizer = { vocabSize: number; eosId: number; encode(text: string): number[]; decode(ids: readonly number[]): string };
-
-type TokenizerJson = {
-  added_tokens?: { id: number; content: string; special?: boolean }[];
-  pre_tokenizer?: { type?: string; pretokenizers?: { type?: string }[] } | null;
-  model?: { type?: string; vocab?: Record<string, number>; merges?: (string | [string, string])[] };
+/** The common surface of Arbiter's BPE and Hugging Face tokenizers, as the models' code uses it. */
+export type TextTokenizer = {
+  vocabSize: number;
+  /** The token that ends a sequence the model writes. */
+  eosId: number;
+  /** Text to ids, nothing added, special tokens in the text encoded as plain text. */
+  encode(text: string): number[];
+  /** Ids to text, special tokens left out. */
+  decode(ids: readonly number[]): string;
 };
 
-export class HfBpeTokenizer implements TextTokenizer {
-  private readonly vocab: Map<string, number>;
-  private readonly inverse: string[] = [];
-  private readonly ranks = new Map<string, number>();
-  private readonly cache = new Map<string, number[]>();
+/** A piece of text to encode: template text (may hold special tokens) or content (never does). */
+export type TextSection = { text: string; content: boolean };
+
+type TokenizerInternals = {
+  normalizer: ((text: string) => string) | null;
+  pre_tokenizer: ((text: string, options: { section_index: number }) => string[]) | null;
+  model: ((pieces: string[]) => string[]) & { tokens_to_ids: Map<string, number>; unk_token_id?: number };
+  get_added_tokens_decoder(): Map<number, { content: string; special: boolean; lstrip: boolean; rstrip: boolean; normalized: boolean }>;
+  get_vocab(withAdded?: boolean): Map<string, number>;
+  encode(text: string, options?: { add_special_tokens?: boolean }): { ids: number[] };
+  decode(ids: number[], options?: { skip_special_tokens?: boolean; clean_up_tokenization_spaces?: boolean }): string;
+};
+
+/** A token given in tokenizer_config.json: a string, or an AddedToken object with `content`. */
+export function tokenContent(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') return (value as { content: string }).content;
+  return undefined;
+}
+
+export class HfTokenizer implements TextTokenizer {
+  private readonly inner: TokenizerInternals;
+  /** Added tokens by content, longest first (so `<|im_end|>` is matched before a shorter prefix). */
+  private readonly added: { content: string; id: number; lstrip: boolean; rstrip: boolean }[];
   readonly vocabSize: number;
   readonly eosId: number;
+  /** Ids the tokenizer's post-processor puts before a text (Llama's BOS); empty where it adds none. */
+  readonly prefixIds: number[];
+  private readonly specialIds: Set<number>;
 
-  constructor(json: unknown) {
-    const t = json as TokenizerJson;
-    if (typeof t !== 'object' || t === null || t.model?.type !== 'BPE' || typeof t.model.vocab !== 'object' || !Array.isArray(t.model.merges))
-      throw new Error('tokenizer.json: expected a BPE model with "vocab" and "merges"');
-    const pre = t.pre_tokenizer;
-    const byteLevel = pre?.type === 'ByteLevel' || (pre?.type === 'Sequence' && pre.pretokenizers?.some((p) => p.type === 'ByteLevel'));
-    if (!byteLevel) throw new Error('tokenizer.json: only byte-level BPE (GPT-2 family) is supported');
-    this.vocab = new Map(Object.entries(t.model.vocab!));
-    for (const [s, id] of this.vocab) this.inverse[id] = s;
-    for (const a of t.added_tokens ?? []) {
-      this.vocab.set(a.content, a.id);
-      this.inverse[a.id] = a.content;
+  constructor(json: unknown, config: Record<string, unknown> = {}, fallbackEosId?: number) {
+    const t = json as { model?: { type?: string }; added_tokens?: unknown[] } | null;
+    if (typeof t !== 'object' || t === null || typeof t.model !== 'object' || t.model === null) throw new Error('tokenizer.json: expected an object with a "model"');
+    // Every family Arbiter runs (GPT-2, Llama, Qwen2, Mistral) tokenizes with BPE, byte-level or SentencePiece-style.
+    if (t.model.type !== 'BPE') throw new Error(`tokenizer.json: model type ${JSON.stringify(t.model.type)} is not supported (BPE is)`);
+    try {
+      // clean_up_tokenization_spaces changes decoded text (" ." → "."); transformers now defaults it to false.
+      this.inner = new Tokenizer({ added_tokens: [], ...t }, { clean_up_tokenization_spaces: false, ...config }) as unknown as TokenizerInternals;
+    } catch (error) {
+      throw new Error(`tokenizer.json: ${(error as Error).message}`);
     }
-    for (const c of BYTE_TO_CHAR) if (!this.vocab.has(c)) throw new Error(`tokenizer.json: the vocabulary lacks the byte token ${JSON.stringify(c)}`);
-    t.model.merges!.forEach((m, i) => {
-      const [a, b] = typeof m === 'string' ? m.split(' ') : m;
-      if (a === undefined || b === undefined) throw new Error(`tokenizer.json: merge ${i} is not a pair`);
-      this.ranks.set(`${a} ${b}`, i);
-    });
-    this.vocabSize = Math.max(...this.vocab.values()) + 1;
-    const eos = (t.added_tokens ?? []).find((a) => a.content === '<|endoftext|>') ?? (t.added_tokens ?? []).find((a) => a.special);
-    this.eosId = eos?.id ?? this.vocab.get('<|endoftext|>') ?? this.vocabSize - 1;
+    const decoder = this.inner.get_added_tokens_decoder();
+    this.added = [...decoder].map(([id, a]) => ({ content: a.content, id, lstrip: a.lstrip, rstrip: a.rstrip })).sort((a, b) => b.content.length - a.content.length);
+    this.specialIds = new Set([...decoder].filter(([, a]) => a.special).map(([id]) => id));
+    const vocab = this.inner.get_vocab(true);
+    this.vocabSize = Math.max(...vocab.values()) + 1;
+    const named = tokenContent(config.eos_token);
+    const eos = (named !== undefined ? vocab.get(named) : undefined) ?? fallbackEosId ?? vocab.get('<|endoftext|>') ?? vocab.get('</s>') ?? [...this.specialIds].at(-1);
+    if (eos === undefined) throw new Error('tokenizer: no end-of-sequence token (tokenizer_config.json names none and the vocabulary has no <|endoftext|> or </s>)');
+    this.eosId = eos;
+    this.prefixIds = this.inner.encode('', { add_special_tokens: true }).ids;
   }
 
-  private encodePiece(piece: string): number[] {
-    const hit = this.cache.get(piece);
-    if (hit) return hit;
-    let symbols = Array.from(utf8.encode(piece), (b) => BYTE_TO_CHAR[b]!);
-    while (symbols.length > 1) {
-      let best = -1;
-      let at = -1;
-      for (let i = 0; i + 1 < symbols.length; i++) {
-        const r = this.ranks.get(`${symbols[i]} ${symbols[i + 1]}`);
-        if (r !== undefined && (best < 0 || r < best)) [best, at] = [r, i];
-      }
-      if (best < 0) break;
-      const a = symbols[at]!;
-      const b = symbols[at + 1]!;
-      const next: string[] = [];
-      for (let i = 0; i < symbols.length; i++) {
-        if (i + 1 < symbols.length && symbols[i] === a && symbols[i + 1] === b) {
-          next.push(a + b);
-          i++;
-        } else next.push(symbols[i]!);
-      }
-      symbols = next;
-    }
-    const ids = symbols.map((s) => {
-      const id = this.vocab.get(s);
-      if (id === undefined) throw new Error(`tokenizer.json: merged token ${JSON.stringify(s)} is not in the vocabulary`);
-      return id;
-    });
-    if (this.cache.size < 200_000) this.cache.set(piece, ids);
-    return ids;
+  /** The id of a token string, or undefined. */
+  idOf(token: string): number | undefined {
+    return this.inner.get_vocab(true).get(token);
   }
 
   encode(text: string): number[] {
-    const out: number[] = [];
-    for (const piece of text.match(PIECES) ?? []) out.push(...this.encodePiece(piece));
-    return out;
+    return this.encodeSections([{ text, content: true }]);
+  }
+
+  /**
+   * Encodes sections as one text: special tokens are recognised in template sections only, and the text
+   * between two special tokens is encoded as a whole, even when it runs across sections, as the
+   * tokenizer would encode the joined string (so a template's "[INST] " and the content after it merge as
+   * they do in training). An added token's lstrip/rstrip trims the whitespace beside it, as in tokenizers.
+   */
+  encodeSections(sections: readonly TextSection[]): number[] {
+    type Piece = { special: number } | { text: string };
+    const pieces: Piece[] = [];
+    const pushText = (text: string) => {
+      const last = pieces.at(-1);
+      if (last && 'text' in last) last.text += text;
+      else pieces.push({ text });
+    };
+    for (const section of sections) {
+      if (section.content) {
+        pushText(section.text);
+        continue;
+      }
+      let rest = section.text;
+      while (rest.length > 0) {
+        let at = -1;
+        let found: (typeof this.added)[number] | undefined;
+        for (const a of this.added) {
+          const k = rest.indexOf(a.content);
+          if (k >= 0 && (at < 0 || k < at)) [at, found] = [k, a];
+        }
+        if (!found) {
+          pushText(rest);
+          break;
+        }
+        pushText(rest.slice(0, at));
+        const before = pieces.at(-1);
+        if (found.lstrip && before && 'text' in before) before.text = before.text.trimEnd();
+        pieces.push({ special: found.id });
+        rest = rest.slice(at + found.content.length);
+        if (found.rstrip) rest = rest.trimStart();
+      }
+    }
+    const ids: number[] = [];
+    pieces.forEach((piece, index) => {
+      if ('special' in piece) ids.push(piece.special);
+      else ids.push(...this.encodeText(piece.text, index));
+    });
+    return ids;
+  }
+
+  /** One stretch of text with no special tokens in it: normalizer, pre-tokenizer, model (tokenizers' pipeline). */
+  private encodeText(text: string, sectionIndex: number): number[] {
+    if (text.length === 0) return [];
+    const normalized = this.inner.normalizer ? this.inner.normalizer(text) : text;
+    if (normalized.length === 0) return [];
+    const words = this.inner.pre_tokenizer ? this.inner.pre_tokenizer(normalized, { section_index: sectionIndex }) : [normalized];
+    const model = this.inner.model;
+    return model(words).map((token) => {
+      const id = model.tokens_to_ids.get(token) ?? model.unk_token_id;
+      if (id === undefined) throw new Error(`tokenizer: token ${JSON.stringify(token)} is not in the vocabulary and there is no unknown token`);
+      return id;
+    });
+  }
+
+  isSpecial(id: number): boolean {
+    return this.specialIds.has(id);
   }
 
   decode(ids: readonly number[]): string {
-    const bytes: number[] = [];
-    for (const id of ids) {
-      const s = this.inverse[id];
-      if (s === undefined) continue;
-      for (const ch of s) {
-        const b = CHAR_TO_BYTE.get(ch);
-        if (b === undefined) bytes.push(...utf8.encode(ch));
-        else bytes.push(b);
-      }
-    }
-    return new TextDecoder().decode(new Uint8Array(bytes));
+    const kept = ids.filter((id) => !this.specialIds.has(id) && id >= 0 && id < this.vocabSize);
+    if (kept.length === 0) return '';
+    // The decoders join the tokens' bytes and decode them together; what is not UTF-8 comes back as U+FFFD.
+    return this.inner.decode(kept, { skip_special_tokens: true }).replaceAll('\uFFFD', '');
   }
 }
 

@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOSS_PARAMS } from '@/lib/ml/align/losses';
 import { buildSequence } from '@/lib/ml/align/sequences';
+import { logitsOf } from '@/lib/ml/lm/causal-lm';
 import { preferenceOptimize, referenceLogProbs, type PreferenceExample } from '@/lib/ml/align/train';
 import { initBackend, tf } from '@/lib/ml/backend';
 import { Gpt } from '@/lib/ml/gpt/model';
@@ -15,7 +16,7 @@ beforeAll(async () => {
 describe('data-parallel DPO', () => {
   it('two replicas (this thread and a worker thread) end where one thread ends', async () => {
     const rng = createRng(2);
-    const seq = () => buildSequence(Array.from({ length: 5 }, () => rng.int(1, 40)), Array.from({ length: 3 + rng.int(0, 6) }, () => rng.int(1, 40)), 0, 24);
+    const seq = () => buildSequence(Array.from({ length: 5 }, () => rng.int(1, 40)), [...Array.from({ length: 3 + rng.int(0, 6) }, () => rng.int(1, 40)), 0], 24);
     const examples: PreferenceExample[] = Array.from({ length: 24 }, () => ({ chosen: seq(), rejected: seq() }));
     const config = { vocabSize: 48, nPositions: 24, nEmbd: 16, nLayer: 1, nHead: 2, layerNormEpsilon: 1e-5 };
     const run = async (parallel: boolean) => {
@@ -29,7 +30,7 @@ describe('data-parallel DPO', () => {
       await preferenceOptimize(policy, reference, examples, refLogps, 0, { ...lossConfig, epochs: 2, learningRate: 5e-3, batchSize: 6, seed: 1, klEvery: 0 }, { peer: peer ?? undefined, onStep: (r) => losses.push(r.metrics.loss!) });
       await peer?.close();
       const probe = Int32Array.from((examples[0] as { chosen: { ids: number[] } }).chosen.ids);
-      const logits = tf.tidy(() => Array.from(policy.logits(probe, 1, probe.length).dataSync()));
+      const logits = tf.tidy(() => Array.from(logitsOf(policy, probe, 1, probe.length).dataSync()));
       policy.dispose();
       reference.dispose();
       return { losses, logits };

@@ -55,7 +55,7 @@ describe('align-policy job', async () => {
     expect(done.artifactPath).toBe(`models/${policy.id}/job${jobId}-a1/policy`);
     const dir = await localPolicyDir(done);
     expect(fs.readdirSync(dir).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
-    const { loadCheckpoint } = await import('@/lib/ml/gpt/checkpoint');
+    const { loadCheckpoint } = await import('@/lib/ml/lm/checkpoint');
     const loaded = loadCheckpoint(dir);
     expect(loaded.model.parameterCount).toBe(m.parameters);
     loaded.model.dispose();

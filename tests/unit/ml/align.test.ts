@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOSS_PARAMS } from '@/lib/ml/align/losses';
 import { generate, sampleToken } from '@/lib/ml/align/generate';
 import { batchSequences, buildSequence, sequenceLogProbs } from '@/lib/ml/align/sequences';
+import { logitsOf, nextTokenLogProbs } from '@/lib/ml/lm/causal-lm';
 import { preferenceOptimize, referenceLogProbs, sft, type PreferenceExample, type StepReport, type TrainState } from '@/lib/ml/align/train';
 import { initBackend, tf } from '@/lib/ml/backend';
 import { Gpt } from '@/lib/ml/gpt/model';
@@ -15,16 +16,16 @@ beforeAll(async () => {
 
 describe('sequences', () => {
   it('keeps the prompt tail and the completion head, masks prompt and padding, and sums completion log-probs only', () => {
-    expect(buildSequence([1, 2, 3, 4, 5, 6], [7, 8], 0, 6)).toEqual({ ids: [4, 5, 6, 7, 8, 0], start: 3 });
-    expect(buildSequence([1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12], 0, 6)).toEqual({ ids: [4, 5, 6, 7, 8, 9], start: 3 });
+    expect(buildSequence([1, 2, 3, 4, 5, 6], [7, 8, 0], 6)).toEqual({ ids: [4, 5, 6, 7, 8, 0], start: 3 });
+    expect(buildSequence([1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12, 0], 6)).toEqual({ ids: [4, 5, 6, 7, 8, 9], start: 3 });
     const model = new Gpt({ vocabSize: 16, nPositions: 8, nEmbd: 8, nLayer: 1, nHead: 2, layerNormEpsilon: 1e-5 }, 3);
-    const seqs = [buildSequence([1, 2, 3], [4, 5], 0, 8), buildSequence([6], [7, 8, 9, 10], 0, 8)];
+    const seqs = [buildSequence([1, 2, 3], [4, 5, 0], 8), buildSequence([6], [7, 8, 9, 10, 0], 8)];
     const batch = batchSequences(seqs, 15);
     expect(batch.lengths).toEqual([3, 5]);
     const mask = batch.mask.arraySync();
     expect(mask[0]).toEqual([0, 0, 1, 1, 1, 0]);
     expect(mask[1]).toEqual([1, 1, 1, 1, 1, 0]);
-    const tokenLps = tf.tidy(() => model.nextTokenLogProbs(batch.ids, batch.B, batch.T).arraySync());
+    const tokenLps = tf.tidy(() => nextTokenLogProbs(model, batch.ids, batch.B, batch.T).arraySync());
     const sums = tf.tidy(() => Array.from(sequenceLogProbs(model, batch).dataSync()));
     expect(sums[0]).toBeCloseTo(tokenLps[0]![2]! + tokenLps[0]![3]! + tokenLps[0]![4]!, 4);
     expect(sums[1]).toBeCloseTo(tokenLps[1]!.slice(0, 5).reduce((s, v) => s + v, 0), 4);
@@ -60,7 +61,7 @@ describe('DPO on a GPT policy', () => {
   const tok = trainBpe(data.flatMap((d) => [d.prompt, ` ${d.chosen}`, ` ${d.rejected}`]), 60);
   const eos = tok.specialId('<|endoftext|>');
   const config = { vocabSize: tok.vocabSize, nPositions: 32, nEmbd: 32, nLayer: 2, nHead: 2, layerNormEpsilon: 1e-5 };
-  const seq = (prompt: string, completion: string) => buildSequence(tok.encode(prompt), tok.encode(` ${completion}`), eos, 32);
+  const seq = (prompt: string, completion: string) => buildSequence(tok.encode(prompt), [...tok.encode(` ${completion}`), eos], 32);
   const examples: PreferenceExample[] = data.map((d) => ({ chosen: seq(d.prompt, d.chosen), rejected: seq(d.prompt, d.rejected) }));
   const rate = (model: Gpt) => {
     let polite = 0;
@@ -104,8 +105,8 @@ describe('DPO on a GPT policy', () => {
     const resumed = new Gpt(config, 99);
     await sft(resumed, seqs, eos, { epochs: 2, learningRate: 3e-3, batchSize: 16, seed: 0 }, { resume: saved! });
     const probe = Int32Array.from(seqs[0]!.ids);
-    const a = tf.tidy(() => straight.logits(probe, 1, probe.length).dataSync());
-    const b = tf.tidy(() => resumed.logits(probe, 1, probe.length).dataSync());
+    const a = tf.tidy(() => logitsOf(straight, probe, 1, probe.length).dataSync());
+    const b = tf.tidy(() => logitsOf(resumed, probe, 1, probe.length).dataSync());
     expect(Math.abs(a[5]! - b[5]!)).toBeLessThan(1e-4);
     [straight, interrupted, resumed].forEach((m) => m.dispose());
   }, 60_000);

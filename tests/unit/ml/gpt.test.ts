@@ -4,12 +4,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '@/lib/ml/backend';
 import { listCheckpoints, resolveCheckpoint } from '@/lib/checkpoints';
-import { loadCheckpoint, saveCheckpoint } from '@/lib/ml/gpt/checkpoint';
+import { loadCheckpoint, saveCheckpoint } from '@/lib/ml/lm/checkpoint';
+import { logitsOf, nextTokenLogProbs } from '@/lib/ml/lm/causal-lm';
 import { Gpt } from '@/lib/ml/gpt/model';
-import { readSafetensors, writeSafetensors, type NamedTensor } from '@/lib/ml/gpt/safetensors';
+import { readSafetensors, writeSafetensors, type NamedTensor } from '@/lib/ml/lm/safetensors';
 import { writeTinyCheckpoint } from '../../helpers/tiny-gpt';
 import { trainBpe } from '@/lib/ml/tokenizer/bpe';
-import { BYTE_TO_CHAR, bpeToTokenizerJson, HfBpeTokenizer } from '@/lib/ml/tokenizer/hf-tokenizer';
+import { BYTE_TO_CHAR, bpeToTokenizerJson, HfTokenizer } from '@/lib/ml/tokenizer/hf-tokenizer';
 import { createRng } from '@/lib/random';
 import { checkpointFeaturesConfig, openCheckpointFeaturizer } from '@/lib/ml/features/checkpoint-states';
 import { fitStandardization, standardize } from '@/lib/ml/features/featurizer';
@@ -96,7 +97,7 @@ describe('GPT-2-family checkpoints: safetensors, tokenizer.json, the tfjs GPT', 
     expect(BYTE_TO_CHAR[10]).toBe('Ċ');
     expect(BYTE_TO_CHAR[65]).toBe('A');
     const bpe = trainBpe(corpus, 150);
-    const hf = new HfBpeTokenizer(JSON.parse(JSON.stringify(bpeToTokenizerJson(bpe))));
+    const hf = new HfTokenizer(JSON.parse(JSON.stringify(bpeToTokenizerJson(bpe))));
     expect(hf.vocabSize).toBe(bpe.vocabSize);
     expect(hf.eosId).toBe(bpe.specialId('<|endoftext|>'));
     const rng = createRng(3);
@@ -109,8 +110,8 @@ describe('GPT-2-family checkpoints: safetensors, tokenizer.json, the tfjs GPT', 
     // Merges as strings ("a b") — the older tokenizer.json form — read the same.
     const json = bpeToTokenizerJson(bpe) as { model: { merges: [string, string][] } };
     const old = { ...json, model: { ...json.model, merges: json.model.merges.map((m) => m.join(' ')) } };
-    expect(new HfBpeTokenizer(old).encode(corpus[0]!)).toEqual(bpe.encode(corpus[0]!));
-    expect(() => new HfBpeTokenizer({ model: { type: 'WordPiece' } })).toThrow(/BPE model/);
+    expect(new HfTokenizer(old).encode(corpus[0]!)).toEqual(bpe.encode(corpus[0]!));
+    expect(() => new HfTokenizer({ model: { type: 'Nonsense' } })).toThrow(/tokenizer\.json: model type "Nonsense" is not supported/);
   });
 
   it('loads a tiny checkpoint whose logits match an independent float64 forward pass, and log-probs are its log-softmax', () => {
@@ -118,17 +119,18 @@ describe('GPT-2-family checkpoints: safetensors, tokenizer.json, the tfjs GPT', 
     const cfg = { vocab: bpe.vocabSize + 3, d: 16, layers: 2, heads: 2, positions: 24 };
     const dir = path.join(root, 'tiny');
     const weights = writeTinyCheckpoint(dir, { ...cfg, tokenizerJson: bpeToTokenizerJson(bpe) });
-    const { model, tokenizer, config } = loadCheckpoint(dir);
-    expect(config).toMatchObject({ vocabSize: cfg.vocab, nEmbd: 16, nLayer: 2, nHead: 2, nPositions: 24 });
+    const { model, tokenizer, spec } = loadCheckpoint(dir);
+    expect(spec.family).toBe('gpt2');
+    expect(spec.config).toMatchObject({ vocabSize: cfg.vocab, nEmbd: 16, nLayer: 2, nHead: 2, nPositions: 24 });
     const ids = tokenizer.encode('The helpful answer.').slice(0, 10);
     expect(ids.length).toBeGreaterThan(4);
     const expected = referenceLogits(weights, cfg, ids);
-    const got = tf.tidy(() => model.logits(Int32Array.from(ids), 1, ids.length).arraySync());
+    const got = tf.tidy(() => logitsOf(model, Int32Array.from(ids), 1, ids.length).arraySync());
     let worst = 0;
     expected.forEach((row, t) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - got[t]![j]!)))));
     expect(worst).toBeLessThan(2e-4);
     // Next-token log-probs are log-softmax(logits) at the next id (0 in the last column).
-    const lp = tf.tidy(() => model.nextTokenLogProbs(Int32Array.from(ids), 1, ids.length).arraySync())[0]!;
+    const lp = tf.tidy(() => nextTokenLogProbs(model, Int32Array.from(ids), 1, ids.length).arraySync())[0]!;
     for (let t = 0; t + 1 < ids.length; t++) {
       const row = expected[t]!;
       const mx = Math.max(...row);
@@ -138,14 +140,14 @@ describe('GPT-2-family checkpoints: safetensors, tokenizer.json, the tfjs GPT', 
     expect(Math.abs(lp[ids.length - 1]!)).toBe(0);
     // Batches: two right-padded rows give the first row's logits unchanged (causal attention).
     const batch = Int32Array.from([...ids, ...ids.slice(0, 3), ...new Array(ids.length - 3).fill(0)]);
-    const both = tf.tidy(() => model.logits(batch, 2, ids.length).arraySync());
+    const both = tf.tidy(() => logitsOf(model, batch, 2, ids.length).arraySync());
     expect(Math.abs(both[0]![0]! - got[0]![0]!)).toBeLessThan(1e-5);
     expect(Math.abs(both[ids.length + 2]![5]! - got[2]![5]!)).toBeLessThan(1e-4);
     // Save → load gives the same logits; the saved files are the standard three.
-    saveCheckpoint(path.join(root, 'saved'), model, bpeToTokenizerJson(bpe), bpe.specialId('<|endoftext|>'));
+    saveCheckpoint(path.join(root, 'saved'), model, { 'tokenizer.json': JSON.stringify(bpeToTokenizerJson(bpe)) }, bpe.specialId('<|endoftext|>'));
     expect(fs.readdirSync(path.join(root, 'saved')).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
     const again = loadCheckpoint(path.join(root, 'saved'));
-    const regot = tf.tidy(() => again.model.logits(Int32Array.from(ids), 1, ids.length).arraySync());
+    const regot = tf.tidy(() => logitsOf(again.model, Int32Array.from(ids), 1, ids.length).arraySync());
     expect(Math.abs(regot[3]![7]! - got[3]![7]!)).toBeLessThan(1e-6);
     model.dispose();
     again.model.dispose();
@@ -160,7 +162,9 @@ describe('GPT-2-family checkpoints: safetensors, tokenizer.json, the tfjs GPT', 
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: bpe.vocabSize, n_positions: 8, n_embd: 16, n_layer: 1, n_head: 2 }));
     expect(() => loadCheckpoint(dir)).toThrow(/wte\.weight has shape .* expected/);
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', vocab_size: 10 }));
-    expect(() => loadCheckpoint(dir)).toThrow(/model_type "llama"/);
+    expect(() => loadCheckpoint(dir)).toThrow(/hidden_size must be a positive integer/);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', vocab_size: 10 }));
+    expect(() => loadCheckpoint(dir)).toThrow(/model_type "bert" is not supported; Arbiter runs gpt2, llama, qwen2, mistral checkpoints/);
     fs.rmSync(path.join(dir, 'tokenizer.json'));
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: bpe.vocabSize, n_positions: 8, n_embd: 8, n_layer: 1, n_head: 2 }));
     expect(() => loadCheckpoint(dir)).toThrow(/tokenizer\.json is missing/);
@@ -174,7 +178,7 @@ describe('GPT-2-family checkpoints: safetensors, tokenizer.json, the tfjs GPT', 
     const model = new Gpt({ vocabSize: 40, nPositions: 16, nEmbd: 16, nLayer: 1, nHead: 2, layerNormEpsilon: 1e-5 }, 1);
     const ids = Int32Array.from({ length: 2 * 12 }, (_, k) => (k * 7) % 11);
     const opt = tf.train.adam(1e-2);
-    const loss = () => tf.neg(tf.mean(model.nextTokenLogProbs(ids, 2, 12))) as tf.Scalar;
+    const loss = () => tf.neg(tf.mean(nextTokenLogProbs(model, ids, 2, 12))) as tf.Scalar;
     const before = tf.tidy(() => loss().dataSync()[0]!);
     for (let i = 0; i < 30; i++) opt.minimize(loss, false, model.variables());
     const after = tf.tidy(() => loss().dataSync()[0]!);

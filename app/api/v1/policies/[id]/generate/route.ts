@@ -1,4 +1,4 @@
-// POST /api/v1/policies/:id/generate { prompt, n?, temperature?, topP?, topK?, maxNewTokens?, seed? } → { samples: [...] }
+// POST /api/v1/policies/:id/generate { prompt, n?, temperature?, topP?, topK?, maxNewTokens?, seed? } → { samples: [text…], tokenIds: [[id…]…] }
 // tfjs is loaded on the first call (never bundled: next.config.js serverExternalPackages).
 import { z } from 'zod';
 import { getPolicy, localPolicyDir } from '@/db/queries/policies';
@@ -21,5 +21,6 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   const body = bodySchema.parse(await readJson(request));
   const dir = await localPolicyDir(record);
   const { sampleFromCheckpoint } = await import('@/lib/ml/align/sample-checkpoint');
-  return { policyId: record.id, prompt: body.prompt, samples: await sampleFromCheckpoint(dir, body.prompt, { ...body, backend: mlBackendOptions() }) };
+  const samples = await sampleFromCheckpoint(dir, body.prompt, { ...body, backend: mlBackendOptions() });
+  return { policyId: record.id, prompt: body.prompt, samples: samples.map((s) => s.text), tokenIds: samples.map((s) => s.ids) };
 });
