@@ -116,13 +116,15 @@ export function openSafetensors(file: string): SafetensorsFile {
         const count = counts.get(name);
         if (!t || count === undefined) throw new Error(`${what}: no tensor ${name}`);
         const [begin, end] = t.data_offsets;
-        const raw = Buffer.alloc(end - begin);
+        // F32 bytes are read straight into the array the tensor is made from: no second copy of a large tensor.
+        const f32 = t.dtype === 'F32' ? new Float32Array(count) : null;
+        const raw = f32 ? new Uint8Array(f32.buffer) : Buffer.alloc(end - begin);
         for (let done = 0; done < raw.length; ) {
           const n = fs.readSync(fd, raw, done, raw.length - done, base + begin + done);
           if (n === 0) throw new Error(`${what}: the file ended inside tensor ${name}`);
           done += n;
         }
-        return { name, shape: t.shape, data: toFloat32(raw, t.dtype, count) };
+        return { name, shape: t.shape, data: f32 ?? toFloat32(raw, t.dtype, count) };
       },
       close: () => fs.closeSync(fd),
     };
