@@ -46,7 +46,7 @@ export const alignSettingsSchema = z.object({
   /** A reward model of the project: judges win rates, picks best-of-n, labels iterative rounds. */
   rewardModelId: z.coerce.number().int().positive().optional(),
   bestOfN: z.coerce.number().int().min(1).max(64).default(4),
-  evalPrompts: z.coerce.number().int().min(1).max(200).default(16),
+  evalPrompts: z.coerce.number().int().min(1).max(500).default(64),
   /** Sampling, for the evaluation and for round candidates: temperature 0 is greedy; topK 0 and topP 1 are off. */
   temperature: z.coerce.number().min(0).max(5).default(1),
   topP: z.coerce.number().positive().max(1).default(0.95),

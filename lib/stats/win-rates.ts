@@ -51,3 +51,17 @@ export function summarizeWinRates(acc: WinRateAccumulator): WinRateSummary {
   systems.sort((x, y) => y.winRate - x.winRate || x.system.localeCompare(y.system));
   return { comparisons: acc.comparisons, ties: acc.ties, bothBad: acc.bothBad, systems };
 }
+
+/**
+ * The Wilson score interval of a rate from n trials (Wilson 1927; Brown, Cai & DasGupta 2001 recommend it
+ * over the normal interval for small n and rates near 0 or 1). Ties count as half a success, so `successes`
+ * may be fractional. z = 1.96 gives 95%.
+ */
+export function wilsonInterval(successes: number, n: number, z = 1.96): [number, number] {
+  if (n <= 0) return [0, 1];
+  const p = successes / n;
+  const denominator = 1 + (z * z) / n;
+  const centre = (p + (z * z) / (2 * n)) / denominator;
+  const half = (z / denominator) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}

@@ -13,6 +13,7 @@ import type { Sequence } from '@/lib/ml/align/sequences';
 import type { PreferenceExample } from '@/lib/ml/align/train';
 import type { CausalLm } from '@/lib/ml/lm/causal-lm';
 import { UNPAIRED, type EnsembleAggregation } from '@/lib/ml/kinds';
+import { wilsonInterval } from '@/lib/stats/win-rates';
 import type { ChatFormat } from '@/lib/ml/tokenizer/chat-format';
 import type { TextTokenizer } from '@/lib/ml/tokenizer/hf-tokenizer';
 import type { JobContext } from '../types';
@@ -70,10 +71,12 @@ export async function evaluatePolicy(payload: Payload, policy: CausalLm, referen
   const judge = await openJudge(payload.rewardModelId);
   try {
     let wins = 0;
+    let ties = 0;
     let soft = 0;
     const judged = samples.map((s) => {
       const [rRef, rPol] = judge.score(s.messages, [s.reference, s.policy]);
       wins += rPol! > rRef! ? 1 : rPol === rRef ? 0.5 : 0;
+      if (rPol === rRef) ties++;
       soft += 1 / (1 + Math.exp(-(rPol! - rRef!)));
       return { prompt: s.prompt, reference: s.reference, policy: s.policy, rewardReference: +rRef!.toFixed(4), rewardPolicy: +rPol!.toFixed(4) };
     });
@@ -96,7 +99,8 @@ export async function evaluatePolicy(payload: Payload, policy: CausalLm, referen
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
     return {
       samples: judged,
-      winRate: { rewardModelId: payload.rewardModelId, prompts: judged.length, winRate: wins / judged.length, meanPreference: soft / judged.length },
+      // Wilson's 95% interval, ties as half a win: with a few prompts the interval, not the rate, is the finding.
+      winRate: { rewardModelId: payload.rewardModelId, prompts: judged.length, winRate: wins / judged.length, interval: wilsonInterval(wins, judged.length), ties, meanPreference: soft / judged.length },
       bestOfN: { n, analyticKl: +bestOfNKl(n).toFixed(4), meanRewardOfOneSample: mean(single), meanRewardOfBest: Object.fromEntries(aggregations.map((a) => [a, mean(picked[a]!)])) },
     };
   } finally {

@@ -50,10 +50,16 @@ export async function handleAlignPolicy(payload: Payload, ctx: JobContext) {
 }
 
 /** Every 10th prompt (by id) is an evaluation prompt, at most `max`, at least one. */
+/**
+ * Held-out prompts for the evaluation: `max` of them (64 by default, the least a win rate with a useful
+ * interval needs), but never more than a quarter of the prompts, spread evenly over them by id. Every pair
+ * of a held-out prompt leaves training.
+ */
 export function splitPrompts(pairs: readonly AlignmentPair[], max: number): { train: AlignmentPair[]; evalPrompts: AlignmentPair['messages'][] } {
   const ids = [...new Set(pairs.map((p) => p.promptId))].sort((a, b) => a - b);
-  const held = new Set(ids.filter((_, i) => i % 10 === 9).slice(0, max));
-  if (held.size === 0 && ids.length > 1) held.add(ids.at(-1)!);
+  const count = ids.length < 2 ? 0 : Math.min(max, Math.max(1, Math.floor(ids.length / 4)));
+  const stride = ids.length / Math.max(count, 1);
+  const held = new Set(Array.from({ length: count }, (_, k) => ids[Math.min(ids.length - 1, Math.floor((k + 1) * stride) - 1)]!));
   const evalPrompts = new Map<number, AlignmentPair['messages']>();
   for (const p of pairs) if (held.has(p.promptId)) evalPrompts.set(p.promptId, p.messages);
   return { train: pairs.filter((p) => !held.has(p.promptId)), evalPrompts: [...evalPrompts.values()] };

@@ -38,14 +38,20 @@ describe('align-policy job', async () => {
   }, 60_000);
 
   it('runs SFT then DPO, logs TRL metrics, judges samples with a reward model, and exports a GPT-2 checkpoint', async () => {
-    const { policy, jobId } = await startAlignment(CLI_ACTOR, projectId, { ...small, loss: 'sigmoid', rewardModelId });
+    // evalPrompts left at its default (64): a quarter of the prompts with pairs (under 30), 6 or 7, are held out and all judged.
+    const { evalPrompts: _few, ...defaults } = small;
+    const { policy, jobId } = await startAlignment(CLI_ACTOR, projectId, { ...defaults, loss: 'sigmoid', rewardModelId });
     expect((await runOnce({ workerId: 'align', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
     const done = await getPolicy(CLI_ACTOR, policy.id);
     expect(done.status).toBe('ready');
     expect([...(await metricNames(jobId))]).toEqual(expect.arrayContaining(['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected', 'kl', 'tokens_per_second']));
-    const m = done.metrics as { samples: { prompt: string; reference: string; policy: string; rewardPolicy: number }[]; winRate: { winRate: number; prompts: number }; bestOfN: { n: number; analyticKl: number; meanRewardOfBest: Record<string, number> }; parameters: number };
-    expect(m.samples.length).toBeGreaterThan(0);
-    expect(m.samples.length).toBeLessThanOrEqual(3);
+    const m = done.metrics as { samples: { prompt: string; reference: string; policy: string; rewardPolicy: number }[]; winRate: { winRate: number; prompts: number; interval: [number, number] }; bestOfN: { n: number; analyticKl: number; meanRewardOfBest: Record<string, number> }; parameters: number };
+    expect(m.samples.length).toBeGreaterThanOrEqual(6);
+    expect(m.winRate.prompts).toBe(m.samples.length);
+    // Wilson's 95% interval around the rate: wide, as so few prompts warrant.
+    expect(m.winRate.interval[0]).toBeLessThanOrEqual(m.winRate.winRate);
+    expect(m.winRate.interval[1]).toBeGreaterThanOrEqual(m.winRate.winRate);
+    expect(m.winRate.interval[1] - m.winRate.interval[0]).toBeGreaterThan(0.3);
     expect(m.samples[0]).toMatchObject({ prompt: expect.any(String), reference: expect.any(String), policy: expect.any(String), rewardPolicy: expect.any(Number) });
     expect(m.winRate.winRate).toBeGreaterThanOrEqual(0);
     expect(m.winRate.winRate).toBeLessThanOrEqual(1);

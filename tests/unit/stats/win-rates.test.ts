@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addComparisons, createWinRateAccumulator, summarizeWinRates, type ComparisonSystems } from '@/lib/stats/win-rates';
+import { addComparisons, createWinRateAccumulator, summarizeWinRates, wilsonInterval, type ComparisonSystems } from '@/lib/stats/win-rates';
 
 const rows: ComparisonSystems[] = [
   { winner: 'a', loser: 'b', isTie: false, tieKind: null },
@@ -31,5 +31,22 @@ describe('win rates', () => {
       acc = JSON.parse(JSON.stringify(addComparisons(acc, rows.slice(i, i + 2)))) as typeof acc;
     }
     expect(summarizeWinRates(acc)).toEqual(whole);
+  });
+});
+
+describe('Wilson score interval', () => {
+  it("matches statsmodels' proportion_confint(method='wilson') and narrows with n", () => {
+    const [lo, hi] = wilsonInterval(8, 10);
+    expect(lo).toBeCloseTo(0.4902, 4);
+    expect(hi).toBeCloseTo(0.9433, 4);
+    const [zeroLo, zeroHi] = wilsonInterval(0, 10);
+    expect(zeroLo).toBe(0);
+    expect(zeroHi).toBeCloseTo(0.2775, 4);
+    const [a, b] = wilsonInterval(32, 64);
+    expect(a).toBeCloseTo(0.381, 3);
+    expect(b).toBeCloseTo(0.619, 3);
+    // Three prompts say almost nothing: the interval spans most of [0, 1].
+    const [x, y] = wilsonInterval(2, 3);
+    expect(y - x).toBeGreaterThan(0.6);
   });
 });

@@ -7,7 +7,7 @@ import { useJobMetrics } from '@/app/_lib/use-job-metrics';
 type Sample = { prompt: string; reference: string; policy: string; rewardReference?: number; rewardPolicy?: number };
 type PolicyMetrics = {
   samples?: Sample[];
-  winRate?: { winRate: number; meanPreference: number; prompts: number; rewardModelId: number } | null;
+  winRate?: MetricsWinRate | null;
   bestOfN?: { n: number; analyticKl: number; meanRewardOfOneSample: number; meanRewardOfBest: Record<string, number> } | null;
   parameters?: number;
   lossTypes?: string[];
@@ -41,7 +41,11 @@ export const ALIGN_PRESETS = {
   'NPO (unlearn rejected responses)': { loss: ['npo'] },
 } as const;
 
+type MetricsWinRate = { winRate: number; meanPreference: number; prompts: number; rewardModelId: number; interval?: [number, number] };
 const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '–');
+/** A win rate with its 95% interval and the number of prompts behind it (runs from before intervals show the rate and count). */
+const winRateText = (w: MetricsWinRate | null | undefined) =>
+  w ? `${pct(w.winRate)}${w.interval ? ` (${pct(w.interval[0])}–${pct(w.interval[1])})` : ''}, ${w.prompts} prompt${w.prompts === 1 ? '' : 's'}` : '–';
 const KEYS = ['loss', 'rewards/accuracies', 'rewards/margins', 'kl'] as const;
 
 function LiveCurve({ jobId, live }: { jobId: number; live: boolean }) {
@@ -270,7 +274,7 @@ export function AlignView({ projectId, initialPolicies, rewardModels, checkpoint
                   </td>
                   <td>{((p.config.loss as string[] | undefined) ?? []).join(' + ')}</td>
                   <td>{p.status}</td>
-                  <td>{pct(p.metrics?.winRate?.winRate)}</td>
+                  <td>{winRateText(p.metrics?.winRate)}</td>
                   <td>{p.metrics?.parameters?.toLocaleString('en-US') ?? '–'}</td>
                   <td>{p.backend ?? '–'}</td>
                   <td>{p.status === 'ready' ? <a className="text-indigo-700 underline" href={`/api/v1/policies/${p.id}/export`}>Download</a> : '–'}</td>
@@ -290,7 +294,7 @@ export function AlignView({ projectId, initialPolicies, rewardModels, checkpoint
                 [
                   ['Losses', (p: PolicyRow) => ((p.config.loss as string[] | undefined) ?? []).join(' + ')],
                   ['β', (p: PolicyRow) => String(p.config.beta ?? 0.1)],
-                  ['Win rate vs reference', (p: PolicyRow) => pct(p.metrics?.winRate?.winRate)],
+                  ['Win rate vs reference (95% interval, prompts)', (p: PolicyRow) => winRateText(p.metrics?.winRate)],
                   ['Mean P(policy ≻ reference)', (p: PolicyRow) => pct(p.metrics?.winRate?.meanPreference)],
                   ['Best-of-n (n, analytic KL)', (p: PolicyRow) => (p.metrics?.bestOfN ? `n = ${p.metrics.bestOfN.n}, KL ${p.metrics.bestOfN.analyticKl} nats` : '–')],
                   ['Reward: one sample → best of n', (p: PolicyRow) => (p.metrics?.bestOfN ? `${p.metrics.bestOfN.meanRewardOfOneSample.toFixed(3)} → ${Object.entries(p.metrics.bestOfN.meanRewardOfBest).map(([k, v]) => `${v.toFixed(3)} (${k})`).join(', ')}` : '–')],
