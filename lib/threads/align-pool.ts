@@ -25,6 +25,8 @@ export async function openGradientPeer(
   reference: CausalLm | null = null,
 ): Promise<OpenPeer | null> {
   if (os.availableParallelism() < 2 || !getEnv().ARBITER_ML_THREADS) return null;
+  // The replica is rebuilt from the spec and every weight; a LoRA policy (adapters apart from the base) runs on one thread.
+  if (policy.lora) return null;
   let file: string;
   try {
     file = await bundleThread('align-thread.ts');

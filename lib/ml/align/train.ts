@@ -34,7 +34,7 @@ export type GradientPeer = {
 
 async function restore(model: CausalLm, optimizer: tf.Optimizer, resume: TrainState | undefined) {
   if (!resume) return 0;
-  const vars = model.variables();
+  const vars = model.trainableVariables();
   if (resume.weights.length !== vars.length) throw new Error('the checkpoint does not match the policy');
   vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(resume.weights[i]!, v.shape))));
   await optimizer.setWeights(resume.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.data, w.shape) })));
@@ -44,7 +44,7 @@ async function restore(model: CausalLm, optimizer: tf.Optimizer, resume: TrainSt
 function stateOf(model: CausalLm, optimizer: tf.Optimizer, step: number): () => Promise<TrainState> {
   return async () => ({
     step,
-    weights: model.variables().map((v) => (v.dataSync() as Float32Array).slice()),
+    weights: model.trainableVariables().map((v) => (v.dataSync() as Float32Array).slice()),
     optimizer: (await optimizer.getWeights()).map((w) => ({ name: w.name, data: (w.tensor.dataSync() as Float32Array).slice(), shape: w.tensor.shape })),
   });
 }
@@ -70,7 +70,7 @@ export async function sft(model: CausalLm, seqs: readonly Sequence[], pad: numbe
       const started = performance.now();
       const batch = batchSequences(order.slice(k, k + config.batchSize).map((i) => seqs[i]!), pad);
       const tokens = batch.lengths.reduce((s, n) => s + n, 0);
-      const loss = optimizer.minimize(() => tf.div(tf.neg(tf.sum(sequenceLogProbs(model, batch))), tokens) as tf.Scalar, true, model.variables())!;
+      const loss = optimizer.minimize(() => tf.div(tf.neg(tf.sum(sequenceLogProbs(model, batch))), tokens) as tf.Scalar, true, model.trainableVariables())!;
       const value = loss.dataSync()[0]!;
       loss.dispose();
       batch.mask.dispose();
@@ -109,7 +109,7 @@ export async function preferenceOptimize(
   const perEpoch = Math.ceil(examples.length / config.batchSize);
   let step = await restore(policy, optimizer, hooks.resume);
   // The peer's replica starts from the weights it was opened with: send the restored ones.
-  if (hooks.resume) hooks.peer?.publish(policy.variables());
+  if (hooks.resume) hooks.peer?.publish(policy.trainableVariables());
   const rng = createRng(config.seed + 23);
   const probe = examples.slice(0, 8).map((e) => ('chosen' in e ? e.chosen : e.sample));
   const refFree = config.lossTypes.every((t) => REFERENCE_FREE.includes(t));
@@ -143,7 +143,7 @@ export async function preferenceOptimize(
         const pending = hooks.peer.grads(idx.slice(half), refW.slice(half), refL.slice(half));
         const own = preferenceGrads(policy, idx.slice(0, half).map((i) => examples[i]!), refW.slice(0, half), refL.slice(0, half), pad, config, 0);
         const other = await pending;
-        const vars = policy.variables();
+        const vars = policy.trainableVariables();
         const named: tf.NamedTensorMap = {};
         vars.forEach((v, i) => {
           named[v.name] = tf.tidy(() => tf.add(tf.mul(own.grads[v.name]!, half / n), tf.mul(tf.tensor(other.grads[i]!, v.shape), (n - half) / n)));
@@ -217,7 +217,7 @@ export function preferenceGrads(
     const w = tf.slice(lp, [0], [n]) as tf.Tensor1D;
     const l = unpaired ? undefined : (tf.slice(lp, [n], [n]) as tf.Tensor1D);
     return tf.mean(alignmentLossMix(config.lossTypes, config.lossWeights, { w, l, refW, refL, lenW, lenL, pW, pL, desirable, z0 }, config.params)) as tf.Scalar;
-  }, policy.variables());
+  }, policy.trainableVariables());
   const loss = value.dataSync()[0]!;
   value.dispose();
   [refW, refL, lenW, lenL, pW, pL, desirable, batch.mask].forEach((t) => t.dispose());

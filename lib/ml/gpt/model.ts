@@ -57,6 +57,13 @@ export class Gpt implements CausalLm {
     return [this.wte, this.wpe, ...this.blocks.flatMap((b) => Object.values(b) as tf.Variable[]), this.lnfg, this.lnfb];
   }
 
+  /** GPT-2 policies are small: no LoRA (it is offered on the Llama family), every weight trains. */
+  readonly lora = null;
+
+  trainableVariables(): tf.Variable[] {
+    return this.variables();
+  }
+
   get parameterCount(): number {
     return this.variables().reduce((n, v) => n + v.size, 0);
   }

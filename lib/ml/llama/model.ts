@@ -17,10 +17,13 @@
 import { tf } from '../backend';
 import { causalMask, type CausalLm, type KvCache, type LmSpec, type WeightSource } from '../lm/causal-lm';
 import { rmsNorm, silu } from '../nn';
+import { checkLoraConfig, peftTensorName, type LoraConfig, type LoraTarget } from '../lm/lora';
 import type { NamedTensor } from '../lm/safetensors';
 import { llamaConfigJson, type LlamaConfig } from './config';
 
-type Linear = { w: tf.Variable; b: tf.Variable | null };
+/** A LoRA update of a linear layer: x·A·B·scale added to x·W (A [in, r], B [r, out] in the [in, out] layout). */
+type Adapter = { a: tf.Variable; b: tf.Variable; scale: number; module: string };
+type Linear = { w: tf.Variable; b: tf.Variable | null; module: string; lora: Adapter | null };
 type Layer = { inputNorm: tf.Variable; q: Linear; k: Linear; v: Linear; o: Linear; postNorm: tf.Variable; gate: Linear; up: Linear; down: Linear };
 /** One row of the weight table: a Hugging Face tensor and the variable that holds it (transposed for linear weights). */
 type WeightEntry = { name: string; shape: number[]; variable: tf.Variable; transposed: boolean };
@@ -85,7 +88,7 @@ export class Llama implements CausalLm {
       this.table.push({ name, shape, variable, transposed });
       return variable;
     };
-    const linear = (name: string, out: number, inp: number, bias: boolean): Linear => ({ w: take(`${name}.weight`, [out, inp], true), b: bias ? take(`${name}.bias`, [out], false) : null });
+    const linear = (name: string, out: number, inp: number, bias: boolean): Linear => ({ w: take(`${name}.weight`, [out, inp], true), b: bias ? take(`${name}.bias`, [out], false) : null, module: name, lora: null });
     this.embed = take('model.embed_tokens.weight', [V, d], false);
     this.layers = Array.from({ length: config.numLayers }, (_, i) => {
       const p = `model.layers.${i}.`;
@@ -125,8 +128,78 @@ export class Llama implements CausalLm {
     return this.config.contextLength;
   }
 
+  /** The base weights, in the weight table's order (LoRA adapters are apart: adapterVariables). */
   variables(): tf.Variable[] {
     return this.table.map((e) => e.variable);
+  }
+
+  /** What training updates: the adapters when LoRA is attached (the base is then frozen), else every weight. */
+  trainableVariables(): tf.Variable[] {
+    return this.lora ? this.adapterVariables() : this.variables();
+  }
+
+  private linears(): Linear[] {
+    return this.layers.flatMap((l) => [l.q, l.k, l.v, l.o, l.gate, l.up, l.down]);
+  }
+
+  private adapterVariables(): tf.Variable[] {
+    return this.linears().flatMap((l) => (l.lora ? [l.lora.a, l.lora.b] : []));
+  }
+
+  /** The LoRA settings, once attached. */
+  lora: LoraConfig | null = null;
+
+  /**
+   * Puts a LoRA adapter on every linear layer named in `targets` (q_proj … down_proj) and freezes the base:
+   * from then on training updates only the adapters. A is drawn as PEFT draws it, B is zero.
+   */
+  attachLora(config: LoraConfig): void {
+    checkLoraConfig(config);
+    if (this.lora) throw new Error('a LoRA adapter is attached already');
+    let k = 0;
+    for (const l of this.linears()) {
+      const target = l.module.split('.').at(-1) as LoraTarget;
+      if (!config.targets.includes(target)) continue;
+      const [inp, out] = l.w.shape as [number, number];
+      const bound = 1 / Math.sqrt(inp); // kaiming_uniform_(a=√5): √(6 / ((1 + 5)·fan_in))
+      l.lora = {
+        a: tf.variable(tf.randomUniform([inp, config.rank], -bound, bound, 'float32', config.seed * 7919 + ++k)),
+        b: tf.variable(tf.zeros([config.rank, out])),
+        scale: config.alpha / config.rank,
+        module: l.module,
+      };
+    }
+    for (const e of this.table) e.variable.trainable = false;
+    this.lora = config;
+  }
+
+  /** The adapter as PEFT saves it: lora_A [r, in] and lora_B [out, r] per module, under PeftModel's names. */
+  adapterTensors(): NamedTensor[] {
+    return this.linears().flatMap((l) => {
+      if (!l.lora) return [];
+      return [
+        { name: peftTensorName(l.module, 'lora_A'), tensor: l.lora.a },
+        { name: peftTensorName(l.module, 'lora_B'), tensor: l.lora.b },
+      ].map(({ name, tensor }) => {
+        const t = tf.transpose(tensor);
+        const data = t.dataSync() as Float32Array;
+        t.dispose();
+        return { name, shape: t.shape, data };
+      });
+    });
+  }
+
+  /** Loads adapter tensors saved by adapterTensors (or by PEFT) into the attached adapter. */
+  loadAdapter(source: WeightSource): void {
+    for (const l of this.linears()) {
+      if (!l.lora) continue;
+      const [inp, out] = l.w.shape as [number, number];
+      const r = l.lora.a.shape[1]!;
+      tf.tidy(() => {
+        l.lora!.a.assign(tf.transpose(source(peftTensorName(l.module, 'lora_A'), [r, inp])));
+        l.lora!.b.assign(tf.transpose(source(peftTensorName(l.module, 'lora_B'), [out, r])));
+      });
+    }
   }
 
   get parameterCount(): number {
@@ -171,7 +244,11 @@ export class Llama implements CausalLm {
     const { cos, sin } = this.rotary(P, T);
     const mask = causalMask(T, P, groups);
     const scale = 1 / Math.sqrt(dh);
-    const project = (x: tf.Tensor2D, l: Linear): tf.Tensor2D => (l.b ? tf.add(tf.matMul(x, l.w), l.b) : tf.matMul(x, l.w)) as tf.Tensor2D;
+    const project = (x: tf.Tensor2D, l: Linear): tf.Tensor2D => {
+      let y = tf.matMul(x, l.w);
+      if (l.lora) y = tf.add(y, tf.mul(tf.matMul(tf.matMul(x, l.lora.a), l.lora.b), l.lora.scale));
+      return (l.b ? tf.add(y, l.b) : y) as tf.Tensor2D;
+    };
     // [B·T, heads·dh] → [B, heads, T, dh], rotated: x·cos + rotate_half(x)·sin (cos, sin broadcast over B and heads).
     const rotatedHeads = (x: tf.Tensor2D, heads: number): tf.Tensor4D => {
       const rows = tf.reshape(x, [B * T * heads, dh]) as tf.Tensor2D;
@@ -205,10 +282,13 @@ export class Llama implements CausalLm {
     return { hidden: rmsNorm(x, this.norm, eps), layers };
   }
 
+  /** The weights in Hugging Face names and layout; with LoRA, merged: W + A·B·(alpha/r). */
   toTensors(): NamedTensor[] {
+    const adapters = new Map(this.linears().flatMap((l) => (l.lora ? [[l.w, l.lora] as const] : [])));
     return this.table.map(({ name, shape, variable, transposed }) => {
       if (!transposed) return { name, shape, data: variable.dataSync() as Float32Array };
-      const t = tf.transpose(variable);
+      const adapter = adapters.get(variable);
+      const t = tf.tidy(() => tf.transpose(adapter ? tf.add(variable, tf.mul(tf.matMul(adapter.a, adapter.b), adapter.scale)) : variable));
       const data = t.dataSync() as Float32Array;
       t.dispose();
       return { name, shape, data };
@@ -229,17 +309,15 @@ export class Llama implements CausalLm {
     return extra.eosId !== undefined && this.config.eosTokenIds.length === 0 ? { ...json, eos_token_id: extra.eosId } : json;
   }
 
+  /** A frozen copy (the reference policy), sharing nothing with this model; with LoRA, the merged weights. */
   frozenCopy(): Llama {
-    const mine = new Map(this.table.map((e) => [e.name, e]));
-    // Each weight back in Hugging Face layout, as the constructor expects.
-    return new Llama(this.config, (name) => {
-      const e = mine.get(name)!;
-      return e.transposed ? tf.transpose(e.variable) : e.variable.clone();
-    }, false);
+    const merged = new Map(this.toTensors().map((t) => [t.name, t]));
+    return new Llama(this.config, (name, shape) => tf.tensor(merged.get(name)!.data, shape), false);
   }
 
   dispose(): void {
     for (const e of this.table) e.variable.dispose();
+    for (const v of this.adapterVariables()) v.dispose();
     this.rotateHalf.dispose();
   }
 }

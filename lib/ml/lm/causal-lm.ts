@@ -8,6 +8,7 @@ import { logSumExpRows } from '../nn';
 import type { NamedTensor } from './safetensors';
 import type { GptConfig } from '../gpt/model';
 import type { LlamaConfig } from '../llama/config';
+import type { LoraConfig } from './lora';
 
 /** A model's architecture and sizes: enough to build it again (another thread, a frozen copy, a saved checkpoint). */
 export type LmSpec = { family: 'gpt2'; config: GptConfig } | { family: 'llama'; config: LlamaConfig };
@@ -41,8 +42,12 @@ export interface CausalLm {
    * is left as it was.
    */
   extend(ids: Int32Array, B: number, T: number, past: KvCache | null): { hidden: tf.Tensor2D; cache: KvCache };
-  /** Every weight, in a fixed order (the order threads and optimiser state rely on). */
+  /** Every weight, in a fixed order. */
   variables(): tf.Variable[];
+  /** What training updates, in a fixed order (the order threads and optimiser state rely on): every weight, or the LoRA adapters alone. */
+  trainableVariables(): tf.Variable[];
+  /** The LoRA adapter's settings when one is attached (training then updates the adapter alone), else null. */
+  readonly lora: LoraConfig | null;
   readonly parameterCount: number;
   /** Weights under the family's Hugging Face names and layout, for safetensors. */
   toTensors(): NamedTensor[];

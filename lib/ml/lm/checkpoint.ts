@@ -20,6 +20,7 @@ import { Llama, randomWeights } from '../llama/model';
 import { chatTemplateOf, plainChatFormat, templateChatFormat, type ChatFormat } from '../tokenizer/chat-format';
 import { HfTokenizer } from '../tokenizer/hf-tokenizer';
 import type { CausalLm, LmSpec, WeightSource } from './causal-lm';
+import { adapterConfigJson, parseAdapterConfig } from './lora';
 import { openSafetensors, writeSafetensorsFile, type NamedTensor, type SafetensorsFile } from './safetensors';
 
 const SUPPORTED = ['gpt2', ...LLAMA_MODEL_TYPES];
@@ -212,4 +213,35 @@ export function saveCheckpoint(dir: string, model: CausalLm, tokenizerFiles: Par
 /** The tokenizer files of a checkpoint directory, as text, for saveCheckpoint. */
 export function readTokenizerFiles(dir: string): Partial<Record<(typeof TOKENIZER_FILES)[number], string>> {
   return Object.fromEntries(TOKENIZER_FILES.filter((f) => fs.existsSync(path.join(dir, f))).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+}
+
+/**
+ * Writes a LoRA policy's adapter as PEFT saves it: adapter_config.json (rank, alpha, targets, and the base
+ * model's name) and adapter_model.safetensors. `PeftModel.from_pretrained(base, dir)` loads it.
+ */
+export function saveAdapter(dir: string, model: CausalLm, baseModel: string): void {
+  if (!(model instanceof Llama) || !model.lora) throw new Error('this model has no LoRA adapter to save');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'adapter_config.json'), `${JSON.stringify(adapterConfigJson(model.lora, baseModel), null, 2)}\n`);
+  writeSafetensorsFile(path.join(dir, 'adapter_model.safetensors'), model.adapterTensors(), { format: 'pt' });
+}
+
+/** A base checkpoint with a saved LoRA adapter attached (not merged: the adapter can train on). */
+export function loadWithAdapter(baseDir: string, adapterDir: string, { trainable = false } = {}): LoadedCheckpoint {
+  const loaded = loadCheckpoint(baseDir, { trainable });
+  try {
+    if (!(loaded.model instanceof Llama)) throw new Error(`checkpoint ${baseDir}: LoRA adapters apply to Llama-family models`);
+    const config = parseAdapterConfig(readJson(adapterDir, 'adapter_config.json'));
+    loaded.model.attachLora(config);
+    const handle = openSafetensors(path.join(adapterDir, 'adapter_model.safetensors'));
+    try {
+      loaded.model.loadAdapter(safetensorsSource(handle));
+    } finally {
+      handle.close();
+    }
+    return loaded;
+  } catch (error) {
+    loaded.model.dispose();
+    throw error;
+  }
 }

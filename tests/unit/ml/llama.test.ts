@@ -3,11 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '@/lib/ml/align/generate';
+import { buildSequence } from '@/lib/ml/align/sequences';
+import { sft } from '@/lib/ml/align/train';
 import { initBackend, tf } from '@/lib/ml/backend';
 import { parseLlamaConfig } from '@/lib/ml/llama/config';
-import { ropeInverseFrequencies } from '@/lib/ml/llama/model';
+import { ropeInverseFrequencies, type Llama } from '@/lib/ml/llama/model';
+import { parseAdapterConfig } from '@/lib/ml/lm/lora';
 import { disposeCache, logitsOf } from '@/lib/ml/lm/causal-lm';
-import { loadCheckpoint, readTokenizerFiles, saveCheckpoint } from '@/lib/ml/lm/checkpoint';
+import { loadCheckpoint, loadWithAdapter, readTokenizerFiles, saveAdapter, saveCheckpoint } from '@/lib/ml/lm/checkpoint';
 import { writeTinyLlama, type ReferenceTensor, type TinyLlamaOptions } from '../../helpers/tiny-llama';
 import { byteLevelTokenizer, LLAMA3_TEMPLATE, sentencePieceTokenizer } from '../../helpers/tiny-tokenizers';
 
@@ -282,5 +285,76 @@ describe('chat templates', () => {
     const rewriting = loadCheckpoint(upper);
     rewriting.model.dispose();
     expect(() => rewriting.chat.promptIds([{ role: 'user', content: 'hi' }])).toThrow(/rewrites message content/);
+  });
+});
+
+describe('LoRA', () => {
+  const loraDir = () => {
+    const dir = path.join(root, 'lora-base');
+    if (!fs.existsSync(dir)) writeTinyLlama(dir, { ...CASES[0]!.options, shards: ['F32'], tokenizerJson: byteLevel.json });
+    return dir;
+  };
+
+  it('merges as W + B·A·(alpha/r), trains only the adapter, and an exported adapter (PEFT layout) reloads to the same logits', async () => {
+    const { model } = loadCheckpoint(loraDir(), { trainable: true });
+    const llama = model as Llama;
+    const before = new Map(model.toTensors().map((t) => [t.name, t.data.slice()]));
+    llama.attachLora({ rank: 4, alpha: 8, targets: ['q_proj', 'v_proj', 'down_proj'], seed: 3 });
+    // Only the adapters train: A and B for 3 modules × 2 layers; B starts at zero, so nothing has changed yet.
+    expect(model.trainableVariables()).toHaveLength(12);
+    expect(Math.max(...model.toTensors().map((t) => Math.max(...t.data.map((v, i) => Math.abs(v - before.get(t.name)![i]!)))))).toBe(0);
+    // Train on a few sequences (SFT): the loss falls, the base weights stay, the adapters move.
+    const seqs = Array.from({ length: 8 }, (_, k) => buildSequence([5 + k, 17, 99], [64 + (k % 3), 200, 13], 16));
+    const losses: number[] = [];
+    await sft(model, seqs, 0, { epochs: 6, learningRate: 2e-2, batchSize: 8, seed: 0 }, { onStep: (r) => losses.push(r.metrics.loss!) });
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.8);
+    for (const v of model.variables()) expect(v.trainable).toBe(false);
+    const q0 = 'model.layers.0.self_attn.q_proj.weight';
+    const baseQ = tf.tidy(() => Array.from(tf.transpose(model.variables().find((v) => v.shape[0] === 32 && v.shape[1] === 32)!).dataSync()));
+    expect(Math.max(...baseQ.map((v, i) => Math.abs(v - before.get(q0)![i]!)))).toBe(0);
+    // The merge, checked by hand on q_proj of layer 0: W[out, in] + B[out, r]·A[r, in]·(8 / 4).
+    const adapter = new Map(llama.adapterTensors().map((t) => [t.name, t]));
+    const A = adapter.get('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight')!;
+    const B = adapter.get('base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight')!;
+    expect(A.shape).toEqual([4, 32]);
+    expect(B.shape).toEqual([32, 4]);
+    expect(Math.max(...B.data.map(Math.abs))).toBeGreaterThan(0);
+    const merged = model.toTensors().find((t) => t.name === q0)!;
+    for (const [o, i] of [[0, 0], [5, 17], [31, 31]] as const) {
+      let ba = 0;
+      for (let r = 0; r < 4; r++) ba += B.data[o * 4 + r]! * A.data[r * 32 + i]!;
+      expect(merged.data[o * 32 + i]).toBeCloseTo(before.get(q0)![o * 32 + i]! + 2 * ba, 5);
+    }
+    // k_proj has no adapter: its merged weight is the base.
+    const k0 = 'model.layers.0.self_attn.k_proj.weight';
+    expect(Array.from(model.toTensors().find((t) => t.name === k0)!.data)).toEqual(Array.from(before.get(k0)!));
+    // Export the adapter, reload it onto the base: the same logits; the merged checkpoint gives them too.
+    const ids = Int32Array.from([5, 17, 99, 64, 200]);
+    const want = tf.tidy(() => Array.from(logitsOf(model, ids, 1, 5).dataSync()));
+    saveAdapter(path.join(root, 'adapter'), model, 'lora-base');
+    expect(fs.readdirSync(path.join(root, 'adapter')).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'adapter', 'adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'down_proj'], base_model_name_or_path: 'lora-base' });
+    const reloaded = loadWithAdapter(loraDir(), path.join(root, 'adapter'));
+    const got = tf.tidy(() => Array.from(logitsOf(reloaded.model, ids, 1, 5).dataSync()));
+    expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-5);
+    saveCheckpoint(path.join(root, 'lora-merged'), model, readTokenizerFiles(loraDir()));
+    const merged2 = loadCheckpoint(path.join(root, 'lora-merged'));
+    const viaMerge = tf.tidy(() => Array.from(logitsOf(merged2.model, ids, 1, 5).dataSync()));
+    expect(Math.max(...viaMerge.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-4);
+    // The reference of a LoRA policy is a frozen copy of the merged weights.
+    const frozen = model.frozenCopy();
+    const viaFrozen = tf.tidy(() => Array.from(logitsOf(frozen, ids, 1, 5).dataSync()));
+    expect(Math.max(...viaFrozen.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-4);
+    [model, reloaded.model, merged2.model, frozen].forEach((m) => m.dispose());
+  }, 60_000);
+
+  it('refuses bad settings and adapters it cannot apply, by name', () => {
+    const { model } = loadCheckpoint(loraDir());
+    const llama = model as Llama;
+    expect(() => llama.attachLora({ rank: 0, alpha: 8, targets: ['q_proj'], seed: 0 })).toThrow(/rank must be a positive integer/);
+    expect(() => llama.attachLora({ rank: 4, alpha: 8, targets: ['qkv' as never], seed: 0 })).toThrow(/unknown LoRA target module qkv/);
+    expect(() => parseAdapterConfig({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj'], use_dora: true })).toThrow(/DoRA/);
+    expect(() => parseAdapterConfig({ peft_type: 'IA3' })).toThrow(/not a LoRA adapter/);
+    model.dispose();
   });
 });
