@@ -37,7 +37,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 export const alignCommands: Command[] = [
   {
     name: 'align',
-    usage: `align --project <id> --loss <type>[,<type>…] [--weights W,…] [--ref scratch|<policy id>|<checkpoint name>] [--reward-model <id>] [--beta B] [--epochs N] [--sft-epochs N] [--learning-rate LR] [--layers L --d-model D --heads H --context T] [--rounds R] [--round-judge reward-model|annotators] [--name N] [--wait] [--json]`,
+    usage: `align --project <id> --loss <type>[,<type>…] [--weights W,…] [--ref scratch|<policy id>|<checkpoint name>] [--reward-model <id>] [--beta B] [--epochs N] [--sft-epochs N] [--learning-rate LR] [--layers L --d-model D --heads H --context T] [--lora-rank R --lora-alpha A --lora-targets q_proj,v_proj,…] [--rounds R] [--round-judge reward-model|annotators] [--name N] [--wait] [--json]`,
     summary: `align a GPT policy on the project's preferences in a worker (SFT, then ${LOSS_TYPES.length} DPO-family losses); prints the policy id (with --wait, its win rate and samples; a worker must be running)`,
     options: {
       project: { type: 'string' },
@@ -53,6 +53,9 @@ export const alignCommands: Command[] = [
       'd-model': { type: 'string' },
       heads: { type: 'string' },
       context: { type: 'string' },
+      'lora-rank': { type: 'string' },
+      'lora-alpha': { type: 'string' },
+      'lora-targets': { type: 'string' },
       rounds: { type: 'string' },
       'round-judge': { type: 'string' },
       name: { type: 'string' },
@@ -75,6 +78,10 @@ export const alignCommands: Command[] = [
         dModel: num('d-model', z.coerce.number().int().min(16).max(1024).optional()),
         heads: num('heads', z.coerce.number().int().min(1).max(16).optional()),
         contextLength: num('context', z.coerce.number().int().min(16).max(1024).optional()),
+        // Checked by the job's schema (lib/jobs/align-policy.ts), which names the option it refuses.
+        loraRank: num('lora-rank', z.coerce.number().int().min(0).max(256).optional()),
+        loraAlpha: num('lora-alpha', z.coerce.number().positive().optional()),
+        loraTargets: str(values['lora-targets']),
         rounds: num('rounds', z.coerce.number().int().min(1).max(5).optional()),
         roundJudge: parseValue(z.enum(['reward-model', 'annotators']).optional(), values['round-judge'], '--round-judge'),
         name: str(values.name),

@@ -105,8 +105,8 @@ export async function getPolicyForJob(id: number): Promise<PolicyRecord> {
 
 /** A policy's files, a checkpoint that transformers loads: these three always… */
 export const POLICY_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
-/** …and the tokenizer files a policy trained from a Hugging Face checkpoint keeps from it (chat template, special tokens). */
-export const POLICY_OPTIONAL_FILES = ['tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'chat_template.jinja'] as const;
+/** …and the tokenizer files a policy trained from a Hugging Face checkpoint keeps from it (chat template, special tokens), and a LoRA policy's PEFT adapter. */
+export const POLICY_OPTIONAL_FILES = ['tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'chat_template.jinja', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors'] as const;
 export type PolicyFile = (typeof POLICY_FILES)[number] | (typeof POLICY_OPTIONAL_FILES)[number];
 
 /** Publishes an aligned policy: ready, with its metrics and the prefix of its files. A job runs it inside ctx.fenced. */
@@ -159,7 +159,11 @@ export async function localPolicyDir(record: PolicyRecord): Promise<string> {
   const store = artifactStore();
   const dirs = new Set<string>();
   try {
-    for (const name of await presentPolicyFiles(record)) dirs.add(path.dirname(await store.localCopy(keys[name])));
+    for (const name of await presentPolicyFiles(record)) {
+      const copy = await store.localCopy(keys[name]);
+      // adapter/… sits in a subfolder of the policy's folder.
+      if (!name.includes('/')) dirs.add(path.dirname(copy));
+    }
   } catch (error) {
     if (isAppError(error, 'not-found')) throw new AppError('not-found', `policy ${record.id} has no files in the artifact store (${store.location})`);
     throw error;

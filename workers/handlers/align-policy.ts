@@ -78,7 +78,8 @@ async function align(payload: Payload, ctx: JobContext) {
 async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
   const { initBackend } = await import('@/lib/ml/backend');
   const { Gpt } = await import('@/lib/ml/gpt/model');
-  const { assignWeightsFile, loadCheckpoint, loadTokenizer, loadWeightsFile, readTokenizerFiles, saveCheckpoint, saveWeightsFile, TOKENIZER_FILES } = await import('@/lib/ml/lm/checkpoint');
+  const { frozenFromSnapshot, loadCheckpoint, loadSnapshot, loadTokenizer, readTokenizerFiles, saveAdapter, saveCheckpoint, saveSnapshot, TOKENIZER_FILES } = await import('@/lib/ml/lm/checkpoint');
+  const { Llama } = await import('@/lib/ml/llama/model');
   const { bpeToTokenizerJson } = await import('@/lib/ml/tokenizer/hf-tokenizer');
   const { trainBpe } = await import('@/lib/ml/tokenizer/bpe');
   const { buildSequence } = await import('@/lib/ml/align/sequences');
@@ -149,13 +150,20 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
   const { tokenizer: tok, chat } = loadTokenizer(dir, fs.existsSync(baseConfigFile) ? (JSON.parse(fs.readFileSync(baseConfigFile, 'utf8')) as Record<string, unknown>) : {});
   ctx.log(`prompts and responses are formatted by ${chat.kind === 'template' ? "the checkpoint's chat template" : 'the plain "User: … Assistant:" format'}`);
   const policy = baseDir ? loadCheckpoint(baseDir, { trainable: true }).model : new Gpt({ vocabSize: tok.vocabSize, nPositions: payload.contextLength, nEmbd: payload.dModel, nLayer: payload.layers, nHead: payload.heads, layerNormEpsilon: 1e-5 }, payload.seed);
+  if (payload.loraRank > 0) {
+    if (!(policy instanceof Llama)) throw new Error(`LoRA needs a Llama-family base; ${payload.base} is a ${policy.spec.family} model`);
+    policy.attachLora({ rank: payload.loraRank, alpha: payload.loraAlpha, targets: payload.loraTargets, seed: payload.seed });
+    const trainable = policy.trainableVariables().reduce((n, v) => n + v.size, 0);
+    ctx.log(`LoRA r ${payload.loraRank}, alpha ${payload.loraAlpha} on ${payload.loraTargets.join(', ')}: ${trainable.toLocaleString('en-US')} of ${policy.parameterCount.toLocaleString('en-US')} parameters train`);
+  }
   const ctxLen = Math.min(policy.contextLength, payload.contextLength);
   // Padding never counts (masked), so the end-of-sequence id serves.
   const eos = tok.eosId;
   const seq = (messages: AlignmentPair['messages'], response: string) => buildSequence(chat.promptIds(messages), chat.completionIds(messages, response), ctxLen);
-  const shapes = policy.variables().map((v) => v.shape);
-  const saveWeights = (file: string, model: typeof policy) => saveWeightsFile(model, file);
-  const loadFrozen = (file: string) => loadWeightsFile(policy.spec, file);
+  const shapes = policy.trainableVariables().map((v) => v.shape);
+  // Snapshots hold what training changes: every weight, or under LoRA the adapter alone (lm/checkpoint.ts).
+  const saveWeights = (file: string, model: typeof policy) => saveSnapshot(model, file);
+  const loadFrozen = (file: string) => frozenFromSnapshot(policy, file);
   let step = resumed?.step ?? 0;
   // onStep is synchronous: its metrics and progress are awaited at the epoch's end, before the checkpoint.
   const writes = pendingWrites();
@@ -201,7 +209,7 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
     // SFT finished in an earlier attempt: continue from its weights, or from the previous iterate in a later
     // round (a saved preference state, if any, replaces both below).
     const later = resumed && resumed.round > 1 && fs.existsSync(path.join(dir, 'reference.safetensors'));
-    assignWeightsFile(policy, later ? path.join(dir, 'reference.safetensors') : sftFile);
+    loadSnapshot(policy, later ? path.join(dir, 'reference.safetensors') : sftFile);
   }
 
   // 4–5. Preference optimisation, round by round.
@@ -286,6 +294,8 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
   // The policy and each round's weights go under this attempt's prefix; the fenced write below publishes them.
   const policyDir = path.join(dir, 'policy');
   saveCheckpoint(policyDir, policy, readTokenizerFiles(dir), eos);
+  // Under LoRA the policy is kept both ways: merged (above) and as the PEFT adapter of its base.
+  if (policy.lora) saveAdapter(path.join(policyDir, 'adapter'), policy, payload.base.replace(/^checkpoint:/, ''));
   await ctx.reportProgress(0.97, 'Storing the policy');
   for (const name of [...POLICY_FILES, ...POLICY_OPTIONAL_FILES]) if (fs.existsSync(path.join(policyDir, name))) await store.putFile(`${prefix}/policy/${name}`, path.join(policyDir, name));
   for (const entry of roundsLog) {
@@ -299,6 +309,7 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
     parameters: policy.parameterCount,
     config: policy.spec.config,
     family: policy.spec.family,
+    ...(policy.lora ? { lora: { rank: policy.lora.rank, alpha: policy.lora.alpha, targets: policy.lora.targets, trainableParameters: policy.trainableVariables().reduce((n, v) => n + v.size, 0) } } : {}),
     chatFormat: chat.kind,
     counts: { pairs: all.length, trainExamples: examples.length, sftSequences: sftSeqs.length, evalPrompts: evalPrompts.length },
     lossTypes: payload.loss,

@@ -127,29 +127,42 @@ export function checkpointWeights(dir: string): { source: WeightSource; read(nam
   return { source, read, close: () => open.forEach((f) => f.close()) };
 }
 
-/** Builds a frozen model of `spec` from one safetensors file written by saveWeightsFile (read tensor by tensor). */
-export function loadWeightsFile(spec: LmSpec, file: string, { trainable = false } = {}): CausalLm {
+/**
+ * A training stage's snapshot of what training changes: every weight, or the LoRA adapter alone (the base
+ * never changes, so the adapter stays an adapter of the base checkpoint), as one safetensors file.
+ */
+export function saveSnapshot(model: CausalLm, file: string): void {
+  writeSafetensorsFile(file, model instanceof Llama && model.lora ? model.adapterTensors() : model.toTensors());
+}
+
+/** Puts a snapshot written by saveSnapshot back into the model (read tensor by tensor). */
+export function loadSnapshot(model: CausalLm, file: string): void {
   const handle = openSafetensors(file);
   try {
-    return createLm(spec, { trainable, weights: safetensorsSource(handle) });
+    if (model instanceof Llama && model.lora) model.loadAdapter(safetensorsSource(handle));
+    else model.loadWeights(safetensorsSource(handle));
   } finally {
     handle.close();
   }
 }
 
-/** Replaces a model's weights with those of a safetensors file written by saveWeightsFile. */
-export function assignWeightsFile(model: CausalLm, file: string): void {
-  const handle = openSafetensors(file);
-  try {
-    model.loadWeights(safetensorsSource(handle));
-  } finally {
-    handle.close();
+/** A frozen model with a snapshot's weights (merged with the base under LoRA): a reference policy. `model` is left as it was. */
+export function frozenFromSnapshot(model: CausalLm, file: string): CausalLm {
+  if (!(model instanceof Llama && model.lora)) {
+    const handle = openSafetensors(file);
+    try {
+      return createLm(model.spec, { trainable: false, weights: safetensorsSource(handle) });
+    } finally {
+      handle.close();
+    }
   }
-}
-
-/** A model's weights as one safetensors file, in its family's Hugging Face names (a training stage's snapshot). */
-export function saveWeightsFile(model: CausalLm, file: string): void {
-  writeSafetensorsFile(file, model.toTensors());
+  const current = new Map(model.adapterTensors().map((t) => [t.name, t]));
+  loadSnapshot(model, file);
+  try {
+    return model.frozenCopy();
+  } finally {
+    model.loadAdapter((name, shape) => tf.tensor(current.get(name)!.data, shape));
+  }
 }
 
 function safetensorsSource(handle: SafetensorsFile): WeightSource {

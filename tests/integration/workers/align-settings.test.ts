@@ -22,7 +22,7 @@ import { apiRequest, params } from '../../helpers/http';
 import { createGeneratedProject } from '../../helpers/projects';
 import { runTs } from '../../helpers/spawn';
 
-const DEFAULTS = { epochs: 3, learningRate: 5e-4, batchSize: 8, sftEpochs: 3, sftLearningRate: 1e-3, merges: 1500, layers: 2, dModel: 128, heads: 4, contextLength: 128, evalPrompts: 16, bestOfN: 4, temperature: 1, topP: 0.95, topK: 0, maxNewTokens: 48 };
+const DEFAULTS = { epochs: 3, learningRate: 5e-4, batchSize: 8, sftEpochs: 3, sftLearningRate: 1e-3, merges: 1500, layers: 2, dModel: 128, heads: 4, contextLength: 128, evalPrompts: 64, bestOfN: 4, temperature: 1, topP: 0.95, topK: 0, maxNewTokens: 48, loraRank: 0, loraAlpha: 16, loraTargets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] };
 
 const stored = async (jobId: number) => (await getDb().select({ payload: jobs.payload }).from(jobs).where(eq(jobs.id, jobId)))[0]!.payload;
 /** What the handler gets: workers/run-once.ts parses the stored payload with the kind's schema. */

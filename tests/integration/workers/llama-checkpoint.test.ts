@@ -7,7 +7,9 @@ import { CLI_ACTOR } from '@/lib/auth/access';
 import { resetEnvCache } from '@/lib/env';
 import { generate } from '@/lib/ml/align/generate';
 import { initBackend } from '@/lib/ml/backend';
-import { loadCheckpoint } from '@/lib/ml/lm/checkpoint';
+import { logitsOf } from '@/lib/ml/lm/causal-lm';
+import { loadCheckpoint, loadWithAdapter } from '@/lib/ml/lm/checkpoint';
+import { tf } from '@/lib/ml/backend';
 import { trainBpe } from '@/lib/ml/tokenizer/bpe';
 import { bpeToTokenizerJson } from '@/lib/ml/tokenizer/hf-tokenizer';
 import { runOnce } from '@/workers/run-once';
@@ -86,6 +88,36 @@ describe('a Llama-family checkpoint through every door', async () => {
     const unknown = await cli('generate', '--checkpoint', 'nope', 'hi');
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/unknown checkpoint "nope"; available: tiny-qwen/);
+  }, 240_000);
+
+  it('aligns with LoRA from the CLI: only the adapter trains, and the policy is kept merged and as a PEFT adapter of its base', async () => {
+    const queued = await cli('align', '--project', String(projectId), '--ref', 'tiny-qwen', '--loss', 'sigmoid', '--lora-rank', '4', '--lora-alpha', '8', '--lora-targets', 'q_proj,v_proj,down_proj', '--epochs', '1', '--sft-epochs', '1', '--context', '128', '--json');
+    expect(queued.code, queued.stderr).toBe(0);
+    const { policyId } = JSON.parse(queued.stdout) as { policyId: number };
+    expect((await runOnce({ workerId: 'llama-lora', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    const policy = await getPolicy(CLI_ACTOR, policyId);
+    const metrics = policy.metrics as { lora: { rank: number; alpha: number; targets: string[]; trainableParameters: number }; parameters: number };
+    // q_proj 32→32, v_proj 32→16, down_proj 48→32 in 2 layers, rank 4: 4·(32+32 + 32+16 + 48+32)·2 = 1,536 of the model's parameters.
+    expect(metrics.lora).toEqual({ rank: 4, alpha: 8, targets: ['q_proj', 'v_proj', 'down_proj'], trainableParameters: 1536 });
+    const dir = await localPolicyDir(policy);
+    expect(fs.readdirSync(path.join(dir, 'adapter')).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    // The adapter on the base checkpoint gives the merged policy's logits.
+    const merged = loadCheckpoint(dir);
+    const adapted = loadWithAdapter(path.join(root, 'tiny-qwen'), path.join(dir, 'adapter'));
+    const ids = Int32Array.from(merged.chat.promptIds([{ role: 'user', content: 'Which answer is better?' }]));
+    const [a, b] = [merged, adapted].map((m) => tf.tidy(() => Array.from(logitsOf(m.model, ids, 1, ids.length).dataSync())));
+    expect(Math.max(...a!.map((v, i) => Math.abs(v - b![i]!)))).toBeLessThan(1e-4);
+    // Training moved the policy away from its base.
+    const base = loadCheckpoint(path.join(root, 'tiny-qwen'));
+    const c = tf.tidy(() => Array.from(logitsOf(base.model, ids, 1, ids.length).dataSync()));
+    expect(Math.max(...a!.map((v, i) => Math.abs(v - c[i]!)))).toBeGreaterThan(1e-4);
+    [merged, adapted, base].forEach((m) => m.model.dispose());
+    // LoRA on the scratch GPT is refused before anything is queued.
+    const refused = await cli('align', '--project', String(projectId), '--loss', 'sigmoid', '--lora-rank', '4');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/LoRA \(loraRank > 0\) needs a pretrained Llama-family base/);
+    const badTarget = await cli('align', '--project', String(projectId), '--ref', 'tiny-qwen', '--lora-rank', '4', '--lora-targets', 'qkv');
+    expect(badTarget.stderr).toMatch(/LoRA targets are q_proj, k_proj/);
   }, 240_000);
 
   it("fits a reward model on the checkpoint's frozen hidden states", async () => {

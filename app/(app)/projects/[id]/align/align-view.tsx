@@ -114,6 +114,8 @@ export function AlignView({ projectId, initialPolicies, rewardModels, checkpoint
   const [rounds, setRounds] = useState('1');
   const [judge, setJudge] = useState<'reward-model' | 'annotators'>('reward-model');
   const [name, setName] = useState('');
+  const [loraRank, setLoraRank] = useState('0');
+  const [loraAlpha, setLoraAlpha] = useState('');
   const [error, setError] = useState('');
   const [pending, setPending] = useState(false);
   const [compare, setCompare] = useState<number[]>([]);
@@ -153,6 +155,7 @@ export function AlignView({ projectId, initialPolicies, rewardModels, checkpoint
               ...(rewardModelId ? { rewardModelId: Number(rewardModelId) } : {}),
               rounds: Number(rounds),
               roundJudge: judge,
+              ...(Number(loraRank) > 0 ? { loraRank: Number(loraRank), ...(loraAlpha ? { loraAlpha: Number(loraAlpha) } : {}) } : {}),
             };
             try {
               const res = await fetch(`/api/v1/projects/${projectId}/policies`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -222,6 +225,17 @@ export function AlignView({ projectId, initialPolicies, rewardModels, checkpoint
               <option value="annotators">annotators (adds items)</option>
             </select>
           </label>
+          <label className="text-sm">
+            <span className="mb-1 block font-medium text-slate-700">LoRA rank (0: all weights train)</span>
+            <input className={field} type="number" min={0} max={256} value={loraRank} onChange={(e) => setLoraRank(e.target.value)} aria-describedby="lora-help" />
+          </label>
+          <label className="text-sm">
+            <span className="mb-1 block font-medium text-slate-700">LoRA alpha (default 16)</span>
+            <input className={field} type="number" step="any" min={0} value={loraAlpha} onChange={(e) => setLoraAlpha(e.target.value)} disabled={Number(loraRank) === 0} />
+          </label>
+          <p id="lora-help" className="text-xs text-slate-500 md:col-span-2 md:self-end">
+            LoRA needs a Llama-family checkpoint to start from; it trains adapters on every attention and MLP projection and keeps the policy both merged and as a PEFT adapter.
+          </p>
           <label className="text-sm md:col-span-2">
             <span className="mb-1 block font-medium text-slate-700">Name (optional)</span>
             <input className={field} value={name} onChange={(e) => setName(e.target.value)} />
