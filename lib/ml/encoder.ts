@@ -8,6 +8,7 @@
  */
 import { createRng } from '@/lib/random';
 import { logSigmoid, tf } from './backend';
+import { createAdam } from './adam';
 import { gelu, layerNorm } from './nn';
 
 export type EncoderConfig = { vocab: number; dModel: number; layers: number; heads: number; maxLen: number; seed: number; learningRate: number; batchSize: number; epochs: number };
@@ -108,7 +109,7 @@ export async function fitEncoderRewardModel(
   hooks: { onEpoch?: (r: EncoderEpoch) => void | Promise<void>; signal?: AbortSignal; resume?: EncoderResume } = {},
 ): Promise<EncoderRewardModel> {
   const model = new EncoderRewardModel(config);
-  const optimizer = tf.train.adam(config.learningRate);
+  const optimizer = createAdam(config.learningRate);
   const rng = createRng(config.seed + 1);
   const n = pairs.a.length;
   const start = hooks.resume ? hooks.resume.epoch + 1 : 1;

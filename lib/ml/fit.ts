@@ -5,6 +5,7 @@
  */
 import { createRng } from '@/lib/random';
 import { tf } from './backend';
+import { createAdam } from './adam';
 import { btLoss, davidsonLoss, plackettLuceLoss } from './losses';
 import { forward, gpmForward, makeTower, mean, RewardModel, towerVariables, type PreferenceData, type RewardModelConfig, type Tower } from './reward-model';
 import { toBatch, type SparseBatch } from './sparse';
@@ -86,7 +87,7 @@ async function trainMember(
   }
   if (options.firstEpoch > config.epochs) return { tower, nu, draws };
   const vars = [...towerVariables(tower), ...(nu ? [nu] : []), ...(c.scaleLayer && m === 0 ? [c.scaleLayer] : [])];
-  const optimizer = tf.train.adam(config.learningRate);
+  const optimizer = createAdam(config.learningRate);
   // Rankings and ratings are spread over the same steps; with few pairs, their own count sets the step count.
   const batches = Math.max(1, Math.ceil(Math.max(pairs.length, c.rankingRows.length * 4, data.ratings.length) / config.batchSize));
   try {

@@ -8,6 +8,7 @@
  */
 import { createRng } from '@/lib/random';
 import { tf } from '../backend';
+import { createAdam } from '../adam';
 import type { CausalLm } from '../lm/causal-lm';
 import { alignmentLossMix, preferenceMetrics, REFERENCE_FREE, UNPAIRED, type LossParams, type LossType } from './losses';
 import { batchSequences, completionKl, scoreSequences, sequenceLogProbs, type Sequence } from './sequences';
@@ -56,7 +57,7 @@ export type SftConfig = { epochs: number; learningRate: number; batchSize: numbe
 /** Supervised fine-tuning: mean negative log-likelihood per completion token. */
 export async function sft(model: CausalLm, seqs: readonly Sequence[], pad: number, config: SftConfig, hooks: Hooks = {}): Promise<void> {
   if (seqs.length === 0) throw new Error('nothing to fine-tune on');
-  const optimizer = tf.train.adam(config.learningRate);
+  const optimizer = createAdam(config.learningRate);
   const perEpoch = Math.ceil(seqs.length / config.batchSize);
   let step = await restore(model, optimizer, hooks.resume);
   const rng = createRng(config.seed + 11);
@@ -105,7 +106,7 @@ export async function preferenceOptimize(
   const unpaired = config.lossTypes.some((t) => UNPAIRED.includes(t));
   if (unpaired && config.lossTypes.some((t) => !UNPAIRED.includes(t))) throw new Error(`${config.lossTypes.join(' + ')}: unpaired losses (kto, npo) do not mix with paired ones`);
   if (examples.length === 0) throw new Error('no preference examples');
-  const optimizer = tf.train.adam(config.learningRate);
+  const optimizer = createAdam(config.learningRate);
   const perEpoch = Math.ceil(examples.length / config.batchSize);
   let step = await restore(policy, optimizer, hooks.resume);
   // The peer's replica starts from the weights it was opened with: send the restored ones.
