@@ -80,6 +80,7 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
   const { Gpt } = await import('@/lib/ml/gpt/model');
   const { frozenFromSnapshot, loadCheckpoint, loadSnapshot, loadTokenizer, readTokenizerFiles, saveAdapter, saveCheckpoint, saveSnapshot, TOKENIZER_FILES } = await import('@/lib/ml/lm/checkpoint');
   const { Llama } = await import('@/lib/ml/llama/model');
+  const { fullTuningMemoryProblem } = await import('@/lib/ml/lm/causal-lm');
   const { bpeToTokenizerJson } = await import('@/lib/ml/tokenizer/hf-tokenizer');
   const { trainBpe } = await import('@/lib/ml/tokenizer/bpe');
   const { buildSequence } = await import('@/lib/ml/align/sequences');
@@ -156,6 +157,8 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
     const trainable = policy.trainableVariables().reduce((n, v) => n + v.size, 0);
     ctx.log(`LoRA r ${payload.loraRank}, alpha ${payload.loraAlpha} on ${payload.loraTargets.join(', ')}: ${trainable.toLocaleString('en-US')} of ${policy.parameterCount.toLocaleString('en-US')} parameters train`);
   }
+  const memory = fullTuningMemoryProblem(policy.parameterCount, policy.lora !== null, backend.backend);
+  if (memory) throw new Error(memory);
   const ctxLen = Math.min(policy.contextLength, payload.contextLength);
   // Padding never counts (masked), so the end-of-sequence id serves.
   const eos = tok.eosId;

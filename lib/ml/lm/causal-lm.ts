@@ -92,3 +92,18 @@ export function causalMask(T: number, past: number, groups = 1): tf.Tensor2D {
   for (let g = 0; g < groups; g++) for (let i = 0; i < T; i++) for (let j = past + i + 1; j < S; j++) mask[(g * T + i) * S + j] = -1e9;
   return tf.tensor2d(mask, [groups * T, S]);
 }
+
+/** The most the wasm backend's heap serves reliably: past 2 GiB its kernels fail with "memory access out of bounds". */
+export const WASM_TRAINING_BYTES = 2 * 2 ** 30;
+
+/**
+ * Why a model cannot be fine-tuned in full here, or null. Full fine-tuning holds the weights, their
+ * gradients, Adam's two moments and a frozen reference: about 5× the weights in float32. On the wasm and cpu
+ * backends that must fit in WASM_TRAINING_BYTES; LoRA (only the adapters have gradients and moments) and the
+ * native backends are not bound by it.
+ */
+export function fullTuningMemoryProblem(parameters: number, lora: boolean, backend: string): string | null {
+  const bytes = 5 * 4 * parameters;
+  if (lora || (backend !== 'wasm' && backend !== 'cpu') || bytes <= WASM_TRAINING_BYTES) return null;
+  return `fine-tuning all ${(parameters / 1e6).toFixed(0)}M parameters needs about ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the ${backend} backend can hold (2 GiB); train a LoRA adapter (loraRank 16, say) or run the job on a worker with tfjs-node or tfjs-node-gpu (docs/gpu.md)`;
+}

@@ -9,7 +9,7 @@ import { initBackend, tf } from '@/lib/ml/backend';
 import { parseLlamaConfig } from '@/lib/ml/llama/config';
 import { ropeInverseFrequencies, type Llama } from '@/lib/ml/llama/model';
 import { parseAdapterConfig } from '@/lib/ml/lm/lora';
-import { disposeCache, logitsOf } from '@/lib/ml/lm/causal-lm';
+import { disposeCache, fullTuningMemoryProblem, logitsOf } from '@/lib/ml/lm/causal-lm';
 import { loadCheckpoint, loadWithAdapter, readTokenizerFiles, saveAdapter, saveCheckpoint } from '@/lib/ml/lm/checkpoint';
 import { writeTinyLlama, type ReferenceTensor, type TinyLlamaOptions } from '../../helpers/tiny-llama';
 import { byteLevelTokenizer, LLAMA3_TEMPLATE, sentencePieceTokenizer } from '../../helpers/tiny-tokenizers';
@@ -347,6 +347,14 @@ describe('LoRA', () => {
     expect(Math.max(...viaFrozen.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-4);
     [model, reloaded.model, merged2.model, frozen].forEach((m) => m.dispose());
   }, 60_000);
+
+  it('refuses full fine-tuning the wasm backend cannot hold, and points to LoRA or a native backend', () => {
+    // SmolLM2-135M: 134.5M parameters × 4 bytes × 5 (weights, gradients, two moments, reference) ≈ 2.5 GiB.
+    expect(fullTuningMemoryProblem(134.5e6, false, 'wasm')).toMatch(/fine-tuning all 135M parameters needs about 2\.5 GiB, more than the wasm backend can hold \(2 GiB\); train a LoRA adapter/);
+    expect(fullTuningMemoryProblem(134.5e6, true, 'wasm')).toBeNull();
+    expect(fullTuningMemoryProblem(134.5e6, false, 'tensorflow-gpu')).toBeNull();
+    expect(fullTuningMemoryProblem(60e6, false, 'wasm')).toBeNull();
+  });
 
   it('refuses bad settings and adapters it cannot apply, by name', () => {
     const { model } = loadCheckpoint(loraDir());
