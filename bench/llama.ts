@@ -1,0 +1,93 @@
+/**
+ * A 125M-parameter Llama (12 layers, d 768, 12 heads on 4 key/value heads, MLP 2048, vocabulary 32,000,
+ * untied; SmolLM2-135M's own shapes abort the wasm backend, see SHAPE), random weights: tokens/s of featurizing, of a reward-model step and
+ * of a DPO step (bench/lib/llama-steps.ts), the steps training LoRA adapters (r 16, alpha 32, every
+ * projection; full fine-tuning of 135M parameters needs more memory than the wasm backend addresses), tfjs on this process's backend (wasm, one thread) side by side
+ * with the same model and steps in PyTorch on CPU (bench/peers/llama_steps.py) at one and two threads, on the
+ * same token ids; peak memory of each. Needs `apt-get install -y python3-torch libopenblas0-pthread` for the
+ * peer (no ratio is printed against the reference BLAS). Writes bench/results/llama.json.
+ *   node --import tsx bench/llama.ts [--steps 2]
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { initBackend } from '@/lib/ml/backend';
+import { batchSequences } from '@/lib/ml/align/sequences';
+import { mlBackendOptions } from '@/lib/env';
+import { llamaShape, stepData, timeSteps } from './lib/llama-steps';
+import { peerEnv, peerRatio, ratioFields, type PeerBlas } from './lib/peer-blas';
+
+const i = process.argv.indexOf('--steps');
+const STEPS = i >= 0 ? Number(process.argv[i + 1]) : 2;
+const WARMUP = 1;
+// SmolLM2-135M's own shapes (30 layers, d 576, vocabulary 49,152, tied) abort the wasm backend even under
+// LoRA: its forward pass holds about 1.5 GiB more than the weights at 4×64 tokens (bench/results/llama.json,
+// `smolLM2Shapes`). So the comparison runs at the size bench/gpu.ts uses, 125M parameters.
+const SHAPE = { vocab: 32000, d: 768, layers: 12, heads: 12, kvHeads: 4, intermediate: 2048, context: 64, tied: false };
+const config = llamaShape(SHAPE);
+const shape = { pairs: 2, tokens: 64, prompt: 16, featurizeRows: 4 };
+const LORA = { rank: 16, alpha: 32, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const, seed: 0 };
+
+const info = await initBackend(mlBackendOptions());
+const ours = timeSteps(config, shape, { warmup: WARMUP, steps: STEPS, lora: { ...LORA, targets: [...LORA.targets] } });
+console.log('tfjs', ours);
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-llama-bench-'));
+const file = path.join(dir, 'data.json');
+const { seqs } = stepData(config, shape);
+const batch = batchSequences(seqs, 0);
+fs.writeFileSync(file, JSON.stringify({ config: SHAPE, ids: seqs.map((s) => s.ids), mask: batch.mask.arraySync(), featurizeRows: shape.featurizeRows, lora: { rank: LORA.rank, alpha: LORA.alpha, targets: LORA.targets } }));
+batch.mask.dispose();
+type Peer = { torch: string; blas: PeerBlas; params: number; trainable: number; seconds: { featurize: number; reward: number; dpo: number }; firstDpoLoss: number; peakRssMiB: number };
+const runTorch = (threads: number): Peer | null => {
+  try {
+    return JSON.parse(execFileSync('/usr/bin/python3', ['bench/peers/llama_steps.py', file, String(WARMUP), String(STEPS), String(threads)], { encoding: 'utf8', env: peerEnv(), maxBuffer: 1 << 20 })) as Peer;
+  } catch (error) {
+    console.error(`PyTorch peer not run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    return null;
+  }
+};
+const torch1 = runTorch(1);
+const torch2 = runTorch(2);
+fs.rmSync(dir, { recursive: true, force: true });
+
+const sideTokens = 2 * shape.pairs * shape.tokens;
+const peerFigures = (p: Peer | null) =>
+  p && {
+    threads: p.blas.threads,
+    blas: p.blas,
+    parameters: p.params,
+    trainableParameters: p.trainable,
+    featurizeTokensPerSecond: Math.round((shape.featurizeRows * shape.tokens) / p.seconds.featurize),
+    rewardPairsPerSecond: +(shape.pairs / p.seconds.reward).toFixed(3),
+    rewardTokensPerSecond: Math.round(sideTokens / p.seconds.reward),
+    dpoTokensPerSecond: Math.round(sideTokens / p.seconds.dpo),
+    peakRssMiB: Math.round(p.peakRssMiB),
+    firstDpoLoss: +p.firstDpoLoss.toFixed(5),
+    seconds: p.seconds,
+  };
+/** ours / peer per workload at the peer's thread count (above 1: we are faster). */
+const ratios = (p: Peer | null) => ({
+  featurize: ratioFields(peerRatio(ours.seconds.featurize, p?.seconds.featurize ?? null, p?.blas ?? null, { higherIsBetter: false })),
+  reward: ratioFields(peerRatio(ours.seconds.reward, p?.seconds.reward ?? null, p?.blas ?? null, { higherIsBetter: false })),
+  dpo: ratioFields(peerRatio(ours.seconds.dpo, p?.seconds.dpo ?? null, p?.blas ?? null, { higherIsBetter: false })),
+});
+const result = {
+  date: new Date().toISOString(),
+  host: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? null },
+  backend: info.backend,
+  model: { family: 'llama', ...SHAPE, parameters: ours.parameters },
+  smolLM2Shapes: 'not measured: with SmolLM2-135M shapes (30 layers, d 576, 9/3 heads, vocabulary 49,152, tied) the wasm backend aborts in the first reward-model step, with LoRA r 16, at 2×2×64 tokens; RSS was 759 MiB after building the model and 2,303 MiB after a 4×64-token forward pass',
+  batch: shape,
+  training: { lora: LORA, why: 'full fine-tuning of 135M parameters (weights, gradients, two Adam moments, a reference: about 5× 513 MiB) does not fit the memory the wasm backend addresses; on wasm it aborts with "memory access out of bounds"' },
+  steps: STEPS,
+  tfjs: { threads: 1, ...ours },
+  torch: { version: torch1?.torch ?? torch2?.torch ?? null, oneThread: peerFigures(torch1), twoThreads: peerFigures(torch2) },
+  ratioToTorchOneThread: ratios(torch1),
+  ratioToTorchTwoThreads: ratios(torch2),
+  note: `medians of ${STEPS} after ${WARMUP} warm-up; tokens/s counts the policy's tokens of both sides (${sideTokens} a step; the DPO reference forward runs on the same tokens); tfjs runs one thread (its two-thread data-parallel DPO, lib/threads/align-pool.ts, was not measured at this size); ratios are the peer's time over ours`,
+};
+console.log(JSON.stringify(result, null, 2));
+fs.mkdirSync('bench/results', { recursive: true });
+fs.writeFileSync('bench/results/llama.json', `${JSON.stringify(result, null, 2)}\n`);
