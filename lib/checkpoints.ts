@@ -1,5 +1,5 @@
 /**
- * The local GPT-2-family checkpoints an admin made available: each subdirectory of
+ * The local Hugging Face checkpoints (GPT-2 or Llama family) an admin made available: each subdirectory of
  * ARBITER_CHECKPOINTS_DIR holding a config.json. Users and jobs name a checkpoint; only a name listed
  * here resolves to a directory, so paths, `..` and links out of the directory are never followed.
  */
@@ -20,7 +20,7 @@ export function listCheckpoints(root: string | undefined = getEnv().ARBITER_CHEC
 
 /** The directory of a configured checkpoint by name; anything else is refused with the names on offer. */
 export function resolveCheckpoint(name: string, root: string | undefined = getEnv().ARBITER_CHECKPOINTS_DIR): string {
-  if (!root) throw new Error('no checkpoints are configured: an admin sets ARBITER_CHECKPOINTS_DIR to a directory of GPT-2-family checkpoints');
+  if (!root) throw new Error('no checkpoints are configured: an admin sets ARBITER_CHECKPOINTS_DIR to a directory of Hugging Face checkpoints (GPT-2, Llama, Qwen2, Mistral)');
   const available = listCheckpoints(root);
   const found = available.find((c) => c.name === name);
   if (!found) throw new Error(`unknown checkpoint ${JSON.stringify(name)}; available: ${available.map((c) => c.name).join(', ') || 'none'}`);

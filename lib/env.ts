@@ -101,7 +101,7 @@ export const envSchema = z.object({
     }),
   /** Failed sign-in attempts allowed per account (email) per 15 minutes, beside the per-IP limit. */
   ARBITER_SIGNIN_ACCOUNT_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
-  /** A directory of local GPT-2-family checkpoints (one per subdirectory: config.json, model.safetensors, tokenizer.json). */
+  /** A directory of local Hugging Face checkpoints, GPT-2 or Llama family (one per subdirectory, as save_pretrained writes them). */
   ARBITER_CHECKPOINTS_DIR: z.string().min(1).optional(),
   /** TensorFlow.js backend: auto (tfjs-node-gpu → tfjs-node → wasm → cpu) or one of them. */
   ARBITER_ML_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], { message: 'ARBITER_ML_BACKEND must be auto, tensorflow-gpu, tensorflow, wasm or cpu' }).default('auto'),

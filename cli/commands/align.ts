@@ -1,4 +1,4 @@
-/** CLI: align a policy (DPO family), list policies, sample from one, export one as a GPT-2 checkpoint. */
+/** CLI: align a policy (DPO family), list policies, sample from one, export one as a Hugging Face checkpoint. */
 import path from 'node:path';
 import { z } from 'zod';
 import { getPolicy, listPolicies, localPolicyDir, policyFileKeys, presentPolicyFiles, startAlignment } from '@/db/queries/policies';

@@ -7,7 +7,7 @@
  *
  *   models/<model id>/job<job id>-a<attempt>/model.json, weights.bin          a reward model (models.artifact_path = the prefix)
  *   models/<model id>/job<job id>-a<attempt>/checkpoints/<tag>-<name>         its training checkpoints' files, a fresh key each
- *   models/<policy id>/job<job id>-a<attempt>/policy/…                        a policy as a GPT-2 checkpoint (artifact_path)
+ *   models/<policy id>/job<job id>-a<attempt>/policy/…                        a policy as a Hugging Face checkpoint (artifact_path)
  *   models/<policy id>/job<job id>-a<attempt>/rounds/round-<r>.safetensors    its iterative rounds' weights
  *   models/<policy id>/job<job id>-a<attempt>/checkpoints/<tag>-<name>        its training state while the run lasts
  *   exports/<job id>/a<attempt>/…                                             an export's files (the job's result names the prefix)

@@ -15,7 +15,7 @@ const lossList = z
  * given value, 0 included, is kept. The loss parameters (beta, labelSmoothing, …) have no default here:
  * theirs depend on the loss (DEFAULT_LOSS_PARAMS and LOSS_PRESETS in lib/ml/align/losses.ts).
  * `base` names where the policy starts: `scratch` (a small GPT trained on the project's responses with its
- * own BPE), `checkpoint:<name>` (a local GPT-2-family checkpoint), or `policy:<id>` (an earlier run's policy).
+ * own BPE), `checkpoint:<name>` (a local GPT-2 or Llama-family checkpoint), or `policy:<id>` (an earlier run's policy).
  */
 export const alignSettingsSchema = z.object({
   loss: lossList.default(['sigmoid']),

@@ -30,7 +30,7 @@ export const rewardModelSettingsSchema = z.object({
   featureDims: z.coerce.number().int().min(256).max(65536).optional(),
   /**
    * hashed-ngrams (default, cached features), transformer (a BPE transformer encoder trained end to end;
-   * kind bt), or checkpoint (frozen hidden states of the local GPT-2-family checkpoint named by `checkpoint`).
+   * kind bt), or checkpoint (frozen hidden states of the local checkpoint (GPT-2 or Llama family) named by `checkpoint`).
    */
   featurizer: z.enum(['hashed-ngrams', 'transformer', 'checkpoint']).optional(),
   /** A checkpoint's name under ARBITER_CHECKPOINTS_DIR (featurizer checkpoint). */

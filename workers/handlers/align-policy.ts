@@ -3,7 +3,7 @@
  *  1. Data: comparisons with texts → pairs (or, for kto/npo, single samples); prompts split into train and
  *     evaluation prompts (every 10th prompt, at most `evalPrompts`).
  *  2. Tokenizer and policy: from scratch (a BPE learned on the train texts, a small GPT), from a local
- *     GPT-2-family checkpoint, or from an earlier policy. The tokenizer is saved first, so a retry reuses it.
+ *     GPT-2 or Llama-family checkpoint, or from an earlier policy. The tokenizer is saved first, so a retry reuses it.
  *  3. SFT on the chosen responses; the result is saved as `sft.safetensors` and is the reference.
  *  4. Preference optimisation with the reference's log-probs computed once; metrics with TRL's names.
  *  5. Iterative rounds (rounds > 1): candidates from the current policy go back into the project (a dataset

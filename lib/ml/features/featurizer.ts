@@ -2,7 +2,7 @@
  * What every cached featurizer offers the reward-model pipeline: a config (stored with each model), a
  * cache key, the feature width and prompt block, and a batch function from (prompt, response) rows to
  * sparse vectors. Two kinds: hashed n-grams (the default, no weights) and the frozen hidden states of a
- * local GPT-2-family checkpoint (features/checkpoint-states.ts; dense vectors stored in the same form).
+ * local GPT-2 or Llama-family checkpoint (features/checkpoint-states.ts; dense vectors stored in the same form).
  * tfjs-free, so the database layer can name featurizers without loading TensorFlow.js.
  */
 import { featureDims, hashedNgramFeatures, SURFACE_FEATURES, type HashedNgramConfig, type SparseVector } from './hashed-ngrams';
