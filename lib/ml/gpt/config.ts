@@ -2,7 +2,8 @@
  * GPT-2's config.json (transformers' GPT2Config) read into GptConfig, and written back for a model saved
  * here, so `transformers`' GPT2LMHeadModel loads it unchanged.
  */
-import type { GptConfig } from './model';
+/** A GPT-2 model's sizes. */
+export type GptConfig = { vocabSize: number; nPositions: number; nEmbd: number; nLayer: number; nHead: number; layerNormEpsilon: number };
 
 type HfGpt2Config = {
   model_type?: string;

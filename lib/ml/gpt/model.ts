@@ -9,10 +9,9 @@
 import { tf } from '../backend';
 import { causalMask, type CausalLm, type KvCache, type LmSpec, type WeightSource } from '../lm/causal-lm';
 import { gelu, layerNorm } from '../nn';
-import { gptConfigJson } from './config';
+import { gptConfigJson, type GptConfig } from './config';
 import type { NamedTensor } from '../lm/safetensors';
 
-export type GptConfig = { vocabSize: number; nPositions: number; nEmbd: number; nLayer: number; nHead: number; layerNormEpsilon: number };
 
 type Block = {
   ln1g: tf.Variable; ln1b: tf.Variable;

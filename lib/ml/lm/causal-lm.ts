@@ -6,7 +6,7 @@
 import { tf } from '../backend';
 import { logSumExpRows } from '../nn';
 import type { NamedTensor } from './safetensors';
-import type { GptConfig } from '../gpt/model';
+import type { GptConfig } from '../gpt/config';
 import type { LlamaConfig } from '../llama/config';
 import type { LoraConfig } from './lora';
 
