@@ -46,12 +46,13 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
   // the file system, never the client's path.
   const file = uploadTempPath(/\.[a-z]+(\.gz)?$/i.exec(q.filename)![0].toLowerCase());
   let received = 0;
+  const out = fs.createWriteStream(file);
   try {
     const counted = Readable.fromWeb(request.body as WebReadableStream).on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > limit) counted.destroy(new AppError('too-large', tooLarge));
     });
-    await pipeline(counted, fs.createWriteStream(file));
+    await pipeline(counted, out);
     // request.signal fires when the HTTP client disconnects (Next's route handlers abort it when the
     // response closes before it is finished): the import stops instead of running on for nobody.
     return await runImport(actor, id, file, { format: q.format, mapping, validOnly: q.validOnly, dryRun: q.dryRun, signal: request.signal });
@@ -63,6 +64,9 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
     if (isAppError(error, 'bad-file') && error.details.columns) return Response.json({ error: error.message, columns: error.details.columns }, { status: error.status });
     throw error;
   } finally {
+    // A refused upload rejects the pipeline while the file may still be opening: wait until the stream has
+    // closed its file, or the removal below runs first and the file appears after it (a leftover).
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     fs.rmSync(file, { force: true });
   }
 }, { body: 'file' });
