@@ -43,3 +43,16 @@ def blas_info(threads=None):
     except ImportError:
         pass
     return {"kind": kind, "libraries": sorted(libraries), "threads": threads, "blasThreads": blas_threads, "architecture": architecture}
+
+
+def limit_threads(threads):
+    """One thread count for PyTorch and, where threadpoolctl is installed, for the BLAS under it."""
+    import torch
+
+    torch.set_num_threads(threads)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads)
+    except ImportError:
+        pass

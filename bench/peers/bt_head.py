@@ -10,18 +10,12 @@ import time
 
 import numpy as np
 import torch
-from blas_info import blas_info
+from blas_info import blas_info, limit_threads
 
 path, rows, dims, pairs, hidden, lr, batch, epochs, threads = sys.argv[1:10]
 rows, dims, pairs, hidden, batch, epochs, threads = map(int, (rows, dims, pairs, hidden, batch, epochs, threads))
 lr = float(lr)
-torch.set_num_threads(threads)
-try:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(threads)
-except ImportError:
-    pass
+limit_threads(threads)
 torch.manual_seed(0)
 x = torch.from_numpy(np.fromfile(path, dtype=np.float32).reshape(rows, dims))
 a_idx = torch.arange(0, 2 * pairs, 2)

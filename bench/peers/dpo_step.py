@@ -12,17 +12,11 @@ import sys
 import time
 
 import torch
-from blas_info import blas_info
+from blas_info import blas_info, limit_threads
 
 path, vocab, d, layers, heads, ctx, steps, threads = sys.argv[1:9]
 vocab, d, layers, heads, ctx, steps, threads = map(int, (vocab, d, layers, heads, ctx, steps, threads))
-torch.set_num_threads(threads)
-try:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(threads)
-except ImportError:
-    pass
+limit_threads(threads)
 torch.manual_seed(0)
 data = json.load(open(path))
 ids = torch.tensor(data["ids"], dtype=torch.long)  # [2B, T]: chosen rows then rejected rows

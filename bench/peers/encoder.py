@@ -10,18 +10,12 @@ import sys
 import time
 
 import torch
-from blas_info import blas_info
+from blas_info import blas_info, limit_threads
 
 path, vocab, d, layers, heads, max_len, batch, epochs, lr, threads = sys.argv[1:11]
 vocab, d, layers, heads, max_len, batch, epochs, threads = map(int, (vocab, d, layers, heads, max_len, batch, epochs, threads))
 lr = float(lr)
-torch.set_num_threads(threads)
-try:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(threads)
-except ImportError:
-    pass
+limit_threads(threads)
 torch.manual_seed(0)
 data = json.load(open(path))
 A, B = data["a"], data["b"]

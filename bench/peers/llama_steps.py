@@ -19,16 +19,10 @@ import sys
 import time
 
 import torch
-from blas_info import blas_info
+from blas_info import blas_info, limit_threads
 
 path, warmup, steps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-torch.set_num_threads(threads)
-try:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(threads)
-except ImportError:
-    pass
+limit_threads(threads)
 torch.manual_seed(0)
 data = json.load(open(path))
 c = data["config"]
