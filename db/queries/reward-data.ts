@@ -58,7 +58,12 @@ async function textRows(ids: readonly number[]): Promise<Map<number, TextRow>> {
     .from(responses)
     .innerJoin(prompts, eq(prompts.id, responses.promptId))
     .where(inArray(responses.id, [...ids]));
-  return new Map(rows.map((r) => [r.id, { prompt: promptText(r.messages as { role: string; content: string }[]), response: r.content }]));
+  return new Map(
+    rows.map((r) => {
+      const messages = r.messages as { role: string; content: string }[];
+      return [r.id, { prompt: promptText(messages), response: r.content, messages }];
+    }),
+  );
 }
 
 /**

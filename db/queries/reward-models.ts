@@ -3,7 +3,9 @@
  * weights.bin under the prefix the row's artifact_path names), scoring jobs' inputs and reports, and
  * re-annotation of flagged pairs.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { and, count, desc, eq, inArray, isNotNull, like, ne, sql } from 'drizzle-orm';
 import { artifactStore } from '@/lib/artifacts';
 import { modelRoot, scoreInputKey, scoreRoot } from '@/lib/artifacts/keys';
@@ -11,6 +13,7 @@ import { checkArtifactKey, isUnder, readArtifactBytes } from '@/lib/artifacts/st
 import type { Actor } from '@/lib/auth/access';
 import { AppError, isAppError } from '@/lib/errors';
 import { resolveCheckpoint } from '@/lib/checkpoints';
+import type { SavedRewardModel } from '@/lib/ml/load-model';
 import { enqueueJob } from './queue';
 import { rewardModelSettingsSchema, type RewardModelSettings } from '@/lib/jobs/train-reward-model';
 import { comparisons, items, judgments, jobs, models, prompts, responses } from '../schema';
@@ -36,8 +39,19 @@ export type RewardModelRecord = {
 
 export const REWARD_KIND_PREFIX = 'reward-';
 
-/** The two files of a reward model, under its artifact prefix. */
-export const REWARD_MODEL_FILES = ['model.json', 'weights.bin'] as const;
+/** A fine-tuned language model's transformers sequence-classification checkpoint (workers/handlers/train-lm-reward-model.ts). */
+const CLASSIFIER_FILES = ['hf/config.json', 'hf/model.safetensors', 'hf/tokenizer.json', 'hf/tokenizer_config.json', 'hf/special_tokens_map.json', 'hf/generation_config.json', 'hf/chat_template.jinja'] as const;
+/** …and, for a LoRA run, its PEFT adapter. */
+const ADAPTER_FILES = ['adapter/adapter_config.json', 'adapter/adapter_model.safetensors'] as const;
+/**
+ * Every file a reward model may have under its artifact prefix: model.json always; weights.bin (feature and
+ * encoder models) or hf/… and adapter/… (fine-tuned language models).
+ */
+export const REWARD_MODEL_FILES = ['model.json', 'weights.bin', ...CLASSIFIER_FILES, ...ADAPTER_FILES] as const;
+export type RewardModelFile = (typeof REWARD_MODEL_FILES)[number];
+/** The formats a reward model downloads in: all its files, the transformers checkpoint, or the PEFT adapter. */
+export const REWARD_MODEL_EXPORTS = ['arbiter', 'hf', 'peft'] as const;
+export type RewardModelExport = (typeof REWARD_MODEL_EXPORTS)[number];
 
 /** A `models` row with its job, as the doors show it (reward models and policies alike). */
 export function modelRecord(row: typeof models.$inferSelect, job: typeof jobs.$inferSelect | null, kind: string): RewardModelRecord {
@@ -83,14 +97,14 @@ export async function startRewardModelTraining(actor: Actor, projectId: number, 
   await assertCanManageProject(actor, projectId);
   const settings = rewardModelSettingsSchema.parse(input);
   if (settings.featurizer === 'transformer' && settings.kind !== 'bt') throw new AppError('invalid', 'the transformer featurizer is offered with kind bt');
-  if (settings.featurizer === 'checkpoint') {
-    if (!settings.checkpoint) throw new AppError('invalid', 'the checkpoint featurizer needs a checkpoint name (checkpoint)');
+  if (settings.featurizer === 'checkpoint' || settings.featurizer === 'fine-tune') {
+    if (!settings.checkpoint) throw new AppError('invalid', `the ${settings.featurizer} featurizer needs a checkpoint name (checkpoint)`);
     try {
       resolveCheckpoint(settings.checkpoint);
     } catch (error) {
       throw new AppError('invalid', (error as Error).message);
     }
-  } else if (settings.checkpoint) throw new AppError('invalid', 'a checkpoint is read only with featurizer checkpoint');
+  } else if (settings.checkpoint) throw new AppError('invalid', 'a checkpoint is read only with featurizer checkpoint or fine-tune');
   // Counted before the write transaction, as before: the threshold is a sanity check, not an invariant (the job
   // reads whatever comparisons there are when it runs), and counting a large project need not hold the write lock.
   const usable = await usablePairs(projectId);
@@ -158,12 +172,15 @@ export async function getRewardModelForJob(modelId: number): Promise<RewardModel
 }
 
 /**
- * Puts model.json + weights.bin under `prefix` (the training attempt's: lib/artifacts/keys.ts). Nothing reads
- * them until saveRewardModelResult names the prefix, so a run that dies between the two leaves files only.
+ * Puts a trained model's files under `prefix` (the training attempt's: lib/artifacts/keys.ts): weights.bin,
+ * or every file of REWARD_MODEL_FILES found in `dir` (a fine-tuned language model's hf/ and adapter/), then
+ * model.json. Nothing reads them until saveRewardModelResult names the prefix, so a run that dies between
+ * the two leaves files only.
  */
-export async function putRewardModelFiles(prefix: string, files: { manifest: unknown; weights: Buffer }): Promise<void> {
+export async function putRewardModelFiles(prefix: string, files: { manifest: unknown; weights?: Buffer; dir?: string }): Promise<void> {
   const store = artifactStore();
-  await store.put(`${prefix}/weights.bin`, files.weights);
+  if (files.weights) await store.put(`${prefix}/weights.bin`, files.weights);
+  if (files.dir) for (const name of REWARD_MODEL_FILES) if (existsSync(path.join(files.dir, name))) await store.putFile(`${prefix}/${name}`, path.join(files.dir, name));
   await store.put(`${prefix}/model.json`, `${JSON.stringify(files.manifest, null, 1)}\n`);
 }
 
@@ -185,7 +202,7 @@ function assertRewardModelReady(record: RewardModelRecord): asserts record is Re
  * `models/<id>` for a model trained before the artifact store). A prefix outside the model's own folder is
  * refused, whatever the row says.
  */
-export function rewardModelFileKeys(record: RewardModelRecord): Record<(typeof REWARD_MODEL_FILES)[number], string> {
+export function rewardModelFileKeys(record: RewardModelRecord): Record<RewardModelFile, string> {
   assertRewardModelReady(record);
   const prefix = record.artifactPath;
   try {
@@ -194,20 +211,57 @@ export function rewardModelFileKeys(record: RewardModelRecord): Record<(typeof R
     throw new AppError('not-found', `model ${record.id} has no files`);
   }
   if (!isUnder(prefix, modelRoot(record.id))) throw new AppError('not-found', `model ${record.id} has no files`);
-  return { 'model.json': `${prefix}/model.json`, 'weights.bin': `${prefix}/weights.bin` };
+  return Object.fromEntries(REWARD_MODEL_FILES.map((name) => [name, `${prefix}/${name}`])) as Record<RewardModelFile, string>;
+}
+
+/** The files a ready model has in the store (model.json first); none at all is 'not-found'. */
+export async function presentRewardModelFiles(record: RewardModelRecord): Promise<RewardModelFile[]> {
+  const keys = rewardModelFileKeys(record);
+  const store = artifactStore();
+  const present: RewardModelFile[] = [];
+  for (const name of REWARD_MODEL_FILES) if (await store.exists(keys[name])) present.push(name);
+  if (!present.includes('model.json')) throw new AppError('not-found', `model ${record.id} has no files in the artifact store (${store.location})`);
+  return present;
 }
 
 /**
- * model.json (parsed) and weights.bin of a ready model, read from local copies (the store's own files, or
- * the cache of a bucket's): loading a model needs its weights whole in memory.
+ * The files of a download, by the name each has in it: `arbiter`, every file the model has; `hf`, the
+ * transformers sequence-classification checkpoint; `peft`, the PEFT adapter (a LoRA run's) — the latter two
+ * at the top level, as from_pretrained reads a folder. A format the model lacks is refused, saying why.
  */
-export async function readRewardModelFiles(record: RewardModelRecord): Promise<{ manifest: unknown; weights: Buffer }> {
+export async function rewardModelExportFiles(record: RewardModelRecord, format: RewardModelExport): Promise<{ name: string; key: string }[]> {
+  const keys = rewardModelFileKeys(record);
+  const present = await presentRewardModelFiles(record);
+  if (format === 'arbiter') return present.map((name) => ({ name, key: keys[name] }));
+  const folder = format === 'hf' ? 'hf/' : 'adapter/';
+  const files = present.filter((name) => name.startsWith(folder)).map((name) => ({ name: name.slice(folder.length), key: keys[name] }));
+  if (files.length === 0) {
+    throw new AppError(
+      'conflict',
+      format === 'hf'
+        ? `model ${record.id} is not a fine-tuned language model (featurizer fine-tune), so it has no transformers checkpoint; download its files (format arbiter)`
+        : `model ${record.id} has no PEFT adapter: only fine-tuned language models trained with LoRA (loraRank > 0) have one`,
+    );
+  }
+  return files;
+}
+
+/**
+ * A ready model's files as loadScorer reads them, from local copies (the store's own files, or the cache of
+ * a bucket's): model.json parsed, and weights.bin read whole, or the local folder of hf/.
+ */
+export async function readRewardModelFiles(record: RewardModelRecord): Promise<SavedRewardModel> {
   const keys = rewardModelFileKeys(record);
   const store = artifactStore();
   try {
     const manifest = JSON.parse((await readArtifactBytes(store, keys['model.json'])).toString('utf8')) as unknown;
-    const weights = await readFile(await store.localCopy(keys['weights.bin']));
-    return { manifest, weights };
+    const present = await presentRewardModelFiles(record);
+    if (!present.includes('hf/config.json')) return { manifest, weights: await readFile(await store.localCopy(keys['weights.bin'])), classifierDir: null };
+    const dirs = new Set<string>();
+    for (const name of present.filter((n) => n.startsWith('hf/'))) dirs.add(path.dirname(await store.localCopy(keys[name])));
+    // Keys under one prefix map to one folder in either store.
+    if (dirs.size !== 1) throw new Error(`model ${record.id}: the local copies of hf/ are not in one folder`);
+    return { manifest, weights: null, classifierDir: [...dirs][0]! };
   } catch (error) {
     if (isAppError(error, 'not-found')) throw new AppError('not-found', `model ${record.id} has no files in the artifact store (${store.location})`);
     throw error;

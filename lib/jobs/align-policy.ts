@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DIVERGENCES, LOSS_TYPES, UNPAIRED } from '@/lib/ml/kinds';
-import { LORA_TARGETS } from '@/lib/ml/lm/lora';
 import { defineJob } from './define-job';
+import { loraSettings } from './lora-settings';
 
 const lossList = z
   .union([z.enum(LOSS_TYPES), z.array(z.enum(LOSS_TYPES)).min(1).max(4)])
@@ -60,17 +60,7 @@ export const alignSettingsSchema = z.object({
   /** Who labels a round's candidates: the reward model (then training continues) or annotators (items are added; the run ends). */
   roundJudge: z.enum(['reward-model', 'annotators']).default('reward-model'),
   seed: z.coerce.number().int().min(0).default(0),
-  /**
-   * LoRA on a Llama-family base (lib/ml/lm/lora.ts): rank 0 trains every weight; a rank trains an adapter on
-   * the target projections alone, the base frozen. alpha scales the update (alpha / rank), as PEFT's lora_alpha.
-   */
-  loraRank: z.coerce.number().int().min(0).max(256).default(0),
-  loraAlpha: z.coerce.number().positive().max(1024).default(16),
-  loraTargets: z
-    .union([z.string(), z.array(z.string())])
-    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((t) => t.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(LORA_TARGETS, { message: `LoRA targets are ${LORA_TARGETS.join(', ')}` })).min(1))
-    .default([...LORA_TARGETS]),
+  ...loraSettings,
 }).refine((s) => s.loraRank === 0 || s.base !== 'scratch', { message: 'LoRA (loraRank > 0) needs a pretrained Llama-family base: checkpoint:<name> or a policy trained from one', path: ['loraRank'] });
 export type AlignSettings = z.input<typeof alignSettingsSchema>;
 

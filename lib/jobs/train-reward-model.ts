@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { AGGREGATIONS, REWARD_MODEL_KINDS } from '@/lib/ml/kinds';
 import { defineJob } from './define-job';
+import { loraSettings } from './lora-settings';
+
+/** How responses become a reward model's input (see `featurizer` below). */
+export const REWARD_FEATURIZERS = ['hashed-ngrams', 'transformer', 'checkpoint', 'fine-tune'] as const;
 
 /** The choices of one reward-model fit (defaults in lib/ml/reward-model.ts DEFAULT_CONFIG). */
 export const rewardModelSettingsSchema = z.object({
@@ -30,12 +34,19 @@ export const rewardModelSettingsSchema = z.object({
   featureDims: z.coerce.number().int().min(256).max(65536).optional(),
   /**
    * hashed-ngrams (default, cached features), transformer (a BPE transformer encoder trained end to end;
-   * kind bt), or checkpoint (frozen hidden states of the local checkpoint (GPT-2 or Llama family) named by `checkpoint`).
+   * kind bt), checkpoint (frozen hidden states of the local checkpoint (GPT-2 or Llama family) named by
+   * `checkpoint`), or fine-tune (that checkpoint with a scalar head, fine-tuned end to end as TRL's
+   * RewardTrainer does; kind bt; LoRA optional: lib/ml/lm/reward-model.ts).
    */
-  featurizer: z.enum(['hashed-ngrams', 'transformer', 'checkpoint']).optional(),
-  /** A checkpoint's name under ARBITER_CHECKPOINTS_DIR (featurizer checkpoint). */
+  featurizer: z.enum(REWARD_FEATURIZERS).optional(),
+  /** A checkpoint's name under ARBITER_CHECKPOINTS_DIR (featurizers checkpoint and fine-tune). */
   checkpoint: z.string().min(1).max(200).optional(),
-});
+  /** fine-tune: the most tokens of prompt and response a row keeps (the prompt keeps its tail). */
+  maxLength: z.coerce.number().int().min(16).max(8192).optional(),
+  ...loraSettings,
+})
+  .refine((s) => s.featurizer !== 'fine-tune' || s.kind === 'bt', { message: 'a fine-tuned language model is a Bradley–Terry reward model: kind bt', path: ['kind'] })
+  .refine((s) => s.loraRank === 0 || s.featurizer === 'fine-tune', { message: 'LoRA (loraRank > 0) applies to the fine-tune featurizer', path: ['loraRank'] });
 export type RewardModelSettings = z.input<typeof rewardModelSettingsSchema>;
 
 /** Fits a reward model on the project's preferences in a worker, evaluates it on held-out prompts, stores it. */

@@ -6,7 +6,7 @@
 import { createRng } from '@/lib/random';
 import { tf } from './backend';
 import { createAdam } from './adam';
-import { btLoss, davidsonLoss, plackettLuceLoss } from './losses';
+import { btLoss, pairwiseRewardLoss, plackettLuceLoss } from './losses';
 import { forward, gpmForward, makeTower, mean, RewardModel, towerVariables, type PreferenceData, type RewardModelConfig, type Tower } from './reward-model';
 import { toBatch, type SparseBatch } from './sparse';
 
@@ -257,25 +257,13 @@ function stepLoss(s: {
   if (batch.length) {
     const xa = rowsOf(batch.map((p) => p.a));
     const xb = rowsOf(batch.map((p) => p.b));
-    const margin = config.useMargin ? tf.tensor1d(batch.map((p) => (p.tie ? 0 : p.margin))) : null;
     if (config.kind === 'gpm') {
+      const margin = config.useMargin ? tf.tensor1d(batch.map((p) => (p.tie ? 0 : p.margin))) : null;
       const score = gpmForward(s.model, xa, xb, tower);
       const z = tf.div(margin ? tf.sub(score, margin) : score, config.tau) as tf.Tensor1D;
       parts.push(tf.mean(btLoss(z, null, config.labelSmoothing)) as tf.Scalar);
     } else {
-      const ra = reward(xa);
-      const rb = reward(xb);
-      const delta = tf.sub(ra, rb) as tf.Tensor1D;
-      const isTie = tf.tensor1d(batch.map((p) => (p.tie ? 1 : 0)));
-      if (s.useDavidson && s.nu) {
-        parts.push(tf.mean(davidsonLoss(margin ? (tf.sub(delta, tf.mul(margin, tf.sub(1, isTie))) as tf.Tensor1D) : delta, isTie, s.nu)) as tf.Scalar);
-      } else {
-        // Ties as half a win each way (when kept without a tie head).
-        const decisive = tf.mul(btLoss(delta, margin, config.labelSmoothing), tf.sub(1, isTie));
-        const half = tf.mul(tf.mul(tf.add(btLoss(delta, null, 0), btLoss(tf.neg(delta) as tf.Tensor1D, null, 0)), 0.5), isTie);
-        parts.push(tf.mean(tf.add(decisive, half)) as tf.Scalar);
-      }
-      if (config.centering > 0) parts.push(tf.mul(tf.mean(tf.square(tf.add(ra, rb))), config.centering) as tf.Scalar);
+      parts.push(pairwiseRewardLoss(reward(xa), reward(xb), batch, { useMargin: config.useMargin, labelSmoothing: config.labelSmoothing, centering: config.centering, logNu: s.useDavidson ? s.nu : null }));
     }
   }
   if (s.rankBatch.length && config.kind !== 'gpm') {

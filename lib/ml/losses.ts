@@ -26,6 +26,35 @@ export function davidsonLoss(delta: tf.Tensor1D, isTie: tf.Tensor1D, logNu: tf.T
 }
 
 /**
+ * The loss of a batch of labelled pairs, rewards `ra` of the preferred side (either side of a tie) and `rb`
+ * of the other: decisive pairs by Bradley–Terry with the annotated strength as margin (`useMargin`) and
+ * label smoothing; ties by the Davidson head when `logNu` is given (the margin then shifts decisive pairs
+ * only), else as half a win each way; plus reward centring, c · mean((ra + rb)²) (Eisenstein et al. 2023,
+ * TRL's center_rewards_coefficient). Every pairwise reward model fits this: the feature towers
+ * (lib/ml/fit.ts) and the fine-tuned language models (lib/ml/lm/reward-model.ts).
+ */
+export function pairwiseRewardLoss(
+  ra: tf.Tensor1D,
+  rb: tf.Tensor1D,
+  pairs: readonly { tie: boolean; margin: number }[],
+  o: { useMargin: boolean; labelSmoothing: number; centering: number; logNu: tf.Tensor | null },
+): tf.Scalar {
+  const delta = tf.sub(ra, rb) as tf.Tensor1D;
+  const isTie = tf.tensor1d(pairs.map((p) => (p.tie ? 1 : 0)));
+  const margin = o.useMargin ? tf.tensor1d(pairs.map((p) => (p.tie ? 0 : p.margin))) : null;
+  let loss: tf.Scalar;
+  if (o.logNu) {
+    loss = tf.mean(davidsonLoss(margin ? (tf.sub(delta, tf.mul(margin, tf.sub(1, isTie))) as tf.Tensor1D) : delta, isTie, o.logNu)) as tf.Scalar;
+  } else {
+    const decisive = tf.mul(btLoss(delta, margin, o.labelSmoothing), tf.sub(1, isTie));
+    const half = tf.mul(tf.mul(tf.add(btLoss(delta, null, 0), btLoss(tf.neg(delta) as tf.Tensor1D, null, 0)), 0.5), isTie);
+    loss = tf.mean(tf.add(decisive, half)) as tf.Scalar;
+  }
+  if (o.centering > 0) loss = tf.add(loss, tf.mul(tf.mean(tf.square(tf.add(ra, rb))), o.centering)) as tf.Scalar;
+  return loss;
+}
+
+/**
  * GPM preference score s(i≻j) = ⟨R v_i, v_j⟩ with R = blockdiag(λ_l [[0, −1], [1, 0]]):
  * Σ_l λ_l (x_i,l y_j,l − y_i,l x_j,l). Skew-symmetric, so it can represent cycles.
  * Each vector is passed as its two halves [B, k]: the x-coordinates ("even") and the y-coordinates ("odd")

@@ -20,9 +20,12 @@ export type ScoreReport = {
   logLoss: number | null;
 };
 
+/** A record's (prompt, response) as the model's input row. */
+export type Featurize<R> = (prompt: string, response: string, messages: readonly { role: string; content: string }[]) => R;
+
 const text = (messages: Message[]) => messages.map((m) => `${m.role}: ${m.content}`).join('\n');
 
-type Parsed = { line: number; prompt: string; responses: string[]; pair: boolean; tie: boolean } | { line: number; error: string };
+type Parsed = { line: number; prompt: string; messages: Message[]; responses: string[]; pair: boolean; tie: boolean } | { line: number; error: string };
 
 function parse(records: readonly { line: number; record: unknown }[]): Parsed[] {
   const objects = records.map((r) => r.record);
@@ -31,16 +34,16 @@ function parse(records: readonly { line: number; record: unknown }[]): Parsed[] 
     try {
       const r = record as Record<string, unknown>;
       if (r && typeof r === 'object' && typeof r.response === 'string') {
-        const prompt = Array.isArray(r.messages) ? text(r.messages as Message[]) : `user: ${String(r.prompt ?? '')}`;
-        return { line, prompt, responses: [r.response], pair: false, tie: false };
+        const messages = Array.isArray(r.messages) ? (r.messages as Message[]) : [{ role: 'user' as const, content: String(r.prompt ?? '') }];
+        return { line, prompt: text(messages), messages, responses: [r.response], pair: false, tie: false };
       }
       // This record's own format, else the file's (a file may mix single responses and lists).
       const own = detectFormat([record]) ?? format;
       if (!own) return { line, error: 'not a pair, a response or a list of responses' };
       const [row] = parseRecord(record, own);
       if (!row) return { line, error: 'nothing to score' };
-      if (row.kind === 'comparison') return { line, prompt: text(row.messages), responses: [row.chosen.content, row.rejected.content], pair: true, tie: row.tie !== null };
-      return { line, prompt: text(row.messages), responses: row.responses.map((x) => x.content), pair: false, tie: false };
+      if (row.kind === 'comparison') return { line, prompt: text(row.messages), messages: row.messages, responses: [row.chosen.content, row.rejected.content], pair: true, tie: row.tie !== null };
+      return { line, prompt: text(row.messages), messages: row.messages, responses: row.responses.map((x) => x.content), pair: false, tie: false };
     } catch (error) {
       return { line, error: error instanceof Error ? error.message : String(error) };
     }
@@ -48,10 +51,11 @@ function parse(records: readonly { line: number; record: unknown }[]): Parsed[] 
 }
 
 /**
- * `featurize` turns (prompt text, response) into the model's input row (hashed features, or token ids).
+ * `featurize` turns (prompt text, response, and the prompt's turns) into the model's input row: hashed
+ * features of the text, or token ids of the turns as a chat template renders them.
  * Scores every record at once; scoreRecordsStepwise is the same work in steps, for callers that must yield.
  */
-export function scoreRecords<R>(model: PreferenceScorer<R>, featurize: (prompt: string, response: string) => R, records: readonly { line: number; record: unknown }[]): ScoreReport {
+export function scoreRecords<R>(model: PreferenceScorer<R>, featurize: Featurize<R>, records: readonly { line: number; record: unknown }[]): ScoreReport {
   const steps = scoreRecordsStepwise(model, featurize, records, Infinity);
   for (;;) {
     const step = steps.next();
@@ -66,7 +70,7 @@ export function scoreRecords<R>(model: PreferenceScorer<R>, featurize: (prompt: 
  */
 export function* scoreRecordsStepwise<R>(
   model: PreferenceScorer<R>,
-  featurize: (prompt: string, response: string) => R,
+  featurize: Featurize<R>,
   records: readonly { line: number; record: unknown }[],
   everyRecords: number,
 ): Generator<number, ScoreReport, void> {
@@ -81,7 +85,7 @@ export function* scoreRecordsStepwise<R>(
       rows.push({ line: x.line, kind: 'error', error: x.error });
       continue;
     }
-    const feats = x.responses.map((r) => featurize(x.prompt, r));
+    const feats = x.responses.map((r) => featurize(x.prompt, r, x.messages));
     if (x.pair) {
       const p = model.preferences([feats[0]!], [feats[1]!])[0]!;
       const margin = model.config.kind === 'gpm' ? null : (() => {

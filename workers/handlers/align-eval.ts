@@ -24,13 +24,13 @@ type Judge = { score(prompt: AlignmentPair['messages'], responses: string[], agg
 /** The reward model as a judge of (prompt, responses): scalar rewards (GPM: mean win probability against the others). */
 async function openJudge(rewardModelId: number): Promise<Judge> {
   const { loadScorer } = await import('@/lib/ml/load-model');
-  const { manifest, weights } = await readRewardModelFiles(await getRewardModelForJob(rewardModelId));
-  const loaded = loadScorer(manifest, weights, (name) => resolveCheckpoint(name));
+  const saved = await readRewardModelFiles(await getRewardModelForJob(rewardModelId));
+  const loaded = loadScorer(saved, (name) => resolveCheckpoint(name));
   return {
     kind: loaded.scorer.config.kind,
     score(messages, responses, aggregation) {
       const prompt = promptText(messages);
-      const rows = responses.map((r) => loaded.featurize(prompt, r));
+      const rows = responses.map((r) => loaded.featurize(prompt, r, messages));
       if (loaded.scorer.config.kind !== 'gpm') return Array.from(loaded.scorer.rewards(rows, aggregation));
       return rows.map((_, i) => {
         const others = rows.filter((__, j) => j !== i);

@@ -9,7 +9,57 @@ import { artifactStore } from '@/lib/artifacts';
 import { asCheckpointFileMap, CheckpointFiles } from '@/lib/artifacts/checkpoint-files';
 import { modelAttemptPrefix, modelRoot } from '@/lib/artifacts/keys';
 import { removeSupersededFiles } from '@/lib/artifacts/superseded';
+import { isAppError } from '@/lib/errors';
 import type { JobContext } from '../types';
+
+/** A tensor of a training checkpoint: its name, shape and values. */
+export type CheckpointTensor = { name: string; shape: number[]; data: Float32Array };
+type TensorEntry = { name: string; shape: number[]; offset: number; length: number };
+
+/**
+ * Puts a training checkpoint: the tensors' values in checkpoint.bin and, in checkpoint.json, where each
+ * lies, beside `extra` (a tokenizer, say). Each file goes under a fresh key (CheckpointFiles.put).
+ */
+export async function putTensorCheckpoint(files: CheckpointFiles, tensors: readonly CheckpointTensor[], extra: Record<string, unknown> = {}): Promise<void> {
+  const entries: TensorEntry[] = [];
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  for (const t of tensors) {
+    entries.push({ name: t.name, shape: t.shape, offset, length: t.data.length });
+    chunks.push(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    offset += t.data.byteLength;
+  }
+  await files.put('checkpoint.bin', Buffer.concat(chunks));
+  await files.put('checkpoint.json', JSON.stringify({ ...extra, tensors: entries }));
+}
+
+/**
+ * The tensors (in the order put) and the rest of checkpoint.json of the checkpoint being resumed; null
+ * when it names no files or they are gone from the store (the run then starts over, and says so).
+ */
+export async function readTensorCheckpoint(files: CheckpointFiles, ctx: JobContext): Promise<{ tensors: CheckpointTensor[]; extra: Record<string, unknown> } | null> {
+  if (!files.has('checkpoint.json') || !files.has('checkpoint.bin')) return null;
+  let manifest: { tensors: TensorEntry[] } & Record<string, unknown>;
+  let bytes: Buffer;
+  try {
+    manifest = JSON.parse((await files.read('checkpoint.json')).toString('utf8')) as typeof manifest;
+    bytes = await files.read('checkpoint.bin');
+  } catch (error) {
+    if (!isAppError(error, 'not-found')) throw error;
+    ctx.log(`the checkpoint's files are gone from the artifact store (${error.message}); training from the start`);
+    return null;
+  }
+  const { tensors, ...extra } = manifest;
+  return {
+    extra,
+    tensors: tensors.map((t) => {
+      // A copy: the bytes' offsets need not be 4-aligned for a Float32Array view.
+      const data = new Float32Array(t.length);
+      new Uint8Array(data.buffer).set(bytes.subarray(t.offset, t.offset + t.length * 4));
+      return { name: t.name, shape: t.shape, data };
+    }),
+  };
+}
 
 /** The checkpoint files of this attempt, starting from those the resumed checkpoint names (its `files`). */
 export function rewardModelCheckpointFiles(modelId: number, ctx: JobContext): CheckpointFiles {
@@ -26,7 +76,7 @@ export function rewardModelCheckpointFiles(modelId: number, ctx: JobContext): Ch
 export async function publishRewardModel(
   ctx: JobContext,
   modelId: number,
-  files: { manifest: unknown; weights: Buffer },
+  files: { manifest: unknown; weights?: Buffer; dir?: string },
   update: { metrics: Record<string, unknown>; backend: string },
   alsoPublish: () => Promise<void> = async () => undefined,
 ): Promise<void> {

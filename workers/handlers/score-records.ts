@@ -59,12 +59,10 @@ async function earlierReport(store: ArtifactStore, ctx: JobContext): Promise<str
 
 async function score(store: ArtifactStore, input: string, reportKey: string, payload: JobPayload<'score-records'>, ctx: JobContext): Promise<ScoreReport> {
   const records = JSON.parse((await readArtifactBytes(store, input)).toString('utf8')) as unknown[];
-  const { manifest, weights } = await readRewardModelFiles(await getRewardModelForJob(payload.modelId));
+  const saved = await readRewardModelFiles(await getRewardModelForJob(payload.modelId));
   await ctx.reportProgress(0, `Scoring ${records.length} records`);
   const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
-  const report = await scoreWithSavedModel(
-    manifest,
-    weights,
+  const report = await scoreWithSavedModel(saved,
     records.map((record, k) => ({ line: k + 1, record })),
     {
       backend: mlBackendOptions(),

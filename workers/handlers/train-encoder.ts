@@ -9,60 +9,28 @@
 import crypto from 'node:crypto';
 import { loadCachedPerResponse, responseTexts, type LabelledPair, type ProjectTrainingData } from '@/db/queries/reward-data';
 import type { CheckpointFiles } from '@/lib/artifacts/checkpoint-files';
-import { isAppError } from '@/lib/errors';
 import type { EncoderResume } from '@/lib/ml/encoder';
 import type { BpeModel } from '@/lib/ml/tokenizer/bpe';
 import type { JobContext } from '../types';
-import { publishRewardModel, rewardModelCheckpointFiles } from './reward-model-artifacts';
+import { publishRewardModel, putTensorCheckpoint, readTensorCheckpoint, rewardModelCheckpointFiles } from './reward-model-artifacts';
 
 const MERGES = 800;
 const PROMPT_TOKENS = 32;
 
 /** `files`: the checkpoint's files in the artifact store (checkpoint.json with the tokenizer, checkpoint.bin), by name. */
 type EncoderCheckpoint = { kind: 'encoder'; epoch: number; step: number; files?: Record<string, string> };
-type CheckpointManifest = { tokenizer: BpeModel; tensors: { name: string; shape: number[]; offset: number; length: number }[] };
 const isEncoderCheckpoint = (v: unknown): v is EncoderCheckpoint => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'encoder';
 
-/** Puts this epoch's weights and Adam's state (checkpoint.bin) and their manifest with the tokenizer (checkpoint.json), each under a fresh key. */
-async function putCheckpoint(files: CheckpointFiles, tokenizer: BpeModel, weights: Float32Array[], optimizer: EncoderResume['optimizer'], shapes: number[][]) {
-  const tensors: CheckpointManifest['tensors'] = [];
-  const chunks: Buffer[] = [];
-  let offset = 0;
-  const add = (name: string, data: Float32Array, shape: number[]) => {
-    tensors.push({ name, shape, offset, length: data.length });
-    chunks.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    offset += data.byteLength;
-  };
-  weights.forEach((w, i) => add(`w${i}`, w, shapes[i]!));
-  optimizer.forEach((o) => add(`adam:${o.name}`, o.data, o.shape));
-  await files.put('checkpoint.bin', Buffer.concat(chunks));
-  await files.put('checkpoint.json', JSON.stringify({ tokenizer, tensors } satisfies CheckpointManifest));
-}
-
-/** The resumed checkpoint's tokenizer and training state; null when it names no files, or they are gone. */
+/** The resumed checkpoint's tokenizer and training state (weights `w<i>`, Adam's state `adam:<name>`); null when it names no files, or they are gone. */
 async function readCheckpoint(files: CheckpointFiles, epoch: number, ctx: JobContext): Promise<{ tokenizer: BpeModel; resume: EncoderResume } | null> {
-  if (!files.has('checkpoint.json') || !files.has('checkpoint.bin')) return null;
-  let manifest: CheckpointManifest;
-  let bytes: Buffer;
-  try {
-    manifest = JSON.parse((await files.read('checkpoint.json')).toString('utf8')) as CheckpointManifest;
-    bytes = await files.read('checkpoint.bin');
-  } catch (error) {
-    if (!isAppError(error, 'not-found')) throw error;
-    ctx.log(`the checkpoint's files are gone from the artifact store (${error.message}); training from the start`);
-    return null;
-  }
-  const read = (t: CheckpointManifest['tensors'][number]) => {
-    const copy = new Float32Array(t.length);
-    new Uint8Array(copy.buffer).set(bytes.subarray(t.offset, t.offset + t.length * 4));
-    return copy;
-  };
+  const saved = await readTensorCheckpoint(files, ctx);
+  if (!saved) return null;
   return {
-    tokenizer: manifest.tokenizer,
+    tokenizer: saved.extra.tokenizer as BpeModel,
     resume: {
       epoch,
-      weights: manifest.tensors.filter((t) => !t.name.startsWith('adam:')).map(read),
-      optimizer: manifest.tensors.filter((t) => t.name.startsWith('adam:')).map((t) => ({ name: t.name.slice(5), data: read(t), shape: t.shape })),
+      weights: saved.tensors.filter((t) => !t.name.startsWith('adam:')).map((t) => t.data),
+      optimizer: saved.tensors.filter((t) => t.name.startsWith('adam:')).map((t) => ({ name: t.name.slice(5), data: t.data, shape: t.shape })),
     },
   };
 }
@@ -77,7 +45,7 @@ export async function trainEncoderModel(
 ) {
   const { DEFAULT_ENCODER, fitEncoderRewardModel } = await import('@/lib/ml/encoder');
   const { BpeTokenizer, trainBpe } = await import('@/lib/ml/tokenizer/bpe');
-  const { encodeRow, EncoderScorer, serializeEncoder } = await import('@/lib/ml/load-model');
+  const { encodeRow, TokenRowScorer, serializeEncoder } = await import('@/lib/ml/load-model');
   const { evaluateModel } = await import('@/lib/ml/model-evaluation');
   const trainRows = [...new Set(split.fittedPairs.flatMap((p) => [p.a, p.b]))];
   const checkpointFiles = rewardModelCheckpointFiles(modelId, ctx);
@@ -111,7 +79,8 @@ export async function trainEncoderModel(
     onEpoch: async (r) => {
       await ctx.addMetrics(++step, { loss: r.loss, epoch: r.epoch, examples_per_second: r.pairsPerSecond });
       const vars = r.model.variables();
-      await putCheckpoint(checkpointFiles, tok.model, vars.map((v) => v.dataSync() as Float32Array), await r.optimizerState(), vars.map((v) => v.shape));
+      const optimizer = await r.optimizerState();
+      await putTensorCheckpoint(checkpointFiles, [...vars.map((v, i) => ({ name: `w${i}`, shape: v.shape, data: v.dataSync() as Float32Array })), ...optimizer.map((o) => ({ name: `adam:${o.name}`, shape: o.shape, data: o.data }))], { tokenizer: tok.model });
       await ctx.saveCheckpoint({ kind: 'encoder', epoch: r.epoch, step, files: checkpointFiles.files() } satisfies EncoderCheckpoint);
       await checkpointFiles.saved();
       await ctx.reportProgress(0.1 + (0.8 * r.epoch) / config.epochs, `epoch ${r.epoch}/${config.epochs}: loss ${r.loss.toFixed(4)} (${r.pairsPerSecond.toFixed(0)} pairs/s)`);
@@ -119,7 +88,7 @@ export async function trainEncoderModel(
   });
   const trainSeconds = (performance.now() - started) / 1000;
   await ctx.reportProgress(0.92, 'Evaluating on held-out prompts');
-  const scorer = new EncoderScorer(model);
+  const scorer = new TokenRowScorer(model);
   const evaluation = evaluateModel(scorer, { features: tokens, lengths: data.lengths }, split.trainPairs, split.testPairs, split.fittedPairs);
   const ties = fitted.filter((p) => p.tie).length;
   const metrics = {

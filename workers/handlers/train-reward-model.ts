@@ -45,7 +45,11 @@ async function train(payload: JobPayload<'train-reward-model'>, ctx: JobContext)
   }
 }
 
-/** The payload's featurizer: hashed n-grams, or a checkpoint's frozen hidden states (loaded here, freed after). */
+/**
+ * The payload's featurizer: hashed n-grams, or a checkpoint's frozen hidden states (loaded here, freed
+ * after). The models trained end to end (transformer, fine-tune) read text, not these features; the hashed
+ * ones then serve the data's loading and the longer-wins baseline.
+ */
 async function openFeaturizer(payload: JobPayload<'train-reward-model'>): Promise<Featurizer> {
   if (payload.featurizer !== 'checkpoint') return hashedNgramFeaturizer({ ...DEFAULT_HASHED_NGRAMS, ...(payload.featureDims ? { dims: payload.featureDims } : {}) });
   if (!payload.checkpoint) throw new Error('the checkpoint featurizer needs a checkpoint name');
@@ -63,10 +67,12 @@ async function trainWith(featurizer: Featurizer, payload: JobPayload<'train-rewa
   await ctx.reportProgress(0.02, `Featurizing responses (${featurizer.key})`);
   const data = await loadTrainingData(payload.projectId, featurizer);
   ctx.log(`features: ${data.featuresCached} cached, ${data.featuresComputed} computed`);
-  const { kind, testShare, modelId, projectId: _project, featureDims: _dims, featurizer: _featurizer, checkpoint: _checkpoint, ...overrides } = payload;
+  const { kind, testShare, modelId, projectId: _project, featureDims: _dims, featurizer: _featurizer, checkpoint: _checkpoint, maxLength: _maxLength, loraRank: _rank, loraAlpha: _alpha, loraTargets: _targets, ...overrides } = payload;
   const config = { ...DEFAULT_CONFIG, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)), kind, attributes: kind === 'regression' ? data.attributes : [] };
   if (kind === 'regression' && data.attributes.length === 0) throw new Error('the project has no attribute ratings to regress on');
-  const split = splitTrainingData(data, { testShare, seed: config.seed, rankings: payload.featurizer === 'transformer' ? 'pairs' : config.rankings });
+  // The models trained end to end score single responses: rankings enter as their implied pairs.
+  const endToEnd = payload.featurizer === 'transformer' || payload.featurizer === 'fine-tune';
+  const split = splitTrainingData(data, { testShare, seed: config.seed, rankings: endToEnd ? 'pairs' : config.rankings });
   if (split.train.pairs.length + split.train.rankings.length + split.train.ratings.length === 0) throw new Error('nothing to train on after the held-out split');
   // Dense frozen states are far from centred: standardise every column on the training responses (kept with the model).
   let inputNorm: InputStandardization | undefined;
@@ -75,6 +81,10 @@ async function trainWith(featurizer: Featurizer, payload: JobPayload<'train-rewa
     inputNorm = fitStandardization(used, data.dims);
     data.features = data.features.map((v) => standardize(v, inputNorm!));
     split.train.features = data.features;
+  }
+  if (payload.featurizer === 'fine-tune') {
+    const { trainLmRewardModel } = await import('./train-lm-reward-model');
+    return trainLmRewardModel(payload, data, split, backend.backend, ctx);
   }
   if (payload.featurizer === 'transformer') {
     const { trainEncoderModel } = await import('./train-encoder');

@@ -22,7 +22,8 @@ export type CheckpointFeaturesConfig = {
 
 export type FeaturizerConfig = HashedNgramConfig | CheckpointFeaturesConfig;
 
-export type TextRow = { prompt: string; response: string };
+/** A response and its prompt as text; `messages`: the prompt's turns, where a chat format renders them (fine-tuned language models). */
+export type TextRow = { prompt: string; response: string; messages?: { role: string; content: string }[] };
 
 export type Featurizer = {
   config: FeaturizerConfig;

@@ -22,11 +22,14 @@ export function checkLoraConfig(c: LoraConfig): void {
 /** PEFT's name of an adapter tensor for the module `module` (e.g. model.layers.0.self_attn.q_proj). */
 export const peftTensorName = (module: string, part: 'lora_A' | 'lora_B') => `base_model.model.${module}.${part}.weight`;
 
-/** adapter_config.json as PEFT writes it for a causal LM. */
-export function adapterConfigJson(c: LoraConfig, baseModel: string): object {
+/**
+ * adapter_config.json as PEFT writes it: for a causal LM (a policy), or for sequence classification (a
+ * reward model, whose scalar `score` head trains in full and is saved beside the adapter: modules_to_save).
+ */
+export function adapterConfigJson(c: LoraConfig, baseModel: string, task: 'CAUSAL_LM' | 'SEQ_CLS' = 'CAUSAL_LM'): object {
   return {
     peft_type: 'LORA',
-    task_type: 'CAUSAL_LM',
+    task_type: task,
     base_model_name_or_path: baseModel,
     r: c.rank,
     lora_alpha: c.alpha,
@@ -38,7 +41,7 @@ export function adapterConfigJson(c: LoraConfig, baseModel: string): object {
     init_lora_weights: true,
     use_rslora: false,
     use_dora: false,
-    modules_to_save: null,
+    modules_to_save: task === 'SEQ_CLS' ? ['score'] : null,
   };
 }
 

@@ -65,6 +65,8 @@ export class HfTokenizer implements TextTokenizer {
   private readonly added: { content: string; id: number; lstrip: boolean; rstrip: boolean }[];
   readonly vocabSize: number;
   readonly eosId: number;
+  /** The padding token tokenizer_config.json names, or null (TRL then pads with the end-of-sequence token). */
+  readonly padId: number | null;
   /** Ids the tokenizer's post-processor puts before a text (Llama's BOS); empty where it adds none. */
   readonly prefixIds: number[];
   private readonly specialIds: Set<number>;
@@ -89,6 +91,8 @@ export class HfTokenizer implements TextTokenizer {
     const eos = (named !== undefined ? vocab.get(named) : undefined) ?? fallbackEosId ?? vocab.get('<|endoftext|>') ?? vocab.get('</s>') ?? [...this.specialIds].at(-1);
     if (eos === undefined) throw new Error('tokenizer: no end-of-sequence token (tokenizer_config.json names none and the vocabulary has no <|endoftext|> or </s>)');
     this.eosId = eos;
+    const pad = tokenContent(config.pad_token);
+    this.padId = (pad !== undefined ? vocab.get(pad) : undefined) ?? null;
     this.prefixIds = this.inner.encode('', { add_special_tokens: true }).ids;
   }
 

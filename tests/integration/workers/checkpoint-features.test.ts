@@ -57,14 +57,14 @@ describe('reward models on frozen GPT-2-checkpoint features (featurizer c)', asy
 
     const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
     const pair = { line: 1, record: { prompt: 'Explain recursion.', chosen: 'Recursion is when a function calls itself on a smaller input.', rejected: 'No.' } };
-    const report = await scoreWithSavedModel(files.manifest, files.weights, [pair], { backend: mlBackendOptions(), resolveCheckpoint: (name) => resolveCheckpoint(name) });
+    const report = await scoreWithSavedModel(files, [pair], { backend: mlBackendOptions(), resolveCheckpoint: (name) => resolveCheckpoint(name) });
     expect(report.rows[0]).toMatchObject({ kind: 'pair', p: expect.any(Number) });
-    await expect(scoreWithSavedModel(files.manifest, files.weights, [pair], { backend: mlBackendOptions() })).rejects.toThrow(/no checkpoint directory was given/);
+    await expect(scoreWithSavedModel(files, [pair], { backend: mlBackendOptions() })).rejects.toThrow(/no checkpoint directory was given/);
     // The admin replaces the checkpoint's weights: the saved model's features no longer mean the same thing.
     const weightsFile = path.join(root, 'tiny-gpt2', 'model.safetensors');
     const bytes = fs.readFileSync(weightsFile);
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     fs.writeFileSync(weightsFile, bytes);
-    await expect(scoreWithSavedModel(files.manifest, files.weights, [pair], { backend: mlBackendOptions(), resolveCheckpoint: (name) => resolveCheckpoint(name) })).rejects.toThrow(/checkpoint tiny-gpt2 has changed/);
+    await expect(scoreWithSavedModel(files, [pair], { backend: mlBackendOptions(), resolveCheckpoint: (name) => resolveCheckpoint(name) })).rejects.toThrow(/checkpoint tiny-gpt2 has changed/);
   }, 120_000);
 });

@@ -2,6 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST as generateRoute } from '@/app/api/v1/policies/[id]/generate/route';
+import { POST as trainRoute } from '@/app/api/v1/projects/[id]/reward-models/route';
+import { GET as exportRoute } from '@/app/api/v1/reward-models/[id]/export/route';
+import { POST as scoreRoute } from '@/app/api/v1/reward-models/[id]/score/route';
+import { getRewardModel, startRewardModelTraining } from '@/db/queries/reward-models';
+import { artifactStore } from '@/lib/artifacts';
+import { rewardRowIds } from '@/lib/ml/lm/reward-model';
+import { loadRewardAdapter, loadSequenceClassifier } from '@/lib/ml/lm/sequence-classifier';
 import { getPolicy, localPolicyDir, startAlignment } from '@/db/queries/policies';
 import { CLI_ACTOR } from '@/lib/auth/access';
 import { resetEnvCache } from '@/lib/env';
@@ -125,4 +132,77 @@ describe('a Llama-family checkpoint through every door', async () => {
     expect(out.code, out.stderr).toBe(0);
     expect((await runOnce({ workerId: 'llama-rm', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
   }, 240_000);
+  it('fine-tunes it as a reward model with LoRA from the CLI and in full over REST; it scores; it exports as a transformers classifier and a PEFT adapter that reload to the same rewards', async () => {
+    const out = await cli('train', 'reward-model', '--project', String(projectId), '--featurizer', 'fine-tune', '--checkpoint', 'tiny-qwen', '--lora-rank', '4', '--lora-alpha', '8', '--lora-targets', 'q_proj,v_proj,down_proj', '--epochs', '2', '--batch-size', '8', '--learning-rate', '0.001', '--max-length', '96', '--json');
+    expect(out.code, out.stderr).toBe(0);
+    const { modelId } = JSON.parse(out.stdout) as { modelId: number };
+    expect((await runOnce({ workerId: 'llama-rm-lora', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    const model = await getRewardModel(CLI_ACTOR, modelId);
+    // q_proj 32→32, v_proj 32→16, down_proj 48→32 in 2 layers at rank 4 (1,536), and the head's 32.
+    expect(model.metrics).toMatchObject({ featurizer: 'fine-tune:tiny-qwen:lora-r4', family: 'llama', chatFormat: 'template', maxLength: 96, lora: { rank: 4, alpha: 8, trainableParameters: 1536 + 32 }, evaluation: { decisive: expect.any(Number) } });
+    expect((await queryRows<{ n: number }>(`select count(distinct step) as n from job_metrics where job_id = ${model.jobId}`))[0]!.n).toBe(2);
+
+    // Scoring over REST reads the stored classifier.
+    const token = (await createApiToken((await createActor('admin')).id, { name: 'llama-rm' })).token;
+    const scored = await scoreRoute(apiRequest(`/api/v1/reward-models/${modelId}/score`, { method: 'POST', token, body: { records: [{ prompt: 'Which answer is better?', chosen: 'A careful answer.', rejected: 'No.' }, { prompt: 'Hi', responses: ['Hello.', 'Bye.'] }] } }), params({ id: String(modelId) }));
+    expect(scored.status).toBe(200);
+    const report = (await scored.json()) as { rows: { kind: string; p?: number; rewards?: number[] }[] };
+    expect(report.rows.map((r) => r.kind)).toEqual(['pair', 'responses']);
+
+    // The two exports, from the CLI; each reloads to the rewards the REST call gave.
+    const hf = path.join(process.env.ARBITER_DATA_DIR!, `rm-${modelId}-hf`);
+    const peft = path.join(process.env.ARBITER_DATA_DIR!, `rm-${modelId}-peft`);
+    for (const [format, dir] of [['hf', hf], ['peft', peft]]) expect((await cli('model', 'export', '--model', String(modelId), '--format', format!, '--out', dir!)).code).toBe(0);
+    expect(fs.readdirSync(hf).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(JSON.parse(fs.readFileSync(path.join(hf, 'config.json'), 'utf8'))).toMatchObject({ architectures: ['Qwen2ForSequenceClassification'], num_labels: 1 });
+    expect(JSON.parse(fs.readFileSync(path.join(peft, 'adapter_config.json'), 'utf8'))).toMatchObject({ task_type: 'SEQ_CLS', modules_to_save: ['score'], base_model_name_or_path: 'tiny-qwen' });
+    const classifier = loadSequenceClassifier(hf);
+    const adapted = loadRewardAdapter(path.join(root, 'tiny-qwen'), peft, classifier.model.padId);
+    const rows = ['Hello.', 'Bye.'].map((r) => rewardRowIds(classifier.chat, [{ role: 'user', content: 'Hi' }], r, 96));
+    const [viaHf, viaPeft] = [classifier, adapted].map((m) => tf.tidy(() => Array.from(m.model.rewards(rows).dataSync())));
+    for (const [k, want] of report.rows[1]!.rewards!.entries()) {
+      expect(viaHf![k]).toBeCloseTo(want, 4);
+      expect(viaPeft![k]).toBeCloseTo(want, 4);
+    }
+    [classifier, adapted].forEach((m) => m.model.dispose());
+    // A REST download of the classifier; a model of another kind has none, and says so.
+    const zip = await exportRoute(apiRequest(`/api/v1/reward-models/${modelId}/export?format=hf`, { token }), params({ id: String(modelId) }));
+    expect(zip.status).toBe(200);
+    expect(zip.headers.get('content-type')).toMatch(/zip/);
+    await zip.arrayBuffer();
+
+    // In full (every weight trains), over REST.
+    const started = await trainRoute(apiRequest(`/api/v1/projects/${projectId}/reward-models`, { method: 'POST', token, body: { featurizer: 'fine-tune', checkpoint: 'tiny-qwen', epochs: 1, batchSize: 8, maxLength: 64 } }), params({ id: String(projectId) }));
+    expect(started.status, await started.clone().text()).toBe(202);
+    const full = ((await started.json()) as { model: { id: number } }).model.id;
+    expect((await runOnce({ workerId: 'llama-rm-full', heartbeatMs: 100, log: quiet }))?.status).toBe('succeeded');
+    const fullModel = await getRewardModel(CLI_ACTOR, full);
+    expect(fullModel.metrics).toMatchObject({ featurizer: 'fine-tune:tiny-qwen', maxLength: 64 });
+    const noAdapter = await exportRoute(apiRequest(`/api/v1/reward-models/${full}/export?format=peft`, { token }), params({ id: String(full) }));
+    expect(noAdapter.status).toBe(409);
+    expect(await noAdapter.text()).toMatch(/trained with LoRA/);
+    // Settings that cannot work are refused before anything is queued.
+    const refused = await cli('train', 'reward-model', '--project', String(projectId), '--featurizer', 'fine-tune');
+    expect(refused.stderr).toMatch(/the fine-tune featurizer needs a checkpoint name/);
+    const loraElsewhere = await cli('train', 'reward-model', '--project', String(projectId), '--lora-rank', '4');
+    expect(loraElsewhere.stderr).toMatch(/LoRA \(loraRank > 0\) applies to the fine-tune featurizer/);
+  }, 300_000);
+  it('checkpoints a fine-tune every epoch (adapters, head, Adam) and a second worker resumes it; only the model is left in the store', async () => {
+    const { model, jobId } = await startRewardModelTraining(CLI_ACTOR, projectId, { featurizer: 'fine-tune', checkpoint: 'tiny-qwen', loraRank: 2, epochs: 3, batchSize: 8, maxLength: 64 });
+    const steps = async () => (await queryRows<{ step: number }>("select step from job_metrics where job_id = ? and name = 'loss' order by id", jobId)).map((r) => r.step);
+    const shutdown = new AbortController();
+    const timer = setInterval(() => void steps().then((s) => s.length >= 1 && shutdown.abort()), 5);
+    const first = await runOnce({ workerId: 'rm-a', heartbeatMs: 100, log: quiet, shutdownSignal: shutdown.signal });
+    clearInterval(timer);
+    expect(first?.status).toBe('released');
+    expect((await steps()).length).toBeLessThan(3);
+    const logs: string[] = [];
+    expect((await runOnce({ workerId: 'rm-b', heartbeatMs: 100, log: (m) => logs.push(String(m)) }))?.status).toBe('succeeded');
+    expect(await steps()).toEqual([1, 2, 3]);
+    expect(logs.some((l) => /resuming after epoch [12]/.test(l))).toBe(true);
+    expect(logs.some((l) => /token ids: \d+ cached, 0 computed/.test(l))).toBe(true);
+    const done = await getRewardModel(CLI_ACTOR, model.id);
+    const keys = (await artifactStore().list(`models/${model.id}`)).map((e) => e.key.slice(done.artifactPath!.length + 1)).sort();
+    expect(keys).toEqual(['adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'hf/config.json', 'hf/model.safetensors', 'hf/tokenizer.json', 'hf/tokenizer_config.json', 'model.json']);
+  }, 300_000);
 });

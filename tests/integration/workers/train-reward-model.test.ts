@@ -80,11 +80,11 @@ describe('train-reward-model job', async () => {
     expect(files.manifest).toMatchObject({ format: 'arbiter-encoder-reward-model/1', featurizer: 'transformer', tokenizer: { format: 'arbiter-bpe/1' } });
     const { loadScorer } = await import('@/lib/ml/load-model');
     const { scoreRecords } = await import('@/lib/ml/scoring');
-    const loaded = loadScorer(files.manifest, files.weights);
+    const loaded = loadScorer(files);
     const report = scoreRecords(loaded.scorer, loaded.featurize, [{ line: 1, record: { prompt: 'Hi?', chosen: 'Hello, how can I help?', rejected: 'No.' } }, { line: 2, record: { prompt: 'Hi?', responses: ['Hello.', 'Bye.'] } }]);
     expect(report.rows.map((r) => r.kind)).toEqual(['pair', 'responses']);
     // The same files score the same way after a reload.
-    const again = loadScorer(files.manifest, files.weights);
+    const again = loadScorer(files);
     expect(scoreRecords(again.scorer, again.featurize, [{ line: 1, record: { prompt: 'Hi?', response: 'Hello.' } }]).rows).toEqual([{ line: 1, kind: 'responses', rewards: [(report.rows[1] as { rewards: number[] }).rewards[0]] }]);
   }, 120_000);
 

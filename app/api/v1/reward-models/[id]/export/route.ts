@@ -1,15 +1,18 @@
-// GET /api/v1/reward-models/:id/export → a zip of model.json (config, featurizer, tensor manifest, evaluation) and weights.bin, streamed from the artifact store
-import { getRewardModel, REWARD_MODEL_FILES, rewardModelFileKeys } from '@/db/queries/reward-models';
-import { artifactStore } from '@/lib/artifacts';
-import { AppError } from '@/lib/errors';
+// GET /api/v1/reward-models/:id/export[?format=arbiter|hf|peft] → a zip streamed from the artifact store: every file
+// the model has (arbiter, the default), a fine-tuned model's transformers sequence-classification checkpoint (hf), or
+// the PEFT adapter of a LoRA run (peft)
+import { z } from 'zod';
+import { getRewardModel, REWARD_MODEL_EXPORTS, rewardModelExportFiles } from '@/db/queries/reward-models';
 import { artifactZipResponse } from '../../../_lib/artifact-response';
 import { apiRoute } from '../../../_lib/api-route';
 import { idParamsSchema } from '../../../_lib/params';
 
-export const GET = apiRoute<{ id: string }>(async ({ actor, params }) => {
+const querySchema = z.object({ format: z.enum(REWARD_MODEL_EXPORTS).default('arbiter') });
+
+export const GET = apiRoute<{ id: string }>(async ({ actor, params, request }) => {
   const record = await getRewardModel(actor, idParamsSchema.parse(params).id);
-  const keys = rewardModelFileKeys(record);
-  // Checked before the zip starts: once it streams, a missing file can only break the download off.
-  for (const name of REWARD_MODEL_FILES) if (!(await artifactStore().exists(keys[name]))) throw new AppError('not-found', `model ${record.id} has no files`);
-  return artifactZipResponse(REWARD_MODEL_FILES.map((name) => ({ name, key: keys[name] })), `reward-model-${record.id}`);
+  const { format } = querySchema.parse({ format: new URL(request.url).searchParams.get('format') ?? undefined });
+  // Listed (and so checked to exist) before the zip starts: once it streams, a missing file can only break the download off.
+  const files = await rewardModelExportFiles(record, format);
+  return artifactZipResponse(files, format === 'arbiter' ? `reward-model-${record.id}` : `reward-model-${record.id}-${format}`);
 });

@@ -22,7 +22,7 @@ export const POST = apiRoute<{ id: string }>(async ({ request, actor, params }) 
     const job = await startScoringJob(actor, record, records);
     return Response.json({ job, resultUrl: `/api/v1/reward-models/${record.id}/scores/${job.id}` }, { status: 202 });
   }
-  const { manifest, weights } = await readRewardModelFiles(record);
+  const saved = await readRewardModelFiles(record);
   const { scoreWithSavedModel } = await import('@/lib/ml/load-model');
-  return scoreWithSavedModel(manifest, weights, records.map((r, k) => ({ line: k + 1, record: r })), { backend: mlBackendOptions(), resolveCheckpoint: (name) => resolveCheckpoint(name) });
+  return scoreWithSavedModel(saved, records.map((r, k) => ({ line: k + 1, record: r })), { backend: mlBackendOptions(), resolveCheckpoint: (name) => resolveCheckpoint(name) });
 });
