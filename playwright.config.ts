@@ -42,8 +42,8 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
-    // The same start-up a user runs (build if needed, migrate, admin, demo, server + one worker), on a fresh data dir.
-    command: `rm -rf ${E2E_DATA_DIR} && node --import tsx scripts/start.ts`,
+    // The same start-up a user runs (build if needed, migrate, admin, demo, server + one worker), on a fresh data dir, with one tiny local checkpoint.
+    command: `rm -rf ${E2E_DATA_DIR} && node --import tsx tests/e2e/tiny-checkpoint.ts ${E2E_DATA_DIR}/checkpoints && node --import tsx scripts/start.ts`,
     url: `http://127.0.0.1:${E2E_PORT}/api/v1/health`,
     timeout: 420_000,
     reuseExistingServer: false,
@@ -60,6 +60,7 @@ export default defineConfig({
       ARBITER_HEARTBEAT_MS: '500',
       ARBITER_WORKER_POLL_MS: '200',
       ARBITER_DEMO: 'true',
+      ARBITER_CHECKPOINTS_DIR: `${E2E_DATA_DIR}/checkpoints`,
       // Every test signs in from 127.0.0.1: the per-address limit (tested in the integration tier) would trip within a minute.
       ARBITER_SIGNIN_RATE_LIMIT: '1000',
     },

@@ -15,3 +15,6 @@ export const loraSettings = {
     .pipe(z.array(z.enum(LORA_TARGETS, { message: `LoRA targets are ${LORA_TARGETS.join(', ')}` })).min(1))
     .default([...LORA_TARGETS]),
 };
+
+/** The projections LoRA can target, for the pages' forms (lib/ml stays out of the web bundle's imports). */
+export { LORA_TARGETS };

@@ -48,3 +48,37 @@ test('a researcher trains reward models from presets, watches them train, compar
   await page.getByRole('button', { name: 'Score' }).click();
   await expect(page.getByRole('list', { name: 'Scores' }).getByRole('listitem')).toHaveCount(2);
 });
+
+test('a researcher fine-tunes the local checkpoint as a reward model with LoRA, and downloads it for transformers and as a PEFT adapter', async ({ page }) => {
+  test.setTimeout(180_000);
+  const findDemo = () => (JSON.parse(cli('project', 'list', '--json')) as { id: number; name: string }[]).find((p) => p.name.startsWith('Demo: helpfulness'))?.id;
+  await expect.poll(findDemo, { timeout: 30_000 }).toBeDefined();
+  const demo = findDemo()!;
+  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  await page.goto(`/projects/${demo}/models`);
+  await page.getByLabel('Preset').selectOption('Bradley–Terry (fast)');
+  await page.getByLabel('Features').selectOption({ label: "Fine-tune checkpoint tiny-llama end to end with a scalar head (as TRL's RewardTrainer)" });
+  const tuning = page.getByRole('group', { name: 'Fine-tuning' });
+  await tuning.getByLabel('LoRA rank (0 trains every weight)').fill('4');
+  await tuning.getByLabel('Max tokens per response').fill('64');
+  await tuning.getByLabel('Pairs per step').fill('16');
+  const targets = tuning.getByRole('group', { name: 'LoRA target modules' });
+  for (const t of ['k_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']) await targets.getByLabel(t).uncheck();
+  await page.getByLabel('Epochs (default 1)').fill('1');
+  await page.getByLabel('Name (optional)').fill('fine-tuned llama');
+  await page.getByRole('button', { name: 'Train' }).click();
+  const table = page.getByRole('table', { name: 'Reward models' });
+  await expect(table.getByRole('row', { name: /fine-tuned llama/ })).toContainText(/ready.*%/, { timeout: 150_000 });
+
+  await table.getByRole('link', { name: 'fine-tuned llama' }).click();
+  await expect(page.getByText(/tiny-llama fine-tuned with LoRA \(r 4, alpha 32, q_proj, v_proj\)/)).toBeVisible();
+  for (const [link, file] of [['Download for transformers (sequence classifier)', /-hf\.zip$/], ['Download the PEFT adapter (LoRA r 4)', /-peft\.zip$/]] as const) {
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: link }).click();
+    expect((await download).suggestedFilename()).toMatch(file);
+  }
+  // The Alignment page offers the same target modules once LoRA is on.
+  await page.goto(`/projects/${demo}/align`);
+  await page.getByLabel('LoRA rank (0: all weights train)').fill('8');
+  await expect(page.getByRole('group', { name: 'LoRA target modules' }).getByRole('checkbox')).toHaveCount(7);
+});

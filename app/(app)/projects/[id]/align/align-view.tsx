@@ -3,6 +3,8 @@ import { useEffect, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Button, ErrorText, ProgressBar } from '@/app/_components/ui';
 import { useJobMetrics } from '@/app/_lib/use-job-metrics';
+import { LoraTargetsField } from '@/app/_components/lora-targets';
+import { LORA_TARGETS } from '@/lib/jobs/lora-settings';
 
 type Sample = { prompt: string; reference: string; policy: string; rewardReference?: number; rewardPolicy?: number };
 type PolicyMetrics = {
@@ -116,6 +118,7 @@ export function AlignView({ projectId, initialPolicies, rewardModels, checkpoint
   const [name, setName] = useState('');
   const [loraRank, setLoraRank] = useState('0');
   const [loraAlpha, setLoraAlpha] = useState('');
+  const [loraTargets, setLoraTargets] = useState<string[]>([...LORA_TARGETS]);
   const [error, setError] = useState('');
   const [pending, setPending] = useState(false);
   const [compare, setCompare] = useState<number[]>([]);
@@ -155,7 +158,7 @@ export function AlignView({ projectId, initialPolicies, rewardModels, checkpoint
               ...(rewardModelId ? { rewardModelId: Number(rewardModelId) } : {}),
               rounds: Number(rounds),
               roundJudge: judge,
-              ...(Number(loraRank) > 0 ? { loraRank: Number(loraRank), ...(loraAlpha ? { loraAlpha: Number(loraAlpha) } : {}) } : {}),
+              ...(Number(loraRank) > 0 ? { loraRank: Number(loraRank), loraTargets, ...(loraAlpha ? { loraAlpha: Number(loraAlpha) } : {}) } : {}),
             };
             try {
               const res = await fetch(`/api/v1/projects/${projectId}/policies`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -234,8 +237,9 @@ export function AlignView({ projectId, initialPolicies, rewardModels, checkpoint
             <input className={field} type="number" step="any" min={0} value={loraAlpha} onChange={(e) => setLoraAlpha(e.target.value)} disabled={Number(loraRank) === 0} />
           </label>
           <p id="lora-help" className="text-xs text-slate-500 md:col-span-2 md:self-end">
-            LoRA needs a Llama-family checkpoint to start from; it trains adapters on every attention and MLP projection and keeps the policy both merged and as a PEFT adapter.
+            LoRA needs a Llama-family checkpoint to start from; it trains adapters on the projections ticked below and keeps the policy both merged and as a PEFT adapter.
           </p>
+          {Number(loraRank) > 0 ? <LoraTargetsField className="md:col-span-4" value={loraTargets} onChange={setLoraTargets} /> : null}
           <label className="text-sm md:col-span-2">
             <span className="mb-1 block font-medium text-slate-700">Name (optional)</span>
             <input className={field} value={name} onChange={(e) => setName(e.target.value)} />

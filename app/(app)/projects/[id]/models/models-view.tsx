@@ -3,6 +3,8 @@ import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { Button, ErrorText, ProgressBar } from '@/app/_components/ui';
 import { useJobMetrics } from '@/app/_lib/use-job-metrics';
+import { LoraTargetsField } from '@/app/_components/lora-targets';
+import { LORA_TARGETS } from '@/lib/jobs/lora-settings';
 import { ReliabilityChart, TrainingCurve, type ReliabilityBin } from './charts';
 
 type Evaluation = { accuracy: number | null; tieAwareAccuracy: number | null; logLoss: number | null; ece: number | null; decisive: number; reliability: ReliabilityBin[]; bestOf4: { accuracy: number; prompts: number } | null };
@@ -41,8 +43,12 @@ function LiveCurve({ jobId }: { jobId: number }) {
 export function ModelsView({ projectId, initialModels, checkpoints }: { projectId: number; initialModels: ModelRow[]; checkpoints: string[] }) {
   const [models, setModels] = useState(initialModels);
   const [preset, setPreset] = useState<keyof typeof PRESETS>('Bradley–Terry (fast)');
-  const [checkpoint, setCheckpoint] = useState('');
+  /** '' (hashed n-grams), `checkpoint:<name>` (its frozen states) or `fine-tune:<name>` (it, fine-tuned with a scalar head). */
+  const [features, setFeatures] = useState('');
   const ownFeatures = 'featurizer' in PRESETS[preset];
+  const [featureKind, checkpoint] = features ? [features.slice(0, features.indexOf(':')), features.slice(features.indexOf(':') + 1)] : ['', ''];
+  const fineTune = featureKind === 'fine-tune' && !ownFeatures && PRESETS[preset].kind === 'bt';
+  const [lora, setLora] = useState({ rank: '16', alpha: '32', targets: [...LORA_TARGETS] as string[], maxLength: '512', learningRate: '', batchSize: '4' });
   const [name, setName] = useState('');
   const [epochs, setEpochs] = useState('');
   const [members, setMembers] = useState('5');
@@ -73,7 +79,16 @@ export function ModelsView({ projectId, initialModels, checkpoints }: { projectI
             e.preventDefault();
             setPending(true);
             setError('');
-            const body = { ...PRESETS[preset], ...(name.trim() ? { name: name.trim() } : {}), ...(epochs ? { epochs: Number(epochs) } : {}), ...(PRESETS[preset].kind === 'ensemble' ? { members: Number(members) } : {}), ...(checkpoint && !ownFeatures ? { featurizer: 'checkpoint', checkpoint } : {}) };
+            const body = {
+              ...PRESETS[preset],
+              ...(name.trim() ? { name: name.trim() } : {}),
+              ...(epochs ? { epochs: Number(epochs) } : {}),
+              ...(PRESETS[preset].kind === 'ensemble' ? { members: Number(members) } : {}),
+              ...(featureKind === 'checkpoint' && !ownFeatures ? { featurizer: 'checkpoint', checkpoint } : {}),
+              ...(fineTune
+                ? { featurizer: 'fine-tune', checkpoint, loraRank: Number(lora.rank || 0), loraAlpha: Number(lora.alpha || 16), loraTargets: lora.targets, maxLength: Number(lora.maxLength), batchSize: Number(lora.batchSize), ...(lora.learningRate ? { learningRate: Number(lora.learningRate) } : {}) }
+                : {}),
+            };
             try {
               const res = await fetch(`/api/v1/projects/${projectId}/reward-models`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
               const answer = (await res.json()) as { error?: string };
@@ -99,21 +114,53 @@ export function ModelsView({ projectId, initialModels, checkpoints }: { projectI
             <input className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" value={name} onChange={(e) => setName(e.target.value)} />
           </label>
           <label className="text-sm">
-            <span className="mb-1 block font-medium text-slate-700">Epochs (default 10)</span>
+            <span className="mb-1 block font-medium text-slate-700">Epochs (default {fineTune ? 1 : 10})</span>
             <input className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" type="number" min={1} max={200} value={epochs} onChange={(e) => setEpochs(e.target.value)} />
           </label>
           {checkpoints.length && !ownFeatures ? (
             <label className="text-sm md:col-span-2">
               <span className="mb-1 block font-medium text-slate-700">Features</span>
-              <select className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" value={checkpoint} onChange={(e) => setCheckpoint(e.target.value)}>
+              <select className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" value={features} onChange={(e) => setFeatures(e.target.value)}>
                 <option value="">Hashed word and character n-grams (default)</option>
                 {checkpoints.map((c) => (
-                  <option key={c} value={c}>
+                  <option key={`checkpoint:${c}`} value={`checkpoint:${c}`}>
                     Frozen hidden states of checkpoint {c}
                   </option>
                 ))}
+                {PRESETS[preset].kind === 'bt'
+                  ? checkpoints.map((c) => (
+                      <option key={`fine-tune:${c}`} value={`fine-tune:${c}`}>
+                        Fine-tune checkpoint {c} end to end with a scalar head (as TRL&apos;s RewardTrainer)
+                      </option>
+                    ))
+                  : null}
               </select>
             </label>
+          ) : null}
+          {fineTune ? (
+            <fieldset className="grid gap-3 rounded-md border border-slate-200 p-3 md:col-span-4 md:grid-cols-6" aria-label="Fine-tuning">
+              <legend className="px-1 text-sm font-medium text-slate-700">Fine-tuning</legend>
+              {(
+                [
+                  ['rank', 'LoRA rank (0 trains every weight)', 0, 256],
+                  ['alpha', 'LoRA alpha', 1, 1024],
+                  ['maxLength', 'Max tokens per response', 16, 8192],
+                  ['batchSize', 'Pairs per step', 1, 256],
+                ] as const
+              ).map(([key, label, min, max]) => (
+                <label key={key} className="text-sm">
+                  <span className="mb-1 block text-slate-700">{label}</span>
+                  <input className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" type="number" min={min} max={max} value={lora[key]} onChange={(e) => setLora({ ...lora, [key]: e.target.value })} />
+                </label>
+              ))}
+              <label className="text-sm md:col-span-2">
+                <span className="mb-1 block text-slate-700">Learning rate (default {Number(lora.rank) > 0 ? '1e-4' : '1e-5'})</span>
+                <input className="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm" inputMode="decimal" value={lora.learningRate} onChange={(e) => setLora({ ...lora, learningRate: e.target.value })} />
+              </label>
+              {Number(lora.rank) > 0 ? (
+                <LoraTargetsField className="md:col-span-6" value={lora.targets} onChange={(targets) => setLora({ ...lora, targets })} />
+              ) : null}
+            </fieldset>
           ) : null}
           {PRESETS[preset].kind === 'ensemble' ? (
             <label className="text-sm">

@@ -19,6 +19,9 @@ type Metrics = {
   counts?: Record<string, number>;
   trainSeconds?: number;
   examplesPerSecond?: number;
+  /** fine-tune:<checkpoint>[:lora-r<rank>] for a fine-tuned language model. */
+  featurizer?: string;
+  lora?: { rank: number; alpha: number; targets: string[] };
   error?: string;
 };
 
@@ -36,12 +39,14 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
   const flags = m.flags?.pairs ?? [];
   const shown = await describeComparisons(project.id, flags.slice(0, 100).map((f) => f.comparisonId));
   const strength = new Map(flags.map((f) => [f.comparisonId, f]));
+  const fineTuned = typeof m.featurizer === 'string' && m.featurizer.startsWith('fine-tune:');
   return (
     <div className="space-y-6">
       <ProjectPageHeader project={project} title={model.name}>
         {model.kind} · {model.status}
         {model.backend ? ` · trained on the ${model.backend} backend` : ''}
         {m.trainSeconds !== undefined ? ` in ${m.trainSeconds} s (${m.examplesPerSecond} examples/s)` : ''}
+        {fineTuned ? ` · ${m.featurizer!.slice('fine-tune:'.length).split(':')[0]} fine-tuned${m.lora ? ` with LoRA (r ${m.lora.rank}, alpha ${m.lora.alpha}, ${m.lora.targets.join(', ')})` : ' in full'}` : ''}
       </ProjectPageHeader>
       {model.status === 'failed' ? <p className="text-sm text-rose-700">{m.error ?? model.job?.lastError}</p> : null}
       {e ? (
@@ -80,11 +85,24 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
               </table>
             </>
           ) : null}
-          <p className="mt-4 text-sm">
-            <a className="text-indigo-700 underline" href={`/api/v1/reward-models/${model.id}/export`}>
-              Download the model (model.json + weights.bin)
-            </a>
-          </p>
+          {fineTuned ? (
+            <p className="mt-4 flex flex-wrap gap-4 text-sm">
+              <a className="text-indigo-700 underline" href={`/api/v1/reward-models/${model.id}/export?format=hf`}>
+                Download for transformers (sequence classifier)
+              </a>
+              {m.lora ? (
+                <a className="text-indigo-700 underline" href={`/api/v1/reward-models/${model.id}/export?format=peft`}>
+                  Download the PEFT adapter (LoRA r {m.lora.rank})
+                </a>
+              ) : null}
+            </p>
+          ) : (
+            <p className="mt-4 text-sm">
+              <a className="text-indigo-700 underline" href={`/api/v1/reward-models/${model.id}/export`}>
+                Download the model (model.json + weights.bin)
+              </a>
+            </p>
+          )}
         </Card>
       ) : null}
       {m.flags ? (
