@@ -1,6 +1,6 @@
 /**
  * Waiting out a busy database. SQLite allows one writer at a time; a write transaction that finds the
- * lock taken waits BUSY_TIMEOUT_MS (db/client.ts) and then fails with SQLITE_BUSY. A worker must not die
+ * lock taken waits BUSY_TIMEOUT_MS (db/sqlite-connections.ts) and then fails with SQLITE_BUSY. A worker must not die
  * of that (it used to exit and be restarted in a loop backing off to 30 s): it waits and tries again.
  */
 import { databaseErrorCode } from '@/lib/errors';
