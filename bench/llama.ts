@@ -4,18 +4,18 @@
  * of a DPO step (bench/lib/llama-steps.ts), the steps training LoRA adapters (r 16, alpha 32, every
  * projection; full fine-tuning of 135M parameters needs more memory than the wasm backend addresses), tfjs on this process's backend (wasm, one thread) side by side
  * with the same model and steps in PyTorch on CPU (bench/peers/llama_steps.py) at one and two threads, on the
- * same token ids; peak memory of each. Needs `apt-get install -y python3-torch libopenblas0-pthread` for the
+ * same token ids, and two tfjs processes at once (one wasm thread per core); peak memory of each. Needs `apt-get install -y python3-torch libopenblas0-pthread` for the
  * peer (no ratio is printed against the reference BLAS). Writes bench/results/llama.json.
  *   node --import tsx bench/llama.ts [--steps 2]
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '@/lib/ml/backend';
 import { batchSequences } from '@/lib/ml/align/sequences';
 import { mlBackendOptions } from '@/lib/env';
-import { llamaShape, stepData, timeSteps } from './lib/llama-steps';
+import { llamaShape, stepData, timeSteps, WORKLOADS, type StepTimes, type Workload } from './lib/llama-steps';
 import { peerEnv, peerRatio, ratioFields, type PeerBlas } from './lib/peer-blas';
 
 const i = process.argv.indexOf('--steps');
@@ -32,6 +32,29 @@ const LORA = { rank: 16, alpha: 32, targets: ['q_proj', 'k_proj', 'v_proj', 'o_p
 const info = await initBackend(mlBackendOptions());
 const ours = timeSteps(config, shape, { warmup: WARMUP, steps: STEPS, lora: { ...LORA, targets: [...LORA.targets] } });
 console.log('tfjs', ours);
+
+// Two wasm instances at once (two processes, one per core), each on its own copy: what two worker threads
+// of data parallelism could reach at most on this machine (the gradient exchange not counted).
+const runChild = (workload: Workload) =>
+  new Promise<StepTimes>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/llama-steps-child.ts', JSON.stringify({ shape: SHAPE, batch: shape, warmup: WARMUP, steps: STEPS, lora: { ...LORA, targets: [...LORA.targets] }, only: [workload] })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as StepTimes) : reject(new Error(`tfjs child exited with ${code}`))));
+  });
+// One workload at a time in both processes, so the two time the same work side by side.
+const pairs: Record<Workload, StepTimes[]> = { featurize: [], reward: [], dpo: [] };
+for (const workload of WORKLOADS) pairs[workload] = await Promise.all([runChild(workload), runChild(workload)]);
+const together = {
+  threads: 2,
+  how: 'two processes at once, one wasm thread each, each timing its own copy, one workload at a time; throughputs summed',
+  featurizeTokensPerSecond: pairs.featurize[0]!.featurizeTokensPerSecond + pairs.featurize[1]!.featurizeTokensPerSecond,
+  rewardPairsPerSecond: +(pairs.reward[0]!.rewardPairsPerSecond + pairs.reward[1]!.rewardPairsPerSecond).toFixed(3),
+  dpoTokensPerSecond: pairs.dpo[0]!.dpoTokensPerSecond + pairs.dpo[1]!.dpoTokensPerSecond,
+  peakRssMiB: Math.max(...WORKLOADS.map((w) => pairs[w][0]!.peakRssMiB + pairs[w][1]!.peakRssMiB)),
+  perProcess: WORKLOADS.map((w) => ({ workload: w, seconds: pairs[w].map((p) => p.seconds[w]) })),
+};
+console.log('tfjs, two at once', together);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-llama-bench-'));
 const file = path.join(dir, 'data.json');
@@ -83,10 +106,16 @@ const result = {
   training: { lora: LORA, why: 'full fine-tuning of 135M parameters (weights, gradients, two Adam moments, a reference: about 5× 513 MiB) does not fit the memory the wasm backend addresses; on wasm it aborts with "memory access out of bounds"' },
   steps: STEPS,
   tfjs: { threads: 1, ...ours },
+  tfjsTwoAtOnce: together,
+  ratioTwoAtOnceToTorchTwoThreads: torch2 && {
+    featurize: +(together.featurizeTokensPerSecond / peerFigures(torch2)!.featurizeTokensPerSecond).toFixed(2),
+    reward: +(together.rewardPairsPerSecond / peerFigures(torch2)!.rewardPairsPerSecond).toFixed(2),
+    dpo: +(together.dpoTokensPerSecond / peerFigures(torch2)!.dpoTokensPerSecond).toFixed(2),
+  },
   torch: { version: torch1?.torch ?? torch2?.torch ?? null, oneThread: peerFigures(torch1), twoThreads: peerFigures(torch2) },
   ratioToTorchOneThread: ratios(torch1),
   ratioToTorchTwoThreads: ratios(torch2),
-  note: `medians of ${STEPS} after ${WARMUP} warm-up; tokens/s counts the policy's tokens of both sides (${sideTokens} a step; the DPO reference forward runs on the same tokens); tfjs runs one thread (its two-thread data-parallel DPO, lib/threads/align-pool.ts, was not measured at this size); ratios are the peer's time over ours`,
+  note: `medians of ${STEPS} after ${WARMUP} warm-up; tokens/s counts the policy's tokens of both sides (${sideTokens} a step; the DPO reference forward runs on the same tokens); tfjs runs one thread; tfjsTwoAtOnce is two tfjs processes at once (the ceiling of two-thread data parallelism; the jobs' LoRA steps train on one thread); ratios are the peer's time over ours`,
 };
 console.log(JSON.stringify(result, null, 2));
 fs.mkdirSync('bench/results', { recursive: true });

@@ -42,7 +42,11 @@ const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.len
  * DPO steps train LoRA adapters (and the reward head) with the base frozen, as on a wasm host, whose
  * backend cannot address the memory full fine-tuning of a 100M+ model needs.
  */
-export function timeSteps(config: LlamaConfig, shape: StepShape, { warmup, steps, lora }: { warmup: number; steps: number; lora?: LoraConfig }): StepTimes & { parameters: number; trainableParameters: number } {
+export type Workload = 'featurize' | 'reward' | 'dpo';
+export const WORKLOADS: readonly Workload[] = ['featurize', 'reward', 'dpo'];
+
+/** `only`: the workloads to time (default all); the others are skipped and report NaN. */
+export function timeSteps(config: LlamaConfig, shape: StepShape, { warmup, steps, lora, only = WORKLOADS }: { warmup: number; steps: number; lora?: LoraConfig; only?: readonly Workload[] }): StepTimes & { parameters: number; trainableParameters: number } {
   let peak = process.memoryUsage().rss;
   const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
   const policy = new Llama(config, randomWeights(0));
@@ -50,7 +54,8 @@ export function timeSteps(config: LlamaConfig, shape: StepShape, { warmup, steps
   const { seqs } = stepData(config, shape);
   const batch = batchSequences(seqs, 0);
   const P = shape.pairs;
-  const timed = (run: () => void): number => {
+  const timed = (run: () => void, workload: Workload): number => {
+    if (!only.includes(workload)) return NaN;
     const times: number[] = [];
     for (let k = 0; k < warmup + steps; k++) {
       const t0 = performance.now();
@@ -65,7 +70,7 @@ export function timeSteps(config: LlamaConfig, shape: StepShape, { warmup, steps
   const rows = Int32Array.from(seqs.slice(0, shape.featurizeRows).flatMap((s) => s.ids));
   const progress = (stage: string) => console.error(`[llama-steps] ${stage}: ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB in tensors, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
   progress('model built');
-  const featurize = timed(() => void tf.tidy(() => policy.hidden(rows, shape.featurizeRows, shape.tokens).dataSync()));
+  const featurize = timed(() => void tf.tidy(() => policy.hidden(rows, shape.featurizeRows, shape.tokens).dataSync()), 'featurize');
 
   progress('featurized');
   // Reward model: a scalar head on the last token, the Bradley–Terry loss, Adam over every weight and the head.
@@ -79,7 +84,7 @@ export function timeSteps(config: LlamaConfig, shape: StepShape, { warmup, steps
     }, true, [...policy.trainableVariables(), head])!;
     loss.dataSync();
     loss.dispose();
-  });
+  }, 'reward');
   rmOptimizer.dispose();
   head.dispose();
   last.dispose();
@@ -100,7 +105,7 @@ export function timeSteps(config: LlamaConfig, shape: StepShape, { warmup, steps
     }, true, policy.trainableVariables())!;
     if (Number.isNaN(firstDpoLoss)) firstDpoLoss = loss.dataSync()[0]!;
     [loss, ref, refW, refL].forEach((t) => t.dispose());
-  });
+  }, 'dpo');
   const parameters = policy.parameterCount;
   const trainableParameters = policy.trainableVariables().reduce((n, v) => n + v.size, 0);
   [policy, reference].forEach((m) => m.dispose());

@@ -20,6 +20,7 @@ test('a researcher trains reward models from presets, watches them train, compar
   await expect(table.getByRole('row', { name: /three members/ })).toBeVisible();
   // Live: the row turns ready without a reload, with a held-out accuracy and the backend it ran on.
   await expect(table.getByRole('row', { name: /three members/ })).toContainText(/ready.*%.*wasm/, { timeout: 120_000 });
+  await expect(table.getByRole('row', { name: /three members/ })).toContainText('ensemble ×3');
 
   await page.getByLabel('Preset').selectOption('Bradley–Terry (fast)');
   await page.getByLabel('Name (optional)').fill('plain bt');
@@ -54,8 +55,12 @@ test('a researcher fine-tunes the local checkpoint as a reward model with LoRA, 
   const findDemo = () => (JSON.parse(cli('project', 'list', '--json')) as { id: number; name: string }[]).find((p) => p.name.startsWith('Demo: helpfulness'))?.id;
   await expect.poll(findDemo, { timeout: 30_000 }).toBeDefined();
   const demo = findDemo()!;
+  // Every page load finds its icon: no request on these pages answers 404.
+  const missing: string[] = [];
+  page.on('response', (r) => void (r.status() === 404 && missing.push(r.url())));
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
   await page.goto(`/projects/${demo}/models`);
+  await expect(page.locator('link[rel="icon"]')).toHaveCount(1);
   await page.getByLabel('Preset').selectOption('Bradley–Terry (fast)');
   await page.getByLabel('Features').selectOption({ label: "Fine-tune checkpoint tiny-llama end to end with a scalar head (as TRL's RewardTrainer)" });
   const tuning = page.getByRole('group', { name: 'Fine-tuning' });
@@ -69,6 +74,7 @@ test('a researcher fine-tunes the local checkpoint as a reward model with LoRA, 
   await page.getByRole('button', { name: 'Train' }).click();
   const table = page.getByRole('table', { name: 'Reward models' });
   await expect(table.getByRole('row', { name: /fine-tuned llama/ })).toContainText(/ready.*%/, { timeout: 150_000 });
+  await expect(table.getByRole('row', { name: /fine-tuned llama/ })).toContainText('bt · fine-tuned tiny-llama, LoRA r 4');
 
   await table.getByRole('link', { name: 'fine-tuned llama' }).click();
   await expect(page.getByText(/tiny-llama fine-tuned with LoRA \(r 4, alpha 32, q_proj, v_proj\)/)).toBeVisible();
@@ -81,4 +87,5 @@ test('a researcher fine-tunes the local checkpoint as a reward model with LoRA, 
   await page.goto(`/projects/${demo}/align`);
   await page.getByLabel('LoRA rank (0: all weights train)').fill('8');
   await expect(page.getByRole('group', { name: 'LoRA target modules' }).getByRole('checkbox')).toHaveCount(7);
+  expect(missing).toEqual([]);
 });

@@ -6,6 +6,7 @@ import { useJobMetrics } from '@/app/_lib/use-job-metrics';
 import { LoraTargetsField } from '@/app/_components/lora-targets';
 import { LORA_TARGETS } from '@/lib/jobs/lora-settings';
 import { ReliabilityChart, TrainingCurve, type ReliabilityBin } from './charts';
+import { belowBaseline, kindLabel } from './model-labels';
 
 type Evaluation = { accuracy: number | null; tieAwareAccuracy: number | null; logLoss: number | null; ece: number | null; decisive: number; reliability: ReliabilityBin[]; bestOf4: { accuracy: number; prompts: number } | null };
 export type ModelRow = {
@@ -30,6 +31,7 @@ export const PRESETS = {
 } as const;
 
 const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '–');
+
 const num = (x: number | null | undefined, d = 3) => (typeof x === 'number' ? x.toFixed(d) : '–');
 
 const CURVE = ['loss', 'test_accuracy'] as const;
@@ -215,9 +217,12 @@ export function ModelsView({ projectId, initialModels, checkpoints }: { projectI
                     ) : null}
                     {m.status === 'failed' ? <p className="text-xs text-rose-700">{m.metrics?.error ?? m.job?.lastError ?? 'failed'}</p> : null}
                   </td>
-                  <td>{m.kind}</td>
+                  <td>{kindLabel(m)}</td>
                   <td>{m.status}</td>
-                  <td>{pct(m.metrics?.evaluation?.accuracy)}</td>
+                  <td>
+                    {pct(m.metrics?.evaluation?.accuracy)}
+                    {belowBaseline(m) ? <span className="ml-1 rounded bg-amber-100 px-1 text-xs text-amber-800">below the longer-answer baseline</span> : null}
+                  </td>
                   <td>{pct(m.metrics?.baseline?.accuracy)}</td>
                   <td>{num(m.metrics?.evaluation?.logLoss)}</td>
                   <td>{num(m.metrics?.evaluation?.ece)}</td>

@@ -7,7 +7,7 @@ type Flagged = { id: number; prompt: string; chosen: string; rejected: string; f
 const clip = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 /** The flagged pairs, and one action that sends every likely-mislabelled pair back for another judgment. */
-export function FlaggedPairs({ projectId, pairs, allIds }: { projectId: number; pairs: Flagged[]; allIds: number[] }) {
+export function FlaggedPairs({ projectId, pairs, allIds, members }: { projectId: number; pairs: Flagged[]; allIds: number[]; members: number }) {
   const [status, setStatus] = useState('');
   const [error, setError] = useState('');
   return (
@@ -45,7 +45,8 @@ export function FlaggedPairs({ projectId, pairs, allIds }: { projectId: number; 
           {pairs.map((p) => (
             <tr key={p.id} className="border-t border-slate-100 align-top">
               <td className="py-1 pr-2 font-mono">
-                {p.mean.toFixed(2)} ± {p.std.toFixed(2)}
+                {p.mean.toFixed(2)}
+                {members > 1 ? ` ± ${p.std.toFixed(2)}` : ''}
               </td>
               <td className="pr-2">{p.kind}</td>
               <td className="pr-2">{clip(p.prompt)}</td>

@@ -7,6 +7,7 @@ import { Forbidden } from '@/app/_components/forbidden';
 import { ProjectPageHeader } from '@/app/_components/project-page-header';
 import { Card } from '@/app/_components/ui';
 import { ReliabilityChart, type ReliabilityBin } from '../charts';
+import { belowBaseline, kindLabel } from '../model-labels';
 import { FlaggedPairs, ScoreForm } from './model-actions';
 
 export const metadata: Metadata = { title: 'Reward model' };
@@ -40,10 +41,11 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
   const shown = await describeComparisons(project.id, flags.slice(0, 100).map((f) => f.comparisonId));
   const strength = new Map(flags.map((f) => [f.comparisonId, f]));
   const fineTuned = typeof m.featurizer === 'string' && m.featurizer.startsWith('fine-tune:');
+  const members = model.kind === 'ensemble' ? Number((model.config as { members?: number }).members ?? 5) : 1;
   return (
     <div className="space-y-6">
       <ProjectPageHeader project={project} title={model.name}>
-        {model.kind} · {model.status}
+        {kindLabel(model)} · {model.status}
         {model.backend ? ` · trained on the ${model.backend} backend` : ''}
         {m.trainSeconds !== undefined ? ` in ${m.trainSeconds} s (${m.examplesPerSecond} examples/s)` : ''}
         {fineTuned ? ` · ${m.featurizer!.slice('fine-tune:'.length).split(':')[0]} fine-tuned${m.lora ? ` with LoRA (r ${m.lora.rank}, alpha ${m.lora.alpha}, ${m.lora.targets.join(', ')})` : ' in full'}` : ''}
@@ -55,7 +57,10 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
             <dt className="text-slate-600">Accuracy (ties excluded)</dt>
             <dd>{pct(e.accuracy)} on {e.decisive} pairs</dd>
             <dt className="text-slate-600">Longer response wins</dt>
-            <dd>{pct(m.baseline?.accuracy)}</dd>
+            <dd>
+              {pct(m.baseline?.accuracy)}
+              {belowBaseline(model) ? <span className="ml-1 rounded bg-amber-100 px-1 text-xs text-amber-800">this model does worse than picking the longer answer</span> : null}
+            </dd>
             <dt className="text-slate-600">Tie-aware accuracy</dt>
             <dd>
               {pct(e.tieAwareAccuracy)} ({e.ties} ties, ν = {e.tieNu.toFixed(3)})
@@ -108,11 +113,12 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
       {m.flags ? (
         <Card title={`Flagged training pairs: ${m.flags.mislabelled} likely mislabelled, ${m.flags.ambiguous} ambiguous`}>
           <p className="mb-2 text-sm text-slate-600">
-            Mean preference strength across members (out of bag where the member did not see the pair): below 0 the model disagrees with the label; below {m.flags.threshold} it is unsure. The 100 most suspicious are shown.
+            {members > 1 ? 'Mean preference strength across members (out of bag where the member did not see the pair)' : 'Preference strength'}: below 0 the model disagrees with the label; below {m.flags.threshold} it is unsure. The 100 most suspicious are shown.
           </p>
           <FlaggedPairs
             projectId={project.id}
             pairs={shown.map((s) => ({ ...s, kind: strength.get(s.id)!.kind, mean: strength.get(s.id)!.mean, std: strength.get(s.id)!.std }))}
+            members={members}
             allIds={flags.filter((f) => f.kind === 'mislabelled').map((f) => f.comparisonId)}
           />
         </Card>
