@@ -84,10 +84,14 @@ async function activate(backend: MlBackend): Promise<string> {
 /* eslint-disable @typescript-eslint/no-explicit-any -- kernel registration works on the backends' untyped internals */
 type TI = tf.TensorInfo;
 
+/** Rows from which a 2-D product repacks its right operand each time instead of keeping a packed copy (below). */
+const REPACK_MIN_ROWS = 32;
+
 /**
  * Re-registers the wasm BatchMatMul kernel: transposes are materialised (memory-bound, cheap), batched
- * products against one matrix become one 2-D product, and equal-batch products run slice by slice on
- * XNNPACK through views of the operands. Same results as the stock kernel (tests/unit/ml/backend.test.ts).
+ * products against one matrix become one 2-D product, and equal-batch products, and 2-D products of many
+ * rows, run on XNNPACK through views of the operands, which keeps no packed copy of a weight. Same results
+ * as the stock kernel (tests/unit/ml/backend.test.ts).
  */
 export function patchWasmBatchMatMul(): void {
   const orig = tf.getKernel('BatchMatMul', 'wasm');
@@ -117,6 +121,30 @@ export function patchWasmBatchMatMul(): void {
       return y;
     };
     const mm = (x: TI, y: TI): TI => orig.kernelFunc({ inputs: { a: x, b: y }, backend, attrs: { transposeA: false, transposeB: false } }) as TI;
+    /** `batches` products [m, k]·[k, n] of consecutive slices of x and y, each on views, into one output of `shape`. */
+    const viewProducts = (x: TI, y: TI, batches: number, m: number, k: number, n: number, shape: number[]): TI => {
+      const out = backend.makeOutput(shape, 'float32') as TI;
+      const w = backend.wasm;
+      bmm ??= w.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+      const xOff = backend.dataIdMap.get(x.dataId).memoryOffset as number;
+      const yOff = backend.dataIdMap.get(y.dataId).memoryOffset as number;
+      const oOff = backend.dataIdMap.get(out.dataId).memoryOffset as number;
+      const xShape = new Uint8Array(new Int32Array([1, m, k]).buffer);
+      const yShape = new Uint8Array(new Int32Array([1, k, n]).buffer);
+      for (let i = 0; i < batches; i++) {
+        const idx = backend.dataIdNextNumber++;
+        const idy = backend.dataIdNextNumber++;
+        const ido = backend.dataIdNextNumber++;
+        w.tfjs.registerTensor(idx, m * k, xOff + 4 * i * m * k);
+        w.tfjs.registerTensor(idy, k * n, yOff + 4 * i * k * n);
+        w.tfjs.registerTensor(ido, m * n, oOff + 4 * i * m * n);
+        bmm(idx, xShape, 3, idy, yShape, 3, false, false, ido);
+        w.tfjs.disposeData(idx);
+        w.tfjs.disposeData(idy);
+        w.tfjs.disposeData(ido);
+      }
+      return out;
+    };
     try {
       if (transposeA) a = T(a);
       if (transposeB) b = T(b);
@@ -129,37 +157,22 @@ export function patchWasmBatchMatMul(): void {
       const outerB = b.shape.slice(0, -2);
       const batchA = outerA.reduce((p, q) => p * q, 1);
       const batchB = outerB.reduce((p, q) => p * q, 1);
+      const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+      // Products run on XNNPACK through views of the operands (fresh ids on the same memory). The stock
+      // kernel caches, for every `b` it sees, an XNNPACK operator holding a packed copy of it for as long as
+      // `b` lives: for a model's weights that is a second copy of every weight matrix, which put a 135M
+      // Llama past the 2 GiB the wasm heap serves. A view's operator goes when the view does, so nothing is
+      // kept; repacking costs a pass over `b`, small beside a product of many rows. Products of a few rows
+      // (generation's one new token a step) keep the cache: there repacking would cost as much as the product.
+      // Batched products against one matrix are one 2-D product of all their rows.
+      if (batchB === 1 && batchA * m >= REPACK_MIN_ROWS) return viewProducts(a, b, 1, batchA * m, k, n, [...outer, m, n]);
       if (batchB === 1 && batchA > 1) {
         const out = mm(R(a, [batchA * m, k]), R(b, [k, n]));
-        const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
         const res = reshapeK.kernelFunc({ inputs: { x: out }, backend, attrs: { shape: [...outer, m, n] } }) as TI;
         backend.disposeData(out.dataId);
         return res;
       }
-      if (batchA > 1 && batchB > 1 && batchA === batchB) {
-        const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
-        const out = backend.makeOutput([...outer, m, n], 'float32') as TI;
-        const w = backend.wasm;
-        bmm ??= w.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
-        const aOff = backend.dataIdMap.get(a.dataId).memoryOffset as number;
-        const bOff = backend.dataIdMap.get(b.dataId).memoryOffset as number;
-        const oOff = backend.dataIdMap.get(out.dataId).memoryOffset as number;
-        const aShape = new Uint8Array(new Int32Array([1, m, k]).buffer);
-        const bShape = new Uint8Array(new Int32Array([1, k, n]).buffer);
-        for (let i = 0; i < batchA; i++) {
-          const ida = backend.dataIdNextNumber++;
-          const idb = backend.dataIdNextNumber++;
-          const ido = backend.dataIdNextNumber++;
-          w.tfjs.registerTensor(ida, m * k, aOff + 4 * i * m * k);
-          w.tfjs.registerTensor(idb, k * n, bOff + 4 * i * k * n);
-          w.tfjs.registerTensor(ido, m * n, oOff + 4 * i * m * n);
-          bmm(ida, aShape, 3, idb, bShape, 3, false, false, ido);
-          w.tfjs.disposeData(ida);
-          w.tfjs.disposeData(idb);
-          w.tfjs.disposeData(ido);
-        }
-        return out;
-      }
+      if (batchA > 1 && batchA === batchB) return viewProducts(a, b, batchA, m, k, n, [...outer, m, n]);
       return mm(a, b);
     } finally {
       for (const t of temps) backend.disposeData(t.dataId);

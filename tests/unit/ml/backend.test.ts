@@ -61,6 +61,9 @@ describe('TensorFlow.js backend', () => {
       [[4, 17, 23], [4, 23, 9], false, false],
       [[4, 17, 23], [4, 9, 23], false, true],
       [[3, 5, 17, 23], [23, 9], false, false],
+      // 32 rows and more: the product runs on views of the operands and keeps no packed copy of b.
+      [[40, 23], [23, 9], false, false],
+      [[40, 23], [9, 23], false, true],
     ];
     for (const [sa, sb, ta, tb] of cases) {
       const [cpu, wasm] = await onBoth(() => {
