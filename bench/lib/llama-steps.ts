@@ -91,27 +91,31 @@ export function timeSteps(config: LlamaConfig, shape: StepShape, { warmup, steps
 
   progress('reward-model steps done');
   // DPO: the reference forward (a frozen copy), then the policy's forward and backward, Adam.
-  const reference = policy.frozenCopy();
-  const optimizer = createAdam(1e-5);
-  const lens = tf.tensor1d(batch.lengths.slice(0, P));
+  let dpo = NaN;
   let firstDpoLoss = NaN;
-  const dpo = timed(() => {
-    const ref = tf.tidy(() => sequenceLogProbs(reference, batch));
-    const refW = tf.slice(ref, [0], [P]) as tf.Tensor1D;
-    const refL = tf.slice(ref, [P], [P]) as tf.Tensor1D;
-    const loss = optimizer.minimize(() => {
-      const lp = sequenceLogProbs(policy, batch);
-      return tf.mean(alignmentLoss('sigmoid', { w: tf.slice(lp, [0], [P]) as tf.Tensor1D, l: tf.slice(lp, [P], [P]) as tf.Tensor1D, refW, refL, lenW: lens, lenL: lens }, DEFAULT_LOSS_PARAMS)) as tf.Scalar;
-    }, true, policy.trainableVariables())!;
-    if (Number.isNaN(firstDpoLoss)) firstDpoLoss = loss.dataSync()[0]!;
-    [loss, ref, refW, refL].forEach((t) => t.dispose());
-  }, 'dpo');
+  if (only.includes('dpo')) {
+    const reference = policy.frozenCopy();
+    const optimizer = createAdam(1e-5);
+    const lens = tf.tensor1d(batch.lengths.slice(0, P));
+    dpo = timed(() => {
+      const ref = tf.tidy(() => sequenceLogProbs(reference, batch));
+      const refW = tf.slice(ref, [0], [P]) as tf.Tensor1D;
+      const refL = tf.slice(ref, [P], [P]) as tf.Tensor1D;
+      const loss = optimizer.minimize(() => {
+        const lp = sequenceLogProbs(policy, batch);
+        return tf.mean(alignmentLoss('sigmoid', { w: tf.slice(lp, [0], [P]) as tf.Tensor1D, l: tf.slice(lp, [P], [P]) as tf.Tensor1D, refW, refL, lenW: lens, lenL: lens }, DEFAULT_LOSS_PARAMS)) as tf.Scalar;
+      }, true, policy.trainableVariables())!;
+      if (Number.isNaN(firstDpoLoss)) firstDpoLoss = loss.dataSync()[0]!;
+      [loss, ref, refW, refL].forEach((t) => t.dispose());
+    }, 'dpo');
+    reference.dispose();
+    lens.dispose();
+    optimizer.dispose();
+  }
   const parameters = policy.parameterCount;
   const trainableParameters = policy.trainableVariables().reduce((n, v) => n + v.size, 0);
-  [policy, reference].forEach((m) => m.dispose());
-  lens.dispose();
+  policy.dispose();
   batch.mask.dispose();
-  optimizer.dispose();
   const sideTokens = 2 * P * shape.tokens;
   return {
     parameters,
