@@ -27,7 +27,7 @@ const MODEL = arg('--model') ?? '125m';
 if (MODEL !== '125m' && MODEL !== 'smollm2') throw new Error('--model is 125m or smollm2');
 const WARMUP = 1;
 // `--model 125m` (the default) is the size bench/gpu.ts uses; `--model smollm2` is SmolLM2-135M's own shapes,
-// whose DPO step (a frozen reference copy beside the policy, logits 49,152 wide) aborts the wasm backend:
+// whose DPO step aborts the wasm backend even alone in a process and without a second copy of the model:
 // there tfjs times featurizing and the reward-model step only (bench/results/llama-smollm2.json).
 const SHAPES = {
   '125m': { vocab: 32000, d: 768, layers: 12, heads: 12, kvHeads: 4, intermediate: 2048, context: 64, tied: false },
@@ -114,10 +114,10 @@ const result = {
   host: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? null },
   backend: info.backend,
   model: { family: 'llama', ...SHAPE, parameters: ours.parameters },
-  ...(MODEL === 'smollm2' ? { tfjsNotRun: { dpo: 'aborts the wasm backend ("Aborted()" while copying the frozen reference): the reference copy and 49,152-wide logits beside the policy pass what the wasm heap serves; on a native backend (tfjs-node, tfjs-node-gpu) it is not bound by this' } } : {}),
   batch: shape,
   training: { lora: LORA, why: 'full fine-tuning of 135M parameters (weights, gradients, two Adam moments, a reference: about 5× 513 MiB) does not fit the memory the wasm backend addresses; on wasm it aborts with "memory access out of bounds"' },
   steps: STEPS,
+  ...(MODEL === 'smollm2' ? { tfjsNotRun: { dpo: 'aborts the wasm backend ("Aborted()" in a Max kernel of the log-softmax), even alone in a fresh process with the LoRA reference sharing the policy: the step over 49,152-wide logits, with the tied embedding transposed and packed for each product, passes what the wasm heap serves; native backends (tfjs-node, tfjs-node-gpu) are not bound by it' } } : {}),
   tfjs: { threads: 1, ...ours },
   tfjsTwoAtOnce: together,
   ratioTwoAtOnceToTorchTwoThreads: torch2 && {

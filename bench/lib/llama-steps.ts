@@ -4,7 +4,7 @@
  * - a reward-model step: both sides of each pair forward and backward, a scalar head on the last token's
  *   hidden state, the Bradley–Terry loss −log σ(r_chosen − r_rejected), an Adam step over every weight (what
  *   TRL's RewardTrainer and OpenRLHF's train_rm do in full fine-tuning);
- * - a DPO step: the frozen reference's forward, the policy's forward and backward over both sides, log-probs
+ * - a DPO step: the reference's forward (a frozen copy; under LoRA the policy with its starting adapter), the policy's forward and backward over both sides, log-probs
  *   summed over completion tokens, the sigmoid DPO loss (β 0.1), Adam.
  * Used by bench/llama.ts (SmolLM2-135M's shapes, side by side with PyTorch) and bench/gpu.ts.
  */
@@ -15,6 +15,7 @@ import { logSigmoid, tf } from '@/lib/ml/backend';
 import type { LlamaConfig } from '@/lib/ml/llama/config';
 import type { LoraConfig } from '@/lib/ml/lm/lora';
 import { Llama, randomWeights } from '@/lib/ml/llama/model';
+import { AdapterReference } from '@/lib/ml/lm/adapter-reference';
 import { createRng } from '@/lib/random';
 
 export type StepShape = { pairs: number; tokens: number; prompt: number; featurizeRows: number };
@@ -94,7 +95,9 @@ export function timeSteps(config: LlamaConfig, shape: StepShape, { warmup, steps
   let dpo = NaN;
   let firstDpoLoss = NaN;
   if (only.includes('dpo')) {
-    const reference = policy.frozenCopy();
+    // Under LoRA the reference is the policy with its starting adapter swapped in, as the alignment job's
+    // (lib/ml/lm/adapter-reference.ts); in full fine-tuning, a frozen copy.
+    const reference = lora ? new AdapterReference(policy, policy.adapterValues()) : policy.frozenCopy();
     const optimizer = createAdam(1e-5);
     const lens = tf.tensor1d(batch.lengths.slice(0, P));
     dpo = timed(() => {

@@ -78,7 +78,7 @@ async function align(payload: Payload, ctx: JobContext) {
 async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
   const { initBackend } = await import('@/lib/ml/backend');
   const { Gpt } = await import('@/lib/ml/gpt/model');
-  const { frozenFromSnapshot, loadCheckpoint, loadSnapshot, loadTokenizer, readTokenizerFiles, saveAdapter, saveCheckpoint, saveSnapshot, TOKENIZER_FILES } = await import('@/lib/ml/lm/checkpoint');
+  const { loadCheckpoint, referenceFromSnapshot, loadSnapshot, loadTokenizer, readTokenizerFiles, saveAdapter, saveCheckpoint, saveSnapshot, TOKENIZER_FILES } = await import('@/lib/ml/lm/checkpoint');
   const { Llama } = await import('@/lib/ml/llama/model');
   const { fullTuningMemoryProblem } = await import('@/lib/ml/lm/causal-lm');
   const { bpeToTokenizerJson } = await import('@/lib/ml/tokenizer/hf-tokenizer');
@@ -166,7 +166,8 @@ async function alignIn(dir: string, payload: Payload, ctx: JobContext) {
   const shapes = policy.trainableVariables().map((v) => v.shape);
   // Snapshots hold what training changes: every weight, or under LoRA the adapter alone (lm/checkpoint.ts).
   const saveWeights = (file: string, model: typeof policy) => saveSnapshot(model, file);
-  const loadFrozen = (file: string) => frozenFromSnapshot(policy, file);
+  // A frozen copy, or under LoRA the policy with the snapshot's adapter swapped in (no second copy of the model).
+  const loadFrozen = (file: string) => referenceFromSnapshot(policy, file);
   let step = resumed?.step ?? 0;
   // onStep is synchronous: its metrics and progress are awaited at the epoch's end, before the checkpoint.
   const writes = pendingWrites();

@@ -189,6 +189,33 @@ export class Llama implements CausalLm {
     });
   }
 
+  /**
+   * The adapter's current values, in adapterVariables' order: tensors sharing the variables' data (no copy),
+   * which stay as they are when the variables are later assigned. The caller disposes them.
+   */
+  adapterValues(): tf.Tensor[] {
+    return this.adapterVariables().map((v) => tf.clone(v));
+  }
+
+  /** Sets the adapter to `values` (from adapterValues; assigned, not copied). */
+  setAdapterValues(values: readonly tf.Tensor[]): void {
+    const variables = this.adapterVariables();
+    if (values.length !== variables.length) throw new Error(`expected ${variables.length} adapter tensors, got ${values.length}`);
+    variables.forEach((v, i) => v.assign(values[i]!));
+  }
+
+  /** Runs `fn` with the adapter set to `values` (from adapterValues), and sets it back after, however `fn` ends. */
+  withAdapterValues<T>(values: readonly tf.Tensor[], fn: () => T): T {
+    const saved = this.adapterValues();
+    try {
+      this.setAdapterValues(values);
+      return fn();
+    } finally {
+      this.setAdapterValues(saved);
+      saved.forEach((t) => t.dispose());
+    }
+  }
+
   /** Loads adapter tensors saved by adapterTensors (or by PEFT) into the attached adapter. */
   loadAdapter(source: WeightSource): void {
     for (const l of this.linears()) {

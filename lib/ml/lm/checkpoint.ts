@@ -16,6 +16,7 @@ import { tf } from '../backend';
 import { parseGptConfig } from '../gpt/config';
 import { Gpt } from '../gpt/model';
 import { isLlamaFamily, LLAMA_MODEL_TYPES, parseLlamaConfig } from '../llama/config';
+import { AdapterReference } from './adapter-reference';
 import { Llama, randomWeights } from '../llama/model';
 import { chatTemplateOf, plainChatFormat, templateChatFormat, type ChatFormat } from '../tokenizer/chat-format';
 import { HfTokenizer } from '../tokenizer/hf-tokenizer';
@@ -146,8 +147,11 @@ export function loadSnapshot(model: CausalLm, file: string): void {
   }
 }
 
-/** A frozen model with a snapshot's weights (merged with the base under LoRA): a reference policy. `model` is left as it was. */
-export function frozenFromSnapshot(model: CausalLm, file: string): CausalLm {
+/**
+ * A reference policy with a snapshot's weights, `model` left as it was: a frozen copy; under LoRA, the model
+ * itself with the snapshot's adapter swapped in for each call (lm/adapter-reference.ts), no second copy.
+ */
+export function referenceFromSnapshot(model: CausalLm, file: string): CausalLm {
   if (!(model instanceof Llama && model.lora)) {
     const handle = openSafetensors(file);
     try {
@@ -156,12 +160,13 @@ export function frozenFromSnapshot(model: CausalLm, file: string): CausalLm {
       handle.close();
     }
   }
-  const current = new Map(model.adapterTensors().map((t) => [t.name, t]));
-  loadSnapshot(model, file);
+  const current = model.adapterValues();
   try {
-    return model.frozenCopy();
+    loadSnapshot(model, file);
+    return new AdapterReference(model, model.adapterValues());
   } finally {
-    model.loadAdapter((name, shape) => tf.tensor(current.get(name)!.data, shape));
+    model.setAdapterValues(current);
+    current.forEach((t) => t.dispose());
   }
 }
 

@@ -10,7 +10,7 @@ import { parseLlamaConfig } from '@/lib/ml/llama/config';
 import { ropeInverseFrequencies, type Llama } from '@/lib/ml/llama/model';
 import { parseAdapterConfig } from '@/lib/ml/lm/lora';
 import { disposeCache, fullTuningMemoryProblem, logitsOf } from '@/lib/ml/lm/causal-lm';
-import { loadCheckpoint, loadWithAdapter, readTokenizerFiles, saveAdapter, saveCheckpoint } from '@/lib/ml/lm/checkpoint';
+import { loadCheckpoint, loadWithAdapter, readTokenizerFiles, referenceFromSnapshot, saveAdapter, saveCheckpoint, saveSnapshot } from '@/lib/ml/lm/checkpoint';
 import { writeTinyLlama, type ReferenceTensor, type TinyLlamaOptions } from '../../helpers/tiny-llama';
 import { byteLevelTokenizer, LLAMA3_TEMPLATE, sentencePieceTokenizer } from '../../helpers/tiny-tokenizers';
 
@@ -346,6 +346,35 @@ describe('LoRA', () => {
     const viaFrozen = tf.tidy(() => Array.from(logitsOf(frozen, ids, 1, 5).dataSync()));
     expect(Math.max(...viaFrozen.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-4);
     [model, reloaded.model, merged2.model, frozen].forEach((m) => m.dispose());
+  }, 60_000);
+
+  it('under LoRA, a reference from a snapshot is the policy with that adapter swapped in: the same logits as a frozen copy, no second copy of the weights, the policy untouched', async () => {
+    const { model } = loadCheckpoint(loraDir(), { trainable: true });
+    const llama = model as Llama;
+    llama.attachLora({ rank: 4, alpha: 8, targets: ['q_proj', 'v_proj'], seed: 5 });
+    const seqs = Array.from({ length: 8 }, (_, k) => buildSequence([5 + k, 17, 99], [64 + (k % 3), 200, 13], 16));
+    await sft(model, seqs, 0, { epochs: 2, learningRate: 2e-2, batchSize: 8, seed: 0 }, {});
+    const file = path.join(root, 'snapshot.safetensors');
+    saveSnapshot(model, file);
+    const ids = Int32Array.from([5, 17, 99, 64, 200]);
+    const atSnapshot = tf.tidy(() => Array.from(logitsOf(model, ids, 1, 5).dataSync()));
+    // The policy trains on; the reference stays at the snapshot.
+    await sft(model, seqs, 0, { epochs: 2, learningRate: 2e-2, batchSize: 8, seed: 1 }, {});
+    const policyNow = tf.tidy(() => Array.from(logitsOf(model, ids, 1, 5).dataSync()));
+    const before = tf.memory().numBytes;
+    const reference = referenceFromSnapshot(model, file);
+    const adapterBytes = model.trainableVariables().reduce((n, v) => n + 4 * v.size, 0);
+    expect(tf.memory().numBytes - before).toBeLessThanOrEqual(adapterBytes);
+    const viaReference = tf.tidy(() => Array.from(logitsOf(reference, ids, 1, 5).dataSync()));
+    expect(Math.max(...viaReference.map((v, i) => Math.abs(v - atSnapshot[i]!)))).toBeLessThan(1e-5);
+    // Each call swaps back: the policy's own logits are unchanged, and differ from the reference's.
+    const policyAfter = tf.tidy(() => Array.from(logitsOf(model, ids, 1, 5).dataSync()));
+    expect(policyAfter).toEqual(policyNow);
+    expect(Math.max(...policyNow.map((v, i) => Math.abs(v - atSnapshot[i]!)))).toBeGreaterThan(1e-4);
+    // The reference generates through its KV cache with the swapped adapter, as a frozen copy would.
+    const frozen = reference.frozenCopy();
+    expect(generate(reference, [5, 17, 99], 2, [], { maxNewTokens: 6, temperature: 0 })).toEqual(generate(frozen, [5, 17, 99], 2, [], { maxNewTokens: 6, temperature: 0 }));
+    [reference, frozen, model].forEach((m) => m.dispose());
   }, 60_000);
 
   it('refuses full fine-tuning the wasm backend cannot hold, and points to LoRA or a native backend', () => {
