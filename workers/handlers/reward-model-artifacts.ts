@@ -13,14 +13,22 @@ import { isAppError } from '@/lib/errors';
 import type { JobContext } from '../types';
 
 /** A tensor of a training checkpoint: its name, shape and values. */
-export type CheckpointTensor = { name: string; shape: number[]; data: Float32Array };
+type CheckpointTensor = { name: string; shape: number[]; data: Float32Array };
 type TensorEntry = { name: string; shape: number[]; offset: number; length: number };
 
 /**
- * Puts a training checkpoint: the tensors' values in checkpoint.bin and, in checkpoint.json, where each
- * lies, beside `extra` (a tokenizer, say). Each file goes under a fresh key (CheckpointFiles.put).
+ * What an end-to-end fit (the encoder, a fine-tuned language model) resumes from: the trained tensors'
+ * values in their fixed order, and Adam's state (tfjs getWeights/setWeights).
  */
-export async function putTensorCheckpoint(files: CheckpointFiles, tensors: readonly CheckpointTensor[], extra: Record<string, unknown> = {}): Promise<void> {
+export type TrainCheckpoint = { weights: { shape: number[]; data: Float32Array }[]; optimizer: { name: string; shape: number[]; data: Float32Array }[] };
+
+/**
+ * Puts a training checkpoint: the weights (`w<i>`) and Adam's state (`adam:<name>`) in checkpoint.bin and,
+ * in checkpoint.json, where each lies, beside `extra` (a tokenizer, say). Each file goes under a fresh key
+ * (CheckpointFiles.put).
+ */
+export async function putTrainCheckpoint(files: CheckpointFiles, state: TrainCheckpoint, extra: Record<string, unknown> = {}): Promise<void> {
+  const tensors: CheckpointTensor[] = [...state.weights.map((w, i) => ({ name: `w${i}`, ...w })), ...state.optimizer.map((o) => ({ ...o, name: `adam:${o.name}` }))];
   const entries: TensorEntry[] = [];
   const chunks: Buffer[] = [];
   let offset = 0;
@@ -34,10 +42,10 @@ export async function putTensorCheckpoint(files: CheckpointFiles, tensors: reado
 }
 
 /**
- * The tensors (in the order put) and the rest of checkpoint.json of the checkpoint being resumed; null
- * when it names no files or they are gone from the store (the run then starts over, and says so).
+ * The training state and the rest of checkpoint.json of the checkpoint being resumed; null when it names
+ * no files or they are gone from the store (the run then starts over, and says so).
  */
-export async function readTensorCheckpoint(files: CheckpointFiles, ctx: JobContext): Promise<{ tensors: CheckpointTensor[]; extra: Record<string, unknown> } | null> {
+export async function readTrainCheckpoint(files: CheckpointFiles, ctx: JobContext): Promise<(TrainCheckpoint & { extra: Record<string, unknown> }) | null> {
   if (!files.has('checkpoint.json') || !files.has('checkpoint.bin')) return null;
   let manifest: { tensors: TensorEntry[] } & Record<string, unknown>;
   let bytes: Buffer;
@@ -50,14 +58,16 @@ export async function readTensorCheckpoint(files: CheckpointFiles, ctx: JobConte
     return null;
   }
   const { tensors, ...extra } = manifest;
+  const read = (t: TensorEntry) => {
+    // A copy: the bytes' offsets need not be 4-aligned for a Float32Array view.
+    const data = new Float32Array(t.length);
+    new Uint8Array(data.buffer).set(bytes.subarray(t.offset, t.offset + t.length * 4));
+    return data;
+  };
   return {
     extra,
-    tensors: tensors.map((t) => {
-      // A copy: the bytes' offsets need not be 4-aligned for a Float32Array view.
-      const data = new Float32Array(t.length);
-      new Uint8Array(data.buffer).set(bytes.subarray(t.offset, t.offset + t.length * 4));
-      return { name: t.name, shape: t.shape, data };
-    }),
+    weights: tensors.filter((t) => !t.name.startsWith('adam:')).map((t) => ({ shape: t.shape, data: read(t) })),
+    optimizer: tensors.filter((t) => t.name.startsWith('adam:')).map((t) => ({ name: t.name.slice('adam:'.length), shape: t.shape, data: read(t) })),
   };
 }
 

@@ -12,7 +12,7 @@ import type { CheckpointFiles } from '@/lib/artifacts/checkpoint-files';
 import type { EncoderResume } from '@/lib/ml/encoder';
 import type { BpeModel } from '@/lib/ml/tokenizer/bpe';
 import type { JobContext } from '../types';
-import { publishRewardModel, putTensorCheckpoint, readTensorCheckpoint, rewardModelCheckpointFiles } from './reward-model-artifacts';
+import { publishRewardModel, putTrainCheckpoint, readTrainCheckpoint, rewardModelCheckpointFiles } from './reward-model-artifacts';
 
 const MERGES = 800;
 const PROMPT_TOKENS = 32;
@@ -21,18 +21,11 @@ const PROMPT_TOKENS = 32;
 type EncoderCheckpoint = { kind: 'encoder'; epoch: number; step: number; files?: Record<string, string> };
 const isEncoderCheckpoint = (v: unknown): v is EncoderCheckpoint => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'encoder';
 
-/** The resumed checkpoint's tokenizer and training state (weights `w<i>`, Adam's state `adam:<name>`); null when it names no files, or they are gone. */
+/** The resumed checkpoint's tokenizer and training state; null when it names no files, or they are gone. */
 async function readCheckpoint(files: CheckpointFiles, epoch: number, ctx: JobContext): Promise<{ tokenizer: BpeModel; resume: EncoderResume } | null> {
-  const saved = await readTensorCheckpoint(files, ctx);
+  const saved = await readTrainCheckpoint(files, ctx);
   if (!saved) return null;
-  return {
-    tokenizer: saved.extra.tokenizer as BpeModel,
-    resume: {
-      epoch,
-      weights: saved.tensors.filter((t) => !t.name.startsWith('adam:')).map((t) => t.data),
-      optimizer: saved.tensors.filter((t) => t.name.startsWith('adam:')).map((t) => ({ name: t.name.slice(5), data: t.data, shape: t.shape })),
-    },
-  };
+  return { tokenizer: saved.extra.tokenizer as BpeModel, resume: { epoch, weights: saved.weights.map((w) => w.data), optimizer: saved.optimizer } };
 }
 
 export async function trainEncoderModel(
@@ -80,7 +73,7 @@ export async function trainEncoderModel(
       await ctx.addMetrics(++step, { loss: r.loss, epoch: r.epoch, examples_per_second: r.pairsPerSecond });
       const vars = r.model.variables();
       const optimizer = await r.optimizerState();
-      await putTensorCheckpoint(checkpointFiles, [...vars.map((v, i) => ({ name: `w${i}`, shape: v.shape, data: v.dataSync() as Float32Array })), ...optimizer.map((o) => ({ name: `adam:${o.name}`, shape: o.shape, data: o.data }))], { tokenizer: tok.model });
+      await putTrainCheckpoint(checkpointFiles, { weights: vars.map((v) => ({ shape: v.shape, data: v.dataSync() as Float32Array })), optimizer }, { tokenizer: tok.model });
       await ctx.saveCheckpoint({ kind: 'encoder', epoch: r.epoch, step, files: checkpointFiles.files() } satisfies EncoderCheckpoint);
       await checkpointFiles.saved();
       await ctx.reportProgress(0.1 + (0.8 * r.epoch) / config.epochs, `epoch ${r.epoch}/${config.epochs}: loss ${r.loss.toFixed(4)} (${r.pairsPerSecond.toFixed(0)} pairs/s)`);

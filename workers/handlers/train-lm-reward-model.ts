@@ -16,7 +16,7 @@ import { resolveCheckpoint } from '@/lib/checkpoints';
 import type { JobPayload } from '@/lib/jobs/registry';
 import { DEFAULT_CONFIG } from '@/lib/ml/reward-model';
 import type { JobContext } from '../types';
-import { publishRewardModel, putTensorCheckpoint, readTensorCheckpoint, rewardModelCheckpointFiles } from './reward-model-artifacts';
+import { publishRewardModel, putTrainCheckpoint, readTrainCheckpoint, rewardModelCheckpointFiles } from './reward-model-artifacts';
 
 /** Defaults of a fine-tune (the rest are every reward model's: lib/ml/reward-model.ts DEFAULT_CONFIG). */
 export const FINE_TUNE_DEFAULTS = { epochs: 1, batchSize: 4, maxLength: 512, learningRate: 1e-5, loraLearningRate: 1e-4 };
@@ -89,20 +89,14 @@ export async function trainLmRewardModel(
 
     const fitted = split.fittedPairs;
     const checkpointFiles = rewardModelCheckpointFiles(payload.modelId, ctx);
-    const saved = isLmCheckpoint(ctx.checkpoint) ? await readTensorCheckpoint(checkpointFiles, ctx) : null;
+    const saved = isLmCheckpoint(ctx.checkpoint) ? await readTrainCheckpoint(checkpointFiles, ctx) : null;
     if (!saved && ctx.checkpoint !== null) await ctx.discardMetricsAfter(0);
     // The Davidson head exists before a resumed fit restores it, so the tensors line up.
     if (saved?.extra.davidson === true) {
       const { tf } = await import('@/lib/ml/backend');
       model.logNu = tf.variable(tf.scalar(0), true);
     }
-    const resume = saved && isLmCheckpoint(ctx.checkpoint)
-      ? {
-          epoch: ctx.checkpoint.epoch,
-          weights: saved.tensors.filter((t) => !t.name.startsWith('adam:')).map((t) => t.data),
-          optimizer: saved.tensors.filter((t) => t.name.startsWith('adam:')).map((t) => ({ name: t.name.slice(5), data: t.data, shape: t.shape })),
-        }
-      : undefined;
+    const resume = saved && isLmCheckpoint(ctx.checkpoint) ? { epoch: ctx.checkpoint.epoch, weights: saved.weights.map((w) => w.data), optimizer: saved.optimizer } : undefined;
     if (resume) ctx.log(`resuming after epoch ${resume.epoch}`);
     let step = resume && isLmCheckpoint(ctx.checkpoint) ? ctx.checkpoint.step : 0;
     const started = performance.now();
@@ -113,11 +107,7 @@ export async function trainLmRewardModel(
         await ctx.addMetrics(++step, { loss: r.loss, epoch: r.epoch, examples_per_second: r.pairsPerSecond });
         const vars = model.trainableVariables();
         const optimizer = await r.optimizerState();
-        await putTensorCheckpoint(
-          checkpointFiles,
-          [...vars.map((v, i) => ({ name: `w${i}`, shape: v.shape, data: v.dataSync() as Float32Array })), ...optimizer.map((o) => ({ name: `adam:${o.name}`, shape: o.shape, data: o.data }))],
-          { davidson: model.logNu !== null },
-        );
+        await putTrainCheckpoint(checkpointFiles, { weights: vars.map((v) => ({ shape: v.shape, data: v.dataSync() as Float32Array })), optimizer }, { davidson: model.logNu !== null });
         await ctx.saveCheckpoint({ kind: 'lm', epoch: r.epoch, step, files: checkpointFiles.files() } satisfies LmCheckpoint);
         await checkpointFiles.saved();
         await ctx.reportProgress(0.1 + (0.75 * r.epoch) / settings.epochs, `epoch ${r.epoch}/${settings.epochs}: loss ${r.loss.toFixed(4)} (${r.pairsPerSecond.toFixed(2)} pairs/s)`);

@@ -16,8 +16,8 @@ import path from 'node:path';
 import { tf } from '../backend';
 import { Llama } from '../llama/model';
 import type { LmSpec } from './causal-lm';
-import { checkpointWeights, createLm, loadCheckpoint, loadTokenizer, specFromConfig, type TOKENIZER_FILES } from './checkpoint';
-import { adapterConfigJson, parseAdapterConfig } from './lora';
+import { checkpointWeights, createLm, loadTokenizer, loadWithAdapter, specFromConfig, type TOKENIZER_FILES } from './checkpoint';
+import { adapterConfigJson } from './lora';
 import { LmRewardModel } from './reward-model';
 import { openSafetensors, writeSafetensorsFile, type NamedTensor } from './safetensors';
 import type { HfTokenizer } from '../tokenizer/hf-tokenizer';
@@ -117,30 +117,21 @@ export function loadSequenceClassifier(dir: string): LoadedRewardModel {
 
 /**
  * A base checkpoint with a saved reward adapter (saveRewardAdapter, or PEFT's) attached, not merged: the
- * adapter's LoRA tensors and its score head.
+ * adapter's LoRA tensors (loadWithAdapter) and its score head.
  */
 export function loadRewardAdapter(baseDir: string, adapterDir: string, padId?: number): LoadedRewardModel {
-  const loaded = loadCheckpoint(baseDir);
-  const lm = loaded.model;
+  const loaded = loadWithAdapter(baseDir, adapterDir);
+  const handle = openSafetensors(path.join(adapterDir, 'adapter_model.safetensors'));
   try {
-    if (!(lm instanceof Llama)) throw new Error(`checkpoint ${baseDir}: LoRA adapters apply to Llama-family models`);
-    lm.attachLora(parseAdapterConfig(readJson(path.join(adapterDir, 'adapter_config.json'))));
-    const handle = openSafetensors(path.join(adapterDir, 'adapter_model.safetensors'));
-    try {
-      lm.loadAdapter((name, shape) => {
-        if (!handle.entries.has(name)) throw new Error(`${handle.file}: tensor ${name} is missing`);
-        return tf.tensor(handle.read(name).data, shape);
-      });
-      if (!handle.entries.has(PEFT_SCORE)) throw new Error(`${handle.file}: tensor ${PEFT_SCORE} is missing (not a SEQ_CLS adapter)`);
-      const score = tf.tensor(handle.read(PEFT_SCORE).data, [1, lm.hiddenSize]);
-      const model = new LmRewardModel(lm, padId ?? loaded.tokenizer.padId ?? loaded.tokenizer.eosId, { score });
-      score.dispose();
-      return { model, tokenizer: loaded.tokenizer, chat: loaded.chat };
-    } finally {
-      handle.close();
-    }
+    if (!handle.entries.has(PEFT_SCORE)) throw new Error(`${handle.file}: tensor ${PEFT_SCORE} is missing (not a SEQ_CLS adapter)`);
+    const score = tf.tensor(handle.read(PEFT_SCORE).data, [1, loaded.model.hiddenSize]);
+    const model = new LmRewardModel(loaded.model, padId ?? loaded.tokenizer.padId ?? loaded.tokenizer.eosId, { score });
+    score.dispose();
+    return { model, tokenizer: loaded.tokenizer, chat: loaded.chat };
   } catch (error) {
-    lm.dispose();
+    loaded.model.dispose();
     throw error;
+  } finally {
+    handle.close();
   }
 }
