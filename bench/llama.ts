@@ -1,6 +1,6 @@
 /**
  * A 125M-parameter Llama (12 layers, d 768, 12 heads on 4 key/value heads, MLP 2048, vocabulary 32,000,
- * untied; SmolLM2-135M's own shapes abort the wasm backend, see SHAPE), random weights: tokens/s of featurizing, of a reward-model step and
+ * untied; `--model smollm2` for SmolLM2-135M's own shapes), random weights: tokens/s of featurizing, of a reward-model step and
  * of a DPO step (bench/lib/llama-steps.ts), the steps training LoRA adapters (r 16, alpha 32, every
  * projection; full fine-tuning of 135M parameters needs more memory than the wasm backend addresses), tfjs on this process's backend (wasm, one thread) side by side
  * with the same model and steps in PyTorch on CPU (bench/peers/llama_steps.py) at one and two threads, on the
@@ -26,9 +26,8 @@ const STEPS = Number(arg('--steps') ?? 2);
 const MODEL = arg('--model') ?? '125m';
 if (MODEL !== '125m' && MODEL !== 'smollm2') throw new Error('--model is 125m or smollm2');
 const WARMUP = 1;
-// `--model 125m` (the default) is the size bench/gpu.ts uses; `--model smollm2` is SmolLM2-135M's own shapes,
-// whose DPO step aborts the wasm backend even alone in a process and without a second copy of the model:
-// there tfjs times featurizing and the reward-model step only (bench/results/llama-smollm2.json).
+// `--model 125m` (the default) is the size bench/gpu.ts uses; `--model smollm2` is SmolLM2-135M's own shapes
+// (bench/results/llama-smollm2.json).
 const SHAPES = {
   '125m': { vocab: 32000, d: 768, layers: 12, heads: 12, kvHeads: 4, intermediate: 2048, context: 64, tied: false },
   // HuggingFaceTB/SmolLM2-135M's config.json: 30 layers, d 576, 9 heads on 3 key/value heads, MLP 1536, vocabulary 49,152, tied.
@@ -41,8 +40,7 @@ const shape = { pairs: 2, tokens: 64, prompt: 16, featurizeRows: 4 };
 const LORA = { rank: 16, alpha: 32, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const, seed: 0 };
 
 const info = await initBackend(mlBackendOptions());
-const TFJS_WORKLOADS: readonly Workload[] = MODEL === 'smollm2' ? ['featurize', 'reward'] : WORKLOADS;
-const ours = timeSteps(config, shape, { warmup: WARMUP, steps: STEPS, lora: { ...LORA, targets: [...LORA.targets] }, only: TFJS_WORKLOADS });
+const ours = timeSteps(config, shape, { warmup: WARMUP, steps: STEPS, lora: { ...LORA, targets: [...LORA.targets] }, only: WORKLOADS });
 console.log('tfjs', ours);
 
 // Two wasm instances at once (two processes, one per core), each on its own copy: what two worker threads
@@ -56,7 +54,7 @@ const runChild = (workload: Workload) =>
   });
 // One workload at a time in both processes, so the two time the same work side by side.
 const pairs: Record<Workload, StepTimes[]> = { featurize: [], reward: [], dpo: [] };
-for (const workload of TFJS_WORKLOADS) pairs[workload] = await Promise.all([runChild(workload), runChild(workload)]);
+for (const workload of WORKLOADS) pairs[workload] = await Promise.all([runChild(workload), runChild(workload)]);
 const sum = (w: Workload, pick: (t: StepTimes) => number) => (pairs[w].length ? pick(pairs[w][0]!) + pick(pairs[w][1]!) : NaN);
 const together = {
   threads: 2,
@@ -64,8 +62,8 @@ const together = {
   featurizeTokensPerSecond: sum('featurize', (t) => t.featurizeTokensPerSecond),
   rewardPairsPerSecond: +sum('reward', (t) => t.rewardPairsPerSecond).toFixed(3),
   dpoTokensPerSecond: sum('dpo', (t) => t.dpoTokensPerSecond),
-  peakRssMiB: Math.max(...TFJS_WORKLOADS.map((w) => sum(w, (t) => t.peakRssMiB))),
-  perProcess: TFJS_WORKLOADS.map((w) => ({ workload: w, seconds: pairs[w].map((p) => p.seconds[w]) })),
+  peakRssMiB: Math.max(...WORKLOADS.map((w) => sum(w, (t) => t.peakRssMiB))),
+  perProcess: WORKLOADS.map((w) => ({ workload: w, seconds: pairs[w].map((p) => p.seconds[w]) })),
 };
 console.log('tfjs, two at once', together);
 
@@ -117,7 +115,6 @@ const result = {
   batch: shape,
   training: { lora: LORA, why: 'full fine-tuning of 135M parameters (weights, gradients, two Adam moments, a reference: about 5× 513 MiB) does not fit the memory the wasm backend addresses; on wasm it aborts with "memory access out of bounds"' },
   steps: STEPS,
-  ...(MODEL === 'smollm2' ? { tfjsNotRun: { dpo: 'aborts the wasm backend ("Aborted()" in a Max kernel of the log-softmax), even alone in a fresh process with the LoRA reference sharing the policy: the step over 49,152-wide logits, with the tied embedding transposed and packed for each product, passes what the wasm heap serves; native backends (tfjs-node, tfjs-node-gpu) are not bound by it' } } : {}),
   tfjs: { threads: 1, ...ours },
   tfjsTwoAtOnce: together,
   ratioTwoAtOnceToTorchTwoThreads: torch2 && {

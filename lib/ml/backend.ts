@@ -3,8 +3,9 @@
  * loads and sees a GPU) → tfjs-node (optional) → WebAssembly → the pure-JS CPU backend.
  * ARBITER_ML_BACKEND=auto|tensorflow-gpu|tensorflow|wasm|cpu forces one. On wasm the stock BatchMatMul
  * falls into a scalar loop for every transposed or batched product (every gradient): it is re-registered
- * to run those on XNNPACK (pinned to tfjs-backend-wasm 4.22.0), and UnsortedSegmentSum (the gradient of
- * gather) gets an O(N) kernel on wasm and cpu. Why and how much: docs/performance.md#kernel-fixes-on-wasm.
+ * to run those on XNNPACK (pinned to tfjs-backend-wasm 4.22.0), UnsortedSegmentSum (the gradient of
+ * gather) gets an O(N) kernel on wasm and cpu, and Identity shares memory instead of copying (the gradient
+ * tape clones every saved tensor). Why and how much: docs/performance.md#kernel-fixes-on-wasm.
  */
 import { recordBackendInUse } from './backend-in-use';
 import { createRequire } from 'node:module';
@@ -74,6 +75,7 @@ async function activate(backend: MlBackend): Promise<string> {
     patchWasmBatchMatMul();
     registerFastUnsortedSegmentSum('wasm');
     patchWasmGather();
+    patchWasmIdentity();
     return 'wasm';
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not start');
@@ -258,6 +260,26 @@ export function patchWasmGather(): void {
     return out;
   };
   tf.unregisterKernel('GatherV2', 'wasm');
+  tf.registerKernel({ ...orig, kernelFunc, __patched: true });
+}
+
+/**
+ * Identity (tf.clone) sharing the input's memory, as the cpu and webgl backends' Identity does. The stock
+ * wasm kernel copies, and the gradient tape clones every tensor a backward pass needs
+ * (tfjs-core engine.ts, saveTensorsForBackwardMode): on wasm a forward under the tape held each saved
+ * activation twice, 2.3× the heap of the same forward without it, and SmolLM2-135M's DPO step passed the
+ * 2 GiB the wasm heap serves. Tensors are immutable and variables take new memory on assign, so sharing is safe.
+ */
+export function patchWasmIdentity(): void {
+  const orig = tf.getKernel('Identity', 'wasm') as any;
+  if (!orig || orig.__patched) return;
+  const kernelFunc = ({ inputs, backend }: any): TI => {
+    const { x } = inputs;
+    if (x.dtype === 'string') return orig.kernelFunc({ inputs, backend });
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  tf.unregisterKernel('Identity', 'wasm');
   tf.registerKernel({ ...orig, kernelFunc, __patched: true });
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

@@ -96,4 +96,39 @@ describe('TensorFlow.js backend', () => {
     close(cpu, wasm);
     expect(wasm[0]!.slice(3 * 6, 4 * 6)).toEqual([0, 1, 2, 3, 4, 5].map((j) => j + (j + 30)));
   });
+
+  it('on wasm a clone shares its memory, so the gradient tape saves activations without copying them', async () => {
+    await initBackend({ preference: 'auto', appRoot: process.cwd() });
+    await tf.setBackend('wasm');
+    const buffers = () => tf.memory().numDataBuffers;
+    const x = tf.randomNormal([64, 64], 0, 1, 'float32', 1);
+    const before = buffers();
+    const y = tf.clone(x);
+    expect(buffers()).toBe(before);
+    expect(Array.from(y.dataSync())).toEqual(Array.from(x.dataSync()));
+    x.dispose(); // the clone keeps the memory alive
+    expect(y.dataSync()).toHaveLength(64 * 64);
+    // A chain of ops under the tape holds one buffer per activation, as it does without the tape (the stock
+    // wasm Identity copied every saved tensor: twice the buffers and the memory).
+    const w = tf.variable(tf.randomNormal([64, 64], 0, 0.1, 'float32', 2));
+    const chain = () => {
+      let h: tf.Tensor = y;
+      for (let i = 0; i < 8; i++) h = tf.sigmoid(tf.matMul(h, w));
+      return tf.sum(h) as tf.Scalar;
+    };
+    let plain = 0;
+    tf.tidy(() => {
+      chain();
+      plain = buffers();
+    });
+    let taped = 0;
+    const { grads } = tf.variableGrads(() => {
+      const loss = chain();
+      taped = buffers();
+      return loss;
+    }, [w]);
+    expect(taped).toBeLessThanOrEqual(plain + 2);
+    expect(Number.isFinite(grads[w.name]!.dataSync()[0]!)).toBe(true);
+    tf.dispose([y, w, grads[w.name]!]);
+  });
 });
