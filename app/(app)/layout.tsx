@@ -14,7 +14,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   return (
     <div>
       <header className="border-b border-slate-200 bg-white">
-        <nav aria-label="Main" className="mx-auto flex max-w-6xl items-center gap-6 px-6 py-3">
+        <nav aria-label="Main" className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-1 px-4 py-3 sm:gap-x-6 sm:px-6">
           <Link href="/projects" className="font-semibold text-indigo-700">
             Arbiter
           </Link>
@@ -23,13 +23,15 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
               {l.label}
             </Link>
           ))}
-          <span className="ml-auto text-sm text-slate-500">
+          <span className="ml-auto hidden text-sm text-slate-500 sm:inline">
             {actor.name} · {actor.role}
           </span>
-          <SignOutButton />
+          <span className="ml-auto sm:ml-0">
+            <SignOutButton />
+          </span>
         </nav>
       </header>
-      <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
+      <main className="mx-auto max-w-6xl px-3 py-6 sm:px-6 sm:py-8">{children}</main>
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { clsx } from 'clsx';
-import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode } from 'react';
+import type { ComponentProps, InputHTMLAttributes, ReactNode } from 'react';
 
 export function cn(...values: Parameters<typeof clsx>): string {
   return clsx(values);
@@ -14,7 +14,7 @@ export function Card({ title, children, className }: { title?: ReactNode; childr
   );
 }
 
-export function Button({ variant = 'primary', className, ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: 'primary' | 'secondary' | 'danger' }) {
+export function Button({ variant = 'primary', className, ...props }: ComponentProps<'button'> & { variant?: 'primary' | 'secondary' | 'danger' }) {
   return (
     <button
       className={cn(

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { cli, signIn } from './fixtures';
 
 type ProjectRow = { id: number; name: string };
@@ -44,14 +44,21 @@ test.describe('the annotation workbench', () => {
     await page.keyboard.press('Escape');
     await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toHaveCount(0);
 
-    // 1 = A is better, W = clearly, Enter submits.
+    // 1 = A is better: the 7-point line (the one strength control) selects nothing yet, not "0".
     await page.keyboard.press('1');
     await expect(page.getByRole('button', { name: 'A is better', exact: true })).toHaveAttribute('aria-pressed', 'true');
+    const line = page.getByRole('radiogroup', { name: 'Preference on the 7-point scale' });
+    await expect(line.getByRole('radio', { checked: true })).toHaveCount(0);
+    await expect(page.getByRole('radiogroup', { name: 'How much better' })).toHaveCount(0);
+    // Enter is refused, and says why beside the line; W (clearly) fixes it and the message goes.
     await page.keyboard.press('Enter');
-    await expect(page.getByRole('alert').filter({ hasText: 'choose how much better' })).toBeVisible();
+    const strengthProblem = page.getByRole('alert').filter({ hasText: 'choose how much better' });
+    await expect(strengthProblem).toBeVisible();
+    await expect(page.getByText('1 thing left, marked above')).toBeVisible();
     await page.keyboard.press('w');
-    await expect(page.getByRole('radio', { name: 'Clearly better', exact: true })).toHaveAttribute('aria-checked', 'true');
-    await expect(page.getByRole('radio', { name: 'A clearly better (-2)' })).toHaveAttribute('aria-checked', 'true');
+    await expect(line.getByRole('radio', { checked: true })).toHaveAccessibleName('A clearly better (-2)');
+    await expect(strengthProblem).toHaveCount(0);
+    await expect(page.getByText(/left, marked above/)).toHaveCount(0);
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('progress-text')).toHaveText(`1 done · ${start.remaining - 1} remaining`);
     await expect(page.getByRole('region', { name: 'Your recent answers' })).toContainText('A is better (clearly)');
@@ -196,14 +203,17 @@ test.describe('the annotation workbench', () => {
     await page.mouse.up();
     await expect(card('D')).toHaveAttribute('aria-label', 'Response D, rank 1');
 
-    // Submitting without ratings names what is missing.
+    // Submitting without ratings names what is missing, beside each response's ratings; the messages go as
+    // the ratings are filled in.
     await page.getByRole('button', { name: 'Submit', exact: true }).click();
-    await expect(page.getByRole('alert').filter({ hasText: 'rate helpfulness of response' })).toBeVisible();
+    await expect(page.getByRole('alert').filter({ hasText: 'rate helpfulness, correctness, coherence, complexity and verbosity of response A' })).toBeVisible();
+    await expect(page.getByText('4 things left, marked above')).toBeVisible();
     for (const label of ['A', 'B', 'C', 'D']) {
       for (const attribute of ['helpfulness', 'correctness', 'coherence', 'complexity', 'verbosity']) {
         await page.getByRole('radio', { name: `${attribute} of response ${label}: ${label === 'D' ? 4 : 2}` }).click();
       }
     }
+    await expect(page.getByRole('form', { name: 'Annotation task' }).getByRole('alert')).toHaveCount(0);
     await page.getByRole('button', { name: 'Submit', exact: true }).click();
     await expect(page.getByTestId('progress-text')).toHaveText(/^1 done/);
 
@@ -220,6 +230,55 @@ test.describe('the annotation workbench', () => {
     expect(groups.some((g) => g.length === 2 && g.includes('C'))).toBe(true);
     expect(groups.join('').split('').sort().join('')).toBe('ABCD');
     expect(stored.previous.ratings[String(ids[3])]).toEqual({ helpfulness: 4, correctness: 4, coherence: 4, complexity: 4, verbosity: 4 });
+  });
+
+  test('one rank-and-rate item from the keyboard alone takes under 40 key presses', async ({ page }) => {
+    const ranking = projectId(/rank and rate/);
+    await signIn(page, 'pat@e2e.test', 'pat-password');
+    await page.goto(`/projects/${ranking}/annotate`);
+    await expect(page.getByRole('list', { name: 'Ranking, best first' }).locator(':scope > li')).toHaveCount(4);
+    const before = await progress(page);
+    const card = (label: string) => page.locator('li[id^="rank-card-"]', { has: page.getByRole('button', { name: `Drag response ${label}` }) });
+    let presses = 0;
+    const press = async (key: string) => {
+      presses++;
+      await page.keyboard.press(key);
+    };
+
+    // N: the first response's first rating, one tab stop per attribute; arrows change it.
+    await press('n');
+    await expect(page.getByRole('radio', { name: 'helpfulness of response A: 0' })).toBeFocused();
+    await press('ArrowRight');
+    await press('ArrowRight');
+    await expect(page.getByRole('radio', { name: 'helpfulness of response A: 2' })).toHaveAttribute('aria-checked', 'true');
+    await expect(page.getByRole('radio', { name: 'helpfulness of response A: 2' })).toBeFocused();
+    // Digits rate the focused attribute and move on, across responses, and after the last to Submit.
+    const values: Record<string, number[]> = { A: [3, 1, 4, 1, 2], B: [0, 2, 2, 3, 1], C: [4, 4, 0, 1, 3], D: [1, 0, 3, 2, 4] };
+    for (const label of ['A', 'B', 'C', 'D']) for (const v of values[label]!) await press(String(v));
+    await expect(page.getByRole('button', { name: 'Submit', exact: true })).toBeFocused();
+    // N again: back to A; Alt+↓ from its rating moves the card; T ties it with the card above.
+    await press('n');
+    await press('Alt+ArrowDown');
+    await press('Alt+ArrowDown');
+    await expect(card('A')).toHaveAttribute('aria-label', 'Response A, rank 3');
+    await press('t');
+    await expect(card('A')).toHaveAttribute('aria-label', 'Response A, rank 2, tied with the one above');
+    await expect(page.getByRole('form', { name: 'Annotation task' }).getByRole('alert')).toHaveCount(0);
+    await press('Enter');
+    await expect(page.getByTestId('progress-text')).toHaveText(new RegExp(`^${before.done + 1} done`));
+    expect(presses).toBeLessThan(40);
+
+    const stored = await page.evaluate(async (id) => {
+      const mine = (await (await fetch(`/api/v1/projects/${id}/judgments/mine`)).json()) as { history: { judgmentId: string }[] };
+      const task = (await (await fetch(`/api/v1/projects/${id}/judgments/${mine.history[0]!.judgmentId}`)).json()) as {
+        task: { responses: { id: number }[]; previous: { ranking: number[][]; ratings: Record<string, Record<string, number>> } };
+      };
+      return task.task;
+    }, ranking);
+    const ids = stored.responses.map((r) => r.id);
+    const attributes = ['helpfulness', 'correctness', 'coherence', 'complexity', 'verbosity'];
+    ['A', 'B', 'C', 'D'].forEach((label, i) => expect(stored.previous.ratings[String(ids[i])]).toEqual(Object.fromEntries(attributes.map((a, k) => [a, values[label]![k]]))));
+    expect(stored.previous.ranking.map((g) => g.map((x) => 'ABCD'[ids.indexOf(x)]).join(''))).toEqual(['B', 'CA', 'D']);
   });
 
   test('a researcher follows progress per item and per annotator, marks gold, and edits settings and guidelines', async ({ page }) => {
@@ -271,5 +330,88 @@ test.describe('the annotation workbench', () => {
     expect(first.prompt.at(-1)!.role).toBe('user');
     expect(first.chosen[0]!.role).toBe('assistant');
     expect(first.margin).toBeGreaterThan(0);
+  });
+});
+
+test.describe('the annotation workbench on a phone', () => {
+  // A touch screen 390 px wide (isMobile's emulated visual viewport puts Playwright's and the page's
+  // coordinates apart here, so taps land beside their target; the layout is the same without it).
+  test.use({ viewport: { width: 390, height: 844 }, hasTouch: true });
+  test.beforeAll(() => {
+    cli('user', 'create', '--email', 'sam@e2e.test', '--password', 'sam-password', '--name', 'Sam', '--role', 'annotator');
+    for (const name of [/helpfulness of five/, /rank and rate/]) cli('project', 'add-member', String(projectId(name)), '--user', 'sam@e2e.test', '--role', 'annotator');
+  });
+
+  test('every annotator page fits 390 px; the answer bar stays in reach, guidelines open in a drawer, and ranking cards drag by touch', async ({ page }) => {
+    const demo = projectId(/helpfulness of five/);
+    const ranking = projectId(/rank and rate/);
+    await signIn(page, 'sam@e2e.test', 'sam-password');
+    const overflow = () => page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+    const pages: [string, () => Promise<void>][] = [
+      ['/projects', () => expect(page.getByRole('link', { name: /Demo: helpfulness of five/ })).toBeVisible()],
+      [`/projects/${demo}`, () => expect(page.getByRole('link', { name: 'Start annotating' })).toBeVisible()],
+      [`/projects/${demo}/annotate`, () => expect(page.getByRole('region', { name: 'Response B' })).toBeVisible()],
+      [`/projects/${ranking}`, () => expect(page.getByRole('link', { name: 'Start annotating' })).toBeVisible()],
+      [`/projects/${ranking}/annotate`, () => expect(page.getByRole('list', { name: 'Ranking, best first' })).toBeVisible()],
+      ['/settings/tokens', () => expect(page.getByRole('heading', { level: 1 })).toBeVisible()],
+    ];
+    for (const [url, loaded] of pages) {
+      await page.goto(url);
+      await loaded();
+      const { scrollWidth, innerWidth } = await overflow();
+      expect(scrollWidth, `${url} is ${scrollWidth} px wide in a ${innerWidth} px window`).toBeLessThanOrEqual(innerWidth);
+    }
+    // Sign out is on screen.
+    await expect(page.getByRole('button', { name: 'Sign out' })).toBeInViewport();
+
+    // A pair, by touch: the choices and Submit sit in the bar at the bottom of the screen; one set of choices.
+    await page.goto(`/projects/${demo}/annotate`);
+    await expect(page.getByRole('region', { name: 'Response B' })).toBeVisible();
+    const start = await progress(page);
+    await expect(page.getByRole('button', { name: 'B is better', exact: true })).toHaveCount(1);
+    await expect(page.getByRole('button', { name: 'B is better', exact: true })).toBeInViewport();
+    await expect(page.getByRole('button', { name: 'Submit', exact: true })).toBeInViewport();
+    // A finger on the point where each control shows, after checking that control is what is on top there (the
+    // bar covers the page under it).
+    const tapWhereShown = async (locator: Locator) => {
+      await locator.scrollIntoViewIfNeeded();
+      const box = (await locator.boundingBox())!;
+      const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+      const onTop = await page.evaluate(([px, py]) => {
+        const hit = document.elementFromPoint(px!, py!);
+        return hit?.closest('button')?.textContent ?? hit?.outerHTML.slice(0, 80);
+      }, [x, y]);
+      expect(onTop).toBe(await locator.textContent());
+      await page.touchscreen.tap(x, y);
+    };
+    await tapWhereShown(page.getByRole('button', { name: 'B is better', exact: true }));
+    await tapWhereShown(page.getByRole('radio', { name: 'B slightly better (+1)' }));
+    await tapWhereShown(page.getByRole('button', { name: 'Submit', exact: true }));
+    await expect(page.getByTestId('progress-text')).toHaveText(new RegExp(`^${start.done + 1} done`));
+
+    // Guidelines: a drawer over the page, closed by its button.
+    await expect(page.getByRole('region', { name: 'Guidelines' })).toBeHidden();
+    await tapWhereShown(page.getByRole('button', { name: 'Guidelines' }));
+    const drawer = page.getByRole('dialog', { name: 'Guidelines' });
+    await expect(drawer).toBeInViewport();
+    await expect(drawer).toContainText('version');
+    await tapWhereShown(drawer.getByRole('button', { name: 'Close' }));
+    await expect(drawer).toHaveCount(0);
+
+    // Ranking by touch (dnd-kit's touch sensor): press B's handle, hold, slide it above A.
+    await page.setViewportSize({ width: 390, height: 2600 }); // both cards in view for the slide
+    await page.goto(`/projects/${ranking}/annotate`);
+    const card = (label: string) => page.locator('li[id^="rank-card-"]', { has: page.getByRole('button', { name: `Drag response ${label}` }) });
+    await expect(card('B')).toHaveAttribute('aria-label', 'Response B, rank 2');
+    const from = (await page.getByRole('button', { name: 'Drag response B' }).boundingBox())!;
+    const to = (await page.getByRole('button', { name: 'Drag response A' }).boundingBox())!;
+    const cdp = await page.context().newCDPSession(page);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', x: number, y: number) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+    const x = from.x + from.width / 2;
+    await touch('touchStart', x, from.y + from.height / 2);
+    await page.waitForTimeout(300); // past the sensor's press delay
+    for (let k = 1; k <= 20; k++) await touch('touchMove', x, from.y + from.height / 2 + ((to.y - 30 - from.y) * k) / 20);
+    await touch('touchEnd', x, to.y - 30);
+    await expect(card('B')).toHaveAttribute('aria-label', 'Response B, rank 1');
   });
 });

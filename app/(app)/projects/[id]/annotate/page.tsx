@@ -14,7 +14,7 @@ export default async function AnnotatePage({ params }: { params: Promise<{ id: s
   if (actor.role !== 'admin' && project.memberRole === null) return <Forbidden what="Only members of this project can annotate it." />;
   return (
     <div className="space-y-4">
-      <div className="flex items-baseline justify-between">
+      <div className="flex flex-wrap items-baseline justify-between gap-x-4">
         <h1 className="text-xl font-semibold">Annotate: {project.name}</h1>
         <Link className="text-sm text-indigo-700 underline" href={`/projects/${project.id}`}>
           Back to the project

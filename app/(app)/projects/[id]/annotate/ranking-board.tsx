@@ -1,6 +1,6 @@
 'use client';
 
-import { closestCenter, DndContext, KeyboardSensor, PointerSensor, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
+import { closestCenter, DndContext, KeyboardSensor, MouseSensor, TouchSensor, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
 import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
 import type { KeyboardEvent, ReactNode } from 'react';
@@ -29,11 +29,16 @@ type Props = {
 };
 
 /**
- * Ranking by drag and drop (dnd-kit, pointer and keyboard sensors) and fully by keyboard:
- * on a focused card, Alt+↑/↓ moves it, T ties it with the card above; the buttons do the same.
+ * Ranking by drag and drop (dnd-kit: mouse, touch and keyboard sensors) and fully by keyboard:
+ * Alt+↑/↓ moves the card holding focus, T ties a focused card with the card above; the buttons do the same.
  */
 export function RankingBoard({ state, onChange, labels, render }: Props) {
-  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 4 } }), useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }));
+  // Mouse and touch apart (dnd-kit's advice): on a phone a card's handle drags after a short press, and the page still scrolls.
+  const sensors = useSensors(
+    useSensor(MouseSensor, { activationConstraint: { distance: 4 } }),
+    useSensor(TouchSensor, { activationConstraint: { delay: 150, tolerance: 8 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
+  );
   const groups = rankingGroups(state);
   const rankOf = new Map<number, number>();
   groups.forEach((g, i) => g.forEach((id) => rankOf.set(id, i + 1)));
@@ -106,14 +111,14 @@ function SortableCard({
 }) {
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id });
   const onKeyDown = (e: KeyboardEvent<HTMLLIElement>) => {
-    if (e.target !== e.currentTarget) return;
+    // Alt+↑/↓ from anywhere on the card (its ratings too); T on the card itself.
     if (e.altKey && e.key === 'ArrowUp') {
       e.preventDefault();
       onMove(-1);
     } else if (e.altKey && e.key === 'ArrowDown') {
       e.preventDefault();
       onMove(1);
-    } else if (e.key === 't' || e.key === 'T') {
+    } else if ((e.key === 't' || e.key === 'T') && e.target === e.currentTarget) {
       e.preventDefault();
       onToggleTie();
     }
@@ -123,13 +128,14 @@ function SortableCard({
       ref={setNodeRef}
       id={`rank-card-${id}`}
       tabIndex={0}
+      data-response=""
       aria-label={`Response ${label}, rank ${rank}${tied ? ', tied with the one above' : ''}`}
       onKeyDown={onKeyDown}
       style={{ transform: CSS.Transform.toString(transform), transition }}
       className={`rounded-lg border bg-white p-3 shadow-sm ${tied ? 'ml-6 border-amber-300' : 'border-slate-200'} ${isDragging ? 'opacity-70 ring-2 ring-indigo-400' : ''}`}
     >
       <div className="mb-2 flex flex-wrap items-center gap-2 text-sm">
-        <button type="button" ref={setActivatorNodeRef} {...attributes} {...listeners} aria-label={`Drag response ${label}`} className="cursor-grab rounded border border-slate-300 px-2 py-0.5 text-slate-600">
+        <button type="button" ref={setActivatorNodeRef} {...attributes} {...listeners} aria-label={`Drag response ${label}`} className="cursor-grab touch-manipulation rounded border border-slate-300 px-3 py-1 text-slate-600">
           ⠿
         </button>
         <span className="font-semibold">

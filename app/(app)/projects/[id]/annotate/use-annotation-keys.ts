@@ -2,7 +2,18 @@
 
 import { useEffect } from 'react';
 import type { AnnotationTask } from '@/db/queries/annotation';
-import { CHOICES, STRENGTHS, type Winner } from './task-parts';
+import { CHOICES, RATING_GROUP, STRENGTHS, type Winner } from './task-parts';
+
+/** Focuses the response after the one holding focus (the first when none does): its first rating, else the response itself. */
+function focusNextResponse(): void {
+  const responses = Array.from(document.querySelectorAll<HTMLElement>('[data-response]'));
+  if (responses.length === 0) return;
+  const current = responses.findIndex((r) => r.contains(document.activeElement));
+  const next = responses[(current + 1) % responses.length]!;
+  const rating = next.querySelector<HTMLElement>(`[${RATING_GROUP}] [tabindex="0"]`);
+  (rating ?? next).focus();
+  (rating ?? next).scrollIntoView({ block: 'nearest' });
+}
 
 type Keys = {
   task: AnnotationTask | null;
@@ -16,8 +27,9 @@ type Keys = {
 };
 
 /**
- * Keyboard first: 1–4 choose, Q/W/E set the strength, Enter submits (Ctrl+Enter inside a text box),
- * S skips, ? toggles the shortcut sheet, Esc closes it. Ranking cards handle their own keys.
+ * Keyboard first: 1–4 choose, Q/W/E set the strength, N goes to the next response, Enter submits
+ * (Ctrl+Enter inside a text box), S skips, ? toggles the shortcut sheet, Esc closes it. Ranking cards and
+ * rating groups handle their own keys (a digit in a rating group rates; it does not choose).
  */
 export function useAnnotationKeys({ task, ready, submit, skip, choose, setStrength, toggleShortcuts, closeShortcuts }: Keys): void {
   useEffect(() => {
@@ -51,6 +63,11 @@ export function useAnnotationKeys({ task, ready, submit, skip, choose, setStreng
       if (key === 's') {
         e.preventDefault();
         void skip();
+        return;
+      }
+      if (key === 'n') {
+        e.preventDefault();
+        focusNextResponse();
         return;
       }
       if (task.kind === 'pair') {

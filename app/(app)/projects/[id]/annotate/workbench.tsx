@@ -7,9 +7,9 @@ import { putInOutbox, readOutbox, removeFromOutbox, sendJudgment, type PendingJu
 import { Markdown } from '@/app/_components/markdown';
 import { Button, cn, ErrorText, ProgressBar } from '@/app/_components/ui';
 import { RankingBoard, rankingGroups, stateFromGroups, type RankingState } from './ranking-board';
-import { PairControls } from './pair-controls';
+import { ChoiceButtons, PairControls } from './pair-controls';
 import { useAnnotationKeys } from './use-annotation-keys';
-import { Conversation, describeAnswer, LETTERS, RatingsGrid, ShortcutSheet, type Winner } from './task-parts';
+import { Conversation, describeAnswer, FieldProblem, LETTERS, listOf, RatingsGrid, ShortcutSheet, type Problems, type Winner } from './task-parts';
 
 type Ratings = Record<string, Record<string, number>>;
 type Answer = { winner: Winner | null; strength: number | null; justification: string; ranking: RankingState; ratings: Ratings };
@@ -36,6 +36,17 @@ async function api<T>(url: string, init?: RequestInit): Promise<T> {
   return body;
 }
 
+function GuidelinesText({ guidelines, version }: { guidelines: string; version: number }) {
+  return (
+    <>
+      <h2 className="mb-2 flex items-baseline justify-between text-sm font-semibold">
+        Guidelines <span className="text-xs font-normal text-slate-500">version {version}</span>
+      </h2>
+      {guidelines.trim() ? <Markdown>{guidelines}</Markdown> : <p className="text-sm text-slate-500">No guidelines yet.</p>}
+    </>
+  );
+}
+
 export function Workbench({ projectId, guidelines, guidelinesVersion }: { projectId: number; guidelines: string; guidelinesVersion: number }) {
   const [task, setTask] = useState<AnnotationTask | null>(null);
   const [state, setState] = useState<'loading' | 'ready' | 'done' | 'error'>('loading');
@@ -47,7 +58,13 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
   const [saving, setSaving] = useState(false);
   const [unsent, setUnsent] = useState(0);
   const [showGuidelines, setShowGuidelines] = useState(true);
+  /** Set by a refused submit: from then on each unmet requirement shows beside its control until met. */
+  const [attempted, setAttempted] = useState(false);
+  const submitRef = useRef<HTMLButtonElement>(null);
   const [showShortcuts, setShowShortcuts] = useState(false);
+  /** Below the desktop layout the guidelines open in a drawer over the page instead of the side column. */
+  const [guidelinesDrawer, setGuidelinesDrawer] = useState(false);
+  const toggleGuidelines = () => (window.matchMedia('(min-width: 1024px)').matches ? setShowGuidelines((v) => !v) : setGuidelinesDrawer((v) => !v));
   const judgmentId = useRef<string>('');
   const shownAt = useRef<number>(0);
   const busy = useRef(false);
@@ -60,6 +77,7 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
   const show = useCallback((next: AnnotationTask | null) => {
     setTask(next);
     setMessage('');
+    setAttempted(false);
     if (next) {
       judgmentId.current = next.previous?.judgmentId ?? crypto.randomUUID();
       shownAt.current = performance.now();
@@ -119,24 +137,28 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
   const wantsRatings = !!task && (task.kind === 'rating' || (settings!.tasks.includes('rating') && settings!.attributes.length > 0));
   const decisive = answer?.winner === 'a' || answer?.winner === 'b';
 
-  const problems = useMemo(() => {
-    if (!task || !answer || !settings) return [];
-    const out: string[] = [];
+  const problems = useMemo((): Problems => {
+    const out: Problems = { ratings: new Map() };
+    if (!task || !answer || !settings) return out;
     if (task.kind === 'pair') {
-      if (!answer.winner) out.push('choose A is better, B is better, Tie or Both bad');
-      if (decisive && settings.strengthScale !== 'off' && !answer.strength) out.push('choose how much better');
-      if (settings.justification === 'required' && !answer.justification.trim()) out.push('write a justification');
+      if (!answer.winner) out.winner = 'choose A is better, B is better, Tie or Both bad';
+      if (decisive && settings.strengthScale !== 'off' && !answer.strength) out.strength = settings.strengthScale === '7' ? `choose how much better on the line (${answer.winner === 'a' ? '−1 to −3' : '+1 to +3'})` : 'choose how much better';
+      if (settings.justification === 'required' && !answer.justification.trim()) out.justification = 'write a justification';
     }
     if (wantsRatings) {
-      for (const r of task.responses) for (const a of settings.attributes) if (answer.ratings[String(r.id)]?.[a] === undefined) out.push(`rate ${a} of response ${labels.get(r.id)}`);
+      for (const r of task.responses) {
+        const missing = settings.attributes.filter((a) => answer.ratings[String(r.id)]?.[a] === undefined);
+        if (missing.length) out.ratings.set(r.id, `rate ${listOf(missing)} of response ${labels.get(r.id)}`);
+      }
     }
     return out;
   }, [task, answer, settings, decisive, wantsRatings, labels]);
+  const problemCount = [problems.winner, problems.strength, problems.justification].filter(Boolean).length + problems.ratings.size;
 
   const submit = useCallback(async () => {
     if (!task || !answer || busy.current) return;
-    if (problems.length) {
-      setMessage(`Not yet: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}.`);
+    if (problemCount) {
+      setAttempted(true);
       return;
     }
     busy.current = true;
@@ -169,7 +191,7 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
     }
     await loadNext();
     await refreshHistory();
-  }, [task, answer, problems, decisive, wantsRatings, projectId, loadNext, refreshHistory]);
+  }, [task, answer, problemCount, decisive, wantsRatings, projectId, loadNext, refreshHistory]);
 
   const skip = useCallback(async () => {
     if (!task || busy.current) return;
@@ -203,7 +225,7 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
   const choose = useCallback((winner: Winner) => setAnswer((a) => (a ? { ...a, winner, strength: winner === 'a' || winner === 'b' ? a.strength : null } : a)), []);
   const setStrength = useCallback((strength: number) => setAnswer((a) => (a && (a.winner === 'a' || a.winner === 'b') ? { ...a, strength } : a)), []);
 
-  useAnnotationKeys({ task, ready: state === 'ready', submit, skip, choose, setStrength, toggleShortcuts: () => setShowShortcuts((v) => !v), closeShortcuts: () => setShowShortcuts(false) });
+  useAnnotationKeys({ task, ready: state === 'ready', submit, skip, choose, setStrength, toggleShortcuts: () => setShowShortcuts((v) => !v), closeShortcuts: () => (setShowShortcuts(false), setGuidelinesDrawer(false)) });
 
   const responseBody = (id: number) => {
     const r = task?.responses.find((x) => x.id === id);
@@ -211,12 +233,16 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
   };
   const ratingsFor = (id: number) =>
     wantsRatings && answer ? (
-      <RatingsGrid
-        label={labels.get(id) ?? ''}
-        attributes={settings!.attributes}
-        values={answer.ratings[String(id)] ?? {}}
-        onChange={(attribute, value) => setAnswer((a) => (a ? { ...a, ratings: { ...a.ratings, [String(id)]: { ...a.ratings[String(id)], [attribute]: value } } } : a))}
-      />
+      <>
+        <RatingsGrid
+          label={labels.get(id) ?? ''}
+          attributes={settings!.attributes}
+          values={answer.ratings[String(id)] ?? {}}
+          onChange={(attribute, value) => setAnswer((a) => (a ? { ...a, ratings: { ...a.ratings, [String(id)]: { ...a.ratings[String(id)], [attribute]: value } } } : a))}
+          onDone={() => submitRef.current?.focus()}
+        />
+        <FieldProblem text={attempted ? problems.ratings.get(id) : undefined} />
+      </>
     ) : null;
 
   const done = progress?.done ?? 0;
@@ -226,12 +252,12 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
       <div className="min-w-0 space-y-4">
         <div className="space-y-1">
-          <div className="flex items-center justify-between text-sm text-slate-600">
+          <div className="flex flex-wrap items-center justify-between gap-2 text-sm text-slate-600">
             <span data-testid="progress-text">
               {done} done · {remaining} remaining
             </span>
             <span className="flex gap-2">
-              <Button variant="secondary" type="button" onClick={() => setShowGuidelines((s) => !s)} aria-expanded={showGuidelines}>
+              <Button variant="secondary" type="button" onClick={toggleGuidelines}>
                 Guidelines
               </Button>
               <Button variant="secondary" type="button" onClick={() => setShowShortcuts(true)}>
@@ -276,7 +302,7 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
             {task.kind === 'pair' ? (
               <div className="grid gap-4 md:grid-cols-2">
                 {task.responses.map((r, i) => (
-                  <section key={r.id} aria-label={`Response ${LETTERS[i]}`} className={cn('min-w-0 rounded-lg border bg-white p-4 shadow-sm', answer.winner === (i === 0 ? 'a' : 'b') ? 'border-indigo-400 ring-1 ring-indigo-300' : 'border-slate-200')}>
+                  <section key={r.id} aria-label={`Response ${LETTERS[i]}`} data-response="" tabIndex={-1} className={cn('min-w-0 rounded-lg border bg-white p-4 shadow-sm', answer.winner === (i === 0 ? 'a' : 'b') ? 'border-indigo-400 ring-1 ring-indigo-300' : 'border-slate-200')}>
                     <h3 className="mb-2 text-sm font-semibold text-slate-500">Response {LETTERS[i]}</h3>
                     <div className="max-h-[32rem] overflow-y-auto">{responseBody(r.id)}</div>
                     {ratingsFor(r.id)}
@@ -303,7 +329,7 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
             {task.kind === 'rating' ? (
               <div className="space-y-3">
                 {task.responses.map((r, i) => (
-                  <section key={r.id} aria-label={`Response ${LETTERS[i]}`} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+                  <section key={r.id} aria-label={`Response ${LETTERS[i]}`} data-response="" tabIndex={-1} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
                     <h3 className="mb-2 text-sm font-semibold text-slate-500">Response {LETTERS[i]}</h3>
                     {responseBody(r.id)}
                     {ratingsFor(r.id)}
@@ -319,28 +345,33 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
                 onStrength={setStrength}
                 onLikert={(winner, strength) => setAnswer((a) => (a ? { ...a, winner, strength } : a))}
                 onJustification={(justification) => setAnswer((a) => (a ? { ...a, justification } : a))}
+                problems={attempted ? problems : { ratings: new Map() }}
               />
             ) : null}
             {message ? <ErrorText>{message}</ErrorText> : null}
-            <div className="flex items-center gap-2">
-              <Button type="submit" disabled={saving} aria-keyshortcuts="Enter">
+            {/* On a phone the answer bar sticks to the bottom of the screen: the choices and Submit always in reach. */}
+            <div className="sticky bottom-0 z-10 -mx-3 flex flex-wrap items-center gap-2 border-t border-slate-200 bg-white/95 px-3 py-2 md:static md:mx-0 md:border-0 md:bg-transparent md:p-0">
+              {task.kind === 'pair' ? <ChoiceButtons winner={answer.winner} onChoose={choose} compact className="basis-full md:hidden" /> : null}
+              <Button ref={submitRef} type="submit" disabled={saving} aria-keyshortcuts="Enter">
                 Submit
               </Button>
               <Button type="button" variant="secondary" onClick={() => void skip()} aria-keyshortcuts="S">
                 Skip
               </Button>
               {saving ? <span className="text-sm text-slate-500">Saving…</span> : null}
+              {attempted && problemCount ? (
+                <span className="text-sm text-rose-700">
+                  {problemCount} thing{problemCount === 1 ? '' : 's'} left, marked above
+                </span>
+              ) : null}
             </div>
           </form>
         ) : null}
       </div>
       <aside className="space-y-4">
         {showGuidelines ? (
-          <section aria-label="Guidelines" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
-            <h2 className="mb-2 flex items-baseline justify-between text-sm font-semibold">
-              Guidelines <span className="text-xs font-normal text-slate-500">version {guidelinesVersion}</span>
-            </h2>
-            {guidelines.trim() ? <Markdown>{guidelines}</Markdown> : <p className="text-sm text-slate-500">No guidelines yet.</p>}
+          <section aria-label="Guidelines" className="hidden rounded-lg border border-slate-200 bg-white p-4 shadow-sm lg:block">
+            <GuidelinesText guidelines={guidelines} version={guidelinesVersion} />
           </section>
         ) : null}
         <section aria-label="Your recent answers" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
@@ -362,6 +393,18 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
         </section>
       </aside>
       {showShortcuts ? <ShortcutSheet onClose={() => setShowShortcuts(false)} /> : null}
+      {guidelinesDrawer ? (
+        <div role="dialog" aria-modal="true" aria-label="Guidelines" className="fixed inset-0 z-20 flex justify-end bg-slate-900/40 lg:hidden" onClick={(e) => e.target === e.currentTarget && setGuidelinesDrawer(false)}>
+          <div className="h-full w-full max-w-sm overflow-y-auto bg-white p-4 shadow-xl">
+            <div className="mb-2 flex justify-end">
+              <Button variant="secondary" type="button" onClick={() => setGuidelinesDrawer(false)} autoFocus>
+                Close
+              </Button>
+            </div>
+            <GuidelinesText guidelines={guidelines} version={guidelinesVersion} />
+          </div>
+        </div>
+      ) : null}
     </div>
   );
 }
