@@ -39,7 +39,7 @@ export const jobCommands: Command[] = [
         projectId: values.project === undefined ? undefined : parseValue(idSchema, values.project, '--project'),
         status: values.status === undefined ? undefined : [parseValue(z.enum(JOB_STATUSES), values.status, '--status')],
       });
-      emit(io, jobs, table(jobs.map((j) => ({ ...j, progress: percent(j.progress), project: j.projectName ?? '' })), ['id', 'kind', 'status', 'progress', 'project', 'message']));
+      emit(io, jobs, table(jobs.map((j) => ({ ...j, progress: percent(j.progress), project: j.projectName ?? '', subject: j.subject?.name ?? '' })), ['id', 'kind', 'subject', 'status', 'progress', 'project', 'message']));
     },
   },
   {

@@ -4,7 +4,7 @@ import { AppError, isAppError } from '@/lib/errors';
 import { enqueueJob, requestJobCancel } from './queue';
 import { JOB_DEFINITIONS, type JobKind, type JobPayloadInput } from '@/lib/jobs/registry';
 import type { JobStatus } from '@/lib/jobs/statuses';
-import { jobMetrics, jobs, projectMembers, projects, type Job } from '../schema';
+import { jobMetrics, jobs, models, projectMembers, projects, type Job } from '../schema';
 import { db } from '../client';
 import { assertCanManageProject } from './projects';
 import { waitingFor, type LiveWorkerKinds } from '@/lib/jobs/waiting-for';
@@ -26,12 +26,32 @@ export type JobView = {
   lockedBy: string | null;
   /** For a queued job no live worker can take: what it waits for (db/queries/workers.ts); null otherwise. */
   waitingFor: string | null;
+  /** The reward model or policy the job trains or uses (payload.modelId), by name, so pages need not say "model 2". */
+  subject: JobSubject | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
 };
 
-function toView(job: Job, projectName: string | null, live: LiveWorkerKinds | null): JobView {
+export type JobSubject = { modelId: number; name: string; kind: string };
+
+/** The subjects of these jobs, by job id: the model rows their payloads name. */
+async function jobSubjects(rows: readonly Job[]): Promise<Map<number, JobSubject>> {
+  const modelIdOf = (job: Job): number | null => {
+    const id = (job.payload as { modelId?: unknown } | null)?.modelId;
+    return typeof id === 'number' ? id : null;
+  };
+  const ids = [...new Set(rows.map(modelIdOf).filter((id): id is number => id !== null))];
+  if (ids.length === 0) return new Map();
+  const found = await db().select({ modelId: models.id, name: models.name, kind: models.kind }).from(models).where(inArray(models.id, ids));
+  const byId = new Map(found.map((m) => [m.modelId, m]));
+  return new Map(rows.flatMap((job) => {
+    const subject = byId.get(modelIdOf(job) ?? -1);
+    return subject ? [[job.id, subject] as const] : [];
+  }));
+}
+
+function toView(job: Job, projectName: string | null, live: LiveWorkerKinds | null, subject: JobSubject | null): JobView {
   const definition = (JOB_DEFINITIONS as Record<string, { title: string } | undefined>)[job.kind];
   return {
     id: job.id,
@@ -48,6 +68,7 @@ function toView(job: Job, projectName: string | null, live: LiveWorkerKinds | nu
     result: job.result,
     lockedBy: job.lockedBy,
     waitingFor: job.status === 'queued' && live ? waitingFor(job.kind, live) : null,
+    subject,
     createdAt: job.createdAt,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
@@ -78,7 +99,8 @@ export async function listJobsForActor(actor: Actor, options: { projectId?: numb
     .orderBy(desc(jobs.id))
     .limit(options.limit ?? 50);
   const live = rows.some((r) => r.job.status === 'queued') ? await liveWorkerKinds() : null;
-  return rows.map((r) => toView(r.job, r.projectName, live));
+  const subjects = await jobSubjects(rows.map((r) => r.job));
+  return rows.map((r) => toView(r.job, r.projectName, live, subjects.get(r.job.id) ?? null));
 }
 
 export async function getJobForActor(actor: Actor, jobId: number): Promise<JobView> {
@@ -89,7 +111,8 @@ export async function getJobForActor(actor: Actor, jobId: number): Promise<JobVi
     .where(and(eq(jobs.id, jobId), visibility(actor)))
     .limit(1);
   if (!row) throw new AppError('not-found', `job ${jobId} not found`);
-  return toView(row.job, row.projectName, row.job.status === 'queued' ? await liveWorkerKinds() : null);
+  const subjects = await jobSubjects([row.job]);
+  return toView(row.job, row.projectName, row.job.status === 'queued' ? await liveWorkerKinds() : null, subjects.get(row.job.id) ?? null);
 }
 
 /**

@@ -10,25 +10,33 @@ test('a researcher signs in, opens the demo project, starts a job, watches it fi
   await expect(page.getByRole('heading', { name: 'Demo: helpfulness of five assistants' })).toBeVisible();
   await expect(page.getByText('No statistics yet.')).toBeVisible();
 
+  // The user stays on the project: the job's progress shows under the button (Server-Sent Events), and the
+  // statistics appear when it ends, without a reload.
+  const projectUrl = page.url();
   await page.getByRole('button', { name: 'Recompute statistics' }).click();
-  await expect(page).toHaveURL(/\/jobs\/\d+$/);
-  await expect(page.getByRole('heading', { name: /Job #\d+: Recompute project statistics/ })).toBeVisible();
-  // The status arrives over Server-Sent Events from the worker's progress, without a reload.
-  await expect(page.getByTestId('job-status')).toHaveText('succeeded', { timeout: 30_000 });
-  await expect(page.getByRole('progressbar', { name: 'Job progress' })).toHaveAttribute('aria-valuenow', '100');
-  await expect(page.getByText(/comparisons, 5 systems/).first()).toBeVisible();
-
-  await page.getByRole('link', { name: 'Demo: helpfulness of five assistants' }).click();
+  await expect(page.getByTestId('followed-job')).toContainText('Statistics recomputed.', { timeout: 30_000 });
+  expect(page.url()).toBe(projectUrl);
   await expect(page.getByRole('cell', { name: 'atlas-70b' })).toBeVisible();
   await expect(page.getByRole('cell', { name: 'ember-3b' })).toBeVisible();
+
+  // The job page says what it produced, with links, and when it ran.
+  await page.getByTestId('followed-job').getByRole('link', { name: /^job #\d+$/ }).click();
+  await expect(page.getByRole('heading', { name: /Job #\d+: Recompute project statistics/ })).toBeVisible();
+  await expect(page.getByTestId('job-status')).toHaveText('succeeded');
+  await expect(page.getByRole('progressbar', { name: 'Job progress' })).toHaveAttribute('aria-valuenow', '100');
+  const result = page.getByRole('region', { name: 'Result' });
+  await expect(result).toContainText(/Statistics over \d+ comparisons of 5 systems/);
+  await expect(page.getByTestId('job-duration')).toHaveText(/^\d+ (s|min \d+ s)$/);
+  await expect(page.getByRole('definition').filter({ hasText: 'not yet' })).toHaveCount(0);
+  await result.getByRole('link', { name: 'Open the project' }).click();
+  await expect(page.getByRole('heading', { name: 'Demo: helpfulness of five assistants' })).toBeVisible();
 
   await page.getByRole('link', { name: 'Leaderboard' }).click();
   await expect(page.getByText('No leaderboard computed yet.')).toBeVisible();
   await page.getByLabel('Bootstrap rounds').fill('50');
   await page.getByRole('button', { name: 'Compute leaderboard' }).click();
-  await expect(page.getByTestId('job-status')).toHaveText('succeeded', { timeout: 30_000 });
-  await page.goBack();
-  await page.reload();
+  // The leaderboard appears on this page when its job ends.
+  await expect(page.getByTestId('followed-job')).toContainText('Leaderboard computed', { timeout: 30_000 });
   await expect(page.getByRole('heading', { name: 'Bradley–Terry (Chatbot Arena)' })).toBeVisible();
   await expect(page.getByText(/50 bootstrap rounds · seed 0 · L2 prior 0/)).toBeVisible();
   await expect(page.getByRole('img', { name: /^atlas-70b: \d+, interval \d+ to \d+$/ })).toBeVisible();

@@ -73,7 +73,20 @@ test('a researcher fine-tunes the local checkpoint as a reward model with LoRA, 
   await page.getByLabel('Name (optional)').fill('fine-tuned llama');
   await page.getByRole('button', { name: 'Train' }).click();
   const table = page.getByRole('table', { name: 'Reward models' });
-  await expect(table.getByRole('row', { name: /fine-tuned llama/ })).toContainText(/ready.*%/, { timeout: 150_000 });
+  await expect(table.getByRole('progressbar', { name: 'Training fine-tuned llama' })).toBeVisible();
+
+  // The model's page, opened while it trains, follows the run and shows the results when it ends: no reload.
+  await table.getByRole('link', { name: 'fine-tuned llama' }).click();
+  await expect(page.getByRole('heading', { name: 'fine-tuned llama' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Held-out evaluation' })).toHaveCount(0);
+  await expect(page.getByTestId('followed-job')).toContainText('Training finished', { timeout: 150_000 });
+  await expect(page.getByRole('heading', { name: 'Held-out evaluation' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Training' }).getByRole('img', { name: 'Training curve' })).toBeVisible();
+  // The curve stays after the run.
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Training' }).getByRole('img', { name: 'Training curve' })).toBeVisible();
+  await page.goBack();
+  await expect(table.getByRole('row', { name: /fine-tuned llama/ })).toContainText(/ready.*%/);
   await expect(table.getByRole('row', { name: /fine-tuned llama/ })).toContainText('bt · fine-tuned tiny-llama, LoRA r 4');
 
   await table.getByRole('link', { name: 'fine-tuned llama' }).click();

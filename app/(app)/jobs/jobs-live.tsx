@@ -28,6 +28,7 @@ export function JobsLive({ initial }: { initial: JobJson[] }) {
             <div>
               <Link href={`/jobs/${job.id}`} className="font-medium">
                 {job.title}
+                {job.subject ? `: ${job.subject.name}` : ''}
               </Link>
               <p className="text-xs text-slate-500">
                 {job.projectName ?? '—'} · {job.waitingFor ?? job.message ?? ''}

@@ -22,6 +22,11 @@ describe('CLI: reward models', () => {
 
     const list = await cli('models', '--project', String(projectId));
     expect(list.stdout).toMatch(new RegExp(`${modelId}\\s+bt .*\\s+bt\\s+ready\\s+wasm`));
+    // The training job names its model (CLI and REST share JobView.subject).
+    const jobsListed = JSON.parse((await cli('jobs', 'list', '--project', String(projectId), '--json')).stdout) as { kind: string; subject: { modelId: number; name: string } | null }[];
+    const trainJob = jobsListed.find((j) => j.kind === 'train-reward-model')!;
+    expect(trainJob.subject?.modelId).toBe(modelId);
+    expect(trainJob.subject?.name).toMatch(/^bt \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
 
     const dir = process.env.ARBITER_DATA_DIR!;
     const pairs = path.join(dir, 'labelled.jsonl');

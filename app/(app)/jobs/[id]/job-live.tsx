@@ -3,7 +3,11 @@ import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { Button, Card, ErrorText, ProgressBar, StatusBadge } from '@/app/_components/ui';
 import { cancelJobAction } from '../actions';
-import type { JobJson, MetricPoint } from '../job-types';
+import { formatDuration, type JobJson, type MetricPoint } from '../job-types';
+import { JobOutcome, subjectHref } from './job-outcome';
+
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' }) : null);
+
 
 const FINAL = ['succeeded', 'failed', 'cancelled'];
 
@@ -13,6 +17,15 @@ export function JobLive({ initial, initialMetrics }: { initial: JobJson; initial
   const [metrics, setMetrics] = useState(initialMetrics);
   const [error, setError] = useState('');
   const isFinal = FINAL.includes(job.status);
+  /** The clock a running job's duration counts to, ticking each second while it runs. */
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    if (isFinal) return;
+    const tick = () => setNow(Date.now());
+    tick();
+    const timer = setInterval(tick, 1000);
+    return () => clearInterval(timer);
+  }, [isFinal]);
 
   useEffect(() => {
     if (FINAL.includes(initial.status)) return;
@@ -34,6 +47,14 @@ export function JobLive({ initial, initialMetrics }: { initial: JobJson; initial
       <div className="flex items-center gap-3">
         <h1 className="text-2xl font-semibold">
           Job #{job.id}: {job.title}
+          {job.subject ? (
+            <>
+              {' · '}
+              <Link className="text-indigo-700 underline" href={subjectHref(job) ?? '#'}>
+                {job.subject.name}
+              </Link>
+            </>
+          ) : null}
         </h1>
         <StatusBadge status={job.status} />
       </div>
@@ -52,6 +73,24 @@ export function JobLive({ initial, initialMetrics }: { initial: JobJson; initial
               page lists those running.
             </p>
           ) : null}
+          <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-sm sm:grid-cols-4" aria-label="Times">
+            <div>
+              <dt className="text-xs text-slate-500">Queued</dt>
+              <dd>{when(job.createdAt)}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Started</dt>
+              <dd>{when(job.startedAt) ?? 'not yet'}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Finished</dt>
+              <dd>{when(job.finishedAt) ?? (isFinal ? '—' : 'running')}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Duration</dt>
+              <dd data-testid="job-duration">{job.startedAt && (job.finishedAt || now) ? formatDuration((job.finishedAt ? Date.parse(job.finishedAt) : now!) - Date.parse(job.startedAt)) : '—'}</dd>
+            </div>
+          </dl>
           <p className="text-xs text-slate-500">
             attempt {job.attempts}/{job.maxAttempts}
             {job.lockedBy ? ` · worker ${job.lockedBy}` : ''}
@@ -89,11 +128,7 @@ export function JobLive({ initial, initialMetrics }: { initial: JobJson; initial
           </dl>
         </Card>
       ) : null}
-      {job.result ? (
-        <Card title="Result">
-          <pre className="overflow-x-auto text-xs">{JSON.stringify(job.result, null, 2)}</pre>
-        </Card>
-      ) : null}
+      <JobOutcome job={job} />
     </div>
   );
 }

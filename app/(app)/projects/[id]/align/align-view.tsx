@@ -273,7 +273,7 @@ export function AlignView({ projectId, initialPolicies, rewardModels, checkpoint
             </thead>
             <tbody>
               {policies.map((p) => (
-                <tr key={p.id} className="border-t border-slate-100 align-top">
+                <tr key={p.id} id={`policy-${p.id}`} className="border-t border-slate-100 align-top">
                   <td className="py-1">
                     <input type="checkbox" aria-label={`Compare ${p.name}`} disabled={p.status !== 'ready'} checked={compare.includes(p.id)} onChange={(e) => setCompare((c) => (e.target.checked ? [...c, p.id] : c.filter((x) => x !== p.id)))} />
                   </td>

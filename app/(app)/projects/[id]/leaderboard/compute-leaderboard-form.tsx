@@ -1,5 +1,5 @@
 'use client';
-import { useRouter } from 'next/navigation';
+import { FollowedJobStatus, useFollowJob } from '@/app/_lib/use-follow-job';
 import { useSubmit } from '@/app/_lib/use-submit';
 import { Button, ErrorText, Field, Select } from '@/app/_components/ui';
 import { computeLeaderboardAction } from '../../actions';
@@ -14,8 +14,9 @@ const METHODS = [
 ];
 
 export function ComputeLeaderboardForm({ projectId }: { projectId: number }) {
-  const router = useRouter();
   const { pending, error, submit } = useSubmit();
+  const { job, follow } = useFollowJob();
+  const running = job !== null && (job.status === 'queued' || job.status === 'running');
   return (
     <form
       className="grid gap-3 md:grid-cols-[2fr_1fr_1fr_auto] md:items-end"
@@ -25,18 +26,19 @@ export function ComputeLeaderboardForm({ projectId }: { projectId: number }) {
         void submit(async () => {
           const result = await computeLeaderboardAction({ projectId, method: String(form.get('method')), rounds: String(form.get('rounds')), seed: String(form.get('seed')) });
           if (!result.ok) return result.error;
-          router.push(`/jobs/${result.data.jobId}`);
+          follow(result.data.jobId);
         });
       }}
     >
       <Select label="Method" name="method" options={METHODS} defaultValue="bt" />
       <Field label="Bootstrap rounds" name="rounds" type="number" min={0} max={2000} defaultValue={100} />
       <Field label="Seed" name="seed" type="number" min={0} defaultValue={0} />
-      <Button type="submit" disabled={pending}>
+      <Button type="submit" disabled={pending || running}>
         Compute leaderboard
       </Button>
       <div className="md:col-span-4">
         <ErrorText>{error}</ErrorText>
+        <FollowedJobStatus job={job} doneText="Leaderboard computed; it is shown below." />
       </div>
     </form>
   );

@@ -9,6 +9,7 @@ import { Card } from '@/app/_components/ui';
 import { ReliabilityChart, type ReliabilityBin } from '../charts';
 import { belowBaseline, kindLabel } from '../model-labels';
 import { FlaggedPairs, ScoreForm } from './model-actions';
+import { ModelTraining } from './model-training';
 
 export const metadata: Metadata = { title: 'Reward model' };
 export const dynamic = 'force-dynamic';
@@ -51,6 +52,7 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
         {fineTuned ? ` · ${m.featurizer!.slice('fine-tune:'.length).split(':')[0]} fine-tuned${m.lora ? ` with LoRA (r ${m.lora.rank}, alpha ${m.lora.alpha}, ${m.lora.targets.join(', ')})` : ' in full'}` : ''}
       </ProjectPageHeader>
       {model.status === 'failed' ? <p className="text-sm text-rose-700">{m.error ?? model.job?.lastError}</p> : null}
+      {model.jobId ? <ModelTraining jobId={model.jobId} training={model.status === 'training'} /> : null}
       {e ? (
         <Card title="Held-out evaluation">
           <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm md:grid-cols-4">

@@ -1,0 +1,27 @@
+'use client';
+import { useEffect } from 'react';
+import { FollowedJobStatus, useFollowJob } from '@/app/_lib/use-follow-job';
+import { useJobMetrics } from '@/app/_lib/use-job-metrics';
+import { TrainingCurve } from '../charts';
+
+const CURVE = ['loss', 'test_accuracy'] as const;
+
+/**
+ * A model page's training run: while it trains, its progress and curve update live (the job's SSE stream and
+ * metrics) and the page's results load by themselves when it ends; after the run the curve stays.
+ */
+export function ModelTraining({ jobId, training }: { jobId: number; training: boolean }) {
+  const { job, follow } = useFollowJob();
+  useEffect(() => {
+    if (training) follow(jobId);
+  }, [training, jobId, follow]);
+  const running = training && (job === null || job.status === 'queued' || job.status === 'running');
+  const points = useJobMetrics(jobId, CURVE, running);
+  return (
+    <section aria-label="Training" className="space-y-2 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+      <h2 className="text-base font-semibold text-slate-800">Training curve</h2>
+      {training ? <FollowedJobStatus job={job} doneText="Training finished; the results are below." /> : null}
+      {points.length ? <TrainingCurve points={points} /> : <p className="text-xs text-slate-500">{running ? 'Waiting for the first epoch…' : 'This run recorded no curve.'}</p>}
+    </section>
+  );
+}
