@@ -30,6 +30,9 @@ test.describe('the annotation workbench', () => {
     const demo = projectId(/helpfulness of five/);
     await signIn(page, 'pat@e2e.test', 'pat-password');
     await page.getByRole('link', { name: /Demo: helpfulness of five assistants/ }).click();
+    // An annotator's project tabs hold its two pages, and the researchers' settings are not shown.
+    await expect(page.getByRole('navigation', { name: 'Project' }).getByRole('link')).toHaveText(['Overview', 'Annotate']);
+    await expect(page.getByText('Task settings')).toHaveCount(0);
     await page.getByRole('link', { name: 'Start annotating' }).click();
     await expect(page.getByRole('region', { name: 'Response A' })).toBeVisible();
     await expect(page.getByRole('region', { name: 'Response B' })).toBeVisible();

@@ -31,8 +31,14 @@ test('a researcher signs in, opens the demo project, starts a job, watches it fi
   await result.getByRole('link', { name: 'Open the project' }).click();
   await expect(page.getByRole('heading', { name: 'Demo: helpfulness of five assistants' })).toBeVisible();
 
-  await page.getByRole('link', { name: 'Leaderboard' }).click();
+  // The project's pages are tabs on each of them; its settings read as text.
+  const tabs = page.getByRole('navigation', { name: 'Project' });
+  await expect(tabs.getByRole('link')).toHaveText(['Overview', 'Annotate', 'Annotation progress', 'Import', 'Export', 'Leaderboard', 'Quality', 'Models', 'Alignment', 'Settings']);
+  await expect(tabs.getByRole('link', { name: 'Overview' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByLabel('Task settings')).toContainText('Annotations per item');
+  await tabs.getByRole('link', { name: 'Leaderboard' }).click();
   await expect(page.getByText('No leaderboard computed yet.')).toBeVisible();
+  await expect(tabs.getByRole('link', { name: 'Leaderboard' })).toHaveAttribute('aria-current', 'page');
   await page.getByLabel('Bootstrap rounds').fill('50');
   await page.getByRole('button', { name: 'Compute leaderboard' }).click();
   // The leaderboard appears on this page when its job ends.

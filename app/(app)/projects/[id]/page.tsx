@@ -5,6 +5,8 @@ import { getProjectForActor, listProjectMembers } from '@/db/queries/projects';
 import { loadOr404 } from '@/app/_lib/load-or-404';
 import { requireActor } from '@/app/_lib/session';
 import { Card, StatusBadge } from '@/app/_components/ui';
+import { ProjectTabs } from '@/app/_components/project-tabs';
+import { describeSettings } from '@/lib/projects/describe-settings';
 import { AddMemberForm } from './add-member-form';
 import { RecomputeStatsButton } from './recompute-stats-button';
 
@@ -18,6 +20,7 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
   const counts = Object.entries(project.counts);
   return (
     <div className="space-y-6">
+      <ProjectTabs projectId={project.id} canManage={project.canManage} />
       <div>
         <h1 className="text-2xl font-semibold">{project.name}</h1>
         {project.description ? <p className="mt-1 text-sm text-slate-600">{project.description}</p> : null}
@@ -26,41 +29,6 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
             Start annotating
           </Link>
         </p>
-        {project.canManage ? (
-          <p className="mt-2 text-sm">
-            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/annotation`}>
-              Annotation progress
-            </Link>
-            {' · '}
-            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/settings`}>
-              Settings
-            </Link>
-            {' · '}
-            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/import`}>
-              Import
-            </Link>
-            {' · '}
-            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/export`}>
-              Export
-            </Link>
-            {' · '}
-            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/leaderboard`}>
-              Leaderboard
-            </Link>
-            {' · '}
-            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/quality`}>
-              Quality
-            </Link>
-            {' · '}
-            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/models`}>
-              Models
-            </Link>
-            {' · '}
-            <Link className="font-medium text-indigo-700 underline" href={`/projects/${project.id}/align`}>
-              Alignment
-            </Link>
-          </p>
-        ) : null}
       </div>
       <dl className="grid grid-cols-2 gap-3 md:grid-cols-5">
         {counts.map(([name, n]) => (
@@ -137,9 +105,23 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
           </Card>
         </div>
       ) : null}
-      <Card title={`Task settings (guidelines v${project.guidelinesVersion})`}>
-        <pre className="overflow-x-auto text-xs text-slate-700">{JSON.stringify(project.settings, null, 2)}</pre>
-      </Card>
+      {project.canManage ? (
+        <Card title={`Task settings (guidelines v${project.guidelinesVersion})`}>
+          <dl className="grid grid-cols-[auto_1fr] gap-x-6 gap-y-1 text-sm" aria-label="Task settings">
+            {describeSettings(project.settings).map(([label, value]) => (
+              <div key={label} className="contents">
+                <dt className="text-slate-500">{label}</dt>
+                <dd>{value}</dd>
+              </div>
+            ))}
+          </dl>
+          <p className="mt-3 text-sm">
+            <Link className="text-indigo-700 underline" href={`/projects/${project.id}/settings`}>
+              Change the settings
+            </Link>
+          </p>
+        </Card>
+      ) : null}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { getProjectForActor } from '@/db/queries/projects';
 import { loadOr404 } from '@/app/_lib/load-or-404';
 import { requireActor } from '@/app/_lib/session';
 import { Forbidden } from '@/app/_components/forbidden';
+import { ProjectTabs } from '@/app/_components/project-tabs';
 import { Workbench } from './workbench';
 
 export const metadata: Metadata = { title: 'Annotate' };
@@ -14,6 +15,7 @@ export default async function AnnotatePage({ params }: { params: Promise<{ id: s
   if (actor.role !== 'admin' && project.memberRole === null) return <Forbidden what="Only members of this project can annotate it." />;
   return (
     <div className="space-y-4">
+      <ProjectTabs projectId={project.id} canManage={project.canManage} />
       <div className="flex flex-wrap items-baseline justify-between gap-x-4">
         <h1 className="text-xl font-semibold">Annotate: {project.name}</h1>
         <Link className="text-sm text-indigo-700 underline" href={`/projects/${project.id}`}>

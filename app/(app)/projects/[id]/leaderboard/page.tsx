@@ -1,10 +1,10 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { listLatestLeaderboards, type StoredLeaderboard } from '@/db/queries/leaderboards';
 import { getProjectForActor } from '@/db/queries/projects';
 import { loadOr404 } from '@/app/_lib/load-or-404';
 import { requireActor } from '@/app/_lib/session';
 import { Forbidden } from '@/app/_components/forbidden';
+import { ProjectPageHeader } from '@/app/_components/project-page-header';
 import { Card } from '@/app/_components/ui';
 import { ComputeLeaderboardForm } from './compute-leaderboard-form';
 import { Heatmap } from './heatmap';
@@ -81,14 +81,7 @@ export default async function LeaderboardPage({ params }: { params: Promise<{ id
   const boards = await listLatestLeaderboards(id);
   return (
     <div className="space-y-6">
-      <div>
-        <p className="text-sm">
-          <Link className="underline" href={`/projects/${id}`}>
-            {project.name}
-          </Link>
-        </p>
-        <h1 className="text-2xl font-semibold">Leaderboard</h1>
-      </div>
+      <ProjectPageHeader project={project} title="Leaderboard" />
       <Card title="Compute">
         <ComputeLeaderboardForm projectId={id} />
       </Card>

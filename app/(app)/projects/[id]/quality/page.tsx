@@ -1,5 +1,4 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { getProjectForActor } from '@/db/queries/projects';
 import { listAnnotatorWork } from '@/db/queries/annotation-admin';
 import { listPairwiseJudgments, listRatingRows, listRepeatPairs } from '@/db/queries/quality';
@@ -9,6 +8,7 @@ import { qualityReport } from '@/lib/stats/quality-report';
 import { loadOr404 } from '@/app/_lib/load-or-404';
 import { requireActor } from '@/app/_lib/session';
 import { Forbidden } from '@/app/_components/forbidden';
+import { ProjectPageHeader } from '@/app/_components/project-page-header';
 import { Card } from '@/app/_components/ui';
 
 export const metadata: Metadata = { title: 'Quality' };
@@ -42,14 +42,7 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
   const reliability = new Map((r?.reliability?.annotators ?? []).map((a) => [a.annotator, a]));
   return (
     <div className="space-y-6">
-      <div>
-        <p className="text-sm">
-          <Link className="underline" href={`/projects/${project.id}`}>
-            {project.name}
-          </Link>
-        </p>
-        <h1 className="text-2xl font-semibold">Quality</h1>
-      </div>
+      <ProjectPageHeader project={project} title="Quality" />
       {ratings.length ? (
         <Card title="Ratings agreement per attribute (0–4)">
           <table className="w-full text-sm">

@@ -20,7 +20,8 @@ export function ModelTraining({ jobId, training }: { jobId: number; training: bo
   return (
     <section aria-label="Training" className="space-y-2 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
       <h2 className="text-base font-semibold text-slate-800">Training curve</h2>
-      {training ? <FollowedJobStatus job={job} doneText="Training finished; the results are below." /> : null}
+      {/* Still shown after the refresh at the end (which renders this with training false): the run's outcome. */}
+      <FollowedJobStatus job={job} doneText="Training finished; the results are below." />
       {points.length ? <TrainingCurve points={points} /> : <p className="text-xs text-slate-500">{running ? 'Waiting for the first epoch…' : 'This run recorded no curve.'}</p>}
     </section>
   );
