@@ -37,6 +37,25 @@ test('a researcher trains reward models from presets, watches them train, compar
   await table.getByRole('link', { name: 'three members' }).click();
   await expect(page.getByRole('heading', { name: 'three members' })).toBeVisible();
   await expect(page.getByText('Longer response wins')).toBeVisible();
+  // Flagged pairs: 50 a page, sorted on the server by the header the researcher clicks.
+  const flagged = page.getByRole('table', { name: 'Flagged pairs' });
+  const pager = page.getByRole('navigation', { name: 'Flagged pairs pages' });
+  await expect(pager).toContainText(/Page 1 of \d+ · \d+ flagged pairs/);
+  const [, pages, total] = /of (\d+) · (\d+)/.exec((await pager.textContent())!)!.map(Number);
+  await expect(flagged.locator('tbody tr')).toHaveCount(Math.min(50, total!));
+  const strengths = async () => (await flagged.locator('tbody tr td:first-child').allTextContents()).map(Number);
+  const ascending = await strengths();
+  expect(ascending).toEqual([...ascending].sort((x, y) => x - y));
+  await expect(flagged.getByRole('columnheader', { name: /Strength/ })).toHaveAttribute('aria-sort', 'ascending');
+  await flagged.getByRole('link', { name: /^Strength/ }).click();
+  await expect(flagged.getByRole('columnheader', { name: /Strength/ })).toHaveAttribute('aria-sort', 'descending');
+  const descending = await strengths();
+  expect(descending).toEqual([...descending].sort((x, y) => y - x));
+  if (pages! > 1) {
+    await pager.getByRole('link', { name: 'Next →' }).click();
+    await expect(pager).toContainText(`Page 2 of ${pages}`);
+    expect(Math.max(...(await strengths()))).toBeLessThanOrEqual(Math.min(...descending));
+  }
   const send = page.getByRole('button', { name: /Send \d+ likely mislabelled pairs back for re-annotation/ });
   await expect(send).toBeVisible();
   if (await send.isEnabled()) {

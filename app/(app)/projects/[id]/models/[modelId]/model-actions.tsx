@@ -1,13 +1,32 @@
 'use client';
+import Link from 'next/link';
 import { useState } from 'react';
 import { Button, ErrorText } from '@/app/_components/ui';
+import type { FlagSort } from './flag-pages';
 
 type Flagged = { id: number; prompt: string; chosen: string; rejected: string; fromItem: boolean; kind: string; mean: number; std: number };
 
 const clip = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 /** The flagged pairs, and one action that sends every likely-mislabelled pair back for another judgment. */
-export function FlaggedPairs({ projectId, pairs, allIds, members }: { projectId: number; pairs: Flagged[]; allIds: number[]; members: number }) {
+type FlagPageInfo = { page: number; pages: number; sort: FlagSort; total: number; base: string };
+
+/** The model page's URL for a page of flags in an order (the table is paged and sorted on the server). */
+const flagHref = (p: FlagPageInfo, page: number, sort: FlagSort) => `${p.base}?flags=${page}&sort=${sort}#flagged-pairs`;
+
+export function FlaggedPairs({ projectId, pairs, allIds, members, page }: { projectId: number; pairs: Flagged[]; allIds: number[]; members: number; page: FlagPageInfo }) {
+  const sortHeader = (label: string, asc: FlagSort, desc: FlagSort | null) => {
+    const active = page.sort === asc || page.sort === desc;
+    const next = page.sort === asc && desc ? desc : asc;
+    return (
+      <th className="py-1" aria-sort={page.sort === asc ? 'ascending' : page.sort === desc ? 'descending' : 'none'}>
+        <Link className={active ? 'font-semibold text-slate-800 underline' : 'underline'} href={flagHref(page, 1, next)}>
+          {label}
+          {page.sort === asc ? ' ↑' : page.sort === desc ? ' ↓' : ''}
+        </Link>
+      </th>
+    );
+  };
   const [status, setStatus] = useState('');
   const [error, setError] = useState('');
   return (
@@ -31,10 +50,11 @@ export function FlaggedPairs({ projectId, pairs, allIds, members }: { projectId:
         </p>
       </div>
       <ErrorText>{error}</ErrorText>
-      <table className="w-full text-left text-xs" aria-label="Flagged pairs">
+      <table id="flagged-pairs" className="w-full text-left text-xs" aria-label="Flagged pairs">
         <thead className="text-slate-500">
           <tr>
-            <th className="py-1">Strength</th>
+            {sortHeader('Strength', 'strength', '-strength')}
+            {members > 1 ? sortHeader('Disagreement', 'disagreement', null) : null}
             <th>Flag</th>
             <th>Prompt</th>
             <th>Labelled better</th>
@@ -44,10 +64,8 @@ export function FlaggedPairs({ projectId, pairs, allIds, members }: { projectId:
         <tbody>
           {pairs.map((p) => (
             <tr key={p.id} className="border-t border-slate-100 align-top">
-              <td className="py-1 pr-2 font-mono">
-                {p.mean.toFixed(2)}
-                {members > 1 ? ` ± ${p.std.toFixed(2)}` : ''}
-              </td>
+              <td className="py-1 pr-2 font-mono">{p.mean.toFixed(2)}</td>
+              {members > 1 ? <td className="pr-2 font-mono">± {p.std.toFixed(2)}</td> : null}
               <td className="pr-2">{p.kind}</td>
               <td className="pr-2">{clip(p.prompt)}</td>
               <td className="pr-2">{clip(p.chosen)}</td>
@@ -56,6 +74,21 @@ export function FlaggedPairs({ projectId, pairs, allIds, members }: { projectId:
           ))}
         </tbody>
       </table>
+      <nav aria-label="Flagged pairs pages" className="flex items-center gap-3 text-sm">
+        {page.page > 1 ? (
+          <Link className="text-indigo-700 underline" href={flagHref(page, page.page - 1, page.sort)}>
+            ← Previous
+          </Link>
+        ) : null}
+        <span className="text-slate-600">
+          Page {page.page} of {page.pages} · {page.total} flagged pairs
+        </span>
+        {page.page < page.pages ? (
+          <Link className="text-indigo-700 underline" href={flagHref(page, page.page + 1, page.sort)}>
+            Next →
+          </Link>
+        ) : null}
+      </nav>
     </div>
   );
 }

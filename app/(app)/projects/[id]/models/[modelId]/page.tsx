@@ -10,6 +10,7 @@ import { ReliabilityChart, type ReliabilityBin } from '../charts';
 import { belowBaseline, kindLabel } from '../model-labels';
 import { FlaggedPairs, ScoreForm } from './model-actions';
 import { ModelTraining } from './model-training';
+import { flagPage } from './flag-pages';
 
 export const metadata: Metadata = { title: 'Reward model' };
 export const dynamic = 'force-dynamic';
@@ -29,7 +30,7 @@ type Metrics = {
 
 const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '–');
 
-export default async function ModelPage({ params }: { params: Promise<{ id: string; modelId: string }> }) {
+export default async function ModelPage({ params, searchParams }: { params: Promise<{ id: string; modelId: string }>; searchParams: Promise<{ flags?: string; sort?: string }> }) {
   const actor = await requireActor();
   const { id, modelId } = await params;
   const project = await loadOr404(id, (pid) => getProjectForActor(actor, pid));
@@ -39,8 +40,9 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
   const m = (model.metrics ?? {}) as Metrics;
   const e = m.evaluation;
   const flags = m.flags?.pairs ?? [];
-  const shown = await describeComparisons(project.id, flags.slice(0, 100).map((f) => f.comparisonId));
-  const strength = new Map(flags.map((f) => [f.comparisonId, f]));
+  const flagView = flagPage(flags, await searchParams);
+  const shown = await describeComparisons(project.id, flagView.rows.map((f) => f.comparisonId));
+  const shownById = new Map(shown.map((pair) => [pair.id, pair]));
   const fineTuned = typeof m.featurizer === 'string' && m.featurizer.startsWith('fine-tune:');
   const members = model.kind === 'ensemble' ? Number((model.config as { members?: number }).members ?? 5) : 1;
   return (
@@ -115,12 +117,16 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
       {m.flags ? (
         <Card title={`Flagged training pairs: ${m.flags.mislabelled} likely mislabelled, ${m.flags.ambiguous} ambiguous`}>
           <p className="mb-2 text-sm text-slate-600">
-            {members > 1 ? 'Mean preference strength across members (out of bag where the member did not see the pair)' : 'Preference strength'}: below 0 the model disagrees with the label; below {m.flags.threshold} it is unsure. The 100 most suspicious are shown.
+            {members > 1 ? 'Mean preference strength across members (out of bag where the member did not see the pair)' : 'Preference strength'}: below 0 the model disagrees with the label; below {m.flags.threshold} it is unsure.
           </p>
           <FlaggedPairs
             projectId={project.id}
-            pairs={shown.map((s) => ({ ...s, kind: strength.get(s.id)!.kind, mean: strength.get(s.id)!.mean, std: strength.get(s.id)!.std }))}
+            pairs={flagView.rows.flatMap((f) => {
+              const pair = shownById.get(f.comparisonId);
+              return pair ? [{ ...pair, kind: f.kind, mean: f.mean, std: f.std }] : [];
+            })}
             members={members}
+            page={{ page: flagView.page, pages: flagView.pages, sort: flagView.sort, total: flags.length, base: `/projects/${project.id}/models/${model.id}` }}
             allIds={flags.filter((f) => f.kind === 'mislabelled').map((f) => f.comparisonId)}
           />
         </Card>
