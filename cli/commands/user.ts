@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createApiToken, listApiTokens, revokeApiToken } from '@/db/queries/api-tokens';
-import { createInvite } from '@/db/queries/invites';
+import { createInvite, listInvites, revokeInvite } from '@/db/queries/invites';
 import { createUserWithPassword, getUserByEmail, listUsers } from '@/db/queries/users';
 import { emailSchema, userRoleSchema } from '@/lib/auth/schemas';
 import { AppError } from '@/lib/errors';
@@ -52,6 +52,25 @@ export const userCommands: Command[] = [
         expiresInDays: values.days === undefined ? undefined : parseValue(z.coerce.number().int().min(1).max(90), values.days, '--days'),
       });
       emit(io, { url, role: invite.role, email: invite.email, projectId: invite.projectId, expiresAt: invite.expiresAt }, `${url}\n(${invite.role}, expires ${invite.expiresAt.toISOString()})`);
+    },
+  },
+  {
+    name: 'user invites',
+    usage: 'user invites [--json]',
+    summary: 'the latest invites: role, project, email, status (open, used, expired, locked) and expiry',
+    run: async (_args, io) => {
+      const rows = await listInvites();
+      emit(io, rows, table(rows.map((i) => ({ ...i, project: i.projectName ?? '', email: i.email ?? '', expires: i.expiresAt.toISOString().slice(0, 16) })), ['id', 'role', 'project', 'email', 'status', 'expires']));
+    },
+  },
+  {
+    name: 'user revoke-invite',
+    usage: 'user revoke-invite <id> [--json]',
+    summary: 'revoke an unused invite: its link stops working',
+    run: async ({ positionals }, io) => {
+      const id = parseValue(idSchema, positionals[0], 'invite id');
+      await revokeInvite(id);
+      emit(io, { id, revoked: true }, `invite ${id} revoked`);
     },
   },
   {

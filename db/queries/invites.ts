@@ -84,8 +84,30 @@ async function refuseTakenEmail(inviteId: number): Promise<AppError> {
   return new AppError('invalid', `no account can be created with this email address through this invite; use another address (${left} attempt${left === 1 ? '' : 's'} left before the link locks)`);
 }
 
-export async function listInvites(): Promise<Invite[]> {
-  return db().select().from(invites).orderBy(desc(invites.id)).limit(100);
+export type InviteStatus = 'open' | 'used' | 'expired' | 'locked';
+export type InviteView = { id: number; role: UserRole; email: string | null; projectId: number | null; projectName: string | null; status: InviteStatus; expiresAt: Date; createdAt: Date; usedAt: Date | null };
+
+export function inviteStatus(invite: Pick<Invite, 'usedAt' | 'expiresAt' | 'failedAttempts'>, now = new Date()): InviteStatus {
+  if (invite.usedAt) return 'used';
+  if (isInviteLocked(invite)) return 'locked';
+  return invite.expiresAt <= now ? 'expired' : 'open';
+}
+
+/** The latest invites with their project and status (the link itself is stored hashed: it is shown once, when made). */
+export async function listInvites(): Promise<InviteView[]> {
+  const rows = await db().select({ invite: invites, projectName: projects.name }).from(invites).leftJoin(projects, eq(projects.id, invites.projectId)).orderBy(desc(invites.id)).limit(100);
+  return rows.map(({ invite: i, projectName }) => ({ id: i.id, role: i.role, email: i.email, projectId: i.projectId, projectName, status: inviteStatus(i), expiresAt: i.expiresAt, createdAt: i.createdAt, usedAt: i.usedAt }));
+}
+
+/** Revokes an invite nobody has used yet: its link stops working at once. A used or unknown invite is refused by name. */
+export async function revokeInvite(id: number): Promise<void> {
+  const removed = await withWriteTransaction(async (tx) => {
+    const [row] = await tx.select({ usedAt: invites.usedAt }).from(invites).where(eq(invites.id, id)).limit(1);
+    if (!row) throw new AppError('not-found', `invite ${id} not found`);
+    if (row.usedAt) throw new AppError('conflict', `invite ${id} was already used; remove the account it made instead`);
+    return tx.delete(invites).where(and(eq(invites.id, id), isNull(invites.usedAt))).returning({ id: invites.id });
+  });
+  if (removed.length === 0) throw new AppError('conflict', `invite ${id} was used while it was being revoked`);
 }
 
 /** Creates the account an invite allows, marks the invite used and adds the project membership: all or nothing. */

@@ -30,6 +30,15 @@ test('an admin invites an annotator by link, who joins and sees only that projec
   await inviteCard.getByRole('button', { name: 'Create invite link' }).click();
   const url = await page.getByTestId('invite-url').textContent();
   expect(url).toMatch(/\/invite\/inv_/);
+  // One click copies the link.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await inviteCard.getByRole('button', { name: 'Copy link' }).click();
+  await expect(inviteCard.getByRole('button', { name: 'Copied' })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+  // The list says what each invite is: role, project, status, expiry.
+  await page.reload();
+  const invitesTable = page.getByRole('table', { name: 'Invites' });
+  await expect(invitesTable.getByRole('row').nth(1)).toContainText(/annotator\s*Demo: helpfulness of five assistants\s*anyone with the link\s*open\s*20\d\d-/);
 
   const guest = await browser.newContext();
   const invited = await guest.newPage();
@@ -46,6 +55,44 @@ test('an admin invites an annotator by link, who joins and sees only that projec
   await invited.goto('/projects/1/quality');
   await expect(invited.getByRole('heading', { name: 'Access denied' })).toBeVisible();
   await guest.close();
+
+  // Used now; a second invite is revoked after a confirmation, and its link stops working.
+  await page.reload();
+  await expect(invitesTable.getByRole('row').nth(1)).toContainText('used');
+  await inviteCard.getByRole('button', { name: 'Create invite link' }).click();
+  const second = (await page.getByTestId('invite-url').textContent())!;
+  await page.reload();
+  const secondId = (await invitesTable.getByRole('row').nth(1).getByRole('cell').first().textContent())!;
+  await invitesTable.getByRole('button', { name: `Revoke invite ${secondId}` }).click();
+  await expect(invitesTable.getByText(`Revoke invite #${secondId}? Its link stops working.`)).toBeVisible();
+  await invitesTable.getByRole('button', { name: 'Cancel' }).click();
+  await expect(invitesTable.getByRole('row').nth(1)).toContainText('open');
+  await invitesTable.getByRole('button', { name: `Revoke invite ${secondId}` }).click();
+  await invitesTable.getByRole('button', { name: 'Yes, revoke' }).click();
+  await expect(invitesTable.getByRole('row').nth(1).getByRole('cell').first()).not.toHaveText(secondId);
+  const stranger = await browser.newContext();
+  const strangerPage = await stranger.newPage();
+  await strangerPage.goto(second);
+  await expect(strangerPage.getByRole('button', { name: 'Create account' })).toHaveCount(0);
+  await stranger.close();
+});
+
+test('a token is copied from its banner, and revoking it asks first and takes it out of the banner', async ({ page, request }) => {
+  await signIn(page, 'admin@e2e.test', 'e2e-admin-password');
+  await page.goto('/settings/tokens');
+  await page.getByLabel('Token name').fill('nightly export');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const token = (await page.getByTestId('new-token').textContent())!;
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByRole('button', { name: 'Copy token' }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
+  await page.getByRole('button', { name: 'Revoke nightly export' }).click();
+  await expect(page.getByText('Revoke “nightly export”? Scripts using it stop working.')).toBeVisible();
+  await page.getByRole('button', { name: 'Yes, revoke' }).click();
+  await expect(page.getByTestId('new-token')).toHaveCount(0);
+  await expect(page.getByRole('listitem').filter({ hasText: 'nightly export' })).toContainText('revoked');
+  const res = await request.get('/api/v1/me', { headers: { authorization: `Bearer ${token}` } }); // no session cookie here
+  expect(res.status()).toBe(401);
 });
 
 test('pages carry a Content-Security-Policy that forbids framing, and still hydrate under it', async ({ page }) => {

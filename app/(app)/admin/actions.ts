@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { createInvite } from '@/db/queries/invites';
+import { createInvite, revokeInvite } from '@/db/queries/invites';
 import { createUserWithPassword } from '@/db/queries/users';
 import type { Actor } from '@/lib/auth/access';
 import { AppError } from '@/lib/errors';
@@ -33,5 +33,14 @@ export async function createInviteAction(input: Record<string, string>): Promise
     const { url } = await createInvite(actor.id, data);
     revalidatePath('/admin');
     return { url };
+  });
+}
+
+export async function revokeInviteAction(input: { id: number }): Promise<ActionResult<{ id: number }>> {
+  return runAction(z.object({ id: z.number().int().positive() }), input, async (data, actor) => {
+    assertAdmin(actor);
+    await revokeInvite(data.id);
+    revalidatePath('/admin');
+    return { id: data.id };
   });
 }

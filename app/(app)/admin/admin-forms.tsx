@@ -1,7 +1,8 @@
 'use client';
 import { useState, type FormEvent } from 'react';
 import { Button, Card, ErrorText, Field, ROLE_OPTIONS, Select } from '@/app/_components/ui';
-import { createInviteAction, createUserAction } from './actions';
+import { ConfirmButton, CopyButton } from '@/app/_components/confirm-copy';
+import { createInviteAction, createUserAction, revokeInviteAction } from './actions';
 
 function formValues(event: FormEvent<HTMLFormElement>): Record<string, string> {
   return Object.fromEntries([...new FormData(event.currentTarget).entries()].map(([k, v]) => [k, String(v)]));
@@ -47,13 +48,72 @@ export function AdminForms({ projects }: { projects: { id: number; name: string 
           <Field label="Only for email (optional)" name="email" type="email" />
           <Button type="submit">Create invite link</Button>
           {invite.url ? (
-            <p className="text-sm break-all">
-              Send this link: <code data-testid="invite-url">{invite.url}</code>
-            </p>
+            <div role="status" className="space-y-2 text-sm break-all">
+              <p>
+                Send this link (it is shown only now): <code data-testid="invite-url">{invite.url}</code>
+              </p>
+              <CopyButton text={invite.url} label="Copy link" />
+            </div>
           ) : null}
           <ErrorText>{invite.error}</ErrorText>
         </form>
       </Card>
+    </div>
+  );
+}
+
+type InviteRow = { id: number; role: string; email: string | null; projectName: string | null; status: 'open' | 'used' | 'expired' | 'locked'; expiresAt: string; createdAt: string; usedAt: string | null };
+
+const STATUS_TEXT: Record<InviteRow['status'], string> = { open: 'open', used: 'used', expired: 'expired', locked: 'locked (too many refused attempts)' };
+
+/** The latest invites: who each is for, its project, role, status and expiry; an open one can be revoked (after a confirmation). */
+export function InviteList({ invites }: { invites: InviteRow[] }) {
+  const [error, setError] = useState('');
+  if (invites.length === 0) return <p className="text-sm text-slate-500">No invites yet.</p>;
+  return (
+    <div className="space-y-2">
+      <div className="overflow-x-auto">
+        <table className="w-full text-left text-sm" aria-label="Invites">
+          <thead className="text-slate-500">
+            <tr>
+              <th className="py-1">#</th>
+              <th>Role</th>
+              <th>Project</th>
+              <th>For</th>
+              <th>Status</th>
+              <th>Expires</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {invites.map((i) => (
+              <tr key={i.id} className="border-t border-slate-100 align-middle">
+                <td className="py-1">{i.id}</td>
+                <td>{i.role}</td>
+                <td>{i.projectName ?? '—'}</td>
+                <td>{i.email ?? 'anyone with the link'}</td>
+                <td>{STATUS_TEXT[i.status]}</td>
+                <td>{i.status === 'used' ? `used ${i.usedAt?.slice(0, 10)}` : i.expiresAt.slice(0, 16).replace('T', ' ')}</td>
+                <td className="py-1 text-right">
+                  {i.status === 'open' || i.status === 'locked' ? (
+                    <ConfirmButton
+                      label={`Revoke invite ${i.id}`}
+                      question={`Revoke invite #${i.id}? Its link stops working.`}
+                      confirmLabel="Yes, revoke"
+                      onConfirm={async () => {
+                        const result = await revokeInviteAction({ id: i.id });
+                        setError(result.ok ? '' : result.error);
+                      }}
+                    />
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className="text-xs text-slate-500">A link is stored hashed, so it is shown once, when made; make a new one if it was lost.</p>
+      <ErrorText>{error}</ErrorText>
     </div>
   );
 }

@@ -1,11 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { isInviteLocked, listInvites } from '@/db/queries/invites';
+import { listInvites } from '@/db/queries/invites';
 import { listProjectsForActor } from '@/db/queries/projects';
 import { listUsers } from '@/db/queries/users';
 import { requireActor } from '@/app/_lib/session';
 import { Card } from '@/app/_components/ui';
-import { AdminForms } from './admin-forms';
+import { AdminForms, InviteList } from './admin-forms';
 
 export const metadata: Metadata = { title: 'Admin' };
 
@@ -46,15 +46,7 @@ export default async function AdminPage() {
       </Card>
       <AdminForms projects={projects} />
       <Card title="Invites">
-        <ul className="space-y-1 text-sm">
-          {invites.length === 0 ? <li className="text-slate-500">No invites yet.</li> : null}
-          {invites.map((i) => (
-            <li key={i.id}>
-              #{i.id} {i.role}
-              {i.email ? ` for ${i.email}` : ''} · {i.usedAt ? 'used' : isInviteLocked(i) ? 'locked (too many refused attempts)' : i.expiresAt < new Date() ? 'expired' : `open until ${i.expiresAt.toISOString().slice(0, 10)}`}
-            </li>
-          ))}
-        </ul>
+        <InviteList invites={invites.map((i) => ({ ...i, expiresAt: i.expiresAt.toISOString(), createdAt: i.createdAt.toISOString(), usedAt: i.usedAt?.toISOString() ?? null }))} />
       </Card>
     </div>
   );

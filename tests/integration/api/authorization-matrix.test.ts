@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApiToken } from '@/db/queries/api-tokens';
+import { createInvite } from '@/db/queries/invites';
 import { leaseNextTask } from '@/db/queries/annotation';
 import { submitJudgment } from '@/db/queries/judgment-submit';
 import { startAlignment } from '@/db/queries/policies';
@@ -74,6 +75,8 @@ describe('authorization matrix (REST)', async () => {
     { route: 'me', method: 'GET', params: () => ({}), expect: signedIn },
     { route: 'demo', method: 'POST', params: () => ({}), body: () => ({ prompts: 2 }), expect: { anonymous: 401, annotator: 403, outsider: 'allow', researcher: 'allow', admin: 'allow' } },
     { route: 'invites', method: 'POST', params: () => ({}), body: () => ({ role: 'annotator' }), expect: adminOnly },
+    { route: 'invites', method: 'GET', params: () => ({}), expect: adminOnly },
+    { route: 'invites/[id]', method: 'DELETE', params: async () => ({ id: String((await createInvite(null, { role: 'annotator' })).invite.id) }), expect: adminOnly },
     { route: 'users', method: 'GET', params: () => ({}), expect: adminOnly },
     { route: 'workers', method: 'GET', params: () => ({}), expect: adminOnly },
     { route: 'users', method: 'POST', params: () => ({}), body: () => ({ email: `u${crypto.randomUUID().slice(0, 8)}@example.com`, name: 'U', password: 'long-enough-password', role: 'annotator' }), expect: adminOnly },

@@ -11,7 +11,9 @@ import { GET as getJob } from '@/app/api/v1/jobs/[id]/route';
 import { POST as cancelJob } from '@/app/api/v1/jobs/[id]/cancel/route';
 import { GET as jobEvents } from '@/app/api/v1/jobs/[id]/events/route';
 import { POST as createUserRoute } from '@/app/api/v1/users/route';
-import { POST as createInviteRoute } from '@/app/api/v1/invites/route';
+import { GET as listInvitesRoute, POST as createInviteRoute } from '@/app/api/v1/invites/route';
+import { DELETE as revokeInviteRoute } from '@/app/api/v1/invites/[id]/route';
+import { acceptInvite, createInvite, getOpenInvite, listInvites } from '@/db/queries/invites';
 import { GET as listTokens, POST as createTokenRoute } from '@/app/api/v1/tokens/route';
 import { DELETE as revokeToken } from '@/app/api/v1/tokens/[id]/route';
 import { POST as createDemo } from '@/app/api/v1/demo/route';
@@ -103,6 +105,27 @@ describe('REST API v1', async () => {
     expect(invite.status).toBe(201);
     expect(((await invite.json()) as { url: string }).url).toMatch(/\/invite\/inv_/);
     expect((await createInviteRoute(apiRequest('/api/v1/invites', { method: 'POST', token: annotatorToken, body: {} }), noParams)).status).toBe(403);
+  });
+
+  it('lists invites with their status and revokes an unused one, whose link then stops working; a used or unknown one is refused by name', async () => {
+    const made = (await (await createInviteRoute(apiRequest('/api/v1/invites', { method: 'POST', token: adminToken, body: { role: 'researcher', email: 'rita@example.com' } }), noParams)).json()) as { url: string; invite: { id: number } };
+    const listed = (await (await listInvitesRoute(apiRequest('/api/v1/invites', { token: adminToken }), noParams)).json()) as { invites: { id: number; role: string; email: string | null; status: string }[] };
+    expect(listed.invites.find((i) => i.id === made.invite.id)).toMatchObject({ role: 'researcher', email: 'rita@example.com', status: 'open' });
+    const token = made.url.split('/invite/')[1]!;
+    expect(await getOpenInvite(token)).toBeDefined();
+    const revoked = await revokeInviteRoute(apiRequest(`/api/v1/invites/${made.invite.id}`, { method: 'DELETE', token: adminToken }), { params: Promise.resolve({ id: String(made.invite.id) }) });
+    expect(revoked.status).toBe(200);
+    expect(await getOpenInvite(token)).toBeUndefined();
+    const again = await revokeInviteRoute(apiRequest(`/api/v1/invites/${made.invite.id}`, { method: 'DELETE', token: adminToken }), { params: Promise.resolve({ id: String(made.invite.id) }) });
+    expect(again.status).toBe(404);
+    expect(((await again.json()) as { error: string }).error).toBe(`invite ${made.invite.id} not found`);
+    // A used invite stays: it is the record of how an account came to be.
+    const used = await createInvite(null, { role: 'annotator' });
+    await acceptInvite({ token: used.token, name: 'Una', email: 'una@example.com', password: 'una-password-1' });
+    const refused = await revokeInviteRoute(apiRequest(`/api/v1/invites/${used.invite.id}`, { method: 'DELETE', token: adminToken }), { params: Promise.resolve({ id: String(used.invite.id) }) });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/already used/);
+    expect((await listInvites()).find((i) => i.id === used.invite.id)?.status).toBe('used');
   });
 
   it('creates and revokes tokens; a revoked token stops working at once', async () => {

@@ -61,6 +61,7 @@ describe('authorization matrix (server actions)', async () => {
   const ROWS: { name: string; input: (role: Role) => unknown; expect: Record<Role, Outcome> }[] = [
     { name: 'createUserAction', input: () => ({ name: 'New', email: `n${crypto.randomUUID().slice(0, 8)}@example.com`, password: 'long-enough-password', role: 'annotator' }), expect: adminOnly },
     { name: 'createInviteAction', input: () => ({ role: 'annotator', email: '', projectId: '' }), expect: adminOnly },
+    { name: 'revokeInviteAction', input: async () => ({ id: (await createInvite(null, { role: 'annotator' })).invite.id }), expect: adminOnly },
     { name: 'cancelJobAction', input: async () => ({ jobId: (await enqueueJob('recompute-stats', { projectId }, { projectId, createdBy: researcher.id })).id }), expect: { anonymous: 401, annotator: 404, outsider: 404, researcher: 'ok', admin: 'ok' } },
     { name: 'createProjectAction', input: () => ({ name: `p ${crypto.randomUUID().slice(0, 6)}`, description: '', overlap: '1' }), expect: { anonymous: 401, annotator: 403, outsider: 'ok', researcher: 'ok', admin: 'ok' } },
     { name: 'startRecomputeStats', input: () => ({ projectId }), expect: researchers },

@@ -44,6 +44,12 @@ describe('CLI', () => {
     expect(weak.stderr).toMatch(/password: password must be at least 8 characters/);
     const invite = await cli('user', 'invite', '--role', 'annotator', '--project', '1');
     expect(invite.stdout).toMatch(/\/invite\/inv_[\w-]+\n\(annotator, expires /);
+    const invites = JSON.parse((await cli('user', 'invites', '--json')).stdout) as { id: number; role: string; projectId: number; status: string }[];
+    expect(invites[0]).toMatchObject({ role: 'annotator', projectId: 1, status: 'open' });
+    expect((await cli('user', 'revoke-invite', String(invites[0]!.id))).stdout).toBe(`invite ${invites[0]!.id} revoked\n`);
+    const gone = await cli('user', 'revoke-invite', String(invites[0]!.id));
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toBe(`error: invite ${invites[0]!.id} not found\n`);
     const member = await cli('project', 'add-member', '1', '--user', 'res@example.com', '--role', 'researcher');
     expect(member.stdout).toBe('res@example.com is now researcher of project 1\n');
     const ghost = await cli('project', 'add-member', '1', '--user', 'ghost@example.com');

@@ -6,12 +6,12 @@ import { AppError } from '@/lib/errors';
 import { createTokenSchema } from '@/lib/auth/schemas';
 import { runAction, type ActionResult } from '@/app/_lib/action';
 
-export async function createTokenAction(input: { name: string }): Promise<ActionResult<{ token: string }>> {
+export async function createTokenAction(input: { name: string }): Promise<ActionResult<{ id: number; token: string }>> {
   return runAction(createTokenSchema, input, async (data, actor) => {
     if (!actor.id) throw new AppError('forbidden', 'You do not have access to this resource');
-    const { token } = await createApiToken(actor.id, data);
+    const { token, summary } = await createApiToken(actor.id, data);
     revalidatePath('/settings/tokens');
-    return { token };
+    return { id: summary.id, token };
   });
 }
 

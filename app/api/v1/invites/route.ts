@@ -1,5 +1,6 @@
+// GET /api/v1/invites – the latest invites with project, role, status and expiry (admin; links are shown once, at creation)
 // POST /api/v1/invites – create a one-time sign-up link (admin)
-import { createInvite } from '@/db/queries/invites';
+import { createInvite, listInvites } from '@/db/queries/invites';
 import { createInviteSchema } from '@/lib/auth/schemas';
 import { apiRoute, readJson, requireAdmin } from '../_lib/api-route';
 
@@ -11,3 +12,8 @@ export const POST = apiRoute(
   },
   { status: 201 },
 );
+
+export const GET = apiRoute(async ({ actor }) => {
+  requireAdmin(actor);
+  return { invites: await listInvites() };
+});
