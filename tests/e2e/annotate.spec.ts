@@ -327,12 +327,21 @@ test.describe('the annotation workbench', () => {
     await page.getByRole('button', { name: 'Export' }).click();
     await expect(page.getByText('Pre-flight validation passed.')).toBeVisible();
     const download = page.waitForEvent('download');
-    await page.getByRole('link', { name: 'train.jsonl', exact: true }).click();
+    await page.getByRole('list', { name: 'Files of this export' }).getByRole('link', { name: 'train.jsonl', exact: true }).click();
     const file = await (await download).path();
     const first = JSON.parse(fs.readFileSync(file, 'utf8').split('\n')[0]!) as { prompt: { role: string }[]; chosen: { role: string }[]; margin?: number };
     expect(first.prompt.at(-1)!.role).toBe('user');
     expect(first.chosen[0]!.role).toBe('assistant');
     expect(first.margin).toBeGreaterThan(0);
+    // It joins the earlier exports, with its card and files, and stays there after a reload.
+    await page.reload();
+    const history = page.getByRole('table', { name: 'Earlier exports' });
+    const row = history.getByRole('row').nth(1);
+    await expect(row).toContainText(/succeeded\s*[\d,]+\s*passed/);
+    const card = page.waitForEvent('download');
+    await row.getByRole('link', { name: 'card', exact: true }).click();
+    expect(fs.readFileSync(await (await card).path(), 'utf8')).toMatch(/^---\n|^# /);
+    await expect(row.getByRole('link', { name: 'train.jsonl', exact: true })).toBeVisible();
   });
 });
 

@@ -8,7 +8,7 @@ test('a researcher signs in, opens the demo project, starts a job, watches it fi
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
   await page.getByRole('link', { name: /Demo: helpfulness of five assistants/ }).click();
   await expect(page.getByRole('heading', { name: 'Demo: helpfulness of five assistants' })).toBeVisible();
-  await expect(page.getByText('No statistics yet.')).toBeVisible();
+  await expect(page.getByText(/^No statistics yet\. \d+ judgments and \d+ comparisons so far: recompute/)).toBeVisible();
 
   // The user stays on the project: the job's progress shows under the button (Server-Sent Events), and the
   // statistics appear when it ends, without a reload.
@@ -30,6 +30,16 @@ test('a researcher signs in, opens the demo project, starts a job, watches it fi
   await expect(page.getByRole('definition').filter({ hasText: 'not yet' })).toHaveCount(0);
   await result.getByRole('link', { name: 'Open the project' }).click();
   await expect(page.getByRole('heading', { name: 'Demo: helpfulness of five assistants' })).toBeVisible();
+  await expect(page.getByText(/since these were computed/)).toHaveCount(0);
+  // One more judgment: the overview says its statistics no longer include everything.
+  await page.evaluate(async (url) => {
+    const id = url.split('/projects/')[1];
+    const headers = { 'content-type': 'application/json' };
+    const { task } = (await (await fetch(`/api/v1/projects/${id}/assignments/next`, { method: 'POST', headers })).json()) as { task: { assignmentId: number } };
+    await fetch(`/api/v1/projects/${id}/judgments`, { method: 'POST', headers, body: JSON.stringify({ id: crypto.randomUUID(), assignmentId: task.assignmentId, winner: 'a', strength: 1 }) });
+  }, projectUrl);
+  await page.reload();
+  await expect(page.getByRole('status').filter({ hasText: '1 comparison added since these were computed: recompute to include it.' })).toBeVisible();
 
   // The project's pages are tabs on each of them; its settings read as text.
   const tabs = page.getByRole('navigation', { name: 'Project' });

@@ -70,8 +70,19 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
             </tbody>
           </table>
         ) : (
-          <p className="text-sm text-slate-600">No statistics yet.</p>
+          <p className="text-sm text-slate-600">
+            No statistics yet.{' '}
+            {project.canManage && project.counts.comparisons ? `${project.counts.judgments.toLocaleString('en')} judgments and ${project.counts.comparisons.toLocaleString('en')} comparisons so far: recompute to see each system's record.` : ''}
+          </p>
         )}
+        {project.stats && project.canManage && project.counts.comparisons !== project.stats.comparisons ? (
+          <p role="status" className="mt-2 rounded bg-amber-50 px-3 py-2 text-sm text-amber-900">
+            {(() => {
+              const changed = Math.abs(project.counts.comparisons - project.stats.comparisons);
+              return `${changed.toLocaleString('en')} comparison${changed === 1 ? '' : 's'} ${project.counts.comparisons > project.stats.comparisons ? 'added' : 'removed'} since these were computed: recompute to include ${changed === 1 ? 'it' : 'them'}.`;
+            })()}
+          </p>
+        ) : null}
         {project.canManage ? (
           <div className="mt-4">
             <RecomputeStatsButton projectId={project.id} />

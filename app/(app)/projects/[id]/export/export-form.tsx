@@ -1,4 +1,5 @@
 'use client';
+import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { Button, ErrorText } from '@/app/_components/ui';
 
@@ -34,6 +35,12 @@ export function ExportForm({ projectId }: { projectId: number }) {
   const [job, setJob] = useState<ExportJob | null>(null);
   const [error, setError] = useState('');
   const running = job !== null && (job.status === 'queued' || job.status === 'running');
+  const router = useRouter();
+  const ended = job !== null && !running;
+  // A finished export joins the list of earlier exports below.
+  useEffect(() => {
+    if (ended) router.refresh();
+  }, [ended, router]);
   useEffect(() => {
     if (!running) return;
     const poll = async () => {
@@ -129,7 +136,7 @@ export function ExportForm({ projectId }: { projectId: number }) {
               Download all files (.zip)
             </a>
           </p>
-          <ul className="space-y-1 text-sm">
+          <ul className="space-y-1 text-sm" aria-label="Files of this export">
             {report.files.map((name) => (
               <li key={name}>
                 <a className="text-indigo-700 underline" href={`${base}?file=${encodeURIComponent(name)}`}>

@@ -5,14 +5,18 @@ import { requireActor } from '@/app/_lib/session';
 import { Forbidden } from '@/app/_components/forbidden';
 import { ProjectPageHeader } from '@/app/_components/project-page-header';
 import { Card } from '@/app/_components/ui';
+import { listJobsForActor } from '@/db/queries/jobs';
 import { ExportForm } from './export-form';
+import { ExportHistory } from './export-history';
 
 export const metadata: Metadata = { title: 'Export' };
+export const dynamic = 'force-dynamic';
 
 export default async function ExportPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor();
   const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   if (!project.canManage) return <Forbidden what="Exports are for the project's researchers." />;
+  const exports = await listJobsForActor(actor, { projectId: project.id, kind: 'export-dataset', limit: 20 });
   return (
     <div className="space-y-6">
       <ProjectPageHeader project={project} title="Export">
@@ -20,6 +24,9 @@ export default async function ExportPage({ params }: { params: Promise<{ id: str
       </ProjectPageHeader>
       <Card title="Export preferences">
         <ExportForm projectId={project.id} />
+      </Card>
+      <Card title="Earlier exports">
+        <ExportHistory projectId={project.id} exports={exports} />
       </Card>
     </div>
   );
