@@ -20,11 +20,18 @@ export async function saveLeaderboard(input: { projectId: number; jobId: number 
   return rows[0]!.id;
 }
 
+/** A project's leaderboards by method, newest first within each; methods in the order their newest was computed. */
+export async function listLeaderboardsByMethod(projectId: number): Promise<Map<string, StoredLeaderboard[]>> {
+  const rows = await db().select().from(leaderboards).where(eq(leaderboards.projectId, projectId)).orderBy(desc(leaderboards.id)).limit(200);
+  const byMethod = new Map<string, StoredLeaderboard[]>();
+  for (const r of rows) {
+    const board = { id: r.id, method: r.method, jobId: r.jobId, config: r.config as Record<string, unknown>, result: r.result as StoredLeaderboard['result'], createdAt: r.createdAt };
+    byMethod.set(r.method, [...(byMethod.get(r.method) ?? []), board]);
+  }
+  return byMethod;
+}
+
 /** The newest leaderboard of each method for a project. */
 export async function listLatestLeaderboards(projectId: number): Promise<StoredLeaderboard[]> {
-  const rows = await db().select().from(leaderboards).where(eq(leaderboards.projectId, projectId)).orderBy(desc(leaderboards.id)).limit(50);
-  const seen = new Set<string>();
-  return rows
-    .filter((r) => (seen.has(r.method) ? false : (seen.add(r.method), true)))
-    .map((r) => ({ id: r.id, method: r.method, jobId: r.jobId, config: r.config as Record<string, unknown>, result: r.result as StoredLeaderboard['result'], createdAt: r.createdAt }));
+  return [...(await listLeaderboardsByMethod(projectId)).values()].map((boards) => boards[0]!);
 }

@@ -60,6 +60,22 @@ test('a researcher signs in, opens the demo project, starts a job, watches it fi
   await expect(page.getByRole('img', { name: /^Win rate of the row system.*: 5 × 5 heatmap$/ })).toBeVisible();
   await expect(page.getByTestId('heatmap-rate').locator('.heatmap-cell')).toHaveCount(25);
   await expect(page.getByTestId('heatmap-count').locator('.heatmap-cell')).toHaveCount(25);
+  // Each heatmap has its colour scale, and the values sit in the cells.
+  await expect(page.getByRole('img', { name: 'Colour scale: 0% (row loses) to 50% to 100% (row wins)' })).toBeVisible();
+  expect(await page.getByTestId('heatmap-rate').locator('.heatmap-value').count()).toBeGreaterThan(0);
+  // A second method, then a second run of the first: one tab per method, their comparison, history behind a toggle.
+  await page.getByRole('combobox', { name: 'Method' }).selectOption('elo');
+  await page.getByRole('button', { name: 'Compute leaderboard' }).click();
+  const methodTabs = page.getByRole('navigation', { name: 'Leaderboard methods' });
+  await expect(methodTabs.getByRole('link')).toHaveText(['Bradley–Terry (Chatbot Arena)', 'Online Elo (baseline)', 'Compare methods'], { timeout: 30_000 });
+  await methodTabs.getByRole('link', { name: 'Compare methods' }).click();
+  await expect(page.getByRole('table', { name: 'Methods side by side' }).getByRole('row')).toHaveCount(6);
+  await expect(page.getByRole('heading', { name: 'Bradley–Terry (Chatbot Arena)' })).toHaveCount(0);
+  await methodTabs.getByRole('link', { name: 'Bradley–Terry (Chatbot Arena)' }).click();
+  await page.getByRole('combobox', { name: 'Method' }).selectOption('bt');
+  await page.getByRole('button', { name: 'Compute leaderboard' }).click();
+  await page.getByRole('link', { name: 'Show 1 earlier run of this method' }).click({ timeout: 30_000 });
+  await expect(page.getByRole('table', { name: 'Earlier runs' }).getByRole('row')).toHaveCount(2);
 
   await page.getByRole('link', { name: 'Demo: helpfulness of five assistants' }).click();
   await page.getByRole('link', { name: 'Quality' }).click();

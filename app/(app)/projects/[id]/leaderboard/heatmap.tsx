@@ -55,12 +55,21 @@ export function Heatmap({ title, systems, values, kind }: { title: string; syste
               data={cells}
               isAnimationActive={false}
               shape={(props: { cx?: number; cy?: number; payload?: Cell }) => (
-                <Rectangle x={(props.cx ?? 0) - size / 2} y={(props.cy ?? 0) - size / 2} width={size - 1} height={size - 1} fill={colour(props.payload?.value ?? null, kind, max)} className="heatmap-cell" />
+                <g>
+                  <Rectangle x={(props.cx ?? 0) - size / 2} y={(props.cy ?? 0) - size / 2} width={size - 1} height={size - 1} fill={colour(props.payload?.value ?? null, kind, max)} className="heatmap-cell" />
+                  {/* The value in the cell where it fits (the tooltip and the Numbers table have them all). */}
+                  {size >= 28 && props.payload?.value !== null ? (
+                    <text x={props.cx} y={(props.cy ?? 0) + 4} textAnchor="middle" fontSize={10} fill="#0f172a" className="heatmap-value">
+                      {props.payload?.label}
+                    </text>
+                  ) : null}
+                </g>
               )}
             />
           </ScatterChart>
         </ResponsiveContainer>
       </div>
+      <ColourScale kind={kind} max={max} />
       <details className="text-xs">
         <summary className="cursor-pointer text-slate-600">Numbers</summary>
         <div className="overflow-x-auto">
@@ -91,5 +100,21 @@ export function Heatmap({ title, systems, values, kind }: { title: string; syste
         </div>
       </details>
     </figure>
+  );
+}
+
+/** The colour scale under a heatmap: a gradient with the values at its ends and middle. */
+function ColourScale({ kind, max }: { kind: 'rate' | 'count'; max: number }) {
+  const stops = Array.from({ length: 11 }, (_, k) => (kind === 'rate' ? k / 10 : (max * k) / 10));
+  const labels = kind === 'rate' ? ['0% (row loses)', '50%', '100% (row wins)'] : ['0', String(Math.round(max / 2)), `${max} battles`];
+  return (
+    <div className="max-w-xs space-y-0.5 text-xs text-slate-600" role="img" aria-label={`Colour scale: ${labels.join(' to ')}`} data-testid={`heatmap-scale-${kind}`}>
+      <div className="h-2 rounded" style={{ background: `linear-gradient(to right, ${stops.map((v) => colour(v, kind, max)).join(', ')})` }} />
+      <div className="flex justify-between">
+        {labels.map((l) => (
+          <span key={l}>{l}</span>
+        ))}
+      </div>
+    </div>
   );
 }

@@ -1,5 +1,7 @@
 import type { Metadata } from 'next';
-import { listLatestLeaderboards, type StoredLeaderboard } from '@/db/queries/leaderboards';
+import Link from 'next/link';
+import { listLeaderboardsByMethod, type StoredLeaderboard } from '@/db/queries/leaderboards';
+import { compareLeaderboards } from '@/lib/stats/compare-leaderboards';
 import { getProjectForActor } from '@/db/queries/projects';
 import { loadOr404 } from '@/app/_lib/load-or-404';
 import { requireActor } from '@/app/_lib/session';
@@ -72,23 +74,129 @@ function Board({ board }: { board: StoredLeaderboard }) {
   );
 }
 
-export default async function LeaderboardPage({ params }: { params: Promise<{ id: string }> }) {
+/** Every method's latest board side by side: rank and rating per system, rank moves against the first method marked. */
+function Comparison({ boards }: { boards: StoredLeaderboard[] }) {
+  const c = compareLeaderboards(boards.map((b) => ({ method: b.method, rows: b.result.rows })));
+  return (
+    <Card title="Methods side by side">
+      <p className="mb-3 text-xs text-slate-500">Rank · rating under each method&apos;s latest run; ↑ / ↓ mark a rank above or below the one under {METHOD_NAMES[c.methods[0]!] ?? c.methods[0]}.</p>
+      <div className="overflow-x-auto">
+        <table className="w-full text-sm" aria-label="Methods side by side">
+          <thead>
+            <tr className="text-left text-slate-500">
+              <th className="py-1">System</th>
+              {c.methods.map((m) => (
+                <th key={m}>{METHOD_NAMES[m] ?? m}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {c.systems.map((system, r) => (
+              <tr key={system} className="border-t border-slate-100">
+                <td className="py-1 font-medium">{system}</td>
+                {c.cells[r]!.map((cell, k) => (
+                  <td key={c.methods[k]}>
+                    {cell ? (
+                      <>
+                        #{cell.rank} · {cell.rating.toFixed(0)}
+                        {cell.moved ? (
+                          <span className={cell.moved > 0 ? 'ml-1 text-emerald-700' : 'ml-1 text-rose-700'} aria-label={`${cell.moved > 0 ? 'up' : 'down'} ${Math.abs(cell.moved)}`}>
+                            {cell.moved > 0 ? '↑' : '↓'}
+                            {Math.abs(cell.moved)}
+                          </span>
+                        ) : null}
+                      </>
+                    ) : (
+                      '–'
+                    )}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  );
+}
+
+/** Earlier runs of one method, compactly: when, battles, settings and the top three. */
+function History({ boards }: { boards: StoredLeaderboard[] }) {
+  return (
+    <Card title="Earlier runs">
+      <table className="w-full text-sm" aria-label="Earlier runs">
+        <thead>
+          <tr className="text-left text-slate-500">
+            <th className="py-1">Computed (UTC)</th>
+            <th>Battles</th>
+            <th>Rounds · seed</th>
+            <th>Top three</th>
+          </tr>
+        </thead>
+        <tbody>
+          {boards.map((b) => (
+            <tr key={b.id} className="border-t border-slate-100">
+              <td className="py-1">{b.createdAt.toISOString().replace('T', ' ').slice(0, 16)}</td>
+              <td>{b.result.battles}</td>
+              <td>
+                {String(b.config.rounds)} · {String(b.config.seed)}
+              </td>
+              <td>
+                {[...b.result.rows]
+                  .sort((x, y) => x.rank - y.rank || y.rating - x.rating)
+                  .slice(0, 3)
+                  .map((r) => `${r.system} ${r.rating.toFixed(0)}`)
+                  .join(' · ')}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Card>
+  );
+}
+
+export default async function LeaderboardPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ view?: string; history?: string }> }) {
   const actor = await requireActor();
   const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   const id = project.id;
   // Annotators do not see ratings: knowing which system leads would bias their judgments.
   if (!project.canManage) return <Forbidden what="Leaderboards are for the project's researchers." />;
-  const boards = await listLatestLeaderboards(id);
+  const byMethod = await listLeaderboardsByMethod(id);
+  // Bradley–Terry first when computed (the reference of the comparison), then the others as they were last computed.
+  const methods = [...byMethod.keys()].sort((a, b) => Number(b === 'bt') - Number(a === 'bt'));
+  const latest = methods.map((m) => byMethod.get(m)![0]!);
+  const query = await searchParams;
+  const view = query.view === 'compare' && methods.length > 1 ? 'compare' : methods.includes(query.view ?? '') ? query.view! : methods[0];
+  const earlier = view && view !== 'compare' ? byMethod.get(view)!.slice(1) : [];
+  const showHistory = query.history === '1';
+  const href = (v: string, history = false) => `/projects/${id}/leaderboard?view=${encodeURIComponent(v)}${history ? '&history=1' : ''}`;
   return (
     <div className="space-y-6">
       <ProjectPageHeader project={project} title="Leaderboard" />
       <Card title="Compute">
         <ComputeLeaderboardForm projectId={id} />
       </Card>
-      {boards.length === 0 ? <p className="text-sm text-slate-600">No leaderboard computed yet.</p> : null}
-      {boards.map((b) => (
-        <Board key={b.id} board={b} />
-      ))}
+      {methods.length === 0 ? <p className="text-sm text-slate-600">No leaderboard computed yet.</p> : null}
+      {methods.length ? (
+        <nav aria-label="Leaderboard methods" className="flex flex-wrap gap-1 border-b border-slate-200 pb-2 text-sm">
+          {[...methods, ...(methods.length > 1 ? ['compare'] : [])].map((m) => (
+            <Link key={m} href={href(m)} aria-current={m === view ? 'page' : undefined} className={m === view ? 'rounded-md bg-indigo-50 px-2 py-1 font-medium text-indigo-800' : 'rounded-md px-2 py-1 text-slate-700 hover:bg-slate-100'}>
+              {m === 'compare' ? 'Compare methods' : (METHOD_NAMES[m] ?? m)}
+            </Link>
+          ))}
+        </nav>
+      ) : null}
+      {view === 'compare' ? <Comparison boards={latest} /> : null}
+      {view && view !== 'compare' ? <Board board={byMethod.get(view)![0]!} /> : null}
+      {earlier.length ? (
+        <p className="text-sm">
+          <Link className="text-indigo-700 underline" href={href(view!, !showHistory)}>
+            {showHistory ? 'Hide earlier runs' : `Show ${earlier.length} earlier run${earlier.length === 1 ? '' : 's'} of this method`}
+          </Link>
+        </p>
+      ) : null}
+      {showHistory && earlier.length ? <History boards={earlier} /> : null}
     </div>
   );
 }
