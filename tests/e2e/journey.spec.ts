@@ -82,6 +82,11 @@ test('a researcher signs in, opens the demo project, starts a job, watches it fi
   await expect(page.getByRole('heading', { name: 'Quality' })).toBeVisible();
   await expect(page.getByText('Krippendorff α (choice)')).toBeVisible();
   await expect(page.getByText(/left won \d+\.\d%/)).toBeVisible();
+  // Each number comes with a one-line reading; biases with their 95% interval, drawn against 50%.
+  const lengthBias = page.getByRole('group', { name: 'Length bias' });
+  await expect(lengthBias.getByTestId('reading')).toHaveText(/95% CI \d+%–\d+%: (no evidence that annotators prefer the longer one|(Warning: )?annotators prefer the (longer|shorter) answer (much )?more often than chance)/);
+  await expect(page.getByRole('img', { name: /^Longer won: \d+%, 95% interval \d+% to \d+%$/ })).toBeVisible();
+  await expect(page.getByRole('group', { name: 'Krippendorff α (choice)' }).getByTestId('reading')).toHaveText(/reliable|tentative|low|not enough/);
   await expect(page.getByRole('columnheader', { name: 'Dawid–Skene accuracy' })).toBeVisible();
   await expect(page.getByRole('columnheader', { name: 'Gold accuracy' })).toBeVisible();
 

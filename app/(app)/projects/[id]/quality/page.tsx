@@ -10,6 +10,7 @@ import { requireActor } from '@/app/_lib/session';
 import { Forbidden } from '@/app/_components/forbidden';
 import { ProjectPageHeader } from '@/app/_components/project-page-header';
 import { Card } from '@/app/_components/ui';
+import { readAlpha, readBias, readCycles, readKappa, readSelfConsistency, type Reading } from '@/lib/stats/quality-readings';
 
 export const metadata: Metadata = { title: 'Quality' };
 
@@ -17,12 +18,32 @@ const num = (x: number | null, digits = 3) => (x === null || Number.isNaN(x) ? '
 const pct = (x: number) => (Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`);
 const pValue = (x: number) => (x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
 
-function Stat({ label, value, note }: { label: string; value: string; note: string }) {
+/** One number, what it counts, and a one-line reading; amber with "Warning" when the reading warns. */
+function Stat({ label, value, note, reading }: { label: string; value: string; note: string; reading?: Reading }) {
   return (
-    <div className="rounded-lg border border-slate-200 bg-white p-4">
+    <div role="group" aria-label={label} className={reading?.warning ? 'rounded-lg border border-amber-300 bg-amber-50 p-4' : 'rounded-lg border border-slate-200 bg-white p-4'}>
       <p className="text-xs tracking-wide text-slate-500 uppercase">{label}</p>
       <p className="text-xl font-semibold">{value}</p>
+      {reading ? (
+        <p className={reading.warning ? 'mt-1 text-sm text-amber-900' : 'mt-1 text-sm text-slate-700'} data-testid="reading">
+          {reading.warning ? <strong>Warning: </strong> : null}
+          {reading.text}
+        </p>
+      ) : null}
       <p className="mt-1 text-xs text-slate-500">{note}</p>
+    </div>
+  );
+}
+
+/** A share with its 95% interval on a 0–100% line, 50% (no bias) marked. */
+function ShareBar({ label, share, interval }: { label: string; share: number; interval: [number, number] | null }) {
+  if (!interval || Number.isNaN(share)) return null;
+  const at = (x: number) => `${x * 100}%`;
+  return (
+    <div className="relative mt-2 h-3 rounded bg-slate-100" role="img" aria-label={`${label}: ${Math.round(share * 100)}%, 95% interval ${Math.round(interval[0] * 100)}% to ${Math.round(interval[1] * 100)}%`}>
+      <div className="absolute top-0 h-3 w-px bg-slate-400" style={{ left: '50%' }} />
+      <div className="absolute top-1 h-1 rounded bg-indigo-300" style={{ left: at(interval[0]), width: `calc(${at(interval[1])} - ${at(interval[0])})` }} />
+      <div className="absolute top-0 h-3 w-0.5 bg-indigo-700" style={{ left: at(share) }} />
     </div>
   );
 }
@@ -39,6 +60,8 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
   const ratingRows = await listRatingRows(project.id);
   const ratings = ratingRows.length ? ratingsAgreement(ratingRows, project.settings.attributes.length ? project.settings.attributes : [...new Set(ratingRows.flatMap((x) => Object.keys(x.ratings)))]) : [];
   const consistencyOf = (label: string) => repeats.perAnnotator.find((a) => a.annotator === label || label.startsWith(`${a.annotator} <`));
+  const position = r ? readBias(r.positionBias, { favoured: 'left', other: 'right', who: 'annotators' }) : null;
+  const length = r ? readBias(r.lengthBias, { favoured: 'longer', other: 'shorter', who: 'annotators' }) : null;
   const reliability = new Map((r?.reliability?.annotators ?? []).map((a) => [a.annotator, a]));
   return (
     <div className="space-y-6">
@@ -81,18 +104,25 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
             {r.judgments} pairwise judgments by {r.annotators} annotators.
           </p>
           <div className="grid gap-3 md:grid-cols-4">
-            <Stat label="Krippendorff α (choice)" value={num(r.agreement.alphaChoice)} note="nominal: A / B / tie / both bad" />
-            <Stat label="Krippendorff α (strength)" value={num(r.agreement.alphaStrength)} note="ordinal, signed strength" />
-            <Stat label="Fleiss κ" value={num(r.agreement.fleissKappa)} note={`${r.agreement.fleissItems} items with equal overlap`} />
-            <Stat label="Majority 3-cycles" value={`${r.majorityCycles.cyclic} / ${r.majorityCycles.triads}`} note="cyclic / fully judged triads" />
+            <Stat label="Krippendorff α (choice)" value={num(r.agreement.alphaChoice)} note="nominal: A / B / tie / both bad" reading={readAlpha(r.agreement.alphaChoice)} />
+            <Stat label="Krippendorff α (strength)" value={num(r.agreement.alphaStrength)} note="ordinal, signed strength" reading={readAlpha(r.agreement.alphaStrength)} />
+            <Stat label="Fleiss κ" value={num(r.agreement.fleissKappa)} note={`${r.agreement.fleissItems} items with equal overlap`} reading={readKappa(r.agreement.fleissKappa)} />
+            <Stat label="Majority 3-cycles" value={`${r.majorityCycles.cyclic} / ${r.majorityCycles.triads}`} note="cyclic / fully judged triads" reading={readCycles(r.majorityCycles.cyclic, r.majorityCycles.triads)} />
           </div>
           <div className="grid gap-3 md:grid-cols-3">
-            <Stat label="Position bias" value={`left won ${pct(r.positionBias.share)}`} note={`${r.positionBias.decisive} decisive judgments with randomised sides · binomial p = ${pValue(r.positionBias.pValue)}`} />
-            <Stat label="Length bias" value={`longer won ${pct(r.lengthBias.share)}`} note={`${r.lengthBias.decisive} decisive judgments of unequal length · binomial p = ${pValue(r.lengthBias.pValue)}`} />
+            <div>
+              <Stat label="Position bias" value={`left won ${pct(r.positionBias.share)}`} note={`${r.positionBias.decisive} decisive judgments with randomised sides · binomial p = ${pValue(r.positionBias.pValue)}`} reading={position ?? undefined} />
+              <ShareBar label="Left won" share={r.positionBias.share} interval={position?.interval ?? null} />
+            </div>
+            <div>
+              <Stat label="Length bias" value={`longer won ${pct(r.lengthBias.share)}`} note={`${r.lengthBias.decisive} decisive judgments of unequal length · binomial p = ${pValue(r.lengthBias.pValue)}`} reading={length ?? undefined} />
+              <ShareBar label="Longer won" share={r.lengthBias.share} interval={length?.interval ?? null} />
+            </div>
             <Stat
               label="Self-consistency"
               value={repeats.repeats ? `${pct(repeats.rate)} same answer` : '–'}
-              note={repeats.repeats ? `${repeats.repeats} pairs judged again with sides flipped · ${repeats.reversed} decisive answers reversed` : 'no repeated pairs yet (set a repeat rate in Settings)'}
+              note={repeats.repeats ? `${repeats.repeats} pairs judged again with sides flipped · ${repeats.reversed} decisive answers reversed` : 'sides flipped on a repeat'}
+              reading={readSelfConsistency(repeats.rate, repeats.repeats)}
             />
           </div>
           <Card title="Annotators">
