@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
 import type { PairwiseJudgment } from '@/lib/stats/quality-report';
+import { rankingAsPairs } from '@/lib/stats/ranking-pairs';
 import type { RatingRow } from '@/lib/stats/ratings-agreement';
 import type { RepeatPair } from '@/lib/stats/self-consistency';
 import { items, judgments, responses, users } from '../schema';
@@ -33,6 +34,26 @@ export async function listPairwiseJudgments(projectId: number): Promise<Pairwise
       shownOrder: r.shownOrder,
       lengths: [lengths.get(r.responseIds[0]!) ?? 0, lengths.get(r.responseIds[1]!) ?? 0],
     }));
+}
+
+/**
+ * Ranking judgments read as their implied pairs (lib/stats/ranking-pairs.ts): a ranking project's input to the
+ * same agreement, bias and transitivity report as a pairwise project's.
+ */
+export async function listRankingJudgmentsAsPairs(projectId: number): Promise<{ rankings: number; pairs: PairwiseJudgment[] }> {
+  const rows = await db()
+    .select({ itemId: judgments.itemId, annotator: users.name, userId: judgments.userId, ranking: judgments.ranking, shownOrder: judgments.shownOrder, responseIds: items.responseIds })
+    .from(judgments)
+    .innerJoin(items, and(eq(items.id, judgments.itemId), eq(items.kind, 'ranking')))
+    .leftJoin(users, eq(users.id, judgments.userId))
+    .where(and(eq(judgments.projectId, projectId), isNotNull(judgments.ranking)));
+  const lengths = new Map<number, number>();
+  const ids = [...new Set(rows.flatMap((r) => r.responseIds))];
+  for (let k = 0; k < ids.length; k += 500) {
+    for (const r of await db().select({ id: responses.id, content: responses.content }).from(responses).where(inArray(responses.id, ids.slice(k, k + 500)))) lengths.set(r.id, r.content.length);
+  }
+  const pairs = rows.flatMap((r) => rankingAsPairs({ itemId: r.itemId, annotator: r.annotator ?? r.userId ?? 'imported', responseIds: r.responseIds, ranking: r.ranking!, shownOrder: r.shownOrder }, (id) => lengths.get(id) ?? 0));
+  return { rankings: rows.length, pairs };
 }
 
 /** Each self-consistency repeat with the same annotator's answer to the original pair (canonical terms). */

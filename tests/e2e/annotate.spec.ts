@@ -320,6 +320,11 @@ test.describe('the annotation workbench', () => {
     await expect(page.getByRole('region', { name: 'Guidelines' })).toContainText('version 2');
     await expect(page.getByRole('region', { name: 'Guidelines' })).toContainText('Prefer correct answers.');
 
+    // A ranking project's quality is read through the pairs its rankings imply.
+    await page.goto(`/projects/${projectId(/rank and rate/)}/quality`);
+    await expect(page.getByTestId('quality-basis')).toHaveText(/^\d+ rankings by \d+ annotators?, read as the \d+ pairs they imply/);
+    await expect(page.getByRole('group', { name: 'Position bias' }).getByTestId('reading')).toContainText('95% CI');
+
     // Export: validated, trainer-ready files to download.
     await page.goto(`/projects/${demo}`);
     await page.getByRole('link', { name: 'Export', exact: true }).click();

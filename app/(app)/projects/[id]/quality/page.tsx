@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { getProjectForActor } from '@/db/queries/projects';
 import { listAnnotatorWork } from '@/db/queries/annotation-admin';
-import { listPairwiseJudgments, listRatingRows, listRepeatPairs } from '@/db/queries/quality';
+import { listPairwiseJudgments, listRankingJudgmentsAsPairs, listRatingRows, listRepeatPairs } from '@/db/queries/quality';
 import { ratingsAgreement } from '@/lib/stats/ratings-agreement';
 import { selfConsistency } from '@/lib/stats/self-consistency';
 import { qualityReport } from '@/lib/stats/quality-report';
@@ -52,7 +52,10 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
   const actor = await requireActor();
   const project = await loadOr404((await params).id, (id) => getProjectForActor(actor, id));
   if (!project.canManage) return <Forbidden what="Quality reports are for the project's researchers." />;
-  const judgments = await listPairwiseJudgments(project.id);
+  const pairwise = await listPairwiseJudgments(project.id);
+  // A ranking project (no pairwise judgments) is read through the pairs its rankings imply.
+  const ranked = pairwise.length === 0 ? await listRankingJudgmentsAsPairs(project.id) : null;
+  const judgments = ranked ? ranked.pairs : pairwise;
   const r = judgments.length > 0 ? qualityReport(judgments) : null;
   const work = await listAnnotatorWork(actor, project.id);
   const goldOf = (label: string) => work.find((w) => w.name === label || `${w.name} <${w.email}>` === label)?.gold;
@@ -97,11 +100,11 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
         </Card>
       ) : null}
       {!r ? (
-        <p className="text-sm text-slate-600">No pairwise judgments yet.</p>
+        <p className="text-sm text-slate-600">No pairwise or ranking judgments yet.</p>
       ) : (
         <>
-          <p className="text-sm text-slate-600">
-            {r.judgments} pairwise judgments by {r.annotators} annotators.
+          <p className="text-sm text-slate-600" data-testid="quality-basis">
+            {ranked ? `${ranked.rankings} rankings by ${r.annotators} annotators, read as the ${r.judgments} pairs they imply (each pair of responses of an item is one unit of agreement; "left" is the one shown first).` : `${r.judgments} pairwise judgments by ${r.annotators} annotators.`}
           </p>
           <div className="grid gap-3 md:grid-cols-4">
             <Stat label="Krippendorff α (choice)" value={num(r.agreement.alphaChoice)} note="nominal: A / B / tie / both bad" reading={readAlpha(r.agreement.alphaChoice)} />
