@@ -20,7 +20,11 @@ export const importCommands: Command[] = [
       const dryRun = values['dry-run'] === true;
       // A file that cannot be read (AppError 'bad-file') exits 2, like a bad command line.
       const mapping = typeof values.map === 'string' ? parseColumnMapping(values.map) : undefined;
-      const report = await runImport(CLI_ACTOR, projectId, file, { format, mapping, validOnly: values['valid-only'] === true, dryRun });
+      const report = await runImport(CLI_ACTOR, projectId, file, { format, mapping, validOnly: values['valid-only'] === true, dryRun }).catch((error: unknown) => {
+        // A file whose fields fit no format: say how to map them here.
+        if (error instanceof AppError && error.code === 'bad-file' && Array.isArray(error.details.columns)) throw new AppError('bad-file', `${error.message} with --map target=source,…`, error.details);
+        throw error;
+      });
       const { counts: c, errors, errorCount: bad } = report;
       const refused = !report.imported && !dryRun;
       const lines = [

@@ -111,7 +111,8 @@ async function importRecords(
   if (!format)
     throw new AppError(
       'bad-file',
-      `cannot tell the format of the file (its fields: ${columns.slice(0, 30).join(', ') || 'none'}); choose one of ${IMPORT_FORMATS.join(', ')}, or map its fields to the ones a format reads (--map target=source)`,
+      // In the words of no one door: the CLI names its --map flag, the Import page offers its field mapping.
+      `cannot tell the format of the file (its fields: ${columns.slice(0, 30).join(', ') || 'none'}); choose one of ${IMPORT_FORMATS.join(', ')}, or map its fields to the ones a format reads`,
       { columns },
     );
 

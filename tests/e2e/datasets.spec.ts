@@ -18,11 +18,17 @@ test('a researcher previews an upload, sees the bad row by line, and imports the
   await expect(report).toContainText('Format pairs');
   await expect(report).toContainText('Preview: 2 valid rows, 1 bad rows. Nothing was written.');
   await expect(report).toContainText('line 2: rejected must be a non-empty string');
+  // The first rows as they will be stored, as a table.
+  const preview = page.getByRole('table', { name: 'Preview of the first rows' });
+  await expect(preview.getByRole('row')).toHaveCount(3);
+  await expect(preview.getByRole('row').nth(1)).toContainText(/preference\s*Best pet\?\s*chosen: \[chosen\] A cat\. · rejected: \[rejected\] A rock\. · strength 1/);
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(report).toContainText('Nothing was imported: 1 bad rows.');
   await page.getByLabel('Import the valid rows and report the rest').check();
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(report).toContainText('Imported 2 rows: 2 new prompts, 4 new responses, 2 comparisons, 0 items; skipped 1 bad rows.');
+  // Pairs are comparisons, not items to annotate: the page says so.
+  await expect(report).toContainText('These pairs are stored as comparisons');
   await page.goto(`/projects/${id}`);
   await expect(page.locator('dd').nth(4)).toHaveText('2'); // comparisons
 });
@@ -37,6 +43,8 @@ test('a file whose fields have other names is mapped in the column-mapping edito
   await page.getByLabel(/^File/).setInputFiles({ name: 'votes.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('button', { name: 'Preview' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'cannot tell the format' })).toBeVisible();
+  // The page's own words: map the fields below (no command-line flag).
+  await expect(page.getByRole('alert').filter({ hasText: 'cannot tell the format' })).not.toContainText('--map');
   const editor = page.getByRole('group', { name: 'Column mapping' });
   await expect(editor).toContainText('worker');
   await editor.getByLabel('Read left as').selectOption('model_a');

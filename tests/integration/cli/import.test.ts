@@ -143,6 +143,6 @@ describe('CLI: import', () => {
     fs.writeFileSync(odd, '{"text": "hello"}\n');
     const unknown = await cli('import', '--project', String(await newProject('odd')), odd);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/cannot tell the format/);
+    expect(unknown.stderr).toMatch(/cannot tell the format .*; choose one of .*, or map its fields to the ones a format reads with --map target=source/);
   });
 });

@@ -4,6 +4,8 @@ import { useRef, useState } from 'react';
 import { Button, ErrorText, ProgressBar } from '@/app/_components/ui';
 import { formatColumnMapping, MAPPABLE_FIELDS } from '@/lib/data/column-mapping';
 import { IMPORT_FORMATS } from '@/lib/data/import-formats';
+import type { ImportedRow } from '@/lib/data/import-rows';
+import { PreviewTable } from './preview-table';
 
 type Report = {
   format: string;
@@ -14,7 +16,7 @@ type Report = {
   errors: { line: number; message: string }[];
   errorCount: number;
   errorKinds: { kind: string; count: number; firstLine: number }[];
-  preview: unknown[];
+  preview: ImportedRow[];
 };
 
 const FORMATS = ['auto', ...IMPORT_FORMATS];
@@ -74,7 +76,7 @@ export function ImportForm({ projectId }: { projectId: number }) {
             ref={fileRef}
             type="file"
             accept=".jsonl,.ndjson,.json,.csv,.parquet,.gz"
-            className="text-sm"
+            className="block text-sm text-slate-700 file:mr-3 file:cursor-pointer file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-slate-800 hover:file:bg-slate-50"
             onChange={() => {
               setReport(null);
               setColumns([]);
@@ -159,6 +161,11 @@ export function ImportForm({ projectId }: { projectId: number }) {
                 ? `Imported ${report.counts.rows} rows: ${report.counts.promptsAdded} new prompts, ${report.counts.responsesAdded} new responses, ${report.counts.comparisonsAdded} comparisons, ${report.counts.itemsAdded} items${report.errorCount ? `; skipped ${report.errorCount} bad rows` : ''}.`
                 : `Nothing was imported: ${report.errorCount} bad rows. Fix them, or tick "Import the valid rows".`}
           </p>
+          {report.imported && report.counts.comparisonsAdded > 0 && report.counts.itemsAdded === 0 ? (
+            <p className="text-slate-600">
+              These pairs are stored as comparisons: leaderboards, reward models and exports use them. They are not items to annotate, so Start annotating has nothing new; to have people label responses, import prompts with candidate responses.
+            </p>
+          ) : null}
           {report.errors.length ? (
             <ul className="max-h-48 list-disc overflow-y-auto pl-5 text-rose-800">
               {report.errors.map((e) => (
@@ -185,7 +192,7 @@ export function ImportForm({ projectId }: { projectId: number }) {
           {report.dryRun && report.preview.length ? (
             <details open>
               <summary className="cursor-pointer text-slate-600">First rows as they will be stored</summary>
-              <pre className="mt-1 max-h-72 overflow-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(report.preview, null, 2)}</pre>
+              <PreviewTable rows={report.preview} />
             </details>
           ) : null}
         </div>
