@@ -28,7 +28,11 @@ test('a researcher launches a DPO run from a preset, watches it train, and reads
 
   await runs.getByRole('button', { name: 'first dpo' }).click();
   const details = page.getByRole('region', { name: 'Run details' });
-  await expect(details.getByRole('img', { name: 'Alignment curves' })).toBeVisible();
+  // After the run: SFT and preference optimisation apart, each TRL metric in its own panel with axis titles.
+  await expect(details.getByRole('region', { name: 'SFT curves' }).getByRole('img', { name: 'SFT loss (cross-entropy on chosen responses) by step' })).toBeVisible();
+  const po = details.getByRole('region', { name: 'Preference optimisation curves' });
+  for (const panel of ['Preference loss', 'Reward accuracy (chosen over rejected)', 'Reward margin', 'Implicit rewards', 'Log-probabilities']) await expect(po.getByRole('img', { name: `${panel} by step` })).toBeVisible();
+  await expect(po.getByText('step').first()).toBeVisible();
   const samples = details.getByRole('table', { name: 'Samples of first dpo' });
   await expect(samples.getByRole('columnheader', { name: 'Reference (SFT)' })).toBeVisible();
   expect(await samples.getByRole('row').count()).toBeGreaterThan(1);

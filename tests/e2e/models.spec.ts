@@ -100,10 +100,10 @@ test('a researcher fine-tunes the local checkpoint as a reward model with LoRA, 
   await expect(page.getByRole('heading', { name: 'Held-out evaluation' })).toHaveCount(0);
   await expect(page.getByTestId('followed-job')).toContainText('Training finished', { timeout: 150_000 });
   await expect(page.getByRole('heading', { name: 'Held-out evaluation' })).toBeVisible();
-  await expect(page.getByRole('region', { name: 'Training' }).getByRole('img', { name: 'Training curve' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Training' }).getByRole('img', { name: 'Training loss by step' })).toBeVisible();
   // The curve stays after the run.
   await page.reload();
-  await expect(page.getByRole('region', { name: 'Training' }).getByRole('img', { name: 'Training curve' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Training' }).getByRole('img', { name: 'Training loss by step' })).toBeVisible();
   await page.goBack();
   await expect(table.getByRole('row', { name: /fine-tuned llama/ })).toContainText(/ready.*%/);
   await expect(table.getByRole('row', { name: /fine-tuned llama/ })).toContainText('bt · fine-tuned tiny-llama, LoRA r 4');
