@@ -38,5 +38,6 @@ test('a researcher launches a DPO run from a preset, watches it train, and reads
   expect(await samples.getByRole('row').count()).toBeGreaterThan(1);
   await page.getByLabel('Compare first dpo').check();
   await expect(page.getByRole('region', { name: 'Comparison' })).toContainText('Win rate vs reference');
+  await expect(page.getByRole('region', { name: 'Comparison' }).getByRole('img', { name: 'Preference loss: first dpo' }).locator('.recharts-line')).toHaveCount(1);
   await expect(runs.getByRole('link', { name: 'Download' })).toHaveAttribute('href', /\/api\/v1\/policies\/\d+\/export/);
 });

@@ -33,6 +33,11 @@ test('a researcher trains reward models from presets, watches them train, compar
   await expect(side).toContainText('Held-out accuracy (ties excluded)');
   await expect(side).toContainText('Flagged: mislabelled / ambiguous');
   await expect(side.getByRole('img', { name: 'Reliability diagram' })).toBeVisible();
+  // Their training overlaid: one line per model, a legend naming both.
+  const overlaid = side.getByRole('img', { name: /^Training loss: (three members vs plain bt|plain bt vs three members)$/ });
+  await expect(overlaid).toBeVisible();
+  await expect(overlaid.locator('.recharts-line')).toHaveCount(2);
+  await expect(overlaid).toContainText('plain bt');
 
   await table.getByRole('link', { name: 'three members' }).click();
   await expect(page.getByRole('heading', { name: 'three members' })).toBeVisible();

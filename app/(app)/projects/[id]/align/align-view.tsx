@@ -4,6 +4,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import { Button, ErrorText, ProgressBar } from '@/app/_components/ui';
 import { useJobMetrics } from '@/app/_lib/use-job-metrics';
 import { MetricPanels, type Panel } from '@/app/_components/metric-panels';
+import { OverlaidRuns } from '@/app/_components/overlaid-runs';
 import { LoraTargetsField } from '@/app/_components/lora-targets';
 import { LORA_TARGETS } from '@/lib/jobs/lora-settings';
 
@@ -385,6 +386,17 @@ export function AlignView({ projectId, initialPolicies, rewardModels, checkpoint
               ))}
             </tbody>
           </table>
+          <h3 className="mt-4 text-sm font-semibold text-slate-700">Training, overlaid</h3>
+          <OverlaidRuns
+            runs={chosen.flatMap((p) => (p.jobId ? [{ name: p.name, jobId: p.jobId }] : []))}
+            metrics={[
+              // Preference-stage steps only: both stages log `loss`.
+              { key: 'loss', title: 'Preference loss', yLabel: 'loss', where: (v) => v['rewards/accuracies'] !== undefined },
+              { key: 'rewards/accuracies', title: 'Reward accuracy', yLabel: 'accuracy', domain: [0, 1] },
+              { key: 'rewards/margins', title: 'Reward margin', yLabel: 'β·Δ log-ratio' },
+              { key: 'kl', title: 'KL to the reference', yLabel: 'KL (nats/token)' },
+            ]}
+          />
         </section>
       ) : null}
 

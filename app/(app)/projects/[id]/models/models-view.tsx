@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { Button, ErrorText, ProgressBar } from '@/app/_components/ui';
 import { useJobMetrics } from '@/app/_lib/use-job-metrics';
 import { LoraTargetsField } from '@/app/_components/lora-targets';
+import { OverlaidRuns } from '@/app/_components/overlaid-runs';
 import { LORA_TARGETS } from '@/lib/jobs/lora-settings';
 import { ReliabilityChart, TrainingCurve, type ReliabilityBin } from './charts';
 import { belowBaseline, kindLabel } from './model-labels';
@@ -264,6 +265,14 @@ export function ModelsView({ projectId, initialModels, checkpoints }: { projectI
           </table>
           <h3 className="mt-4 text-sm font-semibold text-slate-700">Calibration</h3>
           <ReliabilityChart models={chosen.map((m) => ({ name: m.name, bins: m.metrics!.evaluation!.reliability }))} />
+          <h3 className="mt-4 text-sm font-semibold text-slate-700">Training, overlaid</h3>
+          <OverlaidRuns
+            runs={chosen.flatMap((m) => (m.jobId ? [{ name: m.name, jobId: m.jobId }] : []))}
+            metrics={[
+              { key: 'loss', title: 'Training loss', yLabel: 'loss' },
+              { key: 'test_accuracy', title: 'Held-out accuracy', yLabel: 'accuracy', domain: [0, 1] },
+            ]}
+          />
         </section>
       ) : null}
     </div>
