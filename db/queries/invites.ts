@@ -87,7 +87,7 @@ async function refuseTakenEmail(inviteId: number): Promise<AppError> {
 export type InviteStatus = 'open' | 'used' | 'expired' | 'locked';
 export type InviteView = { id: number; role: UserRole; email: string | null; projectId: number | null; projectName: string | null; status: InviteStatus; expiresAt: Date; createdAt: Date; usedAt: Date | null };
 
-export function inviteStatus(invite: Pick<Invite, 'usedAt' | 'expiresAt' | 'failedAttempts'>, now = new Date()): InviteStatus {
+function inviteStatus(invite: Pick<Invite, 'usedAt' | 'expiresAt' | 'failedAttempts'>, now = new Date()): InviteStatus {
   if (invite.usedAt) return 'used';
   if (isInviteLocked(invite)) return 'locked';
   return invite.expiresAt <= now ? 'expired' : 'open';
