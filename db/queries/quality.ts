@@ -6,6 +6,24 @@ import type { RepeatPair } from '@/lib/stats/self-consistency';
 import { items, judgments, responses, users } from '../schema';
 import { alias, db } from '../client';
 
+/** Content length of each response, read 500 ids at a time. */
+async function responseLengths(responseIds: readonly number[]): Promise<Map<number, number>> {
+  const lengths = new Map<number, number>();
+  const ids = [...new Set(responseIds)];
+  for (let k = 0; k < ids.length; k += 500) {
+    for (const r of await db().select({ id: responses.id, content: responses.content }).from(responses).where(inArray(responses.id, ids.slice(k, k + 500)))) lengths.set(r.id, r.content.length);
+  }
+  return lengths;
+}
+
+type AnnotatorRow = { annotator: string | null; email: string | null; userId: string | null };
+/** Names label annotators; two people with one name are told apart by their email. */
+function annotatorLabeller(rows: readonly AnnotatorRow[]): (r: AnnotatorRow) => string {
+  const idsByName = new Map<string, Set<string>>();
+  for (const r of rows) if (r.annotator && r.userId) idsByName.set(r.annotator, (idsByName.get(r.annotator) ?? new Set()).add(r.userId));
+  return (r) => (!r.annotator ? (r.userId ?? 'imported') : idsByName.get(r.annotator)!.size > 1 ? `${r.annotator} <${r.email}>` : r.annotator);
+}
+
 /** A project's pairwise judgments with what the quality report needs (shown order, response lengths). */
 export async function listPairwiseJudgments(projectId: number): Promise<PairwiseJudgment[]> {
   const rows = await db()
@@ -14,15 +32,8 @@ export async function listPairwiseJudgments(projectId: number): Promise<Pairwise
     .innerJoin(items, and(eq(items.id, judgments.itemId), eq(items.kind, 'pair')))
     .leftJoin(users, eq(users.id, judgments.userId))
     .where(and(eq(judgments.projectId, projectId), isNull(items.repeatOfItemId)));
-  const lengths = new Map<number, number>();
-  const ids = [...new Set(rows.flatMap((r) => r.responseIds))];
-  for (let k = 0; k < ids.length; k += 500) {
-    for (const r of await db().select({ id: responses.id, content: responses.content }).from(responses).where(inArray(responses.id, ids.slice(k, k + 500)))) lengths.set(r.id, r.content.length);
-  }
-  // Names label annotators; two people with one name are told apart by their email.
-  const idsByName = new Map<string, Set<string>>();
-  for (const r of rows) if (r.annotator && r.userId) idsByName.set(r.annotator, (idsByName.get(r.annotator) ?? new Set()).add(r.userId));
-  const label = (r: (typeof rows)[number]) => (!r.annotator ? (r.userId ?? 'imported') : idsByName.get(r.annotator)!.size > 1 ? `${r.annotator} <${r.email}>` : r.annotator);
+  const lengths = await responseLengths(rows.flatMap((r) => r.responseIds));
+  const label = annotatorLabeller(rows);
   return rows
     .filter((r) => r.winner !== null && r.responseIds.length === 2)
     .map((r) => ({
@@ -42,17 +53,14 @@ export async function listPairwiseJudgments(projectId: number): Promise<Pairwise
  */
 export async function listRankingJudgmentsAsPairs(projectId: number): Promise<{ rankings: number; pairs: PairwiseJudgment[] }> {
   const rows = await db()
-    .select({ itemId: judgments.itemId, annotator: users.name, userId: judgments.userId, ranking: judgments.ranking, shownOrder: judgments.shownOrder, responseIds: items.responseIds })
+    .select({ itemId: judgments.itemId, annotator: users.name, email: users.email, userId: judgments.userId, ranking: judgments.ranking, shownOrder: judgments.shownOrder, responseIds: items.responseIds })
     .from(judgments)
     .innerJoin(items, and(eq(items.id, judgments.itemId), eq(items.kind, 'ranking')))
     .leftJoin(users, eq(users.id, judgments.userId))
     .where(and(eq(judgments.projectId, projectId), isNotNull(judgments.ranking)));
-  const lengths = new Map<number, number>();
-  const ids = [...new Set(rows.flatMap((r) => r.responseIds))];
-  for (let k = 0; k < ids.length; k += 500) {
-    for (const r of await db().select({ id: responses.id, content: responses.content }).from(responses).where(inArray(responses.id, ids.slice(k, k + 500)))) lengths.set(r.id, r.content.length);
-  }
-  const pairs = rows.flatMap((r) => rankingAsPairs({ itemId: r.itemId, annotator: r.annotator ?? r.userId ?? 'imported', responseIds: r.responseIds, ranking: r.ranking!, shownOrder: r.shownOrder }, (id) => lengths.get(id) ?? 0));
+  const lengths = await responseLengths(rows.flatMap((r) => r.responseIds));
+  const label = annotatorLabeller(rows);
+  const pairs = rows.flatMap((r) => rankingAsPairs({ itemId: r.itemId, annotator: label(r), responseIds: r.responseIds, ranking: r.ranking!, shownOrder: r.shownOrder }, (id) => lengths.get(id) ?? 0));
   return { rankings: rows.length, pairs };
 }
 

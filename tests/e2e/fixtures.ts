@@ -19,3 +19,13 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: 'Projects' })).toBeVisible();
 }
+
+/** The id of the project whose name matches. */
+export const projectId = (name: RegExp): number => (JSON.parse(cli('project', 'list', '--json')) as { id: number; name: string }[]).find((p) => name.test(p.name))!.id;
+
+/** The workbench's "N done · M remaining" line, read. */
+export async function progress(page: Page): Promise<{ done: number; remaining: number }> {
+  const text = (await page.getByTestId('progress-text').textContent()) ?? '';
+  const m = /(\d+) done · (\d+) remaining/.exec(text);
+  return { done: Number(m?.[1]), remaining: Number(m?.[2]) };
+}

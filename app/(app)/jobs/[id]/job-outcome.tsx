@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { ExportDownloads } from '@/app/(app)/projects/[id]/export/export-downloads';
 import type { JobJson } from '../job-types';
 
 const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : null);
@@ -45,26 +46,14 @@ export function JobOutcome({ job }: { job: JobJson }) {
         </Link>
       </p>
     );
-  } else if (job.kind === 'export-dataset' && project && Array.isArray(r.files)) {
-    const base = `/api/v1/projects/${job.projectId}/exports/${job.id}/download`;
+  } else if (job.kind === 'export-dataset' && job.projectId && Array.isArray(r.files)) {
     const counts = (r.counts ?? {}) as { pairs?: number };
     body = (
       <div className="space-y-2">
         <p>
-          {count(counts.pairs)} pairs in {r.files.length} files.{' '}
-          <a className={linkClass} href={base}>
-            Download all (zip)
-          </a>
+          {count(counts.pairs)} pairs in {r.files.length} files.
         </p>
-        <ul className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
-          {(r.files as string[]).map((name) => (
-            <li key={name}>
-              <a className="text-indigo-700 underline" href={`${base}?file=${encodeURIComponent(name)}`}>
-                {name}
-              </a>
-            </li>
-          ))}
-        </ul>
+        <ExportDownloads projectId={job.projectId} jobId={job.id} files={r.files as string[]} />
       </div>
     );
   } else if (job.kind === 'recompute-stats' && project) {

@@ -8,6 +8,7 @@ import { Markdown } from '@/app/_components/markdown';
 import { Button, cn, ErrorText, ProgressBar } from '@/app/_components/ui';
 import { RankingBoard, rankingGroups, stateFromGroups, type RankingState } from './ranking-board';
 import { ChoiceButtons, PairControls } from './pair-controls';
+import { GuidelinesDrawer, GuidelinesText } from './guidelines';
 import { useAnnotationKeys } from './use-annotation-keys';
 import { Conversation, describeAnswer, FieldProblem, LETTERS, listOf, RatingsGrid, ShortcutSheet, type Problems, type Winner } from './task-parts';
 
@@ -34,17 +35,6 @@ async function api<T>(url: string, init?: RequestInit): Promise<T> {
   const body = (await res.json().catch(() => ({}))) as T & { error?: string };
   if (!res.ok) throw new Error(body.error ?? `request failed (${res.status})`);
   return body;
-}
-
-function GuidelinesText({ guidelines, version }: { guidelines: string; version: number }) {
-  return (
-    <>
-      <h2 className="mb-2 flex items-baseline justify-between text-sm font-semibold">
-        Guidelines <span className="text-xs font-normal text-slate-500">version {version}</span>
-      </h2>
-      {guidelines.trim() ? <Markdown>{guidelines}</Markdown> : <p className="text-sm text-slate-500">No guidelines yet.</p>}
-    </>
-  );
 }
 
 export function Workbench({ projectId, guidelines, guidelinesVersion }: { projectId: number; guidelines: string; guidelinesVersion: number }) {
@@ -393,18 +383,7 @@ export function Workbench({ projectId, guidelines, guidelinesVersion }: { projec
         </section>
       </aside>
       {showShortcuts ? <ShortcutSheet onClose={() => setShowShortcuts(false)} /> : null}
-      {guidelinesDrawer ? (
-        <div role="dialog" aria-modal="true" aria-label="Guidelines" className="fixed inset-0 z-20 flex justify-end bg-slate-900/40 lg:hidden" onClick={(e) => e.target === e.currentTarget && setGuidelinesDrawer(false)}>
-          <div className="h-full w-full max-w-sm overflow-y-auto bg-white p-4 shadow-xl">
-            <div className="mb-2 flex justify-end">
-              <Button variant="secondary" type="button" onClick={() => setGuidelinesDrawer(false)} autoFocus>
-                Close
-              </Button>
-            </div>
-            <GuidelinesText guidelines={guidelines} version={guidelinesVersion} />
-          </div>
-        </div>
-      ) : null}
+      {guidelinesDrawer ? <GuidelinesDrawer guidelines={guidelines} version={guidelinesVersion} onClose={() => setGuidelinesDrawer(false)} /> : null}
     </div>
   );
 }

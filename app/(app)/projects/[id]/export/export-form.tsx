@@ -2,6 +2,7 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { Button, ErrorText } from '@/app/_components/ui';
+import { ExportDownloads } from './export-downloads';
 
 type Report = {
   files: string[];
@@ -55,7 +56,6 @@ export function ExportForm({ projectId }: { projectId: number }) {
     return () => clearInterval(timer);
   }, [running, job?.id, projectId]);
   const report = job?.status === 'succeeded' ? job.result : null;
-  const base = job ? `/api/v1/projects/${projectId}/exports/${job.id}/download` : '';
   return (
     <div className="space-y-4">
       <form
@@ -131,20 +131,7 @@ export function ExportForm({ projectId }: { projectId: number }) {
               ))}
             </ul>
           ) : null}
-          <p className="text-sm">
-            <a className="font-medium text-indigo-700 underline" href={base}>
-              Download all files (.zip)
-            </a>
-          </p>
-          <ul className="space-y-1 text-sm" aria-label="Files of this export">
-            {report.files.map((name) => (
-              <li key={name}>
-                <a className="text-indigo-700 underline" href={`${base}?file=${encodeURIComponent(name)}`}>
-                  {name}
-                </a>
-              </li>
-            ))}
-          </ul>
+          <ExportDownloads projectId={projectId} jobId={job!.id} files={report.files} />
         </div>
       ) : null}
     </div>

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import type { JobView } from '@/db/queries/jobs';
 import { StatusBadge } from '@/app/_components/ui';
+import { ExportDownloads } from './export-downloads';
 
 type ExportResult = { files?: string[]; counts?: { pairs?: number; train?: number; test?: number }; validation?: { ok?: boolean } };
 
@@ -23,7 +24,6 @@ export function ExportHistory({ projectId, exports }: { projectId: number; expor
         <tbody>
           {exports.map((job) => {
             const r = (job.result ?? {}) as ExportResult;
-            const base = `/api/v1/projects/${projectId}/exports/${job.id}/download`;
             const done = job.status === 'succeeded' && Array.isArray(r.files);
             return (
               <tr key={job.id} className="border-t border-slate-100 align-top">
@@ -40,23 +40,7 @@ export function ExportHistory({ projectId, exports }: { projectId: number; expor
                 <td className="pr-3">{r.validation ? (r.validation.ok ? 'passed' : 'failed') : '—'}</td>
                 <td>
                   {done ? (
-                    <span className="flex flex-wrap gap-x-3">
-                      {r.files!.includes('README.md') ? (
-                        <a className="text-indigo-700 underline" href={`${base}?file=README.md`}>
-                          card
-                        </a>
-                      ) : null}
-                      <a className="text-indigo-700 underline" href={base}>
-                        zip
-                      </a>
-                      {r.files!
-                        .filter((f) => f !== 'README.md')
-                        .map((f) => (
-                          <a key={f} className="text-indigo-700 underline" href={`${base}?file=${encodeURIComponent(f)}`}>
-                            {f}
-                          </a>
-                        ))}
-                    </span>
+                    <ExportDownloads projectId={projectId} jobId={job.id} files={r.files!} inline />
                   ) : (
                     <span className="text-slate-500">{job.message ?? ''}</span>
                   )}
