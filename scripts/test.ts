@@ -158,7 +158,7 @@ try {
       await prepareTemplate(server.url);
       const database = await createTestDatabase(server.url);
       try {
-        e2eTier('e2e-pg', ['tests/e2e/annotate.spec.ts', 'tests/e2e/journey.spec.ts'], { ...secret, ARBITER_DATABASE_URL: database });
+        e2eTier('e2e-pg', ['tests/e2e/annotate.spec.ts', 'tests/e2e/annotate-phone.spec.ts', 'tests/e2e/journey.spec.ts'], { ...secret, ARBITER_DATABASE_URL: database });
       } finally {
         await dropTestDatabase(database);
       }
